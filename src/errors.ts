@@ -1,0 +1,40 @@
+/**
+ * The few error classes potiron raises. Each names what went wrong and where; the CLI prints
+ * `message` as is, so messages start with the file name when there is one.
+ */
+
+/** What a capture error is: a reason code stable enough for tests and JSON output. */
+export type CaptureErrorCode =
+  | 'EMPTY'           // zero-byte file
+  | 'BAD_MAGIC'       // neither pcap, pcapng nor gzip
+  | 'BAD_HEADER'      // a file/section header we cannot use (version, reserved bits, lengths)
+  | 'BAD_RECORD'      // a record or block whose length fields make no sense
+  | 'RECORD_TOO_BIG'  // a record longer than MAX_RECORD_BYTES
+  | 'BAD_TRAILER'     // pcapng block whose trailing length disagrees with its leading one
+  | 'CORRUPT_GZIP'    // the decompressor gave up
+  | 'NOT_A_FILE'      // a directory or another non-regular path
+  | 'UNREADABLE'      // open/read failed (permissions, vanished file, I/O error)
+  | 'TRUNCATED'       // the file ends in the middle of a record (a warning, not a failure)
+
+/**
+ * A capture file that cannot be read (further). `offset` is the byte offset in the capture
+ * stream (after decompression for gzip files) where the problem starts.
+ */
+export class CaptureError extends Error {
+  override name = 'CaptureError'
+  readonly file: string
+  readonly offset: number
+  readonly code: CaptureErrorCode
+
+  constructor (code: CaptureErrorCode, file: string, offset: number, detail: string, options?: { cause?: unknown }) {
+    super(`${file}: ${detail} (at byte offset ${offset})`, options)
+    this.code = code
+    this.file = file
+    this.offset = offset
+  }
+}
+
+/** A command line that cannot work: the CLI prints the message and exits with status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
