@@ -1,0 +1,148 @@
+/**
+ * The per-packet pipeline of one capture file: decode each record, keep the file's statistics,
+ * select the packets potiron counts and hand them to the aggregator. It is the PacketSink the
+ * capture readers call; nothing here allocates per packet.
+ */
+import type { PacketSink } from '../capture/types.js'
+import { IPV4_BROADCAST } from '../decode/constants.js'
+import { PacketFacts } from '../decode/facts.js'
+import { decodeFrame } from '../decode/link.js'
+import { Aggregator } from './aggregator.js'
+import { DayClock, dayToYmd } from './days.js'
+import type { FieldName } from './fields.js'
+import { emptyStats, type FileStats } from './stats.js'
+import type { CountTable } from './table.js'
+
+/**
+ * Which packets are counted:
+ * - 'default': IPv4 packets not sent to 255.255.255.255, and IPv6 packets; IP fields from the
+ *   outermost IP header.
+ * - 'ipv4-only': exactly what the original selected with its tshark filter
+ *   `ip.dst ne 255.255.255.255`: frames with an IPv4 header anywhere (IP fields from the first
+ *   one) whose destination is not the limited broadcast.
+ * - 'every-ip': every frame with an IP header (for comparisons with tshark's own counts).
+ */
+export type Selection = 'default' | 'ipv4-only' | 'every-ip'
+
+export interface AnalyzeOptions {
+  fields: readonly FieldName[]
+  splitProtocols: boolean
+  selection: Selection
+  /** IANA time zone for days; undefined = UTC. */
+  zone: string | undefined
+  /** Called for every counted packet, after aggregation (e.g. to write JSON documents). */
+  observer?: PacketObserver
+}
+
+export type PacketObserver = (facts: PacketFacts, buf: Buffer, sec: number, nsec: number) => void
+
+const NO_DAY = Number.NaN
+
+export class Analyzer implements PacketSink {
+  readonly stats: FileStats = emptyStats()
+  readonly #facts: PacketFacts
+  readonly #aggregator: Aggregator
+  readonly #clock: DayClock
+  readonly #selection: Selection
+  readonly #observer: PacketObserver | undefined
+  readonly #protocols = new Float64Array(256)
+  readonly #perDay = new Map<number, number>()
+  #day = NO_DAY
+  #dayCount = 0
+
+  constructor (options: AnalyzeOptions) {
+    this.#selection = options.selection
+    this.#observer = options.observer
+    this.#facts = new PacketFacts(options.selection === 'ipv4-only')
+    this.#aggregator = new Aggregator({ fields: options.fields, splitProtocols: options.splitProtocols })
+    this.#clock = new DayClock(options.zone)
+  }
+
+  packet (buf: Buffer, off: number, caplen: number, _origlen: number, linktype: number, sec: number, nsec: number): void {
+    const stats = this.stats
+    const f = this.#facts
+    stats.packets++
+    f.reset()
+    decodeFrame(buf, off, off + caplen, linktype, f)
+    if (f.unsupportedLink) stats.unsupportedLink++
+    else if (f.outerVersion === 4) stats.ipv4++
+    else if (f.outerVersion === 6) stats.ipv6++
+    else stats.nonIp++
+    if (f.malformed) stats.malformed++
+    if (f.ipVersion !== 0) this.#protocols[f.protocol]! += 1
+
+    let day = NO_DAY
+    if (sec !== sec) { // NaN: no timestamp
+      stats.noTimestamp++
+    } else {
+      this.#time(sec, nsec)
+      day = this.#clock.day(sec)
+      if (day !== day) stats.outOfRange++
+      else if (day === this.#day) this.#dayCount++
+      else this.#switchDay(day)
+    }
+
+    if (!this.#selected(f)) return
+    if (day !== day) {
+      stats.undated++
+      return
+    }
+    stats.counted++
+    this.#aggregator.add(f, buf, day)
+    if (this.#observer !== undefined) this.#observer(f, buf, sec, nsec)
+  }
+
+  #selected (f: PacketFacts): boolean {
+    switch (this.#selection) {
+      case 'default': return f.ipVersion === 6 || (f.ipVersion === 4 && f.dst !== IPV4_BROADCAST)
+      case 'ipv4-only': return f.ipVersion === 4 && f.dst !== IPV4_BROADCAST
+      case 'every-ip': return f.ipVersion !== 0
+    }
+  }
+
+  // Times are kept as plain numbers and turned into [sec, nsec] pairs in finish().
+  #first = true
+  #minSec = 0
+  #minNsec = 0
+  #maxSec = 0
+  #maxNsec = 0
+  #lastSec = 0
+  #lastNsec = 0
+
+  #time (sec: number, nsec: number): void {
+    if (this.#first) {
+      this.#first = false
+      this.stats.first = [sec, nsec]
+      this.#minSec = this.#maxSec = sec
+      this.#minNsec = this.#maxNsec = nsec
+    } else if (sec < this.#minSec || (sec === this.#minSec && nsec < this.#minNsec)) {
+      this.#minSec = sec
+      this.#minNsec = nsec
+    } else if (sec > this.#maxSec || (sec === this.#maxSec && nsec > this.#maxNsec)) {
+      this.#maxSec = sec
+      this.#maxNsec = nsec
+    }
+    this.#lastSec = sec
+    this.#lastNsec = nsec
+  }
+
+  #switchDay (day: number): void {
+    if (this.#day === this.#day) this.#perDay.set(this.#day, (this.#perDay.get(this.#day) ?? 0) + this.#dayCount)
+    this.#day = day
+    this.#dayCount = 1
+  }
+
+  /** Closes the file: returns the count table and completes `stats`. */
+  finish (): CountTable {
+    this.#switchDay(NO_DAY)
+    const stats = this.stats
+    if (!this.#first) {
+      stats.last = [this.#lastSec, this.#lastNsec]
+      stats.min = [this.#minSec, this.#minNsec]
+      stats.max = [this.#maxSec, this.#maxNsec]
+    }
+    for (const [day, count] of [...this.#perDay].sort((a, b) => a[0] - b[0])) stats.perDay[String(dayToYmd(day))] = count
+    this.#protocols.forEach((count, proto) => { if (count !== 0) stats.protocols[String(proto)] = count })
+    return this.#aggregator.table()
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * potiron's indexed fields (the original's JSON_FIELDS, in its order) and how a counted value
+ * becomes the member string the original writes to Redis.
+ */
+import { UsageError } from '../errors.js'
+
+export const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype'] as const
+export type FieldName = typeof FIELDS[number]
+
+/** Values of ipsrc/ipdst at or above this are IPv6 address ids (value - IPV6_BASE). */
+export const IPV6_BASE = 4294967296
+
+/** Parses a comma-separated field list (`dport,ipsrc`), keeping potiron's field order. */
+export function parseFields (list: string): FieldName[] {
+  const wanted = new Set(list.split(',').map(s => s.trim()).filter(s => s !== ''))
+  for (const name of wanted) {
+    if (!(FIELDS as readonly string[]).includes(name)) {
+      throw new UsageError(`--fields: unknown field '${name}'; choose from ${FIELDS.join(',')}`)
+    }
+  }
+  if (wanted.size === 0) throw new UsageError(`--fields: name at least one of ${FIELDS.join(',')}`)
+  return FIELDS.filter(f => wanted.has(f))
+}
+
+/**
+ * The member string of a value, as the original writes it: decimal numbers, dotted IPv4,
+ * `0x28` for the type of service; for an absent value its sentinels: `-1`, but `0` for iptos
+ * and `255` for the ICMP fields. IPv6 addresses in RFC 5952 text.
+ */
+export function memberString (field: FieldName, value: number, ipv6: Uint8Array): string {
+  if (value < 0) return field === 'iptos' ? '0' : field === 'icmpcode' || field === 'icmptype' ? '255' : '-1'
+  switch (field) {
+    case 'iptos': return '0x' + value.toString(16).padStart(2, '0')
+    case 'ipsrc': case 'ipdst':
+      return value >= IPV6_BASE ? ipv6ToString(ipv6, (value - IPV6_BASE) * 16) : ipv4ToString(value)
+    default: return String(value)
+  }
+}
+
+export function ipv4ToString (addr: number): string {
+  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`
+}
+
+/** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run (>= 2) of zero groups as `::`, IPv4-mapped as dotted. */
+export function ipv6ToString (bytes: Uint8Array, off: number): string {
+  const groups: number[] = []
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[off + i]! << 8) | bytes[off + i + 1]!)
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    return '::ffff:' + ipv4ToString(((groups[6]! << 16) | groups[7]!) >>> 0)
+  }
+  let bestStart = -1
+  let bestLen = 1
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i }
+    i = j
+  }
+  const hex = groups.map(g => g.toString(16))
+  if (bestStart < 0) return hex.join(':')
+  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':')
+}

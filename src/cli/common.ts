@@ -1,0 +1,49 @@
+/** Options and helpers shared by the commands that read captures. */
+import type { Options } from 'yargs'
+import { FIELDS, parseFields, type FieldName } from '../aggregate/fields.js'
+import type { Selection } from '../aggregate/analyzer.js'
+import { parseCaptureName } from '../capture/filename.js'
+import { UsageError } from '../errors.js'
+
+export const captureOptions = {
+  'ipv4-only': {
+    type: 'boolean', default: false,
+    description: "Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255. Default: IPv4 and IPv6, fields from the outermost IP header"
+  },
+  tz: { type: 'string', description: 'IANA time zone for days (e.g. Europe/Luxembourg); default UTC' },
+  sensor: { type: 'string', description: 'Sensor name for every file, instead of the one in the file name (prefix-sensor-instance-YYYYMMDDhhmmss.ext)' }
+} as const satisfies Record<string, Options>
+
+export const fieldsOption = {
+  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` }
+} as const satisfies Record<string, Options>
+
+export function selectionOf (argv: { 'ipv4-only': boolean }): Selection {
+  return argv['ipv4-only'] ? 'ipv4-only' : 'default'
+}
+
+export function fieldsOf (argv: { fields?: string | undefined }): readonly FieldName[] {
+  return argv.fields === undefined ? FIELDS : parseFields(argv.fields)
+}
+
+/** Checks --tz up front so a typo is a usage error, not one error per file. */
+export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
+  const zone = argv.tz
+  if (zone === undefined) return undefined
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone }).format(0)
+  } catch {
+    throw new UsageError(`--tz: unknown time zone '${zone}' (use an IANA name such as UTC or Europe/Luxembourg)`)
+  }
+  return zone
+}
+
+/** The sensor of a file: --sensor, or from the file name; a clear error when neither works. */
+export function sensorOf (file: string, sensor: string | undefined): { sensor: string, day: string | undefined } | Error {
+  const name = parseCaptureName(file)
+  if (sensor !== undefined) return { sensor, day: name?.day }
+  if (name === undefined) {
+    return new Error(`${file}: cannot tell the sensor: the name does not follow prefix-sensor-instance-YYYYMMDDhhmmss.ext (e.g. honeypot-eu-1-20240131000000.pcap); rename the file or pass --sensor NAME`)
+  }
+  return { sensor: name.sensor, day: name.day }
+}

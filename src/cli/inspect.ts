@@ -1,0 +1,127 @@
+/** `potiron inspect`: what is in each capture, as text or one JSON object per file. */
+import { analyzeFile, type FileResult } from '../aggregate/analyze-file.js'
+import type { Selection } from '../aggregate/analyzer.js'
+import { dayToYmd } from '../aggregate/days.js'
+import { memberRows } from '../aggregate/table.js'
+import { DEFAULTS } from '../config/defaults.js'
+import { LINKTYPE_NAMES } from '../decode/constants.js'
+import { isSupportedLinktype } from '../decode/link.js'
+
+export interface InspectOptions {
+  json: boolean
+  selection: Selection
+  zone: string | undefined
+}
+
+export interface InspectReport {
+  file: string
+  format: string | null
+  gzip: boolean
+  precision: string | null
+  linktypes: Array<{ linktype: number, name: string, supported: boolean }>
+  packets: number
+  capturedBytes: number
+  ipv4: number
+  ipv6: number
+  nonIp: number
+  unsupportedLink: number
+  protocols: Record<string, number>
+  first: string | null
+  last: string | null
+  min: string | null
+  max: string | null
+  perDay: Record<string, number>
+  malformed: number
+  snapTruncated: number
+  noTimestamp: number
+  outOfRange: number
+  skippedBlocks: number
+  counted: number
+  topDestinationPorts: Array<[number, number]>
+  warning: string | null
+  error: string | null
+}
+
+/** Inspects each file in turn, writing to `out`; returns how many files failed. */
+export async function inspect (files: readonly string[], options: InspectOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  let failed = 0
+  for (const file of files) {
+    const result = await analyzeFile(file, { fields: ['dport'], splitProtocols: false, selection: options.selection, zone: options.zone })
+    const report = toReport(result)
+    out(options.json ? JSON.stringify(report) : renderText(report))
+    if (report.warning !== null) err(`potiron: warning: ${report.warning}`)
+    if (report.error !== null) {
+      err(`potiron: ${report.error}`)
+      failed++
+    }
+  }
+  return failed
+}
+
+export function toReport (r: FileResult): InspectReport {
+  const ports = memberRows(r.table, false).filter(row => row.member !== '-1').sort((a, b) => b.count - a.count || Number(a.member) - Number(b.member))
+  const s = r.stats
+  return {
+    file: r.file,
+    format: r.info.format ?? null,
+    gzip: r.info.gzip,
+    precision: r.info.precision ?? null,
+    linktypes: r.info.linktypes.map(linktype => ({ linktype, name: LINKTYPE_NAMES[linktype] ?? String(linktype), supported: isSupportedLinktype(linktype) })),
+    packets: s.packets,
+    capturedBytes: r.info.capturedBytes,
+    ipv4: s.ipv4,
+    ipv6: s.ipv6,
+    nonIp: s.nonIp,
+    unsupportedLink: s.unsupportedLink,
+    protocols: s.protocols,
+    first: time(s.first),
+    last: time(s.last),
+    min: time(s.min),
+    max: time(s.max),
+    perDay: s.perDay,
+    malformed: s.malformed,
+    snapTruncated: r.info.snapTruncated,
+    noTimestamp: s.noTimestamp,
+    outOfRange: s.outOfRange,
+    skippedBlocks: r.info.skippedBlocks,
+    counted: s.counted,
+    topDestinationPorts: ports.slice(0, DEFAULTS.topPorts).map(row => [Number(row.member), row.count]),
+    warning: r.warning?.message ?? null,
+    error: r.error?.message ?? null
+  }
+}
+
+/** `2013-05-30T22:45:17.270862000Z` (any year), from whole seconds and nanoseconds. */
+export function time (t: [number, number] | null): string | null {
+  if (t === null) return null
+  const [sec, nsec] = t
+  const days = Math.floor(sec / 86400)
+  const ymd = dayToYmd(days)
+  let rest = sec - days * 86400
+  const h = Math.floor(rest / 3600)
+  rest -= h * 3600
+  const m = Math.floor(rest / 60)
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
+  const year = Math.floor(ymd / 10000)
+  return `${pad(year, 4)}-${pad(Math.floor(ymd / 100) % 100)}-${pad(ymd % 100)}T${pad(h)}:${pad(m)}:${pad(rest - m * 60)}.${pad(nsec, 9)}Z`
+}
+
+function renderText (r: InspectReport): string {
+  const n = (x: number): string => x.toLocaleString('en-US')
+  const lines = [r.file]
+  const row = (label: string, value: string): void => { lines.push(`  ${label.padEnd(12)}${value}`) }
+  row('format', r.format === null ? 'unknown' : `${r.format}${r.precision !== null ? ` (${r.precision})` : ''}${r.gzip ? ', gzip' : ''}`)
+  row('link types', r.linktypes.length === 0 ? 'none' : r.linktypes.map(l => `${l.linktype} ${l.name}${l.supported ? '' : ' (not decoded)'}`).join(', '))
+  row('packets', `${n(r.packets)} (IPv4 ${n(r.ipv4)}, IPv6 ${n(r.ipv6)}, other ${n(r.nonIp + r.unsupportedLink)}), ${n(r.capturedBytes)} bytes captured`)
+  const protos = Object.entries(r.protocols).sort((a, b) => b[1] - a[1]).map(([p, c]) => `${p}: ${n(c)}`)
+  row('protocols', protos.length === 0 ? 'none' : protos.join(', '))
+  row('first, last', r.first === null ? 'no timestamps' : `${r.first}, ${r.last ?? ''}`)
+  if (r.min !== r.first || r.max !== r.last) row('earliest', `${r.min ?? ''}, latest ${r.max ?? ''}`)
+  const days = Object.entries(r.perDay)
+  row('days', days.length === 0 ? 'none' : days.map(([d, c]) => `${d}: ${n(c)}`).join(', '))
+  row('anomalies', `${n(r.malformed)} malformed, ${n(r.snapTruncated)} cut by the snap length, ${n(r.noTimestamp)} without timestamp, ${n(r.outOfRange)} with a time beyond year 9999`)
+  row('top dports', r.topDestinationPorts.length === 0 ? 'none' : r.topDestinationPorts.map(([p, c]) => `${p} (${n(c)})`).join(', '))
+  if (r.warning !== null) row('warning', r.warning)
+  if (r.error !== null) row('ERROR', r.error)
+  return lines.join('\n') + '\n'
+}

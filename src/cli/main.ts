@@ -1,0 +1,69 @@
+/**
+ * The `potiron` command line. `main(argv)` takes its arguments and returns the exit status, so
+ * tests call it without spawning a process: 0 success, 1 when any file failed, 2 for usage errors.
+ */
+import yargs, { type Argv } from 'yargs'
+import { UsageError } from '../errors.js'
+import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { expandPaths } from './files.js'
+import { inspect } from './inspect.js'
+import { writeJson } from './json.js'
+
+export interface Io {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+const processIo: Io = {
+  out: text => { process.stdout.write(text.endsWith('\n') ? text : text + '\n') },
+  err: text => { process.stderr.write(text.endsWith('\n') ? text : text + '\n') }
+}
+
+export async function main (argv: readonly string[] = process.argv.slice(2), io: Io = processIo): Promise<number> {
+  let status = 0
+  const run = (job: () => Promise<number>) => async (): Promise<void> => { status = await job() }
+  const parser: Argv = yargs()
+    .scriptName('potiron')
+    .usage('$0 <command> [options]\n\nNormalize, index and visualize network captures (pcap, pcapng, gzip).')
+    .command('inspect <files..>', 'Describe captures: format, link types, packets, IPv4/IPv6, protocols, times, anomalies, top destination ports',
+      y => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
+        .options({ json: { type: 'boolean', default: false, description: 'One JSON object per file' }, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz })
+        .example('$0 inspect fixtures/', 'Every capture under fixtures/')
+        .example('$0 inspect --json capture.pcap.gz', 'Machine-readable summary'),
+      async args => { await run(async () => {
+        const files = await expandPaths(args.files as string[])
+        const failed = await inspect(files, { json: args.json, selection: selectionOf(args), zone: zoneOf(args) }, io.out, io.err)
+        return failed > 0 ? 1 : 0
+      })() })
+    .command('json <files..>', "Write the original potiron's normalized JSON documents (OUT/YYYY/MM/DD/<name>.json)",
+      y => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
+        .options({ out: { type: 'string', demandOption: true, description: 'Root directory of the documents' }, ...captureOptions })
+        .example('$0 json captures/ --out json/', 'One JSON file per capture under json/YYYY/MM/DD/'),
+      async args => { await run(async () => {
+        const files = await expandPaths(args.files as string[])
+        const failed = await writeJson(files, { out: args.out, selection: selectionOf(args), zone: zoneOf(args), sensor: args.sensor }, io.err)
+        return failed > 0 ? 1 : 0
+      })() })
+    .demandCommand(1, 'Name a command.')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((message, error) => { throw error ?? new UsageError(message) })
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      parser.parseAsync([...argv], {}, (err, _args, text) => { if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err))); else resolve(text) })
+        .catch(reject)
+    })
+    if (output !== '') io.out(output)
+    return status
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof Error && err.name === 'YError')) {
+      io.err(`potiron: ${err.message}\nRun 'potiron --help' for usage.`)
+      return 2
+    }
+    throw err
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What the decoders learn about one packet. One instance per reader, reset before each packet:
+ * every field is a number from the start and never changes type, so the hot loop sees one stable
+ * object shape. -1 means "absent" everywhere.
+ *
+ * Field semantics follow the original potiron, which asked tshark for the first occurrence of
+ * each field in a frame (`-E occurrence=f`):
+ * - the IP fields come from one IP header: the outermost one, or with `firstIpv4` (the
+ *   original's IPv4-only view) the first IPv4 header wherever it sits, e.g. inside IPv6;
+ * - TCP, UDP and ICMP fields each come from the first header of that protocol, which may be a
+ *   tunnelled one or the header quoted inside an ICMP error;
+ * - `sport`/`dport` are then the TCP ports when there is a TCP header, else the UDP ports.
+ */
+export class PacketFacts {
+  /** The original's view: IP fields from the first IPv4 header, IPv6 and ICMPv6 not counted. */
+  readonly firstIpv4: boolean
+
+  /** 4 or 6: the version of the header that gave the IP fields; 0 when there is none. */
+  ipVersion = 0
+  /** Version of the outermost IP header (0 when the frame has none). */
+  outerVersion = 0
+  /** IPv4 total length, or IPv6 payload length + 40. */
+  length = -1
+  /** IPv4 protocol, or the IPv6 next header after the extension headers. */
+  protocol = -1
+  ttl = -1
+  tos = -1
+  /** IPv4 addresses as unsigned 32-bit numbers (when ipVersion is 4). */
+  src = 0
+  dst = 0
+  /** Offsets of the 16-byte IPv6 addresses in the packet buffer (when ipVersion is 6). */
+  src6 = 0
+  dst6 = 0
+
+  tcpSport = -1
+  tcpDport = -1
+  tcpSeq = -1
+  tcpAck = -1
+  udpSport = -1
+  udpDport = -1
+  icmpType = -1
+  icmpCode = -1
+
+  /** A transport header was found inside a tunnel or an ICMP error, not right after the outer IP. */
+  inner = false
+  /** Some header was cut short or inconsistent; what was readable before it is kept. */
+  malformed = false
+  /** The link type has no decoder. */
+  unsupportedLink = false
+
+  constructor (firstIpv4 = false) {
+    this.firstIpv4 = firstIpv4
+  }
+
+  reset (): void {
+    this.ipVersion = 0
+    this.outerVersion = 0
+    this.length = -1
+    this.protocol = -1
+    this.ttl = -1
+    this.tos = -1
+    this.src = 0
+    this.dst = 0
+    this.src6 = 0
+    this.dst6 = 0
+    this.tcpSport = -1
+    this.tcpDport = -1
+    this.tcpSeq = -1
+    this.tcpAck = -1
+    this.udpSport = -1
+    this.udpDport = -1
+    this.icmpType = -1
+    this.icmpCode = -1
+    this.inner = false
+    this.malformed = false
+    this.unsupportedLink = false
+  }
+
+  get sport (): number {
+    return this.tcpSport >= 0 ? this.tcpSport : this.udpSport
+  }
+
+  get dport (): number {
+    return this.tcpDport >= 0 ? this.tcpDport : this.udpDport
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * IPv4 (RFC 791) and IPv6 (RFC 8200) headers, and dispatch on the IP protocol number.
+ *
+ * IPv4 header:                          IPv6 header:
+ *   0  version/IHL  1 DSCP/ECN            0  version / traffic class / flow label (4 bytes)
+ *   2  total length                       4  payload length    6 next header   7 hop limit
+ *   6  flags/fragment offset              8  source address (16)
+ *   8  TTL   9 protocol                   24 destination address (16)
+ *   12 source   16 destination            40 extension headers, then the payload
+ */
+import { u16, u32 } from './bytes.js'
+import {
+  IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_GRE, IPPROTO_HOPOPTS, IPPROTO_ICMP, IPPROTO_ICMPV6,
+  IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, MAX_ENCAPSULATION_DEPTH
+} from './constants.js'
+import type { PacketFacts } from './facts.js'
+import { decodeGre, decodeIcmp, decodeIcmpv6, decodeTcp, decodeUdp } from './transport.js'
+
+const IPV4_MIN_HEADER = 20
+const IPV6_HEADER = 40
+
+/**
+ * `inError` marks the packet quoted inside an ICMP error: tshark then shows the TCP sequence
+ * number even when the quote stops after 8 bytes of TCP header.
+ */
+export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number, inError: boolean): void {
+  if (depth > MAX_ENCAPSULATION_DEPTH || off + 1 > end) return void (facts.malformed = true)
+  const first = buf[off]!
+  if (first >> 4 !== 4) return void (facts.malformed = true)
+  if (facts.outerVersion === 0) facts.outerVersion = 4
+  const ihl = (first & 0x0f) * 4
+  // Without the addresses tshark has no ip.dst: the original's filter drops such a frame.
+  if (off + IPV4_MIN_HEADER > end || ihl < IPV4_MIN_HEADER) return void (facts.malformed = true)
+  const total = u16(buf, off + 2)
+  // A total length below the header length is bogus (tshark stops there); 0 means TSO offload.
+  if (total !== 0 && total < ihl) return void (facts.malformed = true)
+  if (facts.ipVersion === 0) {
+    facts.ipVersion = 4
+    facts.tos = buf[off + 1]!
+    facts.length = total
+    facts.ttl = buf[off + 8]!
+    facts.protocol = buf[off + 9]!
+    facts.src = u32(buf, off + 12)
+    facts.dst = u32(buf, off + 16)
+  }
+  if (off + ihl > end) return void (facts.malformed = true)
+  // Only a first fragment (offset 0) carries the transport header.
+  if ((u16(buf, off + 6) & 0x1fff) !== 0) return
+  const payloadEnd = total === 0 ? end : Math.min(end, off + total)
+  decodeIpPayload(buf, off + ihl, payloadEnd, buf[off + 9]!, facts, depth, inError)
+}
+
+export function decodeIpv6 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
+  if (depth > MAX_ENCAPSULATION_DEPTH || off + 1 > end) return void (facts.malformed = true)
+  if (buf[off]! >> 4 !== 6) return void (facts.malformed = true)
+  if (facts.outerVersion === 0) facts.outerVersion = 6
+  if (off + IPV6_HEADER > end) return void (facts.malformed = true)
+  const payloadLength = u16(buf, off + 4)
+  // A zero payload length announces a jumbogram (RFC 2675): the captured length rules.
+  const payloadEnd = payloadLength === 0 ? end : Math.min(end, off + IPV6_HEADER + payloadLength)
+  let next = buf[off + 6]!
+  let p = off + IPV6_HEADER
+  let laterFragment = false
+  let complete = true
+  for (;;) {
+    if (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_DSTOPTS) {
+      if (p + 2 > payloadEnd) { complete = false; break }
+      const len = (buf[p + 1]! + 1) * 8
+      next = buf[p]!
+      p += len
+    } else if (next === IPPROTO_FRAGMENT) {
+      if (p + 8 > payloadEnd) { complete = false; break }
+      if ((u16(buf, p + 2) & 0xfff8) !== 0) laterFragment = true
+      next = buf[p]!
+      p += 8
+    } else if (next === IPPROTO_AH) {
+      if (p + 2 > payloadEnd) { complete = false; break }
+      const len = (buf[p + 1]! + 2) * 4
+      next = buf[p]!
+      p += len
+    } else {
+      break
+    }
+  }
+  if (facts.ipVersion === 0 && !facts.firstIpv4) {
+    facts.ipVersion = 6
+    facts.tos = (u16(buf, off) >> 4) & 0xff
+    facts.length = payloadLength + IPV6_HEADER
+    facts.ttl = buf[off + 7]!
+    facts.protocol = next
+    facts.src6 = off + 8
+    facts.dst6 = off + 24
+  }
+  if (!complete || p > payloadEnd) return void (facts.malformed = true)
+  if (laterFragment) return
+  decodeIpPayload(buf, p, payloadEnd, next, facts, depth, false)
+}
+
+/** The transport or tunnelled layer after an IP header (or its extension headers). */
+export function decodeIpPayload (buf: Uint8Array, off: number, end: number, protocol: number, facts: PacketFacts, depth: number, inError: boolean): void {
+  switch (protocol) {
+    case IPPROTO_TCP: return decodeTcp(buf, off, end, facts, depth, inError)
+    case IPPROTO_UDP: return decodeUdp(buf, off, end, facts, depth)
+    case IPPROTO_ICMP: return decodeIcmp(buf, off, end, facts, depth)
+    case IPPROTO_ICMPV6: return decodeIcmpv6(buf, off, end, facts, depth)
+    case IPPROTO_IPIP: return decodeIpv4(buf, off, end, facts, depth + 1, false)
+    case IPPROTO_IPV6: return decodeIpv6(buf, off, end, facts, depth + 1)
+    case IPPROTO_GRE: return decodeGre(buf, off, end, facts, depth)
+    default:
+  }
+}

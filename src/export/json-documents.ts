@@ -1,0 +1,119 @@
+/**
+ * potiron's normalized JSON documents, as the original's 2019 version writes them (reference
+ * 2.1 and 2.5): one JSON array per capture, a header object, then one object per counted
+ * packet. Python's json.dumps separators (", " and ": "), no newline, so files are
+ * byte-for-byte what the original would write for the same values. Written as a stream in
+ * bounded memory.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { PacketFacts } from '../decode/facts.js'
+import { FIELDS, ipv4ToString, ipv6ToString } from '../aggregate/fields.js'
+import { dayToYmd, type DayClock } from '../aggregate/days.js'
+
+const FLUSH_BYTES = 1 << 20
+
+export interface DocumentHeader {
+  sensorname: string
+  filename: string
+}
+
+/** Streams the documents of one capture to `DIR/YYYY/MM/DD/<stem>.json` (via a temporary name). */
+export class JsonDocumentWriter {
+  readonly #fd: number
+  readonly #tmp: string
+  readonly #path: string
+  readonly #clock: DayClock
+  #pending: string[] = []
+  #pendingBytes = 0
+  #id = 0
+
+  /** `day` is YYYYMMDD for the directory; undefined puts the file under DIR/undated/. */
+  constructor (dir: string, stem: string, day: string | undefined, header: DocumentHeader, clock: DayClock) {
+    const sub = day === undefined ? 'undated' : join(day.slice(0, 4), day.slice(4, 6), day.slice(6, 8))
+    this.#path = join(dir, sub, `${stem}.json`)
+    this.#tmp = `${this.#path}.partial`
+    this.#clock = clock
+    mkdirSync(dirname(this.#path), { recursive: true })
+    this.#fd = openSync(this.#tmp, 'w')
+    this.#write('[{"type": 1, "sensorname": ' + JSON.stringify(header.sensorname) + ', "filename": ' + JSON.stringify(header.filename) +
+      ', "format": "standard", "tshark_filter": "", "json_fields": [' + FIELDS.map(f => `"${f}"`).join(', ') + ']}')
+  }
+
+  get path (): string {
+    return this.#path
+  }
+
+  /** Number of packet documents written. */
+  get packets (): number {
+    return this.#id
+  }
+
+  packet (f: PacketFacts, buf: Uint8Array, sec: number, nsec: number): void {
+    const ip = f.ipVersion === 4 ? [ipv4ToString(f.src), ipv4ToString(f.dst)] : f.ipVersion === 6 ? [ipv6ToString(buf, f.src6), ipv6ToString(buf, f.dst6)] : undefined
+    const sport = f.tcpSport >= 0 ? f.tcpSport : f.udpSport
+    const dport = f.tcpDport >= 0 ? f.tcpDport : f.udpDport
+    this.#write(', {"timestamp": "' + this.#timestamp(sec, nsec) +
+      '", "length": ' + str(f.length, -1) +
+      ', "protocol": ' + String(f.protocol) +
+      ', "ipsrc": ' + (ip === undefined ? '-1' : `"${ip[0]!}"`) +
+      ', "ipdst": ' + (ip === undefined ? '-1' : `"${ip[1]!}"`) +
+      ', "ipttl": ' + str(f.ttl, -1) +
+      ', "iptos": ' + (f.tos < 0 ? '0' : `"0x${f.tos.toString(16).padStart(2, '0')}"`) +
+      ', "tcpseq": ' + str(f.tcpSeq, -1) +
+      ', "tcpack": ' + str(f.tcpAck, -1) +
+      ', "icmpcode": ' + str(f.icmpCode, 255) +
+      ', "icmptype": ' + str(f.icmpType, 255) +
+      ', "sport": ' + str(sport, -1) +
+      ', "dport": ' + str(dport, -1) +
+      ', "packet_id": ' + String(this.#id++) + ', "type": 2, "state": 0}')
+  }
+
+  /** Finishes the array and moves the file to its final name. */
+  close (): void {
+    this.#write(']')
+    this.#flush()
+    closeSync(this.#fd)
+    renameSync(this.#tmp, this.#path)
+  }
+
+  /** Gives up: the partial file is left under its temporary name for inspection. */
+  abort (): void {
+    this.#flush()
+    closeSync(this.#fd)
+  }
+
+  /** `YYYY-MM-DD HH:MM:SS.ffffff` in the clock's zone. */
+  #timestamp (sec: number, nsec: number): string {
+    const local = sec + this.#clock.offsetAt(sec)
+    const days = Math.floor(local / 86400)
+    const ymd = String(dayToYmd(days)).padStart(8, '0')
+    let rest = local - days * 86400
+    const h = Math.floor(rest / 3600)
+    rest -= h * 3600
+    const m = Math.floor(rest / 60)
+    return `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)} ${two(h)}:${two(m)}:${two(rest - m * 60)}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}`
+  }
+
+  #write (s: string): void {
+    this.#pending.push(s)
+    this.#pendingBytes += s.length
+    if (this.#pendingBytes >= FLUSH_BYTES) this.#flush()
+  }
+
+  #flush (): void {
+    if (this.#pending.length === 0) return
+    writeSync(this.#fd, this.#pending.join(''))
+    this.#pending = []
+    this.#pendingBytes = 0
+  }
+}
+
+/** Present values are strings in the original's documents (tshark's text); absent ones a number. */
+function str (value: number, absent: number): string {
+  return value < 0 ? String(absent) : `"${value}"`
+}
+
+function two (n: number): string {
+  return n < 10 ? `0${n}` : String(n)
+}
