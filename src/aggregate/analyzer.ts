@@ -11,7 +11,7 @@ import { Aggregator } from './aggregator.js'
 import { DayClock, dayToYmd } from './days.js'
 import type { FieldName } from './fields.js'
 import { emptyStats, type FileStats } from './stats.js'
-import type { CountTable } from './table.js'
+import { UNDATED, type CountTable } from './table.js'
 
 /**
  * Which packets are counted:
@@ -69,6 +69,7 @@ export class Analyzer implements PacketSink {
     else if (f.outerVersion === 6) stats.ipv6++
     else stats.nonIp++
     if (f.malformed) stats.malformed++
+    if (f.inner) stats.innerTransport++
     if (f.ipVersion !== 0) this.#protocols[f.protocol]! += 1
 
     let day = NO_DAY
@@ -85,6 +86,7 @@ export class Analyzer implements PacketSink {
     if (!this.#selected(f)) return
     if (day !== day) {
       stats.undated++
+      this.#aggregator.add(f, buf, UNDATED)
       return
     }
     stats.counted++

@@ -12,6 +12,8 @@ export interface FileStats {
   unsupportedLink: number
   /** Frames whose headers were cut short or inconsistent. */
   malformed: number
+  /** Frames whose TCP/UDP/ICMP fields came from inside a tunnel or an ICMP error. */
+  innerTransport: number
   /** Per IP protocol number: frames whose counted IP header carries it (IPv6: after extension headers). */
   protocols: Record<string, number>
   /** Records without a timestamp (pcapng Simple Packet Block). */
@@ -27,13 +29,13 @@ export interface FileStats {
   perDay: Record<string, number>
   /** Packets counted into the fields (selected and with a day). */
   counted: number
-  /** Selected packets left out of the fields because they have no valid day. */
+  /** Selected packets without a valid day: counted in the table under UNDATED, in no day. */
   undated: number
 }
 
 export function emptyStats (): FileStats {
   return {
-    packets: 0, ipv4: 0, ipv6: 0, nonIp: 0, unsupportedLink: 0, malformed: 0, protocols: {},
+    packets: 0, ipv4: 0, ipv6: 0, nonIp: 0, unsupportedLink: 0, malformed: 0, innerTransport: 0, protocols: {},
     noTimestamp: 0, outOfRange: 0, first: null, last: null, min: null, max: null, perDay: {}, counted: 0, undated: 0
   }
 }

@@ -8,8 +8,11 @@ import { dayToYmd } from './days.js'
 /** `proto` of rows that are not split by protocol. */
 export const ALL_PROTOCOLS = -2
 
+/** `day` of rows counting selected packets that have no valid day (no or absurd timestamp). */
+export const UNDATED = -2147483648
+
 export interface CountTable {
-  /** Day number (days since 1970-01-01 in the chosen zone). */
+  /** Day number (days since 1970-01-01 in the chosen zone), or UNDATED. */
   day: Int32Array
   /** IP protocol number, -1 when absent, ALL_PROTOCOLS when counts are not split. */
   proto: Int16Array
@@ -28,7 +31,7 @@ export function tableBuffers (t: CountTable): ArrayBuffer[] {
 }
 
 export interface MemberRow {
-  /** YYYYMMDD */
+  /** YYYYMMDD, or '' for UNDATED rows */
   day: string
   proto: number
   field: FieldName
@@ -44,7 +47,7 @@ export function memberRows (t: CountTable, protocolsSplit = true): MemberRow[] {
   const sums = new Map<string, MemberRow>()
   for (let i = 0; i < t.count.length; i++) {
     const field = FIELDS[t.field[i]!]!
-    const day = String(dayToYmd(t.day[i]!))
+    const day = t.day[i] === UNDATED ? '' : String(dayToYmd(t.day[i]!))
     const proto = protocolsSplit ? t.proto[i]! : ALL_PROTOCOLS
     const member = memberString(field, t.value[i]!, t.ipv6)
     const key = `${day}\0${proto}\0${field}\0${member}`

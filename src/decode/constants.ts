@@ -41,6 +41,10 @@ export const ETHERTYPE_PPP = 0x880b       // PPP (enhanced GRE, RFC 2637)
 export const ETHERTYPE_ERSPAN2 = 0x88be   // ERSPAN type II
 export const ETHERTYPE_ERSPAN3 = 0x22eb   // ERSPAN type III
 
+// MPLS special-purpose labels, https://www.iana.org/assignments/mpls-label-values
+export const MPLS_LABEL_GAL = 13
+export const MPLS_LABEL_OAM_ALERT = 14
+
 // 802.2 LLC / SNAP
 export const LLC_SNAP_SAP = 0xaa
 

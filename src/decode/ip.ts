@@ -25,9 +25,10 @@ const IPV6_HEADER = 40
  */
 export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number, inError: boolean): void {
   if (depth > MAX_ENCAPSULATION_DEPTH || off + 1 > end) return void (facts.malformed = true)
+  // The layer below said IPv4: tshark counts the frame as IPv4 even with a bogus version.
+  if (facts.outerVersion === 0) facts.outerVersion = 4
   const first = buf[off]!
   if (first >> 4 !== 4) return void (facts.malformed = true)
-  if (facts.outerVersion === 0) facts.outerVersion = 4
   const ihl = (first & 0x0f) * 4
   // Without the addresses tshark has no ip.dst: the original's filter drops such a frame.
   if (off + IPV4_MIN_HEADER > end || ihl < IPV4_MIN_HEADER) return void (facts.malformed = true)
@@ -52,8 +53,8 @@ export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: Pa
 
 export function decodeIpv6 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
   if (depth > MAX_ENCAPSULATION_DEPTH || off + 1 > end) return void (facts.malformed = true)
-  if (buf[off]! >> 4 !== 6) return void (facts.malformed = true)
   if (facts.outerVersion === 0) facts.outerVersion = 6
+  if (buf[off]! >> 4 !== 6) return void (facts.malformed = true)
   if (off + IPV6_HEADER > end) return void (facts.malformed = true)
   const payloadLength = u16(buf, off + 4)
   // A zero payload length announces a jumbogram (RFC 2675): the captured length rules.

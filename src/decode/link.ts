@@ -10,7 +10,7 @@ import {
   ETHERTYPE_MPLS_MC, ETHERTYPE_PPP, ETHERTYPE_PPPOE, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB,
   ETHERTYPE_VLAN, LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_IPOIB, LINKTYPE_IPV4, LINKTYPE_IPV6,
   LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12,
-  LINKTYPE_RAW_14, LLC_SNAP_SAP, MAX_ENCAPSULATION_DEPTH, PPP_IPV4, PPP_IPV6
+  LINKTYPE_RAW_14, LLC_SNAP_SAP, MAX_ENCAPSULATION_DEPTH, MPLS_LABEL_GAL, MPLS_LABEL_OAM_ALERT, PPP_IPV4, PPP_IPV6
 } from './constants.js'
 import type { PacketFacts } from './facts.js'
 import { decodeIpv4, decodeIpv6 } from './ip.js'
@@ -95,14 +95,20 @@ export function decodeEthertype (buf: Uint8Array, off: number, end: number, type
   }
 }
 
-/** MPLS label stack (RFC 3032); the payload is guessed from its first nibble, as tshark does. */
+/**
+ * MPLS label stack (RFC 3032). The payload is guessed from its first nibble, as tshark does,
+ * except below the special labels GAL (13, RFC 5586) and OAM Alert (14, RFC 3429).
+ */
 function decodeMpls (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
+  let label: number
   for (;;) {
     if (off + 4 > end) return markMalformed(facts)
+    label = (u32(buf, off) >>> 12)
     const bottom = (buf[off + 2]! & 1) === 1
     off += 4
     if (bottom) break
   }
+  if (label === MPLS_LABEL_GAL || label === MPLS_LABEL_OAM_ALERT) return
   decodeRawIp(buf, off, end, facts, depth + 1)
 }
 
