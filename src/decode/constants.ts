@@ -66,6 +66,12 @@ export const IPPROTO_AH = 51
 export const IPPROTO_ICMPV6 = 58
 export const IPPROTO_DSTOPTS = 60
 
+// IPv4 options (RFC 791)
+export const IPOPT_EOL = 0
+export const IPOPT_NOP = 1
+export const IPOPT_LSRR = 131
+export const IPOPT_SSRR = 137
+
 // UDP ports on which tshark decodes an encapsulated packet by default
 export const UDP_PORT_VXLAN = 4789   // RFC 7348
 export const UDP_PORT_TEREDO = 3544  // RFC 4380

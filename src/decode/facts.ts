@@ -11,9 +11,16 @@
  *   tunnelled one or the header quoted inside an ICMP error;
  * - `sport`/`dport` are then the TCP ports when there is a TCP header, else the UDP ports.
  */
+import { Ipv4Reassembly } from './reassembly.js'
+
 export class PacketFacts {
-  /** The original's view: IP fields from the first IPv4 header, IPv6 and ICMPv6 not counted. */
+  /**
+   * The original's view: IP fields from the first IPv4 header, IPv6 and ICMPv6 not counted,
+   * IPv4 fragments reassembled as tshark does (transport fields on the completing fragment).
+   */
   readonly firstIpv4: boolean
+  /** Fragment state across the packets of one capture (firstIpv4 only). */
+  readonly reassembly: Ipv4Reassembly | null
 
   /** 4 or 6: the version of the header that gave the IP fields; 0 when there is none. */
   ipVersion = 0
@@ -50,6 +57,7 @@ export class PacketFacts {
 
   constructor (firstIpv4 = false) {
     this.firstIpv4 = firstIpv4
+    this.reassembly = firstIpv4 ? new Ipv4Reassembly() : null
   }
 
   reset (): void {

@@ -11,7 +11,8 @@
 import { u16, u32 } from './bytes.js'
 import {
   IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_GRE, IPPROTO_HOPOPTS, IPPROTO_ICMP, IPPROTO_ICMPV6,
-  IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, MAX_ENCAPSULATION_DEPTH
+  IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, IPOPT_EOL, IPOPT_LSRR, IPOPT_NOP, IPOPT_SSRR,
+  MAX_ENCAPSULATION_DEPTH
 } from './constants.js'
 import type { PacketFacts } from './facts.js'
 import { decodeGre, decodeIcmp, decodeIcmpv6, decodeTcp, decodeUdp } from './transport.js'
@@ -36,19 +37,31 @@ export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: Pa
   // A total length below the header length is bogus (tshark stops there); 0 means TSO offload.
   if (total !== 0 && total < ihl) return void (facts.malformed = true)
   if (facts.ipVersion === 0) {
+    const dst = facts.firstIpv4 && ihl > IPV4_MIN_HEADER ? originalDestination(buf, off, off + ihl, end) : u32(buf, off + 16)
+    if (dst < 0) return void (facts.malformed = true)
     facts.ipVersion = 4
     facts.tos = buf[off + 1]!
-    facts.length = total
+    facts.length = total === 0 ? end - off : total  // TSO: tshark shows the frame's length
     facts.ttl = buf[off + 8]!
     facts.protocol = buf[off + 9]!
     facts.src = u32(buf, off + 12)
-    facts.dst = u32(buf, off + 16)
+    facts.dst = dst
   }
   if (off + ihl > end) return void (facts.malformed = true)
-  // Only a first fragment (offset 0) carries the transport header.
-  if ((u16(buf, off + 6) & 0x1fff) !== 0) return
   const payloadEnd = total === 0 ? end : Math.min(end, off + total)
-  decodeIpPayload(buf, off + ihl, payloadEnd, buf[off + 9]!, facts, depth, inError)
+  const flags = u16(buf, off + 6)
+  const fragmentOffset = (flags & 0x1fff) * 8
+  const moreFragments = (flags & 0x2000) !== 0
+  if (fragmentOffset === 0 && !moreFragments) {
+    decodeIpPayload(buf, off + ihl, payloadEnd, buf[off + 9]!, facts, depth, inError)
+  } else if (facts.reassembly !== null && !inError) {
+    const key = `${u32(buf, off + 12)},${u32(buf, off + 16)},${u16(buf, off + 4)},${buf[off + 9]!}`
+    const head = facts.reassembly.add(key, fragmentOffset, moreFragments, buf, off + ihl, payloadEnd - off - ihl, (total === 0 ? payloadEnd - off : total) - ihl)
+    if (head !== undefined) decodeIpPayload(head, 0, head.length, buf[off + 9]!, facts, depth, false)
+  } else if (fragmentOffset === 0) {
+    // Statelessly, only a first fragment carries the transport header.
+    decodeIpPayload(buf, off + ihl, payloadEnd, buf[off + 9]!, facts, depth, inError)
+  }
 }
 
 export function decodeIpv6 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
@@ -95,6 +108,29 @@ export function decodeIpv6 (buf: Uint8Array, off: number, end: number, facts: Pa
   if (!complete || p > payloadEnd) return void (facts.malformed = true)
   if (laterFragment) return
   decodeIpPayload(buf, p, payloadEnd, next, facts, depth, false)
+}
+
+/**
+ * The destination the original saw. tshark walks the IPv4 options before it shows `ip.dst`:
+ * the last address of a loose or strict source route (RFC 791) becomes the first `ip.dst` of
+ * the frame, and an option cut by the snap length ends the header before any `ip.dst` (the
+ * original's filter then drops the frame: -1 here).
+ */
+function originalDestination (buf: Uint8Array, off: number, headerEnd: number, end: number): number {
+  let dst = u32(buf, off + 16)
+  for (let p = off + IPV4_MIN_HEADER; p < headerEnd;) {
+    if (p >= end) return -1
+    const type = buf[p]!
+    if (type === IPOPT_EOL) break
+    if (type === IPOPT_NOP) { p++; continue }
+    if (p + 2 > end) return -1
+    const len = buf[p + 1]!
+    if (len < 2 || p + len > headerEnd) break
+    if (p + len > end) return -1
+    if ((type === IPOPT_LSRR || type === IPOPT_SSRR) && len >= 7) dst = u32(buf, p + 3 + 4 * (Math.floor((len - 3) / 4) - 1))
+    p += len
+  }
+  return dst
 }
 
 /** The transport or tunnelled layer after an IP header (or its extension headers). */
