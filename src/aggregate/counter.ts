@@ -12,7 +12,7 @@ function hash (key: number): number {
   return Math.imul((key | 0) ^ ((key / TWO_32) | 0), 0x9e3779b1) ^ (key >>> 16)
 }
 
-/** value → count, for integer values in [-1, 2^53). */
+/** value → count, for integer values in [-1, 2^53 - 2] (stored as value + 2, which must stay exact). */
 export class NumberCounter {
   #keys: Float64Array
   #counts: Float64Array

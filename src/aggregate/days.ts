@@ -56,8 +56,7 @@ export class DayClock {
     const get = (type: string): number => Number(parts.find(p => p.type === type)?.value ?? 0)
     let year = get('year')
     if (parts.find(p => p.type === 'era')?.value === 'BC') year = 1 - year
-    const local = Date.UTC(2000, get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) / 1000 +
-      (daysFromCivil(year, 1, 1) - daysFromCivil(2000, 1, 1)) * SECONDS_PER_DAY
+    const local = daysFromCivil(year, get('month'), get('day')) * SECONDS_PER_DAY + get('hour') * 3600 + get('minute') * 60 + get('second')
     offset = local - sec
     this.#offsets.set(sec, offset)
     return offset

@@ -48,6 +48,8 @@ export class PacketFacts {
   icmpType = -1
   icmpCode = -1
 
+  /** IP headers entered so far in this frame (1 = the outermost). */
+  ipCount = 0
   /** A transport header was found inside a tunnel or an ICMP error, not right after the outer IP. */
   inner = false
   /** Some header was cut short or inconsistent; what was readable before it is kept. */
@@ -79,6 +81,7 @@ export class PacketFacts {
     this.udpDport = -1
     this.icmpType = -1
     this.icmpCode = -1
+    this.ipCount = 0
     this.inner = false
     this.malformed = false
     this.unsupportedLink = false

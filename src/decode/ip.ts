@@ -26,6 +26,7 @@ const IPV6_HEADER = 40
  */
 export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number, inError: boolean): void {
   if (depth > MAX_ENCAPSULATION_DEPTH || off + 1 > end) return void (facts.malformed = true)
+  facts.ipCount++
   // The layer below said IPv4: tshark counts the frame as IPv4 even with a bogus version.
   if (facts.outerVersion === 0) facts.outerVersion = 4
   const first = buf[off]!
@@ -66,6 +67,7 @@ export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: Pa
 
 export function decodeIpv6 (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
   if (depth > MAX_ENCAPSULATION_DEPTH || off + 1 > end) return void (facts.malformed = true)
+  facts.ipCount++
   if (facts.outerVersion === 0) facts.outerVersion = 6
   if (buf[off]! >> 4 !== 6) return void (facts.malformed = true)
   if (off + IPV6_HEADER > end) return void (facts.malformed = true)
@@ -84,9 +86,10 @@ export function decodeIpv6 (buf: Uint8Array, off: number, end: number, facts: Pa
       p += len
     } else if (next === IPPROTO_FRAGMENT) {
       if (p + 8 > payloadEnd) { complete = false; break }
-      if ((u16(buf, p + 2) & 0xfff8) !== 0) laterFragment = true
       next = buf[p]!
       p += 8
+      // Behind a later fragment come data bytes, not headers.
+      if ((u16(buf, p - 6) & 0xfff8) !== 0) { laterFragment = true; break }
     } else if (next === IPPROTO_AH) {
       if (p + 2 > payloadEnd) { complete = false; break }
       const len = (buf[p + 1]! + 2) * 4
@@ -136,7 +139,7 @@ function originalDestination (buf: Uint8Array, off: number, headerEnd: number, e
 /** The transport or tunnelled layer after an IP header (or its extension headers). */
 export function decodeIpPayload (buf: Uint8Array, off: number, end: number, protocol: number, facts: PacketFacts, depth: number, inError: boolean): void {
   switch (protocol) {
-    case IPPROTO_TCP: return decodeTcp(buf, off, end, facts, depth, inError)
+    case IPPROTO_TCP: return decodeTcp(buf, off, end, facts, inError)
     case IPPROTO_UDP: return decodeUdp(buf, off, end, facts, depth)
     case IPPROTO_ICMP: return decodeIcmp(buf, off, end, facts, depth)
     case IPPROTO_ICMPV6: return decodeIcmpv6(buf, off, end, facts, depth)

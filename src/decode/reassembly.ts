@@ -39,7 +39,8 @@ export class Ipv4Reassembly {
     }
     if (d.done) return undefined
     if (captured < length) d.damaged = true
-    if (offset === 0) d.head = buf.slice(off, off + Math.min(captured, KEPT_PAYLOAD))
+    // A copy: Buffer#slice would be a view into the reader's reused chunk.
+    if (offset === 0) d.head = Uint8Array.prototype.slice.call(buf, off, off + Math.min(captured, KEPT_PAYLOAD))
     if (!moreFragments) d.total = offset + length
     d.ranges.push(offset, offset + length)
     if (d.damaged || d.total < 0 || d.head === undefined || !covers(d.ranges, d.total)) return undefined

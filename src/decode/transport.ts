@@ -16,12 +16,12 @@ const TCP_MIN_HEADER = 20
 /** tshark reads the whole fixed TCP header up to the window (16 bytes) before showing seq/ack. */
 const TCP_FIXED_READ = 16
 
-export function decodeTcp (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number, inError: boolean): void {
+export function decodeTcp (buf: Uint8Array, off: number, end: number, facts: PacketFacts, inError: boolean): void {
   if (facts.tcpSport >= 0) return
   if (off + 4 > end) return void (facts.malformed = true)
   facts.tcpSport = u16(buf, off)
   facts.tcpDport = u16(buf, off + 2)
-  if (depth > 0 || inError) facts.inner = true
+  if (facts.ipCount > 1 || inError) facts.inner = true
   // Quoted in an ICMP error, the sequence number is shown as soon as its 4 bytes are there.
   if (inError && off + 8 <= end) facts.tcpSeq = u32(buf, off + 4)
   if (off + TCP_FIXED_READ > end) {
@@ -40,7 +40,7 @@ export function decodeUdp (buf: Uint8Array, off: number, end: number, facts: Pac
   if (facts.udpSport < 0) {
     facts.udpSport = sport
     facts.udpDport = dport
-    if (depth > 0) facts.inner = true
+    if (facts.ipCount > 1) facts.inner = true
   }
   if (off + 8 > end || depth >= MAX_ENCAPSULATION_DEPTH) return
   if (sport === UDP_PORT_VXLAN || dport === UDP_PORT_VXLAN) {

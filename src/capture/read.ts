@@ -1,0 +1,143 @@
+/**
+ * Reads one capture file (pcap, pcapng, or a gzip of either) from disk into a PacketSink, in
+ * bounded memory: one chunk at a time, one `await` per chunk.
+ */
+
+import { open, stat } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { constants as zlibConstants, createGunzip } from 'node:zlib'
+import { CaptureError } from '../errors.js'
+import { GZIP_ID1, GZIP_ID2 } from './constants.js'
+import { CaptureParser } from './parser.js'
+import type { CaptureInfo, PacketSink } from './types.js'
+
+/** Read size for plain files and output size of the decompressor. */
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024
+
+/** What became of one capture: `error` is fatal (info counts the part read before it), `warning` is not. */
+export interface ReadResult {
+  info: CaptureInfo
+  warning: CaptureError | undefined
+  error: CaptureError | undefined
+}
+
+/**
+ * Streams the capture at `path` into `sink`. Never throws for capture problems (they come back
+ * in `error`); exceptions thrown by the sink propagate unchanged.
+ */
+export async function readCapture (path: string, sink: PacketSink, options: { chunkSize?: number } = {}): Promise<ReadResult> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`)
+  const parser = new CaptureParser(path, sink)
+  const result: ReadResult = { info: parser.info, warning: undefined, error: undefined }
+  let fh: FileHandle | undefined
+  try {
+    const st = await stat(path).catch((err: unknown) => { throw unreadable(path, 0, err) })
+    if (!st.isFile()) throw new CaptureError('NOT_A_FILE', path, 0, st.isDirectory() ? 'is a directory' : 'is not a regular file')
+    fh = await open(path, 'r').catch((err: unknown) => { throw unreadable(path, 0, err) })
+    const buf = Buffer.allocUnsafe(chunkSize)
+    const first = await readAt(fh, path, buf, 0)
+    if (first >= 2 && buf[0] === GZIP_ID1 && buf[1] === GZIP_ID2) {
+      parser.info.gzip = true
+      await readGzip(fh, path, parser, chunkSize)
+    } else {
+      await readPlain(fh, path, parser, buf, first)
+    }
+    result.warning = parser.end()
+  } catch (err) {
+    if (!(err instanceof CaptureError)) throw err
+    result.error = err
+  } finally {
+    await fh?.close().catch(() => {})
+  }
+  return result
+}
+
+/**
+ * Reads into two reused buffers in turn: the next read runs in the thread pool while the parser
+ * works on the current chunk, and the parser copies whatever it keeps.
+ */
+async function readPlain (fh: FileHandle, path: string, parser: CaptureParser, first: Buffer, firstBytes: number): Promise<void> {
+  let current: Buffer = first
+  let spare: Buffer = Buffer.allocUnsafe(first.length)
+  let n = firstBytes
+  let position = firstBytes
+  while (n > 0) {
+    const pending = readAt(fh, path, spare, position)
+    try {
+      parser.push(n === current.length ? current : current.subarray(0, n))
+    } catch (err) {
+      await pending.catch(() => {})
+      throw err
+    }
+    n = await pending
+    position += n
+    const done = current
+    current = spare
+    spare = done
+  }
+}
+
+async function readAt (fh: FileHandle, path: string, buf: Buffer, position: number): Promise<number> {
+  try {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, position)
+    return bytesRead
+  } catch (err) {
+    throw unreadable(path, position, err)
+  }
+}
+
+/**
+ * Streams the file through gunzip. Its output is taken in 'data' events rather than by async
+ * iteration: an iterator drops the chunks still queued when the stream fails, and those are
+ * the readable end of a truncated file. Output produced by the very call that hits corrupt
+ * data is lost (at most `chunkSize` bytes), and is suspect anyway. (zlib keeps references to
+ * its input, so the file stream's fresh buffers suit it.)
+ */
+async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, chunkSize: number): Promise<void> {
+  const source = fh.createReadStream({ start: 0, highWaterMark: chunkSize, autoClose: false })
+  const gunzip = createGunzip({ chunkSize: Math.max(chunkSize, zlibConstants.Z_MIN_CHUNK) })
+  let inflated = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false
+      const fail = (err: unknown): void => {
+        if (failed) return
+        failed = true
+        reject(err)
+      }
+      source.on('error', (err) => fail(unreadable(path, inflated, err)))
+      gunzip.on('error', (err) => {
+        fail(new CaptureError('CORRUPT_GZIP', path, inflated,
+          `gzip stream corrupt or truncated (${err.message}) within its first ${source.bytesRead} compressed bytes`, { cause: err }))
+      })
+      gunzip.on('data', (chunk: Buffer) => {
+        if (failed) return
+        try {
+          parser.push(chunk)
+        } catch (err) {
+          fail(err)
+          return
+        }
+        inflated += chunk.length
+      })
+      gunzip.on('end', resolve)
+      // A sync flush before the final one drains what a truncated stream still holds: the
+      // failing Z_FINISH call then has no output of its own to lose.
+      source.on('end', () => gunzip.flush(zlibConstants.Z_SYNC_FLUSH, () => gunzip.end()))
+      source.pipe(gunzip, { end: false })
+    })
+  } finally {
+    source.unpipe(gunzip)
+    source.destroy()
+    gunzip.destroy()
+  }
+}
+
+function unreadable (path: string, offset: number, err: unknown): CaptureError {
+  return new CaptureError('UNREADABLE', path, offset, `cannot read: ${describe(err)}`, { cause: err })
+}
+
+function describe (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
