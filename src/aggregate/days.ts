@@ -86,3 +86,19 @@ export function dayToYmd (days: number): number {
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
   return year * 10000 + month * 100 + day
 }
+
+/** Calendar date and time of day of `sec` seconds since the epoch (UTC, or local when already shifted). */
+export function civilTime (sec: number): { year: number, month: number, day: number, hour: number, minute: number, second: number } {
+  const days = Math.floor(sec / SECONDS_PER_DAY)
+  const ymd = dayToYmd(days)
+  const rest = sec - days * SECONDS_PER_DAY
+  return {
+    year: Math.floor(ymd / 10000), month: Math.floor(ymd / 100) % 100, day: ymd % 100,
+    hour: Math.floor(rest / 3600), minute: Math.floor(rest / 60) % 60, second: rest % 60
+  }
+}
+
+/** Zero-padded decimal. */
+export function pad (n: number, width = 2): string {
+  return String(n).padStart(width, '0')
+}

@@ -66,8 +66,10 @@ export const MIN_BLOCK_BYTES = BLOCK_HEADER_BYTES + BLOCK_TRAILER_BYTES
 /** Blocks are padded to 32 bits. */
 export const BLOCK_ALIGN = 4
 
+export const BLOCK_OFF_LENGTH = 4
 export const SHB_OFF_BOM = 8
 export const SHB_OFF_VERSION_MAJOR = 12
+export const SHB_OFF_VERSION_MINOR = 14
 export const SHB_OPTIONS = 24
 export const IDB_OFF_LINKTYPE = 8
 export const IDB_OFF_SNAPLEN = 12
@@ -87,6 +89,8 @@ export const OPT_IF_TSRESOL = 9
 export const OPT_IF_TSOFFSET = 14
 /** Option Code + Option Length. */
 export const OPTION_HEADER_BYTES = 4
+export const OPTION_OFF_LENGTH = 2
+export const TSRESOL_BYTES = 1
 /** if_tsresol: high bit set means a power of 2, else a power of 10; the rest is the exponent. */
 export const TSRESOL_BINARY_FLAG = 0x80
 export const TSRESOL_EXPONENT_MASK = 0x7f

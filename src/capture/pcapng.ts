@@ -6,13 +6,13 @@
 
 import { CaptureError } from '../errors.js'
 import {
-  BLOCK_ALIGN, BLOCK_HEADER_BYTES, BLOCK_TRAILER_BYTES, BT_EPB, BT_IDB, BT_PB, BT_SHB, BT_SPB,
+  BLOCK_ALIGN, BLOCK_HEADER_BYTES, BLOCK_OFF_LENGTH, BLOCK_TRAILER_BYTES, BT_EPB, BT_IDB, BT_PB, BT_SHB, BT_SPB,
   BYTE_ORDER_MAGIC, DEFAULT_TSRESOL_EXPONENT, EPB_DATA, EPB_OFF_CAPLEN, EPB_OFF_INTERFACE,
   EPB_OFF_ORIGLEN, EPB_OFF_TS_HIGH, EPB_OFF_TS_LOW, IDB_OFF_LINKTYPE, IDB_OFF_SNAPLEN,
-  IDB_OPTIONS, MAX_OTHER_BLOCK_BYTES, MAX_PACKET_BLOCK_BYTES, MIN_BLOCK_BYTES, OPTION_HEADER_BYTES,
+  IDB_OPTIONS, MAX_OTHER_BLOCK_BYTES, MAX_PACKET_BLOCK_BYTES, MIN_BLOCK_BYTES, OPTION_HEADER_BYTES, OPTION_OFF_LENGTH,
   OPT_ENDOFOPT, OPT_IF_TSOFFSET, OPT_IF_TSRESOL, PCAPNG_VERSION_MAJOR, SHB_OFF_BOM,
-  SHB_OFF_VERSION_MAJOR, SHB_OPTIONS, SHB_PREFIX_BYTES, SPB_DATA, SPB_OFF_ORIGLEN,
-  NSEC_PER_SEC, TSOFFSET_BYTES, TSRESOL_BINARY_FLAG, TSRESOL_EXPONENT_MASK, TWO_POW_32
+  SHB_OFF_VERSION_MAJOR, SHB_OFF_VERSION_MINOR, SHB_OPTIONS, SHB_PREFIX_BYTES, SPB_DATA, SPB_OFF_ORIGLEN,
+  NSEC_PER_SEC, TSOFFSET_BYTES, TSRESOL_BINARY_FLAG, TSRESOL_BYTES, TSRESOL_EXPONENT_MASK, TWO_POW_32
 } from './constants.js'
 import type { RecordReader } from './parser.js'
 import { MAX_RECORD_BYTES, NO_TIMESTAMP } from './types.js'
@@ -64,7 +64,7 @@ export class PcapngReader implements RecordReader {
         }
         le = this.sectionOrder(buf, dv, pos, base)
       }
-      const length = dv.getUint32(pos + 4, le)
+      const length = dv.getUint32(pos + BLOCK_OFF_LENGTH, le)
       this.checkLength(type, length, base + pos)
       if (avail < length) {
         this.need = length
@@ -119,7 +119,7 @@ export class PcapngReader implements RecordReader {
     }
     const major = this.u16(dv, pos + SHB_OFF_VERSION_MAJOR)
     if (major !== PCAPNG_VERSION_MAJOR) {
-      const minor = this.u16(dv, pos + SHB_OFF_VERSION_MAJOR + 2)
+      const minor = this.u16(dv, pos + SHB_OFF_VERSION_MINOR)
       throw new CaptureError('BAD_HEADER', this.file, base + pos, `pcapng version ${major}.${minor} unsupported (expected ${PCAPNG_VERSION_MAJOR}.x)`)
     }
     this.walkOptions(dv, pos, SHB_OPTIONS, length, base, false)
@@ -145,13 +145,13 @@ export class PcapngReader implements RecordReader {
     let at = pos + start
     while (stop - at >= OPTION_HEADER_BYTES) {
       const code = this.u16(dv, at)
-      const size = this.u16(dv, at + 2)
+      const size = this.u16(dv, at + OPTION_OFF_LENGTH)
       if (code === OPT_ENDOFOPT) return
       const value = at + OPTION_HEADER_BYTES
       if (size > stop - value) {
         throw new CaptureError('BAD_RECORD', this.file, base + pos, `pcapng option ${code} at byte ${base + at} has length ${size}, more than the ${stop - value} bytes left in its block`)
       }
-      if (idb && code === OPT_IF_TSRESOL && size === 1) {
+      if (idb && code === OPT_IF_TSRESOL && size === TSRESOL_BYTES) {
         this.tsresol = dv.getUint8(value)
       } else if (idb && code === OPT_IF_TSOFFSET && size === TSOFFSET_BYTES) {
         this.tsoffset = dv.getBigInt64(value, this.le)
@@ -220,6 +220,8 @@ const EXACT_LIMIT = 2 ** 53
 const NSEC_PER_SEC_BIG = 1_000_000_000n
 /** Long division in base 2^16 keeps every step below 2^53 when U * (2^16 + 1) <= 2^53 ... */
 const DIGIT = 0x10000
+const DIGIT_BITS = 16
+const DIGIT_MASK = 0xffff
 const MAX_LONG_DIVISOR = EXACT_LIMIT / (DIGIT + 1)
 /** ... and its quotient (< 2^64 / U) too when U >= 2^11. */
 const MIN_LONG_DIVISOR = 2 ** 11
@@ -235,8 +237,8 @@ function floorDiv (a: number, b: number): number {
 /**
  * Turns one interface's 64-bit tick counts into (sec, nsec), exactly: sec = floor(ticks / U) +
  * if_tsoffset, nsec = floor((ticks mod U) * 1e9 / U), with U = 10^n or 2^n ticks per second.
- * Doubles do it without allocating for the usual resolutions (10^0..10^11, 2^11..2^36 at any
- * tick count; any resolution while ticks + U < 2^53); BigInt is kept for the rest.
+ * Doubles do it without allocating whenever ticks + U <= 2^53 (any resolution) and for U in
+ * 10^4..10^11 or 2^11..2^36 at any tick count (ns since 1970 is ~2^61); BigInt does the rest.
  */
 export class Timebase {
   sec = 0
@@ -272,15 +274,14 @@ export class Timebase {
       sec = floorDiv(ticks, units)
       rem = ticks - sec * units
     } else if (this.longDivision) {
-      sec = 0
-      rem = 0
-      for (let i = 0; i < 4; i++) {
-        const word = i < 2 ? high : low
-        const current = rem * DIGIT + ((i & 1) === 0 ? word >>> 16 : word & 0xffff)
-        const digit = floorDiv(current, units)
-        rem = current - digit * units
-        sec = sec * DIGIT + digit
-      }
+      // Long division of the 64-bit count: its high word first, then its two low 16-bit digits.
+      const top = floorDiv(high, units)
+      const mid = (high - top * units) * DIGIT + (low >>> DIGIT_BITS)
+      const midDigit = floorDiv(mid, units)
+      const bottom = (mid - midDigit * units) * DIGIT + (low & DIGIT_MASK)
+      const bottomDigit = floorDiv(bottom, units)
+      rem = bottom - bottomDigit * units
+      sec = (top * DIGIT + midDigit) * DIGIT + bottomDigit
     } else {
       const t = (BigInt(high) << 32n) | BigInt(low)
       this.sec = Number(t / this.unitsBig + this.offsetBig)

@@ -1,7 +1,7 @@
 /** `potiron inspect`: what is in each capture, as text or one JSON object per file. */
 import { analyzeFile, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
-import { dayToYmd } from '../aggregate/days.js'
+import { civilTime, pad } from '../aggregate/days.js'
 import { memberRows } from '../aggregate/table.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { LINKTYPE_NAMES } from '../decode/constants.js'
@@ -94,16 +94,8 @@ export function toReport (r: FileResult): InspectReport {
 /** `2013-05-30T22:45:17.270862000Z` (any year), from whole seconds and nanoseconds. */
 export function time (t: [number, number] | null): string | null {
   if (t === null) return null
-  const [sec, nsec] = t
-  const days = Math.floor(sec / 86400)
-  const ymd = dayToYmd(days)
-  let rest = sec - days * 86400
-  const h = Math.floor(rest / 3600)
-  rest -= h * 3600
-  const m = Math.floor(rest / 60)
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
-  const year = Math.floor(ymd / 10000)
-  return `${pad(year, 4)}-${pad(Math.floor(ymd / 100) % 100)}-${pad(ymd % 100)}T${pad(h)}:${pad(m)}:${pad(rest - m * 60)}.${pad(nsec, 9)}Z`
+  const c = civilTime(t[0])
+  return `${pad(c.year, 4)}-${pad(c.month)}-${pad(c.day)}T${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}.${pad(t[1], 9)}Z`
 }
 
 function renderText (r: InspectReport): string {

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { PacketFacts } from '../decode/facts.js'
 import { FIELDS, ipv4ToString, ipv6ToString } from '../aggregate/fields.js'
-import { dayToYmd, type DayClock } from '../aggregate/days.js'
+import { civilTime, pad, type DayClock } from '../aggregate/days.js'
 
 const FLUSH_BYTES = 1 << 20
 
@@ -85,14 +85,8 @@ export class JsonDocumentWriter {
 
   /** `YYYY-MM-DD HH:MM:SS.ffffff` in the clock's zone. */
   #timestamp (sec: number, nsec: number): string {
-    const local = sec + this.#clock.offsetAt(sec)
-    const days = Math.floor(local / 86400)
-    const ymd = String(dayToYmd(days)).padStart(8, '0')
-    let rest = local - days * 86400
-    const h = Math.floor(rest / 3600)
-    rest -= h * 3600
-    const m = Math.floor(rest / 60)
-    return `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)} ${two(h)}:${two(m)}:${two(rest - m * 60)}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}`
+    const c = civilTime(sec + this.#clock.offsetAt(sec))
+    return `${pad(c.year, 4)}-${pad(c.month)}-${pad(c.day)} ${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}.${pad(Math.floor(nsec / 1000), 6)}`
   }
 
   #write (s: string): void {
@@ -112,8 +106,4 @@ export class JsonDocumentWriter {
 /** Present values are strings in the original's documents (tshark's text); absent ones a number. */
 function str (value: number, absent: number): string {
   return value < 0 ? String(absent) : `"${value}"`
-}
-
-function two (n: number): string {
-  return n < 10 ? `0${n}` : String(n)
 }

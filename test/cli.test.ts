@@ -1,0 +1,90 @@
+/** The command line through main(argv): output, files written and exit statuses, exactly. */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main } from '../src/cli/main.js'
+import { ROOT } from './helpers/shared.js'
+
+const FIX = join(ROOT, 'fixtures', 'captures')
+const DNS = join(FIX, 'lab-dnsicmp-1-20130530224517.pcap')
+
+async function run (...argv: string[]): Promise<{ status: number, out: string, err: string }> {
+  let out = ''
+  let err = ''
+  const status = await main(argv, { out: t => { out += t.endsWith('\n') ? t : t + '\n' }, err: t => { err += t.endsWith('\n') ? t : t + '\n' } })
+  return { status, out, err }
+}
+
+test('inspect --json reports one object per file with exact counts', async () => {
+  const { status, out, err } = await run('inspect', '--json', DNS)
+  assert.equal(status, 0)
+  assert.equal(err, '')
+  const r = JSON.parse(out)
+  assert.deepEqual({ format: r.format, gzip: r.gzip, precision: r.precision, linktypes: r.linktypes, packets: r.packets, ipv4: r.ipv4, ipv6: r.ipv6, protocols: r.protocols, first: r.first, last: r.last, perDay: r.perDay, top: r.topDestinationPorts.slice(0, 2), counted: r.counted }, {
+    format: 'pcap', gzip: false, precision: 'usec', linktypes: [{ linktype: 1, name: 'ETHERNET', supported: true }], packets: 32, ipv4: 32, ipv6: 0,
+    protocols: { 1: 22, 17: 10 }, first: '2013-05-30T22:45:17.270862000Z', last: '2013-05-30T22:45:30.408495000Z', perDay: { 20130530: 32 }, top: [[53, 5], [50082, 1]], counted: 32
+  })
+})
+
+test('a bad file among good ones: its error names the file and offset, the others carry on, exit 1', async () => {
+  const bad = join(ROOT, 'package.json')
+  const { status, out, err } = await run('inspect', '--json', DNS, bad)
+  assert.equal(status, 1)
+  assert.equal(out.trim().split('\n').length, 2)
+  assert.match(err, /package\.json: .*\(at byte offset 0\)/)
+})
+
+test('a truncated last record is a warning, not a failure', async () => {
+  const { status, err } = await run('inspect', join(FIX, 'lab-truncated-1-20040513101707.pcap'))
+  assert.equal(status, 0)
+  assert.match(err, /^potiron: warning: .*lab-truncated-1-20040513101707\.pcap: .*\(at byte offset 25733\)\n$/)
+})
+
+test('usage errors exit 2 with one clear line', async () => {
+  assert.equal((await run()).status, 2)
+  assert.equal((await run('frobnicate')).status, 2)
+  const tz = await run('inspect', '--tz', 'Mars/Olympus', DNS)
+  assert.equal(tz.status, 2)
+  assert.match(tz.err, /--tz: unknown time zone 'Mars\/Olympus'/)
+  const fields = await run('json', DNS, '--out', tmpdir(), '--no-such-flag')
+  assert.equal(fields.status, 2)
+})
+
+test('json writes the original documents under OUT/YYYY/MM/DD', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'potiron-json-'))
+  try {
+    const { status } = await run('json', DNS, '--out', out, '--ipv4-only')
+    assert.equal(status, 0)
+    const text = readFileSync(join(out, '2013', '05', '30', 'lab-dnsicmp-1-20130530224517.json'), 'utf8')
+    const docs = JSON.parse(text) as Array<Record<string, unknown>>
+    assert.equal(docs.length, 33)
+    assert.equal(text.slice(0, 90), '[{"type": 1, "sensorname": "lab-dnsicmp-1", "filename": "lab-dnsicmp-1-20130530224517.pcap", "fo')
+    assert.deepEqual(docs[1], {
+      timestamp: '2013-05-30 22:45:17.270862', length: '66', protocol: 17, ipsrc: '192.168.43.9', ipdst: '192.168.43.1', ipttl: '64', iptos: '0x00',
+      tcpseq: -1, tcpack: -1, icmpcode: 255, icmptype: 255, sport: '51677', dport: '53', packet_id: 0, type: 2, state: 0
+    })
+    assert.deepEqual(Object.keys(docs[1]!), ['timestamp', 'length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype', 'sport', 'dport', 'packet_id', 'type', 'state'])
+    const icmp = docs.find(d => d.protocol === 1)!
+    assert.deepEqual([icmp.sport, icmp.dport, icmp.icmptype, icmp.icmpcode], [-1, -1, '8', '0'])
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
+test('a file name without sensor is a per-file error unless --sensor is given', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-name-'))
+  try {
+    const odd = join(dir, 'capture.pcap')
+    copyFileSync(DNS, odd)
+    const failed = await run('json', odd, '--out', dir)
+    assert.equal(failed.status, 1)
+    assert.match(failed.err, /capture\.pcap: cannot tell the sensor: .*pass --sensor NAME/)
+    const ok = await run('json', odd, '--out', dir, '--sensor', 'lab-1')
+    assert.equal(ok.status, 0)
+    assert.ok(existsSync(join(dir, '2013', '05', '30', 'capture.json')))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
