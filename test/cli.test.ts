@@ -60,7 +60,7 @@ test('json writes the original documents under OUT/YYYY/MM/DD', async () => {
     const text = readFileSync(join(out, '2013', '05', '30', 'lab-dnsicmp-1-20130530224517.json'), 'utf8')
     const docs = JSON.parse(text) as Array<Record<string, unknown>>
     assert.equal(docs.length, 33)
-    assert.equal(text.slice(0, 90), '[{"type": 1, "sensorname": "lab-dnsicmp-1", "filename": "lab-dnsicmp-1-20130530224517.pcap", "fo')
+    assert.equal(text.slice(0, 96), '[{"type": 1, "sensorname": "lab-dnsicmp-1", "filename": "lab-dnsicmp-1-20130530224517.pcap", "fo')
     assert.deepEqual(docs[1], {
       timestamp: '2013-05-30 22:45:17.270862', length: '66', protocol: 17, ipsrc: '192.168.43.9', ipdst: '192.168.43.1', ipttl: '64', iptos: '0x00',
       tcpseq: -1, tcpack: -1, icmpcode: 255, icmptype: 255, sport: '51677', dport: '53', packet_id: 0, type: 2, state: 0
