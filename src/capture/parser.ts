@@ -61,6 +61,7 @@ export class CaptureParser {
   private fed = 0
   private failure: unknown
   private failed = false
+  private ended = false
 
   constructor (file: string, sink: PacketSink) {
     this.file = file
@@ -70,6 +71,7 @@ export class CaptureParser {
   /** Parses `chunk`; throws CaptureError when the capture cannot be read further (then and after). */
   push (chunk: Buffer): void {
     if (this.failed) throw this.failure
+    if (this.ended) throw new Error('CaptureParser: push after end')
     const base = this.fed
     this.fed += chunk.length
     try {
@@ -93,6 +95,7 @@ export class CaptureParser {
    */
   end (): CaptureError | undefined {
     if (this.failed) throw this.failure
+    this.ended = true
     if (this.fed === 0) throw new CaptureError('EMPTY', this.file, 0, 'file is empty')
     if (this.reader === undefined) {
       throw new CaptureError('BAD_MAGIC', this.file, 0, `file too short to be a capture (${this.fed} bytes)`)

@@ -35,7 +35,8 @@ export async function readCapture (path: string, sink: PacketSink, options: { ch
     const st = await stat(path).catch((err: unknown) => { throw unreadable(path, 0, err) })
     if (!st.isFile()) throw new CaptureError('NOT_A_FILE', path, 0, st.isDirectory() ? 'is a directory' : 'is not a regular file')
     fh = await open(path, 'r').catch((err: unknown) => { throw unreadable(path, 0, err) })
-    const buf = Buffer.allocUnsafe(chunkSize)
+    // At least the two bytes of the gzip magic, whatever the chunk size (found by fuzzing).
+    const buf = Buffer.allocUnsafe(Math.max(chunkSize, 2))
     const first = await readAt(fh, path, buf, 0)
     if (first >= 2 && buf[0] === GZIP_ID1 && buf[1] === GZIP_ID2) {
       parser.info.gzip = true

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { constants as zlibConstants, gunzipSync } from 'node:zlib'
+import { readCapture } from '../src/capture/read.js'
+import type { ReadResult } from '../src/capture/read.js'
+import { CAPTURES, DigestSink, PlacingSink, every, feed } from './helpers/hex.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'potiron-capture-'))
+after(() => rmSync(tmp, { recursive: true, force: true }))
+
+const VALID_MAGICS = new Set(['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d', '34cdb2a1', 'a1b2cd34', '0a0d0d0a'])
+
+/** Reads a file with readCapture into a DigestSink. */
+async function read (path: string, chunkSize?: number): Promise<ReadResult & { digest: string }> {
+  const sink = new DigestSink()
+  const result = await readCapture(path, sink, chunkSize === undefined ? {} : { chunkSize })
+  return { ...result, digest: sink.digest() }
+}
+
+/** Deterministic offsets in [1, length): a few hundred cut points for the big files. */
+function randomCuts (length: number, count: number, seed: number): number[] {
+  const cuts: number[] = []
+  for (let i = 0; i < count; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    cuts.push(1 + Math.floor((seed / 2147483648) * (length - 1)))
+  }
+  return cuts
+}
+
+describe('any chunking gives the same result (whole, 1-byte chunks, every 2-way split)', () => {
+  const files = readdirSync(CAPTURES).filter((f) => /\.(pcap|cap|pcapng)$/.test(f))
+    .filter((f) => VALID_MAGICS.has(readFileSync(join(CAPTURES, f)).toString('hex', 0, 4)))
+
+  it('covers every uncompressed capture', () => assert.equal(files.length, 74))
+
+  for (const f of files) {
+    it(f, () => {
+      const data = readFileSync(join(CAPTURES, f))
+      const whole = feed(data, [])
+      assert.deepEqual(feed(data, every(data.length, 1), true), whole, '1-byte chunks')
+      // Splits are checked call by call against the whole parse (see PlacingSink).
+      const placing = new PlacingSink(data)
+      const placed = feed(data, [], false, placing)
+      assert.deepEqual({ ...placed, digest: whole.digest }, whole)
+      const cuts = data.length <= 64 * 1024 ? every(data.length, 1) : randomCuts(data.length, 300, data.length)
+      for (const cut of cuts) assert.deepEqual(feed(data, [cut], false, placing.matcher()), placed, `split at ${cut}`)
+    })
+  }
+})
+
+describe('packet counts agree with tshark', () => {
+  const names = readFileSync(join(CAPTURES, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split('\t')[0] ?? '')
+  // Files tshark could not read to the end, with what we report instead (as [code, offset]).
+  const refused: Record<string, { error?: [string, number], warning?: [string, number] }> = {
+    // Cut in the middle of the 43rd record's data.
+    'derived_dpkt_http_cut-mid-record.pcap': { warning: ['TRUNCATED', 25733] },
+    // A full record, then 7 bytes of a record header.
+    'dpkt_truncated_dns_2.pcap': { warning: ['TRUNCATED', 240] },
+    // Reserved bits 16..25 of the link-type field set (0x00300000).
+    'libpcap_linktype-reserved-field-not-zero.pcap': { error: ['BAD_HEADER', 0] },
+    // pcap version 1.4.
+    'libpcap_pcap-invalid-version-1.pcap': { error: ['BAD_HEADER', 0] },
+    // pcapng SHB version 0.1.
+    'libpcap_pcapng-invalid-vers-1.pcapng': { error: ['BAD_HEADER', 0] },
+    // An SHB option of 12336 bytes in a 52-byte block.
+    'libpcap_shb-option-too-long.pcapng': { error: ['BAD_RECORD', 0] },
+    // 2696 records, then one stray byte.
+    'suricata_http-mime-truncated.pcap': { warning: ['TRUNCATED', 2715459] },
+    // Six records, then a garbage header announcing 4325376 bytes.
+    'suricata_tls_DER-incomplete-header.pcap': { error: ['RECORD_TOO_BIG', 5035] }
+  }
+
+  it('covers the manifest', () => assert.equal(names.length, 81))
+
+  for (const name of names) {
+    it(name, async () => {
+      const expected = JSON.parse(readFileSync(join(CAPTURES, 'expected', `${name}.json`), 'utf8')) as { total_packets: number, tshark_exit_code: number }
+      const r = await read(join(CAPTURES, name))
+      assert.equal(r.info.packets, expected.total_packets)
+      const want = refused[name] ?? {}
+      assert.equal(expected.tshark_exit_code === 0, refused[name] === undefined, 'tshark failed exactly on the listed files')
+      assert.deepEqual(r.error === undefined ? undefined : [r.error.code, r.error.offset], want.error)
+      assert.deepEqual(r.warning === undefined ? undefined : [r.warning.code, r.warning.offset], want.warning)
+      assert.equal(r.info.gzip, name.endsWith('.gz'))
+    })
+  }
+})
+
+describe('readCapture', () => {
+  const gzipped = readdirSync(CAPTURES).filter((f) => f.endsWith('.gz') && existsSync(join(CAPTURES, f.slice(0, -3))))
+
+  it('reads gzip files like their uncompressed twins, whatever the chunk size', async () => {
+    assert.deepEqual(gzipped, ['ppp_GrePackets.cap.gz', 'ppp_nanosecs_big_endian.pcap.gz', 'tcpdump_pptp.pcap.gz', 'zeek_pcapng-multi-interface.pcapng.gz'])
+    for (const gz of gzipped) {
+      const plain = await read(join(CAPTURES, gz.slice(0, -3)))
+      for (const chunkSize of [undefined, 100, 4096]) {
+        const r = await read(join(CAPTURES, gz), chunkSize)
+        assert.equal(r.digest, plain.digest, gz)
+        assert.deepEqual({ ...r.info, gzip: false }, plain.info)
+        assert.equal(r.info.gzip, true)
+        assert.deepEqual([r.error, r.warning], [undefined, undefined])
+      }
+    }
+  })
+
+  it('reads plain files the same in any chunk size, and like the push parser', async () => {
+    const cases: Array<[string, Array<number | undefined>]> = [
+      ['ppp_pcapng-example.pcapng', [undefined, 1, 1000, 65536]],
+      ['zeek_ssh.pcap', [undefined, 1000, 65536]],
+      ['derived_dpkt_http_cut-mid-record.pcap', [undefined, 1, 1000, 65536]]
+    ]
+    for (const [f, sizes] of cases) {
+      const data = readFileSync(join(CAPTURES, f))
+      const pushed = feed(data, [])
+      for (const chunkSize of sizes) {
+        const r = await read(join(CAPTURES, f), chunkSize)
+        assert.equal(r.digest, pushed.digest)
+        assert.deepEqual(r.info, pushed.info)
+        assert.equal(r.warning === undefined ? undefined : `${r.warning.code}@${r.warning.offset}`, pushed.warning?.replace(/:.*/, ''))
+      }
+    }
+  })
+
+  it('reports a corrupt gzip stream without handing out its damaged data', async () => {
+    const copy = Buffer.from(readFileSync(join(CAPTURES, 'zeek_ftp-many-port-expected.pcap.gz')))
+    for (let i = 5000; i < 5008; i++) copy[i] = (copy[i] ?? 0) ^ 0xff
+    const path = join(tmp, 'corrupt.pcap.gz')
+    writeFileSync(path, copy)
+    const r = await read(path)
+    // zlib finds the damage at the CRC check, in the single read of this small file.
+    assert.deepEqual([r.error?.code, r.error?.offset, r.info.packets, r.info.gzip], ['CORRUPT_GZIP', 0, 0, true])
+    assert.match(r.error?.message ?? '', /within its first 10774 compressed bytes/)
+  })
+
+  it('reads a truncated gzip stream as far as it decompresses, then reports it', async () => {
+    const gz = readFileSync(join(CAPTURES, 'zeek_ftp-many-port-expected.pcap.gz'))
+    const cut = gz.subarray(0, 5387)
+    const path = join(tmp, 'truncated.pcap.gz')
+    writeFileSync(path, cut)
+    const readable = gunzipSync(cut, { finishFlush: zlibConstants.Z_SYNC_FLUSH })
+    assert.equal(readable.length, 40034)
+    for (const chunkSize of [undefined, 1024]) {
+      const r = await read(path, chunkSize)
+      assert.deepEqual([r.error?.code, r.error?.offset, r.warning], ['CORRUPT_GZIP', 40034, undefined])
+      const prefix = feed(readable, [])
+      assert.equal(r.digest, prefix.digest)
+      assert.equal(r.info.packets, 489)
+    }
+  })
+
+  it('reports empty files, directories and unreadable paths without throwing', async () => {
+    const empty = join(tmp, 'empty.pcap')
+    writeFileSync(empty, '')
+    const cases: Array<[string, string]> = [
+      [empty, 'EMPTY'],
+      [tmp, 'NOT_A_FILE'],
+      [join(tmp, 'missing.pcap'), 'UNREADABLE'],
+      [join(CAPTURES, 'MANIFEST.tsv', 'x.pcap'), 'UNREADABLE'] // a file used as a directory: ENOTDIR
+    ]
+    for (const [path, code] of cases) {
+      const r = await read(path)
+      assert.deepEqual([r.error?.code, r.error?.offset, r.info.packets, r.warning], [code, 0, 0, undefined], path)
+      assert.ok(r.error?.message.startsWith(`${path}: `))
+    }
+    const bad = join(tmp, 'text.pcap')
+    writeFileSync(bad, 'hello world\n')
+    assert.equal((await read(bad)).error?.code, 'BAD_MAGIC')
+  })
+
+  it('lets a failing sink throw, for plain and gzip files', async () => {
+    const boom = { packet (): void { throw new Error('sink failed') } }
+    await assert.rejects(readCapture(join(CAPTURES, 'zeek_ssh.pcap'), boom), /sink failed/)
+    await assert.rejects(readCapture(join(CAPTURES, 'tcpdump_pptp.pcap.gz'), boom), /sink failed/)
+  })
+})

@@ -1,0 +1,187 @@
+/** Test helpers for the capture readers: hex-built inputs and sinks that record what they get. */
+
+import assert from 'node:assert/strict'
+import { crc32 } from 'node:zlib'
+import { CaptureParser } from '../../src/capture/parser.js'
+import type { CaptureInfo, PacketSink } from '../../src/capture/types.js'
+import type { CaptureError } from '../../src/errors.js'
+
+/** The public test captures (read-only), with tshark's ground truth in expected/. */
+export const CAPTURES = process.env['POTIRON_CAPTURES'] ?? '/work/shared/captures/public'
+
+/** `hex('d4c3 b2a1', '0200 0400')` → the bytes; whitespace is ignored so fields can be spaced out. */
+export function hex (...parts: string[]): Buffer {
+  const digits = parts.join('').replace(/\s+/g, '')
+  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error(`bad hex: ${digits}`)
+  return Buffer.from(digits, 'hex')
+}
+
+/** One sink call, with the bytes copied out (as hex, for readable diffs). */
+export interface Packet {
+  data: string
+  caplen: number
+  origlen: number
+  linktype: number
+  sec: number
+  nsec: number
+}
+
+/** Keeps every call; `buffers` remembers which buffer each call pointed into. */
+export class RecordingSink implements PacketSink {
+  readonly packets: Packet[] = []
+  readonly buffers: Buffer[] = []
+  packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
+    this.packets.push({ data: buf.toString('hex', off, off + caplen), caplen, origlen, linktype, sec, nsec })
+    this.buffers.push(buf)
+  }
+}
+
+/** A sink that sums up what it saw as a string; `feed` tells it where each piece starts. */
+export interface DigestingSink extends PacketSink {
+  digest: () => string
+  piece?: (buf: Buffer, from: number) => void
+}
+
+/** Count plus a running CRC-32 of every argument and byte; stages small calls so CRC runs on blocks. */
+export class DigestSink implements DigestingSink {
+  count = 0
+  private crc = 0
+  private readonly stage = Buffer.allocUnsafe(16 * 1024)
+  private used = 0
+  packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
+    const meta = 5 * 8
+    if (this.used + meta + caplen > this.stage.length) this.flush()
+    const s = this.stage
+    let at = s.writeDoubleLE(caplen, this.used)
+    at = s.writeDoubleLE(origlen, at)
+    at = s.writeDoubleLE(linktype, at)
+    at = s.writeDoubleLE(sec, at)
+    this.used = s.writeDoubleLE(nsec, at)
+    if (this.used + caplen <= s.length) {
+      this.used += buf.copy(s, this.used, off, off + caplen)
+    } else {
+      this.flush()
+      this.crc = crc32(buf.subarray(off, off + caplen), this.crc)
+    }
+    this.count++
+  }
+
+  /** `count:crc` of everything seen so far. */
+  digest (): string {
+    this.flush()
+    return `${this.count}:${this.crc.toString(16)}`
+  }
+
+  private flush (): void {
+    this.crc = crc32(this.stage.subarray(0, this.used), this.crc)
+    this.used = 0
+  }
+}
+
+/** A sink call, with where its bytes lie in the input instead of the bytes. */
+interface Placed { at: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number }
+
+/** Records where each packet lies in `data`: feed `data` whole, then check other feeds with `matcher`. */
+export class PlacingSink implements DigestingSink {
+  readonly placed: Placed[] = []
+  private current: Buffer | undefined
+  private from = 0
+  constructor (private readonly data: Buffer) {}
+  piece (buf: Buffer, from: number): void {
+    this.current = buf
+    this.from = from
+  }
+
+  packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
+    assert.equal(buf, this.current, 'a whole-input parse hands every packet over in place')
+    this.placed.push({ at: this.from + off, caplen, origlen, linktype, sec, nsec })
+  }
+
+  digest (): string {
+    return `${this.placed.length} packets`
+  }
+
+  /** A sink that checks each call against this one's (see MatchingSink). */
+  matcher (): DigestingSink {
+    return new MatchingSink(this.data, this.placed)
+  }
+}
+
+/**
+ * Checks each call against a whole-input parse: same arguments, and the same bytes, proven by
+ * position for packets handed over in place (O(1)) and by comparison for carried ones. As strict
+ * as a digest of all bytes, it makes splitting at every offset affordable.
+ */
+class MatchingSink implements DigestingSink {
+  private count = 0
+  private mismatch = ''
+  private current: Buffer | undefined
+  private from = 0
+  constructor (private readonly data: Buffer, private readonly placed: Placed[]) {}
+  piece (buf: Buffer, from: number): void {
+    this.current = buf
+    this.from = from
+  }
+
+  packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
+    const want = this.placed[this.count++]
+    if (this.mismatch !== '') return
+    const data = this.data
+    const same = want !== undefined && caplen === want.caplen && origlen === want.origlen &&
+      linktype === want.linktype && (sec === want.sec || (Number.isNaN(sec) && Number.isNaN(want.sec))) && nsec === want.nsec &&
+      ((buf === this.current && this.from + off === want.at) ||
+        buf.compare(data, want.at, want.at + caplen, off, off + caplen) === 0)
+    if (!same) this.mismatch = ` (call ${this.count - 1} differs)`
+  }
+
+  digest (): string {
+    return `${this.count} packets${this.mismatch}`
+  }
+}
+
+/** Everything a parse produced, comparable with deepEqual. */
+export interface Outcome {
+  digest: string
+  info: CaptureInfo
+  warning: string | undefined
+  error: string | undefined
+}
+
+function describe (err: CaptureError | undefined): string | undefined {
+  return err === undefined ? undefined : `${err.code}@${err.offset}: ${err.message}`
+}
+
+/**
+ * Feeds `data` to a fresh CaptureParser in pieces ending at `cuts` (increasing offsets; the
+ * rest follows) and returns the outcome, digested by `sink`. `reuse` copies every piece into
+ * one scratch buffer first, as a reader reusing its buffer would, and scribbles over it
+ * afterwards to catch references kept past `push`.
+ */
+export function feed (data: Buffer, cuts: Iterable<number>, reuse = false, sink: DigestingSink = new DigestSink()): Outcome {
+  const parser = new CaptureParser('t.pcap', sink)
+  const scratch = reuse ? Buffer.alloc(data.length) : undefined
+  let warning: CaptureError | undefined
+  let error: CaptureError | undefined
+  try {
+    let from = 0
+    const push = (to: number): void => {
+      let piece = data.subarray(from, to)
+      if (scratch !== undefined) piece = scratch.subarray(0, data.copy(scratch, 0, from, to))
+      sink.piece?.(piece, from)
+      parser.push(piece)
+      scratch?.fill(0xee, 0, piece.length)
+      from = to
+    }
+    for (const to of cuts) if (to > from && to < data.length) push(to)
+    if (from < data.length) push(data.length)
+    warning = parser.end()
+  } catch (err) {
+    error = err as CaptureError
+  }
+  return { digest: sink.digest(), info: { ...parser.info, linktypes: [...parser.info.linktypes] }, warning: describe(warning), error: describe(error) }
+}
+
+/** Cut offsets every `step` bytes: feed(data, every(data.length, 1)) pushes byte by byte. */
+export function * every (length: number, step: number): Generator<number> {
+  for (let at = step; at < length; at += step) yield at
+}
