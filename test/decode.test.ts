@@ -341,6 +341,22 @@ describe('decodeFrame: tunnels', () => {
     assert.deepEqual(decode(buf, LT_ETHERNET), facts(outer(71, 47), { udpSport: 54321, udpDport: 53, inner: true }))
   })
 
+  it('GRE carrying Cisco MetaData (0x8909): the next EtherType comes first inside GRE', () => {
+    const buf = hex(ETH_IPV4,
+      `4500 0045  0000 4000  402f 0000  ${ADDRS4}`, // total 69 = 20 + 8 + 8 + 33, GRE
+      '2000 8909  0000 0028', // GRE: K set, Cisco MetaData; key 40
+      '0800  01 01  0001  0000', // CMD in GRE: EtherType IPv4, version 1, length 1, options, SGT 0
+      INNER_IPV4_UDP)
+    assert.deepEqual(decode(buf, LT_ETHERNET), facts(outer(69, 47), { udpSport: 54321, udpDport: 53, inner: true }))
+  })
+
+  it('Ethernet carrying Cisco MetaData (0x8909): the EtherType comes last', () => {
+    const buf = hex(eth('8909'),
+      '01 01  0001  0000  0800', // CMD: version 1, length 1, options, SGT 0, EtherType IPv4
+      IPV4_UDP)
+    assert.deepEqual(decode(buf, LT_ETHERNET), facts(IPV4_UDP_FACTS))
+  })
+
   it('VXLAN (UDP 4789) carrying Ethernet / IPv4 / TCP: TCP ports win, UDP ports are the outer ones', () => {
     const buf = hex(ETH_IPV4,
       `4500 005a  0000 4000  4011 0000  ${ADDRS4}`, // total 90 = 20 + 8 + 8 + 14 + 40, UDP

@@ -40,6 +40,7 @@ export const ETHERTYPE_TEB = 0x6558       // transparent Ethernet bridging (GRE 
 export const ETHERTYPE_PPP = 0x880b       // PPP (enhanced GRE, RFC 2637)
 export const ETHERTYPE_ERSPAN2 = 0x88be   // ERSPAN type II
 export const ETHERTYPE_ERSPAN3 = 0x22eb   // ERSPAN type III
+export const ETHERTYPE_CMD = 0x8909       // Cisco MetaData (draft-smith-kandula-sxp): 8 bytes incl. the next EtherType
 
 // MPLS special-purpose labels, https://www.iana.org/assignments/mpls-label-values
 export const MPLS_LABEL_GAL = 13

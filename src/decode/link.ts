@@ -6,7 +6,7 @@
 import { u16, u32 } from './bytes.js'
 import {
   AF_INET, AF_INET6_BSD, AF_INET6_DARWIN, AF_INET6_FREEBSD, ETHERTYPE_MAX_LENGTH,
-  ETHERTYPE_ERSPAN2, ETHERTYPE_ERSPAN3, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_MPLS,
+  ETHERTYPE_CMD, ETHERTYPE_ERSPAN2, ETHERTYPE_ERSPAN3, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_MPLS,
   ETHERTYPE_MPLS_MC, ETHERTYPE_PPP, ETHERTYPE_PPPOE, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB,
   ETHERTYPE_VLAN, LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_IPOIB, LINKTYPE_IPV4, LINKTYPE_IPV6,
   LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12,
@@ -85,6 +85,8 @@ export function decodeEthertype (buf: Uint8Array, off: number, end: number, type
     case ETHERTYPE_PPP: return decodePpp(buf, off, end, facts, depth)
     case ETHERTYPE_TEB: return decodeEthernet(buf, off, end, facts, depth + 1)
     case ETHERTYPE_ERSPAN2: return decodeEthernet(buf, off + 8, end, facts, depth + 1)
+    // Cisco MetaData after an Ethernet header: version, length, options, SGT, then the EtherType.
+    case ETHERTYPE_CMD: return off + 8 > end ? markMalformed(facts) : decodeEthertype(buf, off + 8, end, u16(buf, off + 6), facts, depth + 1)
     case ETHERTYPE_ERSPAN3: {
       // 12-byte header, plus an 8-byte platform-specific subheader when the O bit is set
       if (off + 12 > end) return markMalformed(facts)

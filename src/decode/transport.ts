@@ -5,7 +5,7 @@
  */
 import { u16, u32 } from './bytes.js'
 import {
-  ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED, ICMP_UNREACH, ICMPV6_ERROR_MAX,
+  ETHERTYPE_CMD, ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED, ICMP_UNREACH, ICMPV6_ERROR_MAX,
   MAX_ENCAPSULATION_DEPTH, UDP_PORT_TEREDO, UDP_PORT_VXLAN
 } from './constants.js'
 import type { PacketFacts } from './facts.js'
@@ -107,5 +107,9 @@ export function decodeGre (buf: Uint8Array, off: number, end: number, facts: Pac
     return
   }
   if (p > end) return void (facts.malformed = true)
+  // Inside GRE, Cisco MetaData puts the next EtherType first (tshark's dissect_cmd_gre).
+  if (protocol === ETHERTYPE_CMD) {
+    return p + 8 > end ? void (facts.malformed = true) : decodeEthertype(buf, p + 8, end, u16(buf, p), facts, depth + 1)
+  }
   decodeEthertype(buf, p, end, protocol, facts, depth + 1)
 }
