@@ -88,41 +88,69 @@ async function readAt (fh: FileHandle, path: string, buf: Buffer, position: numb
   }
 }
 
+/** Decompressed chunks waiting for the parser before gunzip is paused. */
+const MAX_QUEUED_CHUNKS = 4
+
 /**
- * Streams the file through gunzip. Its output is taken in 'data' events rather than by async
- * iteration: an iterator drops the chunks still queued when the stream fails, and those are
- * the readable end of a truncated file. Output produced by the very call that hits corrupt
- * data is lost (at most `chunkSize` bytes), and is suspect anyway. (zlib keeps references to
- * its input, so the file stream's fresh buffers suit it.)
+ * Streams the file through gunzip. zlib pushes each output chunk before it starts inflating the
+ * next one, so parsing inside its 'data' event would serialise the two; instead chunks are
+ * queued and parsed from setImmediate, letting the thread pool inflate the next chunk while this
+ * thread parses (bench/RESULTS.md: gzip read + parse vs gunzip alone). Chunks queued before a
+ * failure are still parsed: they are the readable part of a corrupt or truncated file. Output
+ * produced by the very call that hits corrupt data is lost (at most `chunkSize` bytes), and is
+ * suspect anyway. (zlib keeps references to its input, so the file stream's fresh buffers suit it.)
  */
 async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, chunkSize: number): Promise<void> {
   const source = fh.createReadStream({ start: 0, highWaterMark: chunkSize, autoClose: false })
   const gunzip = createGunzip({ chunkSize: Math.max(chunkSize, zlibConstants.Z_MIN_CHUNK) })
-  let inflated = 0
   try {
     await new Promise<void>((resolve, reject) => {
-      let failed = false
-      const fail = (err: unknown): void => {
-        if (failed) return
-        failed = true
-        reject(err)
+      const queue: Buffer[] = []
+      let produced = 0
+      let scheduled = false
+      let settled = false
+      let outcome: 'end' | CaptureError | undefined
+      const settle = (err?: unknown): void => {
+        if (settled) return
+        settled = true
+        if (err === undefined) resolve()
+        else reject(err)
       }
-      source.on('error', (err) => fail(unreadable(path, inflated, err)))
+      const drain = (): void => {
+        scheduled = false
+        if (settled) return
+        try {
+          for (let chunk = queue.shift(); chunk !== undefined; chunk = queue.shift()) parser.push(chunk)
+        } catch (err) {
+          settle(err)
+          return
+        }
+        if (outcome !== undefined) settle(outcome === 'end' ? undefined : outcome)
+        else if (gunzip.isPaused()) gunzip.resume()
+      }
+      const schedule = (): void => {
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(drain)
+        }
+      }
+      const finish = (state: 'end' | CaptureError): void => {
+        outcome ??= state
+        schedule()
+      }
+      source.on('error', (err) => { finish(unreadable(path, produced, err)) })
       gunzip.on('error', (err) => {
-        fail(new CaptureError('CORRUPT_GZIP', path, inflated,
+        finish(new CaptureError('CORRUPT_GZIP', path, produced,
           `gzip stream corrupt or truncated (${err.message}) within its first ${source.bytesRead} compressed bytes`, { cause: err }))
       })
       gunzip.on('data', (chunk: Buffer) => {
-        if (failed) return
-        try {
-          parser.push(chunk)
-        } catch (err) {
-          fail(err)
-          return
-        }
-        inflated += chunk.length
+        if (outcome !== undefined) return
+        queue.push(chunk)
+        produced += chunk.length
+        if (queue.length >= MAX_QUEUED_CHUNKS) gunzip.pause()
+        schedule()
       })
-      gunzip.on('end', resolve)
+      gunzip.on('end', () => { finish('end') })
       // A sync flush before the final one drains what a truncated stream still holds: the
       // failing Z_FINISH call then has no output of its own to lose.
       source.on('end', () => gunzip.flush(zlibConstants.Z_SYNC_FLUSH, () => gunzip.end()))

@@ -1,0 +1,68 @@
+/** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
+import { cpus, totalmem } from 'node:os'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+/** Milliseconds elapsed while `fn` runs. */
+export async function timeMs (fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+export function median (values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** One line that says what ran the benchmark: Node version, OS, CPU model, core count, memory. */
+export function machineLine (): string {
+  const list = cpus()
+  const model = list[0]?.model.trim() ?? 'unknown CPU'
+  const gib = totalmem() / 2 ** 30
+  return `Node ${process.version}, ${process.platform} ${process.arch}, ${model}, ${list.length} cores, ${gib.toFixed(1)} GiB RAM`
+}
+
+/**
+ * A collector function that works without `--expose-gc` on the command line, so that `npm run`
+ * scripts need no flags; a no-op if V8 refuses.
+ */
+export function gcFunction (): () => void {
+  try {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as unknown
+    if (typeof gc === 'function') return gc as () => void
+  } catch {}
+  return () => {}
+}
+
+/** A Markdown table (also readable as plain text); columns whose header starts with '>' are right-aligned. */
+export function table (headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const right = headers.map(h => h.startsWith('>'))
+  const names = headers.map(h => h.replace(/^>/, ''))
+  const widths = names.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]): string =>
+    '| ' + cells.map((c, i) => right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join(' | ') + ' |'
+  const rule = '|' + widths.map((w, i) => right[i] ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2)).join('|') + '|'
+  return [line(names), rule, ...rows.map(line)].join('\n')
+}
+
+/** 1234567.8 → '1,234,568' (digits grouped by thousands). */
+export function grouped (n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+export function mib (bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1)
+}
+
+/** An integer from an environment variable (underscores allowed: 1_000_000), or the fallback. */
+export function envInt (name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  const n = Number(raw.replaceAll('_', ''))
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got '${raw}'`)
+  return n
+}
