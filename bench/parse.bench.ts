@@ -52,8 +52,8 @@ interface Variant {
 
 /**
  * What each variant runs, by id; returns the packets counted (or bytes out for the pure
- * decompressors). Each timed run happens in a fresh child process, after one untimed run of the
- * same variant there: a process that ran several variants shares JIT feedback and heap between
+ * decompressors). Each timed run happens in a fresh child process, after WARM_UP_RUNS untimed
+ * runs of the same variant there: a process that ran several variants shares JIT feedback and heap between
  * them (the reader's sink call site turns polymorphic), which is not how potiron runs.
  */
 const RUNNERS: Record<string, (path: string) => Promise<number>> = {
@@ -101,11 +101,14 @@ async function analyze (path: string): Promise<number> {
   return analyzer.stats.packets
 }
 
-/** Child side of a timed run: one untimed run, then the timed one. */
+/** Untimed runs before the timed one in each child: V8 needs two to reach its steady state. */
+const WARM_UP_RUNS = 2
+
+/** Child side of a timed run: WARM_UP_RUNS untimed runs, then the timed one. */
 async function speedChild (id: string, path: string): Promise<void> {
   const run = RUNNERS[id]
   if (run === undefined) throw new Error(`unknown variant ${id}`)
-  await run(path)
+  for (let i = 0; i < WARM_UP_RUNS; i++) await run(path)
   gcFunction()()
   let got = 0
   const cpu0 = process.cpuUsage()
@@ -186,7 +189,7 @@ async function child (mode: string, path: string | undefined): Promise<void> {
     report.packets = analyzer.stats.packets
     const distinct: Record<string, number> = {}
     for (const name of FIELDS) distinct[name] = 0
-    for (const f of counts.field) distinct[FIELDS[f]!]!++
+    for (const group of counts.groups) distinct[FIELDS[group.field]!]! += group.counts.length
     report.distinct = distinct
   } else {
     throw new Error(`unknown child mode ${mode}`)
@@ -313,7 +316,7 @@ async function speed (packets: number, rounds: number, seed: number, plain: stri
   const lines = [
     `bench:parse — ${grouped(packets)} packets (seed ${seed}, ${DEFAULT_DAYS} days): ` +
       `${mib(plainBytes)} MiB plain (${grouped(plainBytes / MB, 1)} MB), ${mib(gzipBytes)} MiB gzip -6; ` +
-      `${rounds} rounds, each run in a fresh process after one untimed run there, medians`,
+      `${rounds} rounds, each run in a fresh process after ${WARM_UP_RUNS} untimed runs there, medians`,
     `Machine: ${machineLine()}`,
     '',
     table(['#', 'variant', 'input', '>median ms', '>min–max ms', '>CPU ms', '>packets/s', '>MB/s'], rows),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { NumberCounter, Ipv6Table } from '../src/aggregate/counter.js'
+import { NumberCounter, Ipv6Table, Uint32Counter } from '../src/aggregate/counter.js'
+import { LogCounter, sortU32 } from '../src/aggregate/log-counter.js'
 import { DayClock, MAX_SECONDS, MIN_SECONDS, dayToYmd, daysFromCivil } from '../src/aggregate/days.js'
 import { IPV6_BASE, ipv4ToString, ipv6ToString, memberString } from '../src/aggregate/fields.js'
 import { parseCaptureName, stem } from '../src/capture/filename.js'
@@ -595,6 +596,61 @@ describe('counters', () => {
       return s
     }
   }
+
+  it('Uint32Counter matches a Map: zero, absent, wide (IPv6 id) values and many rehashes', () => {
+    const counter = new Uint32Counter()
+    const want = new Map<number, number>()
+    let x = 7
+    for (let i = 0; i < 200_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      const value = i % 97 === 0 ? 0 : i % 89 === 0 ? -1 : i % 83 === 0 ? 2 ** 32 + (x & 7) : x % 50_000 === 0 ? 0xffffffff : x & 0xfffff
+      counter.add(value, 1)
+      want.set(value, (want.get(value) ?? 0) + 1)
+    }
+    assert.equal(counter.size, want.size)
+    const rows = counter.take()
+    const got = new Map<number, number>()
+    rows.values.forEach((v, i) => got.set(v, rows.counts[i]!))
+    assert.deepEqual(new Map([...got].sort((a, b) => a[0] - b[0])), new Map([...want].sort((a, b) => a[0] - b[0])))
+  })
+
+  it('Uint32Counter carries counts past 2^32 into its overflow', () => {
+    const counter = new Uint32Counter()
+    counter.add(5, 0xffffffff)
+    counter.add(5, 3)
+    counter.add(6, 1)
+    const rows = counter.take()
+    assert.deepEqual([...rows.values].sort((a, b) => a - b), [5, 6])
+    assert.equal(rows.counts[rows.values.indexOf(5)], 0xffffffff + 3)
+    assert.equal(rows.counts[rows.values.indexOf(6)], 1)
+  })
+
+  it('LogCounter: ascending rows, absent first, exact across several compactions', () => {
+    const counter = new LogCounter()
+    const want = new Map<number, number>()
+    let x = 3
+    for (let i = 0; i < 9_000_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      const value = i % 1000 === 0 ? -1 : (x >>> 8) % 3_000_000
+      counter.add(value)
+      want.set(value, (want.get(value) ?? 0) + 1)
+    }
+    const rows = counter.take()
+    const sorted = [...want].sort((a, b) => a[0] - b[0])
+    assert.equal(rows.values.length, sorted.length)
+    assert.deepEqual([...rows.values], sorted.map(e => e[0]))
+    assert.deepEqual([...rows.counts], sorted.map(e => e[1]))
+  })
+
+  it('sortU32 sorts like TypedArray#sort, radix path included', () => {
+    for (const n of [0, 1, 100, 20_000, 300_000]) {
+      const a = new Uint32Array(n)
+      let x = n + 1
+      for (let i = 0; i < n; i++) a[i] = x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      const want = a.slice().sort()
+      assert.deepEqual(sortU32(a), want)
+    }
+  })
 
   it('NumberCounter matches a Map through many rehashes', () => {
     const counter = new NumberCounter()

@@ -649,20 +649,19 @@ export function invariants (r: FileResult, streamBytes: number | undefined): str
     if (warning !== undefined) check(warning.offset < streamBytes, `warning offset ${warning.offset} >= ${streamBytes} stream bytes`)
     if (error === undefined) check(info.offset === streamBytes, `read to the end but info.offset ${info.offset} !== ${streamBytes}`)
   }
-  const n = table.count.length
-  check(table.day.length === n && table.proto.length === n && table.field.length === n && table.value.length === n,
-    'count table columns of different lengths')
   check(table.ipv6.length % 16 === 0, `ipv6 table of ${table.ipv6.length} bytes`)
   // Every counted packet adds 1 to each field on its day, every undated one 1 to each field under UNDATED.
   const dated = new Array<number>(FIELDS.length).fill(0)
   const undated = new Array<number>(FIELDS.length).fill(0)
-  for (let i = 0; i < n; i++) {
-    const count = table.count[i]!
-    if (!(Number.isSafeInteger(count) && count > 0)) problems.push(`table row ${i}: count ${count}`)
-    const field = table.field[i]!
-    if (field >= FIELDS.length) problems.push(`table row ${i}: field ${field}`)
-    else if (table.day[i] === UNDATED) undated[field]! += count
-    else dated[field]! += count
+  for (const group of table.groups) {
+    check(group.values.length === group.counts.length, 'count group columns of different lengths')
+    if (group.field >= FIELDS.length) problems.push(`table group of field ${group.field}`)
+    for (let i = 0; i < group.counts.length; i++) {
+      const count = group.counts[i]!
+      if (!(Number.isSafeInteger(count) && count > 0)) problems.push(`table row ${i}: count ${count}`)
+      else if (group.day === UNDATED) undated[group.field]! += count
+      else dated[group.field]! += count
+    }
   }
   FIELDS.forEach((name, field) => {
     check(dated[field] === stats.counted, `field ${name}: dated counts sum to ${dated[field]}, counted ${stats.counted}`)

@@ -6,7 +6,8 @@ import type { PacketFacts } from '../decode/facts.js'
 import { Ipv6Table, Uint32Counter } from './counter.js'
 import { LogCounter } from './log-counter.js'
 import { FIELDS, IPV6_BASE, type FieldName } from './fields.js'
-import { ALL_PROTOCOLS, type CountTable } from './table.js'
+import { ALL_PROTOCOLS, type CountGroup, type CountTable } from './table.js'
+import type { Rows } from './counter.js'
 
 /**
  * Fields whose values fit in 8 or 16 bits (or are absent) are counted in plain arrays indexed
@@ -27,18 +28,18 @@ export interface AggregateOptions {
 
 /** The counters of one (day, protocol) pair; a field that is not counted has a null counter. */
 class Slot {
-  readonly length: Uint32Array | null
-  readonly protocol: Float64Array | null
-  readonly ipsrc: Uint32Counter | null
-  readonly ipdst: Uint32Counter | null
-  readonly ipttl: Float64Array | null
-  readonly iptos: Float64Array | null
-  readonly sport: Uint32Array | null
-  readonly dport: Uint32Array | null
-  readonly tcpseq: LogCounter | null
-  readonly tcpack: Uint32Counter | null
-  readonly icmpcode: Float64Array | null
-  readonly icmptype: Float64Array | null
+  length: Uint32Array | null
+  protocol: Float64Array | null
+  ipsrc: Uint32Counter | null
+  ipdst: Uint32Counter | null
+  ipttl: Float64Array | null
+  iptos: Float64Array | null
+  sport: Uint32Array | null
+  dport: Uint32Array | null
+  tcpseq: LogCounter | null
+  tcpack: Uint32Counter | null
+  icmpcode: Float64Array | null
+  icmptype: Float64Array | null
   /** field name → value → multiples of 2^32 that wrapped out of a Uint32Array count. */
   readonly overflow = new Map<string, Map<number, number>>()
 
@@ -58,6 +59,30 @@ class Slot {
     this.tcpack = hashed('tcpack')
     this.icmpcode = byte('icmpcode')
     this.icmptype = byte('icmptype')
+  }
+
+  /** The field's (value, count) rows, or null when it has none; drops the counter. */
+  take (name: FieldName): Rows | null {
+    const counter = this[name]
+    if (counter === null) return null
+    this[name] = null
+    let rows: Rows
+    if (counter instanceof Float64Array || counter instanceof Uint32Array) {
+      const wrapped = this.overflow.get(name)
+      let n = 0
+      for (let v = 0; v < counter.length; v++) if (counter[v] !== 0 || wrapped?.has(v) === true) n++
+      rows = { values: new Float64Array(n), counts: new Float64Array(n) }
+      let at = 0
+      for (let v = 0; v < counter.length; v++) {
+        const count = counter[v]! + (wrapped?.get(v) ?? 0)
+        if (count === 0) continue
+        rows.values[at] = v - 1
+        rows.counts[at++] = count
+      }
+    } else {
+      rows = counter.take()
+    }
+    return rows.counts.length === 0 ? null : rows
   }
 
   spill (field: FieldName, index: number): void {
@@ -116,48 +141,23 @@ export class Aggregator {
     if (slot.icmptype !== null) slot.icmptype[f.icmpType + 1]! += 1
   }
 
-  /** The counts gathered so far, as a compact table whose arrays own their buffers. */
+  /**
+   * The counts as a table of groups whose arrays own their buffers. This consumes the
+   * aggregator: each counter is turned into its group and dropped, the biggest (the tcpseq log)
+   * by handing over its arrays, so the peak stays near what the distinct values need
+   * (bench:parse memory check).
+   */
   table (): CountTable {
     const slots = [...this.#slots.values()].sort((a, b) => a.day - b.day || a.proto - b.proto)
-    // Size the arrays first, then fill them: no object per row.
-    let n = 0
-    for (const slot of slots) {
-      for (const name of FIELDS) {
-        const counter = slot[name]
-        if (counter === null) continue
-        if (counter instanceof Float64Array || counter instanceof Uint32Array) {
-          for (let v = 0; v < counter.length; v++) n += counter[v] !== 0 || slot.overflow.get(name)?.has(v) === true ? 1 : 0
-        } else {
-          n += counter.size
-        }
-      }
-    }
-    const table: CountTable = {
-      day: new Int32Array(n), proto: new Int16Array(n), field: new Uint8Array(n),
-      value: new Float64Array(n), count: new Float64Array(n), ipv6: this.#ipv6.toBytes()
-    }
-    let at = 0
+    this.#slots.clear()
+    this.#last = undefined
+    const groups: CountGroup[] = []
     for (const slot of slots) {
       FIELDS.forEach((name, field) => {
-        const counter = slot[name]
-        if (counter === null) return
-        const from = at
-        if (counter instanceof Float64Array || counter instanceof Uint32Array) {
-          const wrapped = slot.overflow.get(name)
-          for (let v = 0; v < counter.length; v++) {
-            const count = counter[v]! + (wrapped?.get(v) ?? 0)
-            if (count === 0) continue
-            table.value[at] = v - 1
-            table.count[at++] = count
-          }
-        } else {
-          at = counter.writeRows(table.value, table.count, at)
-        }
-        table.day.fill(slot.day, from, at)
-        table.proto.fill(slot.proto, from, at)
-        table.field.fill(field, from, at)
+        const rows = slot.take(name)
+        if (rows !== null) groups.push({ day: slot.day, proto: slot.proto, field, values: rows.values, counts: rows.counts })
       })
     }
-    return table
+    return { groups, ipv6: this.#ipv6.toBytes() }
   }
 }

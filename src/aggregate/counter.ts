@@ -3,6 +3,12 @@
  * load factor at most 1/2. No per-packet allocation; memory grows with distinct values only.
  */
 
+/** (value, count) pairs handed out of a counter; the counter is spent afterwards. */
+export interface Rows {
+  values: Float64Array | Uint32Array
+  counts: Float64Array
+}
+
 const EMPTY = 0
 /** Stored keys are value + KEY_BIAS so that the smallest value, -1 ("absent"), is never EMPTY. */
 const KEY_BIAS = 2
@@ -151,8 +157,17 @@ export class Uint32Counter {
     }
   }
 
-  /** Writes (value, count) pairs into `values`/`counts` from index `at`; returns the next index. */
-  writeRows (values: Float64Array, counts: Float64Array, at: number): number {
+  /** The (value, count) pairs, in exact-size arrays; the counter is spent afterwards. */
+  take (): Rows {
+    const n = this.size
+    const rows = { values: new Float64Array(n), counts: new Float64Array(n) }
+    this.#writeRows(rows.values, rows.counts, 0)
+    this.#slots = new Uint32Array(0)
+    this.#wide = null
+    return rows
+  }
+
+  #writeRows (values: Float64Array, counts: Float64Array, at: number): number {
     if (this.#absent > 0) { values[at] = -1; counts[at++] = this.#absent }
     if (this.#zero > 0) { values[at] = 0; counts[at++] = this.#zero }
     const slots = this.#slots

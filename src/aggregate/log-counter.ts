@@ -5,6 +5,7 @@
  * compacted into (value, count) arrays when full, so memory follows the distinct values plus one
  * bounded log. bench/RESULTS.md compares it with the hash table on a SYN-scan capture.
  */
+import type { Rows } from './counter.js'
 
 const FIRST_LOG = 1 << 16
 const MAX_LOG = 1 << 22 // 16 MiB of pending values at most
@@ -26,21 +27,20 @@ export class LogCounter {
     this.#log[this.#pending++] = value
   }
 
-  /** Distinct values counted (compacts the log). */
-  get size (): number {
+  /** The (value, count) pairs, ascending; hands over the compacted arrays (the counter is spent). */
+  take (): Rows {
     this.#compact()
-    return this.#values.length + (this.#absent > 0 ? 1 : 0)
-  }
-
-  /** Writes (value, count) pairs, ascending, into `values`/`counts` from `at`; returns the next index. */
-  writeRows (values: Float64Array, counts: Float64Array, at: number): number {
-    this.#compact()
-    if (this.#absent > 0) { values[at] = -1; counts[at++] = this.#absent }
-    for (let i = 0; i < this.#values.length; i++) {
-      values[at] = this.#values[i]!
-      counts[at++] = this.#counts[i]!
-    }
-    return at
+    this.#log = new Uint32Array(0)
+    const n = this.#values.length + (this.#absent > 0 ? 1 : 0)
+    if (this.#absent === 0) return { values: this.#values, counts: this.#counts }
+    // -1 sorts first: one copy with it in front (only when some packets had no TCP header)
+    const values = new Float64Array(n)
+    const counts = new Float64Array(n)
+    values[0] = -1
+    counts[0] = this.#absent
+    values.set(this.#values, 1)
+    counts.set(this.#counts, 1)
+    return { values, counts }
   }
 
   #makeRoom (): void {

@@ -11,23 +11,42 @@ export const ALL_PROTOCOLS = -2
 /** `day` of rows counting selected packets that have no valid day (no or absurd timestamp). */
 export const UNDATED = -2147483648
 
-export interface CountTable {
+/** The counts of one (day, protocol, field): parallel arrays of values and counts. */
+export interface CountGroup {
   /** Day number (days since 1970-01-01 in the chosen zone), or UNDATED. */
-  day: Int32Array
+  day: number
   /** IP protocol number, -1 when absent, ALL_PROTOCOLS when counts are not split. */
-  proto: Int16Array
+  proto: number
   /** Index into FIELDS. */
-  field: Uint8Array
-  /** Numeric value; see fields.ts for the coding (-1 = absent, IPv6 ids from IPV6_BASE). */
-  value: Float64Array
-  count: Float64Array
-  /** 16 bytes per interned IPv6 address. */
+  field: number
+  /** Numeric values; see fields.ts for the coding (-1 = absent, IPv6 ids from IPV6_BASE). */
+  values: Float64Array | Uint32Array
+  counts: Float64Array
+}
+
+/**
+ * The result of one file: its groups, and the IPv6 addresses their ids refer to (16 bytes per
+ * id). A group's arrays are the aggregator's own storage handed over (the tcpseq log), or exact
+ * copies: nothing is held twice.
+ */
+export interface CountTable {
+  groups: CountGroup[]
   ipv6: Uint8Array
+}
+
+/** Rows in the table. */
+export function rowCount (t: CountTable): number {
+  return t.groups.reduce((n, g) => n + g.counts.length, 0)
 }
 
 /** The buffers to list in a postMessage / Piscina.move transfer. */
 export function tableBuffers (t: CountTable): ArrayBuffer[] {
-  return [t.day, t.proto, t.field, t.value, t.count, t.ipv6].map(a => a.buffer as ArrayBuffer)
+  const buffers = new Set<ArrayBuffer>([t.ipv6.buffer as ArrayBuffer])
+  for (const g of t.groups) {
+    buffers.add(g.values.buffer as ArrayBuffer)
+    buffers.add(g.counts.buffer as ArrayBuffer)
+  }
+  return [...buffers]
 }
 
 export interface MemberRow {
@@ -45,15 +64,17 @@ export interface MemberRow {
  */
 export function memberRows (t: CountTable, protocolsSplit = true): MemberRow[] {
   const sums = new Map<string, MemberRow>()
-  for (let i = 0; i < t.count.length; i++) {
-    const field = FIELDS[t.field[i]!]!
-    const day = t.day[i] === UNDATED ? '' : String(dayToYmd(t.day[i]!))
-    const proto = protocolsSplit ? t.proto[i]! : ALL_PROTOCOLS
-    const member = memberString(field, t.value[i]!, t.ipv6)
-    const key = `${day}\0${proto}\0${field}\0${member}`
-    const row = sums.get(key)
-    if (row === undefined) sums.set(key, { day, proto, field, member, count: t.count[i]! })
-    else row.count += t.count[i]!
+  for (const g of t.groups) {
+    const field = FIELDS[g.field]!
+    const day = g.day === UNDATED ? '' : String(dayToYmd(g.day))
+    const proto = protocolsSplit ? g.proto : ALL_PROTOCOLS
+    for (let i = 0; i < g.counts.length; i++) {
+      const member = memberString(field, g.values[i]!, t.ipv6)
+      const key = `${day}\0${proto}\0${field}\0${member}`
+      const row = sums.get(key)
+      if (row === undefined) sums.set(key, { day, proto, field, member, count: g.counts[i]! })
+      else row.count += g.counts[i]!
+    }
   }
   return [...sums.values()].sort((a, b) =>
     a.day.localeCompare(b.day) || a.proto - b.proto || FIELDS.indexOf(a.field) - FIELDS.indexOf(b.field) || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))

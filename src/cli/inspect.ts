@@ -59,7 +59,9 @@ export async function inspect (files: readonly string[], options: InspectOptions
 }
 
 export function toReport (r: FileResult): InspectReport {
-  const ports = memberRows(r.table, false).filter(row => row.member !== '-1').sort((a, b) => b.count - a.count || Number(a.member) - Number(b.member))
+  const byPort = new Map<string, number>()
+  for (const row of memberRows(r.table, false)) if (row.member !== '-1') byPort.set(row.member, (byPort.get(row.member) ?? 0) + row.count)
+  const ports = [...byPort].sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))
   const s = r.stats
   return {
     file: r.file,
@@ -85,7 +87,7 @@ export function toReport (r: FileResult): InspectReport {
     outOfRange: s.outOfRange,
     skippedBlocks: r.info.skippedBlocks,
     counted: s.counted,
-    topDestinationPorts: ports.slice(0, DEFAULTS.topPorts).map(row => [Number(row.member), row.count]),
+    topDestinationPorts: ports.slice(0, DEFAULTS.topPorts).map(([port, count]) => [Number(port), count]),
     warning: r.warning?.message ?? null,
     error: r.error?.message ?? null
   }
