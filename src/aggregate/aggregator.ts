@@ -61,11 +61,12 @@ class Slot {
     this.icmptype = byte('icmptype')
   }
 
-  /** The field's (value, count) rows, or null when it has none; drops the counter. */
-  take (name: FieldName): Rows | null {
+  /** The field's (value, count) rows; drops the counter. */
+  take (name: FieldName): Rows[] {
     const counter = this[name]
-    if (counter === null) return null
+    if (counter === null) return []
     this[name] = null
+    if (counter instanceof LogCounter) return counter.take()
     let rows: Rows
     if (counter instanceof Float64Array || counter instanceof Uint32Array) {
       const wrapped = this.overflow.get(name)
@@ -82,7 +83,7 @@ class Slot {
     } else {
       rows = counter.take()
     }
-    return rows.counts.length === 0 ? null : rows
+    return rows.counts.length === 0 ? [] : [rows]
   }
 
   spill (field: FieldName, index: number): void {
@@ -154,8 +155,7 @@ export class Aggregator {
     const groups: CountGroup[] = []
     for (const slot of slots) {
       FIELDS.forEach((name, field) => {
-        const rows = slot.take(name)
-        if (rows !== null) groups.push({ day: slot.day, proto: slot.proto, field, values: rows.values, counts: rows.counts })
+        for (const rows of slot.take(name)) groups.push({ day: slot.day, proto: slot.proto, field, values: rows.values, counts: rows.counts })
       })
     }
     return { groups, ipv6: this.#ipv6.toBytes() }

@@ -6,7 +6,7 @@
 /** (value, count) pairs handed out of a counter; the counter is spent afterwards. */
 export interface Rows {
   values: Float64Array | Uint32Array
-  counts: Float64Array
+  counts: Float64Array | Uint32Array
 }
 
 const EMPTY = 0

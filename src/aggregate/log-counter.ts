@@ -10,12 +10,17 @@ import type { Rows } from './counter.js'
 const FIRST_LOG = 1 << 16
 const MAX_LOG = 1 << 22 // 16 MiB of pending values at most
 
+/**
+ * Each full log becomes one sorted chunk of (value, count) runs, exact-sized, 8 bytes a run
+ * (a chunk's counts fit 32 bits: it holds at most MAX_LOG values). Chunks are not merged with
+ * each other: merging would hold old and new copies at once. A value seen in two chunks gives
+ * two rows, which readers of a count table add up.
+ */
 export class LogCounter {
   #log = new Uint32Array(FIRST_LOG)
   #pending = 0
   #absent = 0
-  #values = new Uint32Array(0)
-  #counts = new Float64Array(0)
+  #chunks: Rows[] = []
 
   /** Counts one value in [-1, 2^32). */
   add (value: number): void {
@@ -27,25 +32,19 @@ export class LogCounter {
     this.#log[this.#pending++] = value
   }
 
-  /** The (value, count) pairs, ascending; hands over the compacted arrays (the counter is spent). */
-  take (): Rows {
+  /** The counted rows: the absent count first, then one ascending chunk per log (the counter is spent). */
+  take (): Rows[] {
     this.#compact()
     this.#log = new Uint32Array(0)
-    const n = this.#values.length + (this.#absent > 0 ? 1 : 0)
-    if (this.#absent === 0) return { values: this.#values, counts: this.#counts }
-    // -1 sorts first: one copy with it in front (only when some packets had no TCP header)
-    const values = new Float64Array(n)
-    const counts = new Float64Array(n)
-    values[0] = -1
-    counts[0] = this.#absent
-    values.set(this.#values, 1)
-    counts.set(this.#counts, 1)
-    return { values, counts }
+    const rows = this.#chunks
+    this.#chunks = []
+    if (this.#absent > 0) rows.unshift({ values: Float64Array.of(-1), counts: Float64Array.of(this.#absent) })
+    return rows
   }
 
   #makeRoom (): void {
     if (this.#log.length < MAX_LOG) {
-      const grown = new Uint32Array(this.#log.length * 2)
+      const grown = new Uint32Array(Math.max(FIRST_LOG, this.#log.length * 2))
       grown.set(this.#log)
       this.#log = grown
     } else {
@@ -53,37 +52,27 @@ export class LogCounter {
     }
   }
 
-  /** Sorts the pending log, counts its runs and merges them into the compacted arrays. */
+  /** Sorts the pending log into a chunk of (value, count) runs. */
   #compact (): void {
     const n = this.#pending
     if (n === 0) return
     const log = sortU32(this.#log.subarray(0, n))
     let runs = 1
     for (let i = 1; i < n; i++) if (log[i] !== log[i - 1]) runs++
-    const oldValues = this.#values
-    const oldCounts = this.#counts
-    const values = new Uint32Array(oldValues.length + runs)
-    const counts = new Float64Array(oldValues.length + runs)
-    let i = 0 // log
-    let j = 0 // old
-    let k = 0 // out
-    while (i < n || j < oldValues.length) {
-      const next = i < n ? log[i]! : Infinity
-      const old = j < oldValues.length ? oldValues[j]! : Infinity
-      if (old < next) {
-        values[k] = old
-        counts[k++] = oldCounts[j++]!
-        continue
+    const values = new Uint32Array(runs)
+    const counts = new Uint32Array(runs)
+    let k = 0
+    values[0] = log[0]!
+    counts[0] = 1
+    for (let i = 1; i < n; i++) {
+      const v = log[i]!
+      if (v === values[k]) counts[k]!++
+      else {
+        values[++k] = v
+        counts[k] = 1
       }
-      let run = 0
-      while (i < n && log[i] === next) { i++; run++ }
-      values[k] = next
-      counts[k] = run
-      if (old === next) counts[k]! += oldCounts[j++]!
-      k++
     }
-    this.#values = values.subarray(0, k)
-    this.#counts = counts.subarray(0, k)
+    this.#chunks.push({ values, counts })
     this.#pending = 0
   }
 }

@@ -21,13 +21,14 @@ export interface CountGroup {
   field: number
   /** Numeric values; see fields.ts for the coding (-1 = absent, IPv6 ids from IPV6_BASE). */
   values: Float64Array | Uint32Array
-  counts: Float64Array
+  counts: Float64Array | Uint32Array
 }
 
 /**
  * The result of one file: its groups, and the IPv6 addresses their ids refer to (16 bytes per
- * id). A group's arrays are the aggregator's own storage handed over (the tcpseq log), or exact
- * copies: nothing is held twice.
+ * id). A group's arrays are the aggregator's own storage handed over (the tcpseq chunks), or
+ * exact copies: nothing is held twice. Several groups may share a (day, protocol, field), and
+ * a value may appear in more than one of them: readers add the counts up.
  */
 export interface CountTable {
   groups: CountGroup[]
