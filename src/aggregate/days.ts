@@ -19,6 +19,10 @@ export class DayClock {
   readonly #offsets = new Map<number, number>()
   #lastBucket = Number.NaN
   #lastOffset = 0
+  /** The last answer holds for every sec in [#from, #to): packets come in time order. */
+  #from = 0
+  #to = 0
+  #day = Number.NaN
 
   /** `zone` is an IANA name such as Europe/Luxembourg; undefined or 'UTC' means UTC. Throws RangeError for an unknown zone. */
   constructor (zone?: string) {
@@ -32,8 +36,15 @@ export class DayClock {
 
   /** Day number of `sec` (whole seconds since the epoch), or NaN when the time has no valid day. */
   day (sec: number): number {
+    if (sec >= this.#from && sec < this.#to) return this.#day
     if (!(sec >= MIN_SECONDS && sec < MAX_SECONDS)) return Number.NaN
-    if (this.#format === undefined) return Math.floor(sec / SECONDS_PER_DAY)
+    if (this.#format === undefined) {
+      const day = Math.floor(sec / SECONDS_PER_DAY)
+      this.#from = day * SECONDS_PER_DAY
+      this.#to = this.#from + SECONDS_PER_DAY
+      return (this.#day = day)
+    }
+    // A zone's day changes only on quarter-hour boundaries: the answer holds for the bucket.
     const bucket = Math.floor(sec / OFFSET_BUCKET)
     if (bucket !== this.#lastBucket) {
       this.#lastBucket = bucket
@@ -41,7 +52,9 @@ export class DayClock {
     }
     const local = sec + this.#lastOffset
     if (!(local >= MIN_SECONDS && local < MAX_SECONDS)) return Number.NaN
-    return Math.floor(local / SECONDS_PER_DAY)
+    this.#from = bucket * OFFSET_BUCKET
+    this.#to = this.#from + OFFSET_BUCKET
+    return (this.#day = Math.floor(local / SECONDS_PER_DAY))
   }
 
   /** Seconds to add to UTC to get local time at `sec`. */
