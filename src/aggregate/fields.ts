@@ -2,25 +2,11 @@
  * potiron's indexed fields (the original's JSON_FIELDS, in its order) and how a counted value
  * becomes the member string the original writes to Redis.
  */
-import { UsageError } from '../errors.js'
-
 export const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype'] as const
 export type FieldName = typeof FIELDS[number]
 
 /** Values of ipsrc/ipdst at or above this are IPv6 address ids (value - IPV6_BASE). */
 export const IPV6_BASE = 4294967296
-
-/** Parses a comma-separated field list (`dport,ipsrc`), keeping potiron's field order. */
-export function parseFields (list: string): FieldName[] {
-  const wanted = new Set(list.split(',').map(s => s.trim()).filter(s => s !== ''))
-  for (const name of wanted) {
-    if (!(FIELDS as readonly string[]).includes(name)) {
-      throw new UsageError(`--fields: unknown field '${name}'; choose from ${FIELDS.join(',')}`)
-    }
-  }
-  if (wanted.size === 0) throw new UsageError(`--fields: name at least one of ${FIELDS.join(',')}`)
-  return FIELDS.filter(f => wanted.has(f))
-}
 
 /**
  * The member string of a value, as the original writes it: decimal numbers, dotted IPv4,

@@ -1,6 +1,5 @@
 /** Options and helpers shared by the commands that read captures. */
 import type { Options } from 'yargs'
-import { FIELDS, parseFields, type FieldName } from '../aggregate/fields.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { parseCaptureName } from '../capture/filename.js'
 import { UsageError } from '../errors.js'
@@ -14,16 +13,8 @@ export const captureOptions = {
   sensor: { type: 'string', description: 'Sensor name for every file, instead of the one in the file name (prefix-sensor-instance-YYYYMMDDhhmmss.ext)' }
 } as const satisfies Record<string, Options>
 
-export const fieldsOption = {
-  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` }
-} as const satisfies Record<string, Options>
-
 export function selectionOf (argv: { 'ipv4-only': boolean }): Selection {
   return argv['ipv4-only'] ? 'ipv4-only' : 'default'
-}
-
-export function fieldsOf (argv: { fields?: string | undefined }): readonly FieldName[] {
-  return argv.fields === undefined ? FIELDS : parseFields(argv.fields)
 }
 
 /** Checks --tz up front so a typo is a usage error, not one error per file. */
