@@ -38,3 +38,24 @@ export class CaptureError extends Error {
 export class UsageError extends Error {
   override name = 'UsageError'
 }
+
+/** Redis cannot be reached: the run stops with this one line. */
+export class RedisUnreachableError extends Error {
+  override name = 'RedisUnreachableError'
+}
+
+/** A write was refused by Redis; `batch` is the 0-based batch of the file where it happened. */
+export class RedisWriteError extends Error {
+  override name = 'RedisWriteError'
+  readonly batch: number
+
+  constructor (message: string, batch: number, options?: { cause?: unknown }) {
+    super(message, options)
+    this.batch = batch
+  }
+}
+
+/** The database already holds data ingested with other settings: the run is refused. */
+export class ParameterConflictError extends Error {
+  override name = 'ParameterConflictError'
+}

@@ -33,3 +33,13 @@ export function parseCaptureName (path: string): CaptureName | undefined {
 export function stem (path: string): string {
   return basename(path).replace(CAPTURE_EXTENSION, '')
 }
+
+/** The sensor of a file: --sensor, or from the file name; a clear error when neither works. */
+export function sensorOf (file: string, sensor: string | undefined): { sensor: string, day: string | undefined } | Error {
+  const name = parseCaptureName(file)
+  if (sensor !== undefined) return { sensor, day: name?.day }
+  if (name === undefined) {
+    return new Error(`${file}: cannot tell the sensor: the name does not follow prefix-sensor-instance-YYYYMMDDhhmmss.ext (e.g. honeypot-eu-1-20240131000000.pcap); rename the file or pass --sensor NAME`)
+  }
+  return { sensor: name.sensor, day: name.day }
+}

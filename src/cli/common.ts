@@ -1,7 +1,6 @@
 /** Options and helpers shared by the commands that read captures. */
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
-import { parseCaptureName } from '../capture/filename.js'
 import { UsageError } from '../errors.js'
 
 export const captureOptions = {
@@ -27,14 +26,4 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
     throw new UsageError(`--tz: unknown time zone '${zone}' (use an IANA name such as UTC or Europe/Luxembourg)`)
   }
   return zone
-}
-
-/** The sensor of a file: --sensor, or from the file name; a clear error when neither works. */
-export function sensorOf (file: string, sensor: string | undefined): { sensor: string, day: string | undefined } | Error {
-  const name = parseCaptureName(file)
-  if (sensor !== undefined) return { sensor, day: name?.day }
-  if (name === undefined) {
-    return new Error(`${file}: cannot tell the sensor: the name does not follow prefix-sensor-instance-YYYYMMDDhhmmss.ext (e.g. honeypot-eu-1-20240131000000.pcap); rename the file or pass --sensor NAME`)
-  }
-  return { sensor: name.sensor, day: name.day }
 }

@@ -5,7 +5,7 @@ import type { Selection } from '../aggregate/analyzer.js'
 import { DayClock, dayToYmd } from '../aggregate/days.js'
 import { stem } from '../capture/filename.js'
 import { JsonDocumentWriter } from '../export/json-documents.js'
-import { sensorOf } from './common.js'
+import { sensorOf } from '../capture/filename.js'
 
 export interface JsonOptions {
   out: string

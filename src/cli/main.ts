@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs'
 import { UsageError } from '../errors.js'
 import { captureOptions, selectionOf, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
+import { fieldsOf, ingest, ingestOptions, targetOf, threadsOf } from './ingest.js'
 import { inspect } from './inspect.js'
 import { writeJson } from './json.js'
 
@@ -43,6 +44,16 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
         const files = await expandPaths(args.files as string[])
         const failed = await writeJson(files, { out: args.out, selection: selectionOf(args), zone: zoneOf(args), sensor: args.sensor }, io.err)
         return failed > 0 ? 1 : 0
+      })() })
+    .command('ingest <files..>', "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
+      y => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
+        .options({ ...ingestOptions, ...captureOptions })
+        .example('$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core')
+        .example('$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"),
+      async args => { await run(async () => {
+        const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
+        const files = await expandPaths(args.files as string[])
+        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json }, io.out, io.err)
       })() })
     .demandCommand(1, 'Name a command.')
     .strict()

@@ -1,0 +1,45 @@
+/**
+ * Every Redis key name of the original potiron's V3 "standard" layout, in one place
+ * (../shared/docs/potiron-reference.md §3.3). Nothing else in potiron spells a key.
+ */
+
+/** Hash: the run configuration (format, ck, tshark_filter, ... and potiron's own settings). */
+export const PARAMETERS = 'PARAMETERS'
+/** List: the original's tshark-derived column names, in order. */
+export const FIELDS = 'FIELDS'
+/** List: the indexed field names, in order. */
+export const JSON_FIELDS = 'JSON_FIELDS'
+/** Set: basenames of the capture files already counted. */
+export const FILES = 'FILES'
+/** Set: protocol names seen (combined keys only). */
+export const PROTOCOLS = 'PROTOCOLS'
+
+/** Set: the days (YYYYMMDD) a sensor has data for. */
+export function daysKey (sensor: string): string {
+  return `${sensor}_DAYS`
+}
+
+/** Zset: value → packet count of one field on one day. */
+export function fieldKey (sensor: string, ymd: string, field: string): string {
+  return `${sensor}:${ymd}:${field}`
+}
+
+/** Zset: as fieldKey, for the packets of one protocol (the original's combined keys, `-ck`). */
+export function combinedKey (sensor: string, protocol: string, ymd: string, field: string): string {
+  return `${sensor}:${protocol}:${ymd}:${field}`
+}
+
+/** The FIELDS list the original wrote when parsing captures with tshark (standard format). */
+export const TSHARK_FIELDS = [
+  'timestamp', 'length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos',
+  'tsport', 'usport', 'tdport', 'udport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype'
+] as const
+
+/**
+ * The tshark column names behind each indexed field: the original's FIELDS holds these, and
+ * sport/dport each came from a TCP and a UDP column.
+ */
+export const TSHARK_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  sport: ['tsport', 'usport'],
+  dport: ['tdport', 'udport']
+}

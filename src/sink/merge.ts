@@ -1,0 +1,77 @@
+/**
+ * Folds a file's count table into what one file writes to Redis: per key, member string →
+ * packet count, plus the days and protocol names it adds to the sets. Pure: no I/O, so it is
+ * tested without Redis or workers. Member strings are made here, on the coordinator, because
+ * workers hand over numeric tables (strings would be cloned, not transferred).
+ */
+import { dayToYmd } from '../aggregate/days.js'
+import { FIELDS as FIELD_NAMES, memberString } from '../aggregate/fields.js'
+import { ALL_PROTOCOLS, UNDATED, type CountTable } from '../aggregate/table.js'
+import { combinedKey, fieldKey } from './keys.js'
+import { protocolName } from './protocols.js'
+
+/** One file's contribution, ready to write. */
+export interface Contribution {
+  sensor: string
+  /** Zset key → member → count. */
+  zsets: Map<string, Map<string, number>>
+  /** Days (YYYYMMDD) for `<sensor>_DAYS`. */
+  days: Set<string>
+  /** Protocol names for PROTOCOLS (combined keys only). */
+  protocols: Set<string>
+}
+
+export interface MergeOptions {
+  sensor: string
+  /** Write `<sensor>:<proto>:<day>:<field>` keys instead of `<sensor>:<day>:<field>`. */
+  combined: boolean
+}
+
+export function emptyContribution (sensor: string): Contribution {
+  return { sensor, zsets: new Map(), days: new Set(), protocols: new Set() }
+}
+
+/**
+ * Adds a table's counts into `into`. Rows of several groups that share a key, and values that
+ * print the same (an absent ICMP type and type 255 are both `255`), are added up. Undated rows
+ * have no key in the original's layout and are left out (the file's stats still count them).
+ */
+export function addTable (into: Contribution, table: CountTable, options: MergeOptions): Contribution {
+  for (const g of table.groups) {
+    if (g.day === UNDATED || g.counts.length === 0) continue
+    const field = FIELD_NAMES[g.field]
+    if (field === undefined) throw new RangeError(`count table: unknown field index ${g.field}`)
+    const ymd = String(dayToYmd(g.day))
+    let key: string
+    if (options.combined) {
+      if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
+      const proto = protocolName(g.proto)
+      into.protocols.add(proto)
+      key = combinedKey(options.sensor, proto, ymd, field)
+    } else {
+      key = fieldKey(options.sensor, ymd, field)
+    }
+    into.days.add(ymd)
+    let members = into.zsets.get(key)
+    if (members === undefined) into.zsets.set(key, (members = new Map()))
+    for (let i = 0; i < g.counts.length; i++) {
+      const member = memberString(field, g.values[i]!, table.ipv6)
+      members.set(member, (members.get(member) ?? 0) + g.counts[i]!)
+    }
+  }
+  return into
+}
+
+/** Number of (key, member) pairs: the ZINCRBY commands a contribution needs. */
+export function memberCount (c: Contribution): number {
+  let n = 0
+  for (const members of c.zsets.values()) n += members.size
+  return n
+}
+
+/** Yields every (key, member, count), keys and members in insertion order. */
+export function * entries (c: Contribution): Generator<[string, string, number]> {
+  for (const [key, members] of c.zsets) {
+    for (const [member, count] of members) yield [key, member, count]
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The run configuration stored with the data (PARAMETERS, FIELDS, JSON_FIELDS), as the
+ * original's potiron_parameters.py kept it: the first run writes it, later runs must agree,
+ * because counts made with other settings cannot be added up meaningfully.
+ */
+import type { Redis } from 'ioredis'
+import type { FieldName } from '../aggregate/fields.js'
+import { ParameterConflictError } from '../errors.js'
+import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
+
+export interface RunParameters {
+  combined: boolean
+  fields: readonly FieldName[]
+  selection: string
+  /** IANA zone of the days, 'UTC' by default. */
+  zone: string
+}
+
+/**
+ * PARAMETERS as written. `format`, `ck` and `tshark_filter` mean the same as in the original
+ * (our selection adds no user filter, hence ''); `selection` and `tz` are potiron's own: they
+ * change which packets and days are counted, so they must match too.
+ */
+export function parameterHash (p: RunParameters): Record<string, string> {
+  return { format: 'standard', ck: p.combined ? 'True' : 'False', tshark_filter: '', selection: p.selection, tz: p.zone }
+}
+
+/** The original's FIELDS: `timestamp`, then the tshark column(s) behind each indexed field. */
+export function tsharkFields (fields: readonly FieldName[]): string[] {
+  const columns = ['timestamp']
+  for (const f of fields) columns.push(...(TSHARK_COLUMNS[f] ?? [f]))
+  return columns
+}
+
+/** The original's data has no `selection`/`tz`: it counted IPv4 only, in UTC for this corpus. */
+const IMPLIED: Record<string, string> = { selection: 'ipv4-only', tz: 'UTC' }
+
+/**
+ * Writes the parameters on a fresh database, or checks them against the stored ones and throws
+ * ParameterConflictError naming every difference. Checked fields missing in Redis are added.
+ */
+export async function ensureParameters (redis: Redis, p: RunParameters): Promise<void> {
+  const wanted = parameterHash(p)
+  const fields = tsharkFields(p.fields)
+  const [stored, storedFields, storedJson] = await Promise.all([
+    redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
+  ])
+  if (Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0) {
+    const replies = await redis.multi()
+      .hset(PARAMETERS, wanted)
+      .rpush(FIELDS, ...fields)
+      .rpush(JSON_FIELDS, ...p.fields)
+      .exec()
+    const failed = replies?.find(([err]) => err !== null)
+    if (replies === null || failed !== undefined) throw new Error(`cannot write ${PARAMETERS}: ${failed?.[0]?.message ?? 'transaction aborted'}`)
+    return
+  }
+  const differences: string[] = []
+  for (const [name, value] of Object.entries(wanted)) {
+    const have = stored[name] ?? IMPLIED[name]
+    if (have !== undefined && have !== value) differences.push(`${name} is '${have}' in Redis but '${value}' here${hint(name)}`)
+  }
+  if (storedJson.join(',') !== p.fields.join(',')) differences.push(`fields are ${storedJson.join(',') || '(none)'} in Redis but ${p.fields.join(',')} here (--fields)`)
+  else if (storedFields.join(',') !== fields.join(',')) differences.push(`${FIELDS} is ${storedFields.join(',') || '(none)'} in Redis but ${fields.join(',')} here`)
+  if (differences.length > 0) {
+    throw new ParameterConflictError(`this database holds data ingested with other settings: ${differences.join('; ')}. Use the same options, or another database`)
+  }
+  const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => stored[name] === undefined))
+  if (Object.keys(missing).length > 0) await redis.hset(PARAMETERS, missing)
+}
+
+function hint (name: string): string {
+  switch (name) {
+    case 'ck': return ' (--combined-keys)'
+    case 'selection': return ' (--ipv4-only)'
+    case 'tz': return ' (--tz)'
+    default: return ''
+  }
+}

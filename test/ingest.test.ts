@@ -1,0 +1,97 @@
+/** `potiron ingest` behaviour against a private redis-server: re-runs, bad files, conflicts, no Redis. */
+import { after, before, beforeEach, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main, type Io } from '../src/cli/main.js'
+import { ROOT } from './helpers/shared.js'
+import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+
+const FIXTURES = join(ROOT, 'fixtures', 'captures')
+const GOOD = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-vlan-1-20100629000000.pcap.gz']
+const BAD = 'lab-broken-1-20200101000000.pcap'
+
+let redis: TestRedis
+let dir: string
+
+before(async () => {
+  redis = await startRedis()
+  dir = mkdtempSync(join(tmpdir(), 'potiron-ingest-'))
+  for (const name of GOOD) copyFileSync(join(FIXTURES, name), join(dir, name))
+  writeFileSync(join(dir, BAD), Buffer.from('this is not a capture file at all'))
+})
+
+after(async () => {
+  await redis.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+beforeEach(async () => { await redis.client.flushall() })
+
+async function run (...args: string[]): Promise<{ status: number, out: string[], err: string[] }> {
+  const out: string[] = []
+  const err: string[] = []
+  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
+  const status = await main(['ingest', ...args], io)
+  return { status, out, err }
+}
+
+test('a file ingested twice is skipped the second time and counts do not change', async () => {
+  const path = join(dir, GOOD[0]!)
+  const first = await run(path, '--unix', redis.socket, '--json')
+  assert.equal(first.status, 0)
+  const summary = JSON.parse(first.out[0]!) as { ingested: number, skipped: number, counted: number, members: number }
+  assert.deepEqual([summary.ingested, summary.skipped, summary.counted, summary.members], [1, 0, 32, 47])
+  const before = await dump(redis.client)
+  const zsetMembers = Object.values(before).filter(e => e.type === 'zset').reduce((n, e) => n + Object.keys(e.value as object).length, 0)
+  assert.equal(zsetMembers, 47)
+  const second = await run(path, '--unix', redis.socket, '--json')
+  assert.equal(second.status, 0)
+  const again = JSON.parse(second.out[0]!) as { ingested: number, skipped: number, members: number }
+  assert.deepEqual([again.ingested, again.skipped, again.members], [0, 1, 0])
+  assert.deepEqual(await dump(redis.client), before)
+  assert.deepEqual(before.FILES, { type: 'set', value: [GOOD[0]] })
+})
+
+test('a bad file among good ones: exit 1, the good ones written, the error names the file', async () => {
+  const { status, out } = await run(dir, '--unix', redis.socket, '--threads', '2')
+  assert.equal(status, 1)
+  const text = out.join('\n')
+  assert.match(text, /^files: 2 ingested, 0 skipped \(already in FILES\), 1 failed$/m)
+  assert.ok(text.includes(`failed: ${join(dir, BAD)}: `), text)
+  // The bad file's readable part is empty, so it adds nothing but its FILES entry and name day.
+  const files = await redis.client.smembers('FILES')
+  assert.deepEqual(files.sort(), [BAD, ...GOOD].sort())
+  assert.equal(await redis.client.exists('lab-dnsicmp-1:20130530:dport', 'lab-vlan-1:20100629:dport'), 2)
+})
+
+test('an ingest with other settings is refused and says what differs', async () => {
+  const path = join(dir, GOOD[0]!)
+  assert.equal((await run(path, '--unix', redis.socket, '--combined-keys')).status, 0)
+  const before = await dump(redis.client)
+  const { status, err } = await run(join(dir, GOOD[1]!), '--unix', redis.socket)
+  assert.equal(status, 1)
+  assert.deepEqual(err, ["potiron: this database holds data ingested with other settings: ck is 'True' in Redis but 'False' here (--combined-keys). Use the same options, or another database"])
+  assert.deepEqual(await dump(redis.client), before)
+  const fields = await run(path, '--unix', redis.socket, '--combined-keys', '--fields', 'dport')
+  assert.equal(fields.status, 1)
+  assert.match(fields.err[0]!, /fields are length,protocol,.*,icmptype in Redis but dport here \(--fields\)/)
+})
+
+test('unreachable Redis: one clear line and exit 1 within seconds', async () => {
+  const started = Date.now()
+  const sock = join(dir, 'no-such.sock')
+  const { status, out, err } = await run(join(dir, GOOD[0]!), '--unix', sock)
+  assert.equal(status, 1)
+  assert.deepEqual(out, [])
+  assert.equal(err.length, 1)
+  assert.ok(err[0]!.startsWith(`potiron: cannot reach Redis at unix socket ${sock}: `), err[0])
+  assert.ok(Date.now() - started < 5000)
+})
+
+test('--redis and --unix together is a usage error', async () => {
+  const { status, err } = await run(join(dir, GOOD[0]!), '--unix', redis.socket, '--redis', 'redis://127.0.0.1:1')
+  assert.equal(status, 2)
+  assert.match(err[0]!, /--redis and --unix are exclusive/)
+})

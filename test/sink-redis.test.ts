@@ -1,0 +1,33 @@
+/** The Redis sink on its own: one transaction per file, in bounded batches, skipped when in FILES. */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { emptyContribution } from '../src/sink/merge.js'
+import { connect, writeFile } from '../src/sink/redis.js'
+import { startRedis, type TestRedis } from './helpers/redis.js'
+
+let redis: TestRedis
+
+before(async () => { redis = await startRedis() })
+after(async () => { await redis.stop() })
+
+test('a file of 200,000 members goes in one MULTI/EXEC of bounded batches, then is skipped', async () => {
+  const c = emptyContribution('s-h-1')
+  const members = new Map<string, number>()
+  for (let i = 0; i < 200_000; i++) members.set(String(i), (i % 7) + 1)
+  c.zsets.set('s-h-1:20140826:tcpseq', members)
+  c.zsets.set('s-h-1:20140826:dport', new Map([['22', 3]]))
+  c.days.add('20140826')
+  const client = await connect({ socket: redis.socket })
+  try {
+    assert.deepEqual(await writeFile(client, 'a.pcap', c, ['20140825'], 1000), { written: true, members: 200_001 })
+    assert.equal(await redis.client.zcard('s-h-1:20140826:tcpseq'), 200_000)
+    assert.equal(await redis.client.zscore('s-h-1:20140826:tcpseq', '13'), '7')
+    assert.deepEqual((await redis.client.smembers('s-h-1_DAYS')).sort(), ['20140825', '20140826'])
+    assert.deepEqual(await redis.client.smembers('FILES'), ['a.pcap'])
+    assert.equal(await redis.client.exists('PROTOCOLS'), 0)
+    assert.deepEqual(await writeFile(client, 'a.pcap', c, [], 1000), { written: false, members: 0 })
+    assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '22'), '3')
+  } finally {
+    client.disconnect()
+  }
+})
