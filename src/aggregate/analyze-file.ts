@@ -2,10 +2,14 @@
  * One capture file in, its statistics and count table out: what a worker does per task. The
  * result is plain data plus typed arrays, ready to cross threads.
  */
+import { basename } from 'node:path'
+import { parseCaptureName, stem } from '../capture/filename.js'
 import { readCapture } from '../capture/read.js'
 import type { CaptureInfo } from '../capture/types.js'
 import type { CaptureError } from '../errors.js'
+import { JsonDocumentWriter } from '../export/json-documents.js'
 import { Analyzer, type AnalyzeOptions } from './analyzer.js'
+import { DayClock, dayToYmd } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
 
@@ -25,13 +29,58 @@ export interface FileResult {
   error: Problem | undefined
   /** Something to report that did not stop the file (a truncated last record). */
   warning: Problem | undefined
+  /** With a JsonOut: the documents file, left as `<path>.partial` when the capture failed. */
+  json?: { path: string, documents: number, complete: boolean }
 }
 
-export async function analyzeFile (file: string, options: AnalyzeOptions): Promise<FileResult> {
+/** Also write the capture's JSON documents under `dir`, as `potiron json` does (`ingest --json-out`). */
+export interface JsonOut {
+  dir: string
+  /** The header's sensorname. */
+  sensor: string
+}
+
+export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut): Promise<FileResult> {
+  if (jsonOut !== undefined) return await analyzeWithJson(file, options, jsonOut)
   const analyzer = new Analyzer(options)
   const read = await readCapture(file, analyzer)
   const table = analyzer.finish()
   return { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning) }
+}
+
+/**
+ * Writes the documents through the analyzer's observer, in the one pass over the capture. The
+ * file and its directory are `potiron json`'s: the name's day, else the first counted packet's.
+ */
+async function analyzeWithJson (file: string, options: AnalyzeOptions, out: JsonOut): Promise<FileResult> {
+  const clock = new DayClock(options.zone)
+  const nameDay = parseCaptureName(file)?.day
+  let writer: JsonDocumentWriter | undefined
+  const open = (sec: number): JsonDocumentWriter => {
+    const day = nameDay ?? (Number.isNaN(sec) ? undefined : String(dayToYmd(clock.day(sec))))
+    return new JsonDocumentWriter(out.dir, stem(file), day, { sensorname: out.sensor, filename: basename(file) }, clock)
+  }
+  const chained = options.observer
+  const analyzer = new Analyzer({
+    ...options,
+    observer: (facts, buf, sec, nsec) => {
+      (writer ??= open(sec)).packet(facts, buf, sec, nsec)
+      chained?.(facts, buf, sec, nsec)
+    }
+  })
+  let read
+  try {
+    read = await readCapture(file, analyzer)
+  } catch (err) {
+    writer?.abort()
+    throw err
+  }
+  const table = analyzer.finish()
+  writer ??= open(Number.NaN)
+  if (read.error === undefined) writer.close()
+  else writer.abort()
+  const json = { path: read.error === undefined ? writer.path : `${writer.path}.partial`, documents: writer.packets, complete: read.error === undefined }
+  return { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), json }
 }
 
 function problem (err: CaptureError | undefined): Problem | undefined {

@@ -7,7 +7,10 @@ import { UsageError } from '../errors.js'
 import { captureOptions, selectionOf, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
 import { fieldsOf, ingest, ingestOptions, targetOf, threadsOf } from './ingest.js'
+import { IMPORT_JSON_DESCRIPTION, importJsonBuilder, importJsonMain } from './import-json.js'
 import { inspect } from './inspect.js'
+import { removeCommand } from './remove.js'
+import { redisBuilder, redisCommand } from './redis-command.js'
 import { writeJson } from './json.js'
 
 export interface Io {
@@ -53,8 +56,11 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
       async args => { await run(async () => {
         const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
         const files = await expandPaths(args.files as string[])
-        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json }, io.out, io.err)
+        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force }, io.out, io.err)
       })() })
+    .command('redis <action>', "Start, stop or check potiron's own redis-server (unix socket in its data directory, append-only file)", redisBuilder, async args => { await run(async () => await redisCommand(args, io.out, io.err))() })
+    .command('import-json <files..>', IMPORT_JSON_DESCRIPTION, importJsonBuilder, async args => { await run(async () => await importJsonMain(args, io))() })
+    .command(removeCommand(io, code => { status = code }))
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

@@ -1,31 +1,49 @@
 /**
  * The ingest coordinator: parses capture files on the worker pool and writes each result to
- * Redis as it arrives, one file per transaction. A bad file is recorded and the run carries on.
+ * Redis as it arrives, one file per transaction. A bad file is recorded and the run carries on;
+ * a lost Redis connection stops the run with one RedisUnreachableError (every file either fully
+ * counted or not at all, so running the same command again finishes the job).
+ * `removeFiles` parses the same way and takes each file's contribution back out.
  */
 import { basename } from 'node:path'
-import type { Redis } from 'ioredis'
+import { ReplyError, type Redis } from 'ioredis'
 import type { FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
-import { addTable, emptyContribution } from '../sink/merge.js'
-import { isIngested, writeFile } from '../sink/redis.js'
+import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
+import { addTable, emptyContribution, type Contribution } from '../sink/merge.js'
+import { isIngested, removeFile, replaceFile, writeFile } from '../sink/redis.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 
-export interface IngestOptions {
+export interface ParseSettings {
   threads?: number | undefined
   combined: boolean
   fields: readonly FieldName[]
   selection: Selection
   zone: string | undefined
   sensor: string | undefined
+  /** Also write each capture's JSON documents under this directory (`--json-out`), in the worker. */
+  jsonOut?: string | undefined
+}
+
+export interface IngestOptions extends ParseSettings {
+  /**
+   * Files already in FILES are counted again: their earlier contribution (recomputed with the
+   * stored settings, which these equal, as ensureParameters checked) is subtracted in the same
+   * transaction.
+   */
+  force?: boolean | undefined
   /** Called once per file when it is settled (a progress line). */
-  onFile?: ((file: string, outcome: 'ingested' | 'skipped' | 'failed', detail: string) => void) | undefined
+  /** Called once per file when it is settled; `packets` were counted from it (0 when skipped). */
+  onFile?: ((file: string, outcome: 'ingested' | 'skipped' | 'failed', detail: string, packets: number) => void) | undefined
 }
 
 export interface IngestSummary {
   ingested: number
+  /** Of `ingested`, the files that were in FILES and were counted again (--force). */
+  replaced: number
   skipped: number
   failed: Array<{ file: string, reason: string }>
   /** Warnings of files that were ingested (a capture cut short in its last record). */
@@ -39,65 +57,178 @@ export interface IngestSummary {
   elapsedMs: number
 }
 
+/** A parsed file, ready to be applied: its contribution and the day of its name. */
+interface Parsed {
+  file: string
+  name: string
+  contribution: Contribution
+  extraDays: string[]
+  sensorFromName: boolean
+  result: FileResult
+}
+
 /** Ingests `files` (already expanded and sorted) into `redis`; never throws for one bad file. */
 export async function ingestFiles (files: readonly string[], redis: Redis, options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now()
-  const summary: IngestSummary = { ingested: 0, skipped: 0, failed: [], warnings: [], packets: 0, counted: 0, members: 0, elapsedMs: 0 }
+  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, failed: [], warnings: [], packets: 0, counted: 0, members: 0, elapsedMs: 0 }
+  const fail = (file: string, reason: string, packets = 0): void => {
+    summary.failed.push({ file, reason })
+    options.onFile?.(file, 'failed', reason, packets)
+  }
+  const skip = (file: string): void => {
+    summary.skipped++
+    options.onFile?.(file, 'skipped', 'already in FILES', 0)
+  }
+  const cleanup = { fields: options.fields, combined: options.combined }
+  await eachParsed(files, redis, options, {
+    fail,
+    wanted: async file => {
+      if (options.force === true || !(await isIngested(redis, basename(file)))) return true
+      skip(file)
+      return false
+    },
+    apply: async p => {
+      const c = p.contribution
+      // --force: the earlier contribution is what these same settings make of this capture.
+      const outcome = options.force === true
+        ? await replaceFile(redis, p.name, c, c, p.extraDays, { ...cleanup, sensorFromName: p.sensorFromName })
+        : { ...await writeFile(redis, p.name, c, p.extraDays), replaced: false }
+      if (!outcome.written) { skip(p.file); return }
+      const { result } = p
+      summary.packets += result.stats.packets
+      summary.counted += result.stats.counted
+      summary.members += outcome.members
+      if (outcome.replaced) summary.replaced++
+      if (result.error !== undefined) {
+        // The readable part is counted, as the original did (tshark read up to the error) and as
+        // `inspect` and `json` do; the file still fails the run so the damage is not missed.
+        fail(p.file, `${result.error.message}; the ${result.stats.counted} packets before it were ingested`, result.stats.counted)
+        return
+      }
+      summary.ingested++
+      if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
+      const again = outcome.replaced ? ', counted again (--force)' : ''
+      options.onFile?.(p.file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members${again}`, result.stats.counted)
+    }
+  })
+  summary.elapsedMs = performance.now() - started
+  return summary
+}
+
+export interface RemoveOptions extends ParseSettings {
+  onFile?: ((file: string, outcome: 'removed' | 'not-ingested' | 'failed', detail: string) => void) | undefined
+}
+
+export interface RemoveSummary {
+  removed: number
+  /** Files not in FILES: nothing to take back (the run exits 1). */
+  notIngested: string[]
+  failed: Array<{ file: string, reason: string }>
+  /** Packets whose counts were taken back. */
+  counted: number
+  /** (key, member) decrements written. */
+  members: number
+  elapsedMs: number
+}
+
+/** Takes the contribution of each of `files` back out of `redis` (see removeFile). */
+export async function removeFiles (files: readonly string[], redis: Redis, options: RemoveOptions): Promise<RemoveSummary> {
+  const started = performance.now()
+  const summary: RemoveSummary = { removed: 0, notIngested: [], failed: [], counted: 0, members: 0, elapsedMs: 0 }
+  const absent = (file: string): void => {
+    summary.notIngested.push(file)
+    options.onFile?.(file, 'not-ingested', `${basename(file)} is not in FILES: nothing to remove`)
+  }
   const fail = (file: string, reason: string): void => {
     summary.failed.push({ file, reason })
     options.onFile?.(file, 'failed', reason)
   }
+  await eachParsed(files, redis, options, {
+    fail,
+    // Checked before parsing to save the work; removeFile checks again inside its transaction.
+    wanted: async file => {
+      if (await isIngested(redis, basename(file))) return true
+      absent(file)
+      return false
+    },
+    apply: async p => {
+      // A capture that failed midway had its readable part counted: that same part is taken back.
+      // One that cannot be read (gone, a directory, an I/O error) tells nothing of what it added.
+      const code = p.result.error?.code
+      if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
+      const outcome = await removeFile(redis, p.name, p.contribution, p.extraDays, { fields: options.fields, combined: options.combined, sensorFromName: p.sensorFromName })
+      if (!outcome.removed) { absent(p.file); return }
+      summary.removed++
+      summary.counted += p.result.stats.counted
+      summary.members += outcome.members
+      options.onFile?.(p.file, 'removed', `${p.result.stats.counted} packets, ${outcome.members} members`)
+    }
+  })
+  summary.elapsedMs = performance.now() - started
+  return summary
+}
+
+interface Handlers {
+  fail: (file: string, reason: string) => void
+  /** False when the file is settled without parsing (by its basename); the handler reports it. */
+  wanted: (file: string) => Promise<boolean>
+  apply: (parsed: Parsed) => Promise<void>
+}
+
+/**
+ * Parses `files` on a worker pool and hands each result to `apply`, one at a time (each is a
+ * WATCH/MULTI/EXEC on the one connection). Throws RedisUnreachableError once in-flight work has
+ * settled when the connection was lost.
+ */
+async function eachParsed (files: readonly string[], redis: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
   const pool = createPool({ threads: options.threads })
   const limit = inFlightLimit(pool)
   const inFlight = new Set<Promise<void>>()
-  // Writes go one at a time: each is a WATCH/MULTI/EXEC on the one connection.
   let writes: Promise<void> = Promise.resolve()
-
-  const write = async (file: string, sensor: string, nameDay: string | undefined, result: FileResult): Promise<void> => {
-    const contribution = addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })
-    const outcome = await writeFile(redis, basename(file), contribution, nameDay === undefined ? [] : [nameDay])
-    if (!outcome.written) {
-      summary.skipped++
-      options.onFile?.(file, 'skipped', 'already in FILES')
-      return
-    }
-    summary.packets += result.stats.packets
-    summary.counted += result.stats.counted
-    summary.members += outcome.members
-    if (result.error !== undefined) {
-      // The readable part is counted, as the original did (tshark read up to the error) and as
-      // `inspect` and `json` do; the file still fails the run so the damage is not missed.
-      fail(file, `${result.error.message}; the ${result.stats.counted} packets before it were ingested`)
-      return
-    }
-    summary.ingested++
-    if (result.warning !== undefined) summary.warnings.push({ file, reason: result.warning.message })
-    options.onFile?.(file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members`)
+  let lost: unknown
+  // Once Redis is gone every later command fails the same way: report it once, not per file.
+  const settle = (file: string, err: unknown): void => {
+    if (lost === undefined && !connected(redis)) lost = err
+    if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
-
+  const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
+    const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor } }
+    const result = await (pool.run(task) as Promise<FileResult>)
+    const contribution = addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })
+    const parsed: Parsed = { file, name: basename(file), contribution, extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result }
+    const mine = writes.then(async () => {
+      if (lost !== undefined) return
+      try {
+        await handlers.apply(parsed)
+      } catch (err) {
+        // Redis did not answer (as opposed to answering with an error): the connection is
+        // gone, even when ioredis has not noticed yet. Nothing of this file was applied.
+        if (!answeredByRedis(err)) lost ??= err
+        throw err
+      }
+    })
+    // The next write waits for this one but does not inherit its failure.
+    writes = mine.catch(() => {})
+    await mine
+  }
   try {
     for (const file of files) {
+      if (lost !== undefined) break
       const named = sensorOf(file, options.sensor)
       if (named instanceof Error) {
-        fail(file, named.message)
+        handlers.fail(file, named.message)
         continue
       }
-      if (await isIngested(redis, basename(file))) {
-        summary.skipped++
-        options.onFile?.(file, 'skipped', 'already in FILES')
+      try {
+        if (!await handlers.wanted(file)) continue
+      } catch (err) {
+        settle(file, err)
         continue
       }
       // Backpressure: at most `limit` files parsed or waiting to be written at any time.
       while (inFlight.size >= limit) await Promise.race(inFlight)
-      const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone } }
-      const job = (pool.run(task) as Promise<FileResult>)
-        .then(async result => {
-          const mine = writes.then(async () => { await write(file, named.sensor, named.day, result) })
-          // The next write waits for this one but does not inherit its failure.
-          writes = mine.catch(() => {})
-          await mine
-        })
-        .catch((err: unknown) => { fail(file, err instanceof Error ? err.message : String(err)) })
+      const job = parse(file, named.sensor, named.day, options.sensor === undefined)
+        .catch((err: unknown) => { settle(file, err) })
         .finally(() => { inFlight.delete(job) })
       inFlight.add(job)
     }
@@ -106,6 +237,18 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   } finally {
     await pool.destroy()
   }
-  summary.elapsedMs = performance.now() - started
-  return summary
+  if (lost !== undefined) {
+    const reason = lost instanceof Error ? lost.message : String(lost)
+    throw new RedisUnreachableError(`lost the connection to Redis (${reason}); every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })
+  }
+}
+
+/** Errors that are Redis's own answers (a refused command), not a failure to reach it. */
+function answeredByRedis (err: unknown): boolean {
+  return err instanceof ReplyError || err instanceof RedisWriteError || err instanceof ParameterConflictError
+}
+
+/** False once ioredis has given up on the connection (we never let it reconnect). */
+function connected (redis: Redis): boolean {
+  return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
 }

@@ -42,6 +42,9 @@ const IMPLIED: Record<string, string> = { selection: 'ipv4-only', tz: 'UTC' }
 export async function ensureParameters (redis: Redis, p: RunParameters): Promise<void> {
   const wanted = parameterHash(p)
   const fields = tsharkFields(p.fields)
+  // WATCHed: two runs starting at once on a fresh database must not both write (RPUSH would
+  // list the fields twice); the loser's EXEC is aborted and it checks the winner's settings.
+  await redis.watch(PARAMETERS, FIELDS, JSON_FIELDS)
   const [stored, storedFields, storedJson] = await Promise.all([
     redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
   ])
@@ -51,10 +54,12 @@ export async function ensureParameters (redis: Redis, p: RunParameters): Promise
       .rpush(FIELDS, ...fields)
       .rpush(JSON_FIELDS, ...p.fields)
       .exec()
-    const failed = replies?.find(([err]) => err !== null)
-    if (replies === null || failed !== undefined) throw new Error(`cannot write ${PARAMETERS}: ${failed?.[0]?.message ?? 'transaction aborted'}`)
+    if (replies === null) { await ensureParameters(redis, p); return }
+    const failed = replies.find(([err]) => err !== null)
+    if (failed !== undefined) throw new Error(`cannot write ${PARAMETERS}: ${failed[0]?.message ?? 'transaction aborted'}`)
     return
   }
+  await redis.unwatch()
   const differences: string[] = []
   for (const [name, value] of Object.entries(wanted)) {
     const have = stored[name] ?? IMPLIED[name]

@@ -1,5 +1,6 @@
 /**
- * Writes one file's contribution to Redis in the original's V3 layout.
+ * Writes one file's contribution to Redis in the original's V3 layout, takes it back out
+ * (`potiron remove`), or replaces it (`ingest --force`).
  *
  * Atomicity: the counts of a file and its FILES entry must appear together or not at all, and a
  * file already in FILES must not be counted again. We use WATCH FILES + SISMEMBER + MULTI/EXEC
@@ -7,9 +8,11 @@
  * separate scripts, visible one by one), while MULTI lets us send the ZINCRBYs in bounded
  * pipeline batches that Redis only queues, then applies at EXEC in one step. WATCH closes the
  * gap the original left between its SISMEMBER check and its write (two concurrent ingests of
- * one file): if FILES changes meanwhile, EXEC does nothing and we look again.
+ * one file): if FILES changes meanwhile, EXEC does nothing and we look again. Removing and
+ * replacing use the same frame, so a crash or a lost connection never leaves a file half counted.
  */
-import { Redis } from 'ioredis'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis, ReplyError } from 'ioredis'
 import { RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { FILES, PROTOCOLS, daysKey } from './keys.js'
 import { entries, type Contribution } from './merge.js'
@@ -19,8 +22,12 @@ export type RedisTarget = { url: string } | { socket: string }
 
 /** ZINCRBYs per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
 export const BATCH_SIZE = 1000
-/** EXEC aborted by a concurrent FILES change this many times in a row: give up on the file. */
-const MAX_ATTEMPTS = 5
+/**
+ * EXEC aborted by a concurrent FILES change this many times in a row: give up on the file. Two
+ * ingests at once change FILES every few milliseconds, so attempts are spaced by a random,
+ * growing pause (the writers fall out of step) and there are enough of them to outlast a peer.
+ */
+const MAX_ATTEMPTS = 30
 
 function describe (target: RedisTarget): string {
   return 'url' in target ? target.url : `unix socket ${target.socket}`
@@ -55,35 +62,138 @@ export interface WriteOutcome {
   members: number
 }
 
+/** What one transaction does once FILES membership is known; undefined: nothing to do. */
+interface Step {
+  /** (key, member, increment); negative increments are followed by dropping members at 0. */
+  deltas: Iterable<[string, string, number]>
+  sensor: string
+  addDays: readonly string[]
+  addProtocols: readonly string[]
+  files: 'add' | 'remove' | 'keep'
+  /** Days and protocols that may have lost their last key (see CLEANUP). */
+  cleanup?: Cleanup | undefined
+}
+
+export interface Cleanup {
+  /** The fields counted (JSON_FIELDS): the keys a day can have. */
+  fields: readonly string[]
+  combined: boolean
+  /** True when the sensor came from the file name (no --sensor): see CLEANUP on name days. */
+  sensorFromName: boolean
+  days: readonly string[]
+  protocols: readonly string[]
+}
+
 /**
  * Adds a file's counts, days, protocols and its FILES entry in one transaction. `extraDays` are
  * added to `<sensor>_DAYS` as well (the original also added the day of the file name).
  * Must not run concurrently with another write on the same connection (WATCH is per connection).
  */
 export async function writeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[] = [], batchSize = BATCH_SIZE): Promise<WriteOutcome> {
-  const days = [...new Set([...c.days, ...extraDays])].sort()
+  const outcome = await transact(redis, name, batchSize, inFiles => inFiles ? undefined : addStep(c, extraDays))
+  return { written: outcome.applied, members: outcome.members }
+}
+
+export interface RemoveOutcome {
+  /** False when the file was not in FILES: nothing was changed. */
+  removed: boolean
+  /** (key, member) pairs decremented. */
+  members: number
+}
+
+/**
+ * Takes a file's earlier contribution `c` (recomputed from the capture with the stored settings)
+ * back out and removes it from FILES, in one transaction; `extraDays` as for writeFile.
+ */
+export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Omit<Cleanup, 'days' | 'protocols'>, batchSize = BATCH_SIZE): Promise<RemoveOutcome> {
+  const outcome = await transact(redis, name, batchSize, inFiles => {
+    if (!inFiles) return undefined
+    const negated = (function * () { for (const [key, member, count] of entries(c)) yield [key, member, -count] as [string, string, number] })()
+    return { deltas: negated, sensor: c.sensor, addDays: [], addProtocols: [], files: 'remove', cleanup: { ...cleanup, days: daysOf(c, extraDays), protocols: [...c.protocols].sort() } }
+  })
+  return { removed: outcome.applied, members: outcome.members }
+}
+
+export interface ReplaceOutcome extends WriteOutcome {
+  /** True when the file was in FILES and its earlier contribution was subtracted first. */
+  replaced: boolean
+}
+
+/**
+ * `ingest --force`: a file not in FILES is added as by writeFile; a file in FILES has `earlier`
+ * (its contribution recomputed with the stored settings) subtracted and `now` added in ONE
+ * transaction, FILES unchanged. Subtract-then-add is sent as the net increment per member: the
+ * same end state at EXEC, with no member ever seen at a wrong count and half the commands
+ * (none at all when the capture and the settings are unchanged).
+ */
+export async function replaceFile (redis: Redis, name: string, earlier: Contribution, now: Contribution, extraDays: readonly string[], cleanup: Omit<Cleanup, 'days' | 'protocols'>, batchSize = BATCH_SIZE): Promise<ReplaceOutcome> {
+  const outcome = await transact(redis, name, batchSize, inFiles => {
+    if (!inFiles) return addStep(now, extraDays)
+    const gone = [...earlier.protocols].filter(p => !now.protocols.has(p)).sort()
+    const lost = daysOf(earlier, extraDays).filter(d => !now.days.has(d))
+    return { ...addStep(now, extraDays), deltas: netDeltas(earlier, now), files: 'keep', cleanup: { ...cleanup, days: lost, protocols: gone } }
+  })
+  return { written: outcome.applied, members: outcome.members, replaced: outcome.inFiles }
+}
+
+function addStep (c: Contribution, extraDays: readonly string[]): Step {
+  return { deltas: entries(c), sensor: c.sensor, addDays: daysOf(c, extraDays), addProtocols: [...c.protocols].sort(), files: 'add' }
+}
+
+function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
+  return [...new Set([...c.days, ...extraDays])].sort()
+}
+
+/** now − earlier per (key, member), zeros left out. */
+function * netDeltas (earlier: Contribution, now: Contribution): Generator<[string, string, number]> {
+  for (const [key, member, count] of entries(now)) {
+    const delta = count - (earlier.zsets.get(key)?.get(member) ?? 0)
+    if (delta !== 0) yield [key, member, delta]
+  }
+  for (const [key, member, count] of entries(earlier)) {
+    if (now.zsets.get(key)?.has(member) !== true) yield [key, member, -count]
+  }
+}
+
+/**
+ * WATCH FILES, look the file up, let `decide` say what to do, then queue it all in MULTI and
+ * EXEC. Must not run concurrently with another transaction on the same connection.
+ */
+async function transact (redis: Redis, name: string, batchSize: number, decide: (inFiles: boolean) => Step | undefined): Promise<{ applied: boolean, inFiles: boolean, members: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt))
     await redis.watch(FILES)
-    if (await isIngested(redis, name)) {
+    const inFiles = await isIngested(redis, name)
+    const step = decide(inFiles)
+    if (step === undefined) {
       await redis.unwatch()
-      return { written: false, members: 0 }
+      return { applied: false, inFiles, members: 0 }
     }
     await redis.multi({ pipeline: false })
     let members = 0
     let batch = 0
     try {
       let pipeline = redis.pipeline()
-      for (const [key, member, count] of entries(c)) {
-        pipeline.zincrby(key, count, member)
+      // Keys where a member went down: members left at 0 are dropped, as if never written.
+      const lowered = new Set<string>()
+      for (const [key, member, delta] of step.deltas) {
+        pipeline.zincrby(key, delta, member)
+        if (delta < 0) lowered.add(key)
         members++
         if (pipeline.length >= batchSize) {
           await queue(pipeline, batch++)
           pipeline = redis.pipeline()
         }
       }
-      if (days.length > 0) pipeline.sadd(daysKey(c.sensor), ...days)
-      if (c.protocols.size > 0) pipeline.sadd(PROTOCOLS, ...[...c.protocols].sort())
-      pipeline.sadd(FILES, name)
+      for (const key of lowered) pipeline.zremrangebyscore(key, '-inf', 0)
+      if (step.addDays.length > 0) pipeline.sadd(daysKey(step.sensor), ...step.addDays)
+      if (step.addProtocols.length > 0) pipeline.sadd(PROTOCOLS, ...step.addProtocols)
+      if (step.files === 'add') pipeline.sadd(FILES, name)
+      if (step.files === 'remove') pipeline.srem(FILES, name)
+      const c = step.cleanup
+      if (c !== undefined && (c.days.length > 0 || c.protocols.length > 0)) {
+        pipeline.eval(CLEANUP, 0, step.sensor, c.combined ? '1' : '0', c.sensorFromName ? '1' : '0', c.fields.length, ...c.fields, c.days.length, ...c.days, ...c.protocols)
+      }
       await queue(pipeline, batch)
     } catch (err) {
       await redis.discard().catch(() => {})
@@ -95,7 +205,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
     replies.forEach(([err], i) => {
       if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, Math.floor(i / batchSize), { cause: err })
     })
-    return { written: true, members }
+    return { applied: true, inFiles, members }
   }
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent ingests); try again`, 0)
 }
@@ -105,7 +215,78 @@ async function queue (pipeline: ReturnType<Redis['pipeline']>, batch: number): P
   const replies = await pipeline.exec()
   if (replies === null) throw new RedisWriteError(`batch ${batch}: no reply`, batch)
   for (const [err, reply] of replies) {
-    if (err !== null) throw new RedisWriteError(`batch ${batch}: ${err.message}`, batch, { cause: err })
+    // A reply error is Redis refusing the command; anything else is the connection failing.
+    if (err !== null) throw err instanceof ReplyError ? new RedisWriteError(`batch ${batch}: ${err.message}`, batch, { cause: err }) : err
     if (reply !== 'QUEUED') throw new RedisWriteError(`batch ${batch}: expected QUEUED, got ${String(reply)}`, batch)
   }
 }
+
+/**
+ * Runs last in a remove/replace transaction, after the counts went down. A removed file's days
+ * and protocols are taken out of `<sensor>_DAYS` and PROTOCOLS only when nothing else needs them,
+ * so that removing the last file of a day or protocol restores the database exactly as it was
+ * before that file, and a day or protocol another file still uses is never lost:
+ * - a day stays while any `<sensor>:<day>:<field>` (combined: `<sensor>:<proto>:<day>:<field>`,
+ *   proto from PROTOCOLS) key exists, or while a file still in FILES carries that day in its name
+ *   (the original lists a file's name day even without data). With --sensor the name's sensor
+ *   says nothing, so any file of that day keeps it: a stale day is harmless (it reads as empty),
+ *   a missing one hides data.
+ * - a protocol stays while any `*:<proto>:<YYYYMMDD>:*` key exists: this sensor's remaining days
+ *   are checked first (cheap, usually decisive); only when they have none is the keyspace SCANned,
+ *   which blocks Redis for a time proportional to the number of keys, once per protocol that
+ *   this file was the last to use on its sensor: rare, and only on remove/replace.
+ * Key names are built in the script (not passed as KEYS): fine on a single Redis, which is the
+ * original's layout; a Redis Cluster could not hold this layout's transactions anyway.
+ * ARGV: sensor, combined, sensorFromName, #fields, fields..., #days, days..., protocols...
+ */
+const CLEANUP = `
+local sensor, combined, fromName = ARGV[1], ARGV[2] == '1', ARGV[3] == '1'
+local i = 4
+local fields = {}
+for j = 1, tonumber(ARGV[i]) do fields[j] = ARGV[i + j] end
+i = i + #fields + 1
+local days = {}
+for j = 1, tonumber(ARGV[i]) do days[j] = ARGV[i + j] end
+i = i + #days + 1
+local protocols = {}
+for j = i, #ARGV do protocols[#protocols + 1] = ARGV[j] end
+local all = combined and redis.call('SMEMBERS', 'PROTOCOLS') or {}
+local function exists (key) return redis.call('EXISTS', key) == 1 end
+local function dayHasKeys (day)
+  for _, f in ipairs(fields) do
+    if combined then
+      for _, p in ipairs(all) do if exists(sensor .. ':' .. p .. ':' .. day .. ':' .. f) then return true end end
+    elseif exists(sensor .. ':' .. day .. ':' .. f) then return true end
+  end
+  return false
+end
+local files
+local function named (day)
+  files = files or redis.call('SMEMBERS', 'FILES')
+  for _, name in ipairs(files) do
+    local s, d = string.match(name, '^([^%-]+%-[^%-]+%-[^%-]+)%-(%d%d%d%d%d%d%d%d)%d%d%d%d%d%d[^%-]*$')
+    if d == day and (s == sensor or not fromName) then return true end
+  end
+  return false
+end
+for _, day in ipairs(days) do
+  if not dayHasKeys(day) and not named(day) then redis.call('SREM', sensor .. '_DAYS', day) end
+end
+local function protocolHasKeys (p)
+  for _, day in ipairs(redis.call('SMEMBERS', sensor .. '_DAYS')) do
+    for _, f in ipairs(fields) do if exists(sensor .. ':' .. p .. ':' .. day .. ':' .. f) then return true end end
+  end
+  local pattern = '*:' .. string.gsub(p, '([%*%?%[%]\\\\])', '\\\\%1') .. ':' .. string.rep('[0-9]', 8) .. ':*'
+  local cursor = '0'
+  repeat
+    local reply = redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = reply[1]
+    if #reply[2] > 0 then return true end
+  until cursor == '0'
+  return false
+end
+for _, p in ipairs(protocols) do
+  if not protocolHasKeys(p) then redis.call('SREM', 'PROTOCOLS', p) end
+end
+return 0
+`

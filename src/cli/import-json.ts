@@ -1,0 +1,103 @@
+/** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import fg from 'fast-glob'
+import type { Argv } from 'yargs'
+import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
+import { checkRunParameters, importFiles, type ImportSummary } from '../sink/import-json.js'
+import { connect, type RedisTarget } from '../sink/redis.js'
+import { selectionOf, zoneOf } from './common.js'
+import { DEFAULT_REDIS_URL, ingestOptions, targetOf } from './ingest.js'
+import type { Io } from './main.js'
+
+export interface ImportArgs {
+  files: readonly string[]
+  target: RedisTarget
+  combined: boolean
+  ipv4Only: boolean
+  zone: string | undefined
+  json: boolean
+}
+
+/** Files as given, directories walked for `*.json`, anything else a glob; sorted, no duplicates. */
+export async function expandJsonPaths (paths: readonly string[]): Promise<string[]> {
+  const found = new Set<string>()
+  for (const path of paths) {
+    let directory = false
+    try { directory = statSync(path).isDirectory() } catch {}
+    if (directory) {
+      const matches = await fg('**/*.json', { cwd: path, onlyFiles: true, caseSensitiveMatch: false, followSymbolicLinks: true })
+      if (matches.length === 0) throw new UsageError(`${path}: no JSON documents (**/*.json) in this directory`)
+      for (const m of matches) found.add(join(path, m))
+    } else if (!fg.isDynamicPattern(path)) {
+      // A file, or a missing path: reading it reports the problem for that file.
+      found.add(path)
+    } else {
+      const matches = await fg(path, { onlyFiles: true })
+      if (matches.length === 0) throw new UsageError(`${path}: the pattern matches no file`)
+      for (const m of matches) found.add(m)
+    }
+  }
+  return [...found].sort()
+}
+
+/** Runs the import and prints its summary; returns the exit status. */
+export async function importJson (args: ImportArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  let redis
+  try {
+    redis = await connect(args.target)
+  } catch (e) {
+    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
+    throw e
+  }
+  const options = {
+    combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? 'UTC',
+    onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(`${file}: ${outcome}: ${detail}`) }
+  }
+  try {
+    await checkRunParameters(redis, options)
+    const summary = await importFiles(args.files, redis, options)
+    out(args.json ? JSON.stringify(summary) : formatImportSummary(summary))
+    return summary.failed.length > 0 ? 1 : 0
+  } catch (e) {
+    if (e instanceof ParameterConflictError) { err(`potiron: ${e.message}`); return 1 }
+    throw e
+  } finally {
+    redis.disconnect()
+  }
+}
+
+export function formatImportSummary (s: ImportSummary): string {
+  const seconds = s.elapsedMs / 1000
+  const lines = [`files: ${s.imported} imported, ${s.skipped} skipped (already in FILES), ${s.failed.length} failed`]
+  for (const f of s.failed) lines.push(`  failed: ${f.reason.startsWith(f.file) ? f.reason : `${f.file}: ${f.reason}`}`)
+  lines.push(`packets: ${s.documents}; members: ${s.members}; ${seconds.toFixed(2)} s`)
+  return lines.join('\n')
+}
+
+export const IMPORT_JSON_DESCRIPTION = "Count JSON documents (potiron json, ingest --json-out) into Redis with ingest's rules; captures already counted are skipped"
+
+export function importJsonBuilder (y: Argv) {
+  return y.positional('files', { type: 'string', array: true, demandOption: true, description: 'JSON files, directories (searched for *.json) or glob patterns' })
+    .options({
+      // Not ingest's description: import-json does not fall back to potiron's own redis-server.
+      redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL})` },
+      unix: ingestOptions.unix,
+      'combined-keys': ingestOptions['combined-keys'],
+      // The documents do not say how they were made: these record it in PARAMETERS, as ingest does.
+      'ipv4-only': { type: 'boolean', default: false, description: 'The documents were written with --ipv4-only (recorded in PARAMETERS, as by ingest --ipv4-only)' },
+      tz: { type: 'string', description: "The zone of the documents' timestamps (the --tz they were written with); default UTC" },
+      json: ingestOptions.json
+    } as const)
+    .example('$0 import-json json/ --unix /run/redis/potiron.sock --ipv4-only', 'Every *.json under json/, written by potiron json --ipv4-only')
+}
+
+/** The command's handler body: arguments in, exit status out. */
+export async function importJsonMain (args: Awaited<ReturnType<typeof importJsonBuilder>['argv']>, io: Io): Promise<number> {
+  const target = targetOf(args)
+  const files = await expandJsonPaths(args.files)
+  return await importJson({
+    files, target: 'url' in target ? { url: target.url } : { socket: target.socket }, combined: args['combined-keys'],
+    ipv4Only: selectionOf(args) === 'ipv4-only', zone: zoneOf(args), json: args.json
+  }, io.out, io.err)
+}

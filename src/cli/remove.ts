@@ -1,0 +1,129 @@
+/**
+ * `potiron remove`: takes files' earlier contributions back out of Redis. The captures are read
+ * again with the settings stored in PARAMETERS / JSON_FIELDS (what they were counted with), and
+ * each file's counts go down and its FILES entry goes away in one transaction.
+ */
+import type { Argv, CommandModule, Options } from 'yargs'
+import type { Redis } from 'ioredis'
+import type { Selection } from '../aggregate/analyzer.js'
+import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
+import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
+import { RedisUnreachableError } from '../errors.js'
+import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
+import { connect } from '../sink/redis.js'
+import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { expandPaths } from './files.js'
+import { fieldsOf, ingestOptions, targetOf, threadsOf } from './ingest.js'
+
+/** The stored settings a file was counted with. */
+export interface StoredSettings {
+  combined: boolean
+  fields: readonly FieldName[]
+  selection: Selection
+  zone: string
+}
+
+/**
+ * Reads PARAMETERS and JSON_FIELDS; undefined on a database nothing was ingested into. Data of
+ * the original has no selection/tz: it counted IPv4 only, in UTC (as parameters.ts assumes).
+ */
+export async function storedSettings (redis: Redis): Promise<StoredSettings | undefined> {
+  const [stored, json] = await Promise.all([redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
+  if (Object.keys(stored).length === 0 && json.length === 0) return undefined
+  const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
+  if (unknown.length > 0) throw new Error(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
+  const selection = stored.selection ?? 'ipv4-only'
+  if (selection !== 'default' && selection !== 'ipv4-only') throw new Error(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
+  return { combined: stored.ck === 'True', fields: json as FieldName[], selection, zone: stored.tz ?? 'UTC' }
+}
+
+/** Settings given on the command line must agree with the stored ones: say every difference. */
+export function differences (stored: StoredSettings, given: Partial<StoredSettings>): string[] {
+  const out: string[] = []
+  if (given.combined !== undefined && given.combined !== stored.combined) out.push(`combined keys are ${stored.combined ? 'on' : 'off'} in Redis (--combined-keys)`)
+  if (given.fields !== undefined && given.fields.join(',') !== stored.fields.join(',')) out.push(`fields are ${stored.fields.join(',')} in Redis (--fields)`)
+  if (given.selection !== undefined && given.selection !== stored.selection) out.push(`selection is '${stored.selection}' in Redis (--ipv4-only)`)
+  if (given.zone !== undefined && given.zone !== stored.zone) out.push(`tz is '${stored.zone}' in Redis (--tz)`)
+  return out
+}
+
+// No defaults on the settings: given or not is what matters, the values come from Redis.
+const removeOptions = {
+  redis: ingestOptions.redis,
+  unix: ingestOptions.unix,
+  threads: ingestOptions.threads,
+  sensor: captureOptions.sensor,
+  'combined-keys': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
+  fields: { type: 'string', description: 'Optional: must match what is stored in JSON_FIELDS' },
+  'ipv4-only': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
+  tz: { type: 'string', description: 'Optional: must match what is stored in PARAMETERS' },
+  json: { type: 'boolean', default: false, description: 'Print the summary as JSON' }
+} as const satisfies Record<string, Options>
+
+/** The yargs command; `done` receives the exit status. */
+export function removeCommand (io: { out: (text: string) => void, err: (text: string) => void }, done: (status: number) => void): CommandModule {
+  return {
+    command: 'remove <files..>',
+    describe: 'Take files\' counts back out of Redis (read again with the stored settings) and remove them from FILES',
+    builder: (y: Argv) => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
+      .options(removeOptions)
+      .example('$0 remove captures/lab-x-1-20240101000000.pcap --unix /run/redis/potiron.sock', 'Uncount one capture'),
+    handler: async args => {
+      const given: Partial<StoredSettings> = {}
+      if (args['combined-keys'] !== undefined) given.combined = args['combined-keys'] as boolean
+      if (args.fields !== undefined) given.fields = fieldsOf({ fields: args.fields as string })
+      if (args['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': args['ipv4-only'] as boolean })
+      const zone = zoneOf({ tz: args.tz as string | undefined })
+      if (zone !== undefined) given.zone = zone
+      const target = targetOf(args as { redis?: string, unix?: string })
+      const threads = threadsOf(args as { threads?: number })
+      const files = await expandPaths(args.files as string[])
+      done(await remove({ files, target, threads, sensor: args.sensor as string | undefined, json: args.json as boolean, given }, io.out, io.err))
+    }
+  }
+}
+
+export interface RemoveArgs {
+  files: readonly string[]
+  target: ReturnType<typeof targetOf>
+  threads: number | undefined
+  sensor: string | undefined
+  json: boolean
+  given: Partial<StoredSettings>
+}
+
+/** Runs the removal and prints its summary; 0 when every file was removed, else 1. */
+export async function remove (args: RemoveArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  let redis
+  try {
+    redis = await connect(args.target)
+  } catch (e) {
+    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
+    throw e
+  }
+  try {
+    const stored = await storedSettings(redis)
+    if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return 1 }
+    const differ = differences(stored, args.given)
+    if (differ.length > 0) { err(`potiron: these files were counted with other settings: ${differ.join('; ')}. Leave the options out to use the stored ones`); return 1 }
+    const summary = await removeFiles(args.files, redis, {
+      threads: args.threads, combined: stored.combined, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor,
+      onFile: args.json ? undefined : (file, outcome, detail) => { err(`${file}: ${outcome}: ${detail}`) }
+    })
+    out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))
+    return summary.failed.length > 0 || summary.notIngested.length > 0 ? 1 : 0
+  } catch (e) {
+    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
+    throw e
+  } finally {
+    redis.disconnect()
+  }
+}
+
+export function formatRemoveSummary (s: RemoveSummary): string {
+  const lines = [`files: ${s.removed} removed, ${s.notIngested.length} not in FILES (skipped), ${s.failed.length} failed`]
+  for (const f of s.notIngested) lines.push(`  not in FILES: ${f}`)
+  for (const f of s.failed) lines.push(`  failed: ${f.reason.startsWith(f.file) ? f.reason : `${f.file}: ${f.reason}`}`)
+  lines.push(`packets: ${s.counted} taken back; members: ${s.members}; ${(s.elapsedMs / 1000).toFixed(2)} s`)
+  return lines.join('\n')
+}

@@ -1,0 +1,205 @@
+/**
+ * Every file counted exactly once, whatever happens: `remove` undoes an ingest exactly,
+ * `ingest --force` counts a file again without doubling it, and a run killed, cut off from Redis
+ * or racing another run ends, once re-run, with the same database as one clean run. The CLI runs
+ * as a real process (node dist/src/cli/bin.js) on private redis-servers; databases are compared
+ * as whole dumps.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { main, type Io } from '../src/cli/main.js'
+import { ROOT } from './helpers/shared.js'
+import { dump, type Dump } from './helpers/redis.js'
+import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+
+const FIXTURES = join(ROOT, 'fixtures', 'captures')
+const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
+const COPIES = 20
+
+let root: string
+/** COPIES captures: the fixtures again and again, each under its own sensor name. */
+let captures: string
+let files: string[]
+let redis: PrivateRedis
+/** The database after one clean run over `captures`. */
+let clean: Dump
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'potiron-once-'))
+  captures = join(root, 'captures')
+  mkdirSync(captures)
+  const fixtures = readdirSync(FIXTURES).sort()
+  for (let i = 0; i < COPIES; i++) {
+    const name = fixtures[i % fixtures.length]!
+    // lab-dnsicmp-1-20130530224517.pcap → lab-k0-1-20130530224517.pcap: the same day, its own sensor.
+    copyFileSync(join(FIXTURES, name), join(captures, name.replace(/^lab-[^-]+-1-/, `lab-k${i}-1-`)))
+  }
+  files = readdirSync(captures).sort().map(f => join(captures, f))
+  mkdirSync(join(root, 'main'))
+  redis = await startPrivateRedis(join(root, 'main'), { durable: false })
+  const run = await cli(['ingest', captures, '--unix', redis.socket]).done
+  assert.equal(run.code, 0, run.stderr)
+  clean = await dump(redis.client)
+  assert.equal((clean.FILES?.value as string[]).length, COPIES)
+})
+
+after(async () => {
+  await redis.stop()
+  rmSync(root, { recursive: true, force: true })
+})
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
+
+function cli (args: string[]): { child: ChildProcess, done: Promise<Exit> } {
+  const started = Date.now()
+  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString() })
+  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr, ms: Date.now() - started }) }))
+  return { child, done }
+}
+
+async function inProcess (...args: string[]): Promise<{ status: number, out: string[], err: string[] }> {
+  const out: string[] = []
+  const err: string[] = []
+  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
+  return { status: await main(args, io), out, err }
+}
+
+/** Resolves once FILES has at least `n` members (polled every few milliseconds). */
+async function filesReach (client: PrivateRedis['client'], n: number): Promise<void> {
+  while (await client.scard('FILES') < n) await sleep(3)
+}
+
+const DNS = 'lab-dnsicmp-1-20130530224517.pcap'
+const SCAN = 'lab-synscan-1-20100704202416.pcapng'
+const TRACE = 'lab-traceroute-1-20090702194230.pcapng'
+
+for (const combined of [false, true]) {
+  test(`remove after ingest restores the database exactly${combined ? ' (combined keys)' : ''}`, async () => {
+    await redis.client.flushall()
+    const ck = combined ? ['--combined-keys'] : []
+    const sock = ['--unix', redis.socket]
+    assert.equal((await inProcess('ingest', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock, ...ck, '--json')).status, 0)
+    const before = await dump(redis.client)
+    assert.equal((await inProcess('ingest', join(FIXTURES, SCAN), ...sock, ...ck, '--json')).status, 0)
+    assert.notDeepEqual(await dump(redis.client), before)
+    const removed = await inProcess('remove', join(FIXTURES, SCAN), ...sock, '--json')
+    assert.equal(removed.status, 0, removed.err.join('\n'))
+    const summary = JSON.parse(removed.out[0]!) as { removed: number, notIngested: string[], failed: unknown[] }
+    assert.deepEqual([summary.removed, summary.notIngested, summary.failed], [1, [], []])
+    assert.deepEqual(await dump(redis.client), before)
+    // Not in FILES any more: reported, nothing changed, exit 1.
+    const again = await inProcess('remove', join(FIXTURES, SCAN), ...sock)
+    assert.equal(again.status, 1)
+    assert.match(again.out.join('\n'), /^files: 0 removed, 1 not in FILES \(skipped\), 0 failed$/m)
+    assert.deepEqual(await dump(redis.client), before)
+    // The last files gone: days, protocols and FILES go too; only the stored settings remain.
+    assert.equal((await inProcess('remove', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock)).status, 0)
+    assert.deepEqual(Object.keys(await dump(redis.client)), ['FIELDS', 'JSON_FIELDS', 'PARAMETERS'])
+  })
+}
+
+test('remove takes back shared members exactly: two copies of a capture on one sensor and day', async () => {
+  await redis.client.flushall()
+  const dir = join(root, 'twins')
+  mkdirSync(dir, { recursive: true })
+  const [a, b] = [join(dir, 'lab-twin-1-20100704202416.pcapng'), join(dir, 'lab-twin-1-20100704202417.pcapng')]
+  copyFileSync(join(FIXTURES, SCAN), a)
+  copyFileSync(join(FIXTURES, SCAN), b)
+  assert.equal((await inProcess('ingest', a, '--unix', redis.socket, '--combined-keys', '--json')).status, 0)
+  const before = await dump(redis.client)
+  assert.equal((await inProcess('ingest', b, '--unix', redis.socket, '--combined-keys', '--json')).status, 0)
+  const doubled = await dump(redis.client)
+  assert.equal((doubled['lab-twin-1:tcp:20100704:dport']!.value as Record<string, number>)['80'], 2 * (before['lab-twin-1:tcp:20100704:dport']!.value as Record<string, number>)['80']!)
+  // Settings given to remove must agree with the stored ones.
+  const wrong = await inProcess('remove', b, '--unix', redis.socket, '--combined-keys=false')
+  assert.equal(wrong.status, 1)
+  assert.deepEqual(wrong.err, ['potiron: these files were counted with other settings: combined keys are on in Redis (--combined-keys). Leave the options out to use the stored ones'])
+  assert.equal((await inProcess('remove', b, '--unix', redis.socket, '--json')).status, 0)
+  assert.deepEqual(await dump(redis.client), before)
+})
+
+test('ingest --force counts files again without doubling them: the same dump as a single ingest', async () => {
+  await redis.client.flushall()
+  const sock = ['--unix', redis.socket]
+  const two = [join(FIXTURES, DNS), join(FIXTURES, SCAN)]
+  assert.equal((await inProcess('ingest', ...two, ...sock, '--json')).status, 0)
+  const once = await dump(redis.client)
+  const again = await inProcess('ingest', ...two, ...sock, '--force', '--json')
+  assert.equal(again.status, 0, again.err.join('\n'))
+  assert.deepEqual(await dump(redis.client), once)
+  const forced = await inProcess('ingest', ...two, join(FIXTURES, TRACE), ...sock, '--force', '--json')
+  const summary = JSON.parse(forced.out[0]!) as { ingested: number, replaced: number, skipped: number }
+  assert.deepEqual([forced.status, summary.ingested, summary.replaced, summary.skipped], [0, 3, 2, 0])
+  const three = await dump(redis.client)
+  await redis.client.flushall()
+  assert.equal((await inProcess('ingest', ...two, join(FIXTURES, TRACE), ...sock, '--json')).status, 0)
+  assert.deepEqual(await dump(redis.client), three)
+})
+
+test('kill -9 at any point, then the same command again: the same database as one clean run', async () => {
+  const points: Array<[string, (child: ChildProcess) => Promise<void>]> = [
+    ['50 ms', async () => { await sleep(50) }],
+    ['150 ms', async () => { await sleep(150) }],
+    ['400 ms', async () => { await sleep(400) }],
+    ['first file in FILES', async () => { await filesReach(redis.client, 1) }],
+    ['half the files in FILES', async () => { await filesReach(redis.client, COPIES / 2) }]
+  ]
+  for (const [label, wait] of points) {
+    await redis.client.flushall()
+    const killed = cli(['ingest', captures, '--unix', redis.socket])
+    await Promise.race([wait(killed.child), killed.done])
+    killed.child.kill('SIGKILL')
+    const first = await killed.done
+    const partial = await redis.client.scard('FILES')
+    const rerun = await cli(['ingest', captures, '--unix', redis.socket]).done
+    assert.equal(rerun.code, 0, `${label}: ${rerun.stderr}`)
+    assert.deepEqual(await dump(redis.client), clean, `${label} (killed: ${String(first.signal)}, ${partial} files in FILES)`)
+  }
+})
+
+test('Redis stops mid-ingest: exit 1 with one line; restarted on the same data, a re-run completes it', async () => {
+  const dir = join(root, 'durable')
+  mkdirSync(dir)
+  let server = await startPrivateRedis(dir, { durable: true })
+  try {
+    const run = cli(['ingest', captures, '--unix', server.socket])
+    await filesReach(server.client, 1)
+    await server.client.call('SHUTDOWN', 'NOSAVE').catch(() => {})
+    await server.exited
+    const stopped = Date.now()
+    const exit = await run.done
+    assert.equal(exit.code, 1, exit.stderr)
+    assert.ok(exit.ms < 10_000 && Date.now() - stopped < 3000, `exit took ${exit.ms} ms`)
+    const lines = exit.stderr.split('\n').filter(l => l.startsWith('potiron: '))
+    assert.equal(lines.length, 1, exit.stderr)
+    assert.match(lines[0]!, /^potiron: lost the connection to Redis \(.+\); every file written so far is counted exactly once: run the same command again to finish$/)
+    assert.doesNotMatch(exit.stderr, /^\s+at |internal error/m)
+    server = await startPrivateRedis(dir, { durable: true })
+    const survived = await server.client.scard('FILES')
+    assert.ok(survived >= 1 && survived < COPIES, `${survived} files survived`)
+    const rerun = await cli(['ingest', captures, '--unix', server.socket]).done
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.deepEqual(await dump(server.client), clean)
+  } finally {
+    await server.stop()
+  }
+})
+
+test('two ingests at once over overlapping files: the same database as one clean run over the union', async () => {
+  await redis.client.flushall()
+  const one = cli(['ingest', ...files.slice(0, 14), '--unix', redis.socket])
+  const two = cli(['ingest', ...files.slice(6), '--unix', redis.socket])
+  const [a, b] = await Promise.all([one.done, two.done])
+  assert.equal(a.code, 0, a.stderr)
+  assert.equal(b.code, 0, b.stderr)
+  assert.deepEqual(await dump(redis.client), clean)
+})

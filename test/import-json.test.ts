@@ -1,0 +1,172 @@
+/**
+ * `import-json` against private redis-servers: documents written by `json` and imported give
+ * the very database `ingest` gives for the same captures; re-imports and damaged files; and
+ * `ingest --json-out` writes what `json` writes. Plus the streaming array reader on its own.
+ */
+import { after, before, beforeEach, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { main, type Io } from '../src/cli/main.js'
+import { readJsonArray } from '../src/sink/json-array.js'
+import { ROOT } from './helpers/shared.js'
+import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+
+const FIXTURES = join(ROOT, 'fixtures', 'captures')
+const DNS = 'lab-dnsicmp-1-20130530224517'
+const CAPTURES = readdirSync(FIXTURES).filter(n => /\.(pcap|pcapng)(\.gz)?$/.test(n)).sort()
+
+let a: TestRedis
+let b: TestRedis
+let dir: string
+
+before(async () => {
+  [a, b] = await Promise.all([startRedis(), startRedis()])
+  dir = mkdtempSync(join(tmpdir(), 'potiron-import-'))
+})
+
+after(async () => {
+  await Promise.all([a.stop(), b.stop()])
+  rmSync(dir, { recursive: true, force: true })
+})
+
+beforeEach(async () => { await Promise.all([a.client.flushall(), b.client.flushall()]) })
+
+async function run (...argv: string[]): Promise<{ status: number, out: string[], err: string[] }> {
+  const out: string[] = []
+  const err: string[] = []
+  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
+  return { status: await main(argv, io), out, err }
+}
+
+/** Every file under `root`, relative path → content. */
+function tree (root: string): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {}
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = readFileSync(join(entry.parentPath, entry.name))
+  }
+  return files
+}
+
+/** `json` of every fixture into a fresh directory. */
+async function documents (...options: string[]): Promise<string> {
+  const out = mkdtempSync(join(dir, 'json-'))
+  assert.equal((await run('json', FIXTURES, '--out', out, ...options)).status, 0)
+  return out
+}
+
+for (const combined of [[], ['--combined-keys']]) {
+  test(`json --ipv4-only then import-json ${combined.join(' ')} gives ingest's database`, async () => {
+    const json = await documents('--ipv4-only')
+    const imported = await run('import-json', json, '--unix', a.socket, '--ipv4-only', '--json', ...combined)
+    assert.equal(imported.status, 0, imported.err.join('\n'))
+    const summary = JSON.parse(imported.out[0]!) as { imported: number, skipped: number, failed: unknown[], documents: number }
+    const ingested = await run('ingest', FIXTURES, '--unix', b.socket, '--ipv4-only', '--json', ...combined)
+    assert.equal(ingested.status, 0)
+    const counted = (JSON.parse(ingested.out[0]!) as { counted: number }).counted
+    assert.deepEqual([summary.imported, summary.skipped, summary.failed, summary.documents], [CAPTURES.length, 0, [], counted])
+    const expected = await dump(b.client)
+    assert.deepEqual(await dump(a.client), expected)
+    assert.deepEqual(expected.FILES, { type: 'set', value: CAPTURES })
+    assert.equal(expected.PARAMETERS?.value && (expected.PARAMETERS.value as Record<string, string>).ck, combined.length > 0 ? 'True' : 'False')
+  })
+}
+
+test('the default view and another zone import to the same database as ingest, too', async () => {
+  const json = await documents('--tz', 'America/New_York')
+  assert.equal((await run('import-json', json, '--unix', a.socket, '--tz', 'America/New_York')).status, 0)
+  assert.equal((await run('ingest', FIXTURES, '--unix', b.socket, '--tz', 'America/New_York', '--quiet')).status, 0)
+  assert.deepEqual(await dump(a.client), await dump(b.client))
+})
+
+test('importing twice skips, and importing the documents of an ingested capture skips', async () => {
+  const json = await documents('--ipv4-only')
+  const file = join(json, '2013', '05', '30', `${DNS}.json`)
+  assert.equal((await run('import-json', file, '--unix', a.socket, '--ipv4-only')).status, 0)
+  const once = await dump(a.client)
+  const again = await run('import-json', file, '--unix', a.socket, '--ipv4-only')
+  assert.equal(again.status, 0)
+  assert.deepEqual(again.err, [`${file}: skipped: ${DNS}.pcap already in FILES`])
+  assert.match(again.out[0]!, /^files: 0 imported, 1 skipped \(already in FILES\), 0 failed\npackets: 0; members: 0; /)
+  assert.deepEqual(await dump(a.client), once)
+
+  assert.equal((await run('ingest', join(FIXTURES, `${DNS}.pcap`), '--unix', b.socket, '--ipv4-only', '--quiet')).status, 0)
+  const ingested = await dump(b.client)
+  const after = await run('import-json', file, '--unix', b.socket, '--ipv4-only')
+  assert.deepEqual([after.status, after.err], [0, [`${file}: skipped: ${DNS}.pcap already in FILES`]])
+  assert.deepEqual(await dump(b.client), ingested)
+  assert.deepEqual(ingested, once)
+})
+
+test('ingest --json-out writes the files json writes, byte for byte', async () => {
+  for (const options of [['--ipv4-only'], ['--tz', 'Asia/Kolkata']]) {
+    const out = mkdtempSync(join(dir, 'json-out-'))
+    await b.client.flushall()
+    const ingested = await run('ingest', FIXTURES, '--unix', b.socket, '--json-out', out, '--threads', '2', '--quiet', ...options)
+    assert.equal(ingested.status, 0)
+    const written = tree(out)
+    assert.equal(Object.keys(written).length, CAPTURES.length)
+    assert.deepEqual(written, tree(await documents(...options)))
+  }
+})
+
+test('a damaged file is an error naming it and the offset; the others are imported; exit 1', async () => {
+  const json = await documents('--ipv4-only')
+  const good = readFileSync(join(json, '2013', '05', '30', `${DNS}.json`), 'utf8')
+  const renamed = good.replace(`"${DNS}.pcap"`, '"lab-dnsicmp-1-20130531000000.pcap"')
+  const cut = renamed.slice(0, renamed.length - 40)
+  const last = cut.lastIndexOf('{')
+  writeFileSync(join(json, 'cut.json'), cut)
+  const bad = renamed.replace('"ipttl": "', '"ipttl": x"')
+  writeFileSync(join(json, 'bad.json'), bad)
+  writeFileSync(join(json, 'empty.json'), '')
+  const { status, out } = await run('import-json', json, '--unix', a.socket, '--ipv4-only')
+  assert.equal(status, 1)
+  const text = out.join('\n')
+  assert.match(text, new RegExp(`^files: ${CAPTURES.length} imported, 0 skipped \\(already in FILES\\), 3 failed$`, 'm'))
+  assert.ok(text.includes(`failed: ${join(json, 'cut.json')}: the file ends inside the array (truncated?) (at byte offset ${last})`), text)
+  assert.ok(text.includes(`failed: ${join(json, 'bad.json')}: invalid JSON element: `), text)
+  assert.ok(text.includes(`(at byte offset ${bad.lastIndexOf('{', bad.indexOf('x"'))})`), text)
+  assert.ok(text.includes(`failed: ${join(json, 'empty.json')}: empty file (at byte offset 0)`), text)
+  assert.equal((await a.client.smembers('FILES')).length, CAPTURES.length)
+})
+
+test('a header whose json_fields differ from JSON_FIELDS is refused with a message', async () => {
+  const json = await documents('--ipv4-only')
+  assert.equal((await run('ingest', join(FIXTURES, 'lab-vlan-1-20100629000000.pcap.gz'), '--unix', a.socket, '--ipv4-only', '--fields', 'dport,ipsrc', '--quiet')).status, 0)
+  const before = await dump(a.client)
+  const file = join(json, '2013', '05', '30', `${DNS}.json`)
+  const { status, out } = await run('import-json', file, '--unix', a.socket, '--ipv4-only')
+  assert.equal(status, 1)
+  assert.ok(out[0]!.includes(`failed: ${file}: json_fields length,protocol,ipsrc,ipdst,ipttl,iptos,sport,dport,tcpseq,tcpack,icmpcode,icmptype differ from JSON_FIELDS ipsrc,dport in Redis; not imported`), out[0])
+  assert.deepEqual(await dump(a.client), before)
+  const other = await run('import-json', file, '--unix', a.socket)
+  assert.deepEqual([other.status, other.err], [1, ["potiron: this database holds data ingested with other settings: selection is 'ipv4-only' in Redis but 'default' here (--ipv4-only). Use the same options, or another database"]])
+})
+
+test('the array reader: any chunk size, strings with brackets and escapes, exact error offsets', async () => {
+  const text = ' [{"a": "x]}\\"{", "b": [1, 2]} ,\n{"c": -1, "d": "é"}, {}]  '
+  const path = join(dir, 'array.json')
+  writeFileSync(path, text)
+  const expected = [[{ a: 'x]}"{', b: [1, 2] }, 2], [{ c: -1, d: 'é' }, 33], [{}, 55]]
+  for (const chunk of [1, 3, 7, 1 << 16]) {
+    const seen: unknown[] = []
+    await readJsonArray(path, (e, offset) => { seen.push([e, offset]) }, chunk)
+    assert.deepEqual(seen, expected)
+  }
+  const cases: Array<[string, string]> = [
+    ['[]', ''],
+    ['{"a": 1}', "expected '[' (a JSON array of documents) (at byte offset 0)"],
+    ['[{"a": 1} {"b": 2}]', "expected ',' or ']' after an element (at byte offset 10)"],
+    ['[{"a": 1},]', 'expected an object (at byte offset 10)'],
+    ['[{"a": 1}] x', 'unexpected data after the array (at byte offset 11)'],
+    ['[{"a": 1}, {"b": "', 'the file ends inside the array (truncated?) (at byte offset 11)'],
+    ['  ', "no '[' (not a JSON array) (at byte offset 2)"]
+  ]
+  for (const [content, message] of cases) {
+    writeFileSync(path, content)
+    const error = await readJsonArray(path, () => {}, 4).then(() => '', (err: Error) => err.message)
+    assert.equal(error, message === '' ? '' : `${path}: ${message}`, content)
+  }
+})
