@@ -72,6 +72,13 @@ interface Step {
   files: 'add' | 'remove' | 'keep'
   /** Days and protocols that may have lost their last key (see CLEANUP). */
   cleanup?: Cleanup | undefined
+  /**
+   * The sorted sets the deltas touch, when known. Those that do not exist yet are written with
+   * multi-member ZADDs instead of one ZINCRBY per member (each member appears once in a file's
+   * contribution, so setting is adding). They are WATCHed with FILES: if another ingest creates
+   * one before EXEC, nothing is applied and the file is tried again.
+   */
+  keys?: readonly string[] | undefined
 }
 
 export interface Cleanup {
@@ -137,7 +144,7 @@ export async function replaceFile (redis: Redis, name: string, earlier: Contribu
 }
 
 function addStep (c: Contribution, extraDays: readonly string[]): Step {
-  return { deltas: entries(c), sensor: c.sensor, addDays: daysOf(c, extraDays), addProtocols: [...c.protocols].sort(), files: 'add' }
+  return { deltas: entries(c), sensor: c.sensor, addDays: daysOf(c, extraDays), addProtocols: [...c.protocols].sort(), files: 'add', keys: [...c.zsets.keys()] }
 }
 
 function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
@@ -169,22 +176,42 @@ async function transact (redis: Redis, name: string, batchSize: number, decide: 
       await redis.unwatch()
       return { applied: false, inFiles, members: 0 }
     }
+    const fresh = await freshKeys(redis, step.keys ?? [])
     await redis.multi({ pipeline: false })
     let members = 0
     let batch = 0
     try {
       let pipeline = redis.pipeline()
+      let queued = 0
       // Keys where a member went down: members left at 0 are dropped, as if never written.
       const lowered = new Set<string>()
+      // Members for a ZADD on a fresh key, as (score, member) pairs, flushed per key and batch.
+      let zaddKey = ''
+      let zadd: Array<string | number> = []
+      const flushZadd = (): void => {
+        if (zadd.length > 0) pipeline.zadd(zaddKey, ...zadd)
+        zadd = []
+      }
       for (const [key, member, delta] of step.deltas) {
-        pipeline.zincrby(key, delta, member)
+        if (delta > 0 && fresh.has(key)) {
+          if (key !== zaddKey) {
+            flushZadd()
+            zaddKey = key
+          }
+          zadd.push(delta, member)
+        } else {
+          pipeline.zincrby(key, delta, member)
+        }
         if (delta < 0) lowered.add(key)
         members++
-        if (pipeline.length >= batchSize) {
+        if (++queued >= batchSize) {
+          flushZadd()
           await queue(pipeline, batch++)
           pipeline = redis.pipeline()
+          queued = 0
         }
       }
+      flushZadd()
       for (const key of lowered) pipeline.zremrangebyscore(key, '-inf', 0)
       if (step.addDays.length > 0) pipeline.sadd(daysKey(step.sensor), ...step.addDays)
       if (step.addProtocols.length > 0) pipeline.sadd(PROTOCOLS, ...step.addProtocols)
@@ -208,6 +235,21 @@ async function transact (redis: Redis, name: string, batchSize: number, decide: 
     return { applied: true, inFiles, members }
   }
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent ingests); try again`, 0)
+}
+
+/** WATCHes `keys` (FILES is watched already) and returns those that do not exist. */
+async function freshKeys (redis: Redis, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set()
+  await redis.watch(...keys)
+  const pipeline = redis.pipeline()
+  for (const key of keys) pipeline.exists(key)
+  const replies = await pipeline.exec()
+  const fresh = new Set<string>()
+  replies?.forEach(([err, exists], i) => {
+    if (err !== null) throw err
+    if (exists === 0) fresh.add(keys[i]!)
+  })
+  return fresh
 }
 
 /** Sends a batch inside MULTI and checks that Redis queued every command. */
