@@ -57,11 +57,15 @@ export interface IngestSummary {
   elapsedMs: number
 }
 
-/** A parsed file, ready to be applied: its contribution and the day of its name. */
+/**
+ * A parsed file, ready to be applied: its contribution and the day of its name. The
+ * contribution (one string per member) is made only when the file's turn to be written comes:
+ * files waiting for their turn hold just their compact count tables.
+ */
 interface Parsed {
   file: string
   name: string
-  contribution: Contribution
+  readonly contribution: Contribution
   extraDays: string[]
   sensorFromName: boolean
   result: FileResult
@@ -194,8 +198,11 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
     const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor } }
     const result = await (pool.run(task) as Promise<FileResult>)
-    const contribution = addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })
-    const parsed: Parsed = { file, name: basename(file), contribution, extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result }
+    let contribution: Contribution | undefined
+    const parsed: Parsed = {
+      file, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
+      get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })) }
+    }
     const mine = writes.then(async () => {
       if (lost !== undefined) return
       try {
