@@ -1,7 +1,9 @@
 /** Options and helpers shared by the commands that read captures. */
+import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
-import { UsageError } from '../errors.js'
+import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
+import { connect, type RedisTarget } from '../sink/redis.js'
 
 export const captureOptions = {
   'ipv4-only': {
@@ -26,4 +28,26 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
     throw new UsageError(`--tz: unknown time zone '${zone}' (use an IANA name such as UTC or Europe/Luxembourg)`)
   }
   return zone
+}
+
+/**
+ * Connects to `target`, runs `job`, disconnects. Redis unreachable or lost, or data stored with
+ * other settings, becomes one line on stderr and exit status 1.
+ */
+export async function withRedis (target: RedisTarget, err: (line: string) => void, job: (redis: Redis) => Promise<number>): Promise<number> {
+  let redis: Redis
+  try {
+    redis = await connect(target)
+  } catch (e) {
+    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
+    throw e
+  }
+  try {
+    return await job(redis)
+  } catch (e) {
+    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError) { err(`potiron: ${e.message}`); return 1 }
+    throw e
+  } finally {
+    redis.disconnect()
+  }
 }

@@ -1,12 +1,9 @@
 /** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
-import { statSync } from 'node:fs'
-import { join } from 'node:path'
-import fg from 'fast-glob'
 import type { Argv } from 'yargs'
-import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
 import { checkRunParameters, importFiles, type ImportSummary } from '../sink/import-json.js'
-import { connect, type RedisTarget } from '../sink/redis.js'
-import { selectionOf, zoneOf } from './common.js'
+import type { RedisTarget } from '../sink/redis.js'
+import { selectionOf, withRedis, zoneOf } from './common.js'
+import { expandPaths } from './files.js'
 import { DEFAULT_REDIS_URL, ingestOptions, targetOf } from './ingest.js'
 import type { Io } from './main.js'
 
@@ -21,50 +18,21 @@ export interface ImportArgs {
 
 /** Files as given, directories walked for `*.json`, anything else a glob; sorted, no duplicates. */
 export async function expandJsonPaths (paths: readonly string[]): Promise<string[]> {
-  const found = new Set<string>()
-  for (const path of paths) {
-    let directory = false
-    try { directory = statSync(path).isDirectory() } catch {}
-    if (directory) {
-      const matches = await fg('**/*.json', { cwd: path, onlyFiles: true, caseSensitiveMatch: false, followSymbolicLinks: true })
-      if (matches.length === 0) throw new UsageError(`${path}: no JSON documents (**/*.json) in this directory`)
-      for (const m of matches) found.add(join(path, m))
-    } else if (!fg.isDynamicPattern(path)) {
-      // A file, or a missing path: reading it reports the problem for that file.
-      found.add(path)
-    } else {
-      const matches = await fg(path, { onlyFiles: true })
-      if (matches.length === 0) throw new UsageError(`${path}: the pattern matches no file`)
-      for (const m of matches) found.add(m)
-    }
-  }
-  return [...found].sort()
+  return await expandPaths(paths, '**/*.json', 'JSON documents')
 }
 
 /** Runs the import and prints its summary; returns the exit status. */
 export async function importJson (args: ImportArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  let redis
-  try {
-    redis = await connect(args.target)
-  } catch (e) {
-    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
-    throw e
-  }
   const options = {
     combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? 'UTC',
     onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(`${file}: ${outcome}: ${detail}`) }
   }
-  try {
+  return await withRedis(args.target, err, async redis => {
     await checkRunParameters(redis, options)
     const summary = await importFiles(args.files, redis, options)
     out(args.json ? JSON.stringify(summary) : formatImportSummary(summary))
     return summary.failed.length > 0 ? 1 : 0
-  } catch (e) {
-    if (e instanceof ParameterConflictError) { err(`potiron: ${e.message}`); return 1 }
-    throw e
-  } finally {
-    redis.disconnect()
-  }
+  })
 }
 
 export function formatImportSummary (s: ImportSummary): string {

@@ -8,10 +8,9 @@ import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
 import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
 import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
-import { RedisUnreachableError } from '../errors.js'
 import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
-import { connect } from '../sink/redis.js'
-import { captureOptions, selectionOf, zoneOf } from './common.js'
+
+import { captureOptions, selectionOf, withRedis, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
 import { fieldsOf, ingestOptions, targetOf, threadsOf } from './ingest.js'
 
@@ -94,14 +93,7 @@ export interface RemoveArgs {
 
 /** Runs the removal and prints its summary; 0 when every file was removed, else 1. */
 export async function remove (args: RemoveArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  let redis
-  try {
-    redis = await connect(args.target)
-  } catch (e) {
-    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
-    throw e
-  }
-  try {
+  return await withRedis(args.target, err, async redis => {
     const stored = await storedSettings(redis)
     if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return 1 }
     const differ = differences(stored, args.given)
@@ -112,12 +104,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))
     return summary.failed.length > 0 || summary.notIngested.length > 0 ? 1 : 0
-  } catch (e) {
-    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
-    throw e
-  } finally {
-    redis.disconnect()
-  }
+  })
 }
 
 export function formatRemoveSummary (s: RemoveSummary): string {
