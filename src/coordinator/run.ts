@@ -189,6 +189,8 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   const limit = inFlightLimit(pool)
   const inFlight = new Set<Promise<void>>()
   let writes: Promise<void> = Promise.resolve()
+  /** Files whose write is queued or running. */
+  let waiting = 0
   let lost: unknown
   // Once Redis is gone every later command fails the same way: report it once, not per file.
   const settle = (file: string, err: unknown): void => {
@@ -203,6 +205,9 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
       file, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
       get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })) }
     }
+    // The file next in line makes its member strings now, while Redis executes the current
+    // transaction; files further back wait with their compact tables (bench:ingest).
+    if (waiting++ <= 1 && lost === undefined) void parsed.contribution
     const mine = writes.then(async () => {
       if (lost !== undefined) return
       try {
@@ -213,7 +218,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
         if (!answeredByRedis(err)) lost ??= err
         throw err
       }
-    })
+    }).finally(() => { waiting-- })
     // The next write waits for this one but does not inherit its failure.
     writes = mine.catch(() => {})
     await mine
