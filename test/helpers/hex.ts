@@ -185,3 +185,15 @@ export function feed (data: Buffer, cuts: Iterable<number>, reuse = false, sink:
 export function * every (length: number, step: number): Generator<number> {
   for (let at = step; at < length; at += step) yield at
 }
+
+/**
+ * The three-way boundary check on a small input: whole, in 1-byte chunks through a reused
+ * buffer, and split in two at every offset must give the same outcome; returns the whole one.
+ */
+export function assertSameWhateverTheChunking (data: Buffer, packets: number): Outcome {
+  const whole = feed(data, [])
+  assert.equal(whole.info.packets, packets)
+  assert.deepEqual(feed(data, every(data.length, 1), true), whole)
+  for (let cut = 1; cut < data.length; cut++) assert.deepEqual(feed(data, [cut], true), whole, `cut at ${cut}`)
+  return whole
+}
