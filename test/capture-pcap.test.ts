@@ -8,33 +8,13 @@ import { CaptureParser } from '../src/capture/parser.js'
 import { readCapture } from '../src/capture/read.js'
 import { MAX_RECORD_BYTES } from '../src/capture/types.js'
 import type { CaptureInfo } from '../src/capture/types.js'
-import { CaptureError } from '../src/errors.js'
-import { CAPTURES, RecordingSink, assertSameWhateverTheChunking, hex } from './helpers/hex.js'
-import type { Packet } from './helpers/hex.js'
-
-/** Parses `data` in one push; returns the sink calls, info and end() warning. */
-function parse (data: Buffer): { packets: Packet[], info: CaptureInfo, warning: CaptureError | undefined } {
-  const sink = new RecordingSink()
-  const parser = new CaptureParser('t.pcap', sink)
-  parser.push(data)
-  const warning = parser.end()
-  return { packets: sink.packets, info: parser.info, warning }
-}
+import { CAPTURES, RecordingSink, assertSameWhateverTheChunking, hex, parse, throwsCapture } from './helpers/hex.js'
 
 function info (fields: Partial<CaptureInfo>): CaptureInfo {
   return { format: 'pcap', gzip: false, precision: 'usec', linktypes: [1], packets: 0, capturedBytes: 0, snapTruncated: 0, skippedBlocks: 0, offset: 0, ...fields }
 }
 
 /** Asserts that `fn` throws a CaptureError with this code and offset. */
-function throwsCapture (fn: () => unknown, code: string, offset: number): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof CaptureError, String(err))
-    assert.equal(err.code, code, err.message)
-    assert.equal(err.offset, offset, err.message)
-    return true
-  })
-}
-
 const TWO_RECORDS = [
   { data: 'deadbeef', caplen: 4, origlen: 4, linktype: 1, sec: 1700000000, nsec: 123456000 },
   { data: 'cafe', caplen: 2, origlen: 60, linktype: 1, sec: 1700000001, nsec: 999999000 }

@@ -2,29 +2,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { CaptureParser } from '../src/capture/parser.js'
 import { Timebase } from '../src/capture/pcapng.js'
-import type { CaptureInfo } from '../src/capture/types.js'
-import { CaptureError } from '../src/errors.js'
-import { CAPTURES, RecordingSink, assertSameWhateverTheChunking, hex } from './helpers/hex.js'
-import type { Packet } from './helpers/hex.js'
-
-function parse (data: Buffer): { packets: Packet[], info: CaptureInfo, warning: CaptureError | undefined } {
-  const sink = new RecordingSink()
-  const parser = new CaptureParser('t.pcapng', sink)
-  parser.push(data)
-  const warning = parser.end()
-  return { packets: sink.packets, info: parser.info, warning }
-}
-
-function throwsCapture (fn: () => unknown, code: string, offset: number): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof CaptureError, String(err))
-    assert.equal(err.code, code, err.message)
-    assert.equal(err.offset, offset, err.message)
-    return true
-  })
-}
+import { CAPTURES, assertSameWhateverTheChunking, hex, parse, throwsCapture } from './helpers/hex.js'
 
 // Section 1, little-endian (offsets 0..311).
 const SHB_LE = hex('0a0d0d0a 2c000000 4d3c2b1a 0100 0000 ffffffffffffffff', // type, length 44, BOM, v1.0, section length -1

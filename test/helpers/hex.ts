@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { crc32 } from 'node:zlib'
 import { CaptureParser } from '../../src/capture/parser.js'
 import type { CaptureInfo, PacketSink } from '../../src/capture/types.js'
-import type { CaptureError } from '../../src/errors.js'
+import { CaptureError } from '../../src/errors.js'
 
 /** The public test captures (read-only), with tshark's ground truth in expected/. */
 export const CAPTURES = process.env['POTIRON_CAPTURES'] ?? '/work/shared/captures/public'
@@ -196,4 +196,23 @@ export function assertSameWhateverTheChunking (data: Buffer, packets: number): O
   assert.deepEqual(feed(data, every(data.length, 1), true), whole)
   for (let cut = 1; cut < data.length; cut++) assert.deepEqual(feed(data, [cut], true), whole, `cut at ${cut}`)
   return whole
+}
+
+/** Parses `data` in one push; returns the sink calls, info and end() warning. */
+export function parse (data: Buffer): { packets: Packet[], info: CaptureInfo, warning: CaptureError | undefined } {
+  const sink = new RecordingSink()
+  const parser = new CaptureParser('t', sink)
+  parser.push(data)
+  const warning = parser.end()
+  return { packets: sink.packets, info: parser.info, warning }
+}
+
+/** Asserts that `fn` throws a CaptureError with this code and offset. */
+export function throwsCapture (fn: () => unknown, code: string, offset: number): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof CaptureError, String(err))
+    assert.equal(err.code, code, err.message)
+    assert.equal(err.offset, offset, err.message)
+    return true
+  })
 }
