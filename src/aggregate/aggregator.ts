@@ -129,11 +129,11 @@ export class Aggregator {
     if (slot.ipttl !== null) slot.ipttl[f.ttl + 1]! += 1
     if (slot.iptos !== null) slot.iptos[f.tos + 1]! += 1
     if (slot.sport !== null) {
-      const i = (f.tcpSport >= 0 ? f.tcpSport : f.udpSport) + 1
+      const i = f.sport + 1
       if (++slot.sport[i]! === WRAP) slot.spill('sport', i)
     }
     if (slot.dport !== null) {
-      const i = (f.tcpDport >= 0 ? f.tcpDport : f.udpDport) + 1
+      const i = f.dport + 1
       if (++slot.dport[i]! === WRAP) slot.spill('dport', i)
     }
     slot.tcpseq?.add(f.tcpSeq)

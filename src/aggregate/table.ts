@@ -65,18 +65,23 @@ export interface MemberRow {
  */
 export function memberRows (t: CountTable, protocolsSplit = true): MemberRow[] {
   const sums = new Map<string, MemberRow>()
-  for (const g of t.groups) {
-    const field = FIELDS[g.field]!
+  forEachMember(t, (g, field, member, count) => {
     const day = g.day === UNDATED ? '' : String(dayToYmd(g.day))
     const proto = protocolsSplit ? g.proto : ALL_PROTOCOLS
-    for (let i = 0; i < g.counts.length; i++) {
-      const member = memberString(field, g.values[i]!, t.ipv6)
-      const key = `${day}\0${proto}\0${field}\0${member}`
-      const row = sums.get(key)
-      if (row === undefined) sums.set(key, { day, proto, field, member, count: g.counts[i]! })
-      else row.count += g.counts[i]!
-    }
-  }
+    const key = `${day}\0${proto}\0${field}\0${member}`
+    const row = sums.get(key)
+    if (row === undefined) sums.set(key, { day, proto, field, member, count })
+    else row.count += count
+  })
   return [...sums.values()].sort((a, b) =>
     a.day.localeCompare(b.day) || a.proto - b.proto || FIELDS.indexOf(a.field) - FIELDS.indexOf(b.field) || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))
+}
+
+/** Calls fn for every row of the table, its value as the original's member string. */
+export function forEachMember (t: CountTable, fn: (group: CountGroup, field: FieldName, member: string, count: number) => void): void {
+  for (const g of t.groups) {
+    const field = FIELDS[g.field]
+    if (field === undefined) throw new RangeError(`count table: unknown field index ${g.field}`)
+    for (let i = 0; i < g.counts.length; i++) fn(g, field, memberString(field, g.values[i]!, t.ipv6), g.counts[i]!)
+  }
 }

@@ -51,8 +51,6 @@ export class JsonDocumentWriter {
 
   packet (f: PacketFacts, buf: Uint8Array, sec: number, nsec: number): void {
     const ip = f.ipVersion === 4 ? [ipv4ToString(f.src), ipv4ToString(f.dst)] : f.ipVersion === 6 ? [ipv6ToString(buf, f.src6), ipv6ToString(buf, f.dst6)] : undefined
-    const sport = f.tcpSport >= 0 ? f.tcpSport : f.udpSport
-    const dport = f.tcpDport >= 0 ? f.tcpDport : f.udpDport
     this.#write(', {"timestamp": "' + this.#timestamp(sec, nsec) +
       '", "length": ' + str(f.length, -1) +
       ', "protocol": ' + String(f.protocol) +
@@ -64,8 +62,8 @@ export class JsonDocumentWriter {
       ', "tcpack": ' + str(f.tcpAck, -1) +
       ', "icmpcode": ' + str(f.icmpCode, 255) +
       ', "icmptype": ' + str(f.icmpType, 255) +
-      ', "sport": ' + str(sport, -1) +
-      ', "dport": ' + str(dport, -1) +
+      ', "sport": ' + str(f.sport, -1) +
+      ', "dport": ' + str(f.dport, -1) +
       ', "packet_id": ' + String(this.#id++) + ', "type": 2, "state": 0}')
   }
 

@@ -5,8 +5,7 @@
  * workers hand over numeric tables (strings would be cloned, not transferred).
  */
 import { dayToYmd } from '../aggregate/days.js'
-import { FIELDS as FIELD_NAMES, memberString } from '../aggregate/fields.js'
-import { ALL_PROTOCOLS, UNDATED, type CountTable } from '../aggregate/table.js'
+import { ALL_PROTOCOLS, UNDATED, forEachMember, type CountGroup, type CountTable } from '../aggregate/table.js'
 import { combinedKey, fieldKey } from './keys.js'
 import { protocolName } from './protocols.js'
 
@@ -37,28 +36,29 @@ export function emptyContribution (sensor: string): Contribution {
  * have no key in the original's layout and are left out (the file's stats still count them).
  */
 export function addTable (into: Contribution, table: CountTable, options: MergeOptions): Contribution {
-  for (const g of table.groups) {
-    if (g.day === UNDATED || g.counts.length === 0) continue
-    const field = FIELD_NAMES[g.field]
-    if (field === undefined) throw new RangeError(`count table: unknown field index ${g.field}`)
-    const ymd = String(dayToYmd(g.day))
-    let key: string
-    if (options.combined) {
-      if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
-      const proto = protocolName(g.proto)
-      into.protocols.add(proto)
-      key = combinedKey(options.sensor, proto, ymd, field)
-    } else {
-      key = fieldKey(options.sensor, ymd, field)
+  let group: CountGroup | undefined
+  let members = new Map<string, number>()
+  forEachMember(table, (g, field, member, count) => {
+    if (g.day === UNDATED) return
+    if (g !== group) {
+      group = g
+      const ymd = String(dayToYmd(g.day))
+      let key: string
+      if (options.combined) {
+        if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
+        const proto = protocolName(g.proto)
+        into.protocols.add(proto)
+        key = combinedKey(options.sensor, proto, ymd, field)
+      } else {
+        key = fieldKey(options.sensor, ymd, field)
+      }
+      into.days.add(ymd)
+      const known = into.zsets.get(key)
+      if (known === undefined) into.zsets.set(key, (members = new Map()))
+      else members = known
     }
-    into.days.add(ymd)
-    let members = into.zsets.get(key)
-    if (members === undefined) into.zsets.set(key, (members = new Map()))
-    for (let i = 0; i < g.counts.length; i++) {
-      const member = memberString(field, g.values[i]!, table.ipv6)
-      members.set(member, (members.get(member) ?? 0) + g.counts[i]!)
-    }
-  }
+    members.set(member, (members.get(member) ?? 0) + count)
+  })
   return into
 }
 
