@@ -4,6 +4,7 @@ import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
 import { connect, type RedisTarget } from '../sink/redis.js'
+import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
 
 export const captureOptions = {
   'ipv4-only': {
@@ -31,17 +32,12 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
 }
 
 /**
- * Connects to `target`, runs `job`, disconnects. Redis unreachable or lost, or data stored with
- * other settings, becomes one line on stderr and exit status 1.
+ * Connects to `target` (see openRedis), runs `job`, disconnects. Redis unreachable or lost, or
+ * data stored with other settings, becomes one line on stderr and exit status 1.
  */
-export async function withRedis (target: RedisTarget, err: (line: string) => void, job: (redis: Redis) => Promise<number>): Promise<number> {
-  let redis: Redis
-  try {
-    redis = await connect(target)
-  } catch (e) {
-    if (e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
-    throw e
-  }
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis) => Promise<number>): Promise<number> {
+  const redis = await openRedis(target, err, own)
+  if (redis === undefined) return 1
   try {
     return await job(redis)
   } catch (e) {
@@ -49,5 +45,64 @@ export async function withRedis (target: RedisTarget, err: (line: string) => voi
     throw e
   } finally {
     redis.disconnect()
+  }
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
+
+/** --redis and --unix; `own` says what happens with potiron's own redis-server when the default is down. */
+export function redisOptions (own: string) {
+  return {
+    redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL}; when that default is down, potiron's own redis-server, ${own})` },
+    unix: { type: 'string', description: 'Redis unix socket path, instead of --redis' }
+  } as const satisfies Record<string, Options>
+}
+
+/** --redis / --unix / $REDIS_URL → where to connect; both flags at once is a usage error. */
+export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined }, env: NodeJS.ProcessEnv = process.env): CommandTarget {
+  if (argv.redis !== undefined && argv.unix !== undefined) throw new UsageError('--redis and --unix are exclusive: name one (e.g. --unix /run/redis/potiron.sock)')
+  if (argv.unix !== undefined) return { socket: argv.unix }
+  if (argv.redis !== undefined) return { url: argv.redis }
+  return { url: env.REDIS_URL ?? DEFAULT_REDIS_URL, fallback: true }
+}
+
+/** `fallback`: the default connection, which may fall back to potiron's own redis-server. */
+export type CommandTarget = RedisTarget & { fallback?: true }
+
+/**
+ * Connects, printing one line on failure. Only the default connection falls back to potiron's
+ * own redis-server: writers start it if needed (`start`), readers use it when it runs. An address
+ * the user gave that does not answer is a mistake to report, not to paper over.
+ */
+export async function openRedis (target: CommandTarget, err: (text: string) => void, { start }: { start: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Redis | undefined> {
+  try {
+    return await connect(target)
+  } catch (e) {
+    if (!(e instanceof RedisUnreachableError)) throw e
+    if (target.fallback !== true) { err(`potiron: ${e.message}`); return undefined }
+    // The default address down is the expected case here: its socket error adds nothing.
+    const address = 'url' in target ? target.url : target.socket
+    const where = `cannot reach Redis at ${address}`
+    const dir = redisDirOf(env)
+    if (!start) {
+      const { socket } = serverPaths(dir)
+      if (await ping(socket) !== 'pong') { err(`potiron: ${where}, and potiron's own redis-server (${socket}) is not running: pass --redis URL / --unix SOCKET, or 'potiron redis start'`); return undefined }
+      err(`potiron: no Redis at ${address}; using potiron's own redis-server on ${socket}`)
+      return await connect({ socket })
+    }
+    const server = findOnPath('redis-server', env)
+    if (server === undefined) {
+      err(`potiron: ${where} and redis-server is not on PATH to start potiron's own: install redis-server (apt-get install redis-server) or pass --redis URL / --unix SOCKET`)
+      return undefined
+    }
+    try {
+      const { already, paths } = await startServer(dir, { server })
+      const redis = await connect({ socket: paths.socket })
+      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server on ${paths.socket} (data in ${dir}); stop it with 'potiron redis stop'`)
+      return redis
+    } catch (e2) {
+      err(`potiron: ${where}, and potiron's own redis-server (data in ${dir}) could not be used: ${e2 instanceof Error ? e2.message : String(e2)}`)
+      return undefined
+    }
   }
 }

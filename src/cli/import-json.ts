@@ -1,15 +1,14 @@
 /** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
 import type { Argv } from 'yargs'
 import { checkRunParameters, importFiles, type ImportSummary } from '../sink/import-json.js'
-import type { RedisTarget } from '../sink/redis.js'
-import { selectionOf, withRedis, zoneOf } from './common.js'
+import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { expandPaths } from './files.js'
-import { DEFAULT_REDIS_URL, ingestOptions, targetOf } from './ingest.js'
+import { ingestOptions } from './ingest.js'
 import type { Io } from './main.js'
 
 export interface ImportArgs {
   files: readonly string[]
-  target: RedisTarget
+  target: CommandTarget
   combined: boolean
   ipv4Only: boolean
   zone: string | undefined
@@ -27,7 +26,7 @@ export async function importJson (args: ImportArgs, out: (text: string) => void,
     combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? 'UTC',
     onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(`${file}: ${outcome}: ${detail}`) }
   }
-  return await withRedis(args.target, err, async redis => {
+  return await withRedis(args.target, err, { start: true }, async redis => {
     await checkRunParameters(redis, options)
     const summary = await importFiles(args.files, redis, options)
     out(args.json ? JSON.stringify(summary) : formatImportSummary(summary))
@@ -48,9 +47,7 @@ export const IMPORT_JSON_DESCRIPTION = "Count JSON documents (potiron json, inge
 export function importJsonBuilder (y: Argv) {
   return y.positional('files', { type: 'string', array: true, demandOption: true, description: 'JSON files, directories (searched for *.json) or glob patterns' })
     .options({
-      // Not ingest's description: import-json does not fall back to potiron's own redis-server.
-      redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL})` },
-      unix: ingestOptions.unix,
+      ...redisOptions('started if needed'),
       'combined-keys': ingestOptions['combined-keys'],
       // The documents do not say how they were made: these record it in PARAMETERS, as ingest does.
       'ipv4-only': { type: 'boolean', default: false, description: 'The documents were written with --ipv4-only (recorded in PARAMETERS, as by ingest --ipv4-only)' },
@@ -65,7 +62,7 @@ export async function importJsonMain (args: Awaited<ReturnType<typeof importJson
   const target = targetOf(args)
   const files = await expandJsonPaths(args.files)
   return await importJson({
-    files, target: 'url' in target ? { url: target.url } : { socket: target.socket }, combined: args['combined-keys'],
+    files, target, combined: args['combined-keys'],
     ipv4Only: selectionOf(args) === 'ipv4-only', zone: zoneOf(args), json: args.json
   }, io.out, io.err)
 }

@@ -1,37 +1,31 @@
 /** `potiron ingest`: count captures into Redis in the original potiron's V3 layout. */
 import { stat } from 'node:fs/promises'
-import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
-import { UsageError } from '../errors.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
-import { ParameterConflictError, RedisUnreachableError } from '../errors.js'
+import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
+import { openRedis, redisOptions, type CommandTarget } from './common.js'
 import { ensureParameters } from '../sink/parameters.js'
-import { connect, type RedisTarget } from '../sink/redis.js'
-import { findOnPath, redisDirOf, startServer } from '../sink/server.js'
 import { createProgress, type ProgressMode } from './progress.js'
+import { writeReports } from '../export/report.js'
+import { printSite } from './export.js'
 import type { Selection } from '../aggregate/analyzer.js'
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
-
 export const ingestOptions = {
-  redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL}; when that default is down, potiron's own redis-server, started if needed)` },
-  unix: { type: 'string', description: 'Redis unix socket path, instead of --redis' },
+  ...redisOptions('started if needed'),
   threads: { type: 'number', description: 'Worker threads (default: one per core)' },
   'combined-keys': { type: 'boolean', default: false, description: 'Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original\'s -ck)' },
   fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
-  force: { type: 'boolean', default: false, description: 'Count files already in FILES again: their earlier counts are taken out in the same transaction' }
+  force: { type: 'boolean', default: false, description: 'Count files already in FILES again: their earlier counts are taken out in the same transaction' },
+  report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
 } as const satisfies Record<string, Options>
-
-/** `fallback`: the default connection, which may fall back to potiron's own redis-server. */
-export type IngestTarget = RedisTarget & { fallback?: true }
 
 export interface IngestArgs {
   files: readonly string[]
-  target: IngestTarget
+  target: CommandTarget
   threads: number | undefined
   combined: boolean
   fields: readonly FieldName[]
@@ -44,16 +38,10 @@ export interface IngestArgs {
   jsonOut?: string | undefined
   /** Count files already in FILES again (`--force`). */
   force?: boolean | undefined
+  /** Write the reports of what was counted here (`--report`). */
+  report?: string | undefined
   /** Draw progress bars (default: when stderr is a terminal). */
   tty?: boolean | undefined
-}
-
-/** --redis / --unix / $REDIS_URL → where to connect; both flags at once is a usage error. */
-export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined }, env: NodeJS.ProcessEnv = process.env): IngestTarget {
-  if (argv.redis !== undefined && argv.unix !== undefined) throw new UsageError('--redis and --unix are exclusive: name one (e.g. --unix /run/redis/potiron.sock)')
-  if (argv.unix !== undefined) return { socket: argv.unix }
-  if (argv.redis !== undefined) return { url: argv.redis }
-  return { url: env.REDIS_URL ?? DEFAULT_REDIS_URL, fallback: true }
 }
 
 export function threadsOf (argv: { threads?: number | undefined }): number | undefined {
@@ -75,7 +63,7 @@ export function fieldsOf (argv: { fields?: string | undefined }): readonly Field
 
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const redis = await open(args.target, err, env)
+  const redis = await openRedis(args.target, err, { start: true }, env)
   if (redis === undefined) return 1
   try {
     await ensureParameters(redis, { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? 'UTC' })
@@ -91,44 +79,16 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
       progress.stop()
     }
     out(args.json ? JSON.stringify(summary) : formatSummary(summary))
+    if (args.report !== undefined) {
+      if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)`)
+      else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: 10, skip: new Set(['-1']) }))
+    }
     return summary.failed.length > 0 ? 1 : 0
   } catch (e) {
     if (e instanceof ParameterConflictError || e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
     throw e
   } finally {
     redis.disconnect()
-  }
-}
-
-/**
- * Connects, printing one line on failure. Only the default connection falls back to potiron's
- * own redis-server (started if needed): an address the user gave that does not answer is a mistake
- * to report, not to paper over.
- */
-async function open (target: IngestTarget, err: (text: string) => void, env: NodeJS.ProcessEnv): Promise<Redis | undefined> {
-  try {
-    return await connect(target)
-  } catch (e) {
-    if (!(e instanceof RedisUnreachableError)) throw e
-    if (target.fallback !== true) { err(`potiron: ${e.message}`); return undefined }
-    // The default address down is the expected case here: its socket error adds nothing.
-    const address = 'url' in target ? target.url : target.socket
-    const where = `cannot reach Redis at ${address}`
-    const server = findOnPath('redis-server', env)
-    if (server === undefined) {
-      err(`potiron: ${where} and redis-server is not on PATH to start potiron's own: install redis-server (apt-get install redis-server) or pass --redis URL / --unix SOCKET`)
-      return undefined
-    }
-    const dir = redisDirOf(env)
-    try {
-      const { already, paths } = await startServer(dir, { server })
-      const redis = await connect({ socket: paths.socket })
-      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server on ${paths.socket} (data in ${dir}); stop it with 'potiron redis stop'`)
-      return redis
-    } catch (e2) {
-      err(`potiron: ${where}, and potiron's own redis-server (data in ${dir}) could not be used: ${e2 instanceof Error ? e2.message : String(e2)}`)
-      return undefined
-    }
   }
 }
 

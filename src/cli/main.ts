@@ -4,12 +4,13 @@
  */
 import yargs, { type Argv } from 'yargs'
 import { UsageError } from '../errors.js'
-import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { captureOptions, selectionOf, targetOf, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
-import { fieldsOf, ingest, ingestOptions, targetOf, threadsOf } from './ingest.js'
+import { fieldsOf, ingest, ingestOptions, threadsOf } from './ingest.js'
 import { IMPORT_JSON_DESCRIPTION, importJsonBuilder, importJsonMain } from './import-json.js'
 import { inspect } from './inspect.js'
 import { removeCommand } from './remove.js'
+import { exportCommand, plotCommand, reportCommand } from './export.js'
 import { redisBuilder, redisCommand } from './redis-command.js'
 import { writeJson } from './json.js'
 
@@ -52,15 +53,19 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
       y => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
         .options({ ...ingestOptions, ...captureOptions })
         .example('$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core')
-        .example('$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"),
+        .example('$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection")
+        .example('$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'),
       async args => { await run(async () => {
         const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
         const files = await expandPaths(args.files as string[])
-        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force }, io.out, io.err)
+        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force, report: args.report }, io.out, io.err)
       })() })
     .command('redis <action>', "Start, stop or check potiron's own redis-server (unix socket in its data directory, append-only file)", redisBuilder, async args => { await run(async () => await redisCommand(args, io.out, io.err))() })
     .command('import-json <files..>', IMPORT_JSON_DESCRIPTION, importJsonBuilder, async args => { await run(async () => await importJsonMain(args, io))() })
     .command(removeCommand(io, code => { status = code }))
+    .command(exportCommand(io, code => { status = code }))
+    .command(plotCommand(io, code => { status = code }))
+    .command(reportCommand(io, code => { status = code }))
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

@@ -10,9 +10,9 @@ import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
 import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
 import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
 
-import { captureOptions, selectionOf, withRedis, zoneOf } from './common.js'
+import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
-import { fieldsOf, ingestOptions, targetOf, threadsOf } from './ingest.js'
+import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
 
 /** The stored settings a file was counted with. */
 export interface StoredSettings {
@@ -48,8 +48,7 @@ export function differences (stored: StoredSettings, given: Partial<StoredSettin
 
 // No defaults on the settings: given or not is what matters, the values come from Redis.
 const removeOptions = {
-  redis: ingestOptions.redis,
-  unix: ingestOptions.unix,
+  ...redisOptions('when it runs'),
   threads: ingestOptions.threads,
   sensor: captureOptions.sensor,
   'combined-keys': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
@@ -93,7 +92,7 @@ export interface RemoveArgs {
 
 /** Runs the removal and prints its summary; 0 when every file was removed, else 1. */
 export async function remove (args: RemoveArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  return await withRedis(args.target, err, async redis => {
+  return await withRedis(args.target, err, { start: false }, async redis => {
     const stored = await storedSettings(redis)
     if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return 1 }
     const differ = differences(stored, args.given)

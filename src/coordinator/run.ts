@@ -54,6 +54,8 @@ export interface IngestSummary {
   counted: number
   /** (key, member) increments written. */
   members: number
+  /** Sensor → days (YYYYMMDD, ascending) that this run wrote counts for. */
+  days: Record<string, string[]>
   elapsedMs: number
 }
 
@@ -74,7 +76,8 @@ interface Parsed {
 /** Ingests `files` (already expanded and sorted) into `redis`; never throws for one bad file. */
 export async function ingestFiles (files: readonly string[], redis: Redis, options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now()
-  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, failed: [], warnings: [], packets: 0, counted: 0, members: 0, elapsedMs: 0 }
+  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
+  const days = new Map<string, Set<string>>()
   const fail = (file: string, reason: string, packets = 0): void => {
     summary.failed.push({ file, reason })
     options.onFile?.(file, 'failed', reason, packets)
@@ -102,6 +105,8 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       summary.packets += result.stats.packets
       summary.counted += result.stats.counted
       summary.members += outcome.members
+      const sensorDays = days.get(c.sensor) ?? days.set(c.sensor, new Set()).get(c.sensor)!
+      for (const day of c.days) sensorDays.add(day)
       if (outcome.replaced) summary.replaced++
       if (result.error !== undefined) {
         // The readable part is counted, as the original did (tshark read up to the error) and as
@@ -115,6 +120,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       options.onFile?.(p.file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members${again}`, result.stats.counted)
     }
   })
+  for (const [sensor, set] of [...days].sort(([a], [b]) => a < b ? -1 : 1)) summary.days[sensor] = [...set].sort()
   summary.elapsedMs = performance.now() - started
   return summary
 }

@@ -1,0 +1,162 @@
+/**
+ * `potiron export csv`, `potiron plot month` and `potiron report`: tables and charts read back
+ * from Redis. They only read (potiron's own redis-server is used when it runs, never started).
+ */
+import { resolve } from 'node:path'
+import type { Argv, CommandModule, Options } from 'yargs'
+import type { Redis } from 'ioredis'
+import { UsageError } from '../errors.js'
+import { exportCsv } from '../export/csv.js'
+import { findSensors, sensorDays } from '../export/query.js'
+import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
+import { daysKey } from '../sink/keys.js'
+import { redisOptions, targetOf, withRedis } from './common.js'
+import type { Io } from './main.js'
+
+export const exportOptions = {
+  ...redisOptions('when it runs'),
+  sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
+  limit: { type: 'number', default: 10, description: 'Values per table or chart (top N)' },
+  skip: { type: 'string', array: true, default: ['-1'], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
+  out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' }
+} as const satisfies Record<string, Options>
+
+/** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error. */
+export function compactDate (text: string, allowDay = true): string {
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text)
+  const valid = m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12 && (m[3] === undefined || (allowDay &&
+    new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3])))
+  if (!valid) throw new UsageError(`--date: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
+  return text.replaceAll('-', '')
+}
+
+export function limitOf (n: number): number {
+  if (!(Number.isInteger(n) && n >= 1 && n <= 100_000)) throw new UsageError(`--limit: expected a whole number from 1 to 100000, got ${String(n)}`)
+  return n
+}
+
+function skipOf (values: readonly (string | number)[]): Set<string> {
+  return new Set(values.map(String).filter(v => v !== ''))
+}
+
+/** The sensor named, which must have data, or the only one there is. */
+async function sensorOf (redis: Redis, given: string | undefined): Promise<string> {
+  if (given !== undefined) {
+    if (await redis.exists(daysKey(given)) === 0) {
+      const known = await findSensors(redis)
+      throw new UsageError(`no data for sensor '${given}' (sensors: ${known.length > 0 ? known.join(', ') : 'none'})`)
+    }
+    return given
+  }
+  const sensors = await findSensors(redis)
+  if (sensors.length === 1) return sensors[0]!
+  throw new UsageError(sensors.length === 0 ? 'this database holds no sensor data (no <sensor>_DAYS set)' : `name one with --sensor: ${sensors.join(', ')}`)
+}
+
+/** --date YYYY-MM, or the month of the sensor's latest day. */
+async function monthOf (redis: Redis, sensor: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) return compactDate(given, false)
+  const days = await sensorDays(redis, sensor)
+  return days[days.length - 1]!.slice(0, 6)
+}
+
+interface Common { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit: number, skip: ReadonlyArray<string | number>, out: string }
+
+/** Runs `job` on Redis; a UsageError found there (unknown sensor, field...) is exit status 2. */
+async function reading (args: Common, io: Io, job: (redis: Redis, sensor: string) => Promise<void>): Promise<number> {
+  const target = targetOf(args)
+  limitOf(args.limit)
+  let usage: UsageError | undefined
+  const status = await withRedis(target, io.err, { start: false }, async redis => {
+    try {
+      await job(redis, await sensorOf(redis, args.sensor))
+      return 0
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e
+      usage = e
+      return 2
+    }
+  })
+  if (usage !== undefined) io.err(`potiron: ${usage.message}`)
+  return status
+}
+
+export function printSite (io: Io, out: string, result: SiteResult): void {
+  io.out(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`)
+}
+
+export function exportCommand (io: Io, done: (status: number) => void): CommandModule {
+  return {
+    command: 'export <format>',
+    describe: 'Write top-N tables of a field from Redis (CSV)',
+    builder: (y: Argv) => y.positional('format', { choices: ['csv'], demandOption: true, description: 'Table format' })
+      .options({
+        ...exportOptions,
+        field: { type: 'string', demandOption: true, description: 'Field (e.g. dport, ipsrc, protocol)' },
+        date: { type: 'string', demandOption: true, description: 'YYYY-MM-DD (one day) or YYYY-MM (the month\'s totals)' },
+        'each-day': { type: 'boolean', default: false, description: 'With --date YYYY-MM: one file per day that has data' },
+        protocols: { type: 'boolean', default: false, description: 'One file per protocol plus their total (needs data ingested with --combined-keys)' }
+      })
+      .example('$0 export csv --sensor honeypot-1 --field dport --date 2024-03-05', 'out/honeypot-1_destination-port_2024-03-05.csv')
+      .example('$0 export csv --field ipsrc --date 2024-03 --each-day --limit 20', 'One file per day of March 2024')
+      .example('$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total'),
+    handler: async args => {
+      const date = compactDate(args.date as string)
+      if (args['each-day'] === true && date.length === 8) throw new UsageError('--each-day needs --date YYYY-MM')
+      done(await reading(args as unknown as Common, io, async (redis, sensor) => {
+        const out = args.out as string
+        const files = await exportCsv(redis, {
+          sensor, field: args.field as string, date, eachDay: args['each-day'] as boolean, protocols: args.protocols as boolean,
+          limit: args.limit as number, skip: skipOf(args.skip as string[]), out
+        })
+        io.out(`${files.length} files written under ${out}`)
+      }))
+    }
+  }
+}
+
+export function plotCommand (io: Io, done: (status: number) => void): CommandModule {
+  return {
+    command: 'plot <chart>',
+    describe: 'Write a month timeline of some values (Plotly, opens offline), with the day charts its points link to',
+    builder: (y: Argv) => y.positional('chart', { choices: ['month'], demandOption: true, description: 'Chart kind' })
+      .options({
+        ...exportOptions,
+        field: { type: 'string', demandOption: true, description: 'Field (e.g. dport)' },
+        values: { type: 'string', array: true, demandOption: true, description: '22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
+        date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' }
+      })
+      .example('$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html')
+      .example('$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'),
+    handler: async args => {
+      const out = args.out as string
+      done(await reading(args as unknown as Common, io, async (redis, sensor) => {
+        const month = await monthOf(redis, sensor, args.date as string | undefined)
+        const values = (args.values as Array<string | number>).map(String)
+        printSite(io, out, await plotMonth(redis, { sensor, month, field: args.field as string, values, out, limit: args.limit as number, skip: skipOf(args.skip as string[]) }))
+      }))
+    }
+  }
+}
+
+export function reportCommand (io: Io, done: (status: number) => void): CommandModule {
+  return {
+    command: 'report',
+    describe: 'Write the offline site of a sensor\'s month: index.html, top-values charts of the month and of each day, month timelines, CSV files',
+    builder: (y: Argv) => y.options({
+      ...exportOptions,
+      date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' },
+      fields: { type: 'string', description: 'Comma-separated fields (default: every field in the data)' }
+    })
+      .example('$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links')
+      .example('$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor'),
+    handler: async args => {
+      const out = args.out as string
+      done(await reading(args as unknown as Common, io, async (redis, sensor) => {
+        const month = await monthOf(redis, sensor, args.date as string | undefined)
+        const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
+        printSite(io, out, await writeReport(redis, { sensor, month, fields, out, limit: args.limit as number, skip: skipOf(args.skip as string[]) }))
+      }))
+    }
+  }
+}

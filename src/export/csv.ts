@@ -1,0 +1,59 @@
+/**
+ * `potiron export csv`: top-N tables of one field for a day, a month, or each day of a month.
+ * A table is a header and one row per value, by descending count (ties by value):
+ * `value,count,label`. File names are the original's (reference §4.2).
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Redis } from 'ioredis'
+import { UsageError } from '../errors.js'
+import { valueLabel } from './labels.js'
+import { topStem } from './names.js'
+import { dayKeys, readLayout, sensorDays, topValues, type Row } from './query.js'
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+function cell (text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+export function csvText (field: string, rows: readonly Row[], protocol?: string): string {
+  return ['value,count,label', ...rows.map(r => `${cell(r.value)},${r.count},${cell(valueLabel(field, r.value, protocol))}`)].join('\n') + '\n'
+}
+
+export interface CsvExport {
+  sensor: string
+  field: string
+  /** YYYYMMDD (a day) or YYYYMM (a month). */
+  date: string
+  eachDay: boolean
+  protocols: boolean
+  limit: number
+  skip: ReadonlySet<string>
+  out: string
+}
+
+/** Writes the tables; returns the files written, relative to `out`. */
+export async function exportCsv (redis: Redis, job: CsvExport): Promise<string[]> {
+  const layout = await readLayout(redis)
+  if (!layout.fields.includes(job.field)) throw new UsageError(`field '${job.field}' is not in the data (fields: ${layout.fields.join(', ')})`)
+  if (job.protocols && !layout.combined) throw new UsageError('--protocols needs data ingested with --combined-keys: this data has no per-protocol counts')
+  const days = await sensorDays(redis, job.sensor, job.date)
+  if (days.length === 0) throw new UsageError(`no data for sensor '${job.sensor}' on ${job.date}`)
+  // A period is one table over the keys of its days: a day, each day on its own, or the month as one.
+  const periods = job.date.length === 8 || job.eachDay ? days.map(d => [d, [d]] as const) : [[job.date, days] as const]
+  await mkdir(job.out, { recursive: true })
+  const written: string[] = []
+  for (const [period, periodDays] of periods) {
+    const scopes = job.protocols ? [...layout.protocols, undefined] : [undefined]
+    for (const protocol of scopes) {
+      const keys = periodDays.flatMap(d => dayKeys(layout, job.sensor, d, job.field, protocol))
+      const rows = await topValues(redis, keys, job.limit, job.skip)
+      // Every protocol of the data is tried: one that has no rows in this period gets no file.
+      if (protocol !== undefined && rows.length === 0) continue
+      const name = `${topStem(job.sensor, job.field, period, protocol, job.protocols)}.csv`
+      await writeFile(join(job.out, name), csvText(job.field, rows, protocol))
+      written.push(name)
+    }
+  }
+  return written
+}

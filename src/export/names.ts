@@ -1,0 +1,48 @@
+/**
+ * File names of the exports, after the original's (reference §4.2, §4.4): `<sensor>_<field
+ * words>_<date>[...]` for top values, `<sensor>_<YYYY-MM>_<field words>_<values>` for month
+ * timelines. Parts that come from data are made safe for file names and relative links.
+ */
+import { createHash } from 'node:crypto'
+import { fieldWords } from './labels.js'
+
+/** A value or sensor as a file-name part: `:` (IPv6) becomes `_`; anything else unusual, a hash. */
+export function namePart (text: string): string {
+  if (/^[A-Za-z0-9.:-]+$/.test(text) && !text.startsWith('.')) return text.replaceAll(':', '_')
+  return 'x' + createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
+/** A value, optionally restricted to one protocol (`22-tcp`), or split by protocol plus the total (`22-*`). */
+export interface ValueSpec {
+  value: string
+  protocol?: string | undefined
+}
+
+/** `YYYY-MM-DD` of `YYYYMMDD`, `YYYY-MM` of `YYYYMM`. */
+export function dashed (compact: string): string {
+  return compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6)}` : `${compact.slice(0, 4)}-${compact.slice(4)}`
+}
+
+/**
+ * Stem (no extension) of a top-values table/chart for a day (`YYYYMMDD`) or month (`YYYYMM`):
+ * `<sensor>_<fw>_<date>` for all protocols, `<sensor>_<fw>_with-protocols_<date>_<proto>` for one.
+ * `withProtocols` names the all-protocols file of a per-protocol export as the original did.
+ */
+export function topStem (sensor: string, field: string, period: string, protocol?: string, withProtocols = false): string {
+  const base = `${namePart(sensor)}_${fieldWords(field)}`
+  if (protocol !== undefined) return `${base}_with-protocols_${dashed(period)}_${namePart(protocol)}`
+  return withProtocols ? `${base}_with-protocols_${dashed(period)}` : `${base}_${dashed(period)}`
+}
+
+export function specText (spec: ValueSpec): string {
+  return spec.protocol === undefined ? spec.value : `${spec.value}-${spec.protocol}`
+}
+
+/** Stem of a month timeline: values in sorted order, `*` written `all`. */
+export function timelineStem (sensor: string, field: string, month: string, specs: readonly ValueSpec[]): string {
+  const perProtocol = specs.some(s => s.protocol !== undefined)
+  const parts = specs.map(s => namePart(specText({ value: s.value, protocol: s.protocol === '*' ? 'all' : s.protocol }))).sort()
+  const stem = `${namePart(sensor)}_${dashed(month)}_${fieldWords(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`
+  // File names stop at 255 bytes: a long list of values is cut and told apart by a hash.
+  return stem.length <= 200 ? stem : stem.slice(0, 180) + '_' + createHash('sha256').update(stem).digest('hex').slice(0, 16)
+}

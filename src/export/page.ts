@@ -1,0 +1,82 @@
+/**
+ * HTML of the offline site's pages. Pages carry only aggregated series, as JSON in a
+ * `<script type="application/json">`, and load one local copy of Plotly from `assets/`, so
+ * they open from file:// with no network.
+ */
+import { copyFile, mkdir } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Figure } from './charts.js'
+
+export const ASSETS = 'assets'
+const PLOTLY = createRequire(import.meta.url).resolve('plotly.js-dist')
+// dist/src/export/page.js → src/export/browser/potiron-chart.js (not compiled: it runs in the browser as written)
+const CHART_SCRIPT = fileURLToPath(new URL('../../../src/export/browser/potiron-chart.js', import.meta.url))
+
+/** Browser-side files by name: copied into a site's `assets/`, or served by potiron serve. */
+export const ASSET_FILES: Readonly<Record<string, string>> = { 'plotly.js': PLOTLY, 'potiron-chart.js': CHART_SCRIPT }
+
+/** The scripts a chart page loads, from the assets directory at `href` (relative to the page). */
+export function scriptsAt (href: string): string[] {
+  return Object.keys(ASSET_FILES).map(name => `${href}/${name}`)
+}
+
+/** Copies Plotly and the chart script into `dir` (a site's `assets/`). */
+export async function writeAssets (dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  await Promise.all(Object.entries(ASSET_FILES).map(async ([name, path]) => { await copyFile(path, join(dir, name)) }))
+}
+
+export function escapeHtml (text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+}
+
+/** JSON for a `<script type="application/json">`: `<` escaped so no value can close the element. */
+export function scriptJson (value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c')
+}
+
+export interface Link { href: string, text: string }
+
+export interface ChartPage {
+  title: string
+  figure: Figure
+  /** Links shown above the chart (up to the index, the CSV beside the page). */
+  links: readonly Link[]
+  /** The assets directory, relative to the page. */
+  assets: string
+}
+
+export function linkList (links: readonly Link[]): string {
+  return links.map(l => `<a href="${escapeHtml(encodeURI(l.href))}">${escapeHtml(l.text)}</a>`).join(' · ')
+}
+
+export function document (title: string, body: string, scripts: readonly string[] = []): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222 }
+nav { margin-bottom: 1rem }
+.potiron-chart { width: 100%; height: 80vh }
+table { border-collapse: collapse } td, th { padding: .2rem .8rem; text-align: left } td.n { text-align: right }
+</style>
+</head>
+<body>
+${body}
+${scripts.map(s => `<script src="${escapeHtml(s)}"></script>`).join('\n')}
+</body>
+</html>
+`
+}
+
+export function chartPage (page: ChartPage): string {
+  return document(page.title, `<nav>${linkList(page.links)}</nav>
+<h1>${escapeHtml(page.title)}</h1>
+<div class="potiron-chart" id="chart" data-figure="figure"></div>
+<script type="application/json" id="figure">${scriptJson(page.figure)}</script>`, scriptsAt(page.assets))
+}
