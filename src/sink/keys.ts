@@ -13,6 +13,8 @@ export const JSON_FIELDS = 'JSON_FIELDS'
 export const FILES = 'FILES'
 /** Set: protocol names seen (combined keys only). */
 export const PROTOCOLS = 'PROTOCOLS'
+/** Set: the fields the dashboard's overview shows (absent: all of them), as the original's web UI kept it. */
+export const ENFIELDS = 'ENFIELDS'
 
 /** Set: the days (YYYYMMDD) a sensor has data for. */
 export function daysKey (sensor: string): string {

@@ -1,0 +1,209 @@
+/**
+ * What the dashboard shows, as plain JSON: the JSON API returns these objects as they are and
+ * the HTML pages are drawn from the same ones, so both always agree. Every parameter is checked
+ * against the stored data (fields from the stored field list, sensors from one cached SCAN, days
+ * that exist), and every read is bounded: top-N cut by Redis, ZMSCORE of known values, the
+ * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
+ */
+import type { Redis } from 'ioredis'
+import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topValues, type Layout } from '../export/query.js'
+import { fieldTitle, valueLabel } from '../export/labels.js'
+import { ENFIELDS } from '../sink/keys.js'
+import { HttpError, badRequest, daysUntil, intParam, isoOf, listed, optional, required, ymdOf } from './params.js'
+
+export const TOP = 10
+export const OVERVIEW_DAYS = 7
+export const EVOLUTION_DAYS = 180
+/** Values in the overview's timeline of each field. */
+export const TIMELINE_VALUES = 3
+const MAX_VALUE_LENGTH = 512
+
+export interface TopRow { value: string, label: string, count: number, share: number | null }
+export interface FieldOverview {
+  field: string
+  title: string
+  top: TopRow[]
+  timeline: { days: string[], series: Array<{ value: string, label: string, counts: number[] }> }
+}
+export interface Overview {
+  sensor: string
+  day: string
+  days: number
+  sensorDays: string[]
+  combined: boolean
+  /** Packets of the day (sum of its `protocol` counts); null when `protocol` is not stored. */
+  total: number | null
+  fields: FieldOverview[]
+}
+export interface Evolution {
+  sensor: string
+  field: string
+  title: string
+  value: string
+  label: string
+  until: string
+  days: number
+  protocol: string | null
+  protocols: string[]
+  series: Array<{ name: string, points: Array<{ day: string, count: number }> }>
+}
+export interface Settings {
+  fields: Array<{ field: string, title: string, enabled: boolean }>
+  /** False when ENFIELDS does not exist: every field is shown. */
+  stored: boolean
+  readOnly: boolean
+}
+
+/** Sensors found by one SCAN, reused for `ttlMs`: requests never scan the keyspace themselves. */
+export class SensorList {
+  private cached: { at: number, list: Promise<string[]> } | undefined
+  constructor (private readonly redis: Redis, private readonly ttlMs = 5000, private readonly now = Date.now) {}
+
+  async get (): Promise<string[]> {
+    const at = this.now()
+    if (this.cached === undefined || at - this.cached.at >= this.ttlMs) {
+      const list = findSensors(this.redis)
+      this.cached = { at, list }
+      // A failed SCAN (Redis down) is not kept: the next request tries again.
+      list.catch(() => { if (this.cached?.list === list) this.cached = undefined })
+    }
+    return await this.cached.list
+  }
+}
+
+export class Api {
+  readonly sensors: SensorList
+
+  constructor (private readonly redis: Redis, readonly readOnly: boolean, sensorTtlMs = 5000) {
+    this.sensors = new SensorList(redis, sensorTtlMs)
+  }
+
+  async sensorList (): Promise<{ sensors: string[] }> {
+    return { sensors: await this.sensors.get() }
+  }
+
+  /** The sensor named (one the SCAN found), or the first one; 404 when there is no data at all. */
+  async sensorOf (params: URLSearchParams): Promise<string> {
+    const given = optional(params, 'sensor')
+    const sensors = await this.sensors.get()
+    if (given === undefined) {
+      if (sensors[0] === undefined) throw new HttpError(404, 'this database holds no sensor data yet (no <sensor>_DAYS set): ingest captures first')
+      return sensors[0]
+    }
+    if (!sensors.includes(given)) throw badRequest(`sensor: unknown sensor '${given}' (sensors: ${listed(sensors)})`)
+    return given
+  }
+
+  async overview (params: URLSearchParams): Promise<Overview> {
+    const sensor = await this.sensorOf(params)
+    const span = intParam(params, 'days', OVERVIEW_DAYS, 1, 90)
+    const given = optional(params, 'day')
+    const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
+    const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), this.redis.smembers(ENFIELDS)])
+    if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
+    const ymd = givenYmd ?? days[days.length - 1]!
+    if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${isoOf(ymd)} (days: ${isoOf(days[0]!)} to ${isoOf(days[days.length - 1]!)})`)
+    const shown = enabled.length === 0 ? layout.fields : layout.fields.filter(f => enabled.includes(f))
+    const chartDays = daysUntil(ymd, span)
+    const [total, fields] = await Promise.all([
+      this.dayTotal(layout, sensor, ymd),
+      Promise.all(shown.map(async field => await this.fieldOverview(layout, sensor, ymd, field, chartDays)))
+    ])
+    for (const f of fields) for (const row of f.top) row.share = total === null || total === 0 ? null : Math.round(row.count / total * 1e6) / 1e6
+    return { sensor, day: isoOf(ymd), days: span, sensorDays: days.map(isoOf), combined: layout.combined, total, fields }
+  }
+
+  /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
+  private async dayTotal (layout: Layout, sensor: string, ymd: string): Promise<number | null> {
+    if (!layout.fields.includes('protocol')) return null
+    const pipeline = this.redis.pipeline()
+    for (const key of dayKeys(layout, sensor, ymd, 'protocol')) pipeline.zrange(key, 0, -1, 'WITHSCORES')
+    let total = 0
+    for (const [error, reply] of (await pipeline.exec()) ?? []) {
+      if (error !== null) throw error
+      const flat = reply as string[]
+      for (let i = 1; i < flat.length; i += 2) total += Number(flat[i])
+    }
+    return total
+  }
+
+  private async fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
+    const rows = await topValues(this.redis, dayKeys(layout, sensor, ymd, field), TOP)
+    const values = rows.slice(0, TIMELINE_VALUES).map(r => r.value)
+    const counts = await scoresOf(this.redis, chartDays.map(d => dayKeys(layout, sensor, d, field)), values)
+    return {
+      field,
+      title: fieldTitle(field),
+      top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })),
+      timeline: {
+        days: chartDays.map(isoOf),
+        series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: counts.map(day => day[v]!) }))
+      }
+    }
+  }
+
+  async evolution (params: URLSearchParams): Promise<Evolution> {
+    const sensor = await this.sensorOf(params)
+    const layout = await readLayout(this.redis)
+    const field = this.fieldOf(layout, required(params, 'field'))
+    const value = required(params, 'value')
+    if (value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
+    const span = intParam(params, 'days', EVOLUTION_DAYS, 1, 3660)
+    const protocol = optional(params, 'protocol') ?? null
+    if (protocol !== null) {
+      if (!layout.combined) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
+      if (protocol !== 'each' && !layout.protocols.includes(protocol)) throw badRequest(`protocol: expected 'each' or one of ${listed(layout.protocols)}, got '${protocol}'`)
+    }
+    const days = await sensorDays(this.redis, sensor)
+    const untilText = optional(params, 'until')
+    const until = untilText === undefined ? days[days.length - 1] : ymdOf(untilText, 'until')
+    if (until === undefined) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
+    // Only days the sensor has data for: a day without any capture is not a zero.
+    const from = daysUntil(until, span)[0]!
+    const inRange = days.filter(d => d >= from && d <= until)
+    const groupsOf = (p?: string): string[][] => inRange.map(d => dayKeys(layout, sensor, d, field, p))
+    const pointsOf = (counts: number[][]): Array<{ day: string, count: number }> => inRange.map((d, i) => ({ day: isoOf(d), count: counts[i]![0]! }))
+    let series: Evolution['series']
+    if (protocol === 'each') {
+      const each = await Promise.all(layout.protocols.map(async p => await scoresOf(this.redis, groupsOf(p), [value])))
+      series = layout.protocols.map((p, i) => ({ name: p, points: pointsOf(each[i]!) }))
+      const totals = inRange.map((_, d) => [each.reduce((sum, counts) => sum + counts[d]![0]!, 0)])
+      series.push({ name: 'total', points: pointsOf(totals) })
+    } else {
+      series = [{ name: protocol ?? 'total', points: pointsOf(await scoresOf(this.redis, groupsOf(protocol ?? undefined), [value])) }]
+    }
+    return {
+      sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined),
+      until: isoOf(until), days: span, protocol, protocols: layout.combined ? layout.protocols : [], series
+    }
+  }
+
+  private fieldOf (layout: Layout, field: string): string {
+    if (!layout.fields.includes(field)) throw badRequest(`field: unknown field '${field}' (fields: ${listed(layout.fields)})`)
+    return field
+  }
+
+  async settings (): Promise<Settings> {
+    const [layout, enabled] = await Promise.all([readLayout(this.redis), this.redis.smembers(ENFIELDS)])
+    const stored = enabled.length > 0
+    return { fields: layout.fields.map(field => ({ field, title: fieldTitle(field), enabled: !stored || enabled.includes(field) })), stored, readOnly: this.readOnly }
+  }
+
+  /**
+   * Shows exactly `fields` in the overview: SADD the chosen ones, SREM the others (one
+   * MULTI). At least one: Redis keeps no empty set, and a missing ENFIELDS means "all fields".
+   */
+  async saveSettings (fields: readonly string[]): Promise<Settings> {
+    if (this.readOnly) throw new HttpError(403, 'settings are read-only (potiron serve --read-only)')
+    const layout = await readLayout(this.redis)
+    const chosen = [...new Set(fields)]
+    for (const field of chosen) this.fieldOf(layout, field)
+    if (chosen.length === 0) throw badRequest('fields: choose at least one field')
+    const others = layout.fields.filter(f => !chosen.includes(f))
+    const multi = this.redis.multi().sadd(ENFIELDS, ...chosen)
+    if (others.length > 0) multi.srem(ENFIELDS, ...others)
+    await multi.exec()
+    return await this.settings()
+  }
+}
+

@@ -1,0 +1,260 @@
+/**
+ * potiron export csv, plot month and report, on data ingested into private redis-servers: exact
+ * file names and table contents, tie order at the top-N cut, per-protocol tables, and a site in
+ * which every link leads to a file that exists.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { csvText } from '../src/export/csv.js'
+import { fieldWords, valueLabel } from '../src/export/labels.js'
+import { namePart, timelineStem, topStem } from '../src/export/names.js'
+import { topValues } from '../src/export/query.js'
+import { parseSpec } from '../src/export/report.js'
+import { ROOT } from './helpers/shared.js'
+import { MONTH_SENSOR as S, potiron, writeMonthCapture } from './helpers/month.js'
+import { startRedis, type TestRedis } from './helpers/redis.js'
+
+let plain: TestRedis
+let combined: TestRedis
+let dir: string
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'potiron-export-'))
+  const capture = await writeMonthCapture(dir)
+  ;[plain, combined] = await Promise.all([startRedis(), startRedis()])
+  const dns = join(ROOT, 'fixtures', 'captures', 'lab-dnsicmp-1-20130530224517.pcap')
+  assert.equal((await potiron('ingest', capture, dns, '--unix', plain.socket, '--quiet')).status, 0)
+  assert.equal((await potiron('ingest', capture, '--unix', combined.socket, '--quiet', '--combined-keys')).status, 0)
+})
+
+after(async () => {
+  await Promise.all([plain.stop(), combined.stop()])
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function outDir (): string {
+  return mkdtempSync(join(dir, 'out-'))
+}
+
+function read (path: string): string {
+  return readFileSync(path, 'utf8')
+}
+
+describe('export csv', () => {
+  test('one day: top N by count, ties by value, -1 left out, IANA labels; the original\'s file name', async () => {
+    const out = outDir()
+    const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03-02', '--limit', '6', '--out', out, '--unix', plain.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    assert.deepEqual(readdirSync(out), ['lab-gen-1_destination-port_2024-03-02.csv'])
+    // 3389 and 445 both have 41: the cut keeps 3389, first by value (Redis's reverse order would give 445).
+    assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv')), [
+      'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '3389,41,ms-wbt-server', ''
+    ].join('\n'))
+  })
+
+  test('a month: the sum of its days', async () => {
+    const out = outDir()
+    const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03', '--limit', '5', '--skip', '-1', '23', '--out', out, '--unix', plain.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    // 22: 97 + 93 + 94; 80: 58 + 70 + 81; 443: 62 + 61 + 45; 445: 57 + 41 + 51; 53: 40 + 43 + 47
+    assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03.csv')), [
+      'value,count,label', '22,284,ssh', '80,209,www-http', '443,168,https', '445,149,microsoft-ds', '53,130,domain', ''
+    ].join('\n'))
+  })
+
+  test('--each-day: one file per day that has data', async () => {
+    const out = outDir()
+    const run = await potiron('export', 'csv', '--sensor', S, '--field', 'protocol', '--date', '2024-03', '--each-day', '--out', out, '--unix', plain.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    assert.deepEqual(readdirSync(out).sort(), ['01', '02', '03'].map(d => `lab-gen-1_protocol_2024-03-${d}.csv`))
+    assert.equal(read(join(out, 'lab-gen-1_protocol_2024-03-01.csv')), EXPECTED_PROTOCOLS_DAY1)
+  })
+
+  test('--protocols: one file per protocol and their total, which equals the table of data without combined keys', async () => {
+    const out = outDir()
+    const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03', '--protocols', '--out', out, '--unix', combined.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    assert.deepEqual(readdirSync(out).sort(), EXPECTED_PROTOCOL_FILES)
+    const plainOut = outDir()
+    assert.equal((await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03', '--out', plainOut, '--unix', plain.socket)).status, 0)
+    assert.equal(read(join(out, 'lab-gen-1_destination-port_with-protocols_2024-03.csv')), read(join(plainOut, 'lab-gen-1_destination-port_2024-03.csv')))
+    assert.equal(read(join(out, 'lab-gen-1_destination-port_with-protocols_2024-03_udp.csv')), EXPECTED_UDP_MONTH)
+  })
+
+  test('usage errors say what is wrong and exit with 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--field', 'dport', '--date', '2024-03', '--protocols'], 'potiron: --protocols needs data ingested with --combined-keys: this data has no per-protocol counts'],
+      [['--field', 'nope', '--date', '2024-03'], 'potiron: field \'nope\' is not in the data (fields: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype)'],
+      [['--field', 'dport', '--date', '2024-02-30'], 'potiron: --date: expected YYYY-MM-DD or YYYY-MM, got \'2024-02-30\''],
+      [['--field', 'dport', '--date', '2024-04'], 'potiron: no data for sensor \'lab-gen-1\' on 202404'],
+      [['--field', 'dport', '--date', '2024-03', '--limit', '0'], 'potiron: --limit: expected a whole number from 1 to 100000, got 0']
+    ]
+    for (const [args, message] of cases) {
+      const run = await potiron('export', 'csv', '--sensor', S, ...args, '--out', outDir(), '--unix', plain.socket)
+      assert.deepEqual([run.status, run.err[0]?.split('\n')[0]], [2, message], args.join(' '))
+    }
+    const noSensor = await potiron('export', 'csv', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
+    assert.deepEqual([noSensor.status, noSensor.err[0]], [2, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1'])
+    const unknown = await potiron('export', 'csv', '--sensor', 'x', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
+    assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1)'])
+  })
+})
+
+describe('top values', () => {
+  test('the cut is the same whatever the ties: by count, then by value in byte order', async () => {
+    const key = 'test:ties'
+    await plain.client.zadd(key, 5, 'b', 5, 'a', 3, 'd', 3, 'c', 3, 'e', 1, 'f')
+    try {
+      const cut = async (limit: number, skip: string[] = []): Promise<string> =>
+        (await topValues(plain.client, [key], limit, new Set(skip))).map(r => `${r.value}:${r.count}`).join(' ')
+      assert.equal(await cut(1), 'a:5')
+      assert.equal(await cut(3), 'a:5 b:5 c:3')
+      assert.equal(await cut(4, ['c']), 'a:5 b:5 d:3 e:3')
+      assert.equal(await cut(10), 'a:5 b:5 c:3 d:3 e:3 f:1')
+      assert.equal(await cut(2, ['a', 'b']), 'c:3 d:3')
+    } finally {
+      await plain.client.del(key)
+    }
+  })
+
+  test('several keys are summed in Redis and the temporary key is gone afterwards', async () => {
+    await plain.client.zadd('test:k1', 2, 'x', 1, 'y')
+    await plain.client.zadd('test:k2', 2, 'y', 1, 'z')
+    try {
+      assert.deepEqual(await topValues(plain.client, ['test:k1', 'test:k2'], 2), [{ value: 'y', count: 3 }, { value: 'x', count: 2 }])
+      assert.deepEqual(await plain.client.keys('potiron:tmp:*'), [])
+    } finally {
+      await plain.client.del('test:k1', 'test:k2')
+    }
+  })
+})
+
+describe('names and labels', () => {
+  test('labels: IANA services by protocol, protocol names, ICMP types, "not set" for each field\'s sentinel', () => {
+    assert.deepEqual([
+      valueLabel('dport', '22'), valueLabel('dport', '53', 'udp'), valueLabel('sport', '5060'), valueLabel('dport', '65000'),
+      valueLabel('protocol', '6'), valueLabel('protocol', '58'), valueLabel('protocol', '253'),
+      valueLabel('icmptype', '8'), valueLabel('icmptype', '128'), valueLabel('icmptype', '3', 'ipv6-icmp'),
+      valueLabel('dport', '-1'), valueLabel('iptos', '0'), valueLabel('icmpcode', '255'), valueLabel('ipsrc', '1.2.3.4')
+    ], ['ssh', 'domain', 'sip', '', 'tcp', 'ipv6-icmp', '', 'echo request', 'echo request', 'time exceeded', 'not set', 'not set', 'not set', ''])
+  })
+
+  test('file names follow the original\'s, with values made safe', () => {
+    assert.equal(fieldWords('dport'), 'destination-port')
+    assert.equal(topStem('s', 'ipsrc', '20240302'), 's_ip-source_2024-03-02')
+    assert.equal(topStem('s', 'dport', '202403', 'tcp'), 's_destination-port_with-protocols_2024-03_tcp')
+    assert.equal(topStem('s', 'dport', '202403', undefined, true), 's_destination-port_with-protocols_2024-03')
+    assert.equal(timelineStem('s', 'dport', '202403', [{ value: '23' }, { value: '22' }]), 's_2024-03_destination-port_22_23')
+    assert.equal(timelineStem('s', 'dport', '202403', [{ value: '22', protocol: '*' }, { value: '22', protocol: 'tcp' }]), 's_2024-03_destination-port_with-protocols_22-all_22-tcp')
+    assert.equal(namePart('2001:db8::1'), '2001_db8__1')
+    assert.equal(namePart('../etc/passwd'), 'x7fef78f53440346c')
+    assert.equal(csvText('dport', [{ value: 'a,"b"', count: 2 }]), 'value,count,label\n"a,""b""",2,\n')
+  })
+
+  test('value specs: a protocol suffix only when the data has that protocol', () => {
+    const layout = { fields: ['dport'], combined: true, protocols: ['ipv6-icmp', 'tcp', 'udp'] }
+    assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp', '22-sctp'].map(t => parseSpec(t, layout)), [
+      { value: '22' }, { value: '22', protocol: 'tcp' }, { value: '22', protocol: '*' }, { value: '22', protocol: '*' },
+      { value: '-1' }, { value: '-1', protocol: 'udp' }, { value: '8', protocol: 'ipv6-icmp' }, { value: '22-sctp' }
+    ])
+    assert.deepEqual(parseSpec('-1', { ...layout, combined: false, protocols: [] }), { value: '-1' })
+    assert.throws(() => parseSpec('22-tcp', { ...layout, combined: false, protocols: [] }), /'22-tcp' asks for a protocol, but this data has no per-protocol counts/)
+  })
+})
+
+/** Every href in the site's pages and every link in its charts' data, with the page it is on. */
+function linksOf (root: string, page: string): string[] {
+  const html = read(join(root, page))
+  const base = page.includes('/') ? page.slice(0, page.lastIndexOf('/') + 1) : ''
+  const links = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map(m => decodeURI(m[1]!.replaceAll('&amp;', '&')))
+  const figure = /<script type="application\/json" id="figure">(.*?)<\/script>/s.exec(html)
+  if (figure !== null) {
+    const data = (JSON.parse(figure[1]!) as { data: Array<{ customdata: Array<[string | null]> }> }).data
+    for (const trace of data) for (const [link] of trace.customdata) if (link !== null) links.push(link)
+  }
+  return links.map(l => join(base, l))
+}
+
+function htmlFiles (root: string): string[] {
+  return (readdirSync(root, { recursive: true }) as string[]).filter(f => f.endsWith('.html')).sort()
+}
+
+describe('report', () => {
+  test('an index per field, a chart and CSV per day and for the month, timelines; every link resolves', async () => {
+    const out = outDir()
+    const run = await potiron('report', '--sensor', S, '--date', '2024-03', '--fields', 'dport,protocol', '--out', out, '--unix', plain.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const pages = htmlFiles(out)
+    assert.equal(run.out[0], `${pages.length + pages.filter(p => p !== 'index.html' && !p.includes('_2024-03_')).length} files written under ${out}; open ${join(out, 'index.html')}`)
+    assert.deepEqual(pages.filter(p => !p.includes('_2024-03_')), [
+      'index.html',
+      'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-02.html', 'lab-gen-1_destination-port_2024-03-03.html',
+      'lab-gen-1_destination-port_2024-03.html',
+      'lab-gen-1_protocol_2024-03-01.html', 'lab-gen-1_protocol_2024-03-02.html', 'lab-gen-1_protocol_2024-03-03.html',
+      'lab-gen-1_protocol_2024-03.html'
+    ])
+    assert.ok(pages.includes('lab-gen-1_2024-03_destination-port_22_23_443_445_80.html'))
+    assert.ok(pages.includes('lab-gen-1_2024-03_protocol_1_17_58_6.html'))
+    assert.deepEqual(readdirSync(join(out, 'assets')).sort(), ['plotly.js', 'potiron-chart.js'])
+    let checked = 0
+    for (const page of pages) {
+      for (const link of linksOf(out, page)) {
+        assert.ok(existsSync(join(out, link)), `${page} links to ${link}, which is missing`)
+        checked++
+      }
+    }
+    assert.ok(checked > pages.length * 2)
+    const day = read(join(out, 'lab-gen-1_destination-port_2024-03-02.html'))
+    assert.match(day, /<script src="assets\/plotly.js"><\/script>/)
+    assert.doesNotMatch(day, /https?:\/\//)
+  })
+
+  test('plot month: the timeline and the day charts its points open; per-protocol lines with combined keys', async () => {
+    const out = outDir()
+    const run = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '53-*', '22', '--date', '2024-03', '--out', out, '--unix', combined.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const entry = 'lab-gen-1_2024-03_destination-port_with-protocols_22_53-all.html'
+    assert.match(run.out[0]!, new RegExp(`open ${join(out, entry).replaceAll('.', '\\.')}$`))
+    const figure = JSON.parse(/id="figure">(.*?)<\/script>/s.exec(read(join(out, entry)))![1]!) as { data: Array<{ name: string, y: number[], customdata: string[][] }> }
+    assert.deepEqual(figure.data.map(t => [t.name, t.y]), EXPECTED_53_LINES)
+    assert.deepEqual(figure.data.map(t => t.customdata[0]![0]), [
+      'lab-gen-1_destination-port_with-protocols_2024-03-01_tcp.html', 'lab-gen-1_destination-port_with-protocols_2024-03-01_udp.html',
+      'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-01.html'
+    ])
+    for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
+    const refused = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '22-tcp', '--out', outDir(), '--unix', plain.socket)
+    assert.deepEqual([refused.status, refused.err[0]], [2, 'potiron: \'22-tcp\' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)'])
+  })
+
+  test('ingest --report: a report per sensor and month under one index, one copy of the assets', async () => {
+    const redis = await startRedis()
+    try {
+      const out = outDir()
+      const run = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', out)
+      assert.equal(run.status, 0, run.err.join('\n'))
+      assert.deepEqual(readdirSync(out).sort(), ['assets', 'index.html', 'lab-gen-1'])
+      assert.ok(existsSync(join(out, 'lab-gen-1', '2024-03', 'index.html')))
+      assert.match(read(join(out, 'index.html')), /<a href="lab-gen-1\/2024-03\/index.html">lab-gen-1, March 2024<\/a>/)
+      assert.match(read(join(out, 'lab-gen-1', '2024-03', 'lab-gen-1_destination-port_2024-03.html')), /<script src="..\/..\/assets\/plotly.js">/)
+      for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
+      const again = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', outDir())
+      assert.deepEqual([again.status, again.err.at(-1)], [0, "potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)"])
+    } finally {
+      await redis.stop()
+    }
+  })
+})
+
+const EXPECTED_PROTOCOLS_DAY1 = 'value,count,label\n6,841,tcp\n17,76,udp\n1,66,icmp\n58,17,ipv6-icmp\n'
+const EXPECTED_PROTOCOL_FILES = [
+  'lab-gen-1_destination-port_with-protocols_2024-03.csv',
+  'lab-gen-1_destination-port_with-protocols_2024-03_icmp.csv',
+  'lab-gen-1_destination-port_with-protocols_2024-03_tcp.csv',
+  'lab-gen-1_destination-port_with-protocols_2024-03_udp.csv'
+]
+const EXPECTED_UDP_MONTH = 'value,count,label\n53,111,domain\n123,39,ntp\n5060,37,sip\n22,11,ssh\n23,6,telnet\n445,5,microsoft-ds\n8080,5,http-alt\n80,4,www-http\n1723,2,pptp\n25,2,smtp\n'
+// 53 per day: 40, 43, 47 (tcp + udp); 22: 97, 93, 94 (the day tables above).
+const EXPECTED_53_LINES: Array<[string, number[]]> = [['53-tcp, domain', [6, 7, 6]], ['53-udp, domain', [34, 36, 41]], ['53, domain', [40, 43, 47]], ['22, ssh', [97, 93, 94]]]

@@ -1,0 +1,28 @@
+/**
+ * Data for the export and dashboard tests: a seeded, generated capture of one sensor over three
+ * days of March 2024 (bench/gen-capture.ts, the same bytes on every run), ingested into private
+ * redis-servers with and without combined keys.
+ */
+import { join } from 'node:path'
+import { generateCapture } from '../../bench/gen-capture.js'
+import { main, type Io } from '../../src/cli/main.js'
+
+export const MONTH_SENSOR = 'lab-gen-1'
+export const MONTH_CAPTURE = 'lab-gen-1-20240301000000.pcap'
+
+/** Writes the capture into `dir`; returns its path. */
+export async function writeMonthCapture (dir: string): Promise<string> {
+  const path = join(dir, MONTH_CAPTURE)
+  await generateCapture(path, { packets: 3000, seed: 7, days: 3, startEpoch: Date.UTC(2024, 2, 1) / 1000 })
+  return path
+}
+
+export interface Run { status: number, out: string[], err: string[] }
+
+/** Runs the CLI in-process, collecting its output. */
+export async function potiron (...args: string[]): Promise<Run> {
+  const out: string[] = []
+  const err: string[] = []
+  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
+  return { status: await main(args, io), out, err }
+}
