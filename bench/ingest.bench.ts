@@ -9,12 +9,11 @@
  * - peak memory of the coordinator process and of one worker's parse (fresh child processes).
  * Sizes: BENCH_FILES (8), BENCH_PACKETS per file (1,000,000), BENCH_ROUNDS for the parse phase (3).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
@@ -26,29 +25,13 @@ import { addTable, emptyContribution } from '../src/sink/merge.js'
 import { writeFile } from '../src/sink/redis.js'
 import type { ParseTask } from '../workers/parse-capture.js'
 import { generateCapture } from './gen-capture.js'
-import { envInt, grouped, machineLine, median, mib, table, timeMs } from './util.js'
+import { envInt, grouped, machineLine, median, mib, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const SENSOR = 'bench-honeypot-1'
 const DAY0 = 1704067200 // 2024-01-01
 const ALL: readonly FieldName[] = FIELDS
 const NO_TCP_NUMBERS: readonly FieldName[] = FIELDS.filter(f => f !== 'tcpseq' && f !== 'tcpack')
-
-interface Server { socket: string, client: Redis, stop: () => Promise<void> }
-
-async function startServer (dir: string): Promise<Server> {
-  const socket = join(dir, 'redis.sock')
-  const proc: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
-  const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-  client.on('error', () => {})
-  for (let i = 0; ; i++) {
-    try { await client.connect(); break } catch (err) {
-      if (i > 100) throw err
-      await sleep(50)
-    }
-  }
-  return { socket, client, stop: async () => { client.disconnect(); proc.kill('SIGTERM'); await new Promise(resolve => proc.once('exit', resolve)) } }
-}
 
 /** Sum of `usec` over INFO commandstats: the time Redis spent executing commands, in ms. */
 async function busyMs (redis: Redis): Promise<number> {

@@ -11,6 +11,7 @@ import { IMPORT_JSON_DESCRIPTION, importJsonBuilder, importJsonMain } from './im
 import { inspect } from './inspect.js'
 import { removeCommand } from './remove.js'
 import { exportCommand, plotCommand, reportCommand } from './export.js'
+import { serveCommand } from './serve.js'
 import { redisBuilder, redisCommand } from './redis-command.js'
 import { writeJson } from './json.js'
 
@@ -66,6 +67,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
     .command(exportCommand(io, code => { status = code }))
     .command(plotCommand(io, code => { status = code }))
     .command(reportCommand(io, code => { status = code }))
+    .command(serveCommand(io, code => { status = code }))
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()

@@ -7,7 +7,7 @@
 /** An answer other than 200 that the request itself caused (400, 403, 404, 405, 413). */
 export class HttpError extends Error {
   override name = 'HttpError'
-  constructor (readonly status: number, message: string) {
+  constructor (readonly status: number, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message)
   }
 }

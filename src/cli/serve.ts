@@ -1,0 +1,104 @@
+/**
+ * `potiron serve`: the web dashboard (src/server/) on a node:http server. It starts even when
+ * Redis is down (pages answer 503 until it is back), prints where it listens, and runs until
+ * SIGINT or SIGTERM, then closes its connections and returns 0.
+ */
+import { createServer } from 'node:http'
+import type { Argv, CommandModule } from 'yargs'
+import { UsageError } from '../errors.js'
+import { basePathOf, createApp } from '../server/app.js'
+import { dashboardClient } from '../server/client.js'
+import { connect, type RedisTarget } from '../sink/redis.js'
+import { ping, redisDirOf, serverPaths } from '../sink/server.js'
+import { redisOptions, targetOf, type CommandTarget } from './common.js'
+import type { Io } from './main.js'
+
+export interface ServeOptions {
+  target: CommandTarget
+  host: string
+  port: number
+  basePath: string
+  readOnly: boolean
+}
+
+export function serveCommand (io: Io, done: (status: number) => void): CommandModule {
+  return {
+    command: 'serve',
+    describe: 'Web dashboard on Redis\'s data: top values of each field per sensor and day, evolution of a value, custom queries, settings',
+    builder: (y: Argv) => y.options({
+      ...redisOptions('when it runs'),
+      host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on (loopback unless told otherwise)' },
+      port: { type: 'number', default: 8080, description: 'TCP port (0: any free port)' },
+      'base-path': { type: 'string', default: '', description: 'URL prefix when served behind a reverse proxy (e.g. /potiron)' },
+      'read-only': { type: 'boolean', default: false, description: 'Refuse settings changes (the settings form is hidden)' }
+    })
+      .example('$0 serve --unix /run/redis/potiron.sock', 'http://127.0.0.1:8080/')
+      .example('$0 serve --port 8000 --base-path /potiron --read-only', 'Behind a reverse proxy at https://example.org/potiron/'),
+    handler: async args => {
+      const port = args.port as number
+      if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0 to 65535, got ${String(port)}`)
+      let basePath: string
+      try { basePath = basePathOf(args['base-path'] as string) } catch (e) { throw new UsageError((e as Error).message) }
+      const options = { target: targetOf(args as { redis?: string, unix?: string }), host: args.host as string, port, basePath, readOnly: args['read-only'] as boolean }
+      done(await serve(options, io, untilSignal()))
+    }
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM (then no longer holds them). */
+function untilSignal (): Promise<void> {
+  return new Promise(resolve => {
+    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+/**
+ * The default address falls back to potiron's own redis-server when that one runs and the
+ * default does not answer (as the other reading commands do); any address given is used as is.
+ */
+async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarget> {
+  if (target.fallback !== true) return target
+  try {
+    (await connect(target, 1000)).disconnect()
+    return target
+  } catch {
+    const { socket } = serverPaths(redisDirOf())
+    if (await ping(socket) !== 'pong') return target
+    io.err(`potiron serve: no Redis at ${'url' in target ? target.url : target.socket}; using potiron's own redis-server on ${socket}`)
+    return { socket }
+  }
+}
+
+/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used. */
+export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<number> {
+  const target = await resolveTarget(options.target, io)
+  const where = 'url' in target ? target.url : `unix socket ${target.socket}`
+  const redis = dashboardClient(target)
+  let up = false
+  let closing = false
+  redis.on('ready', () => { if (!up) io.err(`potiron serve: connected to Redis at ${where}`); up = true })
+  redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${where}: pages answer 503 until it is back`); up = false })
+  redis.connect().catch((e: unknown) => { io.err(`potiron serve: cannot reach Redis at ${where} yet (${e instanceof Error ? e.message : String(e)}): pages answer 503 until it answers`) })
+  const server = createServer(createApp(redis, { basePath: options.basePath, readOnly: options.readOnly, log: io.err }))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => { server.off('error', reject); resolve() })
+    })
+  } catch (e) {
+    redis.disconnect()
+    io.err(`potiron serve: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`)
+    return 1
+  }
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : options.port
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  io.out(`potiron serve: listening on http://${host}:${port}${options.basePath}/${options.readOnly ? ' (read-only)' : ''}; Ctrl-C to stop`)
+  await stop
+  closing = true
+  await new Promise<void>(resolve => { server.close(() => { resolve() }); server.closeAllConnections() })
+  redis.disconnect()
+  return 0
+}

@@ -1,0 +1,180 @@
+/**
+ * The dashboard's HTTP side: routes, security headers, the same-origin check on settings
+ * changes, and the mapping of failures to answers (400/403/404 with a message, 503 while Redis
+ * is unreachable). A plain node:http request listener over an injected Redis client, so tests
+ * and `potiron serve` run the same thing.
+ */
+import { readFile } from 'node:fs/promises'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { ReplyError, type Redis } from 'ioredis'
+import { ASSET_FILES } from '../export/page.js'
+import { readLayout } from '../export/query.js'
+import { Api } from './api.js'
+import { HttpError, badRequest, optional } from './params.js'
+import { customPage, errorPage, evolutionPage, href, overviewPage, settingsPage, unavailablePage } from './pages.js'
+
+// dist/src/server/app.js → src/server/browser/dashboard.js (not compiled: it runs in the browser as written)
+const DASHBOARD_SCRIPT = fileURLToPath(new URL('../../../src/server/browser/dashboard.js', import.meta.url))
+const ASSETS: Readonly<Record<string, string>> = { ...ASSET_FILES, 'dashboard.js': DASHBOARD_SCRIPT }
+const MAX_BODY = 64 * 1024
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY'
+}
+
+export interface AppOptions {
+  /** URL prefix when behind a reverse proxy: '' or `/potiron` (no trailing slash). */
+  basePath?: string
+  readOnly?: boolean
+  /** How long the sensor list (one SCAN) is reused. */
+  sensorTtlMs?: number
+  /** Unexpected errors (500) are reported here. */
+  log?: (line: string) => void
+}
+
+/** `--base-path`: '' for none, else `/a/b` (slashes trimmed at the end); only URL-safe characters. */
+export function basePathOf (text: string | undefined): string {
+  const trimmed = (text ?? '').replace(/\/+$/, '')
+  if (trimmed !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(trimmed)) throw new Error(`--base-path: expected a path such as /potiron (letters, digits, . _ ~ -), got '${text ?? ''}'`)
+  return trimmed
+}
+
+/** A failure of the connection to Redis (down, restarting, timed out), as opposed to a bug or a bad request. */
+export function isBackendFailure (error: unknown, redis: Redis): boolean {
+  if (error instanceof HttpError) return false
+  if (error instanceof ReplyError) return /^(LOADING|BUSY|MASTERDOWN)/.test((error as Error).message)
+  if (redis.status !== 'ready') return true
+  return error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ENOENT|ECONNRESET|EPIPE/.test(error.message))
+}
+
+export function createApp (redis: Redis, options: AppOptions = {}): RequestListener {
+  const base = basePathOf(options.basePath)
+  const api = new Api(redis, options.readOnly ?? false, options.sensorTtlMs)
+  const log = options.log ?? (line => { process.stderr.write(line + '\n') })
+  const assetCache = new Map<string, Promise<Buffer>>()
+
+  function send (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...extra })
+    res.end(res.req.method === 'HEAD' ? undefined : body)
+  }
+  const json = (res: ServerResponse, status: number, value: unknown): void => { send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), { 'Cache-Control': 'no-store' }) }
+  const html = (res: ServerResponse, status: number, text: string): void => { send(res, status, 'text/html; charset=utf-8', text, { 'Cache-Control': 'no-store' }) }
+
+  async function asset (res: ServerResponse, name: string): Promise<void> {
+    const path = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined
+    if (path === undefined) throw new HttpError(404, `no asset '${name}'`)
+    let body = assetCache.get(name)
+    if (body === undefined) {
+      body = readFile(path)
+      assetCache.set(name, body)
+    }
+    send(res, 200, 'text/javascript; charset=utf-8', await body, { 'Cache-Control': 'public, max-age=3600' })
+  }
+
+  async function route (req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams): Promise<void> {
+    const method = req.method === 'HEAD' ? 'GET' : req.method
+    const only = (allowed: string): void => {
+      if (method !== allowed) throw new HttpError(405, `${req.method ?? ''} not allowed here`, { Allow: allowed === 'GET' ? 'GET, HEAD' : allowed })
+    }
+    if (path.startsWith('/assets/')) { only('GET'); await asset(res, path.slice('/assets/'.length)); return }
+    switch (path) {
+      case '/': case '': {
+        only('GET')
+        const overview = await api.overview(params)
+        html(res, 200, overviewPage(base, overview, await api.sensors.get()))
+        return
+      }
+      case '/evolution': only('GET'); html(res, 200, evolutionPage(base, await api.evolution(params))); return
+      case '/custom': {
+        only('GET')
+        const [sensors, layout] = await Promise.all([api.sensors.get(), readLayout(redis)])
+        const sensor = optional(params, 'sensor')
+        html(res, 200, customPage(base, sensors, sensor !== undefined && sensors.includes(sensor) ? sensor : undefined, layout.fields))
+        return
+      }
+      case '/settings': {
+        const sensor = optional(params, 'sensor')
+        if (method === 'POST') {
+          sameOrigin(req)
+          await api.saveSettings(new URLSearchParams(await body(req)).getAll('fields'))
+          send(res, 303, 'text/plain; charset=utf-8', 'Saved.', { Location: href(base, '/settings', { sensor, saved: 1 }) })
+          return
+        }
+        only('GET')
+        html(res, 200, settingsPage(base, await api.settings(), sensor, optional(params, 'saved') === '1'))
+        return
+      }
+      case '/api/sensors': only('GET'); json(res, 200, await api.sensorList()); return
+      case '/api/overview': only('GET'); json(res, 200, await api.overview(params)); return
+      case '/api/evolution': only('GET'); json(res, 200, await api.evolution(params)); return
+      case '/api/settings': {
+        if (method === 'POST') { sameOrigin(req); json(res, 200, await api.saveSettings(fieldsOf(req, await body(req)))); return }
+        only('GET')
+        json(res, 200, await api.settings())
+        return
+      }
+      default: throw new HttpError(404, `no page ${path}`)
+    }
+  }
+
+  /** Settings changes must come from a page of this server: Origin (or Referer) names the Host; never when read-only. */
+  function sameOrigin (req: IncomingMessage): void {
+    const host = req.headers.host
+    const source = req.headers.origin ?? req.headers.referer
+    let ok = false
+    try { ok = host !== undefined && source !== undefined && new URL(source).host === host } catch {}
+    if (!ok) throw new HttpError(403, 'cross-origin request refused: settings change only from this server\'s own pages (Origin or Referer must match Host)')
+    if (api.readOnly) throw new HttpError(403, 'settings are read-only (potiron serve --read-only)')
+  }
+
+  /** `{"fields": [...]}` as JSON, or `fields=a&fields=b` as a form. */
+  function fieldsOf (req: IncomingMessage, text: string): string[] {
+    if ((req.headers['content-type'] ?? '').startsWith('application/json')) {
+      let value: unknown
+      try { value = JSON.parse(text) } catch { throw badRequest('body: not valid JSON') }
+      const fields = (value as { fields?: unknown } | null)?.fields
+      if (!Array.isArray(fields) || !fields.every(f => typeof f === 'string')) throw badRequest('body: expected {"fields": ["field", ...]}')
+      return fields as string[]
+    }
+    return new URLSearchParams(text).getAll('fields')
+  }
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    // Behind a proxy that keeps the prefix, requests carry it; one that strips it sends the rest.
+    let path = url.pathname
+    if (base !== '' && (path === base || path.startsWith(base + '/'))) path = path.slice(base.length) || '/'
+    const isApi = path.startsWith('/api/')
+    route(req, res, path, url.searchParams).catch((error: unknown) => {
+      if (res.headersSent) { res.destroy(); return }
+      if (error instanceof HttpError) {
+        const extra = { 'Cache-Control': 'no-store', ...error.headers }
+        if (isApi) send(res, error.status, 'application/json; charset=utf-8', JSON.stringify({ error: error.message }), extra)
+        else send(res, error.status, 'text/html; charset=utf-8', errorPage(base, error.status, error.message), extra)
+      } else if (isBackendFailure(error, redis)) {
+        const extra = { 'Retry-After': '5', 'Cache-Control': 'no-store' }
+        if (isApi) send(res, 503, 'application/json; charset=utf-8', JSON.stringify({ error: 'backend unavailable: cannot reach Redis' }), extra)
+        else send(res, 503, 'text/html; charset=utf-8', unavailablePage(base), extra)
+      } else {
+        log(`potiron serve: ${req.method ?? ''} ${req.url ?? ''}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+        if (isApi) json(res, 500, { error: 'internal error' })
+        else html(res, 500, errorPage(base, 500, 'internal error'))
+      }
+    })
+  }
+}
+
+async function body (req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}

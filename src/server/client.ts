@@ -1,0 +1,24 @@
+/**
+ * The dashboard's Redis connection: long-lived and self-healing. Unlike the commands' one-shot
+ * `connect` (src/sink/redis.ts), it reconnects forever (every 0.2 s, backing off to 2 s), and
+ * while it is down every command fails at once (no offline queue, one retry) so a page answers
+ * 503 instead of hanging, and the next request after Redis returns just works.
+ */
+import { Redis, type RedisOptions } from 'ioredis'
+import type { RedisTarget } from '../sink/redis.js'
+
+export function dashboardClient (target: RedisTarget, extra: RedisOptions = {}): Redis {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    commandTimeout: 10_000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: times => Math.min(times * 200, 2000),
+    ...extra
+  }
+  const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
+  // Connection errors are seen through the commands that fail; without a listener ioredis reports them as unhandled.
+  redis.on('error', () => {})
+  return redis
+}

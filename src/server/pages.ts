@@ -1,0 +1,159 @@
+/**
+ * The dashboard's HTML, drawn from the API's objects (src/server/api.ts). Every value in a page
+ * comes from captures or file names, so all of it goes through escapeHtml, and chart texts
+ * through plotlyText (timelineFigure does it). No inline script (the Content-Security-Policy
+ * forbids them): chart data sits in `<script type="application/json">` blocks that
+ * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
+ */
+import { timelineFigure, type Figure } from '../export/charts.js'
+import { document, escapeHtml, scriptJson } from '../export/page.js'
+import type { Evolution, Overview, Settings } from './api.js'
+
+/** `<base>/path?params`, with every parameter percent-encoded. */
+export function href (base: string, path: string, params: Record<string, string | number | undefined> = {}): string {
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, String(value))
+  const text = query.toString()
+  return `${base}${path}${text === '' ? '' : `?${text}`}`
+}
+
+function a (url: string, text: string): string {
+  return `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>`
+}
+
+const STYLE = `<style>
+.field { margin: 1.5rem 0 2.5rem } .field .potiron-chart { height: 320px; max-width: 60rem }
+.grid { display: flex; flex-wrap: wrap; gap: 1rem 3rem; align-items: flex-start }
+.error { color: #a00 } .muted { color: #666 } form.inline { display: inline } fieldset { border: 1px solid #ccc }
+th { border-bottom: 1px solid #ccc }
+</style>`
+
+interface Frame {
+  base: string
+  title: string
+  sensor?: string | undefined
+  body: string
+  charts?: boolean
+}
+
+function page (frame: Frame): string {
+  const { base, sensor } = frame
+  const nav = [
+    a(href(base, '/', { sensor }), 'Overview'),
+    a(href(base, '/custom', { sensor }), 'Custom query'),
+    a(href(base, '/settings', { sensor }), 'Settings')
+  ].join(' · ')
+  const scripts = [...(frame.charts === true ? ['plotly.js', 'potiron-chart.js'] : []), 'dashboard.js'].map(name => `${base}/assets/${name}`)
+  return document(frame.title, `${STYLE}
+<nav>${nav}</nav>
+<h1>${escapeHtml(frame.title)}</h1>
+${frame.body}`, scripts)
+}
+
+function chart (id: string, figure: Figure): string {
+  return `<div class="potiron-chart" id="${id}" data-figure="${id}-figure"></div>
+<script type="application/json" id="${id}-figure">${scriptJson(figure)}</script>`
+}
+
+function options (values: readonly string[], selected: string | undefined, text: (v: string) => string = v => v): string {
+  return values.map(v => `<option value="${escapeHtml(v)}"${v === selected ? ' selected' : ''}>${escapeHtml(text(v))}</option>`).join('')
+}
+
+function number (n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+export function evolutionHref (base: string, sensor: string, field: string, value: string, until: string, protocol?: string): string {
+  return href(base, '/evolution', { sensor, field, value, until, protocol })
+}
+
+export function overviewPage (base: string, o: Overview, sensors: readonly string[]): string {
+  const form = `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit>
+<label>Sensor <select name="sensor">${options(sensors, o.sensor)}</select></label>
+<label>Day <select name="day"><option value="">latest</option>${options([...o.sensorDays].reverse(), o.day)}</select></label>
+${o.days === 7 ? '' : `<input type="hidden" name="days" value="${o.days}">`}
+<button type="submit">Show</button>
+</form>
+<p class="muted">${o.total === null ? '' : `${number(o.total)} packets on ${escapeHtml(o.day)}. `}Click a value for its evolution.</p>`
+  const fields = o.fields.map((f, i) => {
+    const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
+    const rows = f.top.map((r, n) => `<tr><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${r.share === null ? '' : `${(r.share * 100).toFixed(2)} %`}</td></tr>`).join('\n')
+    const figure = timelineFigure(`Top ${f.timeline.series.length} of ${f.title}, ${f.timeline.days.length} days until ${o.day}`, f.timeline.series.map(s => ({
+      name: s.value, label: s.label, x: f.timeline.days, y: s.counts, links: f.timeline.days.map(() => link(s.value))
+    })))
+    return `<section class="field" data-field="${escapeHtml(f.field)}">
+<h2>${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span></h2>
+<div class="grid">
+<table class="top"><thead><tr><th>#</th><th>Value</th><th>Label</th><th>Count</th><th>Share</th></tr></thead>
+<tbody>
+${rows === '' ? '<tr><td colspan="5" class="muted">no data</td></tr>' : rows}
+</tbody></table>
+${chart(`chart-${i}`, figure)}
+</div>
+</section>`
+  }).join('\n')
+  const none = o.fields.length === 0 ? `<p class="error">No field to show: choose some in ${a(href(base, '/settings', { sensor: o.sensor }), 'Settings')}.</p>` : ''
+  return page({ base, title: `Potiron: sensor ${o.sensor}, ${o.day}`, sensor: o.sensor, body: form + none + fields, charts: true })
+}
+
+export function evolutionPage (base: string, e: Evolution): string {
+  const subject = `${e.title} ${e.value}${e.label === '' ? '' : ` (${e.label})`}`
+  const figure = timelineFigure(`${subject}, ${e.days} days until ${e.until}`, e.series.map(s => ({
+    name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
+  })))
+  // Months of days: date ticks chosen by Plotly, not one per day.
+  figure.layout.xaxis = { title: { text: 'Day' }, type: 'date' }
+  const protocols = e.protocols.length === 0
+    ? ''
+    : `<label>Protocol <select name="protocol"><option value="">all (sum)</option>${options(['each', ...e.protocols], e.protocol ?? undefined, p => p === 'each' ? 'each protocol' : p)}</select></label>`
+  const form = `<form method="get" action="${escapeHtml(href(base, '/evolution'))}" data-autosubmit>
+<input type="hidden" name="sensor" value="${escapeHtml(e.sensor)}"><input type="hidden" name="field" value="${escapeHtml(e.field)}"><input type="hidden" name="value" value="${escapeHtml(e.value)}">
+<label>Until <input type="date" name="until" value="${escapeHtml(e.until)}"></label>
+<label>Days <input type="number" name="days" min="1" max="3660" value="${e.days}"></label>
+${protocols}
+<button type="submit">Show</button>
+</form>`
+  const total = e.series[e.series.length - 1]!.points.reduce((sum, p) => sum + p.count, 0)
+  const body = `${form}
+<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${number(total)} packets over ${e.series[0]!.points.length} days with data. Click a point for that day's overview.</p>
+<div class="field">${chart('evolution', figure)}</div>`
+  return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: true })
+}
+
+export function customPage (base: string, sensors: readonly string[], sensor: string | undefined, fields: readonly string[]): string {
+  const body = `<form method="get" action="${escapeHtml(href(base, '/evolution'))}">
+<p><label>Sensor <select name="sensor">${options(sensors, sensor)}</select></label></p>
+<p><label>Field <select name="field">${options(fields, undefined)}</select></label></p>
+<p><label>Value <input type="text" name="value" required maxlength="512"></label></p>
+<p><label>Until <input type="date" name="until"></label> <span class="muted">(empty: the latest day)</span></p>
+<p><button type="submit">Show evolution</button></p>
+</form>`
+  return page({ base, title: 'Custom query', sensor, body })
+}
+
+export function settingsPage (base: string, s: Settings, sensor: string | undefined, saved: boolean): string {
+  const boxes = s.fields.map(f => `<label><input type="checkbox" name="fields" value="${escapeHtml(f.field)}"${f.enabled ? ' checked' : ''}${s.readOnly ? ' disabled' : ''}> ${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span></label><br>`).join('\n')
+  const note = s.stored ? '' : '<p class="muted">No choice stored yet (no ENFIELDS set): the overview shows every field.</p>'
+  const body = s.readOnly
+    ? `<p class="muted">This dashboard is read-only (--read-only): settings cannot be changed here.</p>${note}<fieldset><legend>Fields in the overview</legend>${boxes}</fieldset>`
+    : `${saved ? '<p class="saved">Saved.</p>' : ''}${note}<form method="post" action="${escapeHtml(href(base, '/settings', { sensor }))}" id="settings">
+<fieldset><legend>Fields in the overview</legend>
+${boxes}
+</fieldset>
+<p><button type="submit">Save</button></p>
+</form>`
+  return page({ base, title: 'Settings', sensor, body })
+}
+
+export function errorPage (base: string, status: number, message: string): string {
+  const titles: Record<number, string> = { 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Request too large', 500: 'Internal error' }
+  return page({ base, title: titles[status] ?? 'Bad request', body: `<p class="error">${escapeHtml(message)}</p>` })
+}
+
+export function unavailablePage (base: string): string {
+  return page({
+    base,
+    title: 'Potiron is not available',
+    body: '<p class="error">The backend is unavailable: potiron cannot reach its Redis database. This page works again as soon as Redis is back; try again in a few seconds.</p>'
+  })
+}

@@ -1,0 +1,382 @@
+/**
+ * potiron serve over HTTP, on private Redis servers filled by ingesting the fixture captures:
+ * each JSON endpoint's exact answer, validation errors (400 with a message), settings (ENFIELDS,
+ * same-origin check, read-only), security headers and escaping in pages, the base path, the
+ * cached sensor SCAN, the 503 page while Redis is stopped and recovery when it is back, and the
+ * command itself.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Redis } from 'ioredis'
+import { main } from '../src/cli/main.js'
+import { serve } from '../src/cli/serve.js'
+import { SensorList } from '../src/server/api.js'
+import { dashboardClient } from '../src/server/client.js'
+import { startRedis, type TestRedis } from './helpers/redis.js'
+import { startPrivateRedis } from './helpers/private-redis.js'
+import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
+
+const SENSORS = ['lab-dnsicmp-1', 'lab-ipv6http-1', 'lab-multiif-1', 'lab-pair-1', 'lab-traceroute-1', 'lab-truncated-1']
+const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype']
+const TITLES: Record<string, string> = {
+  length: 'length', protocol: 'protocol', ipsrc: 'ip source', ipdst: 'ip destination', ipttl: 'ip time to live', iptos: 'type of service',
+  sport: 'source port', dport: 'destination port', tcpseq: 'sequence number', tcpack: 'acknowledgement number', icmpcode: 'icmp code', icmptype: 'icmp type'
+}
+
+async function getJson (url: string): Promise<{ status: number, body: any, headers: Headers }> {
+  const res = await fetch(url)
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+  return { status: res.status, body: await res.json(), headers: res.headers }
+}
+
+async function postJson (url: string, body: unknown, headers: Record<string, string> = { Origin: new URL(url).origin }): Promise<{ status: number, body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  return { status: res.status, body: await res.json() }
+}
+
+describe('JSON API and pages', () => {
+  let plain: TestRedis
+  let combined: TestRedis
+  let client: Redis
+  let combinedClient: Redis
+  let app: RunningApp
+  let combinedApp: RunningApp
+  let readOnlyApp: RunningApp
+
+  before(async () => {
+    [plain, combined] = await Promise.all([startRedis(), startRedis()])
+    await fillRedis(plain.socket)
+    await fillRedis(combined.socket, { combined: true })
+    client = dashboardClient({ socket: plain.socket })
+    combinedClient = dashboardClient({ socket: combined.socket })
+    await Promise.all([client.connect(), combinedClient.connect()])
+    app = await startApp(client)
+    combinedApp = await startApp(combinedClient)
+    readOnlyApp = await startApp(client, { readOnly: true })
+  })
+
+  after(async () => {
+    await Promise.all([app.close(), combinedApp.close(), readOnlyApp.close()])
+    client.disconnect()
+    combinedClient.disconnect()
+    await Promise.all([plain.stop(), combined.stop()])
+  })
+
+  test('GET /api/sensors: every sensor with a day set', async () => {
+    const { status, body, headers } = await getJson(`${app.url}/api/sensors`)
+    assert.equal(status, 200)
+    assert.deepEqual(body, { sensors: SENSORS })
+    assert.equal(headers.get('content-security-policy'), "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'")
+    assert.equal(headers.get('x-content-type-options'), 'nosniff')
+    assert.equal(headers.get('referrer-policy'), 'same-origin')
+  })
+
+  test('GET /api/overview: exact JSON, latest day by default, top-10 with labels and shares, timelines of the top 3', async () => {
+    const days = ['2026-01-04', '2026-01-05', '2026-01-06']
+    const row = (value: string, count: number, share: number, label = ''): object => ({ value, label, count, share })
+    const line = (value: string, count: number, label = ''): object => ({ value, label, counts: [0, 0, count] })
+    const field = (name: string, top: object[], series: object[]): object => ({ field: name, title: TITLES[name], top, timeline: { days, series } })
+    const { status, body } = await getJson(`${app.url}/api/overview?sensor=lab-multiif-1&days=3`)
+    assert.equal(status, 200)
+    assert.deepEqual(body, {
+      sensor: 'lab-multiif-1',
+      day: '2026-01-06',
+      days: 3,
+      sensorDays: ['2026-01-06'],
+      combined: false,
+      total: 6,
+      fields: [
+        field('length', [row('56', 2, 0.333333), row('152', 1, 0.166667), row('168', 1, 0.166667), row('200', 1, 0.166667), row('82', 1, 0.166667)], [line('56', 2), line('152', 1), line('168', 1)]),
+        field('protocol', [row('17', 6, 1, 'udp')], [line('17', 6, 'udp')]),
+        field('ipsrc', [row('1.1.1.1', 3, 0.5), row('10.0.0.4', 2, 0.333333), row('172.17.0.2', 1, 0.166667)], [line('1.1.1.1', 3), line('10.0.0.4', 2), line('172.17.0.2', 1)]),
+        field('ipdst', [row('1.1.1.1', 3, 0.5), row('10.0.0.4', 2, 0.333333), row('172.17.0.2', 1, 0.166667)], [line('1.1.1.1', 3), line('10.0.0.4', 2), line('172.17.0.2', 1)]),
+        field('ipttl', [row('128', 2, 0.333333), row('251', 2, 0.333333), row('250', 1, 0.166667), row('64', 1, 0.166667)], [line('128', 2), line('251', 2), line('250', 1)]),
+        field('iptos', [row('0x00', 6, 1)], [line('0x00', 6)]),
+        field('sport', [row('53', 3, 0.5, 'domain'), row('36343', 1, 0.166667), row('56351', 1, 0.166667), row('56352', 1, 0.166667)], [line('53', 3, 'domain'), line('36343', 1), line('56351', 1)]),
+        field('dport', [row('53', 3, 0.5, 'domain'), row('36343', 1, 0.166667), row('56351', 1, 0.166667), row('56352', 1, 0.166667)], [line('53', 3, 'domain'), line('36343', 1), line('56351', 1)]),
+        field('tcpseq', [row('-1', 6, 1, 'not set')], [line('-1', 6, 'not set')]),
+        field('tcpack', [row('-1', 6, 1, 'not set')], [line('-1', 6, 'not set')]),
+        field('icmpcode', [row('255', 6, 1, 'not set')], [line('255', 6, 'not set')]),
+        field('icmptype', [row('255', 6, 1, 'not set')], [line('255', 6, 'not set')])
+      ]
+    })
+  })
+
+  test('GET /api/overview: a chosen day, and a timeline across the sensor\'s two days', async () => {
+    const latest = (await getJson(`${app.url}/api/overview?sensor=lab-pair-1`)).body
+    assert.equal(latest.day, '2010-07-04')
+    assert.deepEqual(latest.sensorDays, ['2010-06-29', '2010-07-04'])
+    assert.equal(latest.total, 2011)
+    const iptos = latest.fields.find((f: any) => f.field === 'iptos')
+    assert.deepEqual(iptos.timeline, {
+      days: ['2010-06-28', '2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04'],
+      series: [{ value: '0x00', label: '', counts: [0, 20, 0, 0, 0, 0, 2011] }]
+    })
+    assert.deepEqual(latest.fields.find((f: any) => f.field === 'sport').top.slice(0, 3), [
+      { value: '36050', label: '', count: 1000, share: 0.497265 }, { value: '36051', label: '', count: 993, share: 0.493784 }, { value: '22', label: 'ssh', count: 4, share: 0.001989 }
+    ])
+    const earlier = (await getJson(`${app.url}/api/overview?sensor=lab-pair-1&day=2010-06-29&days=2`)).body
+    assert.equal(earlier.day, '2010-06-29')
+    assert.equal(earlier.total, 20)
+    assert.deepEqual(earlier.fields.find((f: any) => f.field === 'icmptype'), {
+      field: 'icmptype', title: 'icmp type',
+      top: [{ value: '0', label: 'echo reply', count: 10, share: 0.5 }, { value: '8', label: 'echo request', count: 10, share: 0.5 }],
+      timeline: { days: ['2010-06-28', '2010-06-29'], series: [{ value: '0', label: 'echo reply', counts: [0, 10] }, { value: '8', label: 'echo request', counts: [0, 10] }] }
+    })
+  })
+
+  test('GET /api/overview with combined keys: top values and totals summed over the protocols', async () => {
+    const { body } = await getJson(`${combinedApp.url}/api/overview?sensor=lab-dnsicmp-1&days=1`)
+    assert.equal(body.combined, true)
+    assert.equal(body.total, 32)
+    assert.deepEqual(body.fields.find((f: any) => f.field === 'protocol').top, [
+      { value: '1', label: 'icmp', count: 22, share: 0.6875 }, { value: '17', label: 'udp', count: 10, share: 0.3125 }
+    ])
+  })
+
+  test('GET /api/evolution: exact JSON over the days the sensor has data for', async () => {
+    const { status, body } = await getJson(`${app.url}/api/evolution?sensor=lab-pair-1&field=iptos&value=0x00`)
+    assert.equal(status, 200)
+    assert.deepEqual(body, {
+      sensor: 'lab-pair-1', field: 'iptos', title: 'type of service', value: '0x00', label: '', until: '2010-07-04', days: 180,
+      protocol: null, protocols: [], series: [{ name: 'total', points: [{ day: '2010-06-29', count: 20 }, { day: '2010-07-04', count: 2011 }] }]
+    })
+    const short = (await getJson(`${app.url}/api/evolution?sensor=lab-pair-1&field=dport&value=22&until=2010-07-04&days=5`)).body
+    assert.deepEqual(short.series, [{ name: 'total', points: [{ day: '2010-07-04', count: 1 }] }])
+    assert.equal(short.label, 'ssh')
+    const absent = (await getJson(`${app.url}/api/evolution?sensor=lab-pair-1&field=dport&value=no-such-value&until=2010-06-30`)).body
+    assert.deepEqual(absent.series, [{ name: 'total', points: [{ day: '2010-06-29', count: 0 }] }])
+  })
+
+  test('GET /api/evolution per protocol (combined keys): one protocol, each protocol and the total', async () => {
+    const url = `${combinedApp.url}/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53`
+    const base = { sensor: 'lab-dnsicmp-1', field: 'dport', title: 'destination port', value: '53', label: 'domain', until: '2013-05-30', days: 180, protocols: ['icmp', 'tcp', 'udp'] }
+    const points = (count: number): object[] => [{ day: '2013-05-30', count }]
+    assert.deepEqual((await getJson(url)).body, { ...base, protocol: null, series: [{ name: 'total', points: points(5) }] })
+    assert.deepEqual((await getJson(`${url}&protocol=udp`)).body, { ...base, protocol: 'udp', series: [{ name: 'udp', points: points(5) }] })
+    assert.deepEqual((await getJson(`${url}&protocol=each`)).body, {
+      ...base,
+      protocol: 'each',
+      series: [{ name: 'icmp', points: points(0) }, { name: 'tcp', points: points(0) }, { name: 'udp', points: points(5) }, { name: 'total', points: points(5) }]
+    })
+  })
+
+  test('bad parameters: 400 with a JSON error message, nothing asked of Redis for them', async () => {
+    const cases: Array<[string, number, string]> = [
+      ['/api/overview?sensor=nope', 400, `sensor: unknown sensor 'nope' (sensors: ${SENSORS.join(', ')})`],
+      ['/api/overview?sensor=*', 400, `sensor: unknown sensor '*' (sensors: ${SENSORS.join(', ')})`],
+      ['/api/overview?sensor=lab-pair-1&day=2010-02-30', 400, "day: expected a day YYYY-MM-DD, got '2010-02-30'"],
+      ['/api/overview?sensor=lab-pair-1&day=20100704', 400, "day: expected a day YYYY-MM-DD, got '20100704'"],
+      ['/api/overview?sensor=lab-pair-1&day=2010-07-01', 400, "day: sensor 'lab-pair-1' has no data on 2010-07-01 (days: 2010-06-29 to 2010-07-04)"],
+      ['/api/overview?sensor=lab-pair-1&days=0', 400, "days: expected a whole number from 1 to 90, got '0'"],
+      ['/api/overview?sensor=lab-pair-1&days=7.5', 400, "days: expected a whole number from 1 to 90, got '7.5'"],
+      ['/api/overview?sensor=lab-pair-1&sensor=lab-multiif-1', 400, 'sensor: given 2 times'],
+      ['/api/evolution?sensor=lab-pair-1&value=22', 400, 'field: missing'],
+      ['/api/evolution?sensor=lab-pair-1&field=port&value=22', 400, `field: unknown field 'port' (fields: ${FIELDS.join(', ')})`],
+      ['/api/evolution?sensor=lab-pair-1&field=dport', 400, 'value: missing'],
+      [`/api/evolution?sensor=lab-pair-1&field=dport&value=${'9'.repeat(513)}`, 400, 'value: longer than 512 characters'],
+      ['/api/evolution?sensor=lab-pair-1&field=dport&value=22&until=2010-13-01', 400, "until: expected a day YYYY-MM-DD, got '2010-13-01'"],
+      ['/api/evolution?sensor=lab-pair-1&field=dport&value=22&days=3661', 400, "days: expected a whole number from 1 to 3660, got '3661'"],
+      ['/api/evolution?sensor=lab-pair-1&field=dport&value=22&protocol=tcp', 400, 'protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)'],
+      ['/api/nothing', 404, 'no page /api/nothing']
+    ]
+    for (const [path, status, error] of cases) {
+      const res = await getJson(`${app.url}${path}`)
+      assert.deepEqual({ path, status: res.status, body: res.body }, { path, status, body: { error } })
+    }
+    const combinedBad = await getJson(`${combinedApp.url}/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53&protocol=sctp`)
+    assert.deepEqual([combinedBad.status, combinedBad.body], [400, { error: "protocol: expected 'each' or one of icmp, tcp, udp, got 'sctp'" }])
+    const wrongMethod = await fetch(`${app.url}/api/overview`, { method: 'DELETE' })
+    assert.equal(wrongMethod.status, 405)
+    assert.equal(wrongMethod.headers.get('allow'), 'GET, HEAD')
+    assert.deepEqual(await wrongMethod.json(), { error: 'DELETE not allowed here' })
+  })
+
+  test('settings: all fields without ENFIELDS; POST stores exactly the chosen ones (SADD/SREM); the overview follows', async () => {
+    const all = (enabled: (f: string) => boolean, stored: boolean, readOnly = false): object =>
+      ({ fields: FIELDS.map(field => ({ field, title: TITLES[field], enabled: enabled(field) })), stored, readOnly })
+    assert.deepEqual((await getJson(`${app.url}/api/settings`)).body, all(() => true, false))
+    const saved = await postJson(`${app.url}/api/settings`, { fields: ['dport', 'ipsrc'] })
+    assert.deepEqual(saved, { status: 200, body: all(f => f === 'dport' || f === 'ipsrc', true) })
+    assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'ipsrc'])
+    const overview = (await getJson(`${app.url}/api/overview?sensor=lab-multiif-1`)).body
+    assert.deepEqual(overview.fields.map((f: any) => f.field), ['ipsrc', 'dport'])
+    // A form post (the settings page), with Referer only: SREM of the fields left out.
+    const form = await fetch(`${app.url}/settings?sensor=lab-multiif-1`, {
+      method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: `${app.url}/settings` }, body: 'fields=protocol&fields=dport'
+    })
+    assert.equal(form.status, 303)
+    assert.equal(form.headers.get('location'), '/settings?sensor=lab-multiif-1&saved=1')
+    assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'protocol'])
+    assert.deepEqual((await getJson(`${readOnlyApp.url}/api/settings`)).body, all(f => f === 'dport' || f === 'protocol', true, true))
+    await plain.client.del('ENFIELDS')
+  })
+
+  test('settings changes: 403 cross-origin or read-only, 400 for unknown or no fields; nothing stored', async () => {
+    const url = `${app.url}/api/settings`
+    const refused = { error: 'cross-origin request refused: settings change only from this server\'s own pages (Origin or Referer must match Host)' }
+    assert.deepEqual(await postJson(url, { fields: ['dport'] }, {}), { status: 403, body: refused })
+    assert.deepEqual(await postJson(url, { fields: ['dport'] }, { Origin: 'http://evil.example' }), { status: 403, body: refused })
+    assert.deepEqual(await postJson(url, { fields: ['dport'] }, { Referer: 'http://evil.example/settings' }), { status: 403, body: refused })
+    assert.deepEqual(await postJson(url, { fields: ['dport', 'nope'] }), { status: 400, body: { error: `field: unknown field 'nope' (fields: ${FIELDS.join(', ')})` } })
+    assert.deepEqual(await postJson(url, { fields: [] }), { status: 400, body: { error: 'fields: choose at least one field' } })
+    assert.deepEqual(await postJson(url, { fields: 'dport' }), { status: 400, body: { error: 'body: expected {"fields": ["field", ...]}' } })
+    assert.deepEqual(await postJson(`${readOnlyApp.url}/api/settings`, { fields: ['dport'] }), { status: 403, body: { error: 'settings are read-only (potiron serve --read-only)' } })
+    const form = await fetch(`${readOnlyApp.url}/settings`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: readOnlyApp.url }, body: 'fields=dport' })
+    assert.equal(form.status, 403)
+    assert.equal(await plain.client.exists('ENFIELDS'), 0)
+    const page = await (await fetch(`${readOnlyApp.url}/settings`)).text()
+    assert.doesNotMatch(page, /<form method="post"/)
+    assert.match(page, /read-only/)
+  })
+
+  test('pages: 200 with security headers, no inline script, every link under the app', async () => {
+    for (const path of ['/', '/?sensor=lab-pair-1&day=2010-06-29', '/evolution?sensor=lab-pair-1&field=iptos&value=0x00', '/custom', '/settings']) {
+      const res = await fetch(`${app.url}${path}`)
+      assert.equal(res.status, 200, path)
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8')
+      assert.equal(res.headers.get('content-security-policy'), "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'")
+      const text = await res.text()
+      for (const tag of text.match(/<script[^>]*>/g) ?? []) assert.match(tag, /^<script (src="\/assets\/[a-z-]+\.js"|type="application\/json" id="[a-z0-9-]+")>$/, `${path}: ${tag}`)
+    }
+    const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
+    assert.match(overview, /<a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n">50.00 %<\/td>/)
+    assert.match(overview, /<option value="2010-06-29" selected>2010-06-29<\/option>/)
+    for (const name of ['plotly.js', 'potiron-chart.js', 'dashboard.js']) {
+      const res = await fetch(`${app.url}/assets/${name}`)
+      assert.equal(res.status, 200)
+      assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8')
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff')
+    }
+    assert.equal((await fetch(`${app.url}/assets/..%2Fpackage.json`)).status, 404)
+    assert.equal((await fetch(`${app.url}/assets/toString`)).status, 404)
+    const missing = await fetch(`${app.url}/?sensor=nope`)
+    assert.equal(missing.status, 400)
+    assert.match(await missing.text(), /<p class="error">sensor: unknown sensor &#39;nope&#39;/)
+  })
+
+  test('a capture value with markup is escaped in tables, links and chart data', async () => {
+    const evil = '<img src=x onerror=alert(1)>'
+    await plain.client.zadd('lab-traceroute-1:20090702:dport', 1_000_000, evil)
+    try {
+      const page = await (await fetch(`${app.url}/?sensor=lab-traceroute-1`)).text()
+      assert.doesNotMatch(page, /<img/)
+      assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;<\/a>/)
+      assert.match(page, /value=%3Cimg\+src%3Dx\+onerror%3Dalert%281%29%3E/)
+      // Chart data: `<` never appears raw in the JSON block, and Plotly gets the escaped text.
+      assert.match(page, /"name":"\\u003cimg src=x onerror=alert\(1\)\\u003e"/)
+      const evolution = await (await fetch(`${app.url}/evolution?${new URLSearchParams({ sensor: 'lab-traceroute-1', field: 'dport', value: evil })}`)).text()
+      assert.doesNotMatch(evolution, /<img/)
+      assert.match(evolution, /<h1>Evolution of destination port &lt;img src=x onerror=alert\(1\)&gt;<\/h1>/)
+      assert.match(evolution, /"text":"destination port &amp;lt;img src=x onerror=alert\(1\)&amp;gt;, 180 days until 2009-07-02"/)
+    } finally {
+      await plain.client.zrem('lab-traceroute-1:20090702:dport', evil)
+    }
+  })
+
+  test('--base-path: routes and links under the prefix, whether or not the proxy strips it', async () => {
+    const prefixed = await startApp(client, { basePath: '/potiron/' })
+    try {
+      assert.deepEqual((await getJson(`${prefixed.url}/potiron/api/sensors`)).body, { sensors: SENSORS })
+      assert.deepEqual((await getJson(`${prefixed.url}/api/sensors`)).body, { sensors: SENSORS })
+      const page = await (await fetch(`${prefixed.url}/potiron/?sensor=lab-multiif-1`)).text()
+      assert.match(page, /<script src="\/potiron\/assets\/plotly\.js"><\/script>/)
+      assert.match(page, /<a href="\/potiron\/settings\?sensor=lab-multiif-1">Settings<\/a>/)
+      assert.match(page, /"customdata":\[\["\/potiron\/evolution\?sensor=lab-multiif-1&field=length&value=56&until=2026-01-06"\]/)
+      assert.equal((await fetch(`${prefixed.url}/potiron/assets/potiron-chart.js`)).status, 200)
+    } finally {
+      await prefixed.close()
+    }
+  })
+
+  test('the sensor list is one SCAN reused for its lifetime, then read again', async () => {
+    let now = 0
+    const list = new SensorList(plain.client, 5000, () => now)
+    assert.deepEqual(await list.get(), SENSORS)
+    await plain.client.sadd('lab-new-1_DAYS', '20200101')
+    try {
+      now = 4999
+      assert.deepEqual(await list.get(), SENSORS)
+      now = 5000
+      assert.deepEqual(await list.get(), [...SENSORS.slice(0, 4), 'lab-new-1', ...SENSORS.slice(4)])
+    } finally {
+      await plain.client.del('lab-new-1_DAYS')
+    }
+  })
+})
+
+describe('Redis down', () => {
+  test('503 page and JSON while Redis is stopped, answers again once it is back, without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'potiron-serve-'))
+    let redis = await startPrivateRedis(dir, { durable: true })
+    const client = dashboardClient({ socket: redis.socket })
+    await client.connect()
+    const app = await startApp(client)
+    try {
+      await fillRedis(redis.socket)
+      const url = `${app.url}/api/overview?sensor=lab-multiif-1&days=1`
+      const before = await getJson(url)
+      assert.equal(before.status, 200)
+      await redis.stop()
+      const down = await getJson(url)
+      assert.deepEqual([down.status, down.body], [503, { error: 'backend unavailable: cannot reach Redis' }])
+      assert.equal(down.headers.get('retry-after'), '5')
+      const page = await fetch(`${app.url}/?sensor=lab-multiif-1`)
+      assert.equal(page.status, 503)
+      assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8')
+      assert.match(await page.text(), /<h1>Potiron is not available<\/h1>[\s\S]*The backend is unavailable/)
+      redis = await startPrivateRedis(dir, { durable: true })
+      let after = down
+      for (let i = 0; i < 50 && after.status !== 200; i++) {
+        await sleep(100)
+        after = await getJson(url)
+      }
+      assert.deepEqual([after.status, after.body], [200, before.body])
+      assert.equal((await fetch(`${app.url}/?sensor=lab-multiif-1`)).status, 200)
+    } finally {
+      await app.close()
+      client.disconnect()
+      await redis.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the serve command', () => {
+  test('serve() prints its URL, answers, and closes cleanly with status 0 when told to stop', async () => {
+    const redis = await startRedis()
+    try {
+      const lines: string[] = []
+      let stop!: () => void
+      const stopped = new Promise<void>(resolve => { stop = resolve })
+      const io = { out: (t: string) => { lines.push(t) }, err: (t: string) => { lines.push(t) } }
+      const running = serve({ target: { socket: redis.socket }, host: '127.0.0.1', port: 0, basePath: '/p', readOnly: true }, io, stopped)
+      let url: string | undefined
+      for (let i = 0; i < 100 && url === undefined; i++) {
+        await sleep(20)
+        url = lines.map(l => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(u => u !== undefined)
+      }
+      assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/p\/$/)
+      assert.deepEqual(await (await fetch(`${url!}api/sensors`)).json(), { sensors: [] })
+      assert.equal((await fetch(url!)).status, 404)
+      stop()
+      assert.equal(await running, 0)
+      assert.ok(lines.some(l => l.includes('(read-only)')))
+    } finally {
+      await redis.stop()
+    }
+  })
+
+  test('bad --port or --base-path is a usage error (status 2)', async () => {
+    const errors: string[] = []
+    const io = { out: () => {}, err: (t: string) => { errors.push(t) } }
+    assert.equal(await main(['serve', '--unix', '/nonexistent.sock', '--base-path', 'no slash'], io), 2)
+    assert.equal(await main(['serve', '--unix', '/nonexistent.sock', '--port', '70000'], io), 2)
+    assert.match(errors.join('\n'), /--base-path: expected a path such as \/potiron/)
+    assert.match(errors.join('\n'), /--port: expected 0 to 65535, got 70000/)
+  })
+})

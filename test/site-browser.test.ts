@@ -1,0 +1,122 @@
+/**
+ * The offline site (potiron report) in Debian's Chromium, driven by playwright-core: every page
+ * opens from file:// with no console error and no request leaving the machine, every chart has
+ * its traces, and clicks on a day point and on a value tile lead to the right pages. Screenshots
+ * of the index and of a chart are kept in test-artifacts/.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { ROOT } from './helpers/shared.js'
+import { MONTH_SENSOR, potiron, writeMonthCapture } from './helpers/month.js'
+import { startRedis, type TestRedis } from './helpers/redis.js'
+
+const ARTIFACTS = join(ROOT, 'test-artifacts')
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+let redis: TestRedis
+let dir: string
+let site: string
+let browser: Browser
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'potiron-site-'))
+  redis = await startRedis()
+  const capture = await writeMonthCapture(dir)
+  assert.equal((await potiron('ingest', capture, '--unix', redis.socket, '--quiet')).status, 0)
+  site = join(dir, 'site')
+  const run = await potiron('report', '--sensor', MONTH_SENSOR, '--date', '2024-03', '--fields', 'dport,protocol', '--out', site, '--unix', redis.socket)
+  assert.equal(run.status, 0, run.err.join('\n'))
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+})
+
+after(async () => {
+  await browser?.close()
+  await redis?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** What Plotly leaves on a chart's div. */
+interface Chart {
+  data: Array<{ type: string, name: string, x?: string[], y?: number[], labels?: string[] }>
+  _fullLayout: { xaxis: { _offset: number, d2p: (v: string) => number }, yaxis: { _offset: number, d2p: (v: number) => number } }
+}
+
+interface Visit { page: Page, errors: string[], requests: string[] }
+
+/** Opens a page of the site, recording console errors and every request it makes; waits for its chart. */
+async function visit (name: string): Promise<Visit> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  const errors: string[] = []
+  const requests: string[] = []
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
+  page.on('pageerror', e => { errors.push(e.message) })
+  page.on('request', r => { requests.push(r.url()) })
+  await page.goto(pathToFileURL(join(site, name)).href)
+  if (name !== 'index.html') await page.waitForSelector('#chart[data-ready="true"]', { timeout: 20_000 })
+  return { page, errors, requests }
+}
+
+function url (name: string): string {
+  return pathToFileURL(join(site, name)).href
+}
+
+test('every page opens offline with no console error, and every chart has its traces', async () => {
+  const pages = readdirSync(site).filter(f => f.endsWith('.html')).sort()
+  assert.equal(pages.length > 20, true)
+  for (const name of pages) {
+    const { page, errors, requests } = await visit(name)
+    try {
+      assert.deepEqual(errors, [], name)
+      assert.deepEqual(requests.filter(r => !r.startsWith('file://')), [], name)
+      if (name === 'index.html') continue
+      const traces = await page.locator('#chart').evaluate(el => (el as unknown as Chart).data.map(t => [t.type, (t.x ?? t.labels ?? []).length]))
+      if (name.includes('_2024-03_')) {
+        assert.ok(traces.length > 0 && traces.every(([type, n]) => type === 'scatter' && n === 3), `${name}: ${JSON.stringify(traces)}`)
+      } else {
+        // A tile per row of the CSV beside the page.
+        const rows = readFileSync(join(site, name.replace(/\.html$/, '.csv')), 'utf8').trim().split('\n').length - 1
+        assert.deepEqual(traces, [['treemap', rows]], name)
+      }
+    } finally {
+      await page.close()
+    }
+  }
+})
+
+test('clicking a day point opens that day\'s top values; clicking a value opens its month timeline', async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const index = await visit('index.html')
+  await index.page.screenshot({ path: join(ARTIFACTS, 'site-index.png'), fullPage: true })
+  await index.page.close()
+
+  const { page } = await visit('lab-gen-1_2024-03_destination-port_22_23_443_445_80.html')
+  try {
+    await page.screenshot({ path: join(ARTIFACTS, 'site-timeline.png') })
+    // The pixel of port 22's point on March 2 (trace 0 is 22: values in order of the month's counts).
+    const chart = page.locator('#chart')
+    const at = await chart.evaluate(el => {
+      const gd = el as unknown as Chart
+      const trace = gd.data.find(t => t.name.startsWith('22,'))!
+      const i = trace.x!.indexOf('2024-03-02')
+      const { xaxis, yaxis } = gd._fullLayout
+      return { x: xaxis._offset + xaxis.d2p(trace.x![i]!), y: yaxis._offset + yaxis.d2p(trace.y![i]!) }
+    })
+    const box = (await chart.boundingBox())!
+    await Promise.all([page.waitForURL(url('lab-gen-1_destination-port_2024-03-02.html')), page.mouse.click(box.x + at.x, box.y + at.y)])
+    await page.waitForSelector('#chart[data-ready="true"]')
+    await page.screenshot({ path: join(ARTIFACTS, 'site-day.png') })
+    // The tile of port 23 (second of the day).
+    const tile = page.locator('g.slice').filter({ hasText: /^23/ }).first()
+    await Promise.all([page.waitForURL(url('lab-gen-1_2024-03_destination-port_23.html')), tile.click()])
+    await page.waitForSelector('#chart[data-ready="true"]')
+    const title = await page.locator('h1').textContent()
+    assert.equal(title, 'Packets per day with destination port 23 on sensor lab-gen-1, March 2024')
+  } finally {
+    await page.close()
+  }
+})
