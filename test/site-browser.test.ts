@@ -29,7 +29,7 @@ before(async () => {
   const capture = await writeMonthCapture(dir)
   assert.equal((await potiron('ingest', capture, '--unix', redis.socket, '--quiet')).status, 0)
   site = join(dir, 'site')
-  const run = await potiron('report', '--sensor', MONTH_SENSOR, '--date', '2024-03', '--fields', 'dport,protocol', '--out', site, '--unix', redis.socket)
+  const run = await potiron('report', '--sensor', MONTH_SENSOR, '--date', '2024-03', '--fields', 'dport,protocol', '--limit', '3', '--out', site, '--unix', redis.socket)
   assert.equal(run.status, 0, run.err.join('\n'))
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
 })
@@ -67,7 +67,7 @@ function url (name: string): string {
 
 test('every page opens offline with no console error, and every chart has its traces', async () => {
   const pages = readdirSync(site).filter(f => f.endsWith('.html')).sort()
-  assert.equal(pages.length > 20, true)
+  assert.equal(pages.length, 18)
   for (const name of pages) {
     const { page, errors, requests } = await visit(name)
     try {
@@ -94,7 +94,7 @@ test('clicking a day point opens that day\'s top values; clicking a value opens 
   await index.page.screenshot({ path: join(ARTIFACTS, 'site-index.png'), fullPage: true })
   await index.page.close()
 
-  const { page } = await visit('lab-gen-1_2024-03_destination-port_22_23_443_445_80.html')
+  const { page } = await visit('lab-gen-1_2024-03_destination-port_22_23_80.html')
   try {
     await page.screenshot({ path: join(ARTIFACTS, 'site-timeline.png') })
     // The pixel of port 22's point on March 2 (trace 0 is 22: values in order of the month's counts).

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from './page.js'
-import { fieldTitle } from './labels.js'
+import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, namePart, type ValueSpec } from './names.js'
 import { Site, monthName, type SiteOptions } from './site.js'
 import type { Layout } from './query.js'
@@ -37,18 +37,24 @@ export async function writeReport (redis: Redis, job: ReportJob): Promise<SiteRe
   const months = fields.map(field => site.need({ kind: 'top', field, period: job.month }))
   const days = fields.map(field => site.days.map(d => [d, site.need({ kind: 'top', field, period: d })] as const))
   await site.drain()
-  const timelines = fields.map((field, i) => {
-    const top = site.tops.get(months[i]!)!.slice(0, TIMELINE_VALUES)
-    return top.length === 0 ? undefined : site.need({ kind: 'timeline', field, specs: top.map(r => ({ value: r.value })) })
-  })
+  const leading = fields.map((_, i) => site.tops.get(months[i]!)!.slice(0, TIMELINE_VALUES))
+  const timelines = fields.map((field, i) => leading[i]!.length === 0
+    ? undefined
+    : site.need({ kind: 'timeline', field, specs: leading[i]!.map(r => ({ value: r.value })) }))
   await site.drain()
   const sections = fields.map((field, i) => {
     const month = months[i]!
     const csv = (page: string): string => page.replace(/\.html$/, '.csv')
     const timeline = timelines[i]
+    const top = leading[i]!
+    const values = top.map(r => {
+      const label = valueLabel(field, r.value)
+      return `${escapeHtml(r.value)}${label !== '' ? ` (${escapeHtml(label)})` : ''}: ${r.count.toLocaleString('en-US')}`
+    })
     return `<section>
 <h2>${escapeHtml(fieldTitle(field))} <small>(${escapeHtml(field)})</small></h2>
-<p>Month: ${linkList([{ href: month, text: 'top values' }, { href: csv(month), text: 'CSV' }, ...(timeline !== undefined ? [{ href: timeline, text: `timeline of the top ${TIMELINE_VALUES}` }] : [])])}</p>
+<p>Month: ${linkList([{ href: month, text: 'top values' }, { href: csv(month), text: 'CSV' }, ...(timeline !== undefined ? [{ href: timeline, text: `timeline of the top ${top.length}` }] : [])])}</p>
+<p>Leading values: ${values.length > 0 ? values.join('; ') : 'none'}</p>
 <table><tr><th>Day</th><th>Top values</th><th>CSV</th></tr>
 ${days[i]!.map(([d, page]) => `<tr><td>${dashed(d)}</td><td>${linkList([{ href: page, text: 'chart' }])}</td><td>${linkList([{ href: csv(page), text: 'CSV' }])}</td></tr>`).join('\n')}
 </table>
