@@ -80,6 +80,8 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     const only = (allowed: string): void => {
       if (method !== allowed) throw new HttpError(405, `${req.method ?? ''} not allowed here`, { Allow: allowed === 'GET' ? 'GET, HEAD' : allowed })
     }
+    // Browsers ask for it on every site: no icon, and no 404 in their console.
+    if (path === '/favicon.ico') { only('GET'); send(res, 204, 'image/x-icon', ''); return }
     if (path.startsWith('/assets/')) { only('GET'); await asset(res, path.slice('/assets/'.length)); return }
     switch (path) {
       case '/': case '': {

@@ -1,0 +1,159 @@
+/**
+ * The dashboard (potiron serve) in Debian's Chromium, driven by playwright-core, on a private
+ * Redis filled by ingesting the fixtures: the overview draws its tables and charts under the
+ * Content-Security-Policy (a violation would be a console error), changing the day redraws
+ * them, clicking a value opens its evolution chart, a settings change persists, and a capture
+ * value made of markup is shown as text with no dialog firing.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Redis } from 'ioredis'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { dashboardClient } from '../src/server/client.js'
+import { startRedis, type TestRedis } from './helpers/redis.js'
+import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+let redis: TestRedis
+let client: Redis
+let app: RunningApp
+let browser: Browser
+
+before(async () => {
+  redis = await startRedis()
+  await fillRedis(redis.socket)
+  client = dashboardClient({ socket: redis.socket })
+  await client.connect()
+  app = await startApp(client)
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+})
+
+after(async () => {
+  await browser?.close()
+  await app?.close()
+  client?.disconnect()
+  await redis?.stop()
+})
+
+interface Visit { page: Page, errors: string[], dialogs: string[] }
+
+/** A new page that records console errors, page errors and dialogs (dismissed). */
+async function open (path: string): Promise<Visit> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  const errors: string[] = []
+  const dialogs: string[] = []
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
+  page.on('pageerror', e => { errors.push(e.message) })
+  page.on('dialog', d => { dialogs.push(d.message()); void d.dismiss() })
+  await page.goto(`${app.url}${path}`)
+  return { page, errors, dialogs }
+}
+
+/** Waits until every chart of the page is drawn; returns how many there are. */
+async function chartsReady (page: Page): Promise<number> {
+  // A string: this project's TypeScript has no DOM types.
+  await page.waitForFunction(`(() => {
+    const charts = [...document.querySelectorAll('div.potiron-chart')]
+    return charts.length > 0 && charts.every(c => c.dataset.ready === 'true')
+  })()`, undefined, { timeout: 30_000 })
+  return await page.locator('div.potiron-chart').count()
+}
+
+/** Traces of the chart in the section of `field` (name and y values). */
+async function traces (page: Page, selector: string): Promise<Array<{ name: string, y: number[] }>> {
+  return await page.locator(selector).evaluate(el => ((el as unknown as { data: Array<{ name: string, y: number[] }> }).data).map(t => ({ name: t.name, y: [...t.y] })))
+}
+
+/** The rows of a field's top-10 table: [value, label, count, share]. */
+async function rows (page: Page, field: string): Promise<string[][]> {
+  return await page.locator(`section[data-field="${field}"] table.top tbody tr`).evaluateAll(trs =>
+    trs.map(tr => [...tr.querySelectorAll('td')].slice(1).map(td => td.textContent ?? '')))
+}
+
+test('the overview draws a table and a chart for every field of the sensor, under the CSP', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  assert.equal(await chartsReady(page), 12)
+  assert.deepEqual((await rows(page, 'sport')).slice(0, 3), [['36050', '', '1,000', '49.73 %'], ['36051', '', '993', '49.38 %'], ['22', 'ssh', '4', '0.20 %']])
+  assert.equal((await rows(page, 'ipttl')).length, 10)
+  assert.deepEqual(await traces(page, 'section[data-field="iptos"] div.potiron-chart'), [{ name: '0x00', y: [0, 20, 0, 0, 0, 0, 2011] }])
+  assert.deepEqual((await traces(page, 'section[data-field="sport"] div.potiron-chart')).map(t => t.name), ['36050', '36051', '22, ssh'])
+  assert.equal(await page.locator('select[name="day"]').inputValue(), '2010-07-04')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('choosing another day in the list reloads the tables and charts for that day', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  await Promise.all([page.waitForURL(/day=2010-06-29/), page.selectOption('select[name="day"]', '2010-06-29')])
+  assert.equal(await chartsReady(page), 12)
+  assert.deepEqual(await rows(page, 'icmptype'), [['0', 'echo reply', '10', '50.00 %'], ['8', 'echo request', '10', '50.00 %']])
+  assert.deepEqual(await traces(page, 'section[data-field="icmptype"] div.potiron-chart'), [{ name: '0, echo reply', y: [0, 0, 0, 0, 0, 0, 10] }, { name: '8, echo request', y: [0, 0, 0, 0, 0, 0, 10] }])
+  assert.match(await page.locator('h1').textContent() ?? '', /lab-pair-1, 2010-06-29/)
+  // Another sensor: its latest day, whatever day was chosen before.
+  await Promise.all([page.waitForURL(/sensor=lab-multiif-1/), page.selectOption('select[name="sensor"]', 'lab-multiif-1')])
+  await chartsReady(page)
+  assert.match(await page.locator('h1').textContent() ?? '', /lab-multiif-1, 2026-01-06/)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('clicking a value in a top-10 table opens its evolution chart', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  await Promise.all([page.waitForURL(/\/evolution\?/), page.locator('section[data-field="iptos"] table.top a', { hasText: '0x00' }).click()])
+  assert.equal(await chartsReady(page), 1)
+  assert.equal(await page.locator('h1').textContent(), 'Evolution of type of service 0x00')
+  const chart = await page.locator('#evolution').evaluate(el => ((el as unknown as { data: Array<{ name: string, x: string[], y: number[] }> }).data).map(t => ({ name: t.name, x: [...t.x], y: [...t.y] })))
+  assert.deepEqual(chart, [{ name: 'total', x: ['2010-06-29', '2010-07-04'], y: [20, 2011] }])
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a settings change is saved in ENFIELDS and the overview then shows only those fields', async () => {
+  const { page, errors } = await open('/settings?sensor=lab-pair-1')
+  for (const box of await page.locator('input[name="fields"]').all()) {
+    const want = ['dport', 'icmptype'].includes(await box.getAttribute('value') ?? '')
+    if (await box.isChecked() !== want) await box.click()
+  }
+  await Promise.all([page.waitForURL(/saved=1/), page.locator('#settings button[type="submit"]').click()])
+  assert.equal(await page.locator('p.saved').textContent(), 'Saved.')
+  assert.deepEqual((await redis.client.smembers('ENFIELDS')).sort(), ['dport', 'icmptype'])
+  await page.reload()
+  const checked = await page.locator('input[name="fields"]:checked').evaluateAll(boxes => boxes.map(b => (b as unknown as { value: string }).value))
+  assert.deepEqual(checked, ['dport', 'icmptype'])
+  await page.goto(`${app.url}/?sensor=lab-pair-1`)
+  assert.equal(await chartsReady(page), 2)
+  assert.deepEqual(await page.locator('section.field').evaluateAll(s => s.map(e => e.getAttribute('data-field'))), ['dport', 'icmptype'])
+  assert.deepEqual(errors, [])
+  await redis.client.del('ENFIELDS')
+  await page.close()
+})
+
+test('a capture value made of markup is shown as text in the table, the chart and its evolution page; no dialog fires', async () => {
+  const evil = '<img src=x onerror=alert(1)>'
+  await redis.client.zadd('lab-traceroute-1:20090702:dport', 1_000_000, evil)
+  try {
+    const { page, errors, dialogs } = await open('/?sensor=lab-traceroute-1')
+    await chartsReady(page)
+    const link = page.locator('section[data-field="dport"] table.top a').first()
+    assert.equal(await link.textContent(), evil)
+    assert.equal(await page.locator('img').count(), 0)
+    // Plotly draws the legend from the escaped name: the text shown is the value itself.
+    const legend = await page.locator('section[data-field="dport"] .legendtext').first().textContent()
+    assert.equal(legend, evil)
+    await Promise.all([page.waitForURL(/\/evolution\?/), link.click()])
+    await chartsReady(page)
+    assert.equal(await page.locator('h1').textContent(), `Evolution of destination port ${evil}`)
+    assert.equal(await page.locator('.gtitle').textContent(), `destination port ${evil}, 180 days until 2009-07-02`)
+    assert.equal(await page.locator('img').count(), 0)
+    await sleep(300)
+    assert.deepEqual(dialogs, [])
+    assert.deepEqual(errors, [])
+    await page.close()
+  } finally {
+    await redis.client.zrem('lab-traceroute-1:20090702:dport', evil)
+  }
+})
