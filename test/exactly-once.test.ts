@@ -55,9 +55,9 @@ after(async () => {
 
 interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
 
-function cli (args: string[]): { child: ChildProcess, done: Promise<Exit> } {
+function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess, done: Promise<Exit> } {
   const started = Date.now()
-  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (b: Buffer) => { stdout += b.toString() })
@@ -190,6 +190,33 @@ test('Redis stops mid-ingest: exit 1 with one line; restarted on the same data, 
     assert.equal(rerun.code, 0, rerun.stderr)
     assert.deepEqual(await dump(server.client), clean)
   } finally {
+    await server.stop()
+  }
+})
+
+test('Redis hangs mid-ingest (SIGSTOP): exit 1 with one line after the command timeout; resumed, a re-run completes it', async () => {
+  const dir = join(root, 'hung')
+  mkdirSync(dir)
+  const server = await startPrivateRedis(dir, { durable: false })
+  let stopped = false
+  try {
+    const run = cli(['ingest', captures, '--unix', server.socket], { ...process.env, POTIRON_REDIS_TIMEOUT: '1' })
+    await filesReach(server.client, 1)
+    process.kill(server.pid, 'SIGSTOP')
+    stopped = true
+    const hung = Date.now()
+    const exit = await run.done
+    assert.equal(exit.code, 1, exit.stderr)
+    assert.ok(Date.now() - hung < 5000, `exit took ${Date.now() - hung} ms after the hang`)
+    const lines = exit.stderr.split('\n').filter(l => l.startsWith('potiron: '))
+    assert.deepEqual(lines, ['potiron: lost the connection to Redis (no answer within 1 s); every file written so far is counted exactly once: run the same command again to finish'])
+    process.kill(server.pid, 'SIGCONT')
+    stopped = false
+    const rerun = await cli(['ingest', captures, '--unix', server.socket]).done
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.deepEqual(await dump(server.client), clean)
+  } finally {
+    if (stopped) process.kill(server.pid, 'SIGCONT')
     await server.stop()
   }
 })

@@ -13,7 +13,7 @@ import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../sink/merge.js'
-import { isIngested, removeFile, replaceFile, writeFile } from '../sink/redis.js'
+import { commandTimeoutMs, isIngested, isTimeout, removeFile, replaceFile, writeFile } from '../sink/redis.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 
@@ -200,7 +200,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   let lost: unknown
   // Once Redis is gone every later command fails the same way: report it once, not per file.
   const settle = (file: string, err: unknown): void => {
-    if (lost === undefined && !connected(redis)) lost = err
+    if (lost === undefined && (!connected(redis) || isTimeout(err))) lost = err
     if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
   const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
@@ -256,7 +256,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
     await pool.destroy()
   }
   if (lost !== undefined) {
-    const reason = lost instanceof Error ? lost.message : String(lost)
+    const reason = isTimeout(lost) ? `no answer within ${commandTimeoutMs() / 1000} s` : lost instanceof Error ? lost.message : String(lost)
     throw new RedisUnreachableError(`lost the connection to Redis (${reason}); every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })
   }
 }

@@ -122,8 +122,8 @@ export class Site {
       else lines.push({ value: spec.value, protocol: spec.protocol })
     }
     const groups = lines.flatMap(line => this.days.map(d => dayKeys(this.layout, sensor, d, field, line.protocol)))
-    const counts = await scoresOf(this.redis, groups, [...new Set(lines.map(l => l.value))])
     const values = [...new Set(lines.map(l => l.value))]
+    const counts = await scoresOf(this.redis, groups, values)
     const series: TimelineLine[] = []
     lines.forEach((line, i) => {
       const y = this.days.map((_, d) => counts[i * this.days.length + d]![values.indexOf(line.value)]!)

@@ -34,9 +34,24 @@ function describe (target: RedisTarget): string {
   return 'url' in target ? target.url : `unix socket ${target.socket}`
 }
 
+/**
+ * How long a command may go unanswered before the run gives up on Redis: a server that hangs
+ * without closing the connection (stopped, swapping) is then reported like a lost one.
+ * `POTIRON_REDIS_TIMEOUT` seconds, default 60: far above the EXEC of a 1M-member file (~2 s).
+ */
+export function commandTimeoutMs (env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.POTIRON_REDIS_TIMEOUT)
+  return seconds > 0 ? seconds * 1000 : 60_000
+}
+
+/** ioredis's error for a command that got no answer within commandTimeoutMs. */
+export function isTimeout (err: unknown): boolean {
+  return err instanceof Error && err.message === 'Command timed out'
+}
+
 /** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
 export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<Redis> {
-  const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
+  const options = { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: commandTimeoutMs(), maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
   const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
   // Without a listener, ioredis reports connection errors as unhandled 'error' events.
   redis.on('error', () => {})

@@ -17,6 +17,8 @@ export interface PrivateRedis {
   stop: () => Promise<void>
   /** Resolves when the server process has exited, however it was stopped. */
   exited: Promise<void>
+  /** The server's process id (to send it signals). */
+  pid: number
 }
 
 export async function startPrivateRedis (dir: string, options: { durable: boolean }): Promise<PrivateRedis> {
@@ -42,6 +44,7 @@ export async function startPrivateRedis (dir: string, options: { durable: boolea
     socket,
     client,
     exited,
+    pid: server.pid!,
     stop: async () => {
       client.disconnect()
       if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM')
