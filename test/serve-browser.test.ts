@@ -112,6 +112,24 @@ test('clicking a value in a top-10 table opens its evolution chart', async () =>
   await page.close()
 })
 
+test('clicking a point of an overview chart opens that value\'s evolution', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  const chart = page.locator('section[data-field="iptos"] div.potiron-chart')
+  await chart.scrollIntoViewIfNeeded()
+  const at = await chart.evaluate(el => {
+    const div = el as unknown as { data: Array<{ x: string[], y: number[] }>, _fullLayout: { xaxis: { _offset: number, d2p: (v: string) => number }, yaxis: { _offset: number, d2p: (v: number) => number } } }
+    const { xaxis, yaxis } = div._fullLayout
+    const trace = div.data[0]!
+    return { x: xaxis._offset + xaxis.d2p(trace.x[6]!), y: yaxis._offset + yaxis.d2p(trace.y[6]!) }
+  })
+  const box = (await chart.boundingBox())!
+  await Promise.all([page.waitForURL(/\/evolution\?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-07-04$/), page.mouse.click(box.x + at.x, box.y + at.y)])
+  assert.equal(await chartsReady(page), 1)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
 test('a settings change is saved in ENFIELDS and the overview then shows only those fields', async () => {
   const { page, errors } = await open('/settings?sensor=lab-pair-1')
   for (const box of await page.locator('input[name="fields"]').all()) {
