@@ -8,17 +8,16 @@
  * the overview HTML page built from it, and a 180-day evolution.
  * Sizes: BENCH_SECONDS per endpoint (10), BENCH_CONNECTIONS (10).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { JSON_FIELDS, daysKey, fieldKey } from '../src/sink/keys.js'
-import { envInt, grouped, machineLine, table, timeMs } from './util.js'
+import { envInt, grouped, machineLine, startServer as startRedis, table, timeMs } from './util.js'
 
 const SENSOR = 'bench-sensor-1'
 const DAYS = 31
@@ -76,20 +75,6 @@ async function fill (redis: Redis): Promise<number> {
   }
   await redis.sadd(daysKey(SENSOR), ...days)
   return members
-}
-
-async function startRedis (dir: string): Promise<{ socket: string, client: Redis, stop: () => Promise<void> }> {
-  const socket = join(dir, 'redis.sock')
-  const proc: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
-  const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-  client.on('error', () => {})
-  for (let i = 0; ; i++) {
-    try { await client.connect(); break } catch (err) {
-      if (i > 100) throw err
-      await sleep(50)
-    }
-  }
-  return { socket, client, stop: async () => { client.disconnect(); proc.kill('SIGTERM'); await new Promise(resolve => proc.once('exit', resolve)) } }
 }
 
 /** `potiron serve` in its own process, on a free loopback port; resolves with its URL. */
