@@ -25,8 +25,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'potiron-export-'))
   const capture = await writeMonthCapture(dir)
   ;[plain, combined] = await Promise.all([startRedis(), startRedis()])
-  const dns = join(ROOT, 'fixtures', 'captures', 'lab-dnsicmp-1-20130530224517.pcap')
-  assert.equal((await potiron('ingest', capture, dns, '--unix', plain.socket, '--quiet')).status, 0)
+  const fixtures = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-synscan-1-20100704202416.pcapng'].map(f => join(ROOT, 'fixtures', 'captures', f))
+  assert.equal((await potiron('ingest', capture, ...fixtures, '--unix', plain.socket, '--quiet')).status, 0)
   assert.equal((await potiron('ingest', capture, '--unix', combined.socket, '--quiet', '--combined-keys')).status, 0)
 })
 
@@ -53,6 +53,17 @@ describe('export csv', () => {
     assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv')), [
       'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '3389,41,ms-wbt-server', ''
     ].join('\n'))
+  })
+
+  test('bundled fixtures: ties at the cut by value, ICMP type names, --skip alone keeps the sentinel', async () => {
+    const out = outDir()
+    const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '4', '--out', out, '--unix', plain.socket)
+    assert.deepEqual([scan.status, scan.out], [0, [`1 files written under ${out}`]])
+    // Redis's reverse order would give 9999, 9998, 999 after 36050; value order gives 1, 100, 1000.
+    assert.equal(read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv')), 'value,count,label\n36050,16,\n1,2,tcpmux\n100,2,\n1000,2,cadlock2\n')
+    const icmp = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', 'icmptype', '--date', '2013-05-30', '--skip', '--out', out, '--unix', plain.socket)
+    assert.equal(icmp.status, 0)
+    assert.equal(read(join(out, 'lab-dnsicmp-1_icmp-type_2013-05-30.csv')), 'value,count,label\n8,12,echo request\n0,10,echo reply\n255,10,not set\n')
   })
 
   test('a month: the sum of its days', async () => {
@@ -97,9 +108,9 @@ describe('export csv', () => {
       assert.deepEqual([run.status, run.err[0]?.split('\n')[0]], [2, message], args.join(' '))
     }
     const noSensor = await potiron('export', 'csv', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([noSensor.status, noSensor.err[0]], [2, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1'])
+    assert.deepEqual([noSensor.status, noSensor.err[0]], [2, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1, lab-synscan-1'])
     const unknown = await potiron('export', 'csv', '--sensor', 'x', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1)'])
+    assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)'])
   })
 })
 
