@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { csvText } from '../src/export/csv.js'
 import { fieldWords, valueLabel } from '../src/export/labels.js'
 import { namePart, timelineStem, topStem } from '../src/export/names.js'
-import { topValues } from '../src/export/query.js'
+import { byCount, topOf, topValues } from '../src/export/query.js'
+import { Rng } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
 import { ROOT } from './helpers/shared.js'
 import { MONTH_SENSOR as S, potiron, writeMonthCapture } from './helpers/month.js'
@@ -141,6 +142,67 @@ describe('top values', () => {
       await plain.client.del('test:k1', 'test:k2')
     }
   })
+})
+
+describe('top of a sum of keys', () => {
+  /** The answer by brute force: every member read and summed here. */
+  async function bruteForce (keys: string[], limit: number, skip: Set<string>): Promise<string> {
+    const sums = new Map<string, number>()
+    for (const key of keys) {
+      const flat = await plain.client.zrange(key, 0, -1, 'WITHSCORES')
+      for (let i = 0; i < flat.length; i += 2) if (!skip.has(flat[i]!)) sums.set(flat[i]!, (sums.get(flat[i]!) ?? 0) + Number(flat[i + 1]))
+    }
+    return [...sums].map(([value, count]) => ({ value, count })).sort(byCount).slice(0, limit).map(r => `${r.value}:${r.count}`).join(' ')
+  }
+
+  /** `days` keys of `members` values each, counts drawn by `draw`; some values on every day, some on a few. */
+  async function fill (prefix: string, days: number, members: number, draw: (rng: Rng) => number): Promise<string[]> {
+    const rng = new Rng(days * 1000 + members)
+    const keys: string[] = []
+    for (let d = 0; d < days; d++) {
+      const key = `${prefix}:${d}`
+      const args: Array<string | number> = []
+      for (let i = 0; i < members; i++) args.push(draw(rng), `v${(i * 7 + d * (rng.u32() % 3)) % (members * 2)}`)
+      await plain.client.zadd(key, ...args)
+      keys.push(key)
+    }
+    return keys
+  }
+
+  const cases: Array<[string, number, number, (rng: Rng) => number, { listCap?: number, fullReadLimit?: number }, 'proven' | 'whole' | 'bounded']> = [
+    ['skewed (ports): proven from the heads', 8, 3000, rng => Math.floor(1000 / (1 + (rng.u32() % 500))) + 1, {}, 'proven'],
+    ['flat, few values: the heads hold everything', 5, 40, rng => 1 + (rng.u32() % 3), {}, 'proven'],
+    ['flat, many values (sequence numbers): read whole in chunks', 4, 3000, rng => 1 + (rng.u32() % 2), { listCap: 512 }, 'whole'],
+    ['flat, past the read limit: exact counts, and how far the top holds', 4, 3000, rng => 1 + (rng.u32() % 2), { listCap: 512, fullReadLimit: 1000 }, 'bounded']
+  ]
+  for (const [name, days, members, draw, limits, outcome] of cases) {
+    test(name, async () => {
+      const keys = await fill(`test:sum:${name.length}`, days, members, draw)
+      try {
+        for (const [limit, skip] of [[10, new Set<string>()], [3, new Set(['v0', 'v14'])]] as const) {
+          const top = await topOf(plain.client, keys, limit, skip, limits)
+          const text = (rows: Array<{ value: string, count: number }>): string => rows.map(r => `${r.value}:${r.count}`).join(' ')
+          // Which way it went: without whole reads, only a top proven from the heads is complete.
+          const headsOnly = await topOf(plain.client, keys, limit, skip, { ...limits, fullReadLimit: 0 })
+          assert.equal(headsOnly.missingAtMost === undefined, outcome === 'proven', `limit ${limit}`)
+          if (outcome === 'bounded') {
+            assert.ok(top.missingAtMost !== undefined && top.missingAtMost >= top.rows.at(-1)!.count, JSON.stringify(top))
+            // Every count shown is the value's exact sum.
+            for (const row of top.rows) {
+              const scores = await Promise.all(keys.map(async key => Number(await plain.client.zscore(key, row.value) ?? 0)))
+              assert.equal(row.count, scores.reduce((a, b) => a + b, 0), row.value)
+            }
+            const exact = await topOf(plain.client, keys, limit, skip, { ...limits, exact: true })
+            assert.deepEqual([exact.missingAtMost, text(exact.rows)], [undefined, await bruteForce(keys, limit, skip)])
+          } else {
+            assert.deepEqual([top.missingAtMost, text(top.rows)], [undefined, await bruteForce(keys, limit, skip)], `limit ${limit}`)
+          }
+        }
+      } finally {
+        await plain.client.del(...keys)
+      }
+    })
+  }
 })
 
 describe('names and labels', () => {

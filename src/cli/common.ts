@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
-import { connect, type RedisTarget } from '../sink/redis.js'
+import { commandTimeoutMs, connect, isTimeout, type RedisTarget } from '../sink/redis.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
 
 export const captureOptions = {
@@ -42,6 +42,7 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
     return await job(redis)
   } catch (e) {
     if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError) { err(`potiron: ${e.message}`); return 1 }
+    if (isTimeout(e)) { err(`potiron: Redis did not answer within ${commandTimeoutMs() / 1000} s (POTIRON_REDIS_TIMEOUT)`); return 1 }
     throw e
   } finally {
     redis.disconnect()

@@ -18,7 +18,8 @@ export const exportOptions = {
   sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
   limit: { type: 'number', default: 10, description: 'Values per table or chart (top N)' },
   skip: { type: 'string', array: true, default: ['-1'], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
-  out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' }
+  out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
+  exact: { type: 'boolean', default: false, description: 'Sum every value of a month (or of the protocols) when its first 8192 of each day do not prove the top; by default such a table says how far it holds' }
 } as const satisfies Record<string, Options>
 
 /** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error. */
@@ -82,6 +83,7 @@ async function reading (args: Common, io: Io, job: (redis: Redis, sensor: string
 }
 
 export function printSite (io: Io, out: string, result: SiteResult): void {
+  for (const note of result.notes) io.err(`potiron: ${note}`)
   io.out(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`)
 }
 
@@ -107,8 +109,8 @@ export function exportCommand (io: Io, done: (status: number) => void): CommandM
         const out = args.out as string
         const files = await exportCsv(redis, {
           sensor, field: args.field as string, date, eachDay: args['each-day'] as boolean, protocols: args.protocols as boolean,
-          limit: args.limit as number, skip: skipOf(args.skip as string[]), out
-        })
+          limit: args.limit as number, skip: skipOf(args.skip as string[]), out, exact: args.exact as boolean
+        }, line => { io.err(`potiron: ${line}`) })
         io.out(`${files.length} files written under ${out}`)
       }))
     }
@@ -133,7 +135,7 @@ export function plotCommand (io: Io, done: (status: number) => void): CommandMod
       done(await reading(args as unknown as Common, io, async (redis, sensor) => {
         const month = await monthOf(redis, sensor, args.date as string | undefined)
         const values = (args.values as Array<string | number>).map(String)
-        printSite(io, out, await plotMonth(redis, { sensor, month, field: args.field as string, values, out, limit: args.limit as number, skip: skipOf(args.skip as string[]) }))
+        printSite(io, out, await plotMonth(redis, { sensor, month, field: args.field as string, values, out, limit: args.limit as number, skip: skipOf(args.skip as string[]), exact: args.exact as boolean }))
       }))
     }
   }
@@ -155,7 +157,7 @@ export function reportCommand (io: Io, done: (status: number) => void): CommandM
       done(await reading(args as unknown as Common, io, async (redis, sensor) => {
         const month = await monthOf(redis, sensor, args.date as string | undefined)
         const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
-        printSite(io, out, await writeReport(redis, { sensor, month, fields, out, limit: args.limit as number, skip: skipOf(args.skip as string[]) }))
+        printSite(io, out, await writeReport(redis, { sensor, month, fields, out, limit: args.limit as number, skip: skipOf(args.skip as string[]), exact: args.exact as boolean }))
       }))
     }
   }

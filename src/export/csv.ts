@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { valueLabel } from './labels.js'
 import { topStem } from './names.js'
-import { dayKeys, readLayout, sensorDays, topValues, type Row } from './query.js'
+import { LIST_CAP, dayKeys, readLayout, sensorDays, topOf, type Row } from './query.js'
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 function cell (text: string): string {
@@ -30,10 +30,15 @@ export interface CsvExport {
   limit: number
   skip: ReadonlySet<string>
   out: string
+  /** Sum every member when the keys' heads do not prove the top (see topOf). */
+  exact?: boolean
 }
 
-/** Writes the tables; returns the files written, relative to `out`. */
-export async function exportCsv (redis: Redis, job: CsvExport): Promise<string[]> {
+/**
+ * Writes the tables; returns the files written, relative to `out`. A table whose top could not
+ * be proven without reading everything is still written, and `warn` says how far it holds.
+ */
+export async function exportCsv (redis: Redis, job: CsvExport, warn: (line: string) => void): Promise<string[]> {
   const layout = await readLayout(redis)
   if (!layout.fields.includes(job.field)) throw new UsageError(`field '${job.field}' is not in the data (fields: ${layout.fields.join(', ')})`)
   if (job.protocols && !layout.combined) throw new UsageError('--protocols needs data ingested with --combined-keys: this data has no per-protocol counts')
@@ -47,13 +52,19 @@ export async function exportCsv (redis: Redis, job: CsvExport): Promise<string[]
     const scopes = job.protocols ? [...layout.protocols, undefined] : [undefined]
     for (const protocol of scopes) {
       const keys = periodDays.flatMap(d => dayKeys(layout, job.sensor, d, job.field, protocol))
-      const rows = await topValues(redis, keys, job.limit, job.skip)
+      const { rows, missingAtMost } = await topOf(redis, keys, job.limit, job.skip, { exact: job.exact })
       // Every protocol of the data is tried: one that has no rows in this period gets no file.
       if (protocol !== undefined && rows.length === 0) continue
       const name = `${topStem(job.sensor, job.field, period, protocol, job.protocols)}.csv`
+      if (missingAtMost !== undefined) warn(incompleteNote(name, missingAtMost))
       await writeFile(join(job.out, name), csvText(job.field, rows, protocol))
       written.push(name)
     }
   }
   return written
+}
+
+/** What an unproven top-N means, in one line (see topOf). */
+export function incompleteNote (what: string, missingAtMost: number): string {
+  return `${what}: too many values to prove this top-N from the first ${LIST_CAP} of each day; every count shown is exact, but a value with at most ${missingAtMost} packets may be missing (--exact reads everything)`
 }

@@ -46,6 +46,8 @@ export interface ChartPage {
   links: readonly Link[]
   /** The assets directory, relative to the page. */
   assets: string
+  /** A caveat shown under the title. */
+  note?: string | undefined
 }
 
 export function linkList (links: readonly Link[]): string {
@@ -77,6 +79,6 @@ ${scripts.map(s => `<script src="${escapeHtml(s)}"></script>`).join('\n')}
 export function chartPage (page: ChartPage): string {
   return document(page.title, `<nav>${linkList(page.links)}</nav>
 <h1>${escapeHtml(page.title)}</h1>
-<div class="potiron-chart" id="chart" data-figure="figure"></div>
+${page.note !== undefined ? `<p class="note">${escapeHtml(page.note)}</p>\n` : ''}<div class="potiron-chart" id="chart" data-figure="figure"></div>
 <script type="application/json" id="figure">${scriptJson(page.figure)}</script>`, scriptsAt(page.assets))
 }

@@ -1,11 +1,10 @@
 /**
  * Reads potiron's statistics back out of Redis for the exports, the charts and the dashboard.
  * Everything is bounded: sensors come from one SCAN for `*_DAYS` sets (never KEYS), days from a
- * sensor's day set, top-N is cut by Redis (ZREVRANGE / ZRANGE BYSCORE LIMIT), and several keys
- * (a month, or every protocol of combined keys) are first added up by ZUNIONSTORE into a
- * short-lived key, so no reader ever pulls a whole sorted set.
+ * sensor's day set, top-N of one key is cut by Redis (ZREVRANGE / ZRANGE BYSCORE LIMIT), and
+ * the top-N of a sum of keys (a month, or every protocol of combined keys) is proven from the
+ * keys' heads (topOf), never built in Redis. Nothing writes.
  */
-import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
 import { JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from '../sink/keys.js'
@@ -65,14 +64,117 @@ export function byCount (a: Row, b: Row): number {
   return b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)
 }
 
+/** A top-N: its rows, and whether it is proven complete. */
+export interface Top {
+  rows: Row[]
+  /**
+   * Undefined when the rows are the exact top-N. Otherwise only values among the first
+   * LIST_CAP of some key were summed (every count shown is exact), and a value left out could
+   * total at most this many packets: a row may be missing when it is at least the last count.
+   */
+  missingAtMost?: number
+}
+
+export interface TopOptions {
+  /** Read every member of every key when nothing less proves the top (memory grows with them). */
+  exact?: boolean | undefined
+  /** LIST_CAP and FULL_READ_LIMIT, for tests. */
+  listCap?: number
+  fullReadLimit?: number
+}
+
+/** Most members read from the head of one key while looking for a proof. */
+export const LIST_CAP = 8192
+/** Keys holding at most this many members in all are read whole when the heads prove nothing. */
+export const FULL_READ_LIMIT = 2_000_000
+const CHUNK = 10_000
+
 /**
  * The `limit` values with the highest counts in the sum of `keys`, leaving out `skip`; ties in
  * count are ordered by value, so the cut is the same whatever order Redis sent them in.
  */
 export async function topValues (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string> = new Set()): Promise<Row[]> {
-  if (keys.length === 0 || limit <= 0) return []
-  if (keys.length === 1) return await topOfKey(redis, keys[0]!, limit, skip)
-  return await withUnion(redis, keys, async key => await topOfKey(redis, key, limit, skip))
+  return (await topOf(redis, keys, limit, skip)).rows
+}
+
+/**
+ * Top-N of a sum of sorted sets without building the sum in Redis: ZUNIONSTORE costs Redis
+ * ~11 µs a member here (72 s, blocking, for the 6.6M members of eight days of tcpseq:
+ * bench/RESULTS.md), where the top of a skewed field is proven from the keys' heads. Fagin's
+ * threshold rule: read the first K members of each key; a value seen nowhere has at most
+ * T = the sum of each key's K-th count; when the N-th best exact sum among the values seen
+ * beats T, no unseen value can enter. K grows ×8 up to LIST_CAP; beyond, keys small enough
+ * (or `exact`) are read whole in chunks, and otherwise the result says how far it is proven.
+ */
+export async function topOf (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string> = new Set(), options: TopOptions = {}): Promise<Top> {
+  if (keys.length === 0 || limit <= 0) return { rows: [] }
+  if (keys.length === 1) return { rows: await topOfKey(redis, keys[0]!, limit, skip) }
+  const { listCap = LIST_CAP, fullReadLimit = FULL_READ_LIMIT } = options
+  let k = Math.max(64, 4 * (limit + skip.size))
+  for (;;) {
+    const round = await headsRound(redis, keys, Math.min(k, listCap), limit, skip)
+    if (round.proven) return { rows: round.rows }
+    if (k >= listCap) {
+      const cards = await Promise.all(keys.map(async key => await redis.zcard(key)))
+      if (options.exact === true || cards.reduce((a, b) => a + b, 0) <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip) }
+      return { rows: round.rows, missingAtMost: round.bound }
+    }
+    k *= 8
+  }
+}
+
+interface Round { rows: Row[], proven: boolean, bound: number }
+
+async function headsRound (redis: Redis, keys: readonly string[], k: number, limit: number, skip: ReadonlySet<string>): Promise<Round> {
+  const heads = (await exec(keys.reduce((p, key) => p.zrevrange(key, 0, k - 1, 'WITHSCORES'), redis.pipeline()))).map(r => pairs(r as string[]))
+  // The most an unread member of each key can count: its K-th count, or 0 once the key is read whole.
+  const unread = heads.map(rows => rows.length < k ? 0 : rows[rows.length - 1]!.count)
+  const bound = unread.reduce((a, b) => a + b, 0)
+  // Per value: the sum over the keys where it was read, and the keys where it was not.
+  const known = new Map<string, { sum: number, seen: Set<number> }>()
+  heads.forEach((rows, d) => {
+    for (const { value, count } of rows) {
+      if (skip.has(value)) continue
+      const entry = known.get(value) ?? known.set(value, { sum: 0, seen: new Set() }).get(value)!
+      entry.sum += count
+      entry.seen.add(d)
+    }
+  })
+  // Sums so far are lower bounds: the N-th best of them bounds the N-th best true sum from below.
+  const floor = [...known.values()].map(e => e.sum).sort((a, b) => b - a)[limit - 1] ?? 0
+  // Exact sums are needed only for values that could still reach it: ask each key for those it did not list.
+  const ask: string[][] = keys.map(() => [])
+  for (const [value, e] of known) {
+    let most = e.sum
+    unread.forEach((u, d) => { if (!e.seen.has(d)) most += u })
+    if (most < floor) { known.delete(value); continue }
+    unread.forEach((u, d) => { if (u > 0 && !e.seen.has(d)) ask[d]!.push(value) })
+  }
+  const pipeline = redis.pipeline()
+  ask.forEach((values, d) => { if (values.length > 0) pipeline.zmscore(keys[d]!, ...values) })
+  const replies = await exec(pipeline)
+  let r = 0
+  ask.forEach(values => {
+    if (values.length === 0) return
+    const scores = replies[r++] as Array<string | null>
+    values.forEach((value, i) => { if (scores[i] !== null) known.get(value)!.sum += Number(scores[i]) })
+  })
+  const rows = [...known].map(([value, e]) => ({ value, count: e.sum })).sort(byCount).slice(0, limit)
+  const last = rows.length === limit ? rows[limit - 1]!.count : 0
+  return { rows, proven: bound === 0 || bound < last, bound }
+}
+
+/** Every member of every key, read in chunks (Redis is never busy long), summed here. */
+async function readWhole (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string>): Promise<Row[]> {
+  const sums = new Map<string, number>()
+  for (const key of keys) {
+    for (let start = 0; ; start += CHUNK) {
+      const rows = pairs(await redis.zrange(key, start, start + CHUNK - 1, 'WITHSCORES'))
+      for (const { value, count } of rows) if (!skip.has(value)) sums.set(value, (sums.get(value) ?? 0) + count)
+      if (rows.length < CHUNK) break
+    }
+  }
+  return [...sums].map(([value, count]) => ({ value, count })).sort(byCount).slice(0, limit)
 }
 
 async function topOfKey (redis: Redis, key: string, limit: number, skip: ReadonlySet<string>): Promise<Row[]> {
@@ -91,15 +193,11 @@ async function topOfKey (redis: Redis, key: string, limit: number, skip: Readonl
   return rows.sort(byCount).filter(r => !skip.has(r.value)).slice(0, limit)
 }
 
-/** Sums `keys` into a temporary key (gone after a minute whatever happens), runs `job` on it, deletes it. */
-async function withUnion<T> (redis: Redis, keys: readonly string[], job: (key: string) => Promise<T>): Promise<T> {
-  const tmp = `potiron:tmp:${randomUUID()}`
-  await redis.multi().zunionstore(tmp, keys.length, ...keys).pexpire(tmp, 60_000).exec()
-  try {
-    return await job(tmp)
-  } finally {
-    await redis.unlink(tmp)
-  }
+async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+    if (error !== null) throw error
+    return reply
+  })
 }
 
 /**

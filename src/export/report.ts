@@ -28,6 +28,8 @@ export interface SiteResult {
   files: string[]
   /** The page to open. */
   entry: string
+  /** Tops that could not be proven complete, one line each (see topOf). */
+  notes: string[]
 }
 
 export async function writeReport (redis: Redis, job: ReportJob): Promise<SiteResult> {
@@ -64,7 +66,7 @@ ${days[i]!.map(([d, page]) => `<tr><td>${dashed(d)}</td><td>${linkList([{ href: 
   await site.writeFile(INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
 <p>${site.days.length} days with data; top ${job.limit} values per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
 ${sections.join('\n')}`))
-  return { files: site.written, entry: INDEX }
+  return { files: site.written, entry: INDEX, notes: site.notes }
 }
 
 export interface PlotJob extends Omit<SiteOptions, 'home'> {
@@ -79,7 +81,7 @@ export async function plotMonth (redis: Redis, job: PlotJob): Promise<SiteResult
   const specs = job.values.map(v => parseSpec(v, site.layout))
   const entry = site.need({ kind: 'timeline', field: job.field, specs })
   await site.drain()
-  return { files: site.written, entry }
+  return { files: site.written, entry, notes: site.notes }
 }
 
 /**
@@ -102,6 +104,7 @@ export interface ReportsJob {
   out: string
   limit: number
   skip: ReadonlySet<string>
+  exact?: boolean | undefined
 }
 
 /**
@@ -111,12 +114,14 @@ export interface ReportsJob {
 export async function writeReports (redis: Redis, job: ReportsJob): Promise<SiteResult> {
   await writeAssets(join(job.out, ASSETS))
   const files: string[] = []
+  const notes: string[] = []
   const items: Link[] = []
   for (const [sensor, days] of Object.entries(job.days)) {
     for (const month of [...new Set(days.map(d => d.slice(0, 6)))].sort()) {
       const dir = `${namePart(sensor)}/${dashed(month)}`
-      const result = await writeReport(redis, { sensor, month, out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip })
+      const result = await writeReport(redis, { sensor, month, out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip, exact: job.exact })
       files.push(...result.files.map(f => `${dir}/${f}`))
+      notes.push(...result.notes.map(n => `${dir}/${n}`))
       items.push({ href: `${dir}/${result.entry}`, text: `${sensor}, ${monthName(month)}` })
     }
   }
@@ -125,5 +130,5 @@ export async function writeReports (redis: Redis, job: ReportsJob): Promise<Site
 ${items.map(i => `<li>${linkList([i])}</li>`).join('\n')}
 </ul>`))
   files.push(INDEX)
-  return { files, entry: INDEX }
+  return { files, entry: INDEX, notes }
 }

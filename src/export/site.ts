@@ -9,11 +9,11 @@ import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { timelineFigure, topFigure, type TimelineLine } from './charts.js'
-import { csvText } from './csv.js'
+import { csvText, incompleteNote } from './csv.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, specText, timelineStem, topStem, type ValueSpec } from './names.js'
 import { ASSETS, chartPage, writeAssets, type Link } from './page.js'
-import { dayKeys, readLayout, scoresOf, sensorDays, topValues, type Layout, type Row } from './query.js'
+import { dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row } from './query.js'
 
 export interface SiteOptions {
   sensor: string
@@ -26,6 +26,8 @@ export interface SiteOptions {
   home?: string | undefined
   /** Where Plotly and the chart script are: relative to `out` (default `assets`, written there). */
   assets?: string | undefined
+  /** Sum every member when the keys' heads do not prove a top (see topOf). */
+  exact?: boolean | undefined
 }
 
 export type Page =
@@ -43,6 +45,8 @@ export class Site {
   readonly written: string[] = []
   /** Rows of every top page written, by page file name. */
   readonly tops = new Map<string, Row[]>()
+  /** One line per top that could not be proven complete (see topOf). */
+  readonly notes: string[] = []
   private readonly planned = new Set<string>()
   private readonly queue: Page[] = []
 
@@ -101,8 +105,11 @@ export class Site {
   private async writeTop (field: string, period: string, protocol: string | undefined): Promise<void> {
     const { sensor, limit, skip } = this.options
     const days = period.length === 8 ? [period] : this.days
-    const rows = await topValues(this.redis, days.flatMap(d => dayKeys(this.layout, sensor, d, field, protocol)), limit, skip)
+    const keys = days.flatMap(d => dayKeys(this.layout, sensor, d, field, protocol))
+    const { rows, missingAtMost } = await topOf(this.redis, keys, limit, skip, { exact: this.options.exact })
     const stem = topStem(sensor, field, period, protocol)
+    const note = missingAtMost === undefined ? undefined : incompleteNote(`${stem}.csv`, missingAtMost)
+    if (note !== undefined) this.notes.push(note)
     this.tops.set(`${stem}.html`, rows)
     const items = rows.map(r => ({
       ...r,
@@ -111,7 +118,7 @@ export class Site {
     }))
     const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
     await this.writeFile(`${stem}.csv`, csvText(field, rows, protocol))
-    await this.writeFile(`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: this.nav([{ href: `${stem}.csv`, text: 'CSV' }]), assets: this.assets }))
+    await this.writeFile(`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: this.nav([{ href: `${stem}.csv`, text: 'CSV' }]), assets: this.assets, note }))
   }
 
   private async writeTimeline (field: string, specs: readonly ValueSpec[]): Promise<void> {
