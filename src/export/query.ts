@@ -150,13 +150,19 @@ async function headsRound (redis: Redis, keys: readonly string[], k: number, lim
     if (most < floor) { known.delete(value); continue }
     unread.forEach((u, d) => { if (u > 0 && !e.seen.has(d)) ask[d]!.push(value) })
   }
+  // In commands of CHUNK values: one reply stays small, and an argument list never overflows the stack.
+  const asked: string[][] = []
   const pipeline = redis.pipeline()
-  ask.forEach((values, d) => { if (values.length > 0) pipeline.zmscore(keys[d]!, ...values) })
+  ask.forEach((values, d) => {
+    for (let i = 0; i < values.length; i += CHUNK) {
+      const some = values.slice(i, i + CHUNK)
+      pipeline.zmscore(keys[d]!, ...some)
+      asked.push(some)
+    }
+  })
   const replies = await exec(pipeline)
-  let r = 0
-  ask.forEach(values => {
-    if (values.length === 0) return
-    const scores = replies[r++] as Array<string | null>
+  asked.forEach((values, r) => {
+    const scores = replies[r] as Array<string | null>
     values.forEach((value, i) => { if (scores[i] !== null) known.get(value)!.sum += Number(scores[i]) })
   })
   const rows = [...known].map(([value, e]) => ({ value, count: e.sum })).sort(byCount).slice(0, limit)
