@@ -86,7 +86,7 @@ export interface TopOptions {
 /** Most members read from the head of one key while looking for a proof. */
 export const LIST_CAP = 8192
 /** Keys holding at most this many members in all are read whole when the heads prove nothing. */
-export const FULL_READ_LIMIT = 2_000_000
+export const FULL_READ_LIMIT = 4_000_000
 const CHUNK = 10_000
 
 /**
@@ -100,74 +100,92 @@ export async function topValues (redis: Redis, keys: readonly string[], limit: n
 /**
  * Top-N of a sum of sorted sets without building the sum in Redis: ZUNIONSTORE costs Redis
  * ~11 µs a member here (72 s, blocking, for the 6.6M members of eight days of tcpseq:
- * bench/RESULTS.md), where the top of a skewed field is proven from the keys' heads. Fagin's
- * threshold rule: read the first K members of each key; a value seen nowhere has at most
- * T = the sum of each key's K-th count; when the N-th best exact sum among the values seen
- * beats T, no unseen value can enter. K grows ×8 up to LIST_CAP; beyond, keys small enough
- * (or `exact`) are read whole in chunks, and otherwise the result says how far it is proven.
+ * bench/RESULTS.md). Fagin's threshold rule instead: read the first K members of each key; a
+ * value read nowhere totals at most T, the sum of each key's K-th count; once the N-th best
+ * exact sum of the values read beats T, no other value can enter. Skewed fields (ports,
+ * addresses, protocols) are settled by the first round. Otherwise keys holding at most
+ * `fullReadLimit` members in all are read whole, in chunks; larger ones get rounds with K ×8 up
+ * to LIST_CAP, and past it an answer whose counts are exact and which says how far it holds.
  */
 export async function topOf (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string> = new Set(), options: TopOptions = {}): Promise<Top> {
   if (keys.length === 0 || limit <= 0) return { rows: [] }
   if (keys.length === 1) return { rows: await topOfKey(redis, keys[0]!, limit, skip) }
   const { listCap = LIST_CAP, fullReadLimit = FULL_READ_LIMIT } = options
-  let k = Math.max(64, 4 * (limit + skip.size))
+  let k = Math.min(listCap, Math.max(64, 4 * (limit + skip.size)))
+  let members: number | undefined
   for (;;) {
-    const round = await headsRound(redis, keys, Math.min(k, listCap), limit, skip)
-    if (round.proven) return { rows: round.rows }
-    if (k >= listCap) {
-      const cards = await Promise.all(keys.map(async key => await redis.zcard(key)))
-      if (options.exact === true || cards.reduce((a, b) => a + b, 0) <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip) }
-      return { rows: round.rows, missingAtMost: round.bound }
-    }
-    k *= 8
+    const round = await headsRound(redis, keys, k, limit, skip)
+    if (round.missingAtMost === undefined) return { rows: round.rows }
+    members ??= (await exec(keys.reduce((p, key) => p.zcard(key), redis.pipeline()))).reduce((a: number, b) => a + (b as number), 0)
+    if (options.exact === true || members <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip) }
+    if (k >= listCap) return round
+    k = Math.min(listCap, k * 8)
   }
 }
 
-interface Round { rows: Row[], proven: boolean, bound: number }
+interface Candidate { value: string, sum: number, most: number, read: number[] }
 
-async function headsRound (redis: Redis, keys: readonly string[], k: number, limit: number, skip: ReadonlySet<string>): Promise<Round> {
+/** Values whose exact sums are asked for at a time, best upper bound first. */
+const BATCH = 2000
+
+/**
+ * One round of the threshold rule with the first `k` members of each key. Exact sums are asked
+ * for lazily, best upper bound first, and only until the answer is decided: proven (the N-th
+ * exact sum beats T and every upper bound left), or out of reach (nothing left can beat T).
+ */
+async function headsRound (redis: Redis, keys: readonly string[], k: number, limit: number, skip: ReadonlySet<string>): Promise<Top> {
   const heads = (await exec(keys.reduce((p, key) => p.zrevrange(key, 0, k - 1, 'WITHSCORES'), redis.pipeline()))).map(r => pairs(r as string[]))
   // The most an unread member of each key can count: its K-th count, or 0 once the key is read whole.
   const unread = heads.map(rows => rows.length < k ? 0 : rows[rows.length - 1]!.count)
   const bound = unread.reduce((a, b) => a + b, 0)
-  // Per value: the sum over the keys where it was read, and the keys where it was not.
-  const known = new Map<string, { sum: number, seen: Set<number> }>()
+  // Per value: the sum over the keys where it was read (a lower bound), and the most it can total.
+  const known = new Map<string, Candidate>()
   heads.forEach((rows, d) => {
     for (const { value, count } of rows) {
       if (skip.has(value)) continue
-      const entry = known.get(value) ?? known.set(value, { sum: 0, seen: new Set() }).get(value)!
-      entry.sum += count
-      entry.seen.add(d)
+      let c = known.get(value)
+      if (c === undefined) known.set(value, (c = { value, sum: 0, most: bound, read: [] }))
+      c.sum += count
+      c.most += count - unread[d]!
+      c.read.push(d)
     }
   })
-  // Sums so far are lower bounds: the N-th best of them bounds the N-th best true sum from below.
-  const floor = [...known.values()].map(e => e.sum).sort((a, b) => b - a)[limit - 1] ?? 0
-  // Exact sums are needed only for values that could still reach it: ask each key for those it did not list.
-  const ask: string[][] = keys.map(() => [])
-  for (const [value, e] of known) {
-    let most = e.sum
-    unread.forEach((u, d) => { if (!e.seen.has(d)) most += u })
-    if (most < floor) { known.delete(value); continue }
-    unread.forEach((u, d) => { if (u > 0 && !e.seen.has(d)) ask[d]!.push(value) })
+  const order = [...known.values()].sort((a, b) => b.most - a.most)
+  let rows: Row[] = []
+  for (let i = 0; ; i += BATCH) {
+    const batch = order.slice(i, i + BATCH)
+    await completeSums(redis, keys, batch, unread)
+    // Sums are final once exact: only the best N so far can stay in the answer.
+    rows = [...rows, ...batch.map(c => ({ value: c.value, count: c.sum }))].sort(byCount).slice(0, limit)
+    const last = rows.length === limit ? rows[limit - 1]!.count : 0
+    // The most a candidate not yet summed can total (0: none left), and any value not summed at all.
+    const next = order[i + BATCH]?.most ?? 0
+    const rest = Math.max(next, bound)
+    if (last > rest || rest === 0) return { rows }
+    // Summing more can raise the N-th best sum to `next` at most: if that cannot beat T, stop here.
+    if (Math.max(last, next) <= bound) return { rows, missingAtMost: rest }
   }
+}
+
+/** Makes the candidates' sums exact: ZMSCORE on every key that still had members unread where they were not read. */
+async function completeSums (redis: Redis, keys: readonly string[], candidates: readonly Candidate[], unread: readonly number[]): Promise<void> {
+  const ask: Candidate[][] = keys.map(() => [])
+  for (const c of candidates) unread.forEach((u, d) => { if (u > 0 && !c.read.includes(d)) ask[d]!.push(c) })
   // In commands of CHUNK values: one reply stays small, and an argument list never overflows the stack.
-  const asked: string[][] = []
+  const asked: Candidate[][] = []
   const pipeline = redis.pipeline()
-  ask.forEach((values, d) => {
-    for (let i = 0; i < values.length; i += CHUNK) {
-      const some = values.slice(i, i + CHUNK)
-      pipeline.zmscore(keys[d]!, ...some)
-      asked.push(some)
+  ask.forEach((some, d) => {
+    for (let i = 0; i < some.length; i += CHUNK) {
+      const chunk = some.slice(i, i + CHUNK)
+      pipeline.zmscore(keys[d]!, ...chunk.map(c => c.value))
+      asked.push(chunk)
     }
   })
   const replies = await exec(pipeline)
-  asked.forEach((values, r) => {
+  asked.forEach((chunk, r) => {
     const scores = replies[r] as Array<string | null>
-    values.forEach((value, i) => { if (scores[i] !== null) known.get(value)!.sum += Number(scores[i]) })
+    chunk.forEach((c, i) => { if (scores[i] !== null) c.sum += Number(scores[i]) })
   })
-  const rows = [...known].map(([value, e]) => ({ value, count: e.sum })).sort(byCount).slice(0, limit)
-  const last = rows.length === limit ? rows[limit - 1]!.count : 0
-  return { rows, proven: bound === 0 || bound < last, bound }
 }
 
 /** Every member of every key, read in chunks (Redis is never busy long), summed here. */
