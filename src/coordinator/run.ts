@@ -200,7 +200,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   let lost: unknown
   // Once Redis is gone every later command fails the same way: report it once, not per file.
   const settle = (file: string, err: unknown): void => {
-    if (lost === undefined && (!connected(redis) || isTimeout(err))) lost = err
+    if (lost === undefined && !connected(redis)) lost = err
     if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
   const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
@@ -240,6 +240,8 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
       try {
         if (!await handlers.wanted(file)) continue
       } catch (err) {
+        // As for writes: Redis not answering (closed before ioredis noticed, or a timeout) is the connection lost.
+        if (!answeredByRedis(err)) lost ??= err
         settle(file, err)
         continue
       }
