@@ -9,12 +9,11 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { dashboardClient } from '../src/server/client.js'
+import { launchChromium, visit, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
 
 let redis: TestRedis
 let client: Redis
@@ -27,7 +26,7 @@ before(async () => {
   client = dashboardClient({ socket: redis.socket })
   await client.connect()
   app = await startApp(client)
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  browser = await launchChromium()
 })
 
 after(async () => {
@@ -37,18 +36,9 @@ after(async () => {
   await redis?.stop()
 })
 
-interface Visit { page: Page, errors: string[], dialogs: string[] }
-
-/** A new page that records console errors, page errors and dialogs (dismissed). */
+/** A new page of the dashboard at `path`, recording errors and dialogs. */
 async function open (path: string): Promise<Visit> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  const errors: string[] = []
-  const dialogs: string[] = []
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
-  page.on('pageerror', e => { errors.push(e.message) })
-  page.on('dialog', d => { dialogs.push(d.message()); void d.dismiss() })
-  await page.goto(`${app.url}${path}`)
-  return { page, errors, dialogs }
+  return await visit(browser, `${app.url}${path}`)
 }
 
 /** Waits until every chart of the page is drawn; returns how many there are. */

@@ -10,13 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { ROOT } from './helpers/shared.js'
 import { MONTH_SENSOR, potiron, writeMonthCapture } from './helpers/month.js'
+import { launchChromium, visit as open, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 const ARTIFACTS = join(ROOT, 'test-artifacts')
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
 
 let redis: TestRedis
 let dir: string
@@ -31,7 +31,7 @@ before(async () => {
   site = join(dir, 'site')
   const run = await potiron('report', '--sensor', MONTH_SENSOR, '--date', '2024-03', '--fields', 'dport,protocol', '--limit', '3', '--out', site, '--unix', redis.socket)
   assert.equal(run.status, 0, run.err.join('\n'))
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  browser = await launchChromium()
 })
 
 after(async () => {
@@ -46,19 +46,11 @@ interface Chart {
   _fullLayout: { xaxis: { _offset: number, d2p: (v: string) => number }, yaxis: { _offset: number, d2p: (v: number) => number } }
 }
 
-interface Visit { page: Page, errors: string[], requests: string[] }
-
 /** Opens a page of the site, recording console errors and every request it makes; waits for its chart. */
 async function visit (name: string): Promise<Visit> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  const errors: string[] = []
-  const requests: string[] = []
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
-  page.on('pageerror', e => { errors.push(e.message) })
-  page.on('request', r => { requests.push(r.url()) })
-  await page.goto(pathToFileURL(join(site, name)).href)
-  if (name !== 'index.html') await page.waitForSelector('#chart[data-ready="true"]', { timeout: 20_000 })
-  return { page, errors, requests }
+  const v = await open(browser, pathToFileURL(join(site, name)).href)
+  if (name !== 'index.html') await v.page.waitForSelector('#chart[data-ready="true"]', { timeout: 20_000 })
+  return v
 }
 
 function url (name: string): string {

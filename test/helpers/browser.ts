@@ -1,0 +1,26 @@
+/**
+ * Debian's Chromium for the browser tests, driven by playwright-core (never a downloaded
+ * browser), and pages that record what went wrong in them: console errors, uncaught errors,
+ * dialogs (dismissed) and every request made.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+export async function launchChromium (): Promise<Browser> {
+  return await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+}
+
+export interface Visit { page: Page, errors: string[], dialogs: string[], requests: string[] }
+
+/** Opens `url` in a new page of `browser`, recording into the returned Visit. */
+export async function visit (browser: Browser, url: string): Promise<Visit> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  const v: Visit = { page, errors: [], dialogs: [], requests: [] }
+  page.on('console', m => { if (m.type() === 'error') v.errors.push(m.text()) })
+  page.on('pageerror', e => { v.errors.push(e.message) })
+  page.on('dialog', d => { v.dialogs.push(d.message()); void d.dismiss() })
+  page.on('request', r => { v.requests.push(r.url()) })
+  await page.goto(url)
+  return v
+}
