@@ -101,7 +101,7 @@ describe('export csv', () => {
       [['--field', 'dport', '--date', '2024-03', '--protocols'], 'potiron: --protocols needs data ingested with --combined-keys: this data has no per-protocol counts'],
       [['--field', 'nope', '--date', '2024-03'], 'potiron: field \'nope\' is not in the data (fields: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype)'],
       [['--field', 'dport', '--date', '2024-02-30'], 'potiron: --date: expected YYYY-MM-DD or YYYY-MM, got \'2024-02-30\''],
-      [['--field', 'dport', '--date', '2024-04'], 'potiron: no data for sensor \'lab-gen-1\' on 202404'],
+      [['--field', 'dport', '--date', '2024-04'], 'potiron: no data for sensor \'lab-gen-1\' on 2024-04'],
       [['--field', 'dport', '--date', '2024-03', '--limit', '0'], 'potiron: --limit: expected a whole number from 1 to 100000, got 0']
     ]
     for (const [args, message] of cases) {

@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { valueLabel } from './labels.js'
-import { topStem } from './names.js'
-import { LIST_CAP, dayKeys, readLayout, sensorDays, topOf, type Row } from './query.js'
+import { dashed, topStem } from './names.js'
+import { LIST_CAP, checkField, dayKeys, readLayout, sensorDays, topOf, type Row } from './query.js'
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 function cell (text: string): string {
@@ -40,10 +40,10 @@ export interface CsvExport {
  */
 export async function exportCsv (redis: Redis, job: CsvExport, warn: (line: string) => void): Promise<string[]> {
   const layout = await readLayout(redis)
-  if (!layout.fields.includes(job.field)) throw new UsageError(`field '${job.field}' is not in the data (fields: ${layout.fields.join(', ')})`)
+  checkField(layout, job.field)
   if (job.protocols && !layout.combined) throw new UsageError('--protocols needs data ingested with --combined-keys: this data has no per-protocol counts')
   const days = await sensorDays(redis, job.sensor, job.date)
-  if (days.length === 0) throw new UsageError(`no data for sensor '${job.sensor}' on ${job.date}`)
+  if (days.length === 0) throw new UsageError(`no data for sensor '${job.sensor}' on ${dashed(job.date)}`)
   // A period is one table over the keys of its days: a day, each day on its own, or the month as one.
   const periods = job.date.length === 8 || job.eachDay ? days.map(d => [d, [d]] as const) : [[job.date, days] as const]
   await mkdir(job.out, { recursive: true })

@@ -6,6 +6,7 @@
  * keys' heads (topOf), never built in Redis. Nothing writes.
  */
 import type { Redis } from 'ioredis'
+import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
 import { JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from '../sink/keys.js'
 
@@ -30,6 +31,11 @@ export async function readLayout (redis: Redis): Promise<Layout> {
   ])
   // Data written by a run without JSON_FIELDS (none of potiron's) still has potiron's field names.
   return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combined: ck === 'True', protocols: protocols.sort() }
+}
+
+/** A field the export is asked for must be one the data has. */
+export function checkField (layout: Layout, field: string): void {
+  if (!layout.fields.includes(field)) throw new UsageError(`field '${field}' is not in the data (fields: ${layout.fields.join(', ')})`)
 }
 
 /** Every sensor with a day set, sorted: one SCAN over the keyspace, matching `*_DAYS` sets only. */

@@ -12,7 +12,7 @@ import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from '
 import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, namePart, type ValueSpec } from './names.js'
 import { Site, monthName, type SiteOptions } from './site.js'
-import type { Layout } from './query.js'
+import { checkField, type Layout } from './query.js'
 
 export const INDEX = 'index.html'
 /** Values in the month timeline that the index links for each field. */
@@ -35,7 +35,7 @@ export interface SiteResult {
 export async function writeReport (redis: Redis, job: ReportJob): Promise<SiteResult> {
   const site = await Site.open(redis, { ...job, home: INDEX })
   const fields = job.fields ?? site.layout.fields
-  fields.forEach(f => { site.checkField(f) })
+  fields.forEach(f => { checkField(site.layout, f) })
   const months = fields.map(field => site.need({ kind: 'top', field, period: job.month }))
   const days = fields.map(field => site.days.map(d => [d, site.need({ kind: 'top', field, period: d })] as const))
   await site.drain()
@@ -77,7 +77,7 @@ export interface PlotJob extends Omit<SiteOptions, 'home'> {
 
 export async function plotMonth (redis: Redis, job: PlotJob): Promise<SiteResult> {
   const site = await Site.open(redis, job)
-  site.checkField(job.field)
+  checkField(site.layout, job.field)
   const specs = job.values.map(v => parseSpec(v, site.layout))
   const entry = site.need({ kind: 'timeline', field: job.field, specs })
   await site.drain()

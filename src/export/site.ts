@@ -61,10 +61,6 @@ export class Site {
     return new Site(redis, layout, options, days)
   }
 
-  checkField (field: string): void {
-    if (!this.layout.fields.includes(field)) throw new UsageError(`field '${field}' is not in the data (fields: ${this.layout.fields.join(', ')})`)
-  }
-
   /** Plans `page` (once) and returns its file name, to link to. */
   need (page: Page): string {
     const name = pageName(this.options.sensor, this.options.month, page)
