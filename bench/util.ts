@@ -1,9 +1,5 @@
 /** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
-import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
@@ -71,20 +67,5 @@ export function envInt (name: string, fallback: number): number {
   return n
 }
 
-/** A private redis-server on a unix socket in `dir` (no TCP, no persistence). */
-export interface Server { socket: string, client: Redis, stop: () => Promise<void> }
-
-export async function startServer (dir: string): Promise<Server> {
-  const socket = join(dir, 'redis.sock')
-  const proc: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
-  const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-  client.on('error', () => {})
-  for (let i = 0; ; i++) {
-    try { await client.connect(); break } catch (err) {
-      if (i > 100) throw err
-      await sleep(50)
-    }
-  }
-  return { socket, client, stop: async () => { client.disconnect(); proc.kill('SIGTERM'); await new Promise(resolve => proc.once('exit', resolve)) } }
-}
-
+/** A private redis-server on a unix socket in `dir` (no TCP, no persistence): the tests' own. */
+export { startPrivateRedis as startServer, type PrivateRedis as Server } from '../test/helpers/private-redis.js'

@@ -21,7 +21,7 @@ export interface PrivateRedis {
   pid: number
 }
 
-export async function startPrivateRedis (dir: string, options: { durable: boolean }): Promise<PrivateRedis> {
+export async function startPrivateRedis (dir: string, options: { durable: boolean } = { durable: false }): Promise<PrivateRedis> {
   const socket = join(dir, 'redis.sock')
   const persistence = options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
   const server: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', ...persistence, '--dir', dir], { stdio: 'ignore' })

@@ -1,13 +1,13 @@
 /**
- * A private redis-server for tests: started on a unix socket in a temp dir (no TCP port, no
- * persistence), so tests never touch a Redis someone else uses. Stop it with `stop()`.
+ * A private redis-server for tests: startPrivateRedis in a fresh temp dir (unix socket, no TCP
+ * port, no persistence), so tests never touch a Redis someone else uses; `stop()` also removes
+ * the dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { startPrivateRedis } from './private-redis.js'
 
 export interface TestRedis {
   socket: string
@@ -17,27 +17,12 @@ export interface TestRedis {
 
 export async function startRedis (): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-redis-'))
-  const socket = join(dir, 'redis.sock')
-  const server: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
-  const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-  client.on('error', () => {})
-  for (let i = 0; ; i++) {
-    try {
-      await client.connect()
-      break
-    } catch (err) {
-      if (i >= 100 || server.exitCode !== null) throw new Error(`redis-server did not start on ${socket}`, { cause: err })
-      await sleep(50)
-    }
-  }
+  const server = await startPrivateRedis(dir, { durable: false })
   return {
-    socket,
-    client,
+    socket: server.socket,
+    client: server.client,
     stop: async () => {
-      client.disconnect()
-      const exited = new Promise(resolve => server.once('exit', resolve))
-      server.kill('SIGTERM')
-      await exited
+      await server.stop()
       rmSync(dir, { recursive: true, force: true })
     }
   }
