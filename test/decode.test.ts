@@ -228,6 +228,12 @@ describe('decodeFrame: link types', () => {
     assert.deepEqual(decode(buf, LT_LINUX_SLL), facts(IPV4_UDP_FACTS))
   })
 
+  it('Linux SLL (113) with 802.1Q tags, as many as a 256 KiB record holds, walked without recursion', () => {
+    const tagged = (n: number): Buffer => hex('0000 0001 0006 0011 2233 4455 0000 8100', '0001 8100'.repeat(n - 1), '0001 0800', IPV4_UDP)
+    assert.deepEqual(decode(tagged(3), LT_LINUX_SLL), facts(IPV4_UDP_FACTS))
+    assert.deepEqual(decode(tagged(65_000), LT_LINUX_SLL), facts(IPV4_UDP_FACTS))
+  })
+
   it('Linux SLL2 (276)', () => {
     const buf = hex('86dd 0000  0000 0002  0001 00 06  0011 2233 4455 0000', IPV6_UDP) // IPv6, ifindex 2, ARPHRD_ETHER, to us
     assert.deepEqual(decode(buf, LT_LINUX_SLL2), facts(ipv6UdpFacts(20)))

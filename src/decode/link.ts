@@ -75,11 +75,15 @@ function decodeLlc (buf: Uint8Array, off: number, end: number, facts: PacketFact
 /** Dispatch on an EtherType; shared by Ethernet, SLL, GRE and friends. */
 export function decodeEthertype (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
   if (depth > MAX_ENCAPSULATION_DEPTH) return markMalformed(facts)
+  // Tags in a loop, not by recursion: a 256 KiB record holds 65,000 of them.
+  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+    if (off + 4 > end) return markMalformed(facts)
+    type = u16(buf, off + 2)
+    off += 4
+  }
   switch (type) {
     case ETHERTYPE_IPV4: return decodeIpv4(buf, off, end, facts, depth, false)
     case ETHERTYPE_IPV6: return decodeIpv6(buf, off, end, facts, depth)
-    case ETHERTYPE_VLAN: case ETHERTYPE_QINQ: case ETHERTYPE_QINQ_OLD:
-      return off + 4 > end ? markMalformed(facts) : decodeEthertype(buf, off + 4, end, u16(buf, off + 2), facts, depth)
     case ETHERTYPE_MPLS: case ETHERTYPE_MPLS_MC: return decodeMpls(buf, off, end, facts, depth)
     case ETHERTYPE_PPPOE: return off + 6 > end ? markMalformed(facts) : decodePpp(buf, off + 6, end, facts, depth)
     case ETHERTYPE_PPP: return decodePpp(buf, off, end, facts, depth)
