@@ -96,14 +96,6 @@ export const FULL_READ_LIMIT = 4_000_000
 const CHUNK = 10_000
 
 /**
- * The `limit` values with the highest counts in the sum of `keys`, leaving out `skip`; ties in
- * count are ordered by value, so the cut is the same whatever order Redis sent them in.
- */
-export async function topValues (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string> = new Set()): Promise<Row[]> {
-  return (await topOf(redis, keys, limit, skip)).rows
-}
-
-/**
  * Top-N of a sum of sorted sets without building the sum in Redis: ZUNIONSTORE costs Redis
  * ~11 µs a member here (72 s, blocking, for the 6.6M members of eight days of tcpseq:
  * bench/RESULTS.md). Fagin's threshold rule instead: read the first K members of each key; a

@@ -6,7 +6,7 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topValues, type Layout } from '../export/query.js'
+import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../export/query.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { ENFIELDS } from '../sink/keys.js'
 import { HttpError, badRequest, daysUntil, intParam, isoOf, listed, optional, required, ymdOf } from './params.js'
@@ -24,6 +24,8 @@ export interface FieldOverview {
   title: string
   top: TopRow[]
   timeline: { days: string[], series: Array<{ value: string, label: string, counts: number[] }> }
+  /** Only with combined keys, when the protocols' heads do not prove the top: the most a value left out can count (see topOf). */
+  missingAtMost?: number
 }
 export interface Overview {
   sensor: string
@@ -128,7 +130,8 @@ export class Api {
   }
 
   private async fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
-    const rows = await topValues(this.redis, dayKeys(layout, sensor, ymd, field), TOP)
+    // A request never reads a key whole: an unproven top (combined keys, flat fields) says how far it holds.
+    const { rows, missingAtMost } = await topOf(this.redis, dayKeys(layout, sensor, ymd, field), TOP, new Set(), { fullReadLimit: 0 })
     const values = rows.slice(0, TIMELINE_VALUES).map(r => r.value)
     const counts = await scoresOf(this.redis, chartDays.map(d => dayKeys(layout, sensor, d, field)), values)
     return {
@@ -138,7 +141,8 @@ export class Api {
       timeline: {
         days: chartDays.map(isoOf),
         series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: counts.map(day => day[v]!) }))
-      }
+      },
+      ...(missingAtMost === undefined ? {} : { missingAtMost })
     }
   }
 

@@ -69,7 +69,11 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     if (path === undefined) throw new HttpError(404, `no asset '${name}'`)
     let body = assetCache.get(name)
     if (body === undefined) {
-      body = readFile(path)
+      // A file missing from an install is this server's fault (500), not Redis's (503), and is not cached.
+      body = readFile(path).catch((err: unknown) => {
+        assetCache.delete(name)
+        throw new HttpError(500, `asset '${name}' cannot be read: ${err instanceof Error ? err.message : String(err)}`)
+      })
       assetCache.set(name, body)
     }
     send(res, 200, 'text/javascript; charset=utf-8', await body, { 'Cache-Control': 'public, max-age=3600' })

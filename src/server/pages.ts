@@ -88,6 +88,7 @@ ${o.days === 7 ? '' : `<input type="hidden" name="days" value="${o.days}">`}
 <tbody>
 ${rows === '' ? '<tr><td colspan="5" class="muted">no data</td></tr>' : rows}
 </tbody></table>
+${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${number(f.missingAtMost)} packets may be missing.</p>`}
 ${chart(`chart-${i}`, figure)}
 </div>
 </section>`
