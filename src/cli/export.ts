@@ -13,11 +13,15 @@ import { daysKey } from '../sink/keys.js'
 import { redisOptions, targetOf, withRedis } from './common.js'
 import type { Io } from './main.js'
 
+/** Top N and values left out, by default: the original's (and `ingest --report`'s). */
+export const REPORT_LIMIT = 10
+export const REPORT_SKIP: readonly string[] = ['-1']
+
 export const exportOptions = {
   ...redisOptions('when it runs'),
   sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
-  limit: { type: 'number', default: 10, description: 'Values per table or chart (top N)' },
-  skip: { type: 'string', array: true, default: ['-1'], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
+  limit: { type: 'number', default: REPORT_LIMIT, description: 'Values per table or chart (top N)' },
+  skip: { type: 'string', array: true, default: [...REPORT_SKIP], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
   out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
   exact: { type: 'boolean', default: false, description: 'Sum every value of a month (or of the protocols) when its first 8192 of each day do not prove the top; by default such a table says how far it holds' }
 } as const satisfies Record<string, Options>

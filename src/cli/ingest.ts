@@ -3,12 +3,12 @@ import { stat } from 'node:fs/promises'
 import type { Options } from 'yargs'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
-import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
-import { openRedis, redisOptions, type CommandTarget } from './common.js'
+import { UsageError } from '../errors.js'
+import { redisOptions, withRedis, type CommandTarget } from './common.js'
 import { ensureParameters } from '../sink/parameters.js'
 import { createProgress, type ProgressMode } from './progress.js'
 import { writeReports } from '../export/report.js'
-import { printSite } from './export.js'
+import { REPORT_LIMIT, REPORT_SKIP, printSite } from './export.js'
 import type { Selection } from '../aggregate/analyzer.js'
 
 export const ingestOptions = {
@@ -40,8 +40,6 @@ export interface IngestArgs {
   force?: boolean | undefined
   /** Write the reports of what was counted here (`--report`). */
   report?: string | undefined
-  /** Draw progress bars (default: when stderr is a terminal). */
-  tty?: boolean | undefined
 }
 
 export function threadsOf (argv: { threads?: number | undefined }): number | undefined {
@@ -62,12 +60,10 @@ export function fieldsOf (argv: { fields?: string | undefined }): readonly Field
 }
 
 /** Runs the ingest and prints its summary; returns the exit status. */
-export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const redis = await openRedis(args.target, err, { start: true }, env)
-  if (redis === undefined) return 1
-  try {
+export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  return await withRedis(args.target, err, { start: true }, async redis => {
     await ensureParameters(redis, { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? 'UTC' })
-    const mode: ProgressMode = args.quiet === true ? 'quiet' : (args.tty ?? process.stderr.isTTY === true) ? 'tty' : 'lines'
+    const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let summary
     try {
@@ -81,15 +77,10 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     out(args.json ? JSON.stringify(summary) : formatSummary(summary))
     if (args.report !== undefined) {
       if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)`)
-      else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: 10, skip: new Set(['-1']) }))
+      else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: REPORT_LIMIT, skip: new Set(REPORT_SKIP) }))
     }
     return summary.failed.length > 0 ? 1 : 0
-  } catch (e) {
-    if (e instanceof ParameterConflictError || e instanceof RedisUnreachableError) { err(`potiron: ${e.message}`); return 1 }
-    throw e
-  } finally {
-    redis.disconnect()
-  }
+  })
 }
 
 /** File sizes for the progress ETA; 0 when unknown (the file's own error comes later). */
