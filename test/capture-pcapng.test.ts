@@ -96,6 +96,11 @@ describe('pcapng bad input', () => {
     hex('06000000 24000400 00000000 00000000 00000000 04000400 04000400').copy(big)
     big.writeUInt32LE(big.length, big.length - 4)
     throwsCapture(() => parse(at(big)), 'RECORD_TOO_BIG', 88)
+    // A Simple Packet Block has no captured length: its block's 262,148 bytes of packet are too many too.
+    const simple = Buffer.alloc(262148 + 16)
+    hex('03000000 14000400 04000400').copy(simple)
+    simple.writeUInt32LE(simple.length, simple.length - 4)
+    throwsCapture(() => parse(at(simple)), 'RECORD_TOO_BIG', 88)
   })
 
   it('refuses a trailer that disagrees with the leading length', () => {

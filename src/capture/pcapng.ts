@@ -169,13 +169,10 @@ export class PcapngReader implements RecordReader {
     if (caplen > length - EPB_DATA - BLOCK_TRAILER_BYTES) {
       throw new CaptureError('BAD_RECORD', this.file, base + pos, `pcapng packet of ${caplen} captured bytes does not fit its ${length}-byte block`)
     }
-    if (caplen > MAX_RECORD_BYTES) {
-      throw new CaptureError('RECORD_TOO_BIG', this.file, base + pos, `pcapng packet of ${caplen} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`)
-    }
     const origlen = this.u32(dv, pos + EPB_OFF_ORIGLEN)
     const time = iface.time
     time.convert(this.u32(dv, pos + EPB_OFF_TS_HIGH), this.u32(dv, pos + EPB_OFF_TS_LOW))
-    this.emit(buf, pos + EPB_DATA, caplen, origlen, iface.linktype, time.sec, time.nsec)
+    this.emit(buf, pos + EPB_DATA, caplen, origlen, iface.linktype, time.sec, time.nsec, base + pos)
   }
 
   private simplePacket (buf: Buffer, dv: DataView, pos: number, length: number, base: number): void {
@@ -185,10 +182,14 @@ export class PcapngReader implements RecordReader {
     // SPB has no captured-length field: the packet is cut by the block and by the snap length.
     let caplen = Math.min(origlen, length - SPB_DATA - BLOCK_TRAILER_BYTES)
     if (iface.snaplen !== 0) caplen = Math.min(caplen, iface.snaplen)
-    this.emit(buf, pos + SPB_DATA, caplen, origlen, iface.linktype, NO_TIMESTAMP, 0)
+    this.emit(buf, pos + SPB_DATA, caplen, origlen, iface.linktype, NO_TIMESTAMP, 0, base + pos)
   }
 
-  private emit (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
+  /** Hands one packet of the block at file offset `at` to the sink (every packet block kind: one size limit). */
+  private emit (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number, at: number): void {
+    if (caplen > MAX_RECORD_BYTES) {
+      throw new CaptureError('RECORD_TOO_BIG', this.file, at, `pcapng packet of ${caplen} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`)
+    }
     const info = this.info
     info.packets++
     info.capturedBytes += caplen
