@@ -244,7 +244,7 @@ function linksOf (root: string, page: string): string[] {
   const html = read(join(root, page))
   const base = page.includes('/') ? page.slice(0, page.lastIndexOf('/') + 1) : ''
   const links = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map(m => decodeURI(m[1]!.replaceAll('&amp;', '&')))
-  const figure = /<script type="application\/json" id="figure">(.*?)<\/script>/s.exec(html)
+  const figure = /<script type="application\/json" id="chart-figure">(.*?)<\/script>/s.exec(html)
   if (figure !== null) {
     const data = (JSON.parse(figure[1]!) as { data: Array<{ customdata: Array<[string | null]> }> }).data
     for (const trace of data) for (const [link] of trace.customdata) if (link !== null) links.push(link)
@@ -296,7 +296,7 @@ describe('report', () => {
     assert.equal(run.status, 0, run.err.join('\n'))
     const entry = 'lab-gen-1_2024-03_destination-port_with-protocols_22_53-all.html'
     assert.match(run.out[0]!, new RegExp(`open ${join(out, entry).replaceAll('.', '\\.')}$`))
-    const figure = JSON.parse(/id="figure">(.*?)<\/script>/s.exec(read(join(out, entry)))![1]!) as { data: Array<{ name: string, y: number[], customdata: string[][] }> }
+    const figure = JSON.parse(/id="chart-figure">(.*?)<\/script>/s.exec(read(join(out, entry)))![1]!) as { data: Array<{ name: string, y: number[], customdata: string[][] }> }
     assert.deepEqual(figure.data.map(t => [t.name, t.y]), EXPECTED_53_LINES)
     assert.deepEqual(figure.data.map(t => t.customdata[0]![0]), [
       'lab-gen-1_destination-port_with-protocols_2024-03-01_tcp.html', 'lab-gen-1_destination-port_with-protocols_2024-03-01_udp.html',

@@ -120,6 +120,18 @@ test('clicking a point of an overview chart opens that value\'s evolution', asyn
   await page.close()
 })
 
+test('the custom query form (field, value, date) opens that value\'s evolution until that date', async () => {
+  const { page, errors } = await open('/custom?sensor=lab-pair-1')
+  await page.locator('select[name="field"]').selectOption('iptos')
+  await page.locator('input[name="value"]').fill('0x00')
+  await page.locator('input[name="until"]').fill('2010-07-04')
+  await Promise.all([page.waitForURL(/\/evolution\?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-07-04$/), page.locator('button[type="submit"]').click()])
+  assert.equal(await chartsReady(page), 1)
+  assert.equal(await page.locator('h1').textContent(), 'Evolution of type of service 0x00')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
 test('a settings change is saved in ENFIELDS and the overview then shows only those fields', async () => {
   const { page, errors } = await open('/settings?sensor=lab-pair-1')
   for (const box of await page.locator('input[name="fields"]').all()) {

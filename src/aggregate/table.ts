@@ -35,11 +35,6 @@ export interface CountTable {
   ipv6: Uint8Array
 }
 
-/** Rows in the table. */
-export function rowCount (t: CountTable): number {
-  return t.groups.reduce((n, g) => n + g.counts.length, 0)
-}
-
 /** The buffers to list in a postMessage / Piscina.move transfer. */
 export function tableBuffers (t: CountTable): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>([t.ipv6.buffer as ArrayBuffer])

@@ -41,7 +41,7 @@ export const PCAP_LINKTYPE_MASK = 0x0000ffff
 export const PCAP_LINKTYPE_RESERVED_MASK = 0x03ff0000
 
 // pcapng layout (draft-ietf-opsawg-pcapng, section 3.1 and 4).
-export const BT_SHB = 0x0a0d0d0a
+export const BT_SHB = MAGIC_PCAPNG
 export const BT_IDB = 0x00000001
 export const BT_PB = 0x00000002
 export const BT_SPB = 0x00000003

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs'
 import { checkRunParameters, importFiles, type ImportSummary } from '../sink/import-json.js'
 import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { expandPaths } from './files.js'
+import { named } from './progress.js'
 import { ingestOptions } from './ingest.js'
 import type { Io } from './main.js'
 
@@ -37,7 +38,7 @@ export async function importJson (args: ImportArgs, out: (text: string) => void,
 export function formatImportSummary (s: ImportSummary): string {
   const seconds = s.elapsedMs / 1000
   const lines = [`files: ${s.imported} imported, ${s.skipped} skipped (already in FILES), ${s.failed.length} failed`]
-  for (const f of s.failed) lines.push(`  failed: ${f.reason.startsWith(f.file) ? f.reason : `${f.file}: ${f.reason}`}`)
+  for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   lines.push(`packets: ${s.documents}; members: ${s.members}; ${seconds.toFixed(2)} s`)
   return lines.join('\n')
 }

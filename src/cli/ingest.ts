@@ -6,7 +6,7 @@ import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { redisOptions, withRedis, type CommandTarget } from './common.js'
 import { ensureParameters } from '../sink/parameters.js'
-import { createProgress, type ProgressMode } from './progress.js'
+import { createProgress, named, type ProgressMode } from './progress.js'
 import { writeReports } from '../export/report.js'
 import { REPORT_LIMIT, REPORT_SKIP, printSite } from './export.js'
 import type { Selection } from '../aggregate/analyzer.js'
@@ -93,8 +93,6 @@ export function formatSummary (s: IngestSummary): string {
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const lines = [`files: ${s.ingested} ingested, ${s.skipped} skipped (already in FILES), ${s.failed.length} failed`]
-  // Reasons usually start with the file name already (capture errors do).
-  const named = (f: { file: string, reason: string }): string => f.reason.startsWith(f.file) ? f.reason : `${f.file}: ${f.reason}`
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)

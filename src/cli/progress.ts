@@ -85,9 +85,13 @@ function weight (bytes: number): number {
   return Math.max(1, bytes)
 }
 
+/** `file: reason`, unless the reason names the file already (capture errors do). */
+export function named ({ file, reason }: { file: string, reason: string }): string {
+  return reason.startsWith(file) ? reason : `${file}: ${reason}`
+}
+
 export function failedLine (file: string, reason: string): string {
-  // Reasons usually start with the file name already (capture errors do).
-  return `potiron: failed: ${reason.startsWith(file) ? reason : `${file}: ${reason}`}`
+  return `potiron: failed: ${named({ file, reason })}`
 }
 
 const defaultSchedule = (fn: () => void, ms: number): () => void => {

@@ -12,6 +12,7 @@ import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
 
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
+import { named } from './progress.js'
 import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
 
 /** The stored settings a file was counted with. */
@@ -109,7 +110,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
 export function formatRemoveSummary (s: RemoveSummary): string {
   const lines = [`files: ${s.removed} removed, ${s.notIngested.length} not in FILES (skipped), ${s.failed.length} failed`]
   for (const f of s.notIngested) lines.push(`  not in FILES: ${f}`)
-  for (const f of s.failed) lines.push(`  failed: ${f.reason.startsWith(f.file) ? f.reason : `${f.file}: ${f.reason}`}`)
+  for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   lines.push(`packets: ${s.counted} taken back; members: ${s.members}; ${(s.elapsedMs / 1000).toFixed(2)} s`)
   return lines.join('\n')
 }

@@ -7,10 +7,6 @@
  * through the decoders (numbers in bench/RESULTS.md).
  */
 
-export function u8 (buf: Uint8Array, off: number): number {
-  return buf[off]!
-}
-
 export function u16 (buf: Uint8Array, off: number): number {
   return (buf[off]! << 8) | buf[off + 1]!
 }

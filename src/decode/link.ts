@@ -10,7 +10,7 @@ import {
   ETHERTYPE_MPLS_MC, ETHERTYPE_PPP, ETHERTYPE_PPPOE, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB,
   ETHERTYPE_VLAN, LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_IPOIB, LINKTYPE_IPV4, LINKTYPE_IPV6,
   LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12,
-  LINKTYPE_RAW_14, LLC_SNAP_SAP, MAX_ENCAPSULATION_DEPTH, MPLS_LABEL_GAL, MPLS_LABEL_OAM_ALERT, PPP_IPV4, PPP_IPV6
+  LINKTYPE_NAMES, LINKTYPE_RAW_14, LLC_SNAP_SAP, MAX_ENCAPSULATION_DEPTH, MPLS_LABEL_GAL, MPLS_LABEL_OAM_ALERT, PPP_IPV4, PPP_IPV6
 } from './constants.js'
 import type { PacketFacts } from './facts.js'
 import { decodeIpv4, decodeIpv6 } from './ip.js'
@@ -20,14 +20,7 @@ const IPOIB_HEADER = 44
 
 /** True when potiron can decode frames of this link type. */
 export function isSupportedLinktype (linktype: number): boolean {
-  switch (linktype) {
-    case LINKTYPE_ETHERNET: case LINKTYPE_NULL: case LINKTYPE_LOOP: case LINKTYPE_RAW: case LINKTYPE_RAW_12:
-    case LINKTYPE_RAW_14: case LINKTYPE_IPV4: case LINKTYPE_IPV6: case LINKTYPE_LINUX_SLL:
-    case LINKTYPE_LINUX_SLL2: case LINKTYPE_FDDI: case LINKTYPE_IPOIB:
-      return true
-    default:
-      return false
-  }
+  return Object.hasOwn(LINKTYPE_NAMES, linktype)
 }
 
 /** Decodes one captured frame of the given link type into `facts` (which the caller has reset). */

@@ -76,9 +76,14 @@ ${scripts.map(s => `<script src="${escapeHtml(s)}"></script>`).join('\n')}
 `
 }
 
+/** A chart: its div and its figure's JSON, which browser/potiron-chart.js draws from. */
+export function chartBlock (id: string, figure: Figure): string {
+  return `<div class="potiron-chart" id="${id}" data-figure="${id}-figure"></div>
+<script type="application/json" id="${id}-figure">${scriptJson(figure)}</script>`
+}
+
 export function chartPage (page: ChartPage): string {
   return document(page.title, `<nav>${linkList(page.links)}</nav>
 <h1>${escapeHtml(page.title)}</h1>
-${page.note !== undefined ? `<p class="note">${escapeHtml(page.note)}</p>\n` : ''}<div class="potiron-chart" id="chart" data-figure="figure"></div>
-<script type="application/json" id="figure">${scriptJson(page.figure)}</script>`, scriptsAt(page.assets))
+${page.note !== undefined ? `<p class="note">${escapeHtml(page.note)}</p>\n` : ''}${chartBlock('chart', page.figure)}`, scriptsAt(page.assets))
 }

@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis'
 import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../export/query.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { ENFIELDS } from '../sink/keys.js'
-import { HttpError, badRequest, daysUntil, intParam, isoOf, listed, optional, required, ymdOf } from './params.js'
+import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
+import { dashed } from '../export/names.js'
 
 export const TOP = 10
 export const OVERVIEW_DAYS = 7
@@ -104,7 +105,7 @@ export class Api {
     const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), this.redis.smembers(ENFIELDS)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
-    if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${isoOf(ymd)} (days: ${isoOf(days[0]!)} to ${isoOf(days[days.length - 1]!)})`)
+    if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
     const shown = enabled.length === 0 ? layout.fields : layout.fields.filter(f => enabled.includes(f))
     const chartDays = daysUntil(ymd, span)
     const [total, fields] = await Promise.all([
@@ -112,7 +113,7 @@ export class Api {
       Promise.all(shown.map(async field => await this.fieldOverview(layout, sensor, ymd, field, chartDays)))
     ])
     for (const f of fields) for (const row of f.top) row.share = total === null || total === 0 ? null : Math.round(row.count / total * 1e6) / 1e6
-    return { sensor, day: isoOf(ymd), days: span, sensorDays: days.map(isoOf), combined: layout.combined, total, fields }
+    return { sensor, day: dashed(ymd), days: span, sensorDays: days.map(dashed), combined: layout.combined, total, fields }
   }
 
   /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
@@ -139,7 +140,7 @@ export class Api {
       title: fieldTitle(field),
       top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })),
       timeline: {
-        days: chartDays.map(isoOf),
+        days: chartDays.map(dashed),
         series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: counts.map(day => day[v]!) }))
       },
       ...(missingAtMost === undefined ? {} : { missingAtMost })
@@ -166,7 +167,7 @@ export class Api {
     const from = daysUntil(until, span)[0]!
     const inRange = days.filter(d => d >= from && d <= until)
     const groupsOf = (p?: string): string[][] => inRange.map(d => dayKeys(layout, sensor, d, field, p))
-    const pointsOf = (counts: number[][]): Array<{ day: string, count: number }> => inRange.map((d, i) => ({ day: isoOf(d), count: counts[i]![0]! }))
+    const pointsOf = (counts: number[][]): Array<{ day: string, count: number }> => inRange.map((d, i) => ({ day: dashed(d), count: counts[i]![0]! }))
     let series: Evolution['series']
     if (protocol === 'each') {
       const each = await Promise.all(layout.protocols.map(async p => await scoresOf(this.redis, groupsOf(p), [value])))
@@ -178,7 +179,7 @@ export class Api {
     }
     return {
       sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined),
-      until: isoOf(until), days: span, protocol, protocols: layout.combined ? layout.protocols : [], series
+      until: dashed(until), days: span, protocol, protocols: layout.combined ? layout.protocols : [], series
     }
   }
 

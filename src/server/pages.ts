@@ -5,8 +5,8 @@
  * forbids them): chart data sits in `<script type="application/json">` blocks that
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
-import { timelineFigure, type Figure } from '../export/charts.js'
-import { document, escapeHtml, scriptJson } from '../export/page.js'
+import { timelineFigure } from '../export/charts.js'
+import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
 import type { Evolution, Overview, Settings } from './api.js'
 
 /** `<base>/path?params`, with every parameter percent-encoded. */
@@ -43,16 +43,11 @@ function page (frame: Frame): string {
     a(href(base, '/custom', { sensor }), 'Custom query'),
     a(href(base, '/settings', { sensor }), 'Settings')
   ].join(' · ')
-  const scripts = [...(frame.charts === true ? ['plotly.js', 'potiron-chart.js'] : []), 'dashboard.js'].map(name => `${base}/assets/${name}`)
+  const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`) : []), `${base}/assets/dashboard.js`]
   return document(frame.title, `${STYLE}
 <nav>${nav}</nav>
 <h1>${escapeHtml(frame.title)}</h1>
 ${frame.body}`, scripts)
-}
-
-function chart (id: string, figure: Figure): string {
-  return `<div class="potiron-chart" id="${id}" data-figure="${id}-figure"></div>
-<script type="application/json" id="${id}-figure">${scriptJson(figure)}</script>`
 }
 
 function options (values: readonly string[], selected: string | undefined, text: (v: string) => string = v => v): string {
@@ -89,7 +84,7 @@ ${o.days === 7 ? '' : `<input type="hidden" name="days" value="${o.days}">`}
 ${rows === '' ? '<tr><td colspan="5" class="muted">no data</td></tr>' : rows}
 </tbody></table>
 ${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${number(f.missingAtMost)} packets may be missing.</p>`}
-${chart(`chart-${i}`, figure)}
+${chartBlock(`chart-${i}`, figure)}
 </div>
 </section>`
   }).join('\n')
@@ -117,7 +112,7 @@ ${protocols}
   const total = e.series[e.series.length - 1]!.points.reduce((sum, p) => sum + p.count, 0)
   const body = `${form}
 <p class="muted">Sensor ${escapeHtml(e.sensor)}: ${number(total)} packets over ${e.series[0]!.points.length} days with data. Click a point for that day's overview.</p>
-<div class="field">${chart('evolution', figure)}</div>`
+<div class="field">${chartBlock('evolution', figure)}</div>`
   return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: true })
 }
 

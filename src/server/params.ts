@@ -27,10 +27,6 @@ export function ymdOf (iso: string, name: string): string {
 }
 
 /** `20240305` → `2024-03-05`. */
-export function isoOf (ymd: string): string {
-  return `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`
-}
-
 /** The YYYYMMDD day `n` days after `ymd` (n may be negative). */
 export function shiftDay (ymd: string, n: number): string {
   const date = new Date(Date.UTC(Number(ymd.slice(0, 4)), Number(ymd.slice(4, 6)) - 1, Number(ymd.slice(6, 8)) + n))

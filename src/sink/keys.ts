@@ -31,12 +31,6 @@ export function combinedKey (sensor: string, protocol: string, ymd: string, fiel
   return `${sensor}:${protocol}:${ymd}:${field}`
 }
 
-/** The FIELDS list the original wrote when parsing captures with tshark (standard format). */
-export const TSHARK_FIELDS = [
-  'timestamp', 'length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos',
-  'tsport', 'usport', 'tdport', 'udport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype'
-] as const
-
 /**
  * The tshark column names behind each indexed field: the original's FIELDS holds these, and
  * sport/dport each came from a TCP and a UDP column.

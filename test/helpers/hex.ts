@@ -6,15 +6,10 @@ import { CaptureParser } from '../../src/capture/parser.js'
 import type { CaptureInfo, PacketSink } from '../../src/capture/types.js'
 import { CaptureError } from '../../src/errors.js'
 
-/** The public test captures (read-only), with tshark's ground truth in expected/. */
-export const CAPTURES = process.env['POTIRON_CAPTURES'] ?? '/work/shared/captures/public'
-
+/** The public test captures (read-only), with tshark's ground truth in expected/ (POTIRON_SHARED moves them). */
+export { PUBLIC as CAPTURES } from './shared.js'
 /** `hex('d4c3 b2a1', '0200 0400')` → the bytes; whitespace is ignored so fields can be spaced out. */
-export function hex (...parts: string[]): Buffer {
-  const digits = parts.join('').replace(/\s+/g, '')
-  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error(`bad hex: ${digits}`)
-  return Buffer.from(digits, 'hex')
-}
+export { hex } from './frames.js'
 
 /** One sink call, with the bytes copied out (as hex, for readable diffs). */
 export interface Packet {

@@ -22,6 +22,5 @@
       el.dataset.ready = 'true'
     })
   }
-  window.potironDraw = draw
   document.querySelectorAll('div.potiron-chart').forEach(draw)
 })()
