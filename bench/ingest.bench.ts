@@ -11,7 +11,6 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,8 +23,7 @@ import { ingestFiles } from '../src/coordinator/run.js'
 import { addTable, emptyContribution } from '../src/sink/merge.js'
 import { writeFile } from '../src/sink/redis.js'
 import type { ParseTask } from '../workers/parse-capture.js'
-import { generateCapture } from './gen-capture.js'
-import { envInt, grouped, machineLine, median, mib, startServer, table, timeMs } from './util.js'
+import { dailyCaptures, envInt, grouped, machineLine, median, mib, peakRss, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const SENSOR = 'bench-honeypot-1'
@@ -61,11 +59,6 @@ async function parseAll (files: readonly string[], threads: number, fields: read
   return results
 }
 
-function peakRss (): number {
-  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
-  return m === null ? process.resourceUsage().maxRSS * 1024 : Number(m[1]) * 1024
-}
-
 /** Child: parse one file as a worker does and report the peak RSS above this idle process. */
 async function workerChild (file: string): Promise<void> {
   const idle = peakRss()
@@ -90,13 +83,7 @@ async function main (): Promise<void> {
   const lines: string[] = []
   try {
     process.stderr.write(`generating ${nFiles} x ${grouped(packets)} packets in ${dir}...\n`)
-    const files: string[] = []
-    for (let i = 0; i < nFiles; i++) {
-      const day = new Date((DAY0 + i * 86400) * 1000).toISOString().slice(0, 10).replaceAll('-', '')
-      const file = join(dir, `${SENSOR}-${day}000000.pcap`)
-      await generateCapture(file, { packets, seed: i + 1, days: 1, startEpoch: DAY0 + i * 86400 })
-      files.push(file)
-    }
+    const files = await dailyCaptures(dir, SENSOR, DAY0, nFiles, packets)
 
     // Parse phase: 1 vs 2 threads, alternating.
     const parse = new Map<number, number[]>([[1, []], [2, []]])

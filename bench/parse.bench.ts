@@ -12,7 +12,7 @@
  * processes (this file re-run with --child): VmHWM from /proc/self/status (see peakRss).
  */
 import { execFile, spawn } from 'node:child_process'
-import { createReadStream, readFileSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdtemp, open, rm, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { EventEmitter } from 'node:events'
@@ -26,7 +26,7 @@ import { Analyzer, type AnalyzeOptions } from '../src/aggregate/analyzer.js'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { DEFAULT_CHUNK_BYTES, readCapture } from '../src/capture/read.js'
 import { DEFAULT_DAYS, generateCapture } from './gen-capture.js'
-import { envInt, gcFunction, grouped, machineLine, median, mib, table, timeMs } from './util.js'
+import { envInt, gcFunction, grouped, machineLine, median, mib, peakRss, table, timeMs } from './util.js'
 
 const require = createRequire(import.meta.url)
 /** pcap-parser has no types: an EventEmitter emitting 'packet', 'end' and 'error'. */
@@ -163,14 +163,6 @@ interface ChildReport {
  * (process.resourceUsage().maxRSS) on Linux keeps the parent's RSS at fork time across exec,
  * so a small child would report its parent's size. Falls back to maxRSS elsewhere.
  */
-function peakRss (): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
-    if (m !== null) return Number(m[1]) * 1024
-  } catch {}
-  return process.resourceUsage().maxRSS * 1024
-}
-
 async function child (mode: string, path: string | undefined): Promise<void> {
   const report: ChildReport = { maxRss: 0 }
   if (mode === 'idle') {

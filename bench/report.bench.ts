@@ -5,13 +5,11 @@
  * with `potiron ingest`, then `potiron report` writes the site; both run in this process, timed
  * end to end, on the same server. BENCH_DIR keeps the generated captures between runs.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../src/cli/main.js'
-import { generateCapture } from './gen-capture.js'
-import { envInt, grouped, machineLine, mib, startServer, table, timeMs } from './util.js'
+import { dailyCaptures, envInt, grouped, machineLine, mib, startServer, table, timeMs } from './util.js'
 
 const SENSOR = 'bench-honeypot-1'
 const DAY0 = Date.UTC(2024, 2, 1) / 1000 // 2024-03-01
@@ -29,13 +27,7 @@ async function run (): Promise<void> {
   const packets = envInt('BENCH_PACKETS', 1_000_000)
   const captures = process.env.BENCH_DIR ?? join(tmpdir(), `potiron-bench-report-${days}x${packets}`)
   await mkdir(captures, { recursive: true })
-  const files: string[] = []
-  for (let i = 0; i < days; i++) {
-    const day = new Date((DAY0 + i * 86400) * 1000).toISOString().slice(0, 10).replaceAll('-', '')
-    const file = join(captures, `${SENSOR}-${day}000000.pcap`)
-    if (!existsSync(file)) await generateCapture(file, { packets, seed: i + 1, days: 1, startEpoch: DAY0 + i * 86400 })
-    files.push(file)
-  }
+  const files = await dailyCaptures(captures, SENSOR, DAY0, days, packets)
   const dir = await mkdtemp(join(tmpdir(), 'potiron-bench-report-'))
   const server = await startServer(dir)
   try {

@@ -1,7 +1,10 @@
 /** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
+import { existsSync, readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { generateCapture } from './gen-capture.js'
 
 /** Milliseconds elapsed while `fn` runs. */
 export async function timeMs (fn: () => Promise<unknown> | unknown): Promise<number> {
@@ -65,6 +68,30 @@ export function envInt (name: string, fallback: number): number {
   const n = Number(raw.replaceAll('_', ''))
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got '${raw}'`)
   return n
+}
+
+/** Peak resident memory of this process so far (VmHWM on Linux, else getrusage), bytes. */
+export function peakRss (): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (m !== null) return Number(m[1]) * 1024
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024
+}
+
+/**
+ * `days` generated captures of one sensor, one day each from `day0` (Unix seconds), named as
+ * the original's convention wants (`<sensor>-YYYYMMDD000000.pcap`) in `dir`; files already there are kept.
+ */
+export async function dailyCaptures (dir: string, sensor: string, day0: number, days: number, packets: number): Promise<string[]> {
+  const files: string[] = []
+  for (let i = 0; i < days; i++) {
+    const start = day0 + i * 86400
+    const file = join(dir, `${sensor}-${new Date(start * 1000).toISOString().slice(0, 10).replaceAll('-', '')}000000.pcap`)
+    if (!existsSync(file)) await generateCapture(file, { packets, seed: i + 1, days: 1, startEpoch: start })
+    files.push(file)
+  }
+  return files
 }
 
 /** A private redis-server on a unix socket in `dir` (no TCP, no persistence): the tests' own. */

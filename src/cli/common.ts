@@ -86,8 +86,8 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
     const where = `cannot reach Redis at ${address}`
     const dir = redisDirOf(env)
     if (!start) {
-      const { socket } = serverPaths(dir)
-      if (await ping(socket) !== 'pong') { err(`potiron: ${where}, and potiron's own redis-server (${socket}) is not running: pass --redis URL / --unix SOCKET, or 'potiron redis start'`); return undefined }
+      const socket = await ownServerSocket(env)
+      if (socket === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${serverPaths(dir).socket}) is not running: pass --redis URL / --unix SOCKET, or 'potiron redis start'`); return undefined }
       err(`potiron: no Redis at ${address}; using potiron's own redis-server on ${socket}`)
       return await connect({ socket })
     }
@@ -106,4 +106,10 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
       return undefined
     }
   }
+}
+
+/** The socket of potiron's own redis-server when it runs (and answers), else undefined. */
+export async function ownServerSocket (env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { socket } = serverPaths(redisDirOf(env))
+  return await ping(socket) === 'pong' ? socket : undefined
 }

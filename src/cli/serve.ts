@@ -9,8 +9,7 @@ import { UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { connect, type RedisTarget } from '../sink/redis.js'
-import { ping, redisDirOf, serverPaths } from '../sink/server.js'
-import { redisOptions, targetOf, type CommandTarget } from './common.js'
+import { ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
 import type { Io } from './main.js'
 
 export interface ServeOptions {
@@ -64,8 +63,8 @@ async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarge
     (await connect(target, 1000)).disconnect()
     return target
   } catch {
-    const { socket } = serverPaths(redisDirOf())
-    if (await ping(socket) !== 'pong') return target
+    const socket = await ownServerSocket()
+    if (socket === undefined) return target
     io.err(`potiron serve: no Redis at ${'url' in target ? target.url : target.socket}; using potiron's own redis-server on ${socket}`)
     return { socket }
   }
