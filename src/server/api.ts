@@ -17,7 +17,10 @@ export const OVERVIEW_DAYS = 7
 export const EVOLUTION_DAYS = 180
 /** Values in the overview's timeline of each field. */
 export const TIMELINE_VALUES = 3
-const MAX_VALUE_LENGTH = 512
+export const MAX_VALUE_LENGTH = 512
+/** The longest periods the overview and the evolution accept, in days. */
+export const MAX_OVERVIEW_DAYS = 90
+export const MAX_EVOLUTION_DAYS = 3660
 
 export interface TopRow { value: string, label: string, count: number, share: number | null }
 export interface FieldOverview {
@@ -99,7 +102,7 @@ export class Api {
 
   async overview (params: URLSearchParams): Promise<Overview> {
     const sensor = await this.sensorOf(params)
-    const span = intParam(params, 'days', OVERVIEW_DAYS, 1, 90)
+    const span = intParam(params, 'days', OVERVIEW_DAYS, 1, MAX_OVERVIEW_DAYS)
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
     const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), this.redis.smembers(ENFIELDS)])
@@ -153,7 +156,7 @@ export class Api {
     const field = this.fieldOf(layout, required(params, 'field'))
     const value = required(params, 'value')
     if (value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
-    const span = intParam(params, 'days', EVOLUTION_DAYS, 1, 3660)
+    const span = intParam(params, 'days', EVOLUTION_DAYS, 1, MAX_EVOLUTION_DAYS)
     const protocol = optional(params, 'protocol') ?? null
     if (protocol !== null) {
       if (!layout.combined) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
@@ -190,6 +193,10 @@ export class Api {
 
   async settings (): Promise<Settings> {
     const [layout, enabled] = await Promise.all([readLayout(this.redis), this.redis.smembers(ENFIELDS)])
+    return this.settingsOf(layout, enabled)
+  }
+
+  private settingsOf (layout: Layout, enabled: readonly string[]): Settings {
     const stored = enabled.length > 0
     return { fields: layout.fields.map(field => ({ field, title: fieldTitle(field), enabled: !stored || enabled.includes(field) })), stored, readOnly: this.readOnly }
   }
@@ -208,7 +215,7 @@ export class Api {
     const multi = this.redis.multi().sadd(ENFIELDS, ...chosen)
     if (others.length > 0) multi.srem(ENFIELDS, ...others)
     await multi.exec()
-    return await this.settings()
+    return this.settingsOf(layout, chosen)
   }
 }
 

@@ -127,14 +127,13 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     }
   }
 
-  /** Settings changes must come from a page of this server: Origin (or Referer) names the Host; never when read-only. */
+  /** Settings changes must come from a page of this server: Origin (or Referer) names the Host (Api refuses them when read-only). */
   function sameOrigin (req: IncomingMessage): void {
     const host = req.headers.host
     const source = req.headers.origin ?? req.headers.referer
     let ok = false
     try { ok = host !== undefined && source !== undefined && new URL(source).host === host } catch {}
     if (!ok) throw new HttpError(403, 'cross-origin request refused: settings change only from this server\'s own pages (Origin or Referer must match Host)')
-    if (api.readOnly) throw new HttpError(403, 'settings are read-only (potiron serve --read-only)')
   }
 
   /** `{"fields": [...]}` as JSON, or `fields=a&fields=b` as a form. */

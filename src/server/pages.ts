@@ -7,7 +7,7 @@
  */
 import { timelineFigure } from '../export/charts.js'
 import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
-import type { Evolution, Overview, Settings } from './api.js'
+import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, OVERVIEW_DAYS, type Evolution, type Overview, type Settings } from './api.js'
 
 /** `<base>/path?params`, with every parameter percent-encoded. */
 export function href (base: string, path: string, params: Record<string, string | number | undefined> = {}): string {
@@ -66,7 +66,7 @@ export function overviewPage (base: string, o: Overview, sensors: readonly strin
   const form = `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit>
 <label>Sensor <select name="sensor">${options(sensors, o.sensor)}</select></label>
 <label>Day <select name="day"><option value="">latest</option>${options([...o.sensorDays].reverse(), o.day)}</select></label>
-${o.days === 7 ? '' : `<input type="hidden" name="days" value="${o.days}">`}
+${o.days === OVERVIEW_DAYS ? '' : `<input type="hidden" name="days" value="${o.days}">`}
 <button type="submit">Show</button>
 </form>
 <p class="muted">${o.total === null ? '' : `${number(o.total)} packets on ${escapeHtml(o.day)}. `}Click a value for its evolution.</p>`
@@ -105,7 +105,7 @@ export function evolutionPage (base: string, e: Evolution): string {
   const form = `<form method="get" action="${escapeHtml(href(base, '/evolution'))}" data-autosubmit>
 <input type="hidden" name="sensor" value="${escapeHtml(e.sensor)}"><input type="hidden" name="field" value="${escapeHtml(e.field)}"><input type="hidden" name="value" value="${escapeHtml(e.value)}">
 <label>Until <input type="date" name="until" value="${escapeHtml(e.until)}"></label>
-<label>Days <input type="number" name="days" min="1" max="3660" value="${e.days}"></label>
+<label>Days <input type="number" name="days" min="1" max="${MAX_EVOLUTION_DAYS}" value="${e.days}"></label>
 ${protocols}
 <button type="submit">Show</button>
 </form>`
@@ -120,7 +120,7 @@ export function customPage (base: string, sensors: readonly string[], sensor: st
   const body = `<form method="get" action="${escapeHtml(href(base, '/evolution'))}">
 <p><label>Sensor <select name="sensor">${options(sensors, sensor)}</select></label></p>
 <p><label>Field <select name="field">${options(fields, undefined)}</select></label></p>
-<p><label>Value <input type="text" name="value" required maxlength="512"></label></p>
+<p><label>Value <input type="text" name="value" required maxlength="${MAX_VALUE_LENGTH}"></label></p>
 <p><label>Until <input type="date" name="until"></label> <span class="muted">(empty: the latest day)</span></p>
 <p><button type="submit">Show evolution</button></p>
 </form>`
