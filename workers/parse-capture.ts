@@ -10,7 +10,7 @@ import { tableBuffers } from '../src/aggregate/table.js'
 
 export interface ParseTask {
   file: string
-  options: Omit<AnalyzeOptions, 'observer'>
+  options: AnalyzeOptions
   /** Also write the capture's JSON documents (`ingest --json-out`). */
   jsonOut?: JsonOut | undefined
 }

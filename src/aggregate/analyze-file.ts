@@ -60,13 +60,8 @@ async function analyzeWithJson (file: string, options: AnalyzeOptions, out: Json
     const day = nameDay ?? (Number.isNaN(sec) ? undefined : String(dayToYmd(clock.day(sec))))
     return new JsonDocumentWriter(out.dir, stem(file), day, { sensorname: out.sensor, filename: basename(file) }, clock)
   }
-  const chained = options.observer
-  const analyzer = new Analyzer({
-    ...options,
-    observer: (facts, buf, sec, nsec) => {
-      (writer ??= open(sec)).packet(facts, buf, sec, nsec)
-      chained?.(facts, buf, sec, nsec)
-    }
+  const analyzer = new Analyzer(options, (facts, buf, sec, nsec) => {
+    (writer ??= open(sec)).packet(facts, buf, sec, nsec)
   })
   let read
   try {

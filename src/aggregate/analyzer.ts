@@ -30,8 +30,6 @@ export interface AnalyzeOptions {
   selection: Selection
   /** IANA time zone for days; undefined = UTC. */
   zone: string | undefined
-  /** Called for every counted packet, after aggregation (e.g. to write JSON documents). */
-  observer?: PacketObserver
 }
 
 export type PacketObserver = (facts: PacketFacts, buf: Buffer, sec: number, nsec: number) => void
@@ -50,9 +48,10 @@ export class Analyzer implements PacketSink {
   #day = NO_DAY
   #dayCount = 0
 
-  constructor (options: AnalyzeOptions) {
+  /** `observer` is called for every counted packet, after aggregation (to write JSON documents). */
+  constructor (options: AnalyzeOptions, observer?: PacketObserver) {
     this.#selection = options.selection
-    this.#observer = options.observer
+    this.#observer = observer
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
     this.#aggregator = new Aggregator({ fields: options.fields, splitProtocols: options.splitProtocols })
     this.#clock = new DayClock(options.zone)
