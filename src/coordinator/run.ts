@@ -13,7 +13,7 @@ import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../sink/merge.js'
-import { commandTimeoutMs, isIngested, isTimeout, removeFile, replaceFile, writeFile } from '../sink/redis.js'
+import { commandTimeoutMs, isIngested, isTimeout, removeFile, writeFile } from '../sink/redis.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 
@@ -30,12 +30,11 @@ export interface ParseSettings {
 
 export interface IngestOptions extends ParseSettings {
   /**
-   * Files already in FILES are counted again: their earlier contribution (recomputed with the
-   * stored settings, which these equal, as ensureParameters checked) is subtracted in the same
-   * transaction.
+   * Files already in FILES are read and counted again. Their earlier contribution is what the
+   * stored settings (which these equal, as ensureParameters checked) make of the capture, so
+   * subtracting it and adding it back leaves every count as it is: nothing is written for them.
    */
   force?: boolean | undefined
-  /** Called once per file when it is settled (a progress line). */
   /** Called once per file when it is settled; `packets` were counted from it (0 when skipped). */
   onFile?: ((file: string, outcome: 'ingested' | 'skipped' | 'failed', detail: string, packets: number) => void) | undefined
 }
@@ -86,7 +85,6 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     summary.skipped++
     options.onFile?.(file, 'skipped', 'already in FILES', 0)
   }
-  const cleanup = { fields: options.fields, combined: options.combined }
   await eachParsed(files, redis, options, {
     fail,
     wanted: async file => {
@@ -96,18 +94,18 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     },
     apply: async p => {
       const c = p.contribution
-      // --force: the earlier contribution is what these same settings make of this capture.
-      const outcome = options.force === true
-        ? await replaceFile(redis, p.name, c, c, p.extraDays, { ...cleanup, sensorFromName: p.sensorFromName })
-        : { ...await writeFile(redis, p.name, c, p.extraDays), replaced: false }
-      if (!outcome.written) { skip(p.file); return }
+      const outcome = await writeFile(redis, p.name, c, p.extraDays)
+      // --force, a file already in FILES: taking out its earlier contribution (what the stored
+      // settings, which these are, make of the capture) and adding it again changes no count.
+      const replaced = !outcome.written && options.force === true
+      if (!outcome.written && !replaced) { skip(p.file); return }
       const { result } = p
       summary.packets += result.stats.packets
       summary.counted += result.stats.counted
       summary.members += outcome.members
       const sensorDays = days.get(c.sensor) ?? days.set(c.sensor, new Set()).get(c.sensor)!
       for (const day of c.days) sensorDays.add(day)
-      if (outcome.replaced) summary.replaced++
+      if (replaced) summary.replaced++
       if (result.error !== undefined) {
         // The readable part is counted, as the original did (tshark read up to the error) and as
         // `inspect` and `json` do; the file still fails the run so the damage is not missed.
@@ -116,7 +114,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       }
       summary.ingested++
       if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
-      const again = outcome.replaced ? ', counted again (--force)' : ''
+      const again = replaced ? ', counted again (--force)' : ''
       options.onFile?.(p.file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members${again}`, result.stats.counted)
     }
   })

@@ -85,7 +85,7 @@ interface Step {
   sensor: string
   addDays: readonly string[]
   addProtocols: readonly string[]
-  files: 'add' | 'remove' | 'keep'
+  files: 'add' | 'remove'
   /** Days and protocols that may have lost their last key (see CLEANUP). */
   cleanup?: Cleanup | undefined
   /**
@@ -137,45 +137,12 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
   return { removed: outcome.applied, members: outcome.members }
 }
 
-export interface ReplaceOutcome extends WriteOutcome {
-  /** True when the file was in FILES and its earlier contribution was subtracted first. */
-  replaced: boolean
-}
-
-/**
- * `ingest --force`: a file not in FILES is added as by writeFile; a file in FILES has `earlier`
- * (its contribution recomputed with the stored settings) subtracted and `now` added in ONE
- * transaction, FILES unchanged. Subtract-then-add is sent as the net increment per member: the
- * same end state at EXEC, with no member ever seen at a wrong count and half the commands
- * (none at all when the capture and the settings are unchanged).
- */
-export async function replaceFile (redis: Redis, name: string, earlier: Contribution, now: Contribution, extraDays: readonly string[], cleanup: Omit<Cleanup, 'days' | 'protocols'>, batchSize = BATCH_SIZE): Promise<ReplaceOutcome> {
-  const outcome = await transact(redis, name, batchSize, inFiles => {
-    if (!inFiles) return addStep(now, extraDays)
-    const gone = [...earlier.protocols].filter(p => !now.protocols.has(p)).sort()
-    const lost = daysOf(earlier, extraDays).filter(d => !now.days.has(d))
-    return { ...addStep(now, extraDays), deltas: netDeltas(earlier, now), files: 'keep', cleanup: { ...cleanup, days: lost, protocols: gone } }
-  })
-  return { written: outcome.applied, members: outcome.members, replaced: outcome.inFiles }
-}
-
 function addStep (c: Contribution, extraDays: readonly string[]): Step {
   return { deltas: entries(c), sensor: c.sensor, addDays: daysOf(c, extraDays), addProtocols: [...c.protocols].sort(), files: 'add', keys: [...c.zsets.keys()] }
 }
 
 function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
   return [...new Set([...c.days, ...extraDays])].sort()
-}
-
-/** now − earlier per (key, member), zeros left out. */
-function * netDeltas (earlier: Contribution, now: Contribution): Generator<[string, string, number]> {
-  for (const [key, member, count] of entries(now)) {
-    const delta = count - (earlier.zsets.get(key)?.get(member) ?? 0)
-    if (delta !== 0) yield [key, member, delta]
-  }
-  for (const [key, member, count] of entries(earlier)) {
-    if (now.zsets.get(key)?.has(member) !== true) yield [key, member, -count]
-  }
 }
 
 /**
