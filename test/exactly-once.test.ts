@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { main, type Io } from '../src/cli/main.js'
+import { potiron } from './helpers/cli.js'
 import { ROOT } from './helpers/shared.js'
 import { dump, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
@@ -66,12 +66,7 @@ function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: Ch
   return { child, done }
 }
 
-async function inProcess (...args: string[]): Promise<{ status: number, out: string[], err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
-  return { status: await main(args, io), out, err }
-}
+const inProcess = potiron
 
 /** Resolves once FILES has at least `n` members (polled every few milliseconds). */
 async function filesReach (client: PrivateRedis['client'], n: number): Promise<void> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { main, type Io } from '../src/cli/main.js'
+import { potiron } from './helpers/cli.js'
 import { readJsonArray } from '../src/sink/json-array.js'
 import { ROOT } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -33,12 +33,7 @@ after(async () => {
 
 beforeEach(async () => { await Promise.all([a.client.flushall(), b.client.flushall()]) })
 
-async function run (...argv: string[]): Promise<{ status: number, out: string[], err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
-  return { status: await main(argv, io), out, err }
-}
+const run = potiron
 
 /** Every file under `root`, relative path → content. */
 function tree (root: string): Record<string, Buffer> {

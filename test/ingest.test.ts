@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main, type Io } from '../src/cli/main.js'
+import { potiron, type Run } from './helpers/cli.js'
 import { ROOT } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
 
@@ -29,12 +29,8 @@ after(async () => {
 
 beforeEach(async () => { await redis.client.flushall() })
 
-async function run (...args: string[]): Promise<{ status: number, out: string[], err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
-  const status = await main(['ingest', ...args], io)
-  return { status, out, err }
+async function run (...args: string[]): Promise<Run> {
+  return await potiron('ingest', ...args)
 }
 
 test('a file ingested twice is skipped the second time and counts do not change', async () => {

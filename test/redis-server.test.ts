@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { main } from '../src/cli/main.js'
+import { potiron } from './helpers/cli.js'
 import { stopServer } from '../src/sink/server.js'
 import { ROOT } from './helpers/shared.js'
 
@@ -34,12 +34,7 @@ after(async () => {
   }
 })
 
-async function run (...argv: string[]): Promise<{ status: number, out: string[], err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(argv, { out: t => { out.push(t) }, err: t => { err.push(t) } })
-  return { status, out, err }
-}
+const run = potiron
 
 async function keys (socket: string): Promise<number> {
   const client = new Redis({ path: socket, lazyConnect: true })

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path'
 import { generateCapture } from '../../bench/gen-capture.js'
-import { main, type Io } from '../../src/cli/main.js'
 
 export const MONTH_SENSOR = 'lab-gen-1'
 export const MONTH_CAPTURE = 'lab-gen-1-20240301000000.pcap'
@@ -17,12 +16,4 @@ export async function writeMonthCapture (dir: string): Promise<string> {
   return path
 }
 
-export interface Run { status: number, out: string[], err: string[] }
-
-/** Runs the CLI in-process, collecting its output. */
-export async function potiron (...args: string[]): Promise<Run> {
-  const out: string[] = []
-  const err: string[] = []
-  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
-  return { status: await main(args, io), out, err }
-}
+export { potiron, type Run } from './cli.js'
