@@ -104,6 +104,10 @@ test('clicking a day point opens that day\'s top values; clicking a value opens 
     await page.screenshot({ path: join(ARTIFACTS, 'site-day.png') })
     // The tile of port 23 (second of the day).
     const tile = page.locator('g.slice').filter({ hasText: /^23/ }).first()
+    // Hovering it shows the value, its label and its count (77 packets on March 2).
+    await tile.hover()
+    await page.waitForSelector('g.hovertext')
+    assert.equal(await page.locator('g.hovertext').first().textContent(), '23telnet77 packets')
     await Promise.all([page.waitForURL(url('lab-gen-1_2024-03_destination-port_23.html')), tile.click()])
     await page.waitForSelector('#chart[data-ready="true"]')
     const title = await page.locator('h1').textContent()
