@@ -41,7 +41,8 @@ export class Analyzer implements PacketSink {
   readonly #facts: PacketFacts
   readonly #aggregator: Aggregator
   readonly #clock: DayClock
-  readonly #selection: Selection
+  /** Every IPv4 packet counts, broadcast included ('every-ip'). */
+  readonly #everyIp: boolean
   readonly #observer: PacketObserver | undefined
   readonly #protocols = new Float64Array(256)
   readonly #perDay = new Map<number, number>()
@@ -50,7 +51,7 @@ export class Analyzer implements PacketSink {
 
   /** `observer` is called for every counted packet, after aggregation (to write JSON documents). */
   constructor (options: AnalyzeOptions, observer?: PacketObserver) {
-    this.#selection = options.selection
+    this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
     this.#aggregator = new Aggregator({ fields: options.fields, splitProtocols: options.splitProtocols })
@@ -93,35 +94,28 @@ export class Analyzer implements PacketSink {
     if (this.#observer !== undefined) this.#observer(f, buf, sec, nsec)
   }
 
+  /** The Selection above ('ipv4-only' decodes with firstIpv4, which never yields ipVersion 6). */
   #selected (f: PacketFacts): boolean {
-    switch (this.#selection) {
-      case 'default': return f.ipVersion === 6 || (f.ipVersion === 4 && f.dst !== IPV4_BROADCAST)
-      case 'ipv4-only': return f.ipVersion === 4 && f.dst !== IPV4_BROADCAST
-      case 'every-ip': return f.ipVersion !== 0
-    }
+    return f.ipVersion === 4 ? f.dst !== IPV4_BROADCAST || this.#everyIp : f.ipVersion === 6
   }
 
   // Times are kept as plain numbers and turned into [sec, nsec] pairs in finish().
-  #first = true
-  #minSec = 0
+  #minSec = Infinity
   #minNsec = 0
-  #maxSec = 0
+  #maxSec = -Infinity
   #maxNsec = 0
   #lastSec = 0
   #lastNsec = 0
 
   #time (sec: number, nsec: number): void {
-    if (this.#first) {
-      this.#first = false
-      this.stats.first = [sec, nsec]
-      this.#minSec = this.#maxSec = sec
-      this.#minNsec = this.#maxNsec = nsec
-    } else if (sec < this.#minSec || (sec === this.#minSec && nsec < this.#minNsec)) {
-      this.#minSec = sec
-      this.#minNsec = nsec
-    } else if (sec > this.#maxSec || (sec === this.#maxSec && nsec > this.#maxNsec)) {
+    if (sec > this.#maxSec || (sec === this.#maxSec && nsec > this.#maxNsec)) {
+      if (this.stats.first === null) this.stats.first = [sec, nsec]
       this.#maxSec = sec
       this.#maxNsec = nsec
+    }
+    if (sec < this.#minSec || (sec === this.#minSec && nsec < this.#minNsec)) {
+      this.#minSec = sec
+      this.#minNsec = nsec
     }
     this.#lastSec = sec
     this.#lastNsec = nsec
@@ -137,7 +131,7 @@ export class Analyzer implements PacketSink {
   finish (): CountTable {
     this.#switchDay(NO_DAY)
     const stats = this.stats
-    if (!this.#first) {
+    if (stats.first !== null) {
       stats.last = [this.#lastSec, this.#lastNsec]
       stats.min = [this.#minSec, this.#minNsec]
       stats.max = [this.#maxSec, this.#maxNsec]

@@ -122,39 +122,46 @@ export class Uint32Counter {
     return this.#size + (this.#zero > 0 ? 1 : 0) + (this.#absent > 0 ? 1 : 0) + (this.#wide?.size ?? 0)
   }
 
+  /**
+   * The hot path is kept small so that the optimizing compiler inlines it at each of the
+   * aggregator's call sites; everything rare is out of line (bench/RESULTS.md, inlining budget).
+   */
   add (value: number, n: number): void {
-    if (value <= 0) {
-      if (value === 0) this.#zero += n
-      else this.#absent += n
-      return
-    }
-    if (value > 0xffffffff) {
-      (this.#wide ??= new NumberCounter()).add(value, n)
-      return
-    }
-    const slots = this.#slots
-    const mask = this.#mask
-    let i = (Math.imul(value, 0x9e3779b1) >>> this.#shift) << 1
-    for (;;) {
-      const cur = slots[i]
-      if (cur === value) {
-        const count = slots[i + 1]! + n
-        if (count > 0xffffffff) {
-          this.#overflow.set(value, (this.#overflow.get(value) ?? 0) + 0x100000000)
-          slots[i + 1] = count - 0x100000000
-        } else {
+    if (value > 0 && value <= 0xffffffff) {
+      const slots = this.#slots
+      let i = (Math.imul(value, 0x9e3779b1) >>> this.#shift) << 1
+      for (;;) {
+        const cur = slots[i]
+        if (cur === value) {
+          const count = slots[i + 1]! + n
+          if (count > 0xffffffff) return this.#carry(value, i, count)
           slots[i + 1] = count
+          return
         }
-        return
+        if (cur === EMPTY) return this.#insert(value, i, n)
+        i = (i + 2) & this.#mask
       }
-      if (cur === EMPTY) {
-        slots[i] = value
-        slots[i + 1] = n
-        if (++this.#size * 8 > mask * 3) this.#grow()
-        return
-      }
-      i = (i + 2) & mask
     }
+    this.#addAside(value, n)
+  }
+
+  /** 0, -1 (absent) and IPv6 address ids, which the 32-bit slots cannot hold. */
+  #addAside (value: number, n: number): void {
+    if (value === 0) this.#zero += n
+    else if (value < 0) this.#absent += n
+    else (this.#wide ??= new NumberCounter()).add(value, n)
+  }
+
+  #insert (value: number, i: number, n: number): void {
+    this.#slots[i] = value
+    this.#slots[i + 1] = n
+    if (++this.#size * 8 > this.#mask * 3) this.#grow()
+  }
+
+  /** A count past 2^32 keeps its low 32 bits in the slot and the rest in the overflow map. */
+  #carry (value: number, i: number, count: number): void {
+    this.#overflow.set(value, (this.#overflow.get(value) ?? 0) + 0x100000000)
+    this.#slots[i + 1] = count - 0x100000000
   }
 
   /** The (value, count) pairs, in exact-size arrays; the counter is spent afterwards. */

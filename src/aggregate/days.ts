@@ -36,7 +36,11 @@ export class DayClock {
 
   /** Day number of `sec` (whole seconds since the epoch), or NaN when the time has no valid day. */
   day (sec: number): number {
-    if (sec >= this.#from && sec < this.#to) return this.#day
+    return sec >= this.#from && sec < this.#to ? this.#day : this.#dayOf(sec)
+  }
+
+  /** day() past the last answer's range: kept out of line so that day() stays small enough to inline. */
+  #dayOf (sec: number): number {
     if (!(sec >= MIN_SECONDS && sec < MAX_SECONDS)) return Number.NaN
     if (this.#format === undefined) {
       const day = Math.floor(sec / SECONDS_PER_DAY)

@@ -30,32 +30,39 @@ export function decodeIpv4 (buf: Uint8Array, off: number, end: number, facts: Pa
   // The layer below said IPv4: tshark counts the frame as IPv4 even with a bogus version.
   if (facts.outerVersion === 0) facts.outerVersion = 4
   const first = buf[off]!
-  if (first >> 4 !== 4) return void (facts.malformed = true)
   const ihl = (first & 0x0f) * 4
   // Without the addresses tshark has no ip.dst: the original's filter drops such a frame.
-  if (off + IPV4_MIN_HEADER > end || ihl < IPV4_MIN_HEADER) return void (facts.malformed = true)
+  if (first >> 4 !== 4 || off + IPV4_MIN_HEADER > end || ihl < IPV4_MIN_HEADER) return void (facts.malformed = true)
   const total = u16(buf, off + 2)
   // A total length below the header length is bogus (tshark stops there); 0 means TSO offload.
   if (total !== 0 && total < ihl) return void (facts.malformed = true)
-  if (facts.ipVersion === 0) {
-    const dst = facts.firstIpv4 && ihl > IPV4_MIN_HEADER ? originalDestination(buf, off, off + ihl, end) : u32(buf, off + 16)
-    if (dst < 0) return void (facts.malformed = true)
-    facts.ipVersion = 4
-    facts.tos = buf[off + 1]!
-    facts.length = total === 0 ? end - off : total  // TSO: tshark shows the frame's length
-    facts.ttl = buf[off + 8]!
-    facts.protocol = buf[off + 9]!
-    facts.src = u32(buf, off + 12)
-    facts.dst = dst
-  }
+  if (facts.ipVersion === 0 && !takeIpv4Fields(buf, off, end, ihl, total, facts)) return void (facts.malformed = true)
   if (off + ihl > end) return void (facts.malformed = true)
   const payloadEnd = total === 0 ? end : Math.min(end, off + total)
+  // Not a fragment (offset 0, no more fragments): the common case, kept small enough to inline.
+  if ((u16(buf, off + 6) & 0x3fff) === 0) decodeIpPayload(buf, off + ihl, payloadEnd, buf[off + 9]!, facts, depth, inError)
+  else decodeIpv4Fragment(buf, off, ihl, total, payloadEnd, facts, depth, inError)
+}
+
+/** The IP fields from this header; false when the original would have seen no ip.dst. */
+function takeIpv4Fields (buf: Uint8Array, off: number, end: number, ihl: number, total: number, facts: PacketFacts): boolean {
+  const dst = facts.firstIpv4 && ihl > IPV4_MIN_HEADER ? originalDestination(buf, off, off + ihl, end) : u32(buf, off + 16)
+  if (dst < 0) return false
+  facts.ipVersion = 4
+  facts.tos = buf[off + 1]!
+  facts.length = total === 0 ? end - off : total  // TSO: tshark shows the frame's length
+  facts.ttl = buf[off + 8]!
+  facts.protocol = buf[off + 9]!
+  facts.src = u32(buf, off + 12)
+  facts.dst = dst
+  return true
+}
+
+function decodeIpv4Fragment (buf: Uint8Array, off: number, ihl: number, total: number, payloadEnd: number, facts: PacketFacts, depth: number, inError: boolean): void {
   const flags = u16(buf, off + 6)
   const fragmentOffset = (flags & 0x1fff) * 8
   const moreFragments = (flags & 0x2000) !== 0
-  if (fragmentOffset === 0 && !moreFragments) {
-    decodeIpPayload(buf, off + ihl, payloadEnd, buf[off + 9]!, facts, depth, inError)
-  } else if (facts.reassembly !== null && !inError) {
+  if (facts.reassembly !== null && !inError) {
     const key = `${u32(buf, off + 12)},${u32(buf, off + 16)},${u16(buf, off + 4)},${buf[off + 9]!}`
     const head = facts.reassembly.add(key, fragmentOffset, moreFragments, buf, off + ihl, payloadEnd - off - ihl, (total === 0 ? payloadEnd - off : total) - ihl)
     if (head !== undefined) decodeIpPayload(head, 0, head.length, buf[off + 9]!, facts, depth, false)

@@ -25,8 +25,13 @@ export function isSupportedLinktype (linktype: number): boolean {
 
 /** Decodes one captured frame of the given link type into `facts` (which the caller has reset). */
 export function decodeFrame (buf: Uint8Array, off: number, end: number, linktype: number, facts: PacketFacts): void {
+  // Ethernet first and the rest out of line: this stays small enough to be inlined per packet.
+  if (linktype === LINKTYPE_ETHERNET) decodeEthernet(buf, off, end, facts, 0)
+  else decodeOtherFrame(buf, off, end, linktype, facts)
+}
+
+function decodeOtherFrame (buf: Uint8Array, off: number, end: number, linktype: number, facts: PacketFacts): void {
   switch (linktype) {
-    case LINKTYPE_ETHERNET: return decodeEthernet(buf, off, end, facts, 0)
     case LINKTYPE_RAW: case LINKTYPE_RAW_12: case LINKTYPE_RAW_14: return decodeRawIp(buf, off, end, facts, 0)
     case LINKTYPE_IPV4: return decodeIpv4(buf, off, end, facts, 0, false)
     case LINKTYPE_IPV6: return decodeIpv6(buf, off, end, facts, 0)
@@ -74,9 +79,14 @@ export function decodeEthertype (buf: Uint8Array, off: number, end: number, type
     type = u16(buf, off + 2)
     off += 4
   }
+  // IP first and the rest out of line, to keep this small enough to be inlined per packet.
+  if (type === ETHERTYPE_IPV4) decodeIpv4(buf, off, end, facts, depth, false)
+  else if (type === ETHERTYPE_IPV6) decodeIpv6(buf, off, end, facts, depth)
+  else decodeOtherEthertype(buf, off, end, type, facts, depth)
+}
+
+function decodeOtherEthertype (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
   switch (type) {
-    case ETHERTYPE_IPV4: return decodeIpv4(buf, off, end, facts, depth, false)
-    case ETHERTYPE_IPV6: return decodeIpv6(buf, off, end, facts, depth)
     case ETHERTYPE_MPLS: case ETHERTYPE_MPLS_MC: return decodeMpls(buf, off, end, facts, depth)
     case ETHERTYPE_PPPOE: return off + 6 > end ? markMalformed(facts) : decodePpp(buf, off + 6, end, facts, depth)
     case ETHERTYPE_PPP: return decodePpp(buf, off, end, facts, depth)
