@@ -30,13 +30,15 @@ export function machineLine (): string {
 
 /**
  * A collector function that works without `--expose-gc` on the command line, so that `npm run`
- * scripts need no flags; a no-op if V8 refuses.
+ * scripts need no flags; a no-op if V8 refuses. It runs a plain major GC: V8's default `gc()`
+ * is a memory-reducing one that also throws away compiled code and type feedback, which made
+ * the next run of the hot path ~45 % slower than a real one (bench/RESULTS.md).
  */
 export function gcFunction (): () => void {
   try {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as unknown
-    if (typeof gc === 'function') return gc as () => void
+    if (typeof gc === 'function') return () => { (gc as (options: { type: string }) => void)({ type: 'major' }) }
   } catch {}
   return () => {}
 }
