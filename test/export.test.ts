@@ -225,6 +225,10 @@ describe('names and labels', () => {
     assert.equal(timelineStem('s', 'dport', '202403', [{ value: '22', protocol: '*' }, { value: '22', protocol: 'tcp' }]), 's_2024-03_destination-port_with-protocols_22-all_22-tcp')
     assert.equal(namePart('2001:db8::1'), '2001_db8__1')
     assert.equal(namePart('../etc/passwd'), 'x7fef78f53440346c')
+    // A field list in Redis is data too: an odd name there never becomes a path.
+    assert.equal(topStem('s', '../etc/passwd', '20240302'), 's_x7fef78f53440346c_2024-03-02')
+    assert.equal(timelineStem('s', 'a b/c', '202403', [{ value: '1' }]), `s_2024-03_${namePart('a-b/c')}_1`)
+    assert.equal(topStem('s', 'myfield', '20240302'), 's_myfield_2024-03-02')
     assert.equal(csvText('dport', [{ value: 'a,"b"', count: 2 }]), 'value,count,label\n"a,""b""",2,\n')
   })
 

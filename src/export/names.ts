@@ -12,6 +12,14 @@ export function namePart (text: string): string {
   return 'x' + createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
+/**
+ * A field in file names: potiron's own as the original wrote them (`destination-port`), any other
+ * name found in the data's field list made safe like a value.
+ */
+function fieldPart (field: string): string {
+  return namePart(fieldWords(field))
+}
+
 /** A value, optionally restricted to one protocol (`22-tcp`), or split by protocol plus the total (`22-*`). */
 export interface ValueSpec {
   value: string
@@ -29,7 +37,7 @@ export function dashed (compact: string): string {
  * `withProtocols` names the all-protocols file of a per-protocol export as the original did.
  */
 export function topStem (sensor: string, field: string, period: string, protocol?: string, withProtocols = false): string {
-  const base = `${namePart(sensor)}_${fieldWords(field)}`
+  const base = `${namePart(sensor)}_${fieldPart(field)}`
   if (protocol !== undefined) return `${base}_with-protocols_${dashed(period)}_${namePart(protocol)}`
   return withProtocols ? `${base}_with-protocols_${dashed(period)}` : `${base}_${dashed(period)}`
 }
@@ -42,7 +50,7 @@ export function specText (spec: ValueSpec): string {
 export function timelineStem (sensor: string, field: string, month: string, specs: readonly ValueSpec[]): string {
   const perProtocol = specs.some(s => s.protocol !== undefined)
   const parts = specs.map(s => namePart(specText({ value: s.value, protocol: s.protocol === '*' ? 'all' : s.protocol }))).sort()
-  const stem = `${namePart(sensor)}_${dashed(month)}_${fieldWords(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`
+  const stem = `${namePart(sensor)}_${dashed(month)}_${fieldPart(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`
   // File names stop at 255 bytes: a long list of values is cut and told apart by a hash.
   return stem.length <= 200 ? stem : stem.slice(0, 180) + '_' + createHash('sha256').update(stem).digest('hex').slice(0, 16)
 }
