@@ -231,7 +231,7 @@ export class Ipv6Table {
   /** The id of the address at buf[off, off + 16), adding it when new. */
   intern (buf: Uint8Array, off: number): number {
     const w0 = word(buf, off); const w1 = word(buf, off + 4); const w2 = word(buf, off + 8); const w3 = word(buf, off + 12)
-    let i = (Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ Math.imul(w3, 0x27d4eb2f), 0x9e3779b1) >>> 7) & this.#mask
+    let i = hash128(w0, w1, w2, w3) & this.#mask
     const bytes = this.#bytes
     for (;;) {
       const slot = this.#slots[i]!
@@ -264,11 +264,16 @@ export class Ipv6Table {
     const bytes = this.#bytes
     for (let id = 0; id < this.#count; id++) {
       const at = id * 16
-      let i = (Math.imul(word(bytes, at) ^ Math.imul(word(bytes, at + 4), 0x85ebca6b) ^ Math.imul(word(bytes, at + 8), 0xc2b2ae35) ^ Math.imul(word(bytes, at + 12), 0x27d4eb2f), 0x9e3779b1) >>> 7) & this.#mask
+      let i = hash128(word(bytes, at), word(bytes, at + 4), word(bytes, at + 8), word(bytes, at + 12)) & this.#mask
       while (this.#slots[i] !== 0) i = (i + 1) & this.#mask
       this.#slots[i] = id + 1
     }
   }
+}
+
+/** A 25-bit hash of a 16-byte address given as four big-endian words. */
+function hash128 (w0: number, w1: number, w2: number, w3: number): number {
+  return Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ Math.imul(w3, 0x27d4eb2f), 0x9e3779b1) >>> 7
 }
 
 function word (buf: Uint8Array, off: number): number {
