@@ -195,7 +195,8 @@ test('Redis hangs mid-ingest (SIGSTOP): exit 1 with one line after the command t
   const server = await startPrivateRedis(dir, { durable: false })
   let stopped = false
   try {
-    const run = cli(['ingest', captures, '--unix', server.socket], { ...process.env, POTIRON_REDIS_TIMEOUT: '1' })
+    // --quiet: without it a periodic progress line may come first if the machine is slow.
+    const run = cli(['ingest', captures, '--unix', server.socket, '--quiet'], { ...process.env, POTIRON_REDIS_TIMEOUT: '1' })
     await filesReach(server.client, 1)
     process.kill(server.pid, 'SIGSTOP')
     stopped = true
