@@ -4,7 +4,7 @@
  * Analyzer.packet through the Ethernet, IPv4 and TCP decoders, is larger than that, so with the
  * default the IPv4 and transport decoders stay separate calls that each re-check the shape of
  * the facts object. A budget of 3000 inlines the whole common path: bench:parse's analysis runs
- * ~20 % faster (bench/RESULTS.md, "Inlining budget"); 6000 gains nothing more.
+ * ~20 % faster (bench/RESULTS.md, bench:parse); 6000 gains nothing more.
  */
 import { setFlagsFromString } from 'node:v8'
 

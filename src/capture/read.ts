@@ -31,9 +31,9 @@ export interface ReadResult {
 
 /**
  * Streams the capture at `path` into `sink`. Never throws for capture problems (they come back
- * in `error`); exceptions thrown by the sink propagate unchanged.
+ * in `error`); exceptions thrown by the sink propagate unchanged. `chunkSize`, when given, sets
+ * both the read size and the decompressor's output size (tests use tiny ones).
  */
-/** `chunkSize` sets both the read size and the decompressor's output size (tests use tiny ones). */
 export async function readCapture (path: string, sink: PacketSink, options: { chunkSize?: number } = {}): Promise<ReadResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`)
