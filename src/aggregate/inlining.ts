@@ -8,7 +8,7 @@
  */
 import { setFlagsFromString } from 'node:v8'
 
-export const INLINING_BUDGET = 3000
+const INLINING_BUDGET = 3000
 
 let raised = false
 
