@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -194,6 +195,20 @@ describe('JSON API and pages', () => {
     assert.equal(wrongMethod.status, 405)
     assert.equal(wrongMethod.headers.get('allow'), 'GET, HEAD')
     assert.deepEqual(await wrongMethod.json(), { error: 'DELETE not allowed here' })
+  })
+
+  test('a request target that is no URL path gets 400, and the server keeps answering', async () => {
+    const { port } = new URL(app.url)
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => { socket.end('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n') })
+      let text = ''
+      socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
+      socket.on('end', () => { resolve(text) })
+      socket.on('error', reject)
+    })
+    assert.equal(reply.split('\r\n')[0], 'HTTP/1.1 400 Bad Request')
+    assert.ok(reply.endsWith('\r\n\r\nbad request target\n'), reply)
+    assert.equal((await fetch(`${app.url}/api/sensors`)).status, 200)
   })
 
   test('settings: all fields without ENFIELDS; POST stores exactly the chosen ones (SADD/SREM); the overview follows', async () => {

@@ -149,7 +149,9 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
   }
 
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    // A request target that is not a path (`//[`) must not throw out of the listener: it would end the server.
+    const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : undefined
+    if (url === undefined) { send(res, 400, 'text/plain; charset=utf-8', 'bad request target\n', { 'Cache-Control': 'no-store' }); return }
     // Behind a proxy that keeps the prefix, requests carry it; one that strips it sends the rest.
     let path = url.pathname
     if (base !== '' && (path === base || path.startsWith(base + '/'))) path = path.slice(base.length) || '/'
