@@ -1,7 +1,7 @@
 /** `potiron ingest` behaviour against a private redis-server: re-runs, bad files, conflicts, no Redis. */
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { potiron, type Run } from './helpers/cli.js'
@@ -90,4 +90,68 @@ test('--redis and --unix together is a usage error', async () => {
   const { status, err } = await run(join(dir, GOOD[0]!), '--unix', redis.socket, '--redis', 'redis://127.0.0.1:1')
   assert.equal(status, 2)
   assert.match(err[0]!, /--redis and --unix are exclusive/)
+})
+
+/** A little-endian pcap (µs) of link type `linktype` holding `frames`, one per second from `sec`. */
+function pcap (linktype: number, frames: readonly Buffer[], sec: number): Buffer {
+  const header = Buffer.alloc(24)
+  header.writeUInt32LE(0xa1b2c3d4, 0)
+  header.writeUInt16LE(2, 4)
+  header.writeUInt16LE(4, 6)
+  header.writeUInt32LE(65535, 16)
+  header.writeUInt32LE(linktype, 20)
+  return Buffer.concat([header, ...frames.flatMap((frame, i) => {
+    const record = Buffer.alloc(16)
+    record.writeUInt32LE(sec + i, 0)
+    record.writeUInt32LE(frame.length, 8)
+    record.writeUInt32LE(frame.length, 12)
+    return [record, frame]
+  })])
+}
+
+/** A little-endian pcapng: one Ethernet interface, then each frame in a Simple Packet Block (no timestamp). */
+function pcapngOfSimpleBlocks (frames: readonly Buffer[]): Buffer {
+  const block = (type: number, body: Buffer): Buffer => {
+    const padded = Buffer.concat([body, Buffer.alloc((4 - body.length % 4) % 4)])
+    const head = Buffer.alloc(8)
+    head.writeUInt32LE(type, 0)
+    head.writeUInt32LE(padded.length + 12, 4)
+    const tail = Buffer.alloc(4)
+    tail.writeUInt32LE(padded.length + 12, 0)
+    return Buffer.concat([head, padded, tail])
+  }
+  const shb = Buffer.alloc(16)
+  shb.writeUInt32LE(0x1a2b3c4d, 0)
+  shb.writeUInt16LE(1, 4)
+  shb.writeBigInt64LE(-1n, 8)
+  const idb = Buffer.alloc(8)
+  idb.writeUInt16LE(1, 0) // Ethernet
+  idb.writeUInt32LE(65535, 4)
+  return Buffer.concat([block(0x0a0d0d0a, shb), block(1, idb), ...frames.map(frame => {
+    const length = Buffer.alloc(4)
+    length.writeUInt32LE(frame.length, 0)
+    return block(3, Buffer.concat([length, frame]))
+  })])
+}
+
+test('packets of a link type not decoded, and packets without a timestamp, are said once per file and counted in no day', async () => {
+  const frame = Buffer.from(readFileSync(join(FIXTURES, GOOD[0]!)).subarray(40, 40 + 60))
+  const user0 = join(dir, 'lab-user0-1-20240301000000.pcap')
+  const undated = join(dir, 'lab-spb-1-20240302000000.pcapng')
+  writeFileSync(user0, pcap(147, [frame, frame, frame], 1709251200))
+  writeFileSync(undated, pcapngOfSimpleBlocks([frame, frame]))
+  try {
+    const { status, out } = await run(user0, undated, '--unix', redis.socket, '--json')
+    assert.equal(status, 0)
+    const summary = JSON.parse(out[0]!) as { ingested: number, packets: number, counted: number, members: number, warnings: unknown[] }
+    assert.deepEqual([summary.ingested, summary.packets, summary.counted, summary.members], [2, 5, 0, 0])
+    assert.deepEqual(summary.warnings, [
+      { file: user0, reason: '3 packets of link type 147 not decoded' },
+      { file: undated, reason: '2 packets without a usable timestamp (none, or past year 9999) counted in no day' }
+    ])
+    assert.deepEqual(await redis.client.keys('lab-*:2024*'), [])
+  } finally {
+    rmSync(user0)
+    rmSync(undated)
+  }
 })

@@ -7,6 +7,7 @@ import { parseCaptureName, stem } from '../capture/filename.js'
 import { readCapture } from '../capture/read.js'
 import type { CaptureInfo } from '../capture/types.js'
 import type { CaptureError } from '../errors.js'
+import { isSupportedLinktype } from '../decode/link.js'
 import { JsonDocumentWriter } from '../export/json-documents.js'
 import { Analyzer, type AnalyzeOptions } from './analyzer.js'
 import { DayClock, dayToYmd } from './days.js'
@@ -76,6 +77,21 @@ async function analyzeWithJson (file: string, options: AnalyzeOptions, out: Json
   else writer.abort()
   const json = { path: read.error === undefined ? writer.path : `${writer.path}.partial`, documents: writer.packets, complete: read.error === undefined }
   return { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), json }
+}
+
+/**
+ * What the statistics of a file read to its end still have to tell: packets of a link type
+ * potiron does not decode (said once per file, not per packet), and packets that would have
+ * been counted but have no usable timestamp (none, or past year 9999), so are in no day's keys.
+ */
+export function fileNotes ({ info, stats }: Pick<FileResult, 'info' | 'stats'>): string[] {
+  const notes: string[] = []
+  if (stats.unsupportedLink > 0) {
+    const types = [...new Set(info.linktypes.filter(t => !isSupportedLinktype(t)))]
+    notes.push(`${stats.unsupportedLink} packets of link type ${types.join(', ')} not decoded`)
+  }
+  if (stats.undated > 0) notes.push(`${stats.undated} packets without a usable timestamp (none, or past year 9999) counted in no day`)
+  return notes
 }
 
 function problem (err: CaptureError | undefined): Problem | undefined {

@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path'
 import { ReplyError, type Redis } from 'ioredis'
-import type { FileResult } from '../aggregate/analyze-file.js'
+import { fileNotes, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
@@ -114,6 +114,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       }
       summary.ingested++
       if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
+      for (const note of fileNotes(result)) summary.warnings.push({ file: p.file, reason: note })
       const again = replaced ? ', counted again (--force)' : ''
       options.onFile?.(p.file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members${again}`, result.stats.counted)
     }
