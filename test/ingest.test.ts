@@ -4,6 +4,8 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { withRedis } from '../src/cli/common.js'
+import { RedisWriteError } from '../src/errors.js'
 import { potiron, type Run } from './helpers/cli.js'
 import { ROOT } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -145,13 +147,29 @@ test('packets of a link type not decoded, and packets without a timestamp, are s
     assert.equal(status, 0)
     const summary = JSON.parse(out[0]!) as { ingested: number, packets: number, counted: number, members: number, warnings: unknown[] }
     assert.deepEqual([summary.ingested, summary.packets, summary.counted, summary.members], [2, 5, 0, 0])
+    // In the files' order (sorted), whichever thread finished first.
     assert.deepEqual(summary.warnings, [
-      { file: user0, reason: '3 packets of link type 147 not decoded' },
-      { file: undated, reason: '2 packets without a usable timestamp (none, or past year 9999) counted in no day' }
+      { file: undated, reason: '2 packets without a usable timestamp (none, or past year 9999) counted in no day' },
+      { file: user0, reason: '3 packets of link type 147 not decoded' }
     ])
     assert.deepEqual(await redis.client.keys('lab-*:2024*'), [])
   } finally {
     rmSync(user0)
     rmSync(undated)
   }
+})
+
+test('every command: Redis lost in the middle of its job, or a write Redis refused, is one line and exit 1, not an internal error', async () => {
+  const lines: string[] = []
+  const doomed = await startRedis()
+  const lost = await withRedis({ socket: doomed.socket }, line => { lines.push(line) }, { start: false }, async r => {
+    await doomed.stop()
+    await r.get('x')
+    return 0
+  })
+  const refused = await withRedis({ socket: redis.socket }, line => { lines.push(line) }, { start: false }, async () => {
+    throw new RedisWriteError('FILES kept changing under this write', 0)
+  })
+  assert.deepEqual([lost, refused], [1, 1])
+  assert.deepEqual(lines, ['potiron: lost the connection to Redis (Connection is closed.)', 'potiron: FILES kept changing under this write'])
 })

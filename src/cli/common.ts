@@ -2,8 +2,8 @@
 import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
-import { ParameterConflictError, RedisUnreachableError, UsageError } from '../errors.js'
-import { commandTimeoutMs, connect, isTimeout, type RedisTarget } from '../sink/redis.js'
+import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
+import { commandTimeoutMs, connect, connected, isTimeout, type RedisTarget } from '../sink/redis.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
 
 export const captureOptions = {
@@ -41,8 +41,10 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
   try {
     return await job(redis)
   } catch (e) {
-    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError) { err(`potiron: ${e.message}`); return 1 }
+    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return 1 }
     if (isTimeout(e)) { err(`potiron: Redis did not answer within ${commandTimeoutMs() / 1000} s (POTIRON_REDIS_TIMEOUT)`); return 1 }
+    // Any other failure once the connection is gone is that loss, whatever ioredis called it.
+    if (!connected(redis)) { err(`potiron: lost the connection to Redis (${e instanceof Error ? e.message : String(e)})`); return 1 }
     throw e
   } finally {
     redis.disconnect()

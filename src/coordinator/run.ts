@@ -13,7 +13,7 @@ import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../sink/merge.js'
-import { commandTimeoutMs, isIngested, isTimeout, removeFile, writeFile } from '../sink/redis.js'
+import { commandTimeoutMs, connected, isIngested, isTimeout, removeFile, writeFile } from '../sink/redis.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 
@@ -120,8 +120,18 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     }
   })
   for (const [sensor, set] of [...days].sort(([a], [b]) => a < b ? -1 : 1)) summary.days[sensor] = [...set].sort()
+  // Files finish in whatever order the threads make: the summary lists them in the given order.
+  const inFileOrder = byFileOrder(files)
+  summary.failed.sort(inFileOrder)
+  summary.warnings.sort(inFileOrder)
   summary.elapsedMs = performance.now() - started
   return summary
+}
+
+/** Compares entries by their file's place in `files` (a stable sort keeps one file's entries in order). */
+function byFileOrder (files: readonly string[]): (a: { file: string }, b: { file: string }) => number {
+  const place = new Map(files.map((file, i) => [file, i]))
+  return (a, b) => place.get(a.file)! - place.get(b.file)!
 }
 
 export interface RemoveOptions extends ParseSettings {
@@ -173,6 +183,9 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       options.onFile?.(p.file, 'removed', `${p.result.stats.counted} packets, ${outcome.members} members`)
     }
   })
+  const inFileOrder = byFileOrder(files)
+  summary.failed.sort(inFileOrder)
+  summary.notIngested.sort((a, b) => inFileOrder({ file: a }, { file: b }))
   summary.elapsedMs = performance.now() - started
   return summary
 }
@@ -267,7 +280,3 @@ function answeredByRedis (err: unknown): boolean {
   return err instanceof ReplyError || err instanceof RedisWriteError || err instanceof ParameterConflictError
 }
 
-/** False once ioredis has given up on the connection (we never let it reconnect). */
-function connected (redis: Redis): boolean {
-  return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
-}

@@ -49,6 +49,11 @@ export function isTimeout (err: unknown): boolean {
   return err instanceof Error && err.message === 'Command timed out'
 }
 
+/** False once ioredis has given up on the connection (potiron never lets it reconnect). */
+export function connected (redis: Redis): boolean {
+  return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
+}
+
 /** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
 export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<Redis> {
   const options = { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: commandTimeoutMs(), maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
