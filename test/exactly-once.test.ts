@@ -122,6 +122,27 @@ test('remove takes back shared members exactly: two copies of a capture on one s
   assert.deepEqual(await dump(redis.client), before)
 })
 
+test('remove refuses counts that are not the file\'s: another --sensor than at ingest, or JSON_FIELDS gone; nothing changes', async () => {
+  await redis.client.flushall()
+  const sock = ['--unix', redis.socket]
+  assert.equal((await inProcess('ingest', join(FIXTURES, DNS), ...sock, '--json')).status, 0)
+  const before = await dump(redis.client)
+  const other = await inProcess('remove', join(FIXTURES, DNS), ...sock, '--sensor', 'elsewhere-1', '--json')
+  assert.equal(other.status, 1)
+  const summary = JSON.parse(other.out[0]!) as { removed: number, failed: Array<{ file: string, reason: string }> }
+  assert.deepEqual(summary.removed, 0)
+  assert.deepEqual(summary.failed.map(f => f.reason.replace(/\d+ of its keys/, 'N of its keys')), [
+    'its counts are not in Redis (N of its keys missing, e.g. elsewhere-1:20130530:dport): was it ingested with another --sensor? nothing removed'
+  ])
+  assert.deepEqual(await dump(redis.client), before)
+  await redis.client.del('JSON_FIELDS')
+  const withoutFields = await dump(redis.client)
+  const blind = await inProcess('remove', join(FIXTURES, DNS), ...sock)
+  assert.equal(blind.status, 1)
+  assert.deepEqual(blind.err, ['potiron: JSON_FIELDS is missing: which fields were counted is unknown, so nothing can be taken back'])
+  assert.deepEqual(await dump(redis.client), withoutFields)
+})
+
 test('ingest --force counts files again without doubling them: the same dump as a single ingest', async () => {
   await redis.client.flushall()
   const sock = ['--unix', redis.socket]

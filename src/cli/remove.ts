@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
 import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
 import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
+import { ParameterConflictError } from '../errors.js'
 import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
 
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
@@ -30,10 +31,11 @@ export interface StoredSettings {
 export async function storedSettings (redis: Redis): Promise<StoredSettings | undefined> {
   const [stored, json] = await Promise.all([redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
   if (Object.keys(stored).length === 0 && json.length === 0) return undefined
+  if (json.length === 0) throw new ParameterConflictError(`${JSON_FIELDS} is missing: which fields were counted is unknown, so nothing can be taken back`)
   const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
-  if (unknown.length > 0) throw new Error(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
+  if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
   const selection = stored.selection ?? 'ipv4-only'
-  if (selection !== 'default' && selection !== 'ipv4-only') throw new Error(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
+  if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
   return { combined: stored.ck === 'True', fields: json as FieldName[], selection, zone: stored.tz ?? 'UTC' }
 }
 

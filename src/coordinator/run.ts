@@ -176,6 +176,10 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       const code = p.result.error?.code
       if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
       const outcome = await removeFile(redis, p.name, p.contribution, p.extraDays, { fields: options.fields, combined: options.combined, sensorFromName: p.sensorFromName })
+      if (outcome.missing.length > 0) {
+        fail(p.file, `its counts are not in Redis (${outcome.missing.length} of its keys missing, e.g. ${outcome.missing[0]!}): was it ingested with another --sensor? nothing removed`)
+        return
+      }
       if (!outcome.removed) { absent(p.file); return }
       summary.removed++
       summary.counted += p.result.stats.counted

@@ -97,7 +97,8 @@ interface Step {
    * The sorted sets the deltas touch, when known. Those that do not exist yet are written with
    * multi-member ZADDs instead of one ZINCRBY per member (each member appears once in a file's
    * contribution, so setting is adding). They are WATCHed with FILES: if another ingest creates
-   * one before EXEC, nothing is applied and the file is tried again.
+   * one before EXEC, nothing is applied and the file is tried again. When removing, they must
+   * all exist: a missing one means these are not the counts the file added (see removeFile).
    */
   keys?: readonly string[] | undefined
 }
@@ -123,23 +124,28 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
 }
 
 export interface RemoveOutcome {
-  /** False when the file was not in FILES: nothing was changed. */
+  /** False when the file was not in FILES, or `missing` is not empty: nothing was changed. */
   removed: boolean
   /** (key, member) pairs decremented. */
   members: number
+  /** Sorted sets the recomputed contribution names that Redis does not have. */
+  missing: string[]
 }
 
 /**
  * Takes a file's earlier contribution `c` (recomputed from the capture with the stored settings)
- * back out and removes it from FILES, in one transaction; `extraDays` as for writeFile.
+ * back out and removes it from FILES, in one transaction; `extraDays` as for writeFile. When a
+ * key of `c` does not exist, `c` is not what the file added (another --sensor than at ingest,
+ * or keys deleted by hand): nothing is changed, rather than dropping the file from FILES while
+ * its counts stay.
  */
 export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Omit<Cleanup, 'days' | 'protocols'>, batchSize = BATCH_SIZE): Promise<RemoveOutcome> {
   const outcome = await transact(redis, name, batchSize, inFiles => {
     if (!inFiles) return undefined
     const negated = (function * () { for (const [key, member, count] of entries(c)) yield [key, member, -count] as [string, string, number] })()
-    return { deltas: negated, sensor: c.sensor, addDays: [], addProtocols: [], files: 'remove', cleanup: { ...cleanup, days: daysOf(c, extraDays), protocols: [...c.protocols].sort() } }
+    return { deltas: negated, sensor: c.sensor, addDays: [], addProtocols: [], files: 'remove', keys: [...c.zsets.keys()], cleanup: { ...cleanup, days: daysOf(c, extraDays), protocols: [...c.protocols].sort() } }
   })
-  return { removed: outcome.applied, members: outcome.members }
+  return { removed: outcome.applied, members: outcome.members, missing: outcome.missing }
 }
 
 function addStep (c: Contribution, extraDays: readonly string[]): Step {
@@ -154,7 +160,7 @@ function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
  * WATCH FILES, look the file up, let `decide` say what to do, then queue it all in MULTI and
  * EXEC. Must not run concurrently with another transaction on the same connection.
  */
-async function transact (redis: Redis, name: string, batchSize: number, decide: (inFiles: boolean) => Step | undefined): Promise<{ applied: boolean, inFiles: boolean, members: number }> {
+async function transact (redis: Redis, name: string, batchSize: number, decide: (inFiles: boolean) => Step | undefined): Promise<{ applied: boolean, inFiles: boolean, members: number, missing: string[] }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt))
     await redis.watch(FILES)
@@ -162,9 +168,13 @@ async function transact (redis: Redis, name: string, batchSize: number, decide: 
     const step = decide(inFiles)
     if (step === undefined) {
       await redis.unwatch()
-      return { applied: false, inFiles, members: 0 }
+      return { applied: false, inFiles, members: 0, missing: [] }
     }
     const fresh = await freshKeys(redis, step.keys ?? [])
+    if (step.files === 'remove' && fresh.size > 0) {
+      await redis.unwatch()
+      return { applied: false, inFiles, members: 0, missing: [...fresh].sort() }
+    }
     await redis.multi({ pipeline: false })
     let members = 0
     let batch = 0
@@ -220,7 +230,7 @@ async function transact (redis: Redis, name: string, batchSize: number, decide: 
     replies.forEach(([err], i) => {
       if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, Math.floor(i / batchSize), { cause: err })
     })
-    return { applied: true, inFiles, members }
+    return { applied: true, inFiles, members, missing: [] }
   }
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent ingests); try again`, 0)
 }
