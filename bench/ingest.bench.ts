@@ -18,6 +18,7 @@ import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
 import { FIELDS, type FieldName } from '../src/aggregate/fields.js'
+import { raiseInliningBudget } from '../src/aggregate/inlining.js'
 import { createPool, inFlightLimit } from '../src/coordinator/pool.js'
 import { ingestFiles } from '../src/coordinator/run.js'
 import { addTable, emptyContribution } from '../src/sink/merge.js'
@@ -26,6 +27,8 @@ import type { ParseTask } from '../workers/parse-capture.js'
 import { dailyCaptures, envInt, grouped, machineLine, median, mib, peakRss, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
+// As potiron's CLI does before it reads anything (src/aggregate/inlining.ts).
+raiseInliningBudget()
 const SENSOR = 'bench-honeypot-1'
 const DAY0 = 1704067200 // 2024-01-01
 const ALL: readonly FieldName[] = FIELDS

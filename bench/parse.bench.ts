@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { createGunzip } from 'node:zlib'
 import { Analyzer, type AnalyzeOptions } from '../src/aggregate/analyzer.js'
 import { FIELDS } from '../src/aggregate/fields.js'
+import { raiseInliningBudget } from '../src/aggregate/inlining.js'
 import { DEFAULT_CHUNK_BYTES, DEFAULT_GZIP_CHUNK_BYTES, readCapture } from '../src/capture/read.js'
 import { DEFAULT_DAYS, generateCapture } from './gen-capture.js'
 import { envInt, gcFunction, grouped, machineLine, median, mib, peakRss, table, timeMs } from './util.js'
@@ -104,10 +105,15 @@ async function analyze (path: string): Promise<number> {
 /** Untimed runs before the timed one in each child: V8 needs two to reach its steady state. */
 const WARM_UP_RUNS = 2
 
+/** The variants that are not potiron: they run in a plain Node process. */
+const BASELINES = new Set(['1', '5', '6'])
+
 /** Child side of a timed run: WARM_UP_RUNS untimed runs, then the timed one. */
 async function speedChild (id: string, path: string): Promise<void> {
   const run = RUNNERS[id]
   if (run === undefined) throw new Error(`unknown variant ${id}`)
+  // potiron's variants run as potiron's CLI does, with its V8 setting (src/aggregate/inlining.ts).
+  if (!BASELINES.has(id)) raiseInliningBudget()
   for (let i = 0; i < WARM_UP_RUNS; i++) await run(path)
   gcFunction()()
   let got = 0
@@ -164,6 +170,7 @@ interface ChildReport {
  * so a small child would report its parent's size. Falls back to maxRSS elsewhere.
  */
 async function child (mode: string, path: string | undefined): Promise<void> {
+  raiseInliningBudget()
   const report: ChildReport = { maxRss: 0 }
   if (mode === 'idle') {
     // Same modules loaded, same objects made, nothing read.

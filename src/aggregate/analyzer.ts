@@ -9,7 +9,6 @@ import { PacketFacts } from '../decode/facts.js'
 import { decodeFrame } from '../decode/link.js'
 import { Aggregator } from './aggregator.js'
 import { DayClock, dayToYmd } from './days.js'
-import { raiseInliningBudget } from './inlining.js'
 import type { FieldName } from './fields.js'
 import { emptyStats, type FileStats } from './stats.js'
 import { UNDATED, type CountTable } from './table.js'
@@ -52,7 +51,6 @@ export class Analyzer implements PacketSink {
 
   /** `observer` is called for every counted packet, after aggregation (to write JSON documents). */
   constructor (options: AnalyzeOptions, observer?: PacketObserver) {
-    raiseInliningBudget()
     this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')

@@ -13,8 +13,10 @@ const INLINING_BUDGET = 3000
 let raised = false
 
 /**
- * Raises the budget for this process (V8 flags are process-wide: worker threads share them).
- * Compilations that start afterwards use it; call it before the hot path warms up.
+ * Raises the budget for this process: V8 flags are process-wide, so worker threads started
+ * later share it. Compilations that start afterwards use it, so the CLI calls it first thing
+ * (src/cli/main.ts), before any capture is read or any worker exists; the benchmarks that parse
+ * do the same, to measure what potiron runs.
  */
 export function raiseInliningBudget (): void {
   if (raised) return

@@ -3,6 +3,7 @@
  * tests call it without spawning a process: 0 success, 1 when any file failed, 2 for usage errors.
  */
 import yargs, { type Argv } from 'yargs'
+import { raiseInliningBudget } from '../aggregate/inlining.js'
 import { UsageError } from '../errors.js'
 import { captureOptions, selectionOf, targetOf, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
@@ -26,6 +27,8 @@ const processIo: Io = {
 }
 
 export async function main (argv: readonly string[] = process.argv.slice(2), io: Io = processIo): Promise<number> {
+  // Before any capture is read, here or on the worker pool (V8 flags are per process).
+  raiseInliningBudget()
   let status = 0
   const run = (job: () => Promise<number>) => async (): Promise<void> => { status = await job() }
   const parser: Argv = yargs()
