@@ -49,18 +49,12 @@ function markMalformed (facts: PacketFacts): void {
   facts.malformed = true
 }
 
-/** IEEE 802.3 with 802.1Q / 802.1ad tags, any number of them. */
+/** IEEE 802.3, its 802.1Q / 802.1ad tags decoded as EtherTypes (see decodeTags). */
 export function decodeEthernet (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
   if (off + 14 > end) return markMalformed(facts)
-  let type = u16(buf, off + 12)
-  off += 14
-  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
-    if (off + 4 > end) return markMalformed(facts)
-    type = u16(buf, off + 2)
-    off += 4
-  }
-  if (type < ETHERTYPE_MIN) return decodeLlc(buf, off, end, facts, depth)
-  decodeEthertype(buf, off, end, type, facts, depth)
+  const type = u16(buf, off + 12)
+  if (type < ETHERTYPE_MIN) return decodeLlc(buf, off + 14, end, facts, depth)
+  decodeEthertype(buf, off + 14, end, type, facts, depth)
 }
 
 /** IEEE 802.2 LLC: only SNAP (AA AA 03 + OUI + EtherType) carries IP. */
@@ -73,20 +67,29 @@ function decodeLlc (buf: Uint8Array, off: number, end: number, facts: PacketFact
 /** Dispatch on an EtherType; shared by Ethernet, SLL, GRE and friends. */
 export function decodeEthertype (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
   if (depth > MAX_ENCAPSULATION_DEPTH) return markMalformed(facts)
-  // Tags in a loop, not by recursion: a 256 KiB record holds 65,000 of them.
-  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
-    if (off + 4 > end) return markMalformed(facts)
-    type = u16(buf, off + 2)
-    off += 4
-  }
   // IP first and the rest out of line, to keep this small enough to be inlined per packet.
   if (type === ETHERTYPE_IPV4) decodeIpv4(buf, off, end, facts, depth, false)
   else if (type === ETHERTYPE_IPV6) decodeIpv6(buf, off, end, facts, depth)
   else decodeOtherEthertype(buf, off, end, type, facts, depth)
 }
 
+/**
+ * 802.1Q / 802.1ad / QinQ tags, any number, in a loop rather than by recursion (a 256 KiB record
+ * holds 65,000 of them); then, as tshark's VLAN dissector does, a length below 0x0600 means LLC.
+ */
+function decodeTags (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
+  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+    if (off + 4 > end) return markMalformed(facts)
+    type = u16(buf, off + 2)
+    off += 4
+  }
+  if (type < ETHERTYPE_MIN) decodeLlc(buf, off, end, facts, depth)
+  else decodeEthertype(buf, off, end, type, facts, depth)
+}
+
 function decodeOtherEthertype (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
   switch (type) {
+    case ETHERTYPE_VLAN: case ETHERTYPE_QINQ: case ETHERTYPE_QINQ_OLD: return decodeTags(buf, off, end, type, facts, depth)
     case ETHERTYPE_MPLS: case ETHERTYPE_MPLS_MC: return decodeMpls(buf, off, end, facts, depth)
     case ETHERTYPE_PPPOE: return off + 6 > end ? markMalformed(facts) : decodePpp(buf, off + 6, end, facts, depth)
     case ETHERTYPE_PPP: return decodePpp(buf, off, end, facts, depth)
