@@ -234,6 +234,11 @@ describe('decodeFrame: link types', () => {
     assert.deepEqual(decode(tagged(65_000), LT_LINUX_SLL), facts(IPV4_UDP_FACTS))
   })
 
+  it('Linux SLL (113) with an 802.1Q tag, then an 802.3 length: LLC/SNAP, as after an Ethernet tag', () => {
+    const buf = hex('0000 0001 0006 0011 2233 4455 0000 8100', '0001 0029', 'aa aa 03  00 00 00  0800', IPV4_UDP) // tag, length 41, LLC/SNAP
+    assert.deepEqual(decode(buf, LT_LINUX_SLL), facts(IPV4_UDP_FACTS))
+  })
+
   it('Linux SLL2 (276)', () => {
     const buf = hex('86dd 0000  0000 0002  0001 00 06  0011 2233 4455 0000', IPV6_UDP) // IPv6, ifindex 2, ARPHRD_ETHER, to us
     assert.deepEqual(decode(buf, LT_LINUX_SLL2), facts(ipv6UdpFacts(20)))
