@@ -116,8 +116,16 @@ test('a damaged file is an error naming it and the offset; the others are import
   const bad = renamed.replace('"ipttl": "', '"ipttl": x"')
   writeFileSync(join(json, 'bad.json'), bad)
   writeFileSync(join(json, 'empty.json'), '')
-  const { status, out } = await run('import-json', json, '--unix', a.socket, '--ipv4-only')
+  const { status, out, err } = await run('import-json', json, '--unix', a.socket, '--ipv4-only')
   assert.equal(status, 1)
+  // On stderr as ingest says it: the file named once.
+  const failures = err.filter(l => l.includes('failed'))
+  assert.equal(failures.length, 3, err.join('\n'))
+  assert.ok(failures[0]!.startsWith(`potiron: failed: ${join(json, 'bad.json')}: invalid JSON element: `), failures[0])
+  assert.deepEqual(failures.slice(1), [
+    `potiron: failed: ${join(json, 'cut.json')}: the file ends inside the array (truncated?) (at byte offset ${last})`,
+    `potiron: failed: ${join(json, 'empty.json')}: empty file (at byte offset 0)`
+  ])
   const text = out.join('\n')
   assert.match(text, new RegExp(`^files: ${CAPTURES.length} imported, 0 skipped \\(already in FILES\\), 3 failed$`, 'm'))
   assert.ok(text.includes(`failed: ${join(json, 'cut.json')}: the file ends inside the array (truncated?) (at byte offset ${last})`), text)

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs'
 import { checkRunParameters, importFiles, type ImportSummary } from '../sink/import-json.js'
 import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { expandPaths } from './files.js'
-import { named } from './progress.js'
+import { named, outcomeLine } from './progress.js'
 import { ingestOptions } from './ingest.js'
 import type { Io } from './main.js'
 
@@ -25,7 +25,7 @@ export async function expandJsonPaths (paths: readonly string[]): Promise<string
 export async function importJson (args: ImportArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const options = {
     combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? 'UTC',
-    onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(`${file}: ${outcome}: ${detail}`) }
+    onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(outcomeLine(file, outcome, detail)) }
   }
   return await withRedis(args.target, err, { start: true }, async redis => {
     await checkRunParameters(redis, options)

@@ -94,6 +94,11 @@ export function failedLine (file: string, reason: string): string {
   return `potiron: failed: ${named({ file, reason })}`
 }
 
+/** One file's outcome as import-json and remove print it: a failure as ingest prints it, else `file: outcome: detail`. */
+export function outcomeLine (file: string, outcome: string, detail: string): string {
+  return outcome === 'failed' ? failedLine(file, detail) : `${file}: ${outcome}: ${detail}`
+}
+
 const defaultSchedule = (fn: () => void, ms: number): () => void => {
   const timer = setTimeout(fn, ms)
   timer.unref()

@@ -13,7 +13,7 @@ import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
 
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
-import { named } from './progress.js'
+import { named, outcomeLine } from './progress.js'
 import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
 
 /** The stored settings a file was counted with. */
@@ -102,7 +102,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
     if (differ.length > 0) { err(`potiron: these files were counted with other settings: ${differ.join('; ')}. Leave the options out to use the stored ones`); return 1 }
     const summary = await removeFiles(args.files, redis, {
       threads: args.threads, combined: stored.combined, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor,
-      onFile: args.json ? undefined : (file, outcome, detail) => { err(`${file}: ${outcome}: ${detail}`) }
+      onFile: args.json ? undefined : (file, outcome, detail) => { err(outcomeLine(file, outcome, detail)) }
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))
     return summary.failed.length > 0 || summary.notIngested.length > 0 ? 1 : 0
