@@ -19,7 +19,7 @@ export const ingestOptions = {
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
-  force: { type: 'boolean', default: false, description: 'Count files already in FILES again: their earlier counts are taken out in the same transaction' },
+  force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
 } as const satisfies Record<string, Options>
 

@@ -1,5 +1,5 @@
 /**
- * Runs last in a remove/replace transaction, after the counts went down. A removed file's days
+ * Runs last in a remove transaction, after the counts went down. A removed file's days
  * and protocols are taken out of `<sensor>_DAYS` and PROTOCOLS only when nothing else needs them,
  * so that removing the last file of a day or protocol restores the database exactly as it was
  * before that file, and a day or protocol another file still uses is never lost:
@@ -11,7 +11,7 @@
  * - a protocol stays while any `*:<proto>:<YYYYMMDD>:*` key exists: this sensor's remaining days
  *   are checked first (cheap, usually decisive); only when they have none is the keyspace SCANned,
  *   which blocks Redis for a time proportional to the number of keys, once per protocol that
- *   this file was the last to use on its sensor: rare, and only on remove/replace.
+ *   this file was the last to use on its sensor: rare, and only on remove.
  * Key names are built in the script (not passed as KEYS): fine on a single Redis, which is the
  * original's layout; a Redis Cluster could not hold this layout's transactions anyway.
  * ARGV: sensor, combined, sensorFromName, #fields, fields..., #days, days..., protocols...

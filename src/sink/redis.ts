@@ -1,6 +1,6 @@
 /**
- * Writes one file's contribution to Redis in the original's V3 layout, takes it back out
- * (`potiron remove`), or replaces it (`ingest --force`).
+ * Writes one file's contribution to Redis in the original's V3 layout, or takes it back out
+ * (`potiron remove`).
  *
  * Atomicity: the counts of a file and its FILES entry must appear together or not at all, and a
  * file already in FILES must not be counted again. We use WATCH FILES + SISMEMBER + MULTI/EXEC
@@ -8,8 +8,8 @@
  * separate scripts, visible one by one), while MULTI lets us send the ZINCRBYs in bounded
  * pipeline batches that Redis only queues, then applies at EXEC in one step. WATCH closes the
  * gap the original left between its SISMEMBER check and its write (two concurrent ingests of
- * one file): if FILES changes meanwhile, EXEC does nothing and we look again. Removing and
- * replacing use the same frame, so a crash or a lost connection never leaves a file half counted.
+ * one file): if FILES changes meanwhile, EXEC does nothing and we look again. Removing uses the
+ * same frame, so a crash or a lost connection never leaves a file half counted.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis, ReplyError } from 'ioredis'
