@@ -1,7 +1,9 @@
 /** The Redis sink on its own: one transaction per file, in bounded batches, skipped when in FILES. */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { FIELDS } from '../src/aggregate/fields.js'
 import { emptyContribution } from '../src/sink/merge.js'
+import { ensureParameters, tsharkFields } from '../src/sink/parameters.js'
 import { connect, writeFile } from '../src/sink/redis.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
@@ -29,5 +31,21 @@ test('a file of 200,000 members goes in one MULTI/EXEC of bounded batches, then 
     assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '22'), '3')
   } finally {
     client.disconnect()
+  }
+})
+
+test('runs starting at once on a fresh database: one writes the settings, every other one reads them whole and agrees', async () => {
+  const clients = await Promise.all(Array.from({ length: 6 }, async () => await connect({ socket: redis.socket })))
+  const settings = { combined: false, fields: FIELDS, selection: 'default', zone: 'UTC' }
+  try {
+    for (let round = 0; round < 40; round++) {
+      await redis.client.flushall()
+      // Each may throw ParameterConflictError if it saw one key before another run's write and the next after it.
+      await Promise.all(clients.map(async c => { await ensureParameters(c, settings) }))
+      assert.deepEqual([await redis.client.llen('FIELDS'), await redis.client.llen('JSON_FIELDS')], [tsharkFields(FIELDS).length, FIELDS.length])
+    }
+    await assert.rejects(ensureParameters(clients[0]!, { ...settings, selection: 'ipv4-only' }), /selection is 'default' in Redis but 'ipv4-only' here \(--ipv4-only\)/)
+  } finally {
+    for (const c of clients) c.disconnect()
   }
 })

@@ -42,36 +42,42 @@ const IMPLIED: Record<string, string> = { selection: 'ipv4-only', tz: 'UTC' }
 export async function ensureParameters (redis: Redis, p: RunParameters): Promise<void> {
   const wanted = parameterHash(p)
   const fields = tsharkFields(p.fields)
-  // WATCHed: two runs starting at once on a fresh database must not both write (RPUSH would
-  // list the fields twice); the loser's EXEC is aborted and it checks the winner's settings.
-  await redis.watch(PARAMETERS, FIELDS, JSON_FIELDS)
-  const [stored, storedFields, storedJson] = await Promise.all([
-    redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
-  ])
-  if (Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0) {
-    const replies = await redis.multi()
-      .hset(PARAMETERS, wanted)
-      .rpush(FIELDS, ...fields)
-      .rpush(JSON_FIELDS, ...p.fields)
-      .exec()
-    if (replies === null) { await ensureParameters(redis, p); return }
+  for (;;) {
+    // WATCHed: two runs starting at once on a fresh database must not both write (RPUSH would
+    // list the fields twice), and the three reads below must be one state, not one key read
+    // before another run's first write and the next after it.
+    await redis.watch(PARAMETERS, FIELDS, JSON_FIELDS)
+    const [stored, storedFields, storedJson] = await Promise.all([
+      redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
+    ])
+    const fresh = Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0
+    const transaction = redis.multi()
+    if (fresh) transaction.hset(PARAMETERS, wanted).rpush(FIELDS, ...fields).rpush(JSON_FIELDS, ...p.fields)
+    // null: a watched key changed since WATCH (on a fresh database, the other run wrote first).
+    const replies = await transaction.exec()
+    if (replies === null) continue
     const failed = replies.find(([err]) => err !== null)
     if (failed !== undefined) throw new Error(`cannot write ${PARAMETERS}: ${failed[0]?.message ?? 'transaction aborted'}`)
+    if (fresh) return
+    checkStored(wanted, p.fields, fields, stored, storedFields, storedJson)
+    const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => stored[name] === undefined))
+    if (Object.keys(missing).length > 0) await redis.hset(PARAMETERS, missing)
     return
   }
-  await redis.unwatch()
+}
+
+/** Throws ParameterConflictError naming every difference between the wanted and stored settings. */
+function checkStored (wanted: Record<string, string>, json: readonly string[], fields: readonly string[], stored: Record<string, string>, storedFields: string[], storedJson: string[]): void {
   const differences: string[] = []
   for (const [name, value] of Object.entries(wanted)) {
     const have = stored[name] ?? IMPLIED[name]
     if (have !== undefined && have !== value) differences.push(`${name} is '${have}' in Redis but '${value}' here${hint(name)}`)
   }
-  if (storedJson.join(',') !== p.fields.join(',')) differences.push(`fields are ${storedJson.join(',') || '(none)'} in Redis but ${p.fields.join(',')} here (--fields)`)
+  if (storedJson.join(',') !== json.join(',')) differences.push(`fields are ${storedJson.join(',') || '(none)'} in Redis but ${json.join(',')} here (--fields)`)
   else if (storedFields.join(',') !== fields.join(',')) differences.push(`${FIELDS} is ${storedFields.join(',') || '(none)'} in Redis but ${fields.join(',')} here`)
   if (differences.length > 0) {
     throw new ParameterConflictError(`this database holds data ingested with other settings: ${differences.join('; ')}. Use the same options, or another database`)
   }
-  const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => stored[name] === undefined))
-  if (Object.keys(missing).length > 0) await redis.hset(PARAMETERS, missing)
 }
 
 function hint (name: string): string {
