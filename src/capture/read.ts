@@ -1,6 +1,7 @@
 /**
  * Reads one capture file (pcap, pcapng, or a gzip of either) from disk into a PacketSink, in
- * bounded memory: one chunk at a time, one `await` per chunk.
+ * bounded memory: two read buffers for a plain file, at most MAX_QUEUED_BYTES of decompressed
+ * data (plus zlib's own window and chunk) for a gzip one.
  */
 
 import { open, stat } from 'node:fs/promises'
@@ -104,8 +105,8 @@ async function readAt (fh: FileHandle, path: string, buf: Buffer, position: numb
  */
 const SLICE = 256 * 1024
 
-/** Decompressed chunks waiting for the parser before gunzip is paused (16 MiB at most by default). */
-const MAX_QUEUED_CHUNKS = 4
+/** Decompressed bytes waiting for the parser before gunzip is paused: four default chunks. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 
 /**
  * Streams the file through gunzip. zlib pushes each output chunk before it starts inflating the
@@ -123,6 +124,8 @@ async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, re
     await new Promise<void>((resolve, reject) => {
       const queue: Buffer[] = []
       let produced = 0
+      /** Bytes of the chunks in `queue`. */
+      let queued = 0
       let scheduled = false
       let settled = false
       let outcome: 'end' | CaptureError | undefined
@@ -147,10 +150,10 @@ async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, re
             return
           }
           if (end < chunk.length) offset = end
-          else { queue.shift(); offset = 0 }
+          else { queued -= queue.shift()!.length; offset = 0 }
         }
         if (queue.length === 0 && outcome !== undefined) { settle(outcome === 'end' ? undefined : outcome); return }
-        if (outcome === undefined && queue.length < MAX_QUEUED_CHUNKS && gunzip.isPaused()) gunzip.resume()
+        if (outcome === undefined && queued < MAX_QUEUED_BYTES && gunzip.isPaused()) gunzip.resume()
         if (queue.length > 0) schedule()
       }
       const schedule = (): void => {
@@ -171,8 +174,9 @@ async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, re
       gunzip.on('data', (chunk: Buffer) => {
         if (outcome !== undefined) return
         queue.push(chunk)
+        queued += chunk.length
         produced += chunk.length
-        if (queue.length >= MAX_QUEUED_CHUNKS) gunzip.pause()
+        if (queued >= MAX_QUEUED_BYTES) gunzip.pause()
         schedule()
       })
       gunzip.on('end', () => { finish('end') })
