@@ -60,23 +60,31 @@ export interface MemberRow {
  */
 export function memberRows (t: CountTable, protocolsSplit = true): MemberRow[] {
   const sums = new Map<string, MemberRow>()
-  forEachMember(t, (g, field, member, count) => {
+  forEachGroup(t, (g, field) => {
     const day = g.day === UNDATED ? '' : String(dayToYmd(g.day))
     const proto = protocolsSplit ? g.proto : ALL_PROTOCOLS
-    const key = `${day}\0${proto}\0${field}\0${member}`
-    const row = sums.get(key)
-    if (row === undefined) sums.set(key, { day, proto, field, member, count })
-    else row.count += count
+    return (member, count) => {
+      const key = `${day}\0${proto}\0${field}\0${member}`
+      const row = sums.get(key)
+      if (row === undefined) sums.set(key, { day, proto, field, member, count })
+      else row.count += count
+    }
   })
   return [...sums.values()].sort((a, b) =>
     a.day.localeCompare(b.day) || a.proto - b.proto || FIELDS.indexOf(a.field) - FIELDS.indexOf(b.field) || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))
 }
 
-/** Calls fn for every row of the table, its value as the original's member string. */
-export function forEachMember (t: CountTable, fn: (group: CountGroup, field: FieldName, member: string, count: number) => void): void {
+/**
+ * Calls `group` once per group of the table; the function it returns, if any, is then called for
+ * each of the group's rows with the value as the original's member string. What depends on the
+ * group only (its day, its key) is worked out once, not per row.
+ */
+export function forEachGroup (t: CountTable, group: (g: CountGroup, field: FieldName) => ((member: string, count: number) => void) | undefined): void {
   for (const g of t.groups) {
     const field = FIELDS[g.field]
     if (field === undefined) throw new RangeError(`count table: unknown field index ${g.field}`)
-    for (let i = 0; i < g.counts.length; i++) fn(g, field, memberString(field, g.values[i]!, t.ipv6), g.counts[i]!)
+    const row = group(g, field)
+    if (row === undefined) continue
+    for (let i = 0; i < g.counts.length; i++) row(memberString(field, g.values[i]!, t.ipv6), g.counts[i]!)
   }
 }

@@ -5,7 +5,7 @@
  * workers hand over numeric tables (strings would be cloned, not transferred).
  */
 import { dayToYmd } from '../aggregate/days.js'
-import { ALL_PROTOCOLS, UNDATED, forEachMember, type CountGroup, type CountTable } from '../aggregate/table.js'
+import { ALL_PROTOCOLS, UNDATED, forEachGroup, type CountTable } from '../aggregate/table.js'
 import { combinedKey, fieldKey } from './keys.js'
 import { protocolName } from './protocols.js'
 
@@ -36,28 +36,22 @@ export function emptyContribution (sensor: string): Contribution {
  * have no key in the original's layout and are left out (the file's stats still count them).
  */
 export function addTable (into: Contribution, table: CountTable, options: MergeOptions): Contribution {
-  let group: CountGroup | undefined
-  let members = new Map<string, number>()
-  forEachMember(table, (g, field, member, count) => {
-    if (g.day === UNDATED) return
-    if (g !== group) {
-      group = g
-      const ymd = String(dayToYmd(g.day))
-      let key: string
-      if (options.combined) {
-        if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
-        const proto = protocolName(g.proto)
-        into.protocols.add(proto)
-        key = combinedKey(options.sensor, proto, ymd, field)
-      } else {
-        key = fieldKey(options.sensor, ymd, field)
-      }
-      into.days.add(ymd)
-      const known = into.zsets.get(key)
-      if (known === undefined) into.zsets.set(key, (members = new Map()))
-      else members = known
+  forEachGroup(table, (g, field) => {
+    if (g.day === UNDATED) return undefined
+    const ymd = String(dayToYmd(g.day))
+    let key: string
+    if (options.combined) {
+      if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
+      const proto = protocolName(g.proto)
+      into.protocols.add(proto)
+      key = combinedKey(options.sensor, proto, ymd, field)
+    } else {
+      key = fieldKey(options.sensor, ymd, field)
     }
-    members.set(member, (members.get(member) ?? 0) + count)
+    into.days.add(ymd)
+    const members = into.zsets.get(key) ?? new Map<string, number>()
+    into.zsets.set(key, members)
+    return (member, count) => { members.set(member, (members.get(member) ?? 0) + count) }
   })
   return into
 }
