@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { csvText } from '../src/export/csv.js'
 import { fieldWords, valueLabel } from '../src/export/labels.js'
-import { namePart, timelineStem, topStem } from '../src/export/names.js'
+import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.js'
 import { byCount, topOf } from '../src/export/query.js'
 import { Rng } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
@@ -230,6 +230,12 @@ describe('names and labels', () => {
     assert.equal(timelineStem('s', 'a b/c', '202403', [{ value: '1' }]), `s_2024-03_${namePart('a-b/c')}_1`)
     assert.equal(topStem('s', 'myfield', '20240302'), 's_myfield_2024-03-02')
     assert.equal(csvText('dport', [{ value: 'a,"b"', count: 2 }]), 'value,count,label\n"a,""b""",2,\n')
+  })
+
+  test('dates: days the calendar has, months when allowed; the CLI and the dashboard read them alike', () => {
+    assert.deepEqual(['2024-02-29', '2023-02-29', '0001-01-01', '2024-04-31', '2024-13', '2024-03', '20240301', '2024-3-01'].map(t => compactOf(t, 'day or month')),
+      ['20240229', undefined, '00010101', undefined, undefined, '202403', undefined, undefined])
+    assert.deepEqual([compactOf('2024-03', 'day'), compactOf('2024-03-01', 'month'), compactOf('2024-03-01', 'day')], [undefined, undefined, '20240301'])
   })
 
   test('value specs: a protocol suffix only when the data has that protocol', () => {

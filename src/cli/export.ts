@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { exportCsv } from '../export/csv.js'
 import { findSensors, sensorDays } from '../export/query.js'
+import { compactOf } from '../export/names.js'
 import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
 import { daysKey } from '../sink/keys.js'
 import { redisOptions, targetOf, withRedis } from './common.js'
@@ -28,11 +29,9 @@ export const exportOptions = {
 
 /** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error. */
 export function compactDate (text: string, allowDay = true): string {
-  const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text)
-  const valid = m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12 && (m[3] === undefined || (allowDay &&
-    new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3])))
-  if (!valid) throw new UsageError(`--date: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
-  return text.replaceAll('-', '')
+  const compact = compactOf(text, allowDay ? 'day or month' : 'month')
+  if (compact === undefined) throw new UsageError(`--date: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
+  return compact
 }
 
 export function limitOf (n: number): number {

@@ -4,6 +4,7 @@
  * timelines. Parts that come from data are made safe for file names and relative links.
  */
 import { createHash } from 'node:crypto'
+import { dayToYmd, daysFromCivil } from '../aggregate/days.js'
 import { fieldWords } from './labels.js'
 
 /** A value or sensor as a file-name part: `:` (IPv6) becomes `_`; anything else unusual, a hash. */
@@ -24,6 +25,20 @@ function fieldPart (field: string): string {
 export interface ValueSpec {
   value: string
   protocol?: string | undefined
+}
+
+/**
+ * `YYYYMMDD` of a `YYYY-MM-DD` the calendar has, `YYYYMM` of `YYYY-MM`, as `accept` allows;
+ * undefined for anything else (each caller says so in its own way).
+ */
+export function compactOf (text: string, accept: 'day' | 'month' | 'day or month'): string | undefined {
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text)
+  if (m === null) return undefined
+  const [year, month] = [Number(m[1]), Number(m[2])]
+  if (month < 1 || month > 12) return undefined
+  if (m[3] === undefined) return accept === 'day' ? undefined : `${m[1]}${m[2]}`
+  const ymd = year * 10000 + month * 100 + Number(m[3])
+  return accept !== 'month' && dayToYmd(daysFromCivil(year, month, Number(m[3]))) === ymd ? `${m[1]}${m[2]}${m[3]}` : undefined
 }
 
 /** `YYYY-MM-DD` of `YYYYMMDD`, `YYYY-MM` of `YYYYMM`. */

@@ -3,6 +3,7 @@
  * HttpError 400 with a message saying what was expected. Days travel as YYYY-MM-DD in URLs and
  * JSON, and as YYYYMMDD in Redis keys.
  */
+import { compactOf } from '../export/names.js'
 
 /** An answer other than 200 that the request itself caused (400, 403, 404, 405, 413). */
 export class HttpError extends Error {
@@ -18,15 +19,11 @@ export function badRequest (message: string): HttpError {
 
 /** `2024-03-05` → `20240305`, only for a day that exists in the calendar. */
 export function ymdOf (iso: string, name: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso)
-  if (m !== null) {
-    const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
-    if (date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3])) return `${m[1]}${m[2]}${m[3]}`
-  }
-  throw badRequest(`${name}: expected a day YYYY-MM-DD, got '${iso}'`)
+  const ymd = compactOf(iso, 'day')
+  if (ymd === undefined) throw badRequest(`${name}: expected a day YYYY-MM-DD, got '${iso}'`)
+  return ymd
 }
 
-/** `20240305` → `2024-03-05`. */
 /** The YYYYMMDD day `n` days after `ymd` (n may be negative). */
 export function shiftDay (ymd: string, n: number): string {
   const date = new Date(Date.UTC(Number(ymd.slice(0, 4)), Number(ymd.slice(4, 6)) - 1, Number(ymd.slice(6, 8)) + n))
