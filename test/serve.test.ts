@@ -197,7 +197,7 @@ describe('JSON API and pages', () => {
     assert.deepEqual(await wrongMethod.json(), { error: 'DELETE not allowed here' })
   })
 
-  test('a request target that is no URL path gets 400, and the server keeps answering', async () => {
+  test('a request target that is no URL path gets 400, and the server keeps answering; the favicon is a bare 204', async () => {
     const { port } = new URL(app.url)
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => { socket.end('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n') })
@@ -209,6 +209,8 @@ describe('JSON API and pages', () => {
     assert.equal(reply.split('\r\n')[0], 'HTTP/1.1 400 Bad Request')
     assert.ok(reply.endsWith('\r\n\r\nbad request target\n'), reply)
     assert.equal((await fetch(`${app.url}/api/sensors`)).status, 200)
+    const icon = await fetch(`${app.url}/favicon.ico`)
+    assert.deepEqual([icon.status, icon.headers.get('content-type'), icon.headers.get('content-length'), await icon.text()], [204, null, null, ''])
   })
 
   test('settings: all fields without ENFIELDS; POST stores exactly the chosen ones (SADD/SREM); the overview follows', async () => {

@@ -77,7 +77,7 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   const redis = dashboardClient(target)
   let up = false
   let closing = false
-  redis.on('ready', () => { if (!up) io.err(`potiron serve: connected to Redis at ${where}`); up = true })
+  redis.on('ready', () => { io.err(`potiron serve: connected to Redis at ${where}`); up = true })
   redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${where}: pages answer 503 until it is back`); up = false })
   redis.connect().catch((e: unknown) => { io.err(`potiron serve: cannot reach Redis at ${where} yet (${e instanceof Error ? e.message : String(e)}): pages answer 503 until it answers`) })
   const server = createServer(createApp(redis, { basePath: options.basePath, readOnly: options.readOnly, log: io.err }))

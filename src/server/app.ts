@@ -85,7 +85,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       if (method !== allowed) throw new HttpError(405, `${req.method ?? ''} not allowed here`, { Allow: allowed === 'GET' ? 'GET, HEAD' : allowed })
     }
     // Browsers ask for it on every site: no icon, and no 404 in their console.
-    if (path === '/favicon.ico') { only('GET'); send(res, 204, 'image/x-icon', ''); return }
+    if (path === '/favicon.ico') { only('GET'); res.writeHead(204, SECURITY_HEADERS).end(); return } // a 204 has no content headers (RFC 9110)
     if (path.startsWith('/assets/')) { only('GET'); await asset(res, path.slice('/assets/'.length)); return }
     switch (path) {
       case '/': case '': {
