@@ -191,6 +191,11 @@ describe('JSON API and pages', () => {
     }
     const combinedBad = await getJson(`${combinedApp.url}/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53&protocol=sctp`)
     assert.deepEqual([combinedBad.status, combinedBad.body], [400, { error: "protocol: expected 'each' or one of icmp, tcp, udp, got 'sctp'" }])
+    // Those that need no data are refused before any command reaches Redis.
+    const pure = [2, 3, 5, 6, 8, 10, 11, 12, 13, 15].map(i => cases[i]!)
+    await plain.client.config('RESETSTAT')
+    for (const [path, status] of pure) assert.equal((await getJson(`${app.url}${path}`)).status, status)
+    assert.deepEqual([...(await plain.client.info('commandstats')).matchAll(/^cmdstat_([^:]+):/gm)].map(m => m[1]), ['config|resetstat'])
     const wrongMethod = await fetch(`${app.url}/api/overview`, { method: 'DELETE' })
     assert.equal(wrongMethod.status, 405)
     assert.equal(wrongMethod.headers.get('allow'), 'GET, HEAD')

@@ -101,10 +101,11 @@ export class Api {
   }
 
   async overview (params: URLSearchParams): Promise<Overview> {
-    const sensor = await this.sensorOf(params)
+    // Parameters that need no data are checked before anything is asked of Redis.
     const span = intParam(params, 'days', OVERVIEW_DAYS, 1, MAX_OVERVIEW_DAYS)
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
+    const sensor = await this.sensorOf(params)
     const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), this.redis.smembers(ENFIELDS)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
@@ -151,20 +152,23 @@ export class Api {
   }
 
   async evolution (params: URLSearchParams): Promise<Evolution> {
-    const sensor = await this.sensorOf(params)
-    const layout = await readLayout(this.redis)
-    const field = this.fieldOf(layout, required(params, 'field'))
+    // Parameters that need no data are checked before anything is asked of Redis.
+    const fieldName = required(params, 'field')
     const value = required(params, 'value')
     if (value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
     const span = intParam(params, 'days', EVOLUTION_DAYS, 1, MAX_EVOLUTION_DAYS)
+    const untilText = optional(params, 'until')
+    const untilGiven = untilText === undefined ? undefined : ymdOf(untilText, 'until')
     const protocol = optional(params, 'protocol') ?? null
+    const sensor = await this.sensorOf(params)
+    const layout = await readLayout(this.redis)
+    const field = this.fieldOf(layout, fieldName)
     if (protocol !== null) {
       if (!layout.combined) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
       if (protocol !== 'each' && !layout.protocols.includes(protocol)) throw badRequest(`protocol: expected 'each' or one of ${listed(layout.protocols)}, got '${protocol}'`)
     }
     const days = await sensorDays(this.redis, sensor)
-    const untilText = optional(params, 'until')
-    const until = untilText === undefined ? days[days.length - 1] : ymdOf(untilText, 'until')
+    const until = untilGiven ?? days[days.length - 1]
     if (until === undefined) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     // Only days the sensor has data for: a day without any capture is not a zero.
     const from = daysUntil(until, span)[0]!
