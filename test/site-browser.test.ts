@@ -99,6 +99,10 @@ test('clicking a day point opens that day\'s top values; clicking a value opens 
       return { x: xaxis._offset + xaxis.d2p(trace.x![i]!), y: yaxis._offset + yaxis.d2p(trace.y![i]!) }
     })
     const box = (await chart.boundingBox())!
+    // Hovering it shows the line's name (value and label), the day and the count.
+    await page.mouse.move(box.x + at.x, box.y + at.y)
+    await page.waitForSelector('g.hovertext')
+    assert.equal(await page.locator('g.hovertext').first().textContent(), '22, ssh2024-03-02: 93 packets')
     await Promise.all([page.waitForURL(url('lab-gen-1_destination-port_2024-03-02.html')), page.mouse.click(box.x + at.x, box.y + at.y)])
     await page.waitForSelector('#chart[data-ready="true"]')
     await page.screenshot({ path: join(ARTIFACTS, 'site-day.png') })

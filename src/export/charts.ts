@@ -47,11 +47,12 @@ export function timelineFigure (title: string, lines: readonly TimelineLine[]): 
       x: line.x,
       y: line.y,
       customdata: line.links.map(link => [link]),
-      hovertemplate: `${plotlyText(line.name)}<br>%{x}: %{y:,} packets<extra></extra>`
+      // The trace's name, not the value pasted into the template: a value could hold `%{...}`.
+      hovertemplate: '%{fullData.name}<br>%{x}: %{y:,} packets<extra></extra>'
     })),
     layout: {
       title: { text: plotlyText(title) },
-      xaxis: { title: { text: 'Day' }, type: 'date', tickformat: '%d', dtick: 86400000 },
+      xaxis: { title: { text: 'Day' }, type: 'date', tickformat: '%d', hoverformat: '%Y-%m-%d', dtick: 86400000 },
       yaxis: { title: { text: 'Packets' }, rangemode: 'tozero', tickformat: ',d' },
       hovermode: 'closest',
       margin: { t: 60 }
