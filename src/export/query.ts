@@ -114,8 +114,12 @@ export async function topOf (redis: Redis, keys: readonly string[], limit: numbe
   for (;;) {
     const round = await headsRound(redis, keys, k, limit, skip)
     if (round.missingAtMost === undefined) return { rows: round.rows }
-    members ??= (await exec(keys.reduce((p, key) => p.zcard(key), redis.pipeline()))).reduce((a: number, b) => a + (b as number), 0)
-    if (options.exact === true || members <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip) }
+    if (options.exact === true) return { rows: await readWhole(redis, keys, limit, skip) }
+    // The key sizes matter only when reading them whole is allowed at all (the dashboard: never).
+    if (fullReadLimit > 0) {
+      members ??= (await exec(keys.reduce((p, key) => p.zcard(key), redis.pipeline()))).reduce((a: number, b) => a + (b as number), 0)
+      if (members <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip) }
+    }
     if (k >= listCap) return round
     k = Math.min(listCap, k * 8)
   }
