@@ -5,10 +5,9 @@ import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../src/cli/main.js'
-import { ROOT } from './helpers/shared.js'
+import { FIXTURES, ROOT } from './helpers/shared.js'
 
-const FIX = join(ROOT, 'fixtures', 'captures')
-const DNS = join(FIX, 'lab-dnsicmp-1-20130530224517.pcap')
+const DNS = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
 
 async function run (...argv: string[]): Promise<{ status: number, out: string, err: string }> {
   let out = ''
@@ -37,7 +36,7 @@ test('a bad file among good ones: its error names the file and offset, the other
 })
 
 test('a truncated last record is a warning, not a failure', async () => {
-  const { status, err } = await run('inspect', join(FIX, 'lab-truncated-1-20040513101707.pcap'))
+  const { status, err } = await run('inspect', join(FIXTURES, 'lab-truncated-1-20040513101707.pcap'))
   assert.equal(status, 0)
   assert.match(err, /^potiron: warning: .*lab-truncated-1-20040513101707\.pcap: .*\(at byte offset 25733\)\n$/)
 })

@@ -13,12 +13,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { potiron } from './helpers/cli.js'
-import { ROOT } from './helpers/shared.js'
+import { BIN, FIXTURES } from './helpers/shared.js'
 import { dump, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 
-const FIXTURES = join(ROOT, 'fixtures', 'captures')
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
 const COPIES = 20
 
 let root: string
@@ -66,8 +64,6 @@ function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: Ch
   return { child, done }
 }
 
-const inProcess = potiron
-
 /** Resolves once FILES has at least `n` members (polled every few milliseconds). */
 async function filesReach (client: PrivateRedis['client'], n: number): Promise<void> {
   while (await client.scard('FILES') < n) await sleep(3)
@@ -82,22 +78,22 @@ for (const combined of [false, true]) {
     await redis.client.flushall()
     const ck = combined ? ['--combined-keys'] : []
     const sock = ['--unix', redis.socket]
-    assert.equal((await inProcess('ingest', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock, ...ck, '--json')).status, 0)
+    assert.equal((await potiron('ingest', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock, ...ck, '--json')).status, 0)
     const before = await dump(redis.client)
-    assert.equal((await inProcess('ingest', join(FIXTURES, SCAN), ...sock, ...ck, '--json')).status, 0)
+    assert.equal((await potiron('ingest', join(FIXTURES, SCAN), ...sock, ...ck, '--json')).status, 0)
     assert.notDeepEqual(await dump(redis.client), before)
-    const removed = await inProcess('remove', join(FIXTURES, SCAN), ...sock, '--json')
+    const removed = await potiron('remove', join(FIXTURES, SCAN), ...sock, '--json')
     assert.equal(removed.status, 0, removed.err.join('\n'))
     const summary = JSON.parse(removed.out[0]!) as { removed: number, notIngested: string[], failed: unknown[] }
     assert.deepEqual([summary.removed, summary.notIngested, summary.failed], [1, [], []])
     assert.deepEqual(await dump(redis.client), before)
     // Not in FILES any more: reported, nothing changed, exit 1.
-    const again = await inProcess('remove', join(FIXTURES, SCAN), ...sock)
+    const again = await potiron('remove', join(FIXTURES, SCAN), ...sock)
     assert.equal(again.status, 1)
     assert.match(again.out.join('\n'), /^files: 0 removed, 1 not in FILES \(skipped\), 0 failed$/m)
     assert.deepEqual(await dump(redis.client), before)
     // The last files gone: days, protocols and FILES go too; only the stored settings remain.
-    assert.equal((await inProcess('remove', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock)).status, 0)
+    assert.equal((await potiron('remove', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock)).status, 0)
     assert.deepEqual(Object.keys(await dump(redis.client)), ['FIELDS', 'JSON_FIELDS', 'PARAMETERS'])
   })
 }
@@ -109,25 +105,25 @@ test('remove takes back shared members exactly: two copies of a capture on one s
   const [a, b] = [join(dir, 'lab-twin-1-20100704202416.pcapng'), join(dir, 'lab-twin-1-20100704202417.pcapng')]
   copyFileSync(join(FIXTURES, SCAN), a)
   copyFileSync(join(FIXTURES, SCAN), b)
-  assert.equal((await inProcess('ingest', a, '--unix', redis.socket, '--combined-keys', '--json')).status, 0)
+  assert.equal((await potiron('ingest', a, '--unix', redis.socket, '--combined-keys', '--json')).status, 0)
   const before = await dump(redis.client)
-  assert.equal((await inProcess('ingest', b, '--unix', redis.socket, '--combined-keys', '--json')).status, 0)
+  assert.equal((await potiron('ingest', b, '--unix', redis.socket, '--combined-keys', '--json')).status, 0)
   const doubled = await dump(redis.client)
   assert.equal((doubled['lab-twin-1:tcp:20100704:dport']!.value as Record<string, number>)['80'], 2 * (before['lab-twin-1:tcp:20100704:dport']!.value as Record<string, number>)['80']!)
   // Settings given to remove must agree with the stored ones.
-  const wrong = await inProcess('remove', b, '--unix', redis.socket, '--combined-keys=false')
+  const wrong = await potiron('remove', b, '--unix', redis.socket, '--combined-keys=false')
   assert.equal(wrong.status, 1)
   assert.deepEqual(wrong.err, ['potiron: these files were counted with other settings: combined keys are on in Redis (--combined-keys). Leave the options out to use the stored ones'])
-  assert.equal((await inProcess('remove', b, '--unix', redis.socket, '--json')).status, 0)
+  assert.equal((await potiron('remove', b, '--unix', redis.socket, '--json')).status, 0)
   assert.deepEqual(await dump(redis.client), before)
 })
 
 test('remove refuses counts that are not the file\'s: another --sensor than at ingest, or JSON_FIELDS gone; nothing changes', async () => {
   await redis.client.flushall()
   const sock = ['--unix', redis.socket]
-  assert.equal((await inProcess('ingest', join(FIXTURES, DNS), ...sock, '--json')).status, 0)
+  assert.equal((await potiron('ingest', join(FIXTURES, DNS), ...sock, '--json')).status, 0)
   const before = await dump(redis.client)
-  const other = await inProcess('remove', join(FIXTURES, DNS), ...sock, '--sensor', 'elsewhere-1', '--json')
+  const other = await potiron('remove', join(FIXTURES, DNS), ...sock, '--sensor', 'elsewhere-1', '--json')
   assert.equal(other.status, 1)
   const summary = JSON.parse(other.out[0]!) as { removed: number, failed: Array<{ file: string, reason: string }> }
   assert.deepEqual(summary.removed, 0)
@@ -137,7 +133,7 @@ test('remove refuses counts that are not the file\'s: another --sensor than at i
   assert.deepEqual(await dump(redis.client), before)
   await redis.client.del('JSON_FIELDS')
   const withoutFields = await dump(redis.client)
-  const blind = await inProcess('remove', join(FIXTURES, DNS), ...sock)
+  const blind = await potiron('remove', join(FIXTURES, DNS), ...sock)
   assert.equal(blind.status, 1)
   assert.deepEqual(blind.err, ['potiron: JSON_FIELDS is missing: which fields were counted is unknown, so nothing can be taken back'])
   assert.deepEqual(await dump(redis.client), withoutFields)
@@ -147,17 +143,17 @@ test('ingest --force counts files again without doubling them: the same dump as 
   await redis.client.flushall()
   const sock = ['--unix', redis.socket]
   const two = [join(FIXTURES, DNS), join(FIXTURES, SCAN)]
-  assert.equal((await inProcess('ingest', ...two, ...sock, '--json')).status, 0)
+  assert.equal((await potiron('ingest', ...two, ...sock, '--json')).status, 0)
   const once = await dump(redis.client)
-  const again = await inProcess('ingest', ...two, ...sock, '--force', '--json')
+  const again = await potiron('ingest', ...two, ...sock, '--force', '--json')
   assert.equal(again.status, 0, again.err.join('\n'))
   assert.deepEqual(await dump(redis.client), once)
-  const forced = await inProcess('ingest', ...two, join(FIXTURES, TRACE), ...sock, '--force', '--json')
+  const forced = await potiron('ingest', ...two, join(FIXTURES, TRACE), ...sock, '--force', '--json')
   const summary = JSON.parse(forced.out[0]!) as { ingested: number, replaced: number, skipped: number }
   assert.deepEqual([forced.status, summary.ingested, summary.replaced, summary.skipped], [0, 3, 2, 0])
   const three = await dump(redis.client)
   await redis.client.flushall()
-  assert.equal((await inProcess('ingest', ...two, join(FIXTURES, TRACE), ...sock, '--json')).status, 0)
+  assert.equal((await potiron('ingest', ...two, join(FIXTURES, TRACE), ...sock, '--json')).status, 0)
   assert.deepEqual(await dump(redis.client), three)
 })
 

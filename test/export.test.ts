@@ -14,8 +14,9 @@ import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.
 import { byCount, topOf } from '../src/export/query.js'
 import { Rng } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
-import { ROOT } from './helpers/shared.js'
-import { MONTH_SENSOR as S, potiron, writeMonthCapture } from './helpers/month.js'
+import { FIXTURES } from './helpers/shared.js'
+import { potiron } from './helpers/cli.js'
+import { MONTH_SENSOR as S, writeMonthCapture } from './helpers/month.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let plain: TestRedis
@@ -26,7 +27,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'potiron-export-'))
   const capture = await writeMonthCapture(dir)
   ;[plain, combined] = await Promise.all([startRedis(), startRedis()])
-  const fixtures = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-synscan-1-20100704202416.pcapng'].map(f => join(ROOT, 'fixtures', 'captures', f))
+  const fixtures = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-synscan-1-20100704202416.pcapng'].map(f => join(FIXTURES, f))
   assert.equal((await potiron('ingest', capture, ...fixtures, '--unix', plain.socket, '--quiet')).status, 0)
   assert.equal((await potiron('ingest', capture, '--unix', combined.socket, '--quiet', '--combined-keys')).status, 0)
 })

@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { potiron } from './helpers/cli.js'
 import { readJsonArray } from '../src/sink/json-array.js'
-import { ROOT } from './helpers/shared.js'
+import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
 
-const FIXTURES = join(ROOT, 'fixtures', 'captures')
 const DNS = 'lab-dnsicmp-1-20130530224517'
 const CAPTURES = readdirSync(FIXTURES).filter(n => /\.(pcap|pcapng)(\.gz)?$/.test(n)).sort()
 
@@ -33,8 +32,6 @@ after(async () => {
 
 beforeEach(async () => { await Promise.all([a.client.flushall(), b.client.flushall()]) })
 
-const run = potiron
-
 /** Every file under `root`, relative path → content. */
 function tree (root: string): Record<string, Buffer> {
   const files: Record<string, Buffer> = {}
@@ -47,17 +44,17 @@ function tree (root: string): Record<string, Buffer> {
 /** `json` of every fixture into a fresh directory. */
 async function documents (...options: string[]): Promise<string> {
   const out = mkdtempSync(join(dir, 'json-'))
-  assert.equal((await run('json', FIXTURES, '--out', out, ...options)).status, 0)
+  assert.equal((await potiron('json', FIXTURES, '--out', out, ...options)).status, 0)
   return out
 }
 
 for (const combined of [[], ['--combined-keys']]) {
   test(`json --ipv4-only then import-json ${combined.join(' ')} gives ingest's database`, async () => {
     const json = await documents('--ipv4-only')
-    const imported = await run('import-json', json, '--unix', a.socket, '--ipv4-only', '--json', ...combined)
+    const imported = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only', '--json', ...combined)
     assert.equal(imported.status, 0, imported.err.join('\n'))
     const summary = JSON.parse(imported.out[0]!) as { imported: number, skipped: number, failed: unknown[], documents: number }
-    const ingested = await run('ingest', FIXTURES, '--unix', b.socket, '--ipv4-only', '--json', ...combined)
+    const ingested = await potiron('ingest', FIXTURES, '--unix', b.socket, '--ipv4-only', '--json', ...combined)
     assert.equal(ingested.status, 0)
     const counted = (JSON.parse(ingested.out[0]!) as { counted: number }).counted
     assert.deepEqual([summary.imported, summary.skipped, summary.failed, summary.documents], [CAPTURES.length, 0, [], counted])
@@ -70,25 +67,25 @@ for (const combined of [[], ['--combined-keys']]) {
 
 test('the default view and another zone import to the same database as ingest, too', async () => {
   const json = await documents('--tz', 'America/New_York')
-  assert.equal((await run('import-json', json, '--unix', a.socket, '--tz', 'America/New_York')).status, 0)
-  assert.equal((await run('ingest', FIXTURES, '--unix', b.socket, '--tz', 'America/New_York', '--quiet')).status, 0)
+  assert.equal((await potiron('import-json', json, '--unix', a.socket, '--tz', 'America/New_York')).status, 0)
+  assert.equal((await potiron('ingest', FIXTURES, '--unix', b.socket, '--tz', 'America/New_York', '--quiet')).status, 0)
   assert.deepEqual(await dump(a.client), await dump(b.client))
 })
 
 test('importing twice skips, and importing the documents of an ingested capture skips', async () => {
   const json = await documents('--ipv4-only')
   const file = join(json, '2013', '05', '30', `${DNS}.json`)
-  assert.equal((await run('import-json', file, '--unix', a.socket, '--ipv4-only')).status, 0)
+  assert.equal((await potiron('import-json', file, '--unix', a.socket, '--ipv4-only')).status, 0)
   const once = await dump(a.client)
-  const again = await run('import-json', file, '--unix', a.socket, '--ipv4-only')
+  const again = await potiron('import-json', file, '--unix', a.socket, '--ipv4-only')
   assert.equal(again.status, 0)
   assert.deepEqual(again.err, [`${file}: skipped: ${DNS}.pcap already in FILES`])
   assert.match(again.out[0]!, /^files: 0 imported, 1 skipped \(already in FILES\), 0 failed\npackets: 0; members: 0; /)
   assert.deepEqual(await dump(a.client), once)
 
-  assert.equal((await run('ingest', join(FIXTURES, `${DNS}.pcap`), '--unix', b.socket, '--ipv4-only', '--quiet')).status, 0)
+  assert.equal((await potiron('ingest', join(FIXTURES, `${DNS}.pcap`), '--unix', b.socket, '--ipv4-only', '--quiet')).status, 0)
   const ingested = await dump(b.client)
-  const after = await run('import-json', file, '--unix', b.socket, '--ipv4-only')
+  const after = await potiron('import-json', file, '--unix', b.socket, '--ipv4-only')
   assert.deepEqual([after.status, after.err], [0, [`${file}: skipped: ${DNS}.pcap already in FILES`]])
   assert.deepEqual(await dump(b.client), ingested)
   assert.deepEqual(ingested, once)
@@ -98,7 +95,7 @@ test('ingest --json-out writes the files json writes, byte for byte', async () =
   for (const options of [['--ipv4-only'], ['--tz', 'Asia/Kolkata']]) {
     const out = mkdtempSync(join(dir, 'json-out-'))
     await b.client.flushall()
-    const ingested = await run('ingest', FIXTURES, '--unix', b.socket, '--json-out', out, '--threads', '2', '--quiet', ...options)
+    const ingested = await potiron('ingest', FIXTURES, '--unix', b.socket, '--json-out', out, '--threads', '2', '--quiet', ...options)
     assert.equal(ingested.status, 0)
     const written = tree(out)
     assert.equal(Object.keys(written).length, CAPTURES.length)
@@ -116,7 +113,7 @@ test('a damaged file is an error naming it and the offset; the others are import
   const bad = renamed.replace('"ipttl": "', '"ipttl": x"')
   writeFileSync(join(json, 'bad.json'), bad)
   writeFileSync(join(json, 'empty.json'), '')
-  const { status, out, err } = await run('import-json', json, '--unix', a.socket, '--ipv4-only')
+  const { status, out, err } = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only')
   assert.equal(status, 1)
   // On stderr as ingest says it: the file named once.
   const failures = err.filter(l => l.includes('failed'))
@@ -137,14 +134,14 @@ test('a damaged file is an error naming it and the offset; the others are import
 
 test('a header whose json_fields differ from JSON_FIELDS is refused with a message', async () => {
   const json = await documents('--ipv4-only')
-  assert.equal((await run('ingest', join(FIXTURES, 'lab-vlan-1-20100629000000.pcap.gz'), '--unix', a.socket, '--ipv4-only', '--fields', 'dport,ipsrc', '--quiet')).status, 0)
+  assert.equal((await potiron('ingest', join(FIXTURES, 'lab-vlan-1-20100629000000.pcap.gz'), '--unix', a.socket, '--ipv4-only', '--fields', 'dport,ipsrc', '--quiet')).status, 0)
   const before = await dump(a.client)
   const file = join(json, '2013', '05', '30', `${DNS}.json`)
-  const { status, out } = await run('import-json', file, '--unix', a.socket, '--ipv4-only')
+  const { status, out } = await potiron('import-json', file, '--unix', a.socket, '--ipv4-only')
   assert.equal(status, 1)
   assert.ok(out[0]!.includes(`failed: ${file}: json_fields length,protocol,ipsrc,ipdst,ipttl,iptos,sport,dport,tcpseq,tcpack,icmpcode,icmptype differ from JSON_FIELDS ipsrc,dport in Redis; not imported`), out[0])
   assert.deepEqual(await dump(a.client), before)
-  const other = await run('import-json', file, '--unix', a.socket)
+  const other = await potiron('import-json', file, '--unix', a.socket)
   assert.deepEqual([other.status, other.err], [1, ["potiron: this database holds data ingested with other settings: selection is 'ipv4-only' in Redis but 'default' here (--ipv4-only). Use the same options, or another database"]])
 })
 

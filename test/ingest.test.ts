@@ -7,10 +7,9 @@ import { join } from 'node:path'
 import { withRedis } from '../src/cli/common.js'
 import { RedisWriteError } from '../src/errors.js'
 import { potiron, type Run } from './helpers/cli.js'
-import { ROOT } from './helpers/shared.js'
+import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
 
-const FIXTURES = join(ROOT, 'fixtures', 'captures')
 const GOOD = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-vlan-1-20100629000000.pcap.gz']
 const BAD = 'lab-broken-1-20200101000000.pcap'
 

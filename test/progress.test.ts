@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../src/cli/main.js'
 import { createProgress, formatDuration, type ProgressMode } from '../src/cli/progress.js'
-import { ROOT } from './helpers/shared.js'
+import { FIXTURES } from './helpers/shared.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 /** A hand-driven clock and timer queue: `advance(ms)` moves time and runs what fell due. */
@@ -99,7 +99,7 @@ let dir: string
 before(async () => {
   redis = await startRedis()
   dir = mkdtempSync(join(tmpdir(), 'potiron-progress-'))
-  copyFileSync(join(ROOT, 'fixtures', 'captures', 'lab-dnsicmp-1-20130530224517.pcap'), join(dir, 'lab-dnsicmp-1-20130530224517.pcap'))
+  copyFileSync(join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap'), join(dir, 'lab-dnsicmp-1-20130530224517.pcap'))
   writeFileSync(join(dir, 'lab-broken-1-20200101000000.pcap'), 'not a capture')
 })
 

@@ -11,13 +11,11 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { potiron } from './helpers/cli.js'
 import { stopServer } from '../src/sink/server.js'
-import { ROOT } from './helpers/shared.js'
+import { BIN, FIXTURES } from './helpers/shared.js'
 
 // The default Redis of these tests is a closed port: the one on 127.0.0.1:6379 is never touched.
 const CLOSED = 'redis://127.0.0.1:1'
 process.env.REDIS_URL = CLOSED
-const FIXTURES = join(ROOT, 'fixtures', 'captures')
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
 const temps: string[] = []
 
 function temp (): string {
@@ -34,8 +32,6 @@ after(async () => {
   }
 })
 
-const run = potiron
-
 async function keys (socket: string): Promise<number> {
   const client = new Redis({ path: socket, lazyConnect: true })
   await client.connect()
@@ -45,27 +41,27 @@ async function keys (socket: string): Promise<number> {
 test('redis start, status, stop: a round trip, data kept in the append-only file across restarts', async () => {
   const dir = join(temp(), 'redis')
   const socket = join(dir, 'redis.sock')
-  assert.deepEqual(await run('redis', 'status', '--dir', dir), { status: 1, out: [`stopped (${socket}, data in ${dir})`], err: [] })
-  assert.deepEqual(await run('redis', 'start', '--dir', dir), { status: 0, out: [`potiron's redis-server started on ${socket} (data in ${dir}); stop it with 'potiron redis stop --dir ${dir}'`], err: [] })
+  assert.deepEqual(await potiron('redis', 'status', '--dir', dir), { status: 1, out: [`stopped (${socket}, data in ${dir})`], err: [] })
+  assert.deepEqual(await potiron('redis', 'start', '--dir', dir), { status: 0, out: [`potiron's redis-server started on ${socket} (data in ${dir}); stop it with 'potiron redis stop --dir ${dir}'`], err: [] })
   const pid = readFileSync(join(dir, 'redis.pid'), 'utf8').trim()
-  assert.deepEqual(await run('redis', 'status', '--dir', dir), { status: 0, out: [`running on ${socket}, 0 keys (data in ${dir})`], err: [] })
+  assert.deepEqual(await potiron('redis', 'status', '--dir', dir), { status: 0, out: [`running on ${socket}, 0 keys (data in ${dir})`], err: [] })
   // Idempotent: a second start finds it answering and leaves it alone.
-  assert.deepEqual(await run('redis', 'start', '--dir', dir), { status: 0, out: [`potiron's redis-server is already running on ${socket}`], err: [] })
+  assert.deepEqual(await potiron('redis', 'start', '--dir', dir), { status: 0, out: [`potiron's redis-server is already running on ${socket}`], err: [] })
   assert.equal(readFileSync(join(dir, 'redis.pid'), 'utf8').trim(), pid)
 
   const client = new Redis({ path: socket })
   await client.set('kept', 'yes')
   client.disconnect()
-  assert.deepEqual(await run('redis', 'stop', '--dir', dir), { status: 0, out: [`potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`], err: [] })
+  assert.deepEqual(await potiron('redis', 'stop', '--dir', dir), { status: 0, out: [`potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`], err: [] })
   assert.equal(existsSync(join(dir, 'redis.pid')), false)
-  assert.deepEqual(await run('redis', 'status', '--dir', dir), { status: 1, out: [`stopped (${socket}, data in ${dir})`], err: [] })
-  assert.deepEqual(await run('redis', 'stop', '--dir', dir), { status: 0, out: [`potiron's redis-server is not running (${socket})`], err: [] })
+  assert.deepEqual(await potiron('redis', 'status', '--dir', dir), { status: 1, out: [`stopped (${socket}, data in ${dir})`], err: [] })
+  assert.deepEqual(await potiron('redis', 'stop', '--dir', dir), { status: 0, out: [`potiron's redis-server is not running (${socket})`], err: [] })
 
-  assert.equal((await run('redis', 'start', '--dir', dir)).status, 0)
+  assert.equal((await potiron('redis', 'start', '--dir', dir)).status, 0)
   const again = new Redis({ path: socket })
   assert.equal(await again.get('kept'), 'yes')
   again.disconnect()
-  assert.equal((await run('redis', 'stop', '--dir', dir)).status, 0)
+  assert.equal((await potiron('redis', 'stop', '--dir', dir)).status, 0)
 })
 
 test('ingest with the default Redis down starts potiron\'s own, says so, and uses it the next time', async () => {
@@ -73,7 +69,7 @@ test('ingest with the default Redis down starts potiron\'s own, says so, and use
   const socket = join(dir, 'redis.sock')
   process.env.POTIRON_REDIS_DIR = dir
   try {
-    const first = await run('ingest', FIXTURES, '--json')
+    const first = await potiron('ingest', FIXTURES, '--json')
     assert.equal(first.status, 0)
     assert.equal(first.err[0], `potiron: no Redis at ${CLOSED}; started potiron's own redis-server on ${socket} (data in ${dir}); stop it with 'potiron redis stop'`)
     // Any further stderr line is periodic progress (a slow machine may take over 2 s).
@@ -81,11 +77,11 @@ test('ingest with the default Redis down starts potiron\'s own, says so, and use
     assert.deepEqual((JSON.parse(first.out[0]!) as { ingested: number, failed: unknown[] }).ingested, 7)
     assert.equal(await keys(socket), 95)
 
-    const second = await run('ingest', FIXTURES, '--json', '--quiet')
+    const second = await potiron('ingest', FIXTURES, '--json', '--quiet')
     assert.equal(second.status, 0)
     assert.deepEqual(second.err, [`potiron: no Redis at ${CLOSED}; using potiron's own redis-server on ${socket} (data in ${dir}); stop it with 'potiron redis stop'`])
     assert.equal((JSON.parse(second.out[0]!) as { skipped: number }).skipped, 7)
-    assert.deepEqual(await run('redis', 'stop'), { status: 0, out: [`potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`], err: [] })
+    assert.deepEqual(await potiron('redis', 'stop'), { status: 0, out: [`potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`], err: [] })
   } finally {
     delete process.env.POTIRON_REDIS_DIR
   }
@@ -110,13 +106,13 @@ test('an unreachable --unix or --redis given by hand: one line, exit 1, nothing 
   process.env.POTIRON_REDIS_DIR = dir
   try {
     const sock = join(home, 'none.sock')
-    const unix = await run('ingest', FIXTURES, '--unix', sock)
+    const unix = await potiron('ingest', FIXTURES, '--unix', sock)
     assert.equal(unix.status, 1)
     assert.deepEqual(unix.out, [])
     // The reason after the colon is the client library's.
     assert.equal(unix.err.length, 1)
     assert.ok(unix.err[0]!.startsWith(`potiron: cannot reach Redis at unix socket ${sock}: `), unix.err[0])
-    const url = await run('ingest', FIXTURES, '--redis', CLOSED)
+    const url = await potiron('ingest', FIXTURES, '--redis', CLOSED)
     assert.equal(url.status, 1)
     assert.equal(url.err.length, 1)
     assert.ok(url.err[0]!.startsWith(`potiron: cannot reach Redis at ${CLOSED}: `), url.err[0])

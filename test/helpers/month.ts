@@ -16,4 +16,3 @@ export async function writeMonthCapture (dir: string): Promise<string> {
   return path
 }
 
-export { potiron, type Run } from './cli.js'

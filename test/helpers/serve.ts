@@ -9,9 +9,8 @@ import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { main, type Io } from '../../src/cli/main.js'
 import { createApp, type AppOptions } from '../../src/server/app.js'
-import { ROOT } from './shared.js'
+import { FIXTURES } from './shared.js'
 
-const CAPTURES = join(ROOT, 'fixtures', 'captures')
 export const OWN_NAMES = [
   'lab-dnsicmp-1-20130530224517.pcap', 'lab-ipv6http-1-20060513202315.pcap', 'lab-multiif-1-20260106013129.pcapng.gz',
   'lab-traceroute-1-20090702194230.pcapng', 'lab-truncated-1-20040513101707.pcap'
@@ -22,8 +21,8 @@ const quiet: Io = { out: () => {}, err: () => {} }
 
 export async function fillRedis (socket: string, { combined = false } = {}): Promise<void> {
   const ck = combined ? ['--combined-keys'] : []
-  const own = await main(['ingest', ...OWN_NAMES.map(f => join(CAPTURES, f)), '--unix', socket, '--quiet', ...ck], quiet)
-  const pair = await main(['ingest', ...PAIR.map(f => join(CAPTURES, f)), '--sensor', 'lab-pair-1', '--unix', socket, '--quiet', ...ck], quiet)
+  const own = await main(['ingest', ...OWN_NAMES.map(f => join(FIXTURES, f)), '--unix', socket, '--quiet', ...ck], quiet)
+  const pair = await main(['ingest', ...PAIR.map(f => join(FIXTURES, f)), '--sensor', 'lab-pair-1', '--unix', socket, '--quiet', ...ck], quiet)
   if (own !== 0 || pair !== 0) throw new Error(`ingest failed: ${own}, ${pair}`)
 }
 

@@ -7,6 +7,10 @@ import { join } from 'node:path'
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const SHARED = process.env.POTIRON_SHARED ?? join(ROOT, '..', 'shared')
 export const PUBLIC = join(SHARED, 'captures', 'public')
+/** The bundled captures. */
+export const FIXTURES = join(ROOT, 'fixtures', 'captures')
+/** The built CLI, for tests that run it as its own process. */
+export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
 
 export interface ManifestRow {
   file: string
