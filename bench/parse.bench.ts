@@ -164,11 +164,7 @@ interface ChildReport {
   distinct?: Record<string, number>
 }
 
-/**
- * Peak RSS of this process in bytes. VmHWM belongs to the current address space; ru_maxrss
- * (process.resourceUsage().maxRSS) on Linux keeps the parent's RSS at fork time across exec,
- * so a small child would report its parent's size. Falls back to maxRSS elsewhere.
- */
+/** A memory child: the peak RSS of one mode (idle, reader only, analysis) in a fresh process (see peakRss). */
 async function child (mode: string, path: string | undefined): Promise<void> {
   raiseInliningBudget()
   const report: ChildReport = { maxRss: 0 }

@@ -1,5 +1,6 @@
 /** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
 import { existsSync, readFileSync } from 'node:fs'
+import { rename } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -72,7 +73,11 @@ export function envInt (name: string, fallback: number): number {
   return n
 }
 
-/** Peak resident memory of this process so far (VmHWM on Linux, else getrusage), bytes. */
+/**
+ * Peak resident memory of this process so far, bytes. VmHWM belongs to the current address
+ * space; ru_maxrss (process.resourceUsage().maxRSS) on Linux keeps the parent's RSS at fork time
+ * across exec, so a small child would report its parent's size. Falls back to maxRSS elsewhere.
+ */
 export function peakRss (): number {
   try {
     const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
@@ -90,7 +95,11 @@ export async function dailyCaptures (dir: string, sensor: string, day0: number, 
   for (let i = 0; i < days; i++) {
     const start = day0 + i * 86400
     const file = join(dir, `${sensor}-${new Date(start * 1000).toISOString().slice(0, 10).replaceAll('-', '')}000000.pcap`)
-    if (!existsSync(file)) await generateCapture(file, { packets, seed: i + 1, days: 1, startEpoch: start })
+    // Written aside and renamed: a run stopped midway leaves no short capture to be taken for a whole one.
+    if (!existsSync(file)) {
+      await generateCapture(`${file}.partial`, { packets, seed: i + 1, days: 1, startEpoch: start })
+      await rename(`${file}.partial`, file)
+    }
     files.push(file)
   }
   return files
