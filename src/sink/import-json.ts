@@ -52,9 +52,10 @@ export async function checkRunParameters (redis: Redis, options: ImportOptions):
 export async function importFiles (files: readonly string[], redis: Redis, options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now()
   const summary: ImportSummary = { imported: 0, skipped: 0, failed: [], documents: 0, members: 0, elapsedMs: 0 }
+  const settings: Settled = { fields: undefined }
   for (const file of files) {
     try {
-      const done = await importFile(file, redis, options)
+      const done = await importFile(file, redis, options, settings)
       if (typeof done === 'string') {
         summary.skipped++
         options.onFile?.(file, 'skipped', done)
@@ -75,10 +76,10 @@ export async function importFiles (files: readonly string[], redis: Redis, optio
 }
 
 /** One file: its counts, or why it was skipped (a string). Throws JsonArrayError for a bad file. */
-async function importFile (file: string, redis: Redis, options: ImportOptions): Promise<{ documents: number, members: number } | string> {
+async function importFile (file: string, redis: Redis, options: ImportOptions, settled: Settled): Promise<{ documents: number, members: number } | string> {
   const header = await readHeader(file)
   if (await isIngested(redis, header.filename)) return `${header.filename} already in FILES`
-  await ensureFields(redis, file, header, options)
+  await ensureFields(redis, file, header, options, settled)
   const counter = new DocumentCounter(header.sensorname, header.fields, options.combined, options.selection)
   let first = true
   await readJsonArray(file, (doc, offset) => {
@@ -110,8 +111,8 @@ async function readHeader (file: string): Promise<DocumentsHeader> {
  * The header's json_fields must be the stored JSON_FIELDS (as a set: the original compared them
  * sorted); a fresh database takes them from the first header, as store_json_data.py did.
  */
-async function ensureFields (redis: Redis, file: string, header: DocumentsHeader, options: ImportOptions): Promise<void> {
-  const stored = await redis.lrange(JSON_FIELDS, 0, -1)
+async function ensureFields (redis: Redis, file: string, header: DocumentsHeader, options: ImportOptions, settled: Settled): Promise<void> {
+  const stored = settled.fields ?? await redis.lrange(JSON_FIELDS, 0, -1)
   let fields: readonly FieldName[] = FIELDS.filter(f => header.fields.includes(f))
   if (stored.length > 0) {
     if ([...stored].sort().join(',') !== [...header.fields].sort().join(',')) {
@@ -119,5 +120,15 @@ async function ensureFields (redis: Redis, file: string, header: DocumentsHeader
     }
     fields = stored as FieldName[]
   }
+  if (settled.fields !== undefined) return
   await ensureParameters(redis, { combined: options.combined, fields, selection: options.selection, zone: options.zone })
+  settled.fields = fields
+}
+
+/**
+ * What the run has checked against Redis: once the stored settings agree (or this run wrote
+ * them), they cannot change under it, so later files compare their headers here only.
+ */
+interface Settled {
+  fields: readonly string[] | undefined
 }
