@@ -124,12 +124,15 @@ export class Site {
       if (spec.protocol === '*') for (const protocol of [...this.layout.protocols, undefined]) lines.push({ value: spec.value, protocol })
       else lines.push({ value: spec.value, protocol: spec.protocol })
     }
-    const groups = lines.flatMap(line => this.days.map(d => dayKeys(this.layout, sensor, d, field, line.protocol)))
+    // Each protocol's keys are asked once for every value, not once per line.
+    const protocols = [...new Set(lines.map(l => l.protocol))]
     const values = [...new Set(lines.map(l => l.value))]
+    const groups = protocols.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol)))
     const counts = await scoresOf(this.redis, groups, values)
     const series: TimelineLine[] = []
-    lines.forEach((line, i) => {
-      const y = this.days.map((_, d) => counts[i * this.days.length + d]![values.indexOf(line.value)]!)
+    lines.forEach(line => {
+      const first = protocols.indexOf(line.protocol) * this.days.length
+      const y = this.days.map((_, d) => counts[first + d]![values.indexOf(line.value)]!)
       // With `22-*`, protocols that never carry the value would only add flat lines at zero.
       const splitLine = line.protocol !== undefined && specs.some(s => s.value === line.value && s.protocol === '*')
       if (splitLine && y.every(n => n === 0)) return
