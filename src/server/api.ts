@@ -161,13 +161,12 @@ export class Api {
     const untilGiven = untilText === undefined ? undefined : ymdOf(untilText, 'until')
     const protocol = optional(params, 'protocol') ?? null
     const sensor = await this.sensorOf(params)
-    const layout = await readLayout(this.redis)
+    const [layout, days] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor)])
     const field = this.fieldOf(layout, fieldName)
     if (protocol !== null) {
       if (!layout.combined) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
       if (protocol !== 'each' && !layout.protocols.includes(protocol)) throw badRequest(`protocol: expected 'each' or one of ${listed(layout.protocols)}, got '${protocol}'`)
     }
-    const days = await sensorDays(this.redis, sensor)
     const until = untilGiven ?? days[days.length - 1]
     if (until === undefined) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     // Only days the sensor has data for: a day without any capture is not a zero.
