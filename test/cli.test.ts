@@ -1,7 +1,7 @@
 /** The command line through main(argv): output, files written and exit statuses, exactly. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../src/cli/main.js'
@@ -69,6 +69,26 @@ test('json writes the original documents under OUT/YYYY/MM/DD', async () => {
     assert.deepEqual([icmp.sport, icmp.dport, icmp.icmptype, icmp.icmpcode], [-1, -1, '8', '0'])
   } finally {
     rmSync(out, { recursive: true, force: true })
+  }
+})
+
+test('json of a capture that fails midway keeps the documents read before it as .partial, and says where', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-json-cut-'))
+  try {
+    const capture = readFileSync(DNS)
+    // The third record's captured length runs past the 256 KiB limit.
+    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
+    capture.writeUInt32LE(0x7fffffff, third + 8)
+    const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
+    writeFileSync(file, capture)
+    const { status, err } = await run('json', file, '--out', join(dir, 'out'), '--ipv4-only')
+    const partial = join(dir, 'out', '2013', '05', '30', 'lab-dnsicmp-1-20130530224517.json.partial')
+    assert.equal(status, 1)
+    assert.match(err, new RegExp(`; 2 documents kept in ${partial.replaceAll('.', '\\.')}\n$`))
+    assert.equal(readFileSync(partial, 'utf8').split('"packet_id"').length - 1, 2)
+    assert.equal(existsSync(partial.replace(/\.partial$/, '')), false)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 

@@ -3,13 +3,13 @@
  * result is plain data plus typed arrays, ready to cross threads.
  */
 import { basename } from 'node:path'
-import { parseCaptureName, stem } from '../capture/filename.js'
-import { readCapture } from '../capture/read.js'
+import { stem } from '../capture/filename.js'
+import { readCapture, type ReadResult } from '../capture/read.js'
 import type { CaptureInfo } from '../capture/types.js'
 import type { CaptureError } from '../errors.js'
 import { isSupportedLinktype } from '../decode/link.js'
 import { JsonDocumentWriter } from '../export/json-documents.js'
-import { Analyzer, type AnalyzeOptions } from './analyzer.js'
+import { Analyzer, type AnalyzeOptions, type PacketObserver } from './analyzer.js'
 import { DayClock, dayToYmd } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
@@ -39,44 +39,58 @@ export interface JsonOut {
   dir: string
   /** The header's sensorname. */
   sensor: string
+  /** The day (YYYYMMDD) in the capture's name, which names its directory; else the first counted packet's. */
+  day: string | undefined
 }
 
 export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut): Promise<FileResult> {
-  if (jsonOut !== undefined) return await analyzeWithJson(file, options, jsonOut)
-  const analyzer = new Analyzer(options)
-  const read = await readCapture(file, analyzer)
-  const table = analyzer.finish()
-  return { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning) }
-}
-
-/**
- * Writes the documents through the analyzer's observer, in the one pass over the capture. The
- * file and its directory are `potiron json`'s: the name's day, else the first counted packet's.
- */
-async function analyzeWithJson (file: string, options: AnalyzeOptions, out: JsonOut): Promise<FileResult> {
-  const clock = new DayClock(options.zone)
-  const nameDay = parseCaptureName(file)?.day
-  let writer: JsonDocumentWriter | undefined
-  const open = (sec: number): JsonDocumentWriter => {
-    const day = nameDay ?? (Number.isNaN(sec) ? undefined : String(dayToYmd(clock.day(sec))))
-    return new JsonDocumentWriter(out.dir, stem(file), day, { sensorname: out.sensor, filename: basename(file) }, clock)
-  }
-  const analyzer = new Analyzer(options, (facts, buf, sec, nsec) => {
-    (writer ??= open(sec)).packet(facts, buf, sec, nsec)
-  })
-  let read
+  const documents = jsonOut === undefined ? undefined : new Documents(file, options.zone, jsonOut)
+  const analyzer = new Analyzer(options, documents?.observer)
+  let read: ReadResult
   try {
     read = await readCapture(file, analyzer)
   } catch (err) {
-    writer?.abort()
+    documents?.abort()
     throw err
   }
   const table = analyzer.finish()
-  writer ??= open(Number.NaN)
-  if (read.error === undefined) writer.close()
-  else writer.abort()
-  const json = { path: read.error === undefined ? writer.path : `${writer.path}.partial`, documents: writer.packets, complete: read.error === undefined }
-  return { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), json }
+  const result: FileResult = { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning) }
+  if (documents !== undefined) result.json = documents.end(read.error === undefined)
+  return result
+}
+
+/**
+ * The documents of one capture, written in the one pass over it: the file is opened at the first
+ * counted packet (its directory is the name's day, else that packet's), or at the end when none.
+ */
+class Documents {
+  readonly #clock: DayClock
+  #writer: JsonDocumentWriter | undefined
+
+  constructor (readonly file: string, zone: string | undefined, readonly out: JsonOut) {
+    this.#clock = new DayClock(zone)
+  }
+
+  readonly observer: PacketObserver = (facts, buf, sec, nsec) => {
+    (this.#writer ??= this.#open(sec)).packet(facts, buf, sec, nsec)
+  }
+
+  abort (): void {
+    this.#writer?.abort()
+  }
+
+  /** Closes the file when the capture was read whole, else leaves it as `<path>.partial`. */
+  end (complete: boolean): { path: string, documents: number, complete: boolean } {
+    const writer = this.#writer ??= this.#open(Number.NaN)
+    if (complete) writer.close()
+    else writer.abort()
+    return { path: complete ? writer.path : writer.partialPath, documents: writer.packets, complete }
+  }
+
+  #open (sec: number): JsonDocumentWriter {
+    const day = this.out.day ?? (Number.isNaN(sec) ? undefined : String(dayToYmd(this.#clock.day(sec))))
+    return new JsonDocumentWriter(this.out.dir, stem(this.file), day, { sensorname: this.out.sensor, filename: basename(this.file) }, this.#clock)
+  }
 }
 
 /**

@@ -23,7 +23,7 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
       failed++
       continue
     }
-    const result = await analyzeFile(file, { fields: [], splitProtocols: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor })
+    const result = await analyzeFile(file, { fields: [], splitProtocols: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor, day: named.day })
     const json = result.json!
     if (result.error !== undefined) {
       log(`potiron: ${result.error.message}; ${json.documents} documents kept in ${json.path}`)

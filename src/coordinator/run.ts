@@ -220,7 +220,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
     if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
   const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
-    const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor } }
+    const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const result = await (pool.run(task) as Promise<FileResult>)
     let contribution: Contribution | undefined
     const parsed: Parsed = {

@@ -44,6 +44,11 @@ export class JsonDocumentWriter {
     return this.#path
   }
 
+  /** Where the file is until close(), and stays after abort(). */
+  get partialPath (): string {
+    return this.#tmp
+  }
+
   /** Number of packet documents written. */
   get packets (): number {
     return this.#id
