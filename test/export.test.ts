@@ -113,6 +113,8 @@ describe('export csv', () => {
     assert.deepEqual([noSensor.status, noSensor.err[0]], [2, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1, lab-synscan-1'])
     const unknown = await potiron('export', 'csv', '--sensor', 'x', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
     assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)'])
+    const noFields = await potiron('report', '--sensor', S, '--fields', ' , ', '--out', outDir(), '--unix', plain.socket)
+    assert.deepEqual([noFields.status, noFields.err[0]], [2, 'potiron: --fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all'])
   })
 })
 

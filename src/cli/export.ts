@@ -160,6 +160,7 @@ export function reportCommand (io: Io, done: (status: number) => void): CommandM
       done(await reading(args as unknown as Common, io, async (redis, sensor) => {
         const month = await monthOf(redis, sensor, args.date as string | undefined)
         const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
+        if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
         printSite(io, out, await writeReport(redis, { sensor, month, fields, out, limit: args.limit as number, skip: skipOf(args.skip as string[]), exact: args.exact as boolean }))
       }))
     }
