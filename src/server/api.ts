@@ -110,7 +110,7 @@ export class Api {
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
-    const shown = enabled.length === 0 ? layout.fields : layout.fields.filter(f => enabled.includes(f))
+    const shown = this.settingsOf(layout, enabled).fields.filter(f => f.enabled).map(f => f.field)
     const chartDays = daysUntil(ymd, span)
     const [total, fields] = await Promise.all([
       this.dayTotal(layout, sensor, ymd),

@@ -106,7 +106,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
         const sensor = optional(params, 'sensor')
         if (method === 'POST') {
           sameOrigin(req)
-          await api.saveSettings(new URLSearchParams(await body(req)).getAll('fields'))
+          await api.saveSettings(fieldsOf(req, await body(req)))
           send(res, 303, 'text/plain; charset=utf-8', 'Saved.', { Location: href(base, '/settings', { sensor, saved: 1 }) })
           return
         }
