@@ -150,6 +150,6 @@ export class Site {
   }
 }
 
-export function pageName (sensor: string, month: string, page: Page): string {
+function pageName (sensor: string, month: string, page: Page): string {
   return (page.kind === 'top' ? topStem(sensor, page.field, page.period, page.protocol) : timelineStem(sensor, page.field, month, page.specs)) + '.html'
 }

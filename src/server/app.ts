@@ -19,7 +19,7 @@ const DASHBOARD_SCRIPT = fileURLToPath(new URL('../../../src/server/browser/dash
 const ASSETS: Readonly<Record<string, string>> = { ...ASSET_FILES, 'dashboard.js': DASHBOARD_SCRIPT }
 const MAX_BODY = 64 * 1024
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
@@ -44,7 +44,7 @@ export function basePathOf (text: string | undefined): string {
 }
 
 /** A failure of the connection to Redis (down, restarting, timed out), as opposed to a bug or a bad request. */
-export function isBackendFailure (error: unknown, redis: Redis): boolean {
+function isBackendFailure (error: unknown, redis: Redis): boolean {
   if (error instanceof HttpError) return false
   if (error instanceof ReplyError) return /^(LOADING|BUSY|MASTERDOWN)/.test((error as Error).message)
   if (redis.status !== 'ready') return true

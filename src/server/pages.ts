@@ -58,7 +58,7 @@ function number (n: number): string {
   return n.toLocaleString('en-US')
 }
 
-export function evolutionHref (base: string, sensor: string, field: string, value: string, until: string, protocol?: string): string {
+function evolutionHref (base: string, sensor: string, field: string, value: string, until: string, protocol?: string): string {
   return href(base, '/evolution', { sensor, field, value, until, protocol })
 }
 
