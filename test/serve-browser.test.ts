@@ -134,22 +134,26 @@ test('the custom query form (field, value, date) opens that value\'s evolution u
 
 test('a settings change is saved in ENFIELDS and the overview then shows only those fields', async () => {
   const { page, errors } = await open('/settings?sensor=lab-pair-1')
-  for (const box of await page.locator('input[name="fields"]').all()) {
-    const want = ['dport', 'icmptype'].includes(await box.getAttribute('value') ?? '')
-    if (await box.isChecked() !== want) await box.click()
+  try {
+    for (const box of await page.locator('input[name="fields"]').all()) {
+      const want = ['dport', 'icmptype'].includes(await box.getAttribute('value') ?? '')
+      if (await box.isChecked() !== want) await box.click()
+    }
+    await Promise.all([page.waitForURL(/saved=1/), page.locator('#settings button[type="submit"]').click()])
+    assert.equal(await page.locator('p.saved').textContent(), 'Saved.')
+    assert.deepEqual((await redis.client.smembers('ENFIELDS')).sort(), ['dport', 'icmptype'])
+    await page.reload()
+    const checked = await page.locator('input[name="fields"]:checked').evaluateAll(boxes => boxes.map(b => (b as unknown as { value: string }).value))
+    assert.deepEqual(checked, ['dport', 'icmptype'])
+    await page.goto(`${app.url}/?sensor=lab-pair-1`)
+    assert.equal(await chartsReady(page), 2)
+    assert.deepEqual(await page.locator('section.field').evaluateAll(s => s.map(e => e.getAttribute('data-field'))), ['dport', 'icmptype'])
+    assert.deepEqual(errors, [])
+  } finally {
+    // The other tests expect every field shown.
+    await redis.client.del('ENFIELDS')
+    await page.close()
   }
-  await Promise.all([page.waitForURL(/saved=1/), page.locator('#settings button[type="submit"]').click()])
-  assert.equal(await page.locator('p.saved').textContent(), 'Saved.')
-  assert.deepEqual((await redis.client.smembers('ENFIELDS')).sort(), ['dport', 'icmptype'])
-  await page.reload()
-  const checked = await page.locator('input[name="fields"]:checked').evaluateAll(boxes => boxes.map(b => (b as unknown as { value: string }).value))
-  assert.deepEqual(checked, ['dport', 'icmptype'])
-  await page.goto(`${app.url}/?sensor=lab-pair-1`)
-  assert.equal(await chartsReady(page), 2)
-  assert.deepEqual(await page.locator('section.field').evaluateAll(s => s.map(e => e.getAttribute('data-field'))), ['dport', 'icmptype'])
-  assert.deepEqual(errors, [])
-  await redis.client.del('ENFIELDS')
-  await page.close()
 })
 
 test('a capture value made of markup is shown as text in the table, the chart and its evolution page; no dialog fires', async () => {

@@ -219,23 +219,27 @@ describe('JSON API and pages', () => {
   })
 
   test('settings: all fields without ENFIELDS; POST stores exactly the chosen ones (SADD/SREM); the overview follows', async () => {
-    const all = (enabled: (f: string) => boolean, stored: boolean, readOnly = false): object =>
-      ({ fields: FIELDS.map(field => ({ field, title: TITLES[field], enabled: enabled(field) })), stored, readOnly })
-    assert.deepEqual((await getJson(`${app.url}/api/settings`)).body, all(() => true, false))
-    const saved = await postJson(`${app.url}/api/settings`, { fields: ['dport', 'ipsrc'] })
-    assert.deepEqual(saved, { status: 200, body: all(f => f === 'dport' || f === 'ipsrc', true) })
-    assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'ipsrc'])
-    const overview = (await getJson(`${app.url}/api/overview?sensor=lab-multiif-1`)).body
-    assert.deepEqual(overview.fields.map((f: any) => f.field), ['ipsrc', 'dport'])
-    // A form post (the settings page), with Referer only: SREM of the fields left out.
-    const form = await fetch(`${app.url}/settings?sensor=lab-multiif-1`, {
-      method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: `${app.url}/settings` }, body: 'fields=protocol&fields=dport'
-    })
-    assert.equal(form.status, 303)
-    assert.equal(form.headers.get('location'), '/settings?sensor=lab-multiif-1&saved=1')
-    assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'protocol'])
-    assert.deepEqual((await getJson(`${readOnlyApp.url}/api/settings`)).body, all(f => f === 'dport' || f === 'protocol', true, true))
-    await plain.client.del('ENFIELDS')
+    try {
+      const all = (enabled: (f: string) => boolean, stored: boolean, readOnly = false): object =>
+        ({ fields: FIELDS.map(field => ({ field, title: TITLES[field], enabled: enabled(field) })), stored, readOnly })
+      assert.deepEqual((await getJson(`${app.url}/api/settings`)).body, all(() => true, false))
+      const saved = await postJson(`${app.url}/api/settings`, { fields: ['dport', 'ipsrc'] })
+      assert.deepEqual(saved, { status: 200, body: all(f => f === 'dport' || f === 'ipsrc', true) })
+      assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'ipsrc'])
+      const overview = (await getJson(`${app.url}/api/overview?sensor=lab-multiif-1`)).body
+      assert.deepEqual(overview.fields.map((f: any) => f.field), ['ipsrc', 'dport'])
+      // A form post (the settings page), with Referer only: SREM of the fields left out.
+      const form = await fetch(`${app.url}/settings?sensor=lab-multiif-1`, {
+        method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: `${app.url}/settings` }, body: 'fields=protocol&fields=dport'
+      })
+      assert.equal(form.status, 303)
+      assert.equal(form.headers.get('location'), '/settings?sensor=lab-multiif-1&saved=1')
+      assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'protocol'])
+      assert.deepEqual((await getJson(`${readOnlyApp.url}/api/settings`)).body, all(f => f === 'dport' || f === 'protocol', true, true))
+    } finally {
+      // The other tests expect every field shown.
+      await plain.client.del('ENFIELDS')
+    }
   })
 
   test('settings changes: 403 cross-origin or read-only, 400 for unknown or no fields; nothing stored', async () => {
