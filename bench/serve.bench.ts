@@ -17,6 +17,7 @@ import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { JSON_FIELDS, daysKey, fieldKey } from '../src/sink/keys.js'
+import { Rng } from './gen-capture.js'
 import { envInt, grouped, machineLine, startServer as startRedis, table, timeMs } from './util.js'
 
 const SENSOR = 'bench-sensor-1'
@@ -30,17 +31,6 @@ const DISTINCT: Readonly<Record<string, number>> = {
 }
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 
-/** A seeded generator (mulberry32), so every run writes the same month. */
-function random (seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function valueOf (field: string, i: number): string {
   switch (field) {
     case 'ipsrc': case 'ipdst': return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
@@ -52,7 +42,9 @@ function valueOf (field: string, i: number): string {
 
 /** Writes the month with ZADD, 1,000 members a command; returns the members written. */
 async function fill (redis: Redis): Promise<number> {
-  const next = random(1)
+  // Seeded, so every run writes the same month.
+  const rng = new Rng(1)
+  const next = (): number => rng.float()
   let members = 0
   const days: string[] = []
   await redis.rpush(JSON_FIELDS, ...FIELDS)

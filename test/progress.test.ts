@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from '../src/cli/main.js'
+import { potiron } from './helpers/cli.js'
 import { createProgress, formatDuration, type ProgressMode } from '../src/cli/progress.js'
 import { FIXTURES } from './helpers/shared.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
@@ -109,9 +109,7 @@ after(async () => {
 })
 
 test('ingest --quiet: stderr holds the failed file only, stdout the summary', async () => {
-  const out: string[] = []
-  const err: string[] = []
-  const status = await main(['ingest', dir, '--unix', redis.socket, '--quiet'], { out: t => { out.push(t) }, err: t => { err.push(t) } })
+  const { status, out, err } = await potiron('ingest', dir, '--unix', redis.socket, '--quiet')
   assert.equal(status, 1)
   assert.equal(err.length, 1)
   assert.match(err[0]!, /^potiron: failed: .*lab-broken-1-20200101000000\.pcap: .*\(at byte offset 0\); the 0 packets before it were ingested$/)

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Browser, Page } from 'playwright-core'
 import { dashboardClient } from '../src/server/client.js'
-import { launchChromium, visit, type Visit } from './helpers/browser.js'
+import { launchChromium, plotlyPoint, visit, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
 
@@ -107,14 +107,8 @@ test('clicking a point of an overview chart opens that value\'s evolution', asyn
   await chartsReady(page)
   const chart = page.locator('section[data-field="iptos"] div.potiron-chart')
   await chart.scrollIntoViewIfNeeded()
-  const at = await chart.evaluate(el => {
-    const div = el as unknown as { data: Array<{ x: string[], y: number[] }>, _fullLayout: { xaxis: { _offset: number, d2p: (v: string) => number }, yaxis: { _offset: number, d2p: (v: number) => number } } }
-    const { xaxis, yaxis } = div._fullLayout
-    const trace = div.data[0]!
-    return { x: xaxis._offset + xaxis.d2p(trace.x[6]!), y: yaxis._offset + yaxis.d2p(trace.y[6]!) }
-  })
-  const box = (await chart.boundingBox())!
-  await Promise.all([page.waitForURL(/\/evolution\?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-07-04$/), page.mouse.click(box.x + at.x, box.y + at.y)])
+  const at = await plotlyPoint(chart, 0, 6)
+  await Promise.all([page.waitForURL(/\/evolution\?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-07-04$/), page.mouse.click(at.x, at.y)])
   assert.equal(await chartsReady(page), 1)
   assert.deepEqual(errors, [])
   await page.close()

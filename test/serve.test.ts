@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
-import { main } from '../src/cli/main.js'
+import { potiron } from './helpers/cli.js'
 import { serve } from '../src/cli/serve.js'
 import { SensorList } from '../src/server/api.js'
 import { dashboardClient } from '../src/server/client.js'
@@ -398,11 +398,10 @@ describe('the serve command', () => {
   })
 
   test('bad --port or --base-path is a usage error (status 2)', async () => {
-    const errors: string[] = []
-    const io = { out: () => {}, err: (t: string) => { errors.push(t) } }
-    assert.equal(await main(['serve', '--unix', '/nonexistent.sock', '--base-path', 'no slash'], io), 2)
-    assert.equal(await main(['serve', '--unix', '/nonexistent.sock', '--port', '70000'], io), 2)
-    assert.match(errors.join('\n'), /--base-path: expected a path such as \/potiron/)
-    assert.match(errors.join('\n'), /--port: expected 0 to 65535, got 70000/)
+    const base = await potiron('serve', '--unix', '/nonexistent.sock', '--base-path', 'no slash')
+    const port = await potiron('serve', '--unix', '/nonexistent.sock', '--port', '70000')
+    assert.deepEqual([base.status, port.status], [2, 2])
+    assert.match(base.err.join('\n'), /--base-path: expected a path such as \/potiron/)
+    assert.match(port.err.join('\n'), /--port: expected 0 to 65535, got 70000/)
   })
 })

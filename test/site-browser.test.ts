@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core'
 import { ROOT } from './helpers/shared.js'
 import { potiron } from './helpers/cli.js'
 import { MONTH_SENSOR, writeMonthCapture } from './helpers/month.js'
-import { launchChromium, visit as open, type Visit } from './helpers/browser.js'
+import { launchChromium, plotlyPoint, visit as open, type PlotlyChart, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 const ARTIFACTS = join(ROOT, 'test-artifacts')
@@ -42,11 +42,6 @@ after(async () => {
 })
 
 /** What Plotly leaves on a chart's div. */
-interface Chart {
-  data: Array<{ type: string, name: string, x?: string[], y?: number[], labels?: string[] }>
-  _fullLayout: { xaxis: { _offset: number, d2p: (v: string) => number }, yaxis: { _offset: number, d2p: (v: number) => number } }
-}
-
 /** Opens a page of the site, recording console errors and every request it makes; waits for its chart. */
 async function visit (name: string): Promise<Visit> {
   const v = await open(browser, pathToFileURL(join(site, name)).href)
@@ -67,7 +62,7 @@ test('every page opens offline with no console error, and every chart has its tr
       assert.deepEqual(errors, [], name)
       assert.deepEqual(requests.filter(r => !r.startsWith('file://')), [], name)
       if (name === 'index.html') continue
-      const traces = await page.locator('#chart').evaluate(el => (el as unknown as Chart).data.map(t => [t.type, (t.x ?? t.labels ?? []).length]))
+      const traces = await page.locator('#chart').evaluate(el => (el as unknown as PlotlyChart).data.map(t => [t.type, (t.x ?? t.labels ?? []).length]))
       if (name.includes('_2024-03_')) {
         assert.ok(traces.length > 0 && traces.every(([type, n]) => type === 'scatter' && n === 3), `${name}: ${JSON.stringify(traces)}`)
       } else {
@@ -92,19 +87,17 @@ test('clicking a day point opens that day\'s top values; clicking a value opens 
     await page.screenshot({ path: join(ARTIFACTS, 'site-timeline.png') })
     // The pixel of port 22's point on March 2 (trace 0 is 22: values in order of the month's counts).
     const chart = page.locator('#chart')
-    const at = await chart.evaluate(el => {
-      const gd = el as unknown as Chart
-      const trace = gd.data.find(t => t.name.startsWith('22,'))!
-      const i = trace.x!.indexOf('2024-03-02')
-      const { xaxis, yaxis } = gd._fullLayout
-      return { x: xaxis._offset + xaxis.d2p(trace.x![i]!), y: yaxis._offset + yaxis.d2p(trace.y![i]!) }
+    const [trace, point] = await chart.evaluate(el => {
+      const gd = el as unknown as PlotlyChart
+      const t = gd.data.findIndex(d => d.name.startsWith('22,'))
+      return [t, gd.data[t]!.x!.indexOf('2024-03-02')] as const
     })
-    const box = (await chart.boundingBox())!
+    const at = await plotlyPoint(chart, trace, point)
     // Hovering it shows the line's name (value and label), the day and the count.
-    await page.mouse.move(box.x + at.x, box.y + at.y)
+    await page.mouse.move(at.x, at.y)
     await page.waitForSelector('g.hovertext')
     assert.equal(await page.locator('g.hovertext').first().textContent(), '22, ssh2024-03-02: 93 packets')
-    await Promise.all([page.waitForURL(url('lab-gen-1_destination-port_2024-03-02.html')), page.mouse.click(box.x + at.x, box.y + at.y)])
+    await Promise.all([page.waitForURL(url('lab-gen-1_destination-port_2024-03-02.html')), page.mouse.click(at.x, at.y)])
     await page.waitForSelector('#chart[data-ready="true"]')
     await page.screenshot({ path: join(ARTIFACTS, 'site-day.png') })
     // The tile of port 23 (second of the day).

@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
-import { main, type Io } from '../../src/cli/main.js'
 import { createApp, type AppOptions } from '../../src/server/app.js'
+import { potiron } from './cli.js'
 import { FIXTURES } from './shared.js'
 
 export const OWN_NAMES = [
@@ -17,13 +17,11 @@ export const OWN_NAMES = [
 ]
 export const PAIR = ['lab-vlan-1-20100629000000.pcap.gz', 'lab-synscan-1-20100704202416.pcapng']
 
-const quiet: Io = { out: () => {}, err: () => {} }
-
 export async function fillRedis (socket: string, { combined = false } = {}): Promise<void> {
   const ck = combined ? ['--combined-keys'] : []
-  const own = await main(['ingest', ...OWN_NAMES.map(f => join(FIXTURES, f)), '--unix', socket, '--quiet', ...ck], quiet)
-  const pair = await main(['ingest', ...PAIR.map(f => join(FIXTURES, f)), '--sensor', 'lab-pair-1', '--unix', socket, '--quiet', ...ck], quiet)
-  if (own !== 0 || pair !== 0) throw new Error(`ingest failed: ${own}, ${pair}`)
+  const own = await potiron('ingest', ...OWN_NAMES.map(f => join(FIXTURES, f)), '--unix', socket, '--quiet', ...ck)
+  const pair = await potiron('ingest', ...PAIR.map(f => join(FIXTURES, f)), '--sensor', 'lab-pair-1', '--unix', socket, '--quiet', ...ck)
+  if (own.status !== 0 || pair.status !== 0) throw new Error(`ingest failed: ${[...own.err, ...pair.err].join('\n')}`)
 }
 
 export interface RunningApp {
