@@ -64,16 +64,19 @@ async function monthOf (redis: Redis, sensor: string, given: string | undefined)
   return days[days.length - 1]!.slice(0, 6)
 }
 
-interface Common { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit: number, skip: ReadonlyArray<string | number>, out: string }
+interface Common { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit: number, skip: ReadonlyArray<string | number>, out: string, exact: boolean }
+
+/** The options every export command takes (exportOptions), checked. */
+interface Shared { limit: number, skip: ReadonlySet<string>, out: string, exact: boolean }
 
 /** Runs `job` on Redis; a UsageError found there (unknown sensor, field...) is exit status 2. */
-async function reading (args: Common, io: Io, job: (redis: Redis, sensor: string) => Promise<void>): Promise<number> {
+async function reading (args: Common, io: Io, job: (redis: Redis, sensor: string, shared: Shared) => Promise<void>): Promise<number> {
   const target = targetOf(args)
-  limitOf(args.limit)
+  const shared: Shared = { limit: limitOf(args.limit), skip: skipOf(args.skip), out: args.out, exact: args.exact }
   let usage: UsageError | undefined
   const status = await withRedis(target, io.err, { start: false }, async redis => {
     try {
-      await job(redis, await sensorOf(redis, args.sensor))
+      await job(redis, await sensorOf(redis, args.sensor), shared)
       return 0
     } catch (e) {
       if (!(e instanceof UsageError)) throw e
@@ -108,13 +111,11 @@ export function exportCommand (io: Io, done: (status: number) => void): CommandM
     handler: async args => {
       const date = compactDate(args.date as string)
       if (args['each-day'] === true && date.length === 8) throw new UsageError('--each-day needs --date YYYY-MM')
-      done(await reading(args as unknown as Common, io, async (redis, sensor) => {
-        const out = args.out as string
+      done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
         const files = await exportCsv(redis, {
-          sensor, field: args.field as string, date, eachDay: args['each-day'] as boolean, protocols: args.protocols as boolean,
-          limit: args.limit as number, skip: skipOf(args.skip as string[]), out, exact: args.exact as boolean
+          sensor, field: args.field as string, date, eachDay: args['each-day'] as boolean, protocols: args.protocols as boolean, ...shared
         }, line => { io.err(`potiron: ${line}`) })
-        io.out(`${files.length} files written under ${out}`)
+        io.out(`${files.length} files written under ${shared.out}`)
       }))
     }
   }
@@ -134,11 +135,10 @@ export function plotCommand (io: Io, done: (status: number) => void): CommandMod
       .example('$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html')
       .example('$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'),
     handler: async args => {
-      const out = args.out as string
-      done(await reading(args as unknown as Common, io, async (redis, sensor) => {
+      done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
         const month = await monthOf(redis, sensor, args.date as string | undefined)
         const values = (args.values as Array<string | number>).map(String)
-        printSite(io, out, await plotMonth(redis, { sensor, month, field: args.field as string, values, out, limit: args.limit as number, skip: skipOf(args.skip as string[]), exact: args.exact as boolean }))
+        printSite(io, shared.out, await plotMonth(redis, { sensor, month, field: args.field as string, values, ...shared }))
       }))
     }
   }
@@ -156,12 +156,11 @@ export function reportCommand (io: Io, done: (status: number) => void): CommandM
       .example('$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links')
       .example('$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor'),
     handler: async args => {
-      const out = args.out as string
-      done(await reading(args as unknown as Common, io, async (redis, sensor) => {
+      done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
         const month = await monthOf(redis, sensor, args.date as string | undefined)
         const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
         if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
-        printSite(io, out, await writeReport(redis, { sensor, month, fields, out, limit: args.limit as number, skip: skipOf(args.skip as string[]), exact: args.exact as boolean }))
+        printSite(io, shared.out, await writeReport(redis, { sensor, month, fields, ...shared }))
       }))
     }
   }
