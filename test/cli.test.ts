@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync, writeFileS
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../src/cli/main.js'
+import { potiron } from './helpers/cli.js'
 import { FIXTURES, ROOT } from './helpers/shared.js'
 
 const DNS = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
@@ -105,5 +106,19 @@ test('a file name without sensor is a per-file error unless --sensor is given', 
     assert.ok(existsSync(join(dir, '2013', '05', '30', 'capture.json')))
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('--help: every command says what it does and shows examples', async () => {
+  const commands = ['inspect', 'json', 'ingest', 'redis', 'import-json', 'remove', 'export', 'plot', 'report', 'serve']
+  const top = await potiron('--help')
+  assert.equal(top.status, 0)
+  for (const command of commands) assert.match(top.out.join('\n'), new RegExp(`^  potiron ${command}\\b`, 'm'), command)
+  for (const command of commands) {
+    const help = await potiron(command, '--help')
+    assert.equal(help.status, 0, command)
+    const text = help.out.join('\n')
+    assert.ok(text.startsWith(`potiron ${command}`), text.slice(0, 80))
+    assert.match(text, new RegExp(`^Examples:\\n  potiron ${command} `, 'm'), command)
   }
 })
