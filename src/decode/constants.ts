@@ -92,7 +92,10 @@ export const IPV4_BROADCAST = 0xffffffff
 /** How deep tunnels may nest before a frame is treated as malformed (bounds hostile input). */
 export const MAX_ENCAPSULATION_DEPTH = 8
 
-/** Display names of the link types potiron decodes (others print as their number): also the list of those it decodes. */
+/**
+ * Display names of the link types potiron decodes (others print as their number): also the list
+ * of those it decodes (isSupportedLinktype), so it must name exactly the cases of decodeFrame.
+ */
 export const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   [LINKTYPE_NULL]: 'NULL', [LINKTYPE_ETHERNET]: 'ETHERNET', [LINKTYPE_FDDI]: 'FDDI', [LINKTYPE_RAW_12]: 'RAW',
   [LINKTYPE_RAW_14]: 'RAW', [LINKTYPE_RAW]: 'RAW', [LINKTYPE_LOOP]: 'LOOP', [LINKTYPE_LINUX_SLL]: 'LINUX_SLL',

@@ -125,6 +125,7 @@ export async function topOf (redis: Redis, keys: readonly string[], limit: numbe
   }
 }
 
+/** `read`: the keys (ascending) whose first members held this value. */
 interface Candidate { value: string, sum: number, most: number, read: number[] }
 
 /** Values whose exact sums are asked for at a time, best upper bound first. */
@@ -172,7 +173,14 @@ async function headsRound (redis: Redis, keys: readonly string[], k: number, lim
 /** Makes the candidates' sums exact: ZMSCORE on every key that still had members unread where they were not read. */
 async function completeSums (redis: Redis, keys: readonly string[], candidates: readonly Candidate[], unread: readonly number[]): Promise<void> {
   const ask: Candidate[][] = keys.map(() => [])
-  for (const c of candidates) unread.forEach((u, d) => { if (u > 0 && !c.read.includes(d)) ask[d]!.push(c) })
+  for (const c of candidates) {
+    // c.read is ascending: walked along with d, not searched for each key.
+    let r = 0
+    unread.forEach((u, d) => {
+      if (c.read[r] === d) r++
+      else if (u > 0) ask[d]!.push(c)
+    })
+  }
   // In commands of CHUNK values: one reply stays small, and an argument list never overflows the stack.
   const asked: Candidate[][] = []
   const pipeline = redis.pipeline()
