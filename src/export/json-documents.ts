@@ -72,18 +72,28 @@ export class JsonDocumentWriter {
       ', "packet_id": ' + String(this.#id++) + ', "type": 2, "state": 0}')
   }
 
-  /** Finishes the array and moves the file to its final name. */
+  /** Finishes the array and moves the file to its final name; a failed write leaves it as partialPath. */
   close (): void {
-    this.#write(']')
-    this.#flush()
-    closeSync(this.#fd)
+    try {
+      this.#write(']')
+      this.#flush()
+    } finally {
+      closeSync(this.#fd)
+    }
     renameSync(this.#tmp, this.#path)
   }
 
-  /** Gives up: the partial file is left under its temporary name for inspection. */
+  /**
+   * Gives up: the partial file is left under its temporary name for inspection. It keeps what
+   * can still be written; a write that fails again (a full disk) is not the error to report.
+   */
   abort (): void {
-    this.#flush()
-    closeSync(this.#fd)
+    try {
+      this.#flush()
+    } catch {
+    } finally {
+      closeSync(this.#fd)
+    }
   }
 
   /** `YYYY-MM-DD HH:MM:SS.ffffff` in the clock's zone. */
