@@ -132,6 +132,25 @@ test('a damaged file is an error naming it and the offset; the others are import
   assert.equal((await a.client.smembers('FILES')).length, CAPTURES.length)
 })
 
+test('a write Redis refuses (out of memory) fails that file, named, and the others carry on; exit 1', async () => {
+  const json = await documents('--ipv4-only')
+  const first = join(json, '2013', '05', '30', `${DNS}.json`)
+  assert.equal((await potiron('import-json', first, '--unix', a.socket, '--ipv4-only', '--json')).status, 0)
+  const before = await dump(a.client)
+  await a.client.config('SET', 'maxmemory', '1')
+  try {
+    const { status, out, err } = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only')
+    assert.equal(status, 1)
+    const failures = err.filter(l => l.includes('failed'))
+    assert.equal(failures.length, CAPTURES.length - 1, err.join('\n'))
+    for (const line of failures) assert.match(line, /^potiron: failed: \/.+\.json: .*OOM command not allowed/)
+    assert.match(out.join('\n'), new RegExp(`^files: 0 imported, 1 skipped \\(already in FILES\\), ${CAPTURES.length - 1} failed$`, 'm'))
+  } finally {
+    await a.client.config('SET', 'maxmemory', '0')
+  }
+  assert.deepEqual(await dump(a.client), before)
+})
+
 test('a header whose json_fields differ from JSON_FIELDS is refused with a message', async () => {
   const json = await documents('--ipv4-only')
   assert.equal((await potiron('ingest', join(FIXTURES, 'lab-vlan-1-20100629000000.pcap.gz'), '--unix', a.socket, '--ipv4-only', '--fields', 'dport,ipsrc', '--quiet')).status, 0)

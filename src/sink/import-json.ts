@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { parseCaptureName } from '../capture/filename.js'
-import { ParameterConflictError } from '../errors.js'
+import { ParameterConflictError, RedisWriteError } from '../errors.js'
 import { DocumentCounter, parseHeader, type DocumentsHeader } from './documents.js'
 import { readJsonArray, JsonArrayError } from './json-array.js'
 import { JSON_FIELDS, PARAMETERS } from './keys.js'
@@ -48,7 +48,7 @@ export async function checkRunParameters (redis: Redis, options: ImportOptions):
   await ensureParameters(redis, { combined: options.combined, fields: fields as FieldName[], selection: options.selection, zone: options.zone })
 }
 
-/** Imports `files` one after the other; never throws for one bad file. */
+/** Imports `files` one after the other; never throws for one bad file or one refused write. */
 export async function importFiles (files: readonly string[], redis: Redis, options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now()
   const summary: ImportSummary = { imported: 0, skipped: 0, failed: [], documents: 0, members: 0, elapsedMs: 0 }
@@ -66,7 +66,8 @@ export async function importFiles (files: readonly string[], redis: Redis, optio
       summary.members += done.members
       options.onFile?.(file, 'imported', `${done.documents} packets, ${done.members} members`)
     } catch (err) {
-      if (!(err instanceof JsonArrayError || err instanceof ParameterConflictError)) throw err
+      // As ingest: a write Redis refused fails this file only (a lost connection ends the run).
+      if (!(err instanceof JsonArrayError || err instanceof ParameterConflictError || err instanceof RedisWriteError)) throw err
       summary.failed.push({ file, reason: err.message })
       options.onFile?.(file, 'failed', err.message)
     }
