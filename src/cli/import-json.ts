@@ -1,6 +1,6 @@
 /** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
 import type { Argv } from 'yargs'
-import { checkRunParameters, importFiles, type ImportSummary } from '../sink/import-json.js'
+import { importFiles, type ImportSummary } from '../sink/import-json.js'
 import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
@@ -28,7 +28,6 @@ export async function importJson (args: ImportArgs, out: (text: string) => void,
     onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(outcomeLine(file, outcome, detail)) }
   }
   return await withRedis(args.target, err, { start: true }, async redis => {
-    await checkRunParameters(redis, options)
     const summary = await importFiles(args.files, redis, options)
     out(args.json ? JSON.stringify(summary) : formatImportSummary(summary))
     return summary.failed.length > 0 ? 1 : 0

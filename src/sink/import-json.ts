@@ -39,20 +39,14 @@ export interface ImportSummary {
 }
 
 /**
- * Refuses the whole run, as ingest does, when the database was made with another ck, selection
- * or zone. Fields are checked per file, against each header, once the database has some.
+ * Imports `files` one after the other; never throws for one bad file or one refused write.
+ * Throws ParameterConflictError, before any file, when the database was made with another ck,
+ * selection or zone (as ingest refuses the run).
  */
-export async function checkRunParameters (redis: Redis, options: ImportOptions): Promise<void> {
-  const [stored, fields] = await Promise.all([redis.hlen(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
-  if (stored === 0 && fields.length === 0) return
-  await ensureParameters(redis, { combined: options.combined, fields: fields as FieldName[], selection: options.selection, zone: options.zone })
-}
-
-/** Imports `files` one after the other; never throws for one bad file or one refused write. */
 export async function importFiles (files: readonly string[], redis: Redis, options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now()
   const summary: ImportSummary = { imported: 0, skipped: 0, failed: [], documents: 0, members: 0, elapsedMs: 0 }
-  const settings: Settled = { fields: undefined }
+  const settings = await runSettings(redis, options)
   for (const file of files) {
     try {
       const done = await importFile(file, redis, options, settings)
@@ -124,6 +118,18 @@ async function ensureFields (redis: Redis, file: string, header: DocumentsHeader
   if (settled.fields !== undefined) return
   await ensureParameters(redis, { combined: options.combined, fields, selection: options.selection, zone: options.zone })
   settled.fields = fields
+}
+
+/**
+ * Checks the stored settings once for the run. Fields are checked per file, against each
+ * header: on a fresh database, the first header sets them.
+ */
+async function runSettings (redis: Redis, options: ImportOptions): Promise<Settled> {
+  const [stored, fields] = await Promise.all([redis.hlen(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
+  if (stored === 0 && fields.length === 0) return { fields: undefined }
+  await ensureParameters(redis, { combined: options.combined, fields: fields as FieldName[], selection: options.selection, zone: options.zone })
+  // PARAMETERS without JSON_FIELDS: the first header still names the fields.
+  return { fields: fields.length > 0 ? fields : undefined }
 }
 
 /**
