@@ -37,7 +37,8 @@ const IMPLIED: Record<string, string> = { selection: 'ipv4-only', tz: 'UTC' }
 
 /**
  * Writes the parameters on a fresh database, or checks them against the stored ones and throws
- * ParameterConflictError naming every difference. Checked fields missing in Redis are added.
+ * ParameterConflictError naming every difference. Settings missing in Redis are added, in the
+ * same transaction that proves the reads were one state.
  */
 export async function ensureParameters (redis: Redis, p: RunParameters): Promise<void> {
   const wanted = parameterHash(p)
@@ -51,23 +52,24 @@ export async function ensureParameters (redis: Redis, p: RunParameters): Promise
       redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
     ])
     const fresh = Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0
+    const conflict = fresh ? undefined : conflictWith(wanted, p.fields, fields, stored, storedFields, storedJson)
+    const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => stored[name] === undefined))
     const transaction = redis.multi()
     if (fresh) transaction.hset(PARAMETERS, wanted).rpush(FIELDS, ...fields).rpush(JSON_FIELDS, ...p.fields)
-    // null: a watched key changed since WATCH (on a fresh database, the other run wrote first).
+    else if (conflict === undefined && Object.keys(missing).length > 0) transaction.hset(PARAMETERS, missing)
+    // null: a watched key changed since WATCH (on a fresh database, the other run wrote first),
+    // so the reads may straddle its write: read again before concluding anything.
     const replies = await transaction.exec()
     if (replies === null) continue
     const failed = replies.find(([err]) => err !== null)
     if (failed !== undefined) throw new Error(`cannot write ${PARAMETERS}: ${failed[0]?.message ?? 'transaction aborted'}`)
-    if (fresh) return
-    checkStored(wanted, p.fields, fields, stored, storedFields, storedJson)
-    const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => stored[name] === undefined))
-    if (Object.keys(missing).length > 0) await redis.hset(PARAMETERS, missing)
+    if (conflict !== undefined) throw conflict
     return
   }
 }
 
-/** Throws ParameterConflictError naming every difference between the wanted and stored settings. */
-function checkStored (wanted: Record<string, string>, json: readonly string[], fields: readonly string[], stored: Record<string, string>, storedFields: string[], storedJson: string[]): void {
+/** A ParameterConflictError naming every difference between the wanted and stored settings, if any. */
+function conflictWith (wanted: Record<string, string>, json: readonly string[], fields: readonly string[], stored: Record<string, string>, storedFields: string[], storedJson: string[]): ParameterConflictError | undefined {
   const differences: string[] = []
   for (const [name, value] of Object.entries(wanted)) {
     const have = stored[name] ?? IMPLIED[name]
@@ -75,9 +77,8 @@ function checkStored (wanted: Record<string, string>, json: readonly string[], f
   }
   if (storedJson.join(',') !== json.join(',')) differences.push(`fields are ${storedJson.join(',') || '(none)'} in Redis but ${json.join(',')} here (--fields)`)
   else if (storedFields.join(',') !== fields.join(',')) differences.push(`${FIELDS} is ${storedFields.join(',') || '(none)'} in Redis but ${fields.join(',')} here`)
-  if (differences.length > 0) {
-    throw new ParameterConflictError(`this database holds data ingested with other settings: ${differences.join('; ')}. Use the same options, or another database`)
-  }
+  if (differences.length === 0) return undefined
+  return new ParameterConflictError(`this database holds data ingested with other settings: ${differences.join('; ')}. Use the same options, or another database`)
 }
 
 function hint (name: string): string {
