@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
-import { commandTimeoutMs, connect, connected, isTimeout, type RedisTarget } from '../sink/redis.js'
+import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../sink/redis.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
 
 export const captureOptions = {
@@ -42,9 +42,8 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
     return await job(redis)
   } catch (e) {
     if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return 1 }
-    if (isTimeout(e)) { err(`potiron: Redis did not answer within ${commandTimeoutMs() / 1000} s (POTIRON_REDIS_TIMEOUT)`); return 1 }
-    // Any other failure once the connection is gone is that loss, whatever ioredis called it.
-    if (!connected(redis)) { err(`potiron: lost the connection to Redis (${e instanceof Error ? e.message : String(e)})`); return 1 }
+    // A timeout, or any other failure once the connection is gone, is that loss, whatever ioredis called it.
+    if (isTimeout(e) || !connected(redis)) { err(`potiron: ${redisLoss(e)}`); return 1 }
     throw e
   } finally {
     redis.disconnect()

@@ -13,7 +13,7 @@ import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../sink/merge.js'
-import { commandTimeoutMs, connected, isIngested, isTimeout, removeFile, writeFile } from '../sink/redis.js'
+import { connected, isIngested, redisLoss, removeFile, writeFile } from '../sink/redis.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 
@@ -97,8 +97,8 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       const outcome = await writeFile(redis, p.name, c, p.extraDays)
       // --force, a file already in FILES: taking out its earlier contribution (what the stored
       // settings, which these are, make of the capture) and adding it again changes no count.
-      const replaced = !outcome.written && options.force === true
-      if (!outcome.written && !replaced) { skip(p.file); return }
+      const replaced = !outcome.written
+      if (replaced && options.force !== true) { skip(p.file); return }
       const { result } = p
       summary.packets += result.stats.packets
       summary.counted += result.stats.counted
@@ -121,17 +121,17 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   })
   for (const [sensor, set] of [...days].sort(([a], [b]) => a < b ? -1 : 1)) summary.days[sensor] = [...set].sort()
   // Files finish in whatever order the threads make: the summary lists them in the given order.
-  const inFileOrder = byFileOrder(files)
-  summary.failed.sort(inFileOrder)
-  summary.warnings.sort(inFileOrder)
+  const at = placeIn(files)
+  summary.failed.sort((a, b) => at(a.file) - at(b.file))
+  summary.warnings.sort((a, b) => at(a.file) - at(b.file))
   summary.elapsedMs = performance.now() - started
   return summary
 }
 
-/** Compares entries by their file's place in `files` (a stable sort keeps one file's entries in order). */
-function byFileOrder (files: readonly string[]): (a: { file: string }, b: { file: string }) => number {
+/** A file's place in `files`, to list entries in the files' order (a stable sort keeps one file's entries in order). */
+function placeIn (files: readonly string[]): (file: string) => number {
   const place = new Map(files.map((file, i) => [file, i]))
-  return (a, b) => place.get(a.file)! - place.get(b.file)!
+  return file => place.get(file)!
 }
 
 export interface RemoveOptions extends ParseSettings {
@@ -187,9 +187,9 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       options.onFile?.(p.file, 'removed', `${p.result.stats.counted} packets, ${outcome.members} members`)
     }
   })
-  const inFileOrder = byFileOrder(files)
-  summary.failed.sort(inFileOrder)
-  summary.notIngested.sort((a, b) => inFileOrder({ file: a }, { file: b }))
+  const at = placeIn(files)
+  summary.failed.sort((a, b) => at(a.file) - at(b.file))
+  summary.notIngested.sort((a, b) => at(a) - at(b))
   summary.elapsedMs = performance.now() - started
   return summary
 }
@@ -219,6 +219,19 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
     if (lost === undefined && !connected(redis)) lost = err
     if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
+  /**
+   * Runs a step that talks to Redis. Redis not answering (as opposed to answering with an
+   * error: closed before ioredis noticed, or a timeout) is the connection lost, and nothing of
+   * that step was applied.
+   */
+  const viaRedis = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step()
+    } catch (err) {
+      if (!answeredByRedis(err)) lost ??= err
+      throw err
+    }
+  }
   const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
     const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const result = await (pool.run(task) as Promise<FileResult>)
@@ -232,14 +245,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
     if (waiting++ <= 1 && lost === undefined) void parsed.contribution
     const mine = writes.then(async () => {
       if (lost !== undefined) return
-      try {
-        await handlers.apply(parsed)
-      } catch (err) {
-        // Redis did not answer (as opposed to answering with an error): the connection is
-        // gone, even when ioredis has not noticed yet. Nothing of this file was applied.
-        if (!answeredByRedis(err)) lost ??= err
-        throw err
-      }
+      await viaRedis(async () => { await handlers.apply(parsed) })
     }).finally(() => { waiting-- })
     // The next write waits for this one but does not inherit its failure.
     writes = mine.catch(() => {})
@@ -254,10 +260,8 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
         continue
       }
       try {
-        if (!await handlers.wanted(file)) continue
+        if (!await viaRedis(async () => await handlers.wanted(file))) continue
       } catch (err) {
-        // As for writes: Redis not answering (closed before ioredis noticed, or a timeout) is the connection lost.
-        if (!answeredByRedis(err)) lost ??= err
         settle(file, err)
         continue
       }
@@ -274,8 +278,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
     await pool.destroy()
   }
   if (lost !== undefined) {
-    const reason = isTimeout(lost) ? `no answer within ${commandTimeoutMs() / 1000} s` : lost instanceof Error ? lost.message : String(lost)
-    throw new RedisUnreachableError(`lost the connection to Redis (${reason}); every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })
+    throw new RedisUnreachableError(`${redisLoss(lost)}; every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })
   }
 }
 

@@ -49,6 +49,12 @@ export function isTimeout (err: unknown): boolean {
   return err instanceof Error && err.message === 'Command timed out'
 }
 
+/** How a failure that means Redis is gone is said: a timeout says how long it waited. */
+export function redisLoss (err: unknown): string {
+  const reason = isTimeout(err) ? `no answer within ${commandTimeoutMs() / 1000} s` : err instanceof Error ? err.message : String(err)
+  return `lost the connection to Redis (${reason})`
+}
+
 /** False once ioredis has given up on the connection (potiron never lets it reconnect). */
 export function connected (redis: Redis): boolean {
   return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
