@@ -114,7 +114,13 @@ describe('export csv', () => {
     const unknown = await potiron('export', 'csv', '--sensor', 'x', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
     assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)'])
     const noFields = await potiron('report', '--sensor', S, '--fields', ' , ', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([noFields.status, noFields.err[0]], [2, 'potiron: --fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all'])
+    assert.deepEqual([noFields.status, noFields.err[0]?.split('\n')[0]], [2, 'potiron: --fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all'])
+    // Options that need no data are checked before Redis is asked anything, even when it cannot be reached.
+    for (const args of [['report', '--fields', ' , '], ['report', '--date', '2024-13'], ['plot', 'month', '--field', 'dport', '--values', '22', '--date', '2024-13']]) {
+      const early = await potiron(...args, '--out', outDir(), '--unix', join(outDir(), 'no-redis.sock'))
+      assert.equal(early.status, 2, args.join(' '))
+      assert.match(early.err[0]!, /^potiron: --(fields|date): /, args.join(' '))
+    }
   })
 })
 

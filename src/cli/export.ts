@@ -57,9 +57,14 @@ async function sensorOf (redis: Redis, given: string | undefined): Promise<strin
   throw new UsageError(sensors.length === 0 ? 'this database holds no sensor data (no <sensor>_DAYS set)' : `name one with --sensor: ${sensors.join(', ')}`)
 }
 
-/** --date YYYY-MM, or the month of the sensor's latest day. */
+/** --date YYYY-MM checked, before Redis is asked anything; undefined when not given. */
+function givenMonth (date: unknown): string | undefined {
+  return date === undefined ? undefined : compactDate(date as string, false)
+}
+
+/** The given month (givenMonth), or the month of the sensor's latest day. */
 async function monthOf (redis: Redis, sensor: string, given: string | undefined): Promise<string> {
-  if (given !== undefined) return compactDate(given, false)
+  if (given !== undefined) return given
   const days = await sensorDays(redis, sensor)
   return days[days.length - 1]!.slice(0, 6)
 }
@@ -135,8 +140,9 @@ export function plotCommand (io: Io, done: (status: number) => void): CommandMod
       .example('$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html')
       .example('$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'),
     handler: async args => {
+      const given = givenMonth(args.date)
       done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
-        const month = await monthOf(redis, sensor, args.date as string | undefined)
+        const month = await monthOf(redis, sensor, given)
         const values = (args.values as Array<string | number>).map(String)
         printSite(io, shared.out, await plotMonth(redis, { sensor, month, field: args.field as string, values, ...shared }))
       }))
@@ -156,10 +162,11 @@ export function reportCommand (io: Io, done: (status: number) => void): CommandM
       .example('$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links')
       .example('$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor'),
     handler: async args => {
+      const given = givenMonth(args.date)
+      const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
+      if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
       done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
-        const month = await monthOf(redis, sensor, args.date as string | undefined)
-        const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
-        if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
+        const month = await monthOf(redis, sensor, given)
         printSite(io, shared.out, await writeReport(redis, { sensor, month, fields, ...shared }))
       }))
     }
