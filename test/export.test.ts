@@ -12,6 +12,7 @@ import { csvText } from '../src/export/csv.js'
 import { fieldWords, valueLabel } from '../src/export/labels.js'
 import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.js'
 import { byCount, topOf } from '../src/export/query.js'
+import { Redis } from 'ioredis'
 import { Rng } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
 import { FIXTURES } from './helpers/shared.js'
@@ -311,8 +312,20 @@ describe('report', () => {
 
   test('plot month: the timeline and the day charts its points open; per-protocol lines with combined keys', async () => {
     const out = outDir()
+    // Every ZMSCORE Redis gets, to check that no key is asked the same values twice.
+    const watcher = new Redis({ path: combined.socket })
+    const monitor = await watcher.monitor()
+    const asked: string[] = []
+    monitor.on('monitor', (_time: string, args: string[]) => { if (args[0]?.toLowerCase() === 'zmscore') asked.push(args.slice(1).join(' ')) })
     const run = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '53-*', '22', '--date', '2024-03', '--out', out, '--unix', combined.socket)
+    monitor.disconnect()
+    watcher.disconnect()
     assert.equal(run.status, 0, run.err.join('\n'))
+    // The timeline's lines: 53 per protocol and in total, 22 in total; the total is the protocols' sum, not asked again.
+    const timeline = asked.filter(a => a.endsWith(':dport 53 22'))
+    assert.deepEqual(timeline.length, new Set(timeline).size)
+    const [days, protocols] = await Promise.all([combined.client.smembers(`${S}_DAYS`), combined.client.smembers('PROTOCOLS')])
+    assert.equal(timeline.length, days.length * protocols.length)
     const entry = 'lab-gen-1_2024-03_destination-port_with-protocols_22_53-all.html'
     assert.match(run.out[0]!, new RegExp(`open ${join(out, entry).replaceAll('.', '\\.')}$`))
     const figure = JSON.parse(/id="chart-figure">(.*?)<\/script>/s.exec(read(join(out, entry)))![1]!) as { data: Array<{ name: string, y: number[], customdata: string[][] }> }

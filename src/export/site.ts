@@ -124,15 +124,18 @@ export class Site {
       if (spec.protocol === '*') for (const protocol of [...this.layout.protocols, undefined]) lines.push({ value: spec.value, protocol })
       else lines.push({ value: spec.value, protocol: spec.protocol })
     }
-    // Each protocol's keys are asked once for every value, not once per line.
-    const protocols = [...new Set(lines.map(l => l.protocol))]
+    // Each key is asked once for every value, not once per line: with combined keys, the total
+    // of all protocols is the sum of the protocols' own counts.
+    const { combined, protocols: all } = this.layout
+    const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combined ? all : [protocol]
+    const asked = [...new Set(lines.flatMap(l => partsOf(l.protocol)))]
     const values = [...new Set(lines.map(l => l.value))]
-    const groups = protocols.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol)))
-    const counts = await scoresOf(this.redis, groups, values)
+    const counts = await scoresOf(this.redis, asked.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol))), values)
     const series: TimelineLine[] = []
     lines.forEach(line => {
-      const first = protocols.indexOf(line.protocol) * this.days.length
-      const y = this.days.map((_, d) => counts[first + d]![values.indexOf(line.value)]!)
+      const v = values.indexOf(line.value)
+      const rows = partsOf(line.protocol).map(p => asked.indexOf(p) * this.days.length)
+      const y = this.days.map((_, d) => rows.reduce((sum, first) => sum + counts[first + d]![v]!, 0))
       // With `22-*`, protocols that never carry the value would only add flat lines at zero.
       const splitLine = line.protocol !== undefined && specs.some(s => s.value === line.value && s.protocol === '*')
       if (splitLine && y.every(n => n === 0)) return
