@@ -227,7 +227,8 @@ async function topOfKey (redis: Redis, key: string, limit: number, skip: Readonl
   return rows.sort(byCount).filter(r => !skip.has(r.value)).slice(0, limit)
 }
 
-async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+/** Runs a pipeline; its replies, or the first command's error. */
+export async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
     if (error !== null) throw error
     return reply
@@ -243,14 +244,12 @@ export async function scoresOf (redis: Redis, groups: ReadonlyArray<readonly str
   if (values.length === 0) return result
   const pipeline = redis.pipeline()
   for (const keys of groups) for (const key of keys) pipeline.zmscore(key, ...values)
-  const replies = (await pipeline.exec()) ?? []
+  const replies = await exec(pipeline)
   let i = 0
   groups.forEach((keys, g) => {
     const sums = result[g]!
     for (let k = 0; k < keys.length; k++) {
-      const [error, reply] = replies[i++]!
-      if (error !== null) throw error
-      const scores = reply as Array<string | null>
+      const scores = replies[i++] as Array<string | null>
       for (let v = 0; v < values.length; v++) if (scores[v] !== null) sums[v]! += Number(scores[v])
     }
   })

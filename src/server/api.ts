@@ -6,7 +6,7 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../export/query.js'
+import { dayKeys, exec, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../export/query.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { ENFIELDS } from '../sink/keys.js'
 import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
@@ -126,8 +126,7 @@ export class Api {
     const pipeline = this.redis.pipeline()
     for (const key of dayKeys(layout, sensor, ymd, 'protocol')) pipeline.zrange(key, 0, -1, 'WITHSCORES')
     let total = 0
-    for (const [error, reply] of (await pipeline.exec()) ?? []) {
-      if (error !== null) throw error
+    for (const reply of await exec(pipeline)) {
       const flat = reply as string[]
       for (let i = 1; i < flat.length; i += 2) total += Number(flat[i])
     }
