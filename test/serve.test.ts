@@ -272,6 +272,10 @@ describe('JSON API and pages', () => {
     const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
     assert.match(overview, /<a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n">50.00 %<\/td>/)
     assert.match(overview, /<option value="2010-06-29" selected>2010-06-29<\/option>/)
+    // The evolution chart: ticks Plotly chooses over months, hovers with the whole date, as every timeline.
+    const evolution = await (await fetch(`${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00`)).text()
+    const figure = JSON.parse(/id="evolution-figure">(.*?)<\/script>/s.exec(evolution)![1]!) as { layout: { xaxis: unknown } }
+    assert.deepEqual(figure.layout.xaxis, { title: { text: 'Day' }, type: 'date', hoverformat: '%Y-%m-%d' })
     for (const name of ['plotly.js', 'potiron-chart.js', 'dashboard.js']) {
       const res = await fetch(`${app.url}/assets/${name}`)
       assert.equal(res.status, 200)

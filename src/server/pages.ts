@@ -97,8 +97,11 @@ export function evolutionPage (base: string, e: Evolution): string {
   const figure = timelineFigure(`${subject}, ${e.days} days until ${e.until}`, e.series.map(s => ({
     name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
   })))
-  // Months of days: date ticks chosen by Plotly, not one per day.
-  figure.layout.xaxis = { title: { text: 'Day' }, type: 'date' }
+  // Months of days: date ticks chosen by Plotly, not one per day (hovers still show the whole date).
+  const xaxis = { ...(figure.layout.xaxis as Record<string, unknown>) }
+  delete xaxis.tickformat
+  delete xaxis.dtick
+  figure.layout.xaxis = xaxis
   const protocols = e.protocols.length === 0
     ? ''
     : `<label>Protocol <select name="protocol"><option value="">all (sum)</option>${options(['each', ...e.protocols], e.protocol ?? undefined, p => p === 'each' ? 'each protocol' : p)}</select></label>`
