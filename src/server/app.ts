@@ -46,6 +46,9 @@ export function basePathOf (text: string | undefined): string {
 /** A failure of the connection to Redis (down, restarting, timed out), as opposed to a bug or a bad request. */
 function isBackendFailure (error: unknown, redis: Redis): boolean {
   if (error instanceof HttpError) return false
+  // A file this server cannot read (an install missing an asset) is its own fault, whatever Redis does.
+  const syscall = (error as NodeJS.ErrnoException | undefined)?.syscall
+  if (syscall !== undefined && syscall !== 'connect') return false
   if (error instanceof ReplyError) return /^(LOADING|BUSY|MASTERDOWN)/.test((error as Error).message)
   if (redis.status !== 'ready') return true
   return error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ENOENT|ECONNRESET|EPIPE/.test(error.message))
@@ -69,10 +72,10 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     if (path === undefined) throw new HttpError(404, `no asset '${name}'`)
     let body = assetCache.get(name)
     if (body === undefined) {
-      // A file missing from an install is this server's fault (500), not Redis's (503), and is not cached.
+      // A file missing from an install is not cached: it is a 500, logged (see isBackendFailure).
       body = readFile(path).catch((err: unknown) => {
         assetCache.delete(name)
-        throw new HttpError(500, `asset '${name}' cannot be read: ${err instanceof Error ? err.message : String(err)}`)
+        throw err
       })
       assetCache.set(name, body)
     }
@@ -150,8 +153,13 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
 
   return (req, res) => {
     // A request target that is not a path (`//[`) must not throw out of the listener: it would end the server.
-    const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : undefined
-    if (url === undefined) { send(res, 400, 'text/plain; charset=utf-8', 'bad request target\n', { 'Cache-Control': 'no-store' }); return }
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      send(res, 400, 'text/plain; charset=utf-8', 'bad request target\n', { 'Cache-Control': 'no-store' })
+      return
+    }
     // Behind a proxy that keeps the prefix, requests carry it; one that strips it sends the rest.
     let path = url.pathname
     if (base !== '' && (path === base || path.startsWith(base + '/'))) path = path.slice(base.length) || '/'
