@@ -7,7 +7,7 @@ import type { Argv, CommandModule, Options } from 'yargs'
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { exportCsv } from '../export/csv.js'
-import { findSensors, sensorDays } from '../export/query.js'
+import { LIST_CAP, findSensors, sensorDays } from '../export/query.js'
 import { compactOf } from '../export/names.js'
 import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
 import { daysKey } from '../sink/keys.js'
@@ -24,7 +24,7 @@ export const exportOptions = {
   limit: { type: 'number', default: REPORT_LIMIT, description: 'Values per table or chart (top N)' },
   skip: { type: 'string', array: true, default: [...REPORT_SKIP], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
   out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
-  exact: { type: 'boolean', default: false, description: 'Sum every value of a month (or of the protocols) when its first 8192 of each day do not prove the top; by default such a table says how far it holds' }
+  exact: { type: 'boolean', default: false, description: `Sum every value of a month (or of the protocols) when its first ${LIST_CAP} of each day do not prove the top; by default such a table says how far it holds` }
 } as const satisfies Record<string, Options>
 
 /** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error. */

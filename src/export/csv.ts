@@ -66,5 +66,5 @@ export async function exportCsv (redis: Redis, job: CsvExport, warn: (line: stri
 
 /** What an unproven top-N means, in one line (see topOf). */
 export function incompleteNote (what: string, missingAtMost: number): string {
-  return `${what}: too many values to prove this top-N from the first ${LIST_CAP} of each day; every count shown is exact, but a value with at most ${missingAtMost} packets may be missing (--exact reads everything)`
+  return `${what}: too many values to prove this top-N from the first ${LIST_CAP} of each day; every count shown is exact, but a value with at most ${missingAtMost} packets may be missing (export, plot and report read everything with --exact)`
 }

@@ -104,7 +104,6 @@ export interface ReportsJob {
   out: string
   limit: number
   skip: ReadonlySet<string>
-  exact?: boolean | undefined
 }
 
 /**
@@ -119,7 +118,7 @@ export async function writeReports (redis: Redis, job: ReportsJob): Promise<Site
   for (const [sensor, days] of Object.entries(job.days)) {
     for (const month of [...new Set(days.map(d => d.slice(0, 6)))].sort()) {
       const dir = `${namePart(sensor)}/${dashed(month)}`
-      const result = await writeReport(redis, { sensor, month, out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip, exact: job.exact })
+      const result = await writeReport(redis, { sensor, month, out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip })
       files.push(...result.files.map(f => `${dir}/${f}`))
       notes.push(...result.notes.map(n => `${dir}/${n}`))
       items.push({ href: `${dir}/${result.entry}`, text: `${sensor}, ${monthName(month)}` })
