@@ -108,7 +108,10 @@ export class Aggregator {
     this.#split = options.splitProtocols
   }
 
-  /** Counts one decoded packet on day number `day`. `buf` is the packet's buffer (for IPv6 addresses). */
+  /**
+   * Counts one decoded IP packet (ipVersion 4 or 6: the only ones Analyzer selects) on day number
+   * `day`. `buf` is the packet's buffer (for IPv6 addresses).
+   */
   add (f: PacketFacts, buf: Uint8Array, day: number): void {
     const proto = this.#split ? f.protocol : ALL_PROTOCOLS
     const key = day * 512 + proto + 2
@@ -124,8 +127,8 @@ export class Aggregator {
     }
     if (slot.length !== null && ++slot.length[f.length + 1]! === WRAP) slot.spill('length', f.length + 1)
     if (slot.protocol !== null) slot.protocol[f.protocol + 1]! += 1
-    if (slot.ipsrc !== null) slot.ipsrc.add(f.ipVersion === 6 ? IPV6_BASE + this.#ipv6.intern(buf, f.src6) : f.ipVersion === 4 ? f.src : -1, 1)
-    if (slot.ipdst !== null) slot.ipdst.add(f.ipVersion === 6 ? IPV6_BASE + this.#ipv6.intern(buf, f.dst6) : f.ipVersion === 4 ? f.dst : -1, 1)
+    if (slot.ipsrc !== null) slot.ipsrc.add(f.ipVersion === 4 ? f.src : IPV6_BASE + this.#ipv6.intern(buf, f.src6), 1)
+    if (slot.ipdst !== null) slot.ipdst.add(f.ipVersion === 4 ? f.dst : IPV6_BASE + this.#ipv6.intern(buf, f.dst6), 1)
     if (slot.ipttl !== null) slot.ipttl[f.ttl + 1]! += 1
     if (slot.iptos !== null) slot.iptos[f.tos + 1]! += 1
     if (slot.sport !== null) {

@@ -109,11 +109,12 @@ export class Analyzer implements PacketSink {
 
   #time (sec: number, nsec: number): void {
     if (sec > this.#maxSec || (sec === this.#maxSec && nsec > this.#maxNsec)) {
-      if (this.stats.first === null) this.stats.first = [sec, nsec]
       this.#maxSec = sec
       this.#maxNsec = nsec
     }
+    // Time mostly moves forward: this branch is taken by the first packet and rarely after it.
     if (sec < this.#minSec || (sec === this.#minSec && nsec < this.#minNsec)) {
+      if (this.stats.first === null) this.stats.first = [sec, nsec]
       this.#minSec = sec
       this.#minNsec = nsec
     }

@@ -66,8 +66,8 @@ function decodeLlc (buf: Uint8Array, off: number, end: number, facts: PacketFact
 
 /** Dispatch on an EtherType; shared by Ethernet, SLL, GRE and friends. */
 export function decodeEthertype (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
-  if (depth > MAX_ENCAPSULATION_DEPTH) return markMalformed(facts)
-  // IP first and the rest out of line, to keep this small enough to be inlined per packet.
+  // IP first and the rest out of line, to keep this small enough to be inlined per packet. The
+  // IP decoders check the encapsulation depth themselves, the others in decodeOtherEthertype.
   if (type === ETHERTYPE_IPV4) decodeIpv4(buf, off, end, facts, depth, false)
   else if (type === ETHERTYPE_IPV6) decodeIpv6(buf, off, end, facts, depth)
   else decodeOtherEthertype(buf, off, end, type, facts, depth)
@@ -88,6 +88,7 @@ function decodeTags (buf: Uint8Array, off: number, end: number, type: number, fa
 }
 
 function decodeOtherEthertype (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
+  if (depth > MAX_ENCAPSULATION_DEPTH) return markMalformed(facts)
   switch (type) {
     case ETHERTYPE_VLAN: case ETHERTYPE_QINQ: case ETHERTYPE_QINQ_OLD: return decodeTags(buf, off, end, type, facts, depth)
     case ETHERTYPE_MPLS: case ETHERTYPE_MPLS_MC: return decodeMpls(buf, off, end, facts, depth)
