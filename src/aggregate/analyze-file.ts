@@ -101,7 +101,7 @@ class Documents {
 export function fileNotes ({ info, stats }: Pick<FileResult, 'info' | 'stats'>): string[] {
   const notes: string[] = []
   if (stats.unsupportedLink > 0) {
-    const types = [...new Set(info.linktypes.filter(t => !isSupportedLinktype(t)))]
+    const types = info.linktypes.filter(t => !isSupportedLinktype(t))
     notes.push(`${stats.unsupportedLink} packets of link type ${types.join(', ')} not decoded`)
   }
   if (stats.undated > 0) notes.push(`${stats.undated} packets without a usable timestamp (none, or past year 9999) counted in no day`)

@@ -63,8 +63,9 @@ export function memberRows (t: CountTable, protocolsSplit = true): MemberRow[] {
   forEachGroup(t, (g, field) => {
     const day = g.day === UNDATED ? '' : String(dayToYmd(g.day))
     const proto = protocolsSplit ? g.proto : ALL_PROTOCOLS
+    const prefix = `${day}\0${proto}\0${field}\0`
     return (member, count) => {
-      const key = `${day}\0${proto}\0${field}\0${member}`
+      const key = prefix + member
       const row = sums.get(key)
       if (row === undefined) sums.set(key, { day, proto, field, member, count })
       else row.count += count

@@ -29,7 +29,7 @@ export interface CaptureInfo {
   gzip: boolean
   /** pcap: 'usec' | 'nsec' | 'usec-modified'; pcapng: undefined (per interface). */
   precision: string | undefined
-  /** Every link type seen (pcap: the one of the header; pcapng: one per interface). */
+  /** Every link type seen, each once (pcap: the one of the header; pcapng: those of its interfaces). */
   linktypes: number[]
   /** Packet records handed to the sink. */
   packets: number
