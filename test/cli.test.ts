@@ -4,17 +4,16 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from '../src/cli/main.js'
 import { potiron } from './helpers/cli.js'
 import { FIXTURES, ROOT } from './helpers/shared.js'
 
 const DNS = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
 
+/** potiron() with each stream as one text, every line ended by a newline. */
 async function run (...argv: string[]): Promise<{ status: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const status = await main(argv, { out: t => { out += t.endsWith('\n') ? t : t + '\n' }, err: t => { err += t.endsWith('\n') ? t : t + '\n' } })
-  return { status, out, err }
+  const text = (lines: string[]): string => lines.map(t => t.endsWith('\n') ? t : t + '\n').join('')
+  const r = await potiron(...argv)
+  return { status: r.status, out: text(r.out), err: text(r.err) }
 }
 
 test('inspect --json reports one object per file with exact counts', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { withRedis } from '../src/cli/common.js'
 import { RedisWriteError } from '../src/errors.js'
 import { potiron, type Run } from './helpers/cli.js'
+import { LT_USER0 } from './helpers/frames.js'
 import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
 
@@ -139,7 +140,7 @@ test('packets of a link type not decoded, and packets without a timestamp, are s
   const frame = Buffer.from(readFileSync(join(FIXTURES, GOOD[0]!)).subarray(40, 40 + 60))
   const user0 = join(dir, 'lab-user0-1-20240301000000.pcap')
   const undated = join(dir, 'lab-spb-1-20240302000000.pcapng')
-  writeFileSync(user0, pcap(147, [frame, frame, frame], 1709251200))
+  writeFileSync(user0, pcap(LT_USER0, [frame, frame, frame], 1709251200))
   writeFileSync(undated, pcapngOfSimpleBlocks([frame, frame]))
   try {
     const { status, out } = await run(user0, undated, '--unix', redis.socket, '--json')
