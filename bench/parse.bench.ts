@@ -57,14 +57,15 @@ interface Variant {
  * runs of the same variant there: a process that ran several variants shares JIT feedback and heap between
  * them (the reader's sink call site turns polymorphic), which is not how potiron runs.
  */
-const RUNNERS: Record<string, (path: string) => Promise<number>> = {
-  1: countWithPcapParser,
-  2: countWithReader,
-  3: async (path) => await analyze(path),
-  '2g': countWithReader,
-  4: async (path) => await analyze(path),
-  5: gunzipOnly,
-  6: gzipCli
+/** Each variant's run; `potiron` says it runs potiron's code (with its V8 setting), not a baseline. */
+const RUNNERS: Record<string, { run: (path: string) => Promise<number>, potiron: boolean }> = {
+  1: { run: countWithPcapParser, potiron: false },
+  2: { run: countWithReader, potiron: true },
+  3: { run: async (path) => await analyze(path), potiron: true },
+  '2g': { run: countWithReader, potiron: true },
+  4: { run: async (path) => await analyze(path), potiron: true },
+  5: { run: gunzipOnly, potiron: false },
+  6: { run: gzipCli, potiron: false }
 }
 
 interface SpeedReport {
@@ -105,15 +106,14 @@ async function analyze (path: string): Promise<number> {
 /** Untimed runs before the timed one in each child: V8 needs two to reach its steady state. */
 const WARM_UP_RUNS = 2
 
-/** The variants that are not potiron: they run in a plain Node process. */
-const BASELINES = new Set(['1', '5', '6'])
-
 /** Child side of a timed run: WARM_UP_RUNS untimed runs, then the timed one. */
 async function speedChild (id: string, path: string): Promise<void> {
-  const run = RUNNERS[id]
-  if (run === undefined) throw new Error(`unknown variant ${id}`)
-  // potiron's variants run as potiron's CLI does, with its V8 setting (src/aggregate/inlining.ts).
-  if (!BASELINES.has(id)) raiseInliningBudget()
+  const variant = RUNNERS[id]
+  if (variant === undefined) throw new Error(`unknown variant ${id}`)
+  const { run } = variant
+  // potiron's variants run as potiron's CLI does, with its V8 setting (src/aggregate/inlining.ts);
+  // the baselines in a plain Node process.
+  if (variant.potiron) raiseInliningBudget()
   for (let i = 0; i < WARM_UP_RUNS; i++) await run(path)
   gcFunction()()
   let got = 0

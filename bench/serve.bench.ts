@@ -44,7 +44,6 @@ function valueOf (field: string, i: number): string {
 async function fill (redis: Redis): Promise<number> {
   // Seeded, so every run writes the same month.
   const rng = new Rng(1)
-  const next = (): number => rng.float()
   let members = 0
   const days: string[] = []
   await redis.rpush(JSON_FIELDS, ...FIELDS)
@@ -57,7 +56,7 @@ async function fill (redis: Redis): Promise<number> {
       // Long tail: a value's count falls with its rank; the day shuffles the leaders a little.
       let batch: Array<number | string> = []
       for (let i = 0; i < n; i++) {
-        batch.push(Math.max(1, Math.floor(100_000 / (i + 1) * (0.5 + next()))), valueOf(field, i))
+        batch.push(Math.max(1, Math.floor(100_000 / (i + 1) * (0.5 + rng.float()))), valueOf(field, i))
         if (batch.length === 2000) { pipeline.zadd(fieldKey(SENSOR, ymd, field), ...batch); batch = [] }
       }
       if (batch.length > 0) pipeline.zadd(fieldKey(SENSOR, ymd, field), ...batch)

@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { dayToYmd } from '../src/aggregate/days.js'
 import { generateCapture } from './gen-capture.js'
 
 /** Milliseconds elapsed while `fn` runs. */
@@ -94,7 +95,7 @@ export async function dailyCaptures (dir: string, sensor: string, day0: number, 
   const files: string[] = []
   for (let i = 0; i < days; i++) {
     const start = day0 + i * 86400
-    const file = join(dir, `${sensor}-${new Date(start * 1000).toISOString().slice(0, 10).replaceAll('-', '')}000000.pcap`)
+    const file = join(dir, `${sensor}-${dayToYmd(Math.floor(start / 86400))}000000.pcap`)
     // Written aside and renamed: a run stopped midway leaves no short capture to be taken for a whole one.
     if (!existsSync(file)) {
       await generateCapture(`${file}.partial`, { packets, seed: i + 1, days: 1, startEpoch: start })

@@ -110,7 +110,7 @@ export class Api {
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
-    const shown = this.settingsOf(layout, enabled).fields.filter(f => f.enabled).map(f => f.field)
+    const shown = layout.fields.filter(field => isShown(field, enabled))
     const chartDays = daysUntil(ymd, span)
     const [total, fields] = await Promise.all([
       this.dayTotal(layout, sensor, ymd),
@@ -199,8 +199,7 @@ export class Api {
   }
 
   private settingsOf (layout: Layout, enabled: readonly string[]): Settings {
-    const stored = enabled.length > 0
-    return { fields: layout.fields.map(field => ({ field, title: fieldTitle(field), enabled: !stored || enabled.includes(field) })), stored, readOnly: this.readOnly }
+    return { fields: layout.fields.map(field => ({ field, title: fieldTitle(field), enabled: isShown(field, enabled) })), stored: enabled.length > 0, readOnly: this.readOnly }
   }
 
   /**
@@ -221,3 +220,7 @@ export class Api {
   }
 }
 
+/** Whether the overview shows `field`, given ENFIELDS: no ENFIELDS at all means every field. */
+function isShown (field: string, enabled: readonly string[]): boolean {
+  return enabled.length === 0 || enabled.includes(field)
+}
