@@ -83,14 +83,12 @@ export class JsonDocumentWriter {
     renameSync(this.#tmp, this.#path)
   }
 
-  /**
-   * Gives up: the partial file is left under its temporary name for inspection. It keeps what
-   * can still be written; a write that fails again (a full disk) is not the error to report.
-   */
+  /** Gives up: the partial file is left under its temporary name for inspection, with what can still be written. */
   abort (): void {
     try {
       this.#flush()
     } catch {
+      // A write that fails again (a full disk) is not the error to report: the caller's is.
     } finally {
       closeSync(this.#fd)
     }
