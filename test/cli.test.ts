@@ -1,9 +1,10 @@
 /** The command line through main(argv): output, files written and exit statuses, exactly. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expandPaths } from '../src/cli/files.js'
 import { potiron } from './helpers/cli.js'
 import { FIXTURES, ROOT } from './helpers/shared.js'
 
@@ -119,5 +120,27 @@ test('--help: every command says what it does and shows examples', async () => {
     const text = help.out.join('\n')
     assert.ok(text.startsWith(`potiron ${command}`), text.slice(0, 80))
     assert.match(text, new RegExp(`^Examples:\\n  potiron ${command} `, 'm'), command)
+  }
+})
+
+test('PATHs: files as given, directories walked for captures (.pcap .cap .pcapng and .gz, any case), globs; sorted, once each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-paths-'))
+  try {
+    for (const name of ['b.pcap', 'a.CAP', 'sub/c.pcapng', 'sub/deep/d.pcap.gz', 'sub/e.cap.gz', 'sub/f.pcapng.gz', 'notes.txt', 'sub/g.json', 'other/h.pcap']) {
+      mkdirSync(join(dir, name, '..'), { recursive: true })
+      writeFileSync(join(dir, name), '')
+    }
+    const walked = ['a.CAP', 'b.pcap', 'other/h.pcap', 'sub/c.pcapng', 'sub/deep/d.pcap.gz', 'sub/e.cap.gz', 'sub/f.pcapng.gz'].map(n => join(dir, n))
+    assert.deepEqual(await expandPaths([dir]), walked)
+    // A file given twice, inside a directory given too, and a glob: each file once, in order.
+    assert.deepEqual(await expandPaths([join(dir, 'sub'), join(dir, 'b.pcap'), join(dir, '*.pcap'), join(dir, 'sub', 'c.pcapng'), join(dir, 'notes.txt')]),
+      [join(dir, 'b.pcap'), join(dir, 'notes.txt'), ...walked.slice(3)])
+    // A missing file is kept: reading it reports it, as a failed file.
+    assert.deepEqual(await expandPaths([join(dir, 'missing.pcap')]), [join(dir, 'missing.pcap')])
+    await assert.rejects(expandPaths([join(dir, 'other', '*.pcapng')]), { name: 'UsageError', message: `${join(dir, 'other', '*.pcapng')}: the pattern matches no file` })
+    mkdirSync(join(dir, 'empty'))
+    await assert.rejects(expandPaths([join(dir, 'empty')]), { name: 'UsageError', message: `${join(dir, 'empty')}: no capture files (**/*.{pcap,cap,pcapng,pcap.gz,cap.gz,pcapng.gz}) in this directory` })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -1,7 +1,8 @@
-/** Ingest progress without a terminal: exact lines, their pace, failures, --quiet. */
+/** Ingest progress: the bars on a terminal; without one, exact lines, their pace, failures, --quiet. */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Writable } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { potiron } from './helpers/cli.js'
@@ -37,6 +38,29 @@ function setup (mode: ProgressMode) {
   const progress = createProgress({ mode, files, write: l => { lines.push(l) }, now: time.now, schedule: time.schedule })
   return { time, lines, progress }
 }
+
+test('on a terminal: a files bar with failures and ETA, a packets line with the rate, failures above them; cleared at the end', async () => {
+  let out = ''
+  const stream = Object.assign(new Writable({ write (chunk: Buffer, _encoding, done) { out += chunk.toString(); done() } }), { isTTY: true, columns: 120 })
+  const time = fakeTime()
+  const files = new Map([['a.pcap', 1000], ['b.pcap', 3000], ['c.pcap', 1000], ['d.pcap', 5000]])
+  const progress = createProgress({ mode: 'tty', files, write: () => { throw new Error('a terminal gets bars, not lines') }, now: time.now, stream })
+  time.advance(1000)
+  progress.onFile('a.pcap', 'ingested', '100 packets, 20 members', 100)
+  progress.onFile('c.pcap', 'failed', 'bad magic (at byte offset 0)', 0)
+  time.advance(1000)
+  // cli-progress redraws on its own timer (5 a second): wait for the first frame.
+  for (let waited = 0; !out.includes('packets/s') && waited < 10_000; waited += 50) await new Promise(resolve => setTimeout(resolve, 50))
+  progress.stop()
+  const text = out.replaceAll(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+  assert.deepEqual(text.split('\n'), [
+    'potiron: failed: c.pcap: bad magic (at byte offset 0)',
+    `files   ${'\u2588'.repeat(15)}${'\u2591'.repeat(15)} 2/4 (1 failed) | ETA 8s`,
+    'packets 100 | 50 packets/s'
+  ])
+  // Erased at the end, so the summary that follows stands alone.
+  assert.ok(out.endsWith('\u001b[0J'), JSON.stringify(out.slice(-20)))
+})
 
 test('without a terminal: one line at most every 2 s, the last news printed when the interval ends', () => {
   const { time, lines, progress } = setup('lines')
