@@ -64,6 +64,22 @@ test('a bad file among good ones: exit 1, the good ones written, the error names
   assert.equal(await redis.client.exists('lab-dnsicmp-1:20130530:dport', 'lab-vlan-1:20100629:dport'), 2)
 })
 
+test('a write Redis refuses (out of memory) fails that file, named, with nothing of it written; the others carry on; exit 1', async () => {
+  assert.equal((await run(join(dir, GOOD[0]!), '--unix', redis.socket, '--quiet')).status, 0)
+  const before = await dump(redis.client)
+  await redis.client.config('SET', 'maxmemory', '1')
+  try {
+    const { status, out, err } = await run(join(dir, GOOD[1]!), join(dir, GOOD[0]!), '--unix', redis.socket, '--quiet')
+    assert.equal(status, 1)
+    assert.equal(err.length, 1, err.join('\n'))
+    assert.match(err[0]!, new RegExp(`^potiron: failed: ${join(dir, GOOD[1]!).replaceAll('.', '\\.')}: .*OOM command not allowed`))
+    assert.match(out.join('\n'), /^files: 0 ingested, 1 skipped \(already in FILES\), 1 failed$/m)
+  } finally {
+    await redis.client.config('SET', 'maxmemory', '0')
+  }
+  assert.deepEqual(await dump(redis.client), before)
+})
+
 test('an ingest with other settings is refused and says what differs', async () => {
   const path = join(dir, GOOD[0]!)
   assert.equal((await run(path, '--unix', redis.socket, '--combined-keys')).status, 0)
