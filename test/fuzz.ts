@@ -518,7 +518,7 @@ export async function checkFile (path: string, chunkSize: number, streamBytes: n
     const read = await readCapture(path, analyzer, { chunkSize })
     const table = analyzer.finish()
     const problem = (e: typeof read.error): FileResult['error'] => e === undefined ? undefined : { code: e.code, offset: e.offset, message: e.message }
-    b = { file: path, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning) }
+    b = { file: path, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), content: read.content }
   } catch (err) {
     problems.push(`readCapture with chunkSize ${chunkSize} threw: ${describeError(err)}`)
     return { code: a.error?.code, problems }

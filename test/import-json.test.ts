@@ -11,7 +11,7 @@ import { join, relative } from 'node:path'
 import { potiron } from './helpers/cli.js'
 import { readJsonArray } from '../src/sink/json-array.js'
 import { FIXTURES } from './helpers/shared.js'
-import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+import { counts, dump, startRedis, type TestRedis } from './helpers/redis.js'
 
 const DNS = 'lab-dnsicmp-1-20130530224517'
 const CAPTURES = readdirSync(FIXTURES).filter(n => /\.(pcap|pcapng)(\.gz)?$/.test(n)).sort()
@@ -59,7 +59,7 @@ for (const combined of [[], ['--combined-keys']]) {
     const counted = (JSON.parse(ingested.out[0]!) as { counted: number }).counted
     assert.deepEqual([summary.imported, summary.skipped, summary.failed, summary.documents], [CAPTURES.length, 0, [], counted])
     const expected = await dump(b.client)
-    assert.deepEqual(await dump(a.client), expected)
+    assert.deepEqual(await dump(a.client), counts(expected))
     assert.deepEqual(expected.FILES, { type: 'set', value: CAPTURES })
     assert.equal(expected.PARAMETERS?.value && (expected.PARAMETERS.value as Record<string, string>).ck, combined.length > 0 ? 'True' : 'False')
   })
@@ -69,7 +69,7 @@ test('the default view and another zone import to the same database as ingest, t
   const json = await documents('--tz', 'America/New_York')
   assert.equal((await potiron('import-json', json, '--unix', a.socket, '--tz', 'America/New_York')).status, 0)
   assert.equal((await potiron('ingest', FIXTURES, '--unix', b.socket, '--tz', 'America/New_York', '--quiet')).status, 0)
-  assert.deepEqual(await dump(a.client), await dump(b.client))
+  assert.deepEqual(await dump(a.client), counts(await dump(b.client)))
 })
 
 test('importing twice skips, and importing the documents of an ingested capture skips', async () => {
@@ -88,7 +88,7 @@ test('importing twice skips, and importing the documents of an ingested capture 
   const after = await potiron('import-json', file, '--unix', b.socket, '--ipv4-only')
   assert.deepEqual([after.status, after.err], [0, [`${file}: skipped: ${DNS}.pcap already in FILES`]])
   assert.deepEqual(await dump(b.client), ingested)
-  assert.deepEqual(ingested, once)
+  assert.deepEqual(counts(ingested), once)
 })
 
 test('ingest --json-out writes the files json writes, byte for byte', async () => {

@@ -2,7 +2,8 @@
  * `potiron ingest --ipv4-only` against the original potiron's own Redis content: for every
  * capture the original ingested (../shared/captures/public/potiron-v3/INDEX.tsv, status ok), a
  * fresh database must end up with exactly its keys: every zset (members and scores), FILES,
- * `<sensor>_DAYS`, PROTOCOLS, FIELDS, JSON_FIELDS, and the PARAMETERS both tools mean alike.
+ * `<sensor>_DAYS`, PROTOCOLS, FIELDS, JSON_FIELDS, and the PARAMETERS both tools mean alike
+ * (potiron's own FILES_INFO aside).
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main, type Io } from '../src/cli/main.js'
 import { PUBLIC, readJson } from './helpers/shared.js'
-import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
+import { counts, dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 
 const V3 = join(PUBLIC, 'potiron-v3')
 const index = readFileSync(join(V3, 'INDEX.tsv'), 'utf8').trim().split('\n').slice(1).map(l => l.split('\t'))
@@ -38,7 +39,7 @@ after(async () => {
 })
 
 function comparable (d: Dump): Dump {
-  const out: Dump = { ...d }
+  const out: Dump = counts(d)
   const params = d.PARAMETERS?.value as Record<string, string> | undefined
   if (params !== undefined) out.PARAMETERS = { type: 'hash', value: Object.fromEntries(SHARED_PARAMETERS.map(k => [k, params[k]])) }
   return out

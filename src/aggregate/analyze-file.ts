@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path'
 import { stem } from '../capture/filename.js'
+import type { ContentFingerprint } from '../capture/fingerprint.js'
 import { readCapture, type ReadResult } from '../capture/read.js'
 import type { CaptureInfo } from '../capture/types.js'
 import type { CaptureError } from '../errors.js'
@@ -30,6 +31,8 @@ export interface FileResult {
   error: Problem | undefined
   /** Something to report that did not stop the file (a truncated last record). */
   warning: Problem | undefined
+  /** The fingerprint of the content read (capture/fingerprint.ts). */
+  content: ContentFingerprint
   /** With a JsonOut: the documents file, left as `<path>.partial` when the capture failed. */
   json?: { path: string, documents: number, complete: boolean }
 }
@@ -54,7 +57,7 @@ export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOu
     throw err
   }
   const table = analyzer.finish()
-  const result: FileResult = { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning) }
+  const result: FileResult = { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), content: read.content }
   if (documents !== undefined) result.json = documents.end(read.error === undefined)
   return result
 }

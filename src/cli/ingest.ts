@@ -5,7 +5,7 @@ import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { redisOptions, withRedis, type CommandTarget } from './common.js'
-import { ensureParameters } from '../sink/parameters.js'
+import { checkParameters } from '../sink/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { writeReports } from '../export/report.js'
 import { REPORT_LIMIT, REPORT_SKIP, printSite } from './export.js'
@@ -19,6 +19,7 @@ export const ingestOptions = {
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
+  'min-age': { type: 'number', default: 0, description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
 } as const satisfies Record<string, Options>
@@ -38,6 +39,8 @@ export interface IngestArgs {
   jsonOut?: string | undefined
   /** Count files already in FILES again (`--force`). */
   force?: boolean | undefined
+  /** Leave files modified less than this many seconds ago (`--min-age`). */
+  minAge?: number | undefined
   /** Write the reports of what was counted here (`--report`). */
   report?: string | undefined
 }
@@ -45,6 +48,12 @@ export interface IngestArgs {
 export function threadsOf (argv: { threads?: number | undefined }): number | undefined {
   const n = argv.threads
   if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw new UsageError(`--threads: expected a whole number from 1 to 1024, got ${String(n)}`)
+  return n
+}
+
+export function minAgeOf (argv: { 'min-age'?: number | undefined }): number {
+  const n = argv['min-age'] ?? 0
+  if (!(Number.isFinite(n) && n >= 0)) throw new UsageError(`--min-age: expected a number of seconds, 0 or more, got ${String(n)}`)
   return n
 }
 
@@ -62,19 +71,20 @@ export function fieldsOf (argv: { fields?: string | undefined }): readonly Field
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
   return await withRedis(args.target, err, { start: true }, async redis => {
-    await ensureParameters(redis, { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? 'UTC' })
+    const parameters = { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? 'UTC' }
+    await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let summary
     try {
       summary = await ingestFiles(args.files, redis, {
-        threads: args.threads, combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force,
+        threads: args.threads, combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
         onFile: progress.onFile
       })
     } finally {
       progress.stop()
     }
-    out(args.json ? JSON.stringify(summary) : formatSummary(summary))
+    out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
     if (args.report !== undefined) {
       if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)`)
       else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: REPORT_LIMIT, skip: new Set(REPORT_SKIP) }))
@@ -89,10 +99,11 @@ async function sizesOf (files: readonly string[], mode: ProgressMode): Promise<M
   return new Map(await Promise.all(files.map(async f => [f, await stat(f).then(s => s.size, () => 0)] as const)))
 }
 
-export function formatSummary (s: IngestSummary): string {
+export function formatSummary (s: IngestSummary, minAge = 0): string {
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
-  const lines = [`files: ${s.ingested} ingested, ${s.skipped} skipped (already in FILES), ${s.failed.length} failed`]
+  const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
+  const lines = [`files: ${s.ingested} ingested, ${s.skipped} skipped (already in FILES),${unsettled} ${s.failed.length} failed`]
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)

@@ -7,7 +7,7 @@ import { raiseInliningBudget } from '../aggregate/inlining.js'
 import { UsageError } from '../errors.js'
 import { captureOptions, selectionOf, targetOf, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
-import { fieldsOf, ingest, ingestOptions, threadsOf } from './ingest.js'
+import { fieldsOf, ingest, ingestOptions, minAgeOf, threadsOf } from './ingest.js'
 import { IMPORT_JSON_DESCRIPTION, importJsonBuilder, importJsonMain } from './import-json.js'
 import { inspect } from './inspect.js'
 import { removeCommand } from './remove.js'
@@ -62,7 +62,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
       async args => { await run(async () => {
         const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
         const files = await expandPaths(args.files as string[])
-        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force, report: args.report }, io.out, io.err)
+        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force, minAge: minAgeOf(args), report: args.report }, io.out, io.err)
       })() })
     .command('redis <action>', "Start, stop or check potiron's own redis-server (unix socket in its data directory, append-only file)", redisBuilder, async args => { await run(async () => await redisCommand(args, io.out, io.err))() })
     .command('import-json <files..>', IMPORT_JSON_DESCRIPTION, importJsonBuilder, async args => { await run(async () => await importJsonMain(args, io))() })

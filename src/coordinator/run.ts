@@ -5,15 +5,18 @@
  * counted or not at all, so running the same command again finishes the job).
  * `removeFiles` parses the same way and takes each file's contribution back out.
  */
+import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { ReplyError, type Redis } from 'ioredis'
 import { fileNotes, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
+import { fingerprintOfPlainFile } from '../capture/fingerprint.js'
 import { sensorOf } from '../capture/filename.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../sink/merge.js'
-import { connected, isIngested, redisLoss, removeFile, writeFile } from '../sink/redis.js'
+import { ensureParameters, type RunParameters } from '../sink/parameters.js'
+import { connected, fileState, redisLoss, removeFile, writeFile } from '../sink/redis.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 
@@ -35,6 +38,16 @@ export interface IngestOptions extends ParseSettings {
    * subtracting it and adding it back leaves every count as it is: nothing is written for them.
    */
   force?: boolean | undefined
+  /**
+   * Files modified less than this many seconds ago are left for a later run (`--min-age`): a
+   * capture still being written or copied is not counted half-way.
+   */
+  minAge?: number | undefined
+  /**
+   * The settings stored with the data (PARAMETERS...), written before the run's first write: a
+   * run that counts nothing writes nothing. Checked beforehand by the caller (checkParameters).
+   */
+  parameters?: RunParameters | undefined
   /** Called once per file when it is settled; `packets` were counted from it (0 when skipped). */
   onFile?: ((file: string, outcome: 'ingested' | 'skipped' | 'failed', detail: string, packets: number) => void) | undefined
 }
@@ -44,6 +57,8 @@ export interface IngestSummary {
   /** Of `ingested`, the files that were in FILES and were counted again (--force). */
   replaced: number
   skipped: number
+  /** Files left for a later run: modified less than `minAge` seconds before the run looked. */
+  unsettled: string[]
   failed: Array<{ file: string, reason: string }>
   /** Warnings of files that were ingested (a capture cut short in its last record). */
   warnings: Array<{ file: string, reason: string }>
@@ -65,6 +80,8 @@ export interface IngestSummary {
  */
 interface Parsed {
   file: string
+  /** The file on disk when it was picked (undefined when it could not be looked at). */
+  seen: OnDisk | undefined
   name: string
   readonly contribution: Contribution
   extraDays: string[]
@@ -75,8 +92,9 @@ interface Parsed {
 /** Ingests `files` (already expanded and sorted) into `redis`; never throws for one bad file. */
 export async function ingestFiles (files: readonly string[], redis: Redis, options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now()
-  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
+  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, unsettled: [], failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
   const days = new Map<string, Set<string>>()
+  const minAgeMs = (options.minAge ?? 0) * 1000
   const fail = (file: string, reason: string, packets = 0): void => {
     summary.failed.push({ file, reason })
     options.onFile?.(file, 'failed', reason, packets)
@@ -85,21 +103,50 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     summary.skipped++
     options.onFile?.(file, 'skipped', 'already in FILES', 0)
   }
+  let parameters: Promise<void> | undefined
   await eachParsed(files, redis, options, {
     fail,
     wanted: async file => {
-      if (options.force === true || !(await isIngested(redis, basename(file)))) return true
+      const seen = await onDisk(file)
+      if (seen !== undefined && Date.now() - seen.mtimeMs < minAgeMs) {
+        summary.unsettled.push(file)
+        options.onFile?.(file, 'skipped', `not settled yet (modified less than ${options.minAge} s ago)`, 0)
+        return false
+      }
+      const state = await fileState(redis, basename(file))
+      if (!state.counted) return { seen }
+      const was = state.identity
+      if (was !== undefined && seen !== undefined && (was.size !== seen.size || was.disk !== seen.disk)) {
+        fail(file, `${basename(file)} was counted when it was ${was.size} bytes; it is now ${seen.size} bytes, with other content: not counted again (its earlier counts stay)`)
+        return false
+      }
+      if (options.force === true) return { seen }
       skip(file)
       return false
     },
-    apply: async p => {
+    apply: async (p, writer) => {
+      const { result } = p
+      const problem = result.error ?? result.warning
+      if (problem !== undefined && result.stats.packets === 0) {
+        // Not a packet read, and something wrong (gone, empty, not a capture, cut inside its
+        // header): nothing is written, so the file is counted once it can be read, and a run of
+        // such files leaves Redis as it was.
+        fail(p.file, `${problem.message}; nothing counted`)
+        return
+      }
+      const now = p.seen === undefined ? undefined : await stat(p.file).catch(() => undefined)
+      if (p.seen !== undefined && (now === undefined || now.size !== p.seen.size || now.mtimeMs !== p.seen.mtimeMs)) {
+        fail(p.file, `changed while it was read (${p.seen.size} bytes when it was picked, ${now === undefined ? 'gone' : `${now.size} bytes`} now): not counted; run again once it is complete`)
+        return
+      }
+      if (options.parameters !== undefined) await (parameters ??= ensureParameters(writer, options.parameters))
       const c = p.contribution
-      const outcome = await writeFile(redis, p.name, c, p.extraDays)
+      const identity = p.seen === undefined ? undefined : { size: p.seen.size, disk: p.seen.disk, content: result.content.fingerprint }
+      const outcome = await writeFile(writer, p.name, c, p.extraDays, { identity })
       // --force, a file already in FILES: taking out its earlier contribution (what the stored
       // settings, which these are, make of the capture) and adding it again changes no count.
       const replaced = !outcome.written
       if (replaced && options.force !== true) { skip(p.file); return }
-      const { result } = p
       summary.packets += result.stats.packets
       summary.counted += result.stats.counted
       summary.members += outcome.members
@@ -128,6 +175,26 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   return summary
 }
 
+/** A file on disk as the run first saw it. */
+interface OnDisk {
+  size: number
+  mtimeMs: number
+  /** Fingerprint of its bytes on disk (capture/fingerprint.ts). */
+  disk: string
+}
+
+/** Looks at `file`; undefined when it is no readable regular file (parsing it says why). */
+async function onDisk (file: string): Promise<OnDisk | undefined> {
+  try {
+    const st = await stat(file)
+    if (!st.isFile()) return undefined
+    const { fingerprint } = await fingerprintOfPlainFile(file)
+    return { size: st.size, mtimeMs: st.mtimeMs, disk: fingerprint }
+  } catch {
+    return undefined
+  }
+}
+
 /** A file's place in `files`, to list entries in the files' order (a stable sort keeps one file's entries in order). */
 function placeIn (files: readonly string[]): (file: string) => number {
   const place = new Map(files.map((file, i) => [file, i]))
@@ -154,9 +221,9 @@ export interface RemoveSummary {
 export async function removeFiles (files: readonly string[], redis: Redis, options: RemoveOptions): Promise<RemoveSummary> {
   const started = performance.now()
   const summary: RemoveSummary = { removed: 0, notIngested: [], failed: [], counted: 0, members: 0, elapsedMs: 0 }
-  const absent = (file: string): void => {
+  const absent = (file: string, detail = `${basename(file)} is not in FILES: nothing to remove`): void => {
     summary.notIngested.push(file)
-    options.onFile?.(file, 'not-ingested', `${basename(file)} is not in FILES: nothing to remove`)
+    options.onFile?.(file, 'not-ingested', detail)
   }
   const fail = (file: string, reason: string): void => {
     summary.failed.push({ file, reason })
@@ -166,16 +233,18 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
     fail,
     // Checked before parsing to save the work; removeFile checks again inside its transaction.
     wanted: async file => {
-      if (await isIngested(redis, basename(file))) return true
-      absent(file)
+      const state = await fileState(redis, basename(file))
+      if (state.counted) return { seen: undefined }
+      if (state.partial) absent(file, `${basename(file)} is not in FILES: an ingest that stopped midway wrote part of it; run that ingest again to finish it, then remove it`)
+      else absent(file)
       return false
     },
-    apply: async p => {
+    apply: async (p, writer) => {
       // A capture that failed midway had its readable part counted: that same part is taken back.
       // One that cannot be read (gone, a directory, an I/O error) tells nothing of what it added.
       const code = p.result.error?.code
       if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
-      const outcome = await removeFile(redis, p.name, p.contribution, p.extraDays, { fields: options.fields, combined: options.combined, sensorFromName: p.sensorFromName })
+      const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields: options.fields, combined: options.combined, sensorFromName: p.sensorFromName })
       if (outcome.missing.length > 0) {
         fail(p.file, `its counts are not in Redis (${outcome.missing.length} of its keys missing, e.g. ${outcome.missing[0]!}): was it ingested with another --sensor? nothing removed`)
         return
@@ -196,17 +265,35 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
 
 interface Handlers {
   fail: (file: string, reason: string) => void
-  /** False when the file is settled without parsing (by its basename); the handler reports it. */
-  wanted: (file: string) => Promise<boolean>
-  apply: (parsed: Parsed) => Promise<void>
+  /** False when the file is settled without parsing (the handler reports it), else what was seen of it. */
+  wanted: (file: string) => Promise<false | { seen: OnDisk | undefined }>
+  /** Writes a parsed file on `writer`, the connection kept for transactions. */
+  apply: (parsed: Parsed, writer: Redis) => Promise<void>
 }
 
 /**
- * Parses `files` on a worker pool and hands each result to `apply`, one at a time (each is a
- * WATCH/MULTI/EXEC on the one connection). Throws RedisUnreachableError once in-flight work has
- * settled when the connection was lost.
+ * Parses `files` on a worker pool and hands each result to `apply`, one at a time. The writes
+ * (WATCH/MULTI/EXEC) run on a connection of their own: a check made on `redis` while a
+ * transaction is open would be queued in it and answered QUEUED. Throws RedisUnreachableError
+ * once in-flight work has settled when a connection was lost.
  */
 async function eachParsed (files: readonly string[], redis: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
+  const writer = redis.duplicate()
+  writer.on('error', () => {})
+  try {
+    await writer.connect()
+  } catch (err) {
+    writer.disconnect()
+    throw new RedisUnreachableError(redisLoss(err), { cause: err })
+  }
+  try {
+    await parseAndApply(files, redis, writer, options, handlers)
+  } finally {
+    writer.disconnect()
+  }
+}
+
+async function parseAndApply (files: readonly string[], redis: Redis, writer: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
   const pool = createPool({ threads: options.threads })
   const limit = inFlightLimit(pool)
   const inFlight = new Set<Promise<void>>()
@@ -216,7 +303,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   let lost: unknown
   // Once Redis is gone every later command fails the same way: report it once, not per file.
   const settle = (file: string, err: unknown): void => {
-    if (lost === undefined && !connected(redis)) lost = err
+    if (lost === undefined && !(connected(redis) && connected(writer))) lost = err
     if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
   /**
@@ -232,12 +319,12 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
       throw err
     }
   }
-  const parse = async (file: string, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
+  const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
     const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const result = await (pool.run(task) as Promise<FileResult>)
     let contribution: Contribution | undefined
     const parsed: Parsed = {
-      file, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
+      file, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
       get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })) }
     }
     // The file next in line makes its member strings now, while Redis executes the current
@@ -245,7 +332,7 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
     if (waiting++ <= 1 && lost === undefined) void parsed.contribution
     const mine = writes.then(async () => {
       if (lost !== undefined) return
-      await viaRedis(async () => { await handlers.apply(parsed) })
+      await viaRedis(async () => { await handlers.apply(parsed, writer) })
     }).finally(() => { waiting-- })
     // The next write waits for this one but does not inherit its failure.
     writes = mine.catch(() => {})
@@ -259,15 +346,17 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
         handlers.fail(file, named.message)
         continue
       }
+      let wanted
       try {
-        if (!await viaRedis(async () => await handlers.wanted(file))) continue
+        wanted = await viaRedis(async () => await handlers.wanted(file))
       } catch (err) {
         settle(file, err)
         continue
       }
+      if (wanted === false) continue
       // Backpressure: at most `limit` files parsed or waiting to be written at any time.
       while (inFlight.size >= limit) await Promise.race(inFlight)
-      const job = parse(file, named.sensor, named.day, options.sensor === undefined)
+      const job = parse(file, wanted.seen, named.sensor, named.day, options.sensor === undefined)
         .catch((err: unknown) => { settle(file, err) })
         .finally(() => { inFlight.delete(job) })
       inFlight.add(job)

@@ -16,6 +16,27 @@ export const PROTOCOLS = 'PROTOCOLS'
 /** Set: the fields the dashboard's overview shows (absent: all of them), as the original's web UI kept it. */
 export const ENFIELDS = 'ENFIELDS'
 
+/**
+ * Hash, potiron's own: capture basename → what the file was when it was counted (its size on
+ * disk and fingerprints, JSON: see FileIdentity), so that the same name with other content is
+ * never taken for the file counted. FILES stays the original's set.
+ */
+export const FILES_INFO = 'potiron:files'
+
+/**
+ * Hash, potiron's own, while a capture's counts are being written in several transactions:
+ * `plan` → the number of groups, and one field per group written. It goes away in the
+ * transaction that adds the file to FILES.
+ */
+export function writtenGroupsKey (name: string): string {
+  return `potiron:part:${name}`
+}
+
+/** As writtenGroupsKey, for the groups taken back out by `potiron remove`. */
+export function removedGroupsKey (name: string): string {
+  return `potiron:unpart:${name}`
+}
+
 /** Set: the days (YYYYMMDD) a sensor has data for. */
 export function daysKey (sensor: string): string {
   return `${sensor}_DAYS`

@@ -68,6 +68,20 @@ export async function ensureParameters (redis: Redis, p: RunParameters): Promise
   }
 }
 
+/**
+ * Throws ParameterConflictError when the stored settings differ from `p`; writes nothing, so a
+ * run can refuse before it parses anything and still leave an empty database empty. The reads
+ * are not one state: ensureParameters checks again when the run first writes.
+ */
+export async function checkParameters (redis: Redis, p: RunParameters): Promise<void> {
+  const [stored, storedFields, storedJson] = await Promise.all([
+    redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
+  ])
+  if (Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0) return
+  const conflict = conflictWith(parameterHash(p), p.fields, tsharkFields(p.fields), stored, storedFields, storedJson)
+  if (conflict !== undefined) throw conflict
+}
+
 /** A ParameterConflictError naming every difference between the wanted and stored settings, if any. */
 function conflictWith (wanted: Record<string, string>, json: readonly string[], fields: readonly string[], stored: Record<string, string>, storedFields: string[], storedJson: string[]): ParameterConflictError | undefined {
   const differences: string[] = []

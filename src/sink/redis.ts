@@ -2,27 +2,40 @@
  * Writes one file's contribution to Redis in the original's V3 layout, or takes it back out
  * (`potiron remove`).
  *
- * Atomicity: the counts of a file and its FILES entry must appear together or not at all, and a
- * file already in FILES must not be counted again. We use WATCH FILES + SISMEMBER + MULTI/EXEC
- * rather than a Lua script: a script must receive the whole file in one call (batches would be
- * separate scripts, visible one by one), while MULTI lets us send the ZINCRBYs in bounded
- * pipeline batches that Redis only queues, then applies at EXEC in one step. WATCH closes the
- * gap the original left between its SISMEMBER check and its write (two concurrent ingests of
- * one file): if FILES changes meanwhile, EXEC does nothing and we look again. Removing uses the
- * same frame, so a crash or a lost connection never leaves a file half counted.
+ * Exactly once, in bounded steps. A file's members are cut into groups of at most GROUP_MEMBERS
+ * members over at most GROUP_KEYS keys (a pure function of its contribution), and each group is
+ * one WATCH/MULTI/EXEC, so no command of ours keeps Redis's single thread busy for long (a 10,000-
+ * day capture WATCHed 120,000 keys in one command, for seconds). Every group but the last also
+ * records itself in the file's marker hash (writtenGroupsKey); the last group's transaction adds
+ * the file to FILES, its days and protocols, its FILES_INFO entry, and drops the marker. WATCHing
+ * the marker makes each group count once even with two ingests of one file at once (whichever
+ * EXEC runs second finds its group done, or the file in FILES); a run killed midway leaves the
+ * marker, and the next run writes only the groups it lacks. Until FILES has the file, its days are
+ * not in `<sensor>_DAYS`, so readers do not show its partial counts. Removing goes the same way
+ * with its own marker (removedGroupsKey), then takes the file out of FILES last.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis, ReplyError } from 'ioredis'
 import { RedisUnreachableError, RedisWriteError } from '../errors.js'
-import { FILES, PROTOCOLS, daysKey } from './keys.js'
+import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
 import { CLEANUP } from './cleanup-script.js'
-import { entries, type Contribution } from './merge.js'
+import type { Contribution } from './merge.js'
 
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
 export type RedisTarget = { url: string } | { socket: string }
 
 /** ZINCRBYs per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
 export const BATCH_SIZE = 1000
+/**
+ * Members of one transaction at most: Redis spends about 1-3 µs of its thread per member, so
+ * an EXEC holds it for a few milliseconds (the test of a 1,500-day capture checks with SLOWLOG
+ * and MONITOR; bench:ingest measures the cost of the cut).
+ */
+export const GROUP_MEMBERS = 2000
+/** Keys of one transaction (and one WATCH) at most: WATCH takes time quadratic in its keys before Redis 7.4. */
+export const GROUP_KEYS = 256
+/** Days per cleanup script of a remove (see CLEANUP): it checks every field key of each. */
+const CLEANUP_DAYS = 64
 /**
  * EXEC aborted by a concurrent FILES change this many times in a row: give up on the file. Two
  * ingests at once change FILES every few milliseconds, so attempts are spaced by a random,
@@ -77,56 +90,110 @@ export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<R
   return redis
 }
 
+/** The answer of a command that must be 0 or 1, checked: anything else (QUEUED) is a bug, not "no". */
+function flag (reply: unknown, command: string): boolean {
+  if (reply === 0 || reply === 1) return reply === 1
+  throw new RedisWriteError(`${command}: expected 0 or 1, got ${String(reply)}`, 0)
+}
+
 /** True when `name` (a capture basename) is already counted. */
 export async function isIngested (redis: Redis, name: string): Promise<boolean> {
-  return (await redis.sismember(FILES, name)) === 1
-}
-
-export interface WriteOutcome {
-  /** False when the file was already in FILES: nothing was written. */
-  written: boolean
-  /** (key, member) pairs incremented. */
-  members: number
-}
-
-/** What one transaction does once FILES membership is known; undefined: nothing to do. */
-interface Step {
-  /** (key, member, increment); negative increments are followed by dropping members at 0. */
-  deltas: Iterable<[string, string, number]>
-  sensor: string
-  addDays: readonly string[]
-  addProtocols: readonly string[]
-  files: 'add' | 'remove'
-  /** Days and protocols that may have lost their last key (see CLEANUP). */
-  cleanup?: Cleanup | undefined
-  /**
-   * The sorted sets the deltas touch, when known. Those that do not exist yet are written with
-   * multi-member ZADDs instead of one ZINCRBY per member (each member appears once in a file's
-   * contribution, so setting is adding). They are WATCHed with FILES: if another ingest creates
-   * one before EXEC, nothing is applied and the file is tried again. When removing, they must
-   * all exist: a missing one means these are not the counts the file added (see removeFile).
-   */
-  keys?: readonly string[] | undefined
-}
-
-export interface Cleanup {
-  /** The fields counted (JSON_FIELDS): the keys a day can have. */
-  fields: readonly string[]
-  combined: boolean
-  /** True when the sensor came from the file name (no --sensor): see CLEANUP on name days. */
-  sensorFromName: boolean
-  days: readonly string[]
-  protocols: readonly string[]
+  return flag(await redis.sismember(FILES, name), 'SISMEMBER FILES')
 }
 
 /**
- * Adds a file's counts, days, protocols and its FILES entry in one transaction. `extraDays` are
- * added to `<sensor>_DAYS` as well (the original also added the day of the file name).
- * Must not run concurrently with another write on the same connection (WATCH is per connection).
+ * What a capture file was when it was counted (FILES_INFO), to tell the same name with other
+ * content: its size on disk and the fingerprints (capture/fingerprint.ts) of its bytes on disk
+ * and of its content (the decompressed stream of a gzip file: x.pcap and x.pcap.gz share it).
  */
-export async function writeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[] = [], batchSize = BATCH_SIZE): Promise<WriteOutcome> {
-  const outcome = await transact(redis, name, batchSize, inFiles => inFiles ? undefined : addStep(c, extraDays))
-  return { written: outcome.applied, members: outcome.members }
+export interface FileIdentity {
+  size: number
+  disk: string
+  content: string
+}
+
+/** Where a capture name stands in Redis. */
+export interface FileState {
+  counted: boolean
+  /** What it was when counted, when this potiron counted it (the original kept no such thing). */
+  identity: FileIdentity | undefined
+  /** An ingest that was stopped wrote some of its groups. */
+  partial: boolean
+}
+
+/** Reads where `name` stands (no WATCH: a check before parsing, made again when writing). */
+export async function fileState (redis: Redis, name: string): Promise<FileState> {
+  const [counted, identity, partial] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).exists(writtenGroupsKey(name)))
+  return { counted: flag(counted, 'SISMEMBER FILES'), identity: identityOf(identity), partial: flag(partial, 'EXISTS') }
+}
+
+function identityOf (stored: unknown): FileIdentity | undefined {
+  if (typeof stored !== 'string') return undefined
+  const value = JSON.parse(stored) as Partial<FileIdentity>
+  return typeof value.size === 'number' && typeof value.disk === 'string' && typeof value.content === 'string' ? { size: value.size, disk: value.disk, content: value.content } : undefined
+}
+
+/** Runs a pipeline and returns its replies, throwing the first error. */
+async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const replies = await pipeline.exec()
+  if (replies === null) throw new RedisWriteError('pipeline: no reply', 0)
+  return replies.map(([err, reply]) => {
+    if (err !== null) throw err
+    return reply
+  })
+}
+
+export interface WriteOutcome {
+  /** False when the file was already in FILES (counted before, or by another run meanwhile). */
+  written: boolean
+  /** (key, member) pairs incremented by this call. */
+  members: number
+}
+
+export interface WriteOptions {
+  /** Stored in FILES_INFO with the file. */
+  identity?: FileIdentity | undefined
+  /** Pipeline batch size inside a transaction (tests make it small). */
+  batchSize?: number | undefined
+}
+
+/**
+ * Adds a file's counts, days, protocols and its FILES entry, group by group (see the module
+ * comment). `extraDays` are added to `<sensor>_DAYS` as well (the original also added the day of
+ * the file name). Must not run concurrently with another write on the same connection (WATCH is
+ * per connection), and that connection must not be used for anything else meanwhile.
+ */
+export async function writeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[] = [], options: WriteOptions = {}): Promise<WriteOutcome> {
+  const groups = planGroups(c)
+  const marker = writtenGroupsKey(name)
+  const [counted, done] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
+  if (flag(counted, 'SISMEMBER FILES')) return { written: false, members: 0 }
+  checkPlan(name, marker, done as Record<string, string>, groups.length)
+  const days = daysOf(c, extraDays)
+  const protocols = [...c.protocols].sort()
+  const info = options.identity === undefined ? undefined : JSON.stringify(options.identity)
+  let members = 0
+  const reader = new GroupReader()
+  for (let g = 0; g < groups.length; g++) {
+    const entries = reader.read(groups[g]!)
+    const last = g === groups.length - 1
+    if (!last && (done as Record<string, string>)[g] !== undefined) continue
+    const outcome = await transact(redis, {
+      name, marker, group: g, groups: groups.length, entries, sign: 1, batchSize: options.batchSize ?? BATCH_SIZE,
+      final: last
+        ? t => {
+          if (days.length > 0) t.sadd(daysKey(c.sensor), ...days)
+          if (protocols.length > 0) t.sadd(PROTOCOLS, ...protocols)
+          t.sadd(FILES, name)
+          if (info !== undefined) t.hset(FILES_INFO, name, info)
+          t.del(marker)
+        }
+        : undefined
+    })
+    if (outcome === 'counted') return { written: false, members }
+    members += outcome
+  }
+  return { written: true, members }
 }
 
 export interface RemoveOutcome {
@@ -138,24 +205,65 @@ export interface RemoveOutcome {
   missing: string[]
 }
 
-/**
- * Takes a file's earlier contribution `c` (recomputed from the capture with the stored settings)
- * back out and removes it from FILES, in one transaction; `extraDays` as for writeFile. When a
- * key of `c` does not exist, `c` is not what the file added (another --sensor than at ingest,
- * or keys deleted by hand): nothing is changed, rather than dropping the file from FILES while
- * its counts stay.
- */
-export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Omit<Cleanup, 'days' | 'protocols'>, batchSize = BATCH_SIZE): Promise<RemoveOutcome> {
-  const outcome = await transact(redis, name, batchSize, inFiles => {
-    if (!inFiles) return undefined
-    const negated = (function * () { for (const [key, member, count] of entries(c)) yield [key, member, -count] as [string, string, number] })()
-    return { deltas: negated, sensor: c.sensor, addDays: [], addProtocols: [], files: 'remove', keys: [...c.zsets.keys()], cleanup: { ...cleanup, days: daysOf(c, extraDays), protocols: [...c.protocols].sort() } }
-  })
-  return { removed: outcome.applied, members: outcome.members, missing: outcome.missing }
+export interface Cleanup {
+  /** The fields counted (JSON_FIELDS): the keys a day can have. */
+  fields: readonly string[]
+  combined: boolean
+  /** True when the sensor came from the file name (no --sensor): see CLEANUP on name days. */
+  sensorFromName: boolean
 }
 
-function addStep (c: Contribution, extraDays: readonly string[]): Step {
-  return { deltas: entries(c), sensor: c.sensor, addDays: daysOf(c, extraDays), addProtocols: [...c.protocols].sort(), files: 'add', keys: [...c.zsets.keys()] }
+/**
+ * Takes a file's earlier contribution `c` (recomputed from the capture with the stored settings)
+ * back out, group by group, then drops the days and protocols nothing else needs (CLEANUP), then
+ * takes the file out of FILES; `extraDays` as for writeFile. When a key of `c` does not exist
+ * before anything was taken out, `c` is not what the file added (another --sensor than at
+ * ingest, or keys deleted by hand): nothing is changed, rather than dropping the file from FILES
+ * while its counts stay.
+ */
+export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup, batchSize = BATCH_SIZE): Promise<RemoveOutcome> {
+  const groups = planGroups(c)
+  const marker = removedGroupsKey(name)
+  const [counted, done] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
+  if (!flag(counted, 'SISMEMBER FILES')) return { removed: false, members: 0, missing: [] }
+  checkPlan(name, marker, done as Record<string, string>, groups.length)
+  if (Object.keys(done as object).length === 0) {
+    const missing = await absentKeys(redis, [...c.zsets.keys()])
+    if (missing.length > 0) return { removed: false, members: 0, missing }
+  }
+  let members = 0
+  const reader = new GroupReader()
+  for (let g = 0; g < groups.length; g++) {
+    const entries = reader.read(groups[g]!)
+    if ((done as Record<string, string>)[g] !== undefined) continue
+    const outcome = await transact(redis, { name, marker, group: g, groups: groups.length, entries, sign: -1, batchSize, final: undefined })
+    if (outcome === 'counted') return { removed: false, members, missing: [] }
+    members += outcome
+  }
+  // Every count is down: the days and protocols only this file used go, a few days per script.
+  const days = daysOf(c, extraDays)
+  const protocols = [...c.protocols].sort()
+  const chunks: string[][] = []
+  for (let i = 0; i < days.length; i += CLEANUP_DAYS) chunks.push(days.slice(i, i + CLEANUP_DAYS))
+  if (chunks.length === 0 && protocols.length > 0) chunks.push([])
+  for (const [i, chunk] of chunks.entries()) {
+    // Protocols last: whether one is still used is read from the days that remain.
+    const last = i === chunks.length - 1
+    await redis.eval(CLEANUP, 0, c.sensor, cleanup.combined ? '1' : '0', cleanup.sensorFromName ? '1' : '0', name, cleanup.fields.length, ...cleanup.fields, chunk.length, ...chunk, ...(last ? protocols : []))
+  }
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(backoff(attempt))
+    const [, still] = await exec(redis.pipeline().watch(FILES, marker).sismember(FILES, name))
+    if (!flag(still, 'SISMEMBER FILES')) {
+      await redis.unwatch()
+      return { removed: false, members, missing: [] }
+    }
+    const replies = await redis.multi().srem(FILES, name).hdel(FILES_INFO, name).del(marker).exec()
+    if (replies === null) continue
+    checkReplies(name, replies)
+    return { removed: true, members, missing: [] }
+  }
+  throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }
 
 function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
@@ -163,97 +271,186 @@ function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
 }
 
 /**
- * WATCH FILES, look the file up, let `decide` say what to do, then queue it all in MULTI and
- * EXEC. Must not run concurrently with another transaction on the same connection.
+ * A marker made by another cut of the same file (a potiron whose GROUP_MEMBERS differed, or a
+ * capture that changed in between) cannot say which members are in: refuse rather than guess.
  */
-async function transact (redis: Redis, name: string, batchSize: number, decide: (inFiles: boolean) => Step | undefined): Promise<{ applied: boolean, inFiles: boolean, members: number, missing: string[] }> {
+function checkPlan (name: string, marker: string, done: Record<string, string>, groups: number): void {
+  if (done.plan !== undefined && done.plan !== String(groups)) {
+    throw new RedisWriteError(`${name}: an earlier run that stopped midway wrote part of it in ${done.plan} groups, but it now makes ${groups}: its partial counts cannot be matched (see ${marker})`, 0)
+  }
+}
+
+/** The keys of `keys` that do not exist, read in pipelined batches. */
+async function absentKeys (redis: Redis, keys: readonly string[]): Promise<string[]> {
+  const missing: string[] = []
+  for (let i = 0; i < keys.length; i += BATCH_SIZE) {
+    const batch = keys.slice(i, i + BATCH_SIZE)
+    const pipeline = redis.pipeline()
+    for (const key of batch) pipeline.exists(key)
+    const replies = await exec(pipeline)
+    replies.forEach((exists, j) => { if (exists === 0) missing.push(batch[j]!) })
+  }
+  return missing.sort()
+}
+
+/** A run of one key's members within a group. */
+interface Slice {
+  members: ReadonlyMap<string, number>
+  key: string
+  count: number
+}
+
+/**
+ * Cuts a contribution into groups of at most GROUP_MEMBERS members over at most GROUP_KEYS keys,
+ * in the contribution's order (a big key spans several groups). From the sizes alone: O(keys).
+ * Always at least one group, which carries the file's FILES entry.
+ */
+function planGroups (c: Contribution): Slice[][] {
+  const groups: Slice[][] = [[]]
+  let members = 0
+  for (const [key, map] of c.zsets) {
+    let left = map.size
+    while (left > 0) {
+      if (members === GROUP_MEMBERS || groups[groups.length - 1]!.length === GROUP_KEYS) {
+        groups.push([])
+        members = 0
+      }
+      const count = Math.min(left, GROUP_MEMBERS - members)
+      groups[groups.length - 1]!.push({ members: map, key, count })
+      members += count
+      left -= count
+    }
+  }
+  return groups
+}
+
+/**
+ * Reads the groups' members in order: a key cut over several groups is read on by one iterator,
+ * so reading every group costs O(members) whichever groups are skipped.
+ */
+class GroupReader {
+  #key: string | undefined
+  #members: Iterator<[string, number]> | undefined
+
+  read (group: readonly Slice[]): Array<[string, string, number]> {
+    const out: Array<[string, string, number]> = []
+    for (const slice of group) {
+      if (slice.key !== this.#key) {
+        this.#key = slice.key
+        this.#members = slice.members.entries()
+      }
+      for (let i = 0; i < slice.count; i++) {
+        const [member, count] = this.#members!.next().value as [string, number]
+        out.push([slice.key, member, count])
+      }
+    }
+    return out
+  }
+}
+
+/** One group's transaction. */
+interface GroupStep {
+  name: string
+  marker: string
+  group: number
+  groups: number
+  entries: ReadonlyArray<[string, string, number]>
+  /** 1 to add the counts, -1 to take them out (members left at 0 are then dropped). */
+  sign: 1 | -1
+  batchSize: number
+  /** The file's last step: these commands end the transaction instead of marking the group. */
+  final: ((t: ReturnType<Redis['pipeline']>) => void) | undefined
+}
+
+function backoff (attempt: number): number {
+  return Math.random() * Math.min(200, 5 * 2 ** attempt)
+}
+
+/**
+ * WATCHes the file's marker (and FILES, for the final step) and the group's keys, checks the
+ * group is still to do, then queues it in MULTI and EXECs; looks again when a watched key
+ * changed. Returns the members written, or 'counted' when the file is in FILES already (or,
+ * removing, no longer). Keys that do not exist yet are written with multi-member ZADDs instead of
+ * one ZINCRBY per member (each member appears once in a contribution, so setting is adding).
+ */
+async function transact (redis: Redis, step: GroupStep): Promise<number | 'counted'> {
+  const keys = [...new Set(step.entries.map(([key]) => key))]
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt))
-    await redis.watch(FILES)
-    const inFiles = await isIngested(redis, name)
-    const step = decide(inFiles)
-    if (step === undefined) {
+    if (attempt > 0) await sleep(backoff(attempt))
+    const watched = step.final === undefined ? [step.marker, ...keys] : [FILES, step.marker, ...keys]
+    const reads = redis.pipeline().watch(...watched).sismember(FILES, step.name)
+    if (step.final === undefined) reads.hexists(step.marker, String(step.group))
+    else reads.hlen(step.marker)
+    for (const key of keys) reads.exists(key)
+    const [, counted, state, ...exists] = await exec(reads)
+    const gone = flag(counted, 'SISMEMBER FILES') === (step.sign === 1)
+    const done = step.final === undefined ? flag(state, 'HEXISTS') : false
+    // The final step follows every other group: the marker holds `plan` and each of them.
+    const incomplete = step.final !== undefined && state !== (step.groups === 1 ? 0 : step.groups)
+    if (gone || done || incomplete) {
       await redis.unwatch()
-      return { applied: false, inFiles, members: 0, missing: [] }
+      if (gone) return 'counted'
+      if (done) return 0
+      throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${step.groups - 1} groups written before the last one: was it changed by hand? not counted`, 0)
     }
-    const fresh = await freshKeys(redis, step.keys ?? [])
-    if (step.files === 'remove' && fresh.size > 0) {
-      await redis.unwatch()
-      return { applied: false, inFiles, members: 0, missing: [...fresh].sort() }
-    }
+    const fresh = new Set(step.sign === 1 ? keys.filter((_, i) => exists[i] === 0) : [])
     await redis.multi({ pipeline: false })
-    let members = 0
-    let batch = 0
     try {
-      let pipeline = redis.pipeline()
-      let queued = 0
-      // Keys where a member went down: members left at 0 are dropped, as if never written.
-      const lowered = new Set<string>()
-      // Members for a ZADD on a fresh key, as (score, member) pairs, flushed per key and batch.
-      let zaddKey = ''
-      let zadd: Array<string | number> = []
-      const flushZadd = (): void => {
-        if (zadd.length > 0) pipeline.zadd(zaddKey, ...zadd)
-        zadd = []
-      }
-      for (const [key, member, delta] of step.deltas) {
-        if (delta > 0 && fresh.has(key)) {
-          if (key !== zaddKey) {
-            flushZadd()
-            zaddKey = key
-          }
-          zadd.push(delta, member)
-        } else {
-          pipeline.zincrby(key, delta, member)
-        }
-        if (delta < 0) lowered.add(key)
-        members++
-        if (++queued >= batchSize) {
-          flushZadd()
-          await queue(pipeline, batch++)
-          pipeline = redis.pipeline()
-          queued = 0
-        }
-      }
-      flushZadd()
-      for (const key of lowered) pipeline.zremrangebyscore(key, '-inf', 0)
-      if (step.addDays.length > 0) pipeline.sadd(daysKey(step.sensor), ...step.addDays)
-      if (step.addProtocols.length > 0) pipeline.sadd(PROTOCOLS, ...step.addProtocols)
-      if (step.files === 'add') pipeline.sadd(FILES, name)
-      if (step.files === 'remove') pipeline.srem(FILES, name)
-      const c = step.cleanup
-      if (c !== undefined && (c.days.length > 0 || c.protocols.length > 0)) {
-        pipeline.eval(CLEANUP, 0, step.sensor, c.combined ? '1' : '0', c.sensorFromName ? '1' : '0', c.fields.length, ...c.fields, c.days.length, ...c.days, ...c.protocols)
-      }
-      await queue(pipeline, batch)
+      await queueGroup(redis, step, fresh)
     } catch (err) {
       await redis.discard().catch(() => {})
       throw err
     }
     const replies = await redis.exec()
-    // null: FILES changed since WATCH (another ingest); nothing was applied, so look again.
+    // null: a watched key changed since WATCH (another run); nothing was applied, so look again.
     if (replies === null) continue
-    replies.forEach(([err], i) => {
-      if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, Math.floor(i / batchSize), { cause: err })
-    })
-    return { applied: true, inFiles, members, missing: [] }
+    checkReplies(step.name, replies)
+    return step.entries.length
   }
-  throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent ingests); try again`, 0)
+  throw new RedisWriteError(`${step.name}: its keys kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }
 
-/** WATCHes `keys` (FILES is watched already) and returns those that do not exist. */
-async function freshKeys (redis: Redis, keys: readonly string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set()
-  await redis.watch(...keys)
-  const pipeline = redis.pipeline()
-  for (const key of keys) pipeline.exists(key)
-  const replies = await pipeline.exec()
-  const fresh = new Set<string>()
-  replies?.forEach(([err, exists], i) => {
-    if (err !== null) throw err
-    if (exists === 0) fresh.add(keys[i]!)
+/** Queues a group's commands inside MULTI, in pipeline batches of `batchSize`. */
+async function queueGroup (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>): Promise<void> {
+  let pipeline = redis.pipeline()
+  let queued = 0
+  let batch = 0
+  // Members for a ZADD on a fresh key, as (score, member) pairs, flushed per key and batch.
+  let zaddKey = ''
+  let zadd: Array<string | number> = []
+  const flushZadd = (): void => {
+    if (zadd.length > 0) pipeline.zadd(zaddKey, ...zadd)
+    zadd = []
+  }
+  for (const [key, member, count] of step.entries) {
+    if (fresh.has(key)) {
+      if (key !== zaddKey) {
+        flushZadd()
+        zaddKey = key
+      }
+      zadd.push(count, member)
+    } else {
+      pipeline.zincrby(key, step.sign * count, member)
+    }
+    if (++queued >= step.batchSize) {
+      flushZadd()
+      await queue(pipeline, batch++)
+      pipeline = redis.pipeline()
+      queued = 0
+    }
+  }
+  flushZadd()
+  // Taking counts out: members left at 0 are dropped, as if never written.
+  if (step.sign === -1) for (const key of new Set(step.entries.map(([key]) => key))) pipeline.zremrangebyscore(key, '-inf', 0)
+  if (step.final !== undefined) step.final(pipeline)
+  else pipeline.hset(step.marker, 'plan', String(step.groups), String(step.group), '1')
+  await queue(pipeline, batch)
+}
+
+function checkReplies (name: string, replies: Array<[Error | null, unknown]>): void {
+  replies.forEach(([err], i) => {
+    if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, 0, { cause: err })
   })
-  return fresh
 }
 
 /** Sends a batch inside MULTI and checks that Redis queued every command. */

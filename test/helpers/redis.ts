@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
+import { FILES_INFO } from '../../src/sink/keys.js'
 import { startPrivateRedis } from './private-redis.js'
 
 export interface TestRedis {
@@ -51,4 +52,12 @@ export async function dump (client: Redis): Promise<Dump> {
     }
   }
   return out
+}
+
+/**
+ * The dump without potiron's own bookkeeping (FILES_INFO, which ingest keeps and neither the
+ * original nor import-json has: it describes capture files), to compare what tools counted.
+ */
+export function counts (d: Dump): Dump {
+  return Object.fromEntries(Object.entries(d).filter(([key]) => key !== FILES_INFO))
 }

@@ -1,0 +1,305 @@
+/**
+ * Archive-grade ingest against a private redis-server: a file is counted only when it was read,
+ * is never skipped when its content changed, and no command of one file keeps Redis busy.
+ */
+import { after, before, beforeEach, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { connect, isIngested } from '../src/sink/redis.js'
+import { potiron, type Run } from './helpers/cli.js'
+import { IPV4_UDP, LT_IPV4 } from './helpers/frames.js'
+import { FIXTURES } from './helpers/shared.js'
+import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+
+const DNS = 'lab-dnsicmp-1-20130530224517.pcap'
+
+let redis: TestRedis
+let dir: string
+
+before(async () => {
+  redis = await startRedis()
+  dir = mkdtempSync(join(tmpdir(), 'potiron-archive-'))
+})
+
+after(async () => {
+  await redis.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+beforeEach(async () => { await redis.client.flushall() })
+
+async function ingest (...args: string[]): Promise<Run> {
+  return await potiron('ingest', ...args, '--unix', redis.socket)
+}
+
+interface Summary { ingested: number, skipped: number, unsettled: string[], failed: Array<{ file: string, reason: string }>, packets: number, counted: number, members: number }
+
+function summaryOf (run: Run): Summary {
+  return JSON.parse(run.out[0]!) as Summary
+}
+
+/** A little-endian raw-IPv4 pcap (µs) of (second, frame) records. */
+function pcapOf (records: Iterable<[number, Buffer]>): Buffer {
+  const header = Buffer.alloc(24)
+  header.writeUInt32LE(0xa1b2c3d4, 0)
+  header.writeUInt16LE(2, 4)
+  header.writeUInt16LE(4, 6)
+  header.writeUInt32LE(65535, 16)
+  header.writeUInt32LE(LT_IPV4, 20)
+  const parts: Buffer[] = [header]
+  for (const [sec, frame] of records) {
+    const record = Buffer.alloc(16)
+    record.writeUInt32LE(sec, 0)
+    record.writeUInt32LE(frame.length, 8)
+    record.writeUInt32LE(frame.length, 12)
+    parts.push(record, frame)
+  }
+  return Buffer.concat(parts)
+}
+
+/** `perDay` copies of one UDP packet on each of `days` days from 2001-01-01. */
+function manyDays (days: number, perDay = 1): Buffer {
+  const frame = Buffer.from(IPV4_UDP, 'hex')
+  return pcapOf((function * () {
+    for (let d = 0; d < days; d++) for (let i = 0; i < perDay; i++) yield [978307200 + d * 86400 + i, frame] as [number, Buffer]
+  })())
+}
+
+/** `packets` UDP packets of one day (2001-01-01), each from its own address and port: two new members each. */
+function distinctSources (packets: number): Buffer {
+  const frames = []
+  for (let i = 0; i < packets; i++) {
+    const frame = Buffer.from(IPV4_UDP, 'hex')
+    frame.writeUInt32BE(0x0a000000 + i, 12)
+    frame.writeUInt16BE(1024 + i % 60000, 20)
+    frames.push(frame)
+  }
+  return pcapOf(frames.map((frame, i) => [978307200 + i, frame]))
+}
+
+test('a path that is missing, empty, not a capture or cut inside its header leaves Redis untouched, and is counted once it is a real capture', async () => {
+  const cases = join(dir, 'unreadable')
+  mkdirSync(cases)
+  const missing = join(cases, 'lab-gone-1-20130530224517.pcap')
+  const empty = join(cases, 'lab-empty-1-20130530224517.pcap')
+  const text = join(cases, 'lab-text-1-20130530224517.pcap')
+  const short = join(cases, 'lab-short-1-20130530224517.pcap')
+  writeFileSync(empty, '')
+  writeFileSync(text, 'this is not a capture file at all\n')
+  writeFileSync(short, readFileSync(join(FIXTURES, DNS)).subarray(0, 10))
+  try {
+    const run = await ingest(missing, empty, text, short, '--json')
+    assert.equal(run.status, 1)
+    assert.deepEqual(summaryOf(run).failed.map(f => f.file), [empty, missing, short, text])
+    // No FILES entry, no day, no sensor, and no settings locked by a run that counted nothing.
+    assert.deepEqual(await dump(redis.client), {})
+    for (const path of [missing, empty, text, short]) copyFileSync(join(FIXTURES, DNS), path)
+    const again = await ingest(missing, empty, text, short, '--json')
+    assert.equal(again.status, 0, again.err.join('\n'))
+    assert.deepEqual([summaryOf(again).ingested, summaryOf(again).skipped, summaryOf(again).counted], [4, 0, 128])
+    assert.deepEqual((await redis.client.smembers('FILES')).sort(), ['lab-empty-1-20130530224517.pcap', 'lab-gone-1-20130530224517.pcap', 'lab-short-1-20130530224517.pcap', 'lab-text-1-20130530224517.pcap'])
+  } finally {
+    rmSync(cases, { recursive: true, force: true })
+  }
+})
+
+test('a file counted while it was shorter, or replaced since, is a failure naming both sizes, never skipped', async () => {
+  const cases = join(dir, 'changed')
+  mkdirSync(cases)
+  const grown = join(cases, 'lab-grown-1-20130530224517.pcap')
+  const replaced = join(cases, 'lab-swap-1-20130530224517.pcap')
+  const whole = readFileSync(join(FIXTURES, DNS))
+  // Cut inside the last record, as a copy still running leaves it.
+  writeFileSync(grown, whole.subarray(0, whole.length - 10))
+  writeFileSync(replaced, whole)
+  try {
+    const first = await ingest(grown, replaced, '--json')
+    assert.equal(first.status, 0)
+    assert.equal(summaryOf(first).ingested, 2)
+    const counted = await dump(redis.client)
+    appendFileSync(grown, whole.subarray(whole.length - 10))
+    // The same size, another content: a byte of the last packet's payload differs.
+    const other = Buffer.from(whole)
+    other[other.length - 1] = other[other.length - 1]! ^ 0xff
+    writeFileSync(replaced, other)
+    const again = await ingest(grown, replaced, '--json')
+    assert.equal(again.status, 1)
+    assert.equal(summaryOf(again).skipped, 0)
+    assert.deepEqual(summaryOf(again).failed, [
+      { file: grown, reason: `lab-grown-1-20130530224517.pcap was counted when it was ${whole.length - 10} bytes; it is now ${whole.length} bytes, with other content: not counted again (its earlier counts stay)` },
+      { file: replaced, reason: `lab-swap-1-20130530224517.pcap was counted when it was ${whole.length} bytes; it is now ${whole.length} bytes, with other content: not counted again (its earlier counts stay)` }
+    ])
+    assert.deepEqual(await dump(redis.client), counted)
+    // --force cannot take out counts of a content that is gone either.
+    assert.equal((await ingest(grown, '--force', '--quiet')).status, 1)
+    assert.deepEqual(await dump(redis.client), counted)
+  } finally {
+    rmSync(cases, { recursive: true, force: true })
+  }
+})
+
+test('--min-age leaves files modified too recently for a later run, listed as not settled yet', async () => {
+  const cases = join(dir, 'settling')
+  mkdirSync(cases)
+  const old = join(cases, DNS)
+  const fresh = join(cases, 'lab-fresh-1-20130530224517.pcap')
+  copyFileSync(join(FIXTURES, DNS), old)
+  copyFileSync(join(FIXTURES, DNS), fresh)
+  const hourAgo = new Date(Date.now() - 3600_000)
+  utimesSync(old, hourAgo, hourAgo)
+  try {
+    const run = await ingest(cases, '--min-age', '600', '--json')
+    assert.equal(run.status, 0)
+    const s = summaryOf(run)
+    assert.deepEqual([s.ingested, s.skipped, s.unsettled], [1, 0, [fresh]])
+    assert.deepEqual(await redis.client.smembers('FILES'), [DNS])
+    const text = await ingest(cases, '--min-age', '600')
+    assert.match(text.out.join('\n'), /^files: 0 ingested, 1 skipped \(already in FILES\), 1 not settled yet \(modified less than 600 s ago\), 0 failed$/m)
+    const later = await ingest(cases, '--json')
+    assert.deepEqual([summaryOf(later).ingested, summaryOf(later).skipped, summaryOf(later).unsettled], [1, 1, []])
+  } finally {
+    rmSync(cases, { recursive: true, force: true })
+  }
+})
+
+test('a reply read inside another command\'s MULTI is not taken for an answer', async () => {
+  const client = await connect({ socket: redis.socket })
+  try {
+    await redis.client.sadd('FILES', 'a.pcap')
+    await client.multi({ pipeline: false })
+    await assert.rejects(isIngested(client, 'a.pcap'), /expected 0 or 1, got QUEUED/)
+    await client.discard()
+    assert.equal(await isIngested(client, 'a.pcap'), true)
+  } finally {
+    client.disconnect()
+  }
+})
+
+/** Every command Redis ran while `job` ran, as MONITOR printed it (arguments unquoted). */
+async function monitored (job: () => Promise<void>): Promise<string[][]> {
+  const base = new Redis({ path: redis.socket })
+  const monitor = await base.monitor()
+  const commands: string[][] = []
+  monitor.on('monitor', (_time: string, args: string[]) => { commands.push(args) })
+  try {
+    await job()
+  } finally {
+    monitor.disconnect()
+    base.disconnect()
+  }
+  return commands
+}
+
+/** The transactions in `commands`: each MULTI..EXEC block's commands (Redis runs them together at EXEC). */
+function transactions (commands: string[][]): string[][][] {
+  const blocks: string[][][] = []
+  let open: string[][] | undefined
+  for (const c of commands) {
+    const name = c[0]!.toUpperCase()
+    if (name === 'MULTI') open = []
+    else if (name === 'EXEC') { if (open !== undefined) blocks.push(open); open = undefined } else open?.push(c)
+  }
+  return blocks
+}
+
+test('a capture spanning 1,500 days is written in transactions of bounded size: no WATCH, EXEC or script of it is slow', async () => {
+  const path = join(dir, 'lab-years-1-20010101000000.pcap')
+  writeFileSync(path, manyDays(1500, 2))
+  try {
+    await redis.client.config('SET', 'slowlog-log-slower-than', '25000')
+    await redis.client.slowlog('RESET')
+    let run: Run | undefined
+    const commands = await monitored(async () => { run = await ingest(path, '--threads', '1', '--json') })
+    assert.equal(run!.status, 0, run!.err.join('\n'))
+    assert.deepEqual([summaryOf(run!).counted, summaryOf(run!).members], [3000, 1500 * 12])
+    assert.deepEqual(await redis.client.slowlog('GET', 10), [])
+    const watches = commands.filter(c => c[0]!.toUpperCase() === 'WATCH')
+    assert.ok(watches.length > 1 && watches.every(w => w.length - 1 <= 260), `WATCHed keys: ${watches.map(w => w.length - 1).join(',')}`)
+    const blocks = transactions(commands)
+    assert.ok(blocks.length > 1 && blocks.every(b => b.length <= 2100), `commands per transaction: ${blocks.map(b => b.length).join(',')}`)
+    // Exactly the counts of one clean write: each day's 12 keys, 2 packets each.
+    assert.equal(await redis.client.zscore('lab-years-1:20050101:dport', '53'), '2')
+    assert.equal(await redis.client.zscore('lab-years-1:20050208:ipttl', '64'), '2')
+    assert.equal(await redis.client.scard('lab-years-1_DAYS'), 1500)
+    assert.deepEqual(await redis.client.smembers('FILES'), ['lab-years-1-20010101000000.pcap'])
+    assert.deepEqual(await redis.client.keys('potiron:part:*'), [])
+  } finally {
+    await redis.client.config('SET', 'slowlog-log-slower-than', '10000')
+    rmSync(path)
+  }
+})
+
+/** A redis-server on a free loopback port (MONITOR then tells its clients apart by their port). */
+async function tcpRedis (): Promise<{ port: number, stop: () => Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => { resolve(port) })
+    }).on('error', reject)
+  })
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+  const exited = new Promise<void>(resolve => server.once('exit', () => { resolve() }))
+  const stop = async (): Promise<void> => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM')
+    await exited
+  }
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+  client.on('error', () => {})
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await client.connect()
+        await client.ping()
+        return { port, stop }
+      } catch (err) {
+        client.disconnect()
+        if (i >= 100 || server.exitCode !== null) throw err
+        await sleep(50)
+      }
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  } finally {
+    client.disconnect()
+  }
+}
+
+test('the checks of files to skip never run on a connection inside another file\'s transaction', async () => {
+  const cases = join(dir, 'interleaved')
+  mkdirSync(cases)
+  const server = await tcpRedis()
+  const url = `redis://127.0.0.1:${server.port}`
+  const monitorBase = new Redis({ port: server.port, host: '127.0.0.1' })
+  try {
+    // Files already counted, sorted between new files whose writes are under way.
+    for (let i = 0; i < 30; i++) copyFileSync(join(FIXTURES, DNS), join(cases, `lab-k${String(i).padStart(2, '0')}-1-20130530224517.pcap`))
+    assert.equal((await potiron('ingest', cases, '--redis', url, '--quiet')).status, 0)
+    for (let i = 0; i < 30; i += 2) writeFileSync(join(cases, `lab-k${String(i).padStart(2, '0')}-2-20010101000000.pcap`), distinctSources(8000))
+    const monitor = await monitorBase.monitor()
+    // Per client (its address): whether it is between MULTI and EXEC, and what it ran there that is no write.
+    const inMulti = new Map<string, boolean>()
+    const reads: string[][] = []
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const name = args[0]!.toUpperCase()
+      if (name === 'MULTI') inMulti.set(source, true)
+      else if (name === 'EXEC' || name === 'DISCARD') inMulti.set(source, false)
+      else if (inMulti.get(source) === true && ['SISMEMBER', 'HGET', 'HGETALL', 'EXISTS', 'HEXISTS', 'HLEN'].includes(name)) reads.push(args)
+    })
+    const run = await potiron('ingest', cases, '--redis', url, '--threads', '2', '--json')
+    monitor.disconnect()
+    assert.equal(run.status, 0, run.err.join('\n'))
+    assert.deepEqual([summaryOf(run).ingested, summaryOf(run).skipped], [15, 30])
+    assert.deepEqual(reads, [])
+  } finally {
+    monitorBase.disconnect()
+    await server.stop()
+    rmSync(cases, { recursive: true, force: true })
+  }
+})
