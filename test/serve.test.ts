@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import { potiron } from './helpers/cli.js'
-import { serve } from '../src/cli/serve.js'
+import { serve, type ServeOptions } from '../src/cli/serve.js'
 import { SensorList } from '../src/server/api.js'
 import { dashboardClient } from '../src/server/client.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
@@ -376,28 +376,72 @@ describe('Redis down', () => {
   })
 })
 
+interface RunningServe { url: string, lines: string[], stop: () => Promise<number> }
+
+/** serve() in-process, its output lines collected; resolves on the "listening" line (the URL it prints). */
+async function startServe (options: Partial<ServeOptions> & Pick<ServeOptions, 'target'>): Promise<RunningServe> {
+  const lines: string[] = []
+  let stop!: () => void
+  const stopped = new Promise<void>(resolve => { stop = resolve })
+  let announce!: (url: string) => void
+  const listening = new Promise<string>(resolve => { announce = resolve })
+  const collect = (text: string): void => {
+    lines.push(text)
+    const url = /listening on (http:\/\/\S+?\/)[;\s]/.exec(text)?.[1]
+    if (url !== undefined) announce(url)
+  }
+  const running = serve({ host: '127.0.0.1', port: 0, basePath: '', readOnly: false, ...options }, { out: collect, err: collect }, stopped)
+  const url = await Promise.race([listening, running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })])
+  return { url, lines, stop: async () => { stop(); return await running } }
+}
+
 describe('the serve command', () => {
+  test('Redis is connected before "listening" is printed: the first request after that line gets 200', async () => {
+    const redis = await startRedis()
+    try {
+      await redis.client.sadd('lab-one-1_DAYS', '20200101')
+      const running = await startServe({ target: { socket: redis.socket } })
+      try {
+        const res = await fetch(`${running.url}api/sensors`)
+        assert.deepEqual([res.status, await res.json()], [200, { sensors: ['lab-one-1'] }])
+        assert.deepEqual(running.lines, [`potiron serve: connected to Redis at unix socket ${redis.socket}`, `potiron serve: listening on ${running.url}; Ctrl-C to stop`])
+      } finally {
+        assert.equal(await running.stop(), 0)
+      }
+    } finally {
+      await redis.stop()
+    }
+  })
+
   test('serve() prints its URL, answers, and closes cleanly with status 0 when told to stop', async () => {
     const redis = await startRedis()
     try {
-      const lines: string[] = []
-      let stop!: () => void
-      const stopped = new Promise<void>(resolve => { stop = resolve })
-      const io = { out: (t: string) => { lines.push(t) }, err: (t: string) => { lines.push(t) } }
-      const running = serve({ target: { socket: redis.socket }, host: '127.0.0.1', port: 0, basePath: '/p', readOnly: true }, io, stopped)
-      let url: string | undefined
-      for (let i = 0; i < 100 && url === undefined; i++) {
-        await sleep(20)
-        url = lines.map(l => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(u => u !== undefined)
+      const running = await startServe({ target: { socket: redis.socket }, basePath: '/p', readOnly: true })
+      try {
+        assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+\/p\/$/)
+        assert.deepEqual(await (await fetch(`${running.url}api/sensors`)).json(), { sensors: [] })
+        assert.equal((await fetch(running.url)).status, 404)
+        assert.equal(running.lines[1], `potiron serve: listening on ${running.url} (read-only); Ctrl-C to stop`)
+      } finally {
+        assert.equal(await running.stop(), 0)
       }
-      assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/p\/$/)
-      assert.deepEqual(await (await fetch(`${url!}api/sensors`)).json(), { sensors: [] })
-      assert.equal((await fetch(url!)).status, 404)
-      stop()
-      assert.equal(await running, 0)
-      assert.ok(lines.some(l => l.includes('(read-only)')))
     } finally {
       await redis.stop()
+    }
+  })
+
+  test('serve() starts while Redis is down: it says so, then pages answer 503', async () => {
+    const socket = join(tmpdir(), `potiron-no-redis-${process.pid}.sock`)
+    const running = await startServe({ target: { socket } })
+    try {
+      const res = await fetch(`${running.url}api/sensors`)
+      assert.deepEqual([res.status, await res.json()], [503, { error: 'backend unavailable: cannot reach Redis' }])
+      assert.deepEqual(running.lines, [
+        `potiron serve: cannot reach Redis at unix socket ${socket} yet (connect ENOENT ${socket}): pages answer 503 until it answers`,
+        `potiron serve: listening on ${running.url}; Ctrl-C to stop`
+      ])
+    } finally {
+      assert.equal(await running.stop(), 0)
     }
   })
 

@@ -1,7 +1,7 @@
 /**
- * `potiron serve`: the web dashboard (src/server/) on a node:http server. It starts even when
- * Redis is down (pages answer 503 until it is back), prints where it listens, and runs until
- * SIGINT or SIGTERM, then closes its connections and returns 0.
+ * `potiron serve`: the web dashboard (src/server/) on a node:http server. It connects to Redis,
+ * then listens and prints where; it starts even when Redis is down (pages answer 503 until it is
+ * back), and runs until SIGINT or SIGTERM, then closes its connections and returns 0.
  */
 import { createServer } from 'node:http'
 import type { Argv, CommandModule } from 'yargs'
@@ -79,7 +79,19 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   let closing = false
   redis.on('ready', () => { io.err(`potiron serve: connected to Redis at ${where}`); up = true })
   redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${where}: pages answer 503 until it is back`); up = false })
-  redis.connect().catch((e: unknown) => { io.err(`potiron serve: cannot reach Redis at ${where} yet (${e instanceof Error ? e.message : String(e)}): pages answer 503 until it answers`) })
+  // Connected before "listening" is printed, so the first request does not meet a connection
+  // still being made (503); a Redis that does not answer is retried in the background.
+  let cause: unknown
+  const noteCause = (e: unknown): void => { cause = e }
+  redis.on('error', noteCause)
+  try {
+    await redis.connect()
+  } catch (e) {
+    // The rejection only says "Connection is closed."; the error event before it says why.
+    const why = cause ?? e
+    io.err(`potiron serve: cannot reach Redis at ${where} yet (${why instanceof Error ? why.message : String(why)}): pages answer 503 until it answers`)
+  }
+  redis.off('error', noteCause)
   const server = createServer(createApp(redis, { basePath: options.basePath, readOnly: options.readOnly, log: io.err }))
   try {
     await new Promise<void>((resolve, reject) => {
