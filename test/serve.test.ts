@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -216,6 +217,28 @@ describe('JSON API and pages', () => {
     assert.equal((await fetch(`${app.url}/api/sensors`)).status, 200)
     const icon = await fetch(`${app.url}/favicon.ico`)
     assert.deepEqual([icon.status, icon.headers.get('content-type'), icon.headers.get('content-length'), await icon.text()], [204, null, null, ''])
+  })
+
+  test('a client that drops mid-POST: one line in the log, no stack trace, nothing stored, and the server keeps answering', async () => {
+    const lines: string[] = []
+    let logged!: () => void
+    const line = new Promise<void>(resolve => { logged = resolve })
+    const own = await startApp(client, { log: text => { lines.push(text); logged() } })
+    try {
+      const { port } = new URL(own.url)
+      const socket = connect(Number(port), '127.0.0.1')
+      await once(socket, 'connect')
+      const received = once(own.server, 'request')
+      socket.write(`POST /api/settings HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${own.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fields": [`)
+      await received
+      socket.destroy()
+      await line
+      assert.equal((await fetch(`${own.url}/api/sensors`)).status, 200)
+      assert.deepEqual(lines, ['potiron serve: POST /api/settings: the client closed the connection before sending the whole request'])
+      assert.equal(await plain.client.exists('ENFIELDS'), 0)
+    } finally {
+      await own.close()
+    }
   })
 
   test('settings: all fields without ENFIELDS; POST stores exactly the chosen ones (SADD/SREM); the overview follows', async () => {

@@ -32,7 +32,7 @@ export interface AppOptions {
   readOnly?: boolean
   /** How long the sensor list (one SCAN) is reused. */
   sensorTtlMs?: number
-  /** Unexpected errors (500) are reported here. */
+  /** Unexpected errors (500, with their stack) are reported here, and clients gone mid-request (one line). */
   log?: (line: string) => void
 }
 
@@ -165,7 +165,8 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     if (base !== '' && (path === base || path.startsWith(base + '/'))) path = path.slice(base.length) || '/'
     const isApi = path.startsWith('/api/')
     route(req, res, path, url.searchParams).catch((error: unknown) => {
-      if (res.headersSent) { res.destroy(); return }
+      if (error instanceof ClientGone) log(`potiron serve: ${req.method ?? ''} ${req.url ?? ''}: ${error.message}`)
+      if (error instanceof ClientGone || res.headersSent) { res.destroy(); return }
       if (error instanceof HttpError) {
         const extra = { 'Cache-Control': 'no-store', ...error.headers }
         if (isApi) send(res, error.status, 'application/json; charset=utf-8', JSON.stringify({ error: error.message }), extra)
@@ -183,13 +184,23 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
   }
 }
 
+/** The client closed its connection before its request was whole: nobody to answer, nothing wrong here. */
+class ClientGone extends Error {
+  override name = 'ClientGone'
+}
+
 async function body (req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`)
-    chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`)
+      chunks.push(chunk as Buffer)
+    }
+  } catch (error) {
+    if (error instanceof HttpError || req.complete) throw error
+    throw new ClientGone('the client closed the connection before sending the whole request')
   }
   return Buffer.concat(chunks).toString('utf8')
 }
