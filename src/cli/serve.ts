@@ -80,7 +80,7 @@ async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarge
   }
 }
 
-/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used. */
+/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used (a UsageError for a bad allowed host). */
 export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<number> {
   let hosts: string[]
   try { hosts = allowedHosts(options.host, options.allowedHosts) } catch (e) { throw new UsageError((e as Error).message) }
