@@ -2,16 +2,16 @@
  * The dashboard (potiron serve) in Debian's Chromium, driven by playwright-core, on a private
  * Redis filled by ingesting the fixtures: the overview draws its tables and charts under the
  * Content-Security-Policy (a violation would be a console error), changing the day redraws
- * them, clicking a value opens its evolution chart, a settings change persists, and a capture
- * value made of markup is shown as text with no dialog firing.
+ * them, clicking a value opens its evolution chart, a settings change persists, a capture
+ * value made of markup is shown as text with no dialog firing, and a DNS-rebound name gets 421.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
-import type { Browser, Page } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { dashboardClient } from '../src/server/client.js'
-import { launchChromium, plotlyPoint, visit, type Visit } from './helpers/browser.js'
+import { CHROMIUM_ARGS, launchChromium, plotlyPoint, visit, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
 
@@ -173,5 +173,24 @@ test('a capture value made of markup is shown as text in the table, the chart an
     await page.close()
   } finally {
     await redis.client.zrem('lab-traceroute-1:20090702:dport', evil)
+  }
+})
+
+test('DNS rebinding: a page whose name resolves to 127.0.0.1 gets 421, and so does its request to the API', async () => {
+  // Chromium resolves attacker.example to 127.0.0.1, as a rebinding DNS server would make it.
+  const rebound = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP attacker.example 127.0.0.1'] })
+  try {
+    const { port } = new URL(app.url)
+    const page = await rebound.newPage()
+    const answer = await page.goto(`http://attacker.example:${port}/`)
+    assert.equal(answer?.status(), 421)
+    assert.equal(await page.locator('p.error').textContent(), `Host 'attacker.example:${port}' is not a name of this server (potiron serve --allowed-host NAME adds one)`)
+    // The rebound page's own script: same origin to the browser, so it could read the answer, were there one.
+    assert.deepEqual(await page.evaluate(`fetch('/api/settings', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"fields":["dport"]}' })
+      .then(async r => [r.status, await r.json()])`), [421, { error: `Host 'attacker.example:${port}' is not a name of this server (potiron serve --allowed-host NAME adds one)` }])
+    assert.equal(await redis.client.exists('ENFIELDS'), 0)
+    assert.equal((await page.goto(`http://localhost:${port}/?sensor=lab-pair-1`))?.status(), 200)
+  } finally {
+    await rebound.close()
   }
 })

@@ -1,12 +1,14 @@
 /**
  * potiron serve over HTTP, on private Redis servers filled by ingesting the fixture captures:
- * each JSON endpoint's exact answer, validation errors (400 with a message), settings (ENFIELDS,
- * same-origin check, read-only), security headers and escaping in pages, the base path, the
+ * each JSON endpoint's exact answer, validation errors (400 with a message), the Host check
+ * (421) and --allowed-host, settings (ENFIELDS, same-origin check with scheme and port, read-only),
+ * a client gone mid-POST, security headers and escaping in pages, the base path, the
  * cached sensor SCAN, the 503 page while Redis is stopped and recovery when it is back, and the
  * command itself.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,8 +16,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import { potiron } from './helpers/cli.js'
-import { serve } from '../src/cli/serve.js'
+import { serve, type ServeOptions } from '../src/cli/serve.js'
 import { SensorList } from '../src/server/api.js'
+import { LOOPBACK_HOSTS, allowedHosts } from '../src/server/hosts.js'
 import { dashboardClient } from '../src/server/client.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { startPrivateRedis } from './helpers/private-redis.js'
@@ -37,6 +40,24 @@ async function getJson (url: string): Promise<{ status: number, body: any, heade
 async function postJson (url: string, body: unknown, headers: Record<string, string> = { Origin: new URL(url).origin }): Promise<{ status: number, body: any }> {
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })
   return { status: res.status, body: await res.json() }
+}
+
+/** Sends `head` (request line and headers) and `body` as written, on a connection of its own; the answer's status, headers and body. */
+async function raw (url: string, head: string, body = ''): Promise<{ status: number, head: string, body: string }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  socket.setEncoding('latin1')
+  let text = ''
+  socket.on('data', (chunk: string) => { text += chunk })
+  // Not end(): node:http drops the answer to a request whose client half-closed before it was written.
+  socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`)
+  await once(socket, 'end')
+  const split = text.indexOf('\r\n\r\n')
+  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1]), head: text.slice(0, split), body: text.slice(split + 4) }
+}
+
+/** The JSON error of a 421: the Host named is not one of the server's. */
+function misdirected (host: string): { status: number, error: string } {
+  return { status: 421, error: `Host '${host}' is not a name of this server (potiron serve --allowed-host NAME adds one)` }
 }
 
 describe('JSON API and pages', () => {
@@ -203,19 +224,63 @@ describe('JSON API and pages', () => {
   })
 
   test('a request target that is no URL path gets 400, and the server keeps answering; the favicon is a bare 204', async () => {
-    const { port } = new URL(app.url)
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => { socket.end('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n') })
-      let text = ''
-      socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
-      socket.on('end', () => { resolve(text) })
-      socket.on('error', reject)
-    })
-    assert.equal(reply.split('\r\n')[0], 'HTTP/1.1 400 Bad Request')
-    assert.ok(reply.endsWith('\r\n\r\nbad request target\n'), reply)
+    const reply = await raw(app.url, 'GET //[ HTTP/1.1\r\nHost: 127.0.0.1')
+    assert.deepEqual([reply.status, reply.body], [400, 'bad request target\n'])
     assert.equal((await fetch(`${app.url}/api/sensors`)).status, 200)
     const icon = await fetch(`${app.url}/favicon.ico`)
     assert.deepEqual([icon.status, icon.headers.get('content-type'), icon.headers.get('content-length'), await icon.text()], [204, null, null, ''])
+  })
+
+  test('Host: the loopback names by default, with or without a port, in any case; any other Host, or none, is 421 on every request', async () => {
+    const { port } = new URL(app.url)
+    const get = async (host: string): Promise<object> => {
+      const res = await raw(app.url, `GET /api/sensors HTTP/1.1\r\nHost: ${host}`)
+      return res.status === 200 ? { host, status: 200 } : { host, status: res.status, ...JSON.parse(res.body) }
+    }
+    for (const host of [`127.0.0.1:${port}`, '127.0.0.1', `localhost:${port}`, 'LocalHost', `[::1]:${port}`, '[::1]', '[0:0::1]:80']) {
+      assert.deepEqual(await get(host), { host, status: 200 })
+    }
+    for (const host of [
+      `localhost.attacker.example:${port}`, 'attacker.example', `[::2]:${port}`, `127.0.0.2:${port}`, `0.0.0.0:${port}`,
+      `localhost:${port}@attacker.example`, 'localhost:99999', 'localhost:', '::1', `attacker.example/.localhost:${port}`
+    ]) {
+      assert.deepEqual(await get(host), { host, ...misdirected(host) })
+    }
+    // HTTP/1.1 requires a Host (node:http answers 400 itself); HTTP/1.0 without one is refused too.
+    assert.equal((await raw(app.url, 'GET /api/sensors HTTP/1.1')).status, 400)
+    const none = await raw(app.url, 'GET /api/sensors HTTP/1.0')
+    assert.deepEqual([none.status, JSON.parse(none.body)], [421, { error: 'no Host header: potiron serve answers only requests that name it' }])
+    // Pages, assets and settings changes alike, before anything else is looked at.
+    const page = await raw(app.url, 'GET /?sensor=lab-pair-1 HTTP/1.1\r\nHost: attacker.example')
+    assert.equal(page.status, 421)
+    assert.match(page.head, /\r\nContent-Type: text\/html; charset=utf-8\r\n/)
+    assert.match(page.body, /<h1>Misdirected request<\/h1>\s*<p class="error">Host &#39;attacker.example&#39; is not a name of this server/)
+    assert.equal((await raw(app.url, 'GET /assets/plotly.js HTTP/1.1\r\nHost: attacker.example')).status, 421)
+    const post = await raw(app.url, `POST /api/settings HTTP/1.1\r\nHost: attacker.example:${port}\r\nOrigin: http://attacker.example:${port}\r\nContent-Type: application/json\r\nContent-Length: 20`, '{"fields":["dport"]}')
+    assert.deepEqual([post.status, JSON.parse(post.body)], [421, { error: misdirected(`attacker.example:${port}`).error }])
+    assert.equal(await plain.client.exists('ENFIELDS'), 0)
+  })
+
+  test('a client that drops mid-POST: one line in the log, no stack trace, nothing stored, and the server keeps answering', async () => {
+    const lines: string[] = []
+    let logged!: () => void
+    const line = new Promise<void>(resolve => { logged = resolve })
+    const own = await startApp(client, { log: text => { lines.push(text); logged() } })
+    try {
+      const { port } = new URL(own.url)
+      const socket = connect(Number(port), '127.0.0.1')
+      await once(socket, 'connect')
+      const received = once(own.server, 'request')
+      socket.write(`POST /api/settings HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${own.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fields": [`)
+      await received
+      socket.destroy()
+      await line
+      assert.equal((await fetch(`${own.url}/api/sensors`)).status, 200)
+      assert.deepEqual(lines, ['potiron serve: POST /api/settings: the client closed the connection before sending the whole request'])
+      assert.equal(await plain.client.exists('ENFIELDS'), 0)
+    } finally {
+      await own.close()
+    }
   })
 
   test('settings: all fields without ENFIELDS; POST stores exactly the chosen ones (SADD/SREM); the overview follows', async () => {
@@ -226,6 +291,9 @@ describe('JSON API and pages', () => {
       const saved = await postJson(`${app.url}/api/settings`, { fields: ['dport', 'ipsrc'] })
       assert.deepEqual(saved, { status: 200, body: all(f => f === 'dport' || f === 'ipsrc', true) })
       assert.deepEqual((await plain.client.smembers('ENFIELDS')).sort(), ['dport', 'ipsrc'])
+      // Behind a TLS proxy: the page is https, the proxy says so in X-Forwarded-Proto.
+      const proxied = await postJson(`${app.url}/api/settings`, { fields: ['dport', 'ipsrc'] }, { Origin: app.url.replace('http:', 'https:'), 'X-Forwarded-Proto': 'https' })
+      assert.equal(proxied.status, 200)
       const overview = (await getJson(`${app.url}/api/overview?sensor=lab-multiif-1`)).body
       assert.deepEqual(overview.fields.map((f: any) => f.field), ['ipsrc', 'dport'])
       // A form post (the settings page), with Referer only: SREM of the fields left out.
@@ -244,10 +312,15 @@ describe('JSON API and pages', () => {
 
   test('settings changes: 403 cross-origin or read-only, 400 for unknown or no fields; nothing stored', async () => {
     const url = `${app.url}/api/settings`
-    const refused = { error: 'cross-origin request refused: settings change only from this server\'s own pages (Origin or Referer must match Host)' }
-    assert.deepEqual(await postJson(url, { fields: ['dport'] }, {}), { status: 403, body: refused })
-    assert.deepEqual(await postJson(url, { fields: ['dport'] }, { Origin: 'http://evil.example' }), { status: 403, body: refused })
-    assert.deepEqual(await postJson(url, { fields: ['dport'] }, { Referer: 'http://evil.example/settings' }), { status: 403, body: refused })
+    const refused = { status: 403, body: { error: 'cross-origin request refused: settings change only from this server\'s own pages (Origin or Referer must have its scheme, Host and port)' } }
+    const { port } = new URL(app.url)
+    for (const headers of [
+      {}, { Origin: 'http://evil.example' }, { Referer: 'http://evil.example/settings' }, { Origin: 'null' },
+      { Origin: `https://127.0.0.1:${port}` }, { Referer: `https://127.0.0.1:${port}/settings` }, { Origin: `http://127.0.0.1:${port}`, 'X-Forwarded-Proto': 'https' },
+      { Origin: `http://127.0.0.1:${Number(port) + 1}` }, { Origin: 'http://127.0.0.1' }, { Origin: `http://localhost:${port}` }
+    ]) {
+      assert.deepEqual({ headers, ...await postJson(url, { fields: ['dport'] }, headers) }, { headers, ...refused })
+    }
     assert.deepEqual(await postJson(url, { fields: ['dport', 'nope'] }), { status: 400, body: { error: `field: unknown field 'nope' (fields: ${FIELDS.join(', ')})` } })
     assert.deepEqual(await postJson(url, { fields: [] }), { status: 400, body: { error: 'fields: choose at least one field' } })
     assert.deepEqual(await postJson(url, { fields: 'dport' }), { status: 400, body: { error: 'body: expected {"fields": ["field", ...]}' } })
@@ -376,36 +449,99 @@ describe('Redis down', () => {
   })
 })
 
+interface RunningServe { url: string, lines: string[], stop: () => Promise<number> }
+
+/** serve() in-process, its output lines collected; resolves on the "listening" line (the URL it prints). */
+async function startServe (options: Partial<ServeOptions> & Pick<ServeOptions, 'target'>): Promise<RunningServe> {
+  const lines: string[] = []
+  let stop!: () => void
+  const stopped = new Promise<void>(resolve => { stop = resolve })
+  let announce!: (url: string) => void
+  const listening = new Promise<string>(resolve => { announce = resolve })
+  const collect = (text: string): void => {
+    lines.push(text)
+    const url = /listening on (http:\/\/\S+?\/)[;\s]/.exec(text)?.[1]
+    if (url !== undefined) announce(url)
+  }
+  const running = serve({ host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [], ...options }, { out: collect, err: collect }, stopped)
+  const url = await Promise.race([listening, running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })])
+  return { url, lines, stop: async () => { stop(); return await running } }
+}
+
 describe('the serve command', () => {
-  test('serve() prints its URL, answers, and closes cleanly with status 0 when told to stop', async () => {
+  test('serve() connects to Redis, then prints its URL: the first request after that line gets 200; it closes with status 0 when told to stop', async () => {
     const redis = await startRedis()
     try {
-      const lines: string[] = []
-      let stop!: () => void
-      const stopped = new Promise<void>(resolve => { stop = resolve })
-      const io = { out: (t: string) => { lines.push(t) }, err: (t: string) => { lines.push(t) } }
-      const running = serve({ target: { socket: redis.socket }, host: '127.0.0.1', port: 0, basePath: '/p', readOnly: true }, io, stopped)
-      let url: string | undefined
-      for (let i = 0; i < 100 && url === undefined; i++) {
-        await sleep(20)
-        url = lines.map(l => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(u => u !== undefined)
+      await redis.client.sadd('lab-one-1_DAYS', '20200101')
+      const running = await startServe({ target: { socket: redis.socket }, basePath: '/p', readOnly: true })
+      try {
+        const res = await fetch(`${running.url}api/sensors`)
+        assert.deepEqual([res.status, await res.json()], [200, { sensors: ['lab-one-1'] }])
+        assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+\/p\/$/)
+        assert.deepEqual(running.lines, [`potiron serve: connected to Redis at unix socket ${redis.socket}`, `potiron serve: listening on ${running.url} (read-only); Ctrl-C to stop`])
+      } finally {
+        assert.equal(await running.stop(), 0)
       }
-      assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/p\/$/)
-      assert.deepEqual(await (await fetch(`${url!}api/sensors`)).json(), { sensors: [] })
-      assert.equal((await fetch(url!)).status, 404)
-      stop()
-      assert.equal(await running, 0)
-      assert.ok(lines.some(l => l.includes('(read-only)')))
     } finally {
       await redis.stop()
     }
   })
 
-  test('bad --port or --base-path is a usage error (status 2)', async () => {
+  test('serve() starts while Redis is down: it says so, then pages answer 503', async () => {
+    const socket = join(tmpdir(), `potiron-no-redis-${process.pid}.sock`)
+    const running = await startServe({ target: { socket } })
+    try {
+      const res = await fetch(`${running.url}api/sensors`)
+      assert.deepEqual([res.status, await res.json()], [503, { error: 'backend unavailable: cannot reach Redis' }])
+      assert.deepEqual(running.lines, [
+        `potiron serve: cannot reach Redis at unix socket ${socket} yet (connect ENOENT ${socket}): pages answer 503 until it answers`,
+        `potiron serve: listening on ${running.url}; Ctrl-C to stop`
+      ])
+    } finally {
+      assert.equal(await running.stop(), 0)
+    }
+  })
+
+  test('serve() answers the names given as allowed hosts too; behind a TLS proxy, settings change from its https pages only', async () => {
+    const redis = await startRedis()
+    try {
+      const running = await startServe({ target: { socket: redis.socket }, allowedHosts: ['Potiron.Example'] })
+      try {
+        const get = async (host: string): Promise<number> => (await raw(running.url, `GET /api/sensors HTTP/1.1\r\nHost: ${host}`)).status
+        assert.deepEqual([await get('potiron.example'), await get('potiron.example:8443'), await get('localhost'), await get('other.example')], [200, 200, 200, 421])
+        const post = async (origin: string): Promise<number> => (await raw(running.url,
+          `POST /api/settings HTTP/1.1\r\nHost: potiron.example\r\nOrigin: ${origin}\r\nX-Forwarded-Proto: https\r\nContent-Type: application/json\r\nContent-Length: 20`, '{"fields":["dport"]}')).status
+        assert.deepEqual([await post('http://potiron.example'), await post('https://potiron.example:8443'), await redis.client.exists('ENFIELDS')], [403, 403, 0])
+        assert.deepEqual([await post('https://potiron.example'), await redis.client.smembers('ENFIELDS')], [200, ['dport']])
+      } finally {
+        assert.equal(await running.stop(), 0)
+      }
+    } finally {
+      await redis.stop()
+    }
+  })
+
+  test('allowedHosts: the loopback names, the --host address unless it is a wildcard, the --allowed-host names as a Host carries them', () => {
+    assert.deepEqual(LOOPBACK_HOSTS, ['localhost', '127.0.0.1', '[::1]'])
+    for (const listen of ['127.0.0.1', '0.0.0.0', '::', '[::]', '0:0::1', 'localhost']) assert.deepEqual(allowedHosts(listen, []), LOOPBACK_HOSTS, listen)
+    assert.deepEqual(allowedHosts('192.168.1.5', ['Potiron.Example', 'fe80::1', '[2001:DB8::1]', 'potiron.example']), [...LOOPBACK_HOSTS, '192.168.1.5', 'potiron.example', '[fe80::1]', '[2001:db8::1]'])
+    assert.deepEqual(allowedHosts('::2', []), [...LOOPBACK_HOSTS, '[::2]'])
+    for (const bad of ['potiron.example:8080', '[::1]:80', 'a/b', 'user@potiron.example', '', '999.1.1.1']) {
+      assert.throws(() => allowedHosts('127.0.0.1', [bad]), { message: `--allowed-host: expected a host name or an IP address, without port, got '${bad}'` })
+    }
+  })
+
+  test('bad --port, --base-path or --allowed-host is a usage error (status 2); --help tells of --allowed-host', async () => {
     const base = await potiron('serve', '--unix', '/nonexistent.sock', '--base-path', 'no slash')
     const port = await potiron('serve', '--unix', '/nonexistent.sock', '--port', '70000')
-    assert.deepEqual([base.status, port.status], [2, 2])
+    const host = await potiron('serve', '--unix', '/nonexistent.sock', '--allowed-host', 'potiron.example', '--allowed-host', 'potiron.example:8080')
+    const none = await potiron('serve', '--unix', '/nonexistent.sock', '--allowed-host')
+    assert.deepEqual([base.status, port.status, host.status, none.status], [2, 2, 2, 2])
     assert.match(base.err.join('\n'), /--base-path: expected a path such as \/potiron/)
     assert.match(port.err.join('\n'), /--port: expected 0 to 65535, got 70000/)
+    assert.equal(host.err[0], "potiron: --allowed-host: expected a host name or an IP address, without port, got 'potiron.example:8080'\nRun 'potiron --help' for usage.")
+    assert.equal(none.err[0], "potiron: Not enough arguments following: allowed-host\nRun 'potiron --help' for usage.")
+    const help = (await potiron('serve', '--help')).out.join('\n').replace(/\s+/g, ' ')
+    assert.match(help, / --allowed-host Host name or address to answer besides localhost, 127\.0\.0\.1, \[::1\] and --host \(repeatable\)\. Requests naming any other Host get 421 \(against DNS rebinding\) \[array\] \[default: \[\]\] /)
   })
 })

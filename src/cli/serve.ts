@@ -1,13 +1,14 @@
 /**
- * `potiron serve`: the web dashboard (src/server/) on a node:http server. It starts even when
- * Redis is down (pages answer 503 until it is back), prints where it listens, and runs until
- * SIGINT or SIGTERM, then closes its connections and returns 0.
+ * `potiron serve`: the web dashboard (src/server/) on a node:http server. It connects to Redis,
+ * then listens and prints where; it starts even when Redis is down (pages answer 503 until it is
+ * back), and runs until SIGINT or SIGTERM, then closes its connections and returns 0.
  */
 import { createServer } from 'node:http'
 import type { Argv, CommandModule } from 'yargs'
 import { UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
+import { allowedHosts } from '../server/hosts.js'
 import { connect, type RedisTarget } from '../sink/redis.js'
 import { ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
 import type { Io } from './main.js'
@@ -18,6 +19,8 @@ export interface ServeOptions {
   port: number
   basePath: string
   readOnly: boolean
+  /** --allowed-host: Host names answered besides the loopback ones and `host`. */
+  allowedHosts: readonly string[]
 }
 
 export function serveCommand (io: Io, done: (status: number) => void): CommandModule {
@@ -26,19 +29,26 @@ export function serveCommand (io: Io, done: (status: number) => void): CommandMo
     describe: 'Web dashboard on Redis\'s data: top values of each field per sensor and day, evolution of a value, custom queries, settings',
     builder: (y: Argv) => y.options({
       ...redisOptions('when it runs'),
-      host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on (loopback unless told otherwise)' },
+      host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on (loopback unless told otherwise); also a Host answered, unless 0.0.0.0 or ::' },
+      'allowed-host': {
+        type: 'string', array: true, requiresArg: true, default: [],
+        description: 'Host name or address to answer besides localhost, 127.0.0.1, [::1] and --host (repeatable). Requests naming any other Host get 421 (against DNS rebinding)'
+      },
       port: { type: 'number', default: 8080, description: 'TCP port (0: any free port)' },
       'base-path': { type: 'string', default: '', description: 'URL prefix when served behind a reverse proxy (e.g. /potiron)' },
       'read-only': { type: 'boolean', default: false, description: 'Refuse settings changes (the settings form is hidden)' }
     })
       .example('$0 serve --unix /run/redis/potiron.sock', 'http://127.0.0.1:8080/')
-      .example('$0 serve --port 8000 --base-path /potiron --read-only', 'Behind a reverse proxy at https://example.org/potiron/'),
+      .example('$0 serve --port 8000 --base-path /potiron --allowed-host example.org', 'Behind a reverse proxy at https://example.org/potiron/ (passing Host and X-Forwarded-Proto)')
+      .example('$0 serve --host 0.0.0.0 --allowed-host potiron.lan --read-only', 'On every interface, as http://potiron.lan:8080/'),
     handler: async args => {
       const port = args.port as number
       if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0 to 65535, got ${String(port)}`)
       let basePath: string
       try { basePath = basePathOf(args['base-path'] as string) } catch (e) { throw new UsageError((e as Error).message) }
-      const options = { target: targetOf(args as { redis?: string, unix?: string }), host: args.host as string, port, basePath, readOnly: args['read-only'] as boolean }
+      const options = {
+        target: targetOf(args as { redis?: string, unix?: string }), host: args.host as string, port, basePath, readOnly: args['read-only'] as boolean, allowedHosts: args['allowed-host'] as string[]
+      }
       done(await serve(options, io, untilSignal()))
     }
   }
@@ -70,8 +80,10 @@ async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarge
   }
 }
 
-/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used. */
+/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used (a UsageError for a bad allowed host). */
 export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<number> {
+  let hosts: string[]
+  try { hosts = allowedHosts(options.host, options.allowedHosts) } catch (e) { throw new UsageError((e as Error).message) }
   const target = await resolveTarget(options.target, io)
   const where = 'url' in target ? target.url : `unix socket ${target.socket}`
   const redis = dashboardClient(target)
@@ -79,8 +91,20 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   let closing = false
   redis.on('ready', () => { io.err(`potiron serve: connected to Redis at ${where}`); up = true })
   redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${where}: pages answer 503 until it is back`); up = false })
-  redis.connect().catch((e: unknown) => { io.err(`potiron serve: cannot reach Redis at ${where} yet (${e instanceof Error ? e.message : String(e)}): pages answer 503 until it answers`) })
-  const server = createServer(createApp(redis, { basePath: options.basePath, readOnly: options.readOnly, log: io.err }))
+  // Connected before "listening" is printed, so the first request does not meet a connection
+  // still being made (503); a Redis that does not answer is retried in the background.
+  let cause: unknown
+  const noteCause = (e: unknown): void => { cause = e }
+  redis.on('error', noteCause)
+  try {
+    await redis.connect()
+  } catch (e) {
+    // The rejection only says "Connection is closed."; the error event before it says why.
+    const why = cause ?? e
+    io.err(`potiron serve: cannot reach Redis at ${where} yet (${why instanceof Error ? why.message : String(why)}): pages answer 503 until it answers`)
+  }
+  redis.off('error', noteCause)
+  const server = createServer(createApp(redis, { basePath: options.basePath, readOnly: options.readOnly, allowedHosts: hosts, log: io.err }))
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

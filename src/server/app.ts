@@ -1,8 +1,8 @@
 /**
- * The dashboard's HTTP side: routes, security headers, the same-origin check on settings
- * changes, and the mapping of failures to answers (400/403/404 with a message, 503 while Redis
- * is unreachable). A plain node:http request listener over an injected Redis client, so tests
- * and `potiron serve` run the same thing.
+ * The dashboard's HTTP side: routes, security headers, the Host check on every request and the
+ * same-origin check on settings changes (hosts.ts), and the mapping of failures to answers
+ * (400/403/404/421 with a message, 503 while Redis is unreachable). A plain node:http request
+ * listener over an injected Redis client, so tests and `potiron serve` run the same thing.
  */
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
@@ -11,6 +11,7 @@ import { ReplyError, type Redis } from 'ioredis'
 import { ASSET_FILES } from '../export/page.js'
 import { readLayout } from '../export/query.js'
 import { Api } from './api.js'
+import { LOOPBACK_HOSTS, checkHost, checkOrigin } from './hosts.js'
 import { HttpError, badRequest, optional } from './params.js'
 import { customPage, errorPage, evolutionPage, href, overviewPage, settingsPage, unavailablePage } from './pages.js'
 
@@ -30,9 +31,11 @@ export interface AppOptions {
   /** URL prefix when behind a reverse proxy: '' or `/potiron` (no trailing slash). */
   basePath?: string
   readOnly?: boolean
+  /** The Host names answered (as allowedHosts() gives them); default the loopback names. */
+  allowedHosts?: readonly string[]
   /** How long the sensor list (one SCAN) is reused. */
   sensorTtlMs?: number
-  /** Unexpected errors (500) are reported here. */
+  /** Unexpected errors (500, with their stack) are reported here, and clients gone mid-request (one line). */
   log?: (line: string) => void
 }
 
@@ -58,6 +61,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
   const base = basePathOf(options.basePath)
   const api = new Api(redis, options.readOnly ?? false, options.sensorTtlMs)
   const log = options.log ?? (line => { process.stderr.write(line + '\n') })
+  const hosts: ReadonlySet<string> = new Set(options.allowedHosts ?? LOOPBACK_HOSTS)
   const assetCache = new Map<string, Promise<Buffer>>()
 
   function send (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
@@ -83,6 +87,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
   }
 
   async function route (req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams): Promise<void> {
+    const host = checkHost(req, hosts)
     const method = req.method === 'HEAD' ? 'GET' : req.method
     const only = (allowed: string): void => {
       if (method !== allowed) throw new HttpError(405, `${req.method ?? ''} not allowed here`, { Allow: allowed === 'GET' ? 'GET, HEAD' : allowed })
@@ -108,7 +113,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       case '/settings': {
         const sensor = optional(params, 'sensor')
         if (method === 'POST') {
-          sameOrigin(req)
+          checkOrigin(req, host)
           await api.saveSettings(fieldsOf(req, await body(req)))
           send(res, 303, 'text/plain; charset=utf-8', 'Saved.', { Location: href(base, '/settings', { sensor, saved: 1 }) })
           return
@@ -121,22 +126,13 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       case '/api/overview': only('GET'); json(res, 200, await api.overview(params)); return
       case '/api/evolution': only('GET'); json(res, 200, await api.evolution(params)); return
       case '/api/settings': {
-        if (method === 'POST') { sameOrigin(req); json(res, 200, await api.saveSettings(fieldsOf(req, await body(req)))); return }
+        if (method === 'POST') { checkOrigin(req, host); json(res, 200, await api.saveSettings(fieldsOf(req, await body(req)))); return }
         only('GET')
         json(res, 200, await api.settings())
         return
       }
       default: throw new HttpError(404, `no page ${path}`)
     }
-  }
-
-  /** Settings changes must come from a page of this server: Origin (or Referer) names the Host (Api refuses them when read-only). */
-  function sameOrigin (req: IncomingMessage): void {
-    const host = req.headers.host
-    const source = req.headers.origin ?? req.headers.referer
-    let ok = false
-    try { ok = host !== undefined && source !== undefined && new URL(source).host === host } catch {}
-    if (!ok) throw new HttpError(403, 'cross-origin request refused: settings change only from this server\'s own pages (Origin or Referer must match Host)')
   }
 
   /** `{"fields": [...]}` as JSON, or `fields=a&fields=b` as a form. */
@@ -165,7 +161,8 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     if (base !== '' && (path === base || path.startsWith(base + '/'))) path = path.slice(base.length) || '/'
     const isApi = path.startsWith('/api/')
     route(req, res, path, url.searchParams).catch((error: unknown) => {
-      if (res.headersSent) { res.destroy(); return }
+      if (error instanceof ClientGone) log(`potiron serve: ${req.method ?? ''} ${req.url ?? ''}: ${error.message}`)
+      if (error instanceof ClientGone || res.headersSent) { res.destroy(); return }
       if (error instanceof HttpError) {
         const extra = { 'Cache-Control': 'no-store', ...error.headers }
         if (isApi) send(res, error.status, 'application/json; charset=utf-8', JSON.stringify({ error: error.message }), extra)
@@ -183,13 +180,23 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
   }
 }
 
+/** The client closed its connection before its request was whole: nobody to answer, nothing wrong here. */
+class ClientGone extends Error {
+  override name = 'ClientGone'
+}
+
 async function body (req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`)
-    chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`)
+      chunks.push(chunk as Buffer)
+    }
+  } catch (error) {
+    if (error instanceof HttpError || req.complete) throw error
+    throw new ClientGone('the client closed the connection before sending the whole request')
   }
   return Buffer.concat(chunks).toString('utf8')
 }

@@ -145,7 +145,7 @@ ${boxes}
 }
 
 export function errorPage (base: string, status: number, message: string): string {
-  const titles: Record<number, string> = { 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Request too large', 500: 'Internal error' }
+  const titles: Record<number, string> = { 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Request too large', 421: 'Misdirected request', 500: 'Internal error' }
   return page({ base, title: titles[status] ?? 'Bad request', body: `<p class="error">${escapeHtml(message)}</p>` })
 }
 
