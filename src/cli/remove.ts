@@ -78,7 +78,7 @@ export function removeCommand (io: { out: (text: string) => void, err: (text: st
       if (zone !== undefined) given.zone = zone
       const target = targetOf(args as { redis?: string, unix?: string })
       const threads = threadsOf(args as { threads?: number })
-      const files = await expandPaths(args.files as string[])
+      const files = await expandPaths(args.files as string[], io.err)
       done(await remove({ files, target, threads, sensor: args.sensor as string | undefined, json: args.json as boolean, given }, io.out, io.err))
     }
   }
