@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, mkdirSync, readFileSync, copyFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, copyFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -90,6 +90,33 @@ test('json of a capture that fails midway keeps the documents read before it as 
     assert.match(err, new RegExp(`; 2 documents kept in ${partial.replaceAll('.', '\\.')}\n$`))
     assert.equal(readFileSync(partial, 'utf8').split('"packet_id"').length - 1, 2)
     assert.equal(existsSync(partial.replace(/\.partial$/, '')), false)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('json: a capture name of up to 255 bytes keeps its documents\' name; a .partial that would not fit is shortened', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-json-long-'))
+  try {
+    const good = `lab-${'o'.repeat(223)}-1-20130530224517.pcap`
+    const cut = `lab-${'c'.repeat(227)}-1-20130530224517.cap`
+    assert.deepEqual([Buffer.byteLength(good), Buffer.byteLength(cut)], [249, 252])
+    copyFileSync(DNS, join(dir, good))
+    const capture = readFileSync(DNS)
+    // The third record's captured length runs past the 256 KiB limit.
+    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
+    capture.writeUInt32LE(0x7fffffff, third + 8)
+    writeFileSync(join(dir, cut), capture)
+    const days = join(dir, 'out', '2013', '05', '30')
+    const ok = await run('json', join(dir, good), '--out', join(dir, 'out'))
+    assert.deepEqual([ok.status, ok.err], [0, `${join(dir, good)}: 32 documents → ${join(days, good.replace(/\.pcap$/, '.json'))}\n`])
+    // <stem>.json is 253 bytes: with .partial after it, 8 hex digits of its SHA-256 take its middle's place.
+    const json = `lab-${'c'.repeat(227)}-1-20130530224517.json`
+    const partial = `${json.slice(0, 119)}-fc3ad01e-${json.slice(-118)}.partial`
+    const failed = await run('json', join(dir, cut), '--out', join(dir, 'out'))
+    assert.equal(failed.status, 1)
+    assert.ok(failed.err.endsWith(`; 2 documents kept in ${join(days, partial)}\n`), failed.err)
+    assert.deepEqual(readdirSync(days).sort(), [partial, good.replace(/\.pcap$/, '.json')])
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
