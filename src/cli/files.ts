@@ -13,6 +13,7 @@ import { readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } fr
 import { basename, join } from 'node:path'
 import fg from 'fast-glob'
 import { UsageError } from '../errors.js'
+import { printable } from './printable.js'
 
 /** The files a directory is searched for: names ending in `.<extension>`, in any case. */
 export interface FileKind {
@@ -35,12 +36,12 @@ export async function expandPaths (paths: readonly string[], warn: (line: string
     if (!(st instanceof Error) && st.isDirectory()) {
       // Given twice, or inside a directory given before: its files are listed already.
       if (list.walked(st)) continue
-      if (list.walk(path, st) === 0) throw new UsageError(`${path}: no ${kind.what} (${globOf(kind)}) in this directory`)
+      if (list.walk(path, st) === 0) throw new UsageError(`${printable(path)}: no ${kind.what} (${globOf(kind)}) in this directory`)
     } else if (!(st instanceof Error) || !fg.isDynamicPattern(path)) {
       // A file, or a path that does not exist: reading it will report the problem for that file.
       list.add(path, st instanceof Error ? undefined : st)
     } else if (await list.glob(path) === 0) {
-      throw new UsageError(`${path}: the pattern matches no file`)
+      throw new UsageError(`${printable(path)}: the pattern matches no file`)
     }
   }
   return list.sorted()
@@ -60,7 +61,7 @@ class Listing {
   readonly #dirs = new Map<string, string>()
   readonly #suffixes: readonly string[]
 
-  constructor (kind: FileKind, private readonly warn: (line: string) => void) {
+  constructor (kind: FileKind, private readonly print: (line: string) => void) {
     this.#suffixes = kind.extensions.map(e => `.${e.toLowerCase()}`)
   }
 
@@ -112,7 +113,7 @@ class Listing {
   #tree (path: string, st: BigIntStats, chain: readonly string[], via: string | undefined, links: Link[]): number {
     const id = idOf(st)
     if (chain.includes(id)) {
-      this.warn(`potiron: warning: ${via ?? path}: a symbolic link loop (${path} is ${this.#dirs.get(id)!}), not walked again`)
+      this.#warn(`${via ?? path}: a symbolic link loop (${path} is ${this.#dirs.get(id)!}), not walked again`)
       return 0
     }
     // Reached by another way already, which listed its files.
@@ -156,13 +157,18 @@ class Listing {
     const st = statOf(path)
     if (!(st instanceof Error)) return st
     const to = linkText(path)
-    if (codeOf(st) === 'ENOENT') this.warn(`potiron: warning: ${path}: a symbolic link to ${to}, which does not exist; skipped`)
-    else this.warn(`potiron: warning: ${path}: a symbolic link to ${to} that cannot be followed (${codeOf(st)}); skipped`)
+    if (codeOf(st) === 'ENOENT') this.#warn(`${path}: a symbolic link to ${to}, which does not exist; skipped`)
+    else this.#warn(`${path}: a symbolic link to ${to} that cannot be followed (${codeOf(st)}); skipped`)
     return undefined
   }
 
   #unreadable (path: string, e: Error): void {
-    this.warn(`potiron: warning: ${path}: cannot be read (${codeOf(e)}); skipped`)
+    this.#warn(`${path}: cannot be read (${codeOf(e)}); skipped`)
+  }
+
+  /** Paths and link texts are names from the file system: printed escaped. */
+  #warn (text: string): void {
+    this.print(`potiron: warning: ${printable(text)}`)
   }
 }
 
