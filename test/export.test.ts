@@ -381,6 +381,8 @@ describe('long names', () => {
   const LONG = `lab-${'o'.repeat(223)}-1-20240301000000.pcap`
   const LONG_SENSOR = LONG.slice(0, -'-20240301000000.pcap'.length)
   const WIDE = `lab-${'\u00e9'.repeat(114)}-1-20240301000000.pcap`
+  // The first 8 hex digits of the SHA-256 of 300 's'.
+  const SHA_S300 = '2955c732'
 
   /** Every path under `root`, relative; each component must fit a file system's 255 bytes. */
   function tree (root: string): string[] {
@@ -412,6 +414,14 @@ describe('long names', () => {
       const month = `${stem.slice(0, 120)}-79415442-${stem.slice(-120)}`
       assert.ok(tree(first).includes(`${month}.html`) && tree(first).includes(`${month}.csv`), tree(first).join('\n'))
       assert.ok(reports.includes(`${LONG_SENSOR}/2024-03/${month}.html`), reports.join('\n'))
+
+      // A --sensor name past 255 bytes: the report's directory is shortened too.
+      copyFileSync(join(dir, 'lab-gen-1-20240301000000.pcap'), join(dir, 'named.pcap'))
+      const named = outDir()
+      const given = await potiron('ingest', join(dir, 'named.pcap'), '--sensor', 's'.repeat(300), '--unix', redis.socket, '--quiet', '--report', named)
+      assert.equal(given.status, 0, given.err.join('\n'))
+      assert.deepEqual(readdirSync(named).sort(), ['assets', 'index.html', `${'s'.repeat(123)}-${SHA_S300}-${'s'.repeat(122)}`])
+      for (const page of htmlFiles(named)) for (const link of linksOf(named, page)) assert.ok(existsSync(join(named, link)), `${page} → ${link}`)
 
       const csv = outDir()
       const run = await potiron('export', 'csv', '--sensor', LONG_SENSOR, '--field', 'dport', '--date', '2024-03', '--out', csv, '--unix', redis.socket)

@@ -8,7 +8,7 @@ import { dayToYmd, daysFromCivil } from '../aggregate/days.js'
 import { fieldWords } from './labels.js'
 import { NAME_BYTES, fitName } from './fit-name.js'
 
-/** Stems get `.html` or `.csv` after them. */
+/** Stems get `.html` or `.csv` after them (and are cut to fit, see fitName). */
 const STEM_BYTES = NAME_BYTES - '.html'.length
 
 /** A value or sensor as a file-name part: `:` (IPv6) becomes `_`; anything else unusual, a hash. */
@@ -57,8 +57,10 @@ export function dashed (compact: string): string {
  */
 export function topStem (sensor: string, field: string, period: string, protocol?: string, withProtocols = false): string {
   const base = `${namePart(sensor)}_${fieldPart(field)}`
-  if (protocol !== undefined) return fitName(`${base}_with-protocols_${dashed(period)}_${namePart(protocol)}`, STEM_BYTES)
-  return fitName(withProtocols ? `${base}_with-protocols_${dashed(period)}` : `${base}_${dashed(period)}`, STEM_BYTES)
+  const stem = protocol !== undefined
+    ? `${base}_with-protocols_${dashed(period)}_${namePart(protocol)}`
+    : withProtocols ? `${base}_with-protocols_${dashed(period)}` : `${base}_${dashed(period)}`
+  return fitName(stem, STEM_BYTES)
 }
 
 export function specText (spec: ValueSpec): string {
