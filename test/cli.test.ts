@@ -1,12 +1,14 @@
 /** The command line through main(argv): output, files written and exit statuses, exactly. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, mkdirSync, readFileSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, copyFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { expandPaths } from '../src/cli/files.js'
 import { potiron } from './helpers/cli.js'
-import { FIXTURES, ROOT } from './helpers/shared.js'
+import { BIN, FIXTURES, ROOT } from './helpers/shared.js'
 
 const DNS = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
 
@@ -93,6 +95,33 @@ test('json of a capture that fails midway keeps the documents read before it as 
   }
 })
 
+test('json: a capture name of up to 255 bytes keeps its documents\' name; a .partial that would not fit is shortened', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-json-long-'))
+  try {
+    const good = `lab-${'o'.repeat(223)}-1-20130530224517.pcap`
+    const cut = `lab-${'c'.repeat(227)}-1-20130530224517.cap`
+    assert.deepEqual([Buffer.byteLength(good), Buffer.byteLength(cut)], [249, 252])
+    copyFileSync(DNS, join(dir, good))
+    const capture = readFileSync(DNS)
+    // The third record's captured length runs past the 256 KiB limit.
+    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
+    capture.writeUInt32LE(0x7fffffff, third + 8)
+    writeFileSync(join(dir, cut), capture)
+    const days = join(dir, 'out', '2013', '05', '30')
+    const ok = await run('json', join(dir, good), '--out', join(dir, 'out'))
+    assert.deepEqual([ok.status, ok.err], [0, `${join(dir, good)}: 32 documents → ${join(days, good.replace(/\.pcap$/, '.json'))}\n`])
+    // <stem>.json is 253 bytes: with .partial after it, 8 hex digits of its SHA-256 take its middle's place.
+    const json = `lab-${'c'.repeat(227)}-1-20130530224517.json`
+    const partial = `${json.slice(0, 119)}-fc3ad01e-${json.slice(-118)}.partial`
+    const failed = await run('json', join(dir, cut), '--out', join(dir, 'out'))
+    assert.equal(failed.status, 1)
+    assert.ok(failed.err.endsWith(`; 2 documents kept in ${join(days, partial)}\n`), failed.err)
+    assert.deepEqual(readdirSync(days).sort(), [partial, good.replace(/\.pcap$/, '.json')])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('a file name without sensor is a per-file error unless --sensor is given', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-name-'))
   try {
@@ -131,16 +160,55 @@ test('PATHs: files as given, directories walked for captures (.pcap .cap .pcapng
       writeFileSync(join(dir, name), '')
     }
     const walked = ['a.CAP', 'b.pcap', 'other/h.pcap', 'sub/c.pcapng', 'sub/deep/d.pcap.gz', 'sub/e.cap.gz', 'sub/f.pcapng.gz'].map(n => join(dir, n))
-    assert.deepEqual(await expandPaths([dir]), walked)
+    const warnings: string[] = []
+    const expand = async (...paths: string[]): Promise<string[]> => await expandPaths(paths, line => { warnings.push(line) })
+    assert.deepEqual(await expand(dir), walked)
     // A file given twice, inside a directory given too, and a glob: each file once, in order.
-    assert.deepEqual(await expandPaths([join(dir, 'sub'), join(dir, 'b.pcap'), join(dir, '*.pcap'), join(dir, 'sub', 'c.pcapng'), join(dir, 'notes.txt')]),
+    assert.deepEqual(await expand(join(dir, 'sub'), join(dir, 'b.pcap'), join(dir, '*.pcap'), join(dir, 'sub', 'c.pcapng'), join(dir, 'notes.txt')),
       [join(dir, 'b.pcap'), join(dir, 'notes.txt'), ...walked.slice(3)])
     // A missing file is kept: reading it reports it, as a failed file.
-    assert.deepEqual(await expandPaths([join(dir, 'missing.pcap')]), [join(dir, 'missing.pcap')])
-    await assert.rejects(expandPaths([join(dir, 'other', '*.pcapng')]), { name: 'UsageError', message: `${join(dir, 'other', '*.pcapng')}: the pattern matches no file` })
+    assert.deepEqual(await expand(join(dir, 'missing.pcap')), [join(dir, 'missing.pcap')])
+    await assert.rejects(expand(join(dir, 'other', '*.pcapng')), { name: 'UsageError', message: `${join(dir, 'other', '*.pcapng')}: the pattern matches no file` })
     mkdirSync(join(dir, 'empty'))
-    await assert.rejects(expandPaths([join(dir, 'empty')]), { name: 'UsageError', message: `${join(dir, 'empty')}: no capture files (**/*.{pcap,cap,pcapng,pcap.gz,cap.gz,pcapng.gz}) in this directory` })
+    await assert.rejects(expand(join(dir, 'empty')), { name: 'UsageError', message: `${join(dir, 'empty')}: no capture files (**/*.{pcap,cap,pcapng,pcap.gz,cap.gz,pcapng.gz}) in this directory` })
+    assert.deepEqual(warnings, [])
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('symbolic links: each real directory walked once, each file listed once, loops and dangling links said; the walk ends', async () => {
+  const top = mkdtempSync(join(tmpdir(), 'potiron-links-'))
+  const root = join(top, 'root')
+  try {
+    for (const file of ['root/a/x.pcap', 'outside/linked.pcap', 'outside/only-via-up.pcap']) {
+      mkdirSync(join(top, file, '..'), { recursive: true })
+      copyFileSync(DNS, join(top, file))
+    }
+    symlinkSync('..', join(root, 'a', 'loop')) // back to root: a loop
+    symlinkSync('..', join(root, 'up')) // to top, which holds root: a loop one level further
+    symlinkSync('../outside/linked.pcap', join(root, 'f.pcap')) // a file outside the walked directory
+    symlinkSync('a/x.pcap', join(root, 'g.pcap')) // a second path to a file listed already
+    symlinkSync('a', join(root, 'z')) // a second path to a directory walked already
+    symlinkSync('nowhere.pcap', join(root, 'dead.pcap'))
+    // In a process of its own, killed after 20 s: a walk that does not end fails the test instead of hanging it.
+    const inspect = async (path: string): Promise<{ files: string[], stderr: string }> => {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'inspect', '--json', path], { timeout: 20_000, killSignal: 'SIGKILL' })
+      return { files: stdout.trim().split('\n').map(line => (JSON.parse(line) as { file: string }).file), stderr }
+    }
+    const { files, stderr } = await inspect(root)
+    assert.deepEqual(files, [join(root, 'a', 'x.pcap'), join(root, 'f.pcap'), join(root, 'up', 'outside', 'only-via-up.pcap')])
+    assert.equal(stderr, [
+      `potiron: warning: ${join(root, 'a', 'loop')}: a symbolic link loop (${join(root, 'a', 'loop')} is ${root}), not walked again`,
+      `potiron: warning: ${join(root, 'dead.pcap')}: a symbolic link to nowhere.pcap, which does not exist; skipped`,
+      `potiron: warning: ${join(root, 'up')}: a symbolic link loop (${join(root, 'up', 'root')} is ${root}), not walked again`,
+      ''
+    ].join('\n'))
+    // A glob follows links to files, not to directories (as a shell's ** does not).
+    const glob = await inspect(join(root, '**', '*.pcap'))
+    assert.deepEqual(glob.files, [join(root, 'a', 'x.pcap'), join(root, 'f.pcap')])
+    assert.equal(glob.stderr, `potiron: warning: ${join(root, 'dead.pcap')}: a symbolic link to nowhere.pcap, which does not exist; skipped\n`)
+  } finally {
+    rmSync(top, { recursive: true, force: true })
   }
 })

@@ -5,11 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { csvText } from '../src/export/csv.js'
 import { fieldWords, valueLabel } from '../src/export/labels.js'
+import { fitName } from '../src/export/fit-name.js'
 import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.js'
 import { byCount, topOf } from '../src/export/query.js'
 import { Redis } from 'ioredis'
@@ -252,6 +253,10 @@ describe('names and labels', () => {
     assert.equal(topStem('s', '../etc/passwd', '20240302'), 's_x7fef78f53440346c_2024-03-02')
     assert.equal(timelineStem('s', 'a b/c', '202403', [{ value: '1' }]), `s_2024-03_${namePart('a-b/c')}_1`)
     assert.equal(topStem('s', 'myfield', '20240302'), 's_myfield_2024-03-02')
+    // 255 bytes at most, counted in UTF-8 and cut between characters (é is 2 bytes, 😀 4).
+    assert.equal(fitName('a'.repeat(255)), 'a'.repeat(255))
+    assert.equal(fitName('\u00e9'.repeat(200)), `${'\u00e9'.repeat(61)}-df20b2aa-${'\u00e9'.repeat(61)}`)
+    assert.equal(fitName('\u{1F600}'.repeat(100)), `${'\u{1F600}'.repeat(30)}-a7e0f4a3-${'\u{1F600}'.repeat(30)}`)
     assert.equal(csvText('dport', [{ value: 'a,"b"', count: 2 }]), 'value,count,label\n"a,""b""",2,\n')
   })
 
@@ -365,6 +370,63 @@ describe('report', () => {
       for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
       const again = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', outDir())
       assert.deepEqual([again.status, again.err.at(-1)], [0, "potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)"])
+    } finally {
+      await redis.stop()
+    }
+  })
+})
+
+describe('long names', () => {
+  // Legal capture names (at most 255 bytes) whose sensor, and so every export name, runs past the limit.
+  const LONG = `lab-${'o'.repeat(223)}-1-20240301000000.pcap`
+  const LONG_SENSOR = LONG.slice(0, -'-20240301000000.pcap'.length)
+  const WIDE = `lab-${'\u00e9'.repeat(114)}-1-20240301000000.pcap`
+  // The first 8 hex digits of the SHA-256 of 300 's'.
+  const SHA_S300 = '2955c732'
+
+  /** Every path under `root`, relative; each component must fit a file system's 255 bytes. */
+  function tree (root: string): string[] {
+    const paths = (readdirSync(root, { recursive: true }) as string[]).sort()
+    for (const path of paths) for (const part of path.split('/')) assert.ok(Buffer.byteLength(part) <= 255, `${Buffer.byteLength(part)} bytes: ${part}`)
+    return paths
+  }
+
+  test('a sensor from a 249-byte capture name: report, export csv and ingest --report write names within 255 bytes, the same each run, every link resolving', async () => {
+    assert.deepEqual([Buffer.byteLength(LONG), Buffer.byteLength(WIDE)], [249, 254])
+    const redis = await startRedis()
+    try {
+      for (const name of [LONG, WIDE]) copyFileSync(join(dir, 'lab-gen-1-20240301000000.pcap'), join(dir, name))
+      const site = outDir()
+      const ingest = await potiron('ingest', join(dir, LONG), join(dir, WIDE), '--unix', redis.socket, '--quiet', '--report', site)
+      assert.equal(ingest.status, 0, ingest.err.join('\n'))
+      const reports = tree(site)
+      for (const page of htmlFiles(site)) for (const link of linksOf(site, page)) assert.ok(existsSync(join(site, link)), `${page} → ${link}`)
+
+      const [first, second] = [outDir(), outDir()]
+      for (const out of [first, second]) {
+        const run = await potiron('report', '--sensor', LONG_SENSOR, '--fields', 'dport', '--out', out, '--unix', redis.socket)
+        assert.equal(run.status, 0, run.err.join('\n'))
+      }
+      assert.deepEqual(tree(first), tree(second))
+      for (const page of htmlFiles(first)) for (const link of linksOf(first, page)) assert.ok(existsSync(join(first, link)), `${page} → ${link}`)
+      // The 254-byte stem cut to 250 (room for .html): its start and end around 8 hex digits of its SHA-256.
+      const stem = `${LONG_SENSOR}_destination-port_2024-03`
+      const month = `${stem.slice(0, 120)}-79415442-${stem.slice(-120)}`
+      assert.ok(tree(first).includes(`${month}.html`) && tree(first).includes(`${month}.csv`), tree(first).join('\n'))
+      assert.ok(reports.includes(`${LONG_SENSOR}/2024-03/${month}.html`), reports.join('\n'))
+
+      // A --sensor name past 255 bytes: the report's directory is shortened too.
+      copyFileSync(join(dir, 'lab-gen-1-20240301000000.pcap'), join(dir, 'named.pcap'))
+      const named = outDir()
+      const given = await potiron('ingest', join(dir, 'named.pcap'), '--sensor', 's'.repeat(300), '--unix', redis.socket, '--quiet', '--report', named)
+      assert.equal(given.status, 0, given.err.join('\n'))
+      assert.deepEqual(readdirSync(named).sort(), ['assets', 'index.html', `${'s'.repeat(123)}-${SHA_S300}-${'s'.repeat(122)}`])
+      for (const page of htmlFiles(named)) for (const link of linksOf(named, page)) assert.ok(existsSync(join(named, link)), `${page} → ${link}`)
+
+      const csv = outDir()
+      const run = await potiron('export', 'csv', '--sensor', LONG_SENSOR, '--field', 'dport', '--date', '2024-03', '--out', csv, '--unix', redis.socket)
+      assert.deepEqual([run.status, run.err, tree(csv)], [0, [], [`${month}.csv`]])
+      assert.equal(read(join(csv, `${month}.csv`)), read(join(first, `${month}.csv`)))
     } finally {
       await redis.stop()
     }

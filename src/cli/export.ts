@@ -12,6 +12,7 @@ import { compactOf } from '../export/names.js'
 import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
 import { daysKey } from '../sink/keys.js'
 import { redisOptions, targetOf, withRedis } from './common.js'
+import { printable } from './printable.js'
 import type { Io } from './main.js'
 
 /** Top N and values left out, by default: the original's (and `ingest --report`'s). */
@@ -89,13 +90,14 @@ async function reading (args: Common, io: Io, job: (redis: Redis, sensor: string
       return 2
     }
   })
-  if (usage !== undefined) io.err(`potiron: ${usage.message}`)
+  // Its message may name sensors and fields found in the data.
+  if (usage !== undefined) io.err(`potiron: ${printable(usage.message)}`)
   return status
 }
 
 export function printSite (io: Io, out: string, result: SiteResult): void {
-  for (const note of result.notes) io.err(`potiron: ${note}`)
-  io.out(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`)
+  for (const note of result.notes) io.err(`potiron: ${printable(note)}`)
+  io.out(printable(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`))
 }
 
 export function exportCommand (io: Io, done: (status: number) => void): CommandModule {
@@ -119,8 +121,8 @@ export function exportCommand (io: Io, done: (status: number) => void): CommandM
       done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
         const files = await exportCsv(redis, {
           sensor, field: args.field as string, date, eachDay: args['each-day'] as boolean, protocols: args.protocols as boolean, ...shared
-        }, line => { io.err(`potiron: ${line}`) })
-        io.out(`${files.length} files written under ${shared.out}`)
+        }, line => { io.err(`potiron: ${printable(line)}`) })
+        io.out(printable(`${files.length} files written under ${shared.out}`))
       }))
     }
   }

@@ -17,8 +17,8 @@ export interface ImportArgs {
 }
 
 /** Files as given, directories walked for `*.json`, anything else a glob; sorted, no duplicates. */
-export async function expandJsonPaths (paths: readonly string[]): Promise<string[]> {
-  return await expandPaths(paths, '**/*.json', 'JSON documents')
+export async function expandJsonPaths (paths: readonly string[], warn: (line: string) => void): Promise<string[]> {
+  return await expandPaths(paths, warn, { what: 'JSON documents', extensions: ['json'] })
 }
 
 /** Runs the import and prints its summary; returns the exit status. */
@@ -60,7 +60,7 @@ export function importJsonBuilder (y: Argv) {
 /** The command's handler body: arguments in, exit status out. */
 export async function importJsonMain (args: Awaited<ReturnType<typeof importJsonBuilder>['argv']>, io: Io): Promise<number> {
   const target = targetOf(args)
-  const files = await expandJsonPaths(args.files)
+  const files = await expandJsonPaths(args.files, io.err)
   return await importJson({
     files, target, combined: args['combined-keys'],
     ipv4Only: selectionOf(args) === 'ipv4-only', zone: zoneOf(args), json: args.json

@@ -6,6 +6,7 @@ import { memberRows } from '../aggregate/table.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { LINKTYPE_NAMES } from '../decode/constants.js'
 import { isSupportedLinktype } from '../decode/link.js'
+import { printable } from './printable.js'
 
 export interface InspectOptions {
   json: boolean
@@ -49,9 +50,9 @@ export async function inspect (files: readonly string[], options: InspectOptions
     const result = await analyzeFile(file, { fields: ['dport'], splitProtocols: false, selection: options.selection, zone: options.zone })
     const report = toReport(result)
     out(options.json ? JSON.stringify(report) : renderText(report))
-    if (report.warning !== null) err(`potiron: warning: ${report.warning}`)
+    if (report.warning !== null) err(`potiron: warning: ${printable(report.warning)}`)
     if (report.error !== null) {
-      err(`potiron: ${report.error}`)
+      err(`potiron: ${printable(report.error)}`)
       failed++
     }
   }
@@ -102,7 +103,7 @@ export function time (t: [number, number] | null): string | null {
 
 function renderText (r: InspectReport): string {
   const n = (x: number): string => x.toLocaleString('en-US')
-  const lines = [r.file]
+  const lines = [printable(r.file)]
   const row = (label: string, value: string): void => { lines.push(`  ${label.padEnd(12)}${value}`) }
   row('format', r.format === null ? 'unknown' : `${r.format}${r.precision !== null ? ` (${r.precision})` : ''}${r.gzip ? ', gzip' : ''}`)
   row('link types', r.linktypes.length === 0 ? 'none' : r.linktypes.map(l => `${l.linktype} ${l.name}${l.supported ? '' : ' (not decoded)'}`).join(', '))
@@ -115,7 +116,7 @@ function renderText (r: InspectReport): string {
   row('days', days.length === 0 ? 'none' : days.map(([d, c]) => `${d}: ${n(c)}`).join(', '))
   row('anomalies', `${n(r.malformed)} malformed, ${n(r.snapTruncated)} cut by the snap length, ${n(r.noTimestamp)} without timestamp, ${n(r.outOfRange)} with a time beyond year 9999`)
   row('top dports', r.topDestinationPorts.length === 0 ? 'none' : r.topDestinationPorts.map(([p, c]) => `${p} (${n(c)})`).join(', '))
-  if (r.warning !== null) row('warning', r.warning)
-  if (r.error !== null) row('ERROR', r.error)
+  if (r.warning !== null) row('warning', printable(r.warning))
+  if (r.error !== null) row('ERROR', printable(r.error))
   return lines.join('\n') + '\n'
 }

@@ -2,6 +2,7 @@
 import { analyzeFile } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { sensorOf } from '../capture/filename.js'
+import { printable } from './printable.js'
 
 export interface JsonOptions {
   out: string
@@ -19,19 +20,19 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
   for (const file of files) {
     const named = sensorOf(file, options.sensor)
     if (named instanceof Error) {
-      log(`potiron: ${named.message}`)
+      log(`potiron: ${printable(named.message)}`)
       failed++
       continue
     }
     const result = await analyzeFile(file, { fields: [], splitProtocols: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor, day: named.day })
     const json = result.json!
     if (result.error !== undefined) {
-      log(`potiron: ${result.error.message}; ${json.documents} documents kept in ${json.path}`)
+      log(`potiron: ${printable(result.error.message)}; ${json.documents} documents kept in ${printable(json.path)}`)
       failed++
       continue
     }
-    if (result.warning !== undefined) log(`potiron: warning: ${result.warning.message}`)
-    log(`${file}: ${json.documents} documents → ${json.path}`)
+    if (result.warning !== undefined) log(`potiron: warning: ${printable(result.warning.message)}`)
+    log(`${printable(file)}: ${json.documents} documents → ${printable(json.path)}`)
   }
   return failed
 }

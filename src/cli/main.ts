@@ -40,7 +40,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
         .example('$0 inspect fixtures/', 'Every capture under fixtures/')
         .example('$0 inspect --json capture.pcap.gz', 'Machine-readable summary'),
       async args => { await run(async () => {
-        const files = await expandPaths(args.files as string[])
+        const files = await expandPaths(args.files as string[], io.err)
         const failed = await inspect(files, { json: args.json, selection: selectionOf(args), zone: zoneOf(args) }, io.out, io.err)
         return failed > 0 ? 1 : 0
       })() })
@@ -49,7 +49,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
         .options({ out: { type: 'string', demandOption: true, description: 'Root directory of the documents' }, ...captureOptions })
         .example('$0 json captures/ --out json/', 'One JSON file per capture under json/YYYY/MM/DD/'),
       async args => { await run(async () => {
-        const files = await expandPaths(args.files as string[])
+        const files = await expandPaths(args.files as string[], io.err)
         const failed = await writeJson(files, { out: args.out, selection: selectionOf(args), zone: zoneOf(args), sensor: args.sensor }, io.err)
         return failed > 0 ? 1 : 0
       })() })
@@ -61,7 +61,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
         .example('$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'),
       async args => { await run(async () => {
         const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
-        const files = await expandPaths(args.files as string[])
+        const files = await expandPaths(args.files as string[], io.err)
         return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force, minAge: minAgeOf(args), report: args.report }, io.out, io.err)
       })() })
     .command('redis <action>', "Start, stop or check potiron's own redis-server (unix socket in its data directory, append-only file)", redisBuilder, async args => { await run(async () => await redisCommand(args, io.out, io.err))() })

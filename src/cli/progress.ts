@@ -4,6 +4,7 @@
  * at most every `intervalMs`; failed files are always printed, one line each, as they happen.
  */
 import { MultiBar } from 'cli-progress'
+import { printable } from './printable.js'
 
 export type Outcome = 'ingested' | 'skipped' | 'failed'
 export type ProgressMode = 'tty' | 'lines' | 'quiet'
@@ -85,9 +86,9 @@ function weight (bytes: number): number {
   return Math.max(1, bytes)
 }
 
-/** `file: reason`, unless the reason names the file already (capture errors do). */
+/** `file: reason`, unless the reason names the file already (capture errors do); printable. */
 export function named ({ file, reason }: { file: string, reason: string }): string {
-  return reason.startsWith(file) ? reason : `${file}: ${reason}`
+  return printable(reason.startsWith(file) ? reason : `${file}: ${reason}`)
 }
 
 export function failedLine (file: string, reason: string): string {
@@ -96,7 +97,7 @@ export function failedLine (file: string, reason: string): string {
 
 /** One file's outcome as import-json and remove print it: a failure as ingest prints it, else `file: outcome: detail`. */
 export function outcomeLine (file: string, outcome: string, detail: string): string {
-  return outcome === 'failed' ? failedLine(file, detail) : `${file}: ${outcome}: ${detail}`
+  return outcome === 'failed' ? failedLine(file, detail) : printable(`${file}: ${outcome}: ${detail}`)
 }
 
 const defaultSchedule = (fn: () => void, ms: number): () => void => {

@@ -14,6 +14,7 @@ import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
 import { expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
+import { printable } from './printable.js'
 import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
 
 /** The stored settings a file was counted with. */
@@ -78,7 +79,7 @@ export function removeCommand (io: { out: (text: string) => void, err: (text: st
       if (zone !== undefined) given.zone = zone
       const target = targetOf(args as { redis?: string, unix?: string })
       const threads = threadsOf(args as { threads?: number })
-      const files = await expandPaths(args.files as string[])
+      const files = await expandPaths(args.files as string[], io.err)
       done(await remove({ files, target, threads, sensor: args.sensor as string | undefined, json: args.json as boolean, given }, io.out, io.err))
     }
   }
@@ -111,7 +112,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
 
 export function formatRemoveSummary (s: RemoveSummary): string {
   const lines = [`files: ${s.removed} removed, ${s.notIngested.length} not in FILES (skipped), ${s.failed.length} failed`]
-  for (const f of s.notIngested) lines.push(`  not in FILES: ${f}`)
+  for (const f of s.notIngested) lines.push(`  not in FILES: ${printable(f)}`)
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   lines.push(`packets: ${s.counted} taken back; members: ${s.members}; ${(s.elapsedMs / 1000).toFixed(2)} s`)
   return lines.join('\n')

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import type { PacketFacts } from '../decode/facts.js'
 import { FIELDS, ipv4ToString, ipv6ToString } from '../aggregate/fields.js'
 import { civilTime, pad, type DayClock } from '../aggregate/days.js'
+import { NAME_BYTES, fitName } from './fit-name.js'
 
 const FLUSH_BYTES = 1 << 20
 
@@ -31,8 +32,10 @@ export class JsonDocumentWriter {
   /** `day` is YYYYMMDD for the directory; undefined puts the file under DIR/undated/. */
   constructor (dir: string, stem: string, day: string | undefined, header: DocumentHeader, clock: DayClock) {
     const sub = day === undefined ? 'undated' : join(day.slice(0, 4), day.slice(4, 6), day.slice(6, 8))
-    this.#path = join(dir, sub, `${stem}.json`)
-    this.#tmp = `${this.#path}.partial`
+    // The original's name whenever it fits; the temporary name is shortened first.
+    const name = fitName(`${stem}.json`)
+    this.#path = join(dir, sub, name)
+    this.#tmp = join(dir, sub, `${fitName(name, NAME_BYTES - '.partial'.length)}.partial`)
     this.#clock = clock
     mkdirSync(dirname(this.#path), { recursive: true })
     this.#fd = openSync(this.#tmp, 'w')

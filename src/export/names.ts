@@ -6,6 +6,10 @@
 import { createHash } from 'node:crypto'
 import { dayToYmd, daysFromCivil } from '../aggregate/days.js'
 import { fieldWords } from './labels.js'
+import { NAME_BYTES, fitName } from './fit-name.js'
+
+/** Stems get `.html` or `.csv` after them (and are cut to fit, see fitName). */
+const STEM_BYTES = NAME_BYTES - '.html'.length
 
 /** A value or sensor as a file-name part: `:` (IPv6) becomes `_`; anything else unusual, a hash. */
 export function namePart (text: string): string {
@@ -53,8 +57,10 @@ export function dashed (compact: string): string {
  */
 export function topStem (sensor: string, field: string, period: string, protocol?: string, withProtocols = false): string {
   const base = `${namePart(sensor)}_${fieldPart(field)}`
-  if (protocol !== undefined) return `${base}_with-protocols_${dashed(period)}_${namePart(protocol)}`
-  return withProtocols ? `${base}_with-protocols_${dashed(period)}` : `${base}_${dashed(period)}`
+  const stem = protocol !== undefined
+    ? `${base}_with-protocols_${dashed(period)}_${namePart(protocol)}`
+    : withProtocols ? `${base}_with-protocols_${dashed(period)}` : `${base}_${dashed(period)}`
+  return fitName(stem, STEM_BYTES)
 }
 
 export function specText (spec: ValueSpec): string {
@@ -65,7 +71,5 @@ export function specText (spec: ValueSpec): string {
 export function timelineStem (sensor: string, field: string, month: string, specs: readonly ValueSpec[]): string {
   const perProtocol = specs.some(s => s.protocol !== undefined)
   const parts = specs.map(s => namePart(specText({ value: s.value, protocol: s.protocol === '*' ? 'all' : s.protocol }))).sort()
-  const stem = `${namePart(sensor)}_${dashed(month)}_${fieldPart(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`
-  // File names stop at 255 bytes: a long list of values is cut and told apart by a hash.
-  return stem.length <= 200 ? stem : stem.slice(0, 180) + '_' + createHash('sha256').update(stem).digest('hex').slice(0, 16)
+  return fitName(`${namePart(sensor)}_${dashed(month)}_${fieldPart(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`, STEM_BYTES)
 }

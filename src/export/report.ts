@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from './page.js'
 import { fieldTitle, valueLabel } from './labels.js'
+import { fitName } from './fit-name.js'
 import { dashed, namePart, type ValueSpec } from './names.js'
 import { Site, monthName, type SiteOptions } from './site.js'
 import { checkField, type Layout } from './query.js'
@@ -117,7 +118,7 @@ export async function writeReports (redis: Redis, job: ReportsJob): Promise<Site
   const items: Link[] = []
   for (const [sensor, days] of Object.entries(job.days)) {
     for (const month of [...new Set(days.map(d => d.slice(0, 6)))].sort()) {
-      const dir = `${namePart(sensor)}/${dashed(month)}`
+      const dir = `${fitName(namePart(sensor))}/${dashed(month)}`
       const result = await writeReport(redis, { sensor, month, out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip })
       files.push(...result.files.map(f => `${dir}/${f}`))
       notes.push(...result.notes.map(n => `${dir}/${n}`))
