@@ -9,13 +9,14 @@ import { spawn } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { connect, isIngested } from '../src/sink/redis.js'
+import { GROUP_KEYS, connect, isIngested } from '../src/sink/redis.js'
 import { potiron, type Run } from './helpers/cli.js'
 import { IPV4_UDP, LT_IPV4 } from './helpers/frames.js'
-import { FIXTURES } from './helpers/shared.js'
-import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+import { BIN, FIXTURES } from './helpers/shared.js'
+import { counts, dump, startRedis, type TestRedis } from './helpers/redis.js'
 
 const DNS = 'lab-dnsicmp-1-20130530224517.pcap'
 
@@ -38,7 +39,7 @@ async function ingest (...args: string[]): Promise<Run> {
   return await potiron('ingest', ...args, '--unix', redis.socket)
 }
 
-interface Summary { ingested: number, skipped: number, unsettled: string[], failed: Array<{ file: string, reason: string }>, packets: number, counted: number, members: number }
+interface Summary { ingested: number, skipped: number, unsettled: string[], sameCapture: Array<{ file: string, as: string }>, failed: Array<{ file: string, reason: string }>, packets: number, counted: number, members: number }
 
 function summaryOf (run: Run): Summary {
   return JSON.parse(run.out[0]!) as Summary
@@ -139,6 +140,45 @@ test('a file counted while it was shorter, or replaced since, is a failure namin
     // --force cannot take out counts of a content that is gone either.
     assert.equal((await ingest(grown, '--force', '--quiet')).status, 1)
     assert.deepEqual(await dump(redis.client), counted)
+  } finally {
+    rmSync(cases, { recursive: true, force: true })
+  }
+})
+
+test('a capture and its gzip copy, in one run or one already counted, are counted once; the other is said to be the same capture', async () => {
+  const cases = join(dir, 'twins')
+  mkdirSync(cases)
+  const plain = join(cases, DNS)
+  const gz = `${plain}.gz`
+  copyFileSync(join(FIXTURES, DNS), plain)
+  writeFileSync(gz, gzipSync(readFileSync(plain)))
+  try {
+    const alone = await ingest(plain, '--json')
+    assert.equal(alone.status, 0)
+    const once = await dump(redis.client)
+    await redis.client.flushall()
+    const both = await ingest(cases, '--json')
+    assert.equal(both.status, 0, both.err.join('\n'))
+    const s = summaryOf(both)
+    assert.deepEqual([s.ingested, s.skipped, s.counted, s.sameCapture], [1, 1, 32, [{ file: gz, as: DNS }]])
+    // The run wrote what the plain file alone writes.
+    assert.deepEqual(counts(await dump(redis.client)), counts(once))
+    const text = await ingest(gz)
+    assert.match(text.out.join('\n'), new RegExp(`^  same capture: ${gz.replaceAll('.', '\\.')} is ${DNS.replaceAll('.', '\\.')}, counted already$`, 'm'))
+
+    // The gzip copy counted first: the plain file is the same capture.
+    await redis.client.flushall()
+    assert.equal((await ingest(gz, '--quiet')).status, 0)
+    const later = await ingest(plain, '--json')
+    assert.deepEqual([summaryOf(later).ingested, summaryOf(later).sameCapture], [0, [{ file: plain, as: `${DNS}.gz` }]])
+
+    // Another capture under the twin's name is counted: it is not the same capture.
+    writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'lab-ipv6http-1-20060513202315.pcap'))))
+    await redis.client.flushall()
+    const other = await ingest(cases, '--json')
+    assert.equal(other.status, 0)
+    assert.deepEqual([summaryOf(other).ingested, summaryOf(other).sameCapture], [2, []])
+    assert.deepEqual((await redis.client.smembers('FILES')).sort(), [DNS, `${DNS}.gz`])
   } finally {
     rmSync(cases, { recursive: true, force: true })
   }
@@ -303,3 +343,52 @@ test('the checks of files to skip never run on a connection inside another file\
     rmSync(cases, { recursive: true, force: true })
   }
 })
+
+/** The CLI as its own process, to be killed. */
+function child (...args: string[]): { proc: ReturnType<typeof spawn>, done: Promise<number | null> } {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' })
+  return { proc, done: new Promise(resolve => proc.once('close', code => { resolve(code) })) }
+}
+
+test('a run killed between the groups of one file leaves a marker, and the next run writes only the groups it lacks; two runs at once count each group once; remove undoes it all', async () => {
+  const path = join(dir, 'lab-years-2-20010101000000.pcap')
+  const name = 'lab-years-2-20010101000000.pcap'
+  writeFileSync(path, manyDays(1500, 3))
+  try {
+    assert.equal((await ingest(path, '--quiet')).status, 0)
+    const clean = await dump(redis.client)
+    await redis.client.flushall()
+
+    const run = child('ingest', path, '--unix', redis.socket, '--quiet', '--threads', '1')
+    try {
+      // Killed once a few groups are in, before the last one.
+      while (await redis.client.hlen(`potiron:part:${name}`) < 5) await sleep(2)
+      run.proc.kill('SIGKILL')
+    } finally {
+      await run.done
+    }
+    const written = await redis.client.hlen(`potiron:part:${name}`)
+    assert.ok(written >= 5 && written < planned(1500 * 12), `groups in: ${written}`)
+    assert.equal(await redis.client.sismember('FILES', name), 0)
+    const removeEarly = await potiron('remove', path, '--unix', redis.socket)
+    assert.equal(removeEarly.status, 1)
+    assert.match(removeEarly.err.join('\n'), /an ingest that stopped midway wrote part of it; run that ingest again to finish it, then remove it/)
+
+    // Two runs at once finish it: every group counted once.
+    const [a, b] = await Promise.all([ingest(path, '--quiet'), ingest(path, '--quiet')])
+    assert.deepEqual([a.status, b.status], [0, 0])
+    assert.deepEqual(await dump(redis.client), clean)
+
+    const removed = await potiron('remove', path, '--unix', redis.socket, '--json')
+    assert.equal(removed.status, 0, removed.err.join('\n'))
+    const left = await dump(redis.client)
+    assert.deepEqual(Object.keys(left).sort(), ['FIELDS', 'JSON_FIELDS', 'PARAMETERS'])
+  } finally {
+    rmSync(path)
+  }
+})
+
+/** Groups of a contribution of `members` members, one per key (GROUP_KEYS keys a group). */
+function planned (members: number): number {
+  return Math.ceil(members / GROUP_KEYS)
+}

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js'
 import { redisOptions, withRedis, type CommandTarget } from './common.js'
 import { checkParameters } from '../sink/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
+import { printable } from './printable.js'
 import { writeReports } from '../export/report.js'
 import { REPORT_LIMIT, REPORT_SKIP, printSite } from './export.js'
 import type { Selection } from '../aggregate/analyzer.js'
@@ -104,6 +105,7 @@ export function formatSummary (s: IngestSummary, minAge = 0): string {
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
   const lines = [`files: ${s.ingested} ingested, ${s.skipped} skipped (already in FILES),${unsettled} ${s.failed.length} failed`]
+  for (const f of s.sameCapture) lines.push(`  same capture: ${printable(`${f.file} is ${f.as}, counted already`)}`)
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)

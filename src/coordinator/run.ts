@@ -59,6 +59,11 @@ export interface IngestSummary {
   skipped: number
   /** Files left for a later run: modified less than `minAge` seconds before the run looked. */
   unsettled: string[]
+  /**
+   * Of `skipped`, files whose twin (`x.pcap` of `x.pcap.gz`, and the other way round) is counted
+   * with the same content: the same capture, `as` that name.
+   */
+  sameCapture: Array<{ file: string, as: string }>
   failed: Array<{ file: string, reason: string }>
   /** Warnings of files that were ingested (a capture cut short in its last record). */
   warnings: Array<{ file: string, reason: string }>
@@ -92,7 +97,7 @@ interface Parsed {
 /** Ingests `files` (already expanded and sorted) into `redis`; never throws for one bad file. */
 export async function ingestFiles (files: readonly string[], redis: Redis, options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now()
-  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, unsettled: [], failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
+  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, unsettled: [], sameCapture: [], failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
   const days = new Map<string, Set<string>>()
   const minAgeMs = (options.minAge ?? 0) * 1000
   const fail = (file: string, reason: string, packets = 0): void => {
@@ -139,6 +144,16 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
         fail(p.file, `changed while it was read (${p.seen.size} bytes when it was picked, ${now === undefined ? 'gone' : `${now.size} bytes`} now): not counted; run again once it is complete`)
         return
       }
+      const twin = twinOf(p.name)
+      const twinState = await fileState(writer, twin)
+      if (twinState.counted && (twinState.identity === undefined || twinState.identity.content === result.content.fingerprint)) {
+        // A compressed copy (or the original of one) counted already: the same packets. Without
+        // a stored fingerprint (counted by the original potiron), the names alone say so.
+        summary.skipped++
+        summary.sameCapture.push({ file: p.file, as: twin })
+        options.onFile?.(p.file, 'skipped', `the same capture as ${twin}, counted already`, 0)
+        return
+      }
       if (options.parameters !== undefined) await (parameters ??= ensureParameters(writer, options.parameters))
       const c = p.contribution
       const identity = p.seen === undefined ? undefined : { size: p.seen.size, disk: p.seen.disk, content: result.content.fingerprint }
@@ -171,8 +186,14 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   const at = placeIn(files)
   summary.failed.sort((a, b) => at(a.file) - at(b.file))
   summary.warnings.sort((a, b) => at(a.file) - at(b.file))
+  summary.sameCapture.sort((a, b) => at(a.file) - at(b.file))
   summary.elapsedMs = performance.now() - started
   return summary
+}
+
+/** The name of the same capture compressed (`x.pcap` → `x.pcap.gz`) or not (`x.pcap.gz` → `x.pcap`). */
+function twinOf (name: string): string {
+  return /\.gz$/i.test(name) ? name.slice(0, -3) : `${name}.gz`
 }
 
 /** A file on disk as the run first saw it. */
