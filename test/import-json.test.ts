@@ -200,6 +200,32 @@ test('days before year 1000 are 8-digit keys (00500615), the same from ingest as
   assert.deepEqual(Object.keys(tree(out)), [join('0050', '06', '15', 'ancient.json')])
 })
 
+test('a packet document dated on a day the calendar lacks fails its file, with the byte offset; the others are imported', async () => {
+  const json = await documents('--ipv4-only')
+  const good = readFileSync(join(json, '2013', '05', '30', `${DNS}.json`), 'utf8')
+  const files: Array<[string, string, number]> = []
+  for (const [name, date] of [['nines', '9999-99-99'], ['february', '2010-02-30'], ['month13', '2013-13-01'], ['year0', '0000-05-30']] as const) {
+    const text = good.replace(`"${DNS}.pcap"`, `"lab-dnsicmp-1-2013053000000${files.length}.pcap"`)
+    // The third packet's timestamp: its object starts at the third '{"timestamp"'.
+    let at = -1
+    for (let i = 0; i < 3; i++) at = text.indexOf('{"timestamp": "', at + 1)
+    const path = join(json, `${name}.json`)
+    writeFileSync(path, text.slice(0, at) + text.slice(at).replace('"2013-05-30 ', `"${date} `))
+    files.push([path, date, at])
+  }
+  const { status, out } = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only')
+  assert.equal(status, 1)
+  const text = out.join('\n')
+  assert.match(text, new RegExp(`^files: ${CAPTURES.length} imported, 0 skipped \\(already in FILES\\), 4 failed$`, 'm'))
+  for (const [path, date, at] of files) {
+    assert.ok(text.includes(`failed: ${path}: packet 2: timestamp "${date} 22:45:17.`), text)
+    assert.ok(text.includes(`is not a day of the calendar (at byte offset ${at})`), text)
+  }
+  assert.equal((await a.client.smembers('FILES')).length, CAPTURES.length)
+  assert.deepEqual(await a.client.smembers('lab-dnsicmp-1_DAYS'), ['20130530'])
+  assert.deepEqual(new Set((await a.client.keys('lab-dnsicmp-1:*')).map(k => k.split(':')[1])), new Set(['20130530']))
+})
+
 test('the array reader: any chunk size, strings with brackets and escapes, exact error offsets', async () => {
   const text = ' [{"a": "x]}\\"{", "b": [1, 2]} ,\n{"c": -1, "d": "é"}, {}]  '
   const path = join(dir, 'array.json')
