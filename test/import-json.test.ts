@@ -11,7 +11,7 @@ import { join, relative } from 'node:path'
 import { potiron } from './helpers/cli.js'
 import { daysFromCivil } from '../src/aggregate/days.js'
 import { readJsonArray } from '../src/sink/json-array.js'
-import { pcapngWithOffset } from './helpers/captures.js'
+import { EDGES, pcapOf, pcapngWithOffset } from './helpers/captures.js'
 import { ETH_IPV4, IPV4_UDP, LT_ETHERNET, hex } from './helpers/frames.js'
 import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -224,6 +224,19 @@ test('a packet document dated on a day the calendar lacks fails its file, with t
   assert.equal((await a.client.smembers('FILES')).length, CAPTURES.length)
   assert.deepEqual(await a.client.smembers('lab-dnsicmp-1_DAYS'), ['20130530'])
   assert.deepEqual(new Set((await a.client.keys('lab-dnsicmp-1:*')).map(k => k.split(':')[1])), new Set(['20130530']))
+})
+
+test('every value json writes, ingest counts: lengths past 65,535 and the largest value of every field', async () => {
+  const captures = mkdtempSync(join(dir, 'edges-'))
+  let sec = daysFromCivil(2024, 3, 1) * 86400
+  writeFileSync(join(captures, 'lab-edges-1-20240301000000.pcap'), pcapOf(LT_ETHERNET, EDGES.flatMap(([frame, copies]) => Array.from({ length: copies }, () => ({ frame, sec: sec++ })))))
+  assert.equal((await potiron('ingest', captures, '--unix', b.socket, '--quiet')).status, 0)
+  const expected = await dump(b.client)
+  assert.deepEqual(expected['lab-edges-1:20240301:length'], { type: 'zset', value: { 20: 1, 28: 1, 32: 3, 40: 1, 65535: 1, 65575: 2, 69986: 1 } })
+  const json = mkdtempSync(join(dir, 'json-'))
+  assert.equal((await potiron('json', captures, '--out', json)).status, 0)
+  assert.equal((await potiron('import-json', json, '--unix', a.socket)).status, 0)
+  assert.deepEqual(await dump(a.client), expected)
 })
 
 test('the array reader: any chunk size, strings with brackets and escapes, exact error offsets', async () => {

@@ -13,7 +13,9 @@ import type { Rows } from './counter.js'
  * Fields whose values fit in 8 or 16 bits (or are absent) are counted in plain arrays indexed
  * by value + 1; only addresses and TCP numbers need hash tables (direct indexing instead of
  * hashing: see bench/RESULTS.md). The 16-bit ones use 32-bit counts to stay small in the cache;
- * a count that wraps spills 2^32 into the slot's overflow map.
+ * a count that wraps spills 2^32 into the slot's overflow map. `length` alone can pass 16 bits
+ * (an IPv6 payload length plus its 40-byte header, a TSO frame's captured length): such values
+ * are counted in the overflow map too. Every other field is read from 8 or 16 bits.
  */
 const BYTE_DOMAIN = 257
 const WORD_DOMAIN = 65537
@@ -40,7 +42,7 @@ class Slot {
   tcpack: Uint32Counter | null
   icmpcode: Float64Array | null
   icmptype: Float64Array | null
-  /** field name → value → multiples of 2^32 that wrapped out of a Uint32Array count. */
+  /** field name → index → counts that do not fit the array: multiples of 2^32 that wrapped out of a Uint32Array count, indexes past its end. */
   readonly overflow = new Map<string, Map<number, number>>()
 
   constructor (readonly day: number, readonly proto: number, on: ReadonlySet<FieldName>) {
@@ -72,11 +74,17 @@ class Slot {
       const wrapped = this.overflow.get(name)
       let n = 0
       for (let v = 0; v < counter.length; v++) if (counter[v] !== 0 || wrapped?.has(v) === true) n++
+      const beyond = [...wrapped ?? []].filter(([v]) => v >= counter.length).sort((a, b) => a[0] - b[0])
+      n += beyond.length
       rows = { values: new Float64Array(n), counts: new Float64Array(n) }
       let at = 0
       for (let v = 0; v < counter.length; v++) {
         const count = counter[v]! + (wrapped?.get(v) ?? 0)
         if (count === 0) continue
+        rows.values[at] = v - 1
+        rows.counts[at++] = count
+      }
+      for (const [v, count] of beyond) {
         rows.values[at] = v - 1
         rows.counts[at++] = count
       }
@@ -86,10 +94,10 @@ class Slot {
     return rows.counts.length === 0 ? [] : [rows]
   }
 
-  spill (field: FieldName, index: number): void {
+  spill (field: FieldName, index: number, n: number): void {
     let values = this.overflow.get(field)
     if (values === undefined) this.overflow.set(field, values = new Map())
-    values.set(index, (values.get(index) ?? 0) + WRAP)
+    values.set(index, (values.get(index) ?? 0) + n)
   }
 }
 
@@ -125,7 +133,11 @@ export class Aggregator {
       this.#lastKey = key
       this.#last = slot
     }
-    if (slot.length !== null && ++slot.length[f.length + 1]! === WRAP) slot.spill('length', f.length + 1)
+    if (slot.length !== null) {
+      const i = f.length + 1
+      if (i >= WORD_DOMAIN) slot.spill('length', i, 1)
+      else if (++slot.length[i]! === WRAP) slot.spill('length', i, WRAP)
+    }
     if (slot.protocol !== null) slot.protocol[f.protocol + 1]! += 1
     if (slot.ipsrc !== null) slot.ipsrc.add(f.ipVersion === 4 ? f.src : IPV6_BASE + this.#ipv6.intern(buf, f.src6), 1)
     if (slot.ipdst !== null) slot.ipdst.add(f.ipVersion === 4 ? f.dst : IPV6_BASE + this.#ipv6.intern(buf, f.dst6), 1)
@@ -133,11 +145,11 @@ export class Aggregator {
     if (slot.iptos !== null) slot.iptos[f.tos + 1]! += 1
     if (slot.sport !== null) {
       const i = f.sport + 1
-      if (++slot.sport[i]! === WRAP) slot.spill('sport', i)
+      if (++slot.sport[i]! === WRAP) slot.spill('sport', i, WRAP)
     }
     if (slot.dport !== null) {
       const i = f.dport + 1
-      if (++slot.dport[i]! === WRAP) slot.spill('dport', i)
+      if (++slot.dport[i]! === WRAP) slot.spill('dport', i, WRAP)
     }
     slot.tcpseq?.add(f.tcpSeq)
     slot.tcpack?.add(f.tcpAck, 1)

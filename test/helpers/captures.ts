@@ -1,4 +1,5 @@
 /** Small capture files built in tests: classic pcap, and pcapng whose interface has a time offset. */
+import { ADDRS4, ADDRS6, ETH_IPV4, ETH_IPV6, hex } from './frames.js'
 
 /** One packet: its frame and its time (whole seconds since the epoch, microseconds). */
 export interface TimedFrame {
@@ -63,3 +64,26 @@ export function pcapngWithOffset (linktype: number, offset: number, packets: rea
     return block(6, Buffer.concat([fixed, frame]))
   })])
 }
+
+/** IPv6 + UDP 49152 → 53, hop limit 64, announcing `payload` bytes (only 12 captured: the snap length cut it). */
+function ipv6Udp (payload: string): Buffer {
+  return hex(ETH_IPV6, `6000 0000  ${payload} 1140  ${ADDRS6}`, 'c000 0035  000c 0000  abcd abcd')
+}
+
+/** The largest value of every field: what dense counters indexed by value must still hold. */
+export const EDGES: ReadonlyArray<readonly [Buffer, number]> = [
+  // IPv6 payload length 0xffff: length 65,575, past 16 bits.
+  [ipv6Udp('ffff'), 2],
+  // IPv6 payload length 0xffd7: length 65,535, the last 16-bit value.
+  [ipv6Udp('ffd7'), 1],
+  // TSO: IPv4 total length 0, so length is the captured IP packet, 69,986 bytes.
+  [Buffer.concat([hex(ETH_IPV4, `4500 0000  0000 4000  4011 0000  ${ADDRS4}`, 'd431 0035  0000 0000'), Buffer.alloc(69986 - 28)]), 1],
+  // UDP 65535 → 65535, tos 0xff, TTL 255.
+  [hex(ETH_IPV4, `45ff 0020  0000 4000  ff11 0000  ${ADDRS4}`, 'ffff ffff  000c 0000  abcd abcd'), 3],
+  // TCP 65535 → 65535, sequence and acknowledgment 0xffffffff.
+  [hex(ETH_IPV4, `4500 0028  0000 4000  4006 0000  ${ADDRS4}`, 'ffff ffff  ffff ffff  ffff ffff  5010 ffff  0000 0000'), 1],
+  // IP protocol 255, no transport.
+  [hex(ETH_IPV4, `4500 0014  0000 4000  40ff 0000  ${ADDRS4}`), 1],
+  // ICMP type 255, code 255.
+  [hex(ETH_IPV4, `4500 001c  0000 4000  4001 0000  ${ADDRS4}`, 'ffff 0000  0000 0000'), 1]
+]
