@@ -128,6 +128,11 @@ export class Analyzer implements PacketSink {
     this.#dayCount = 1
   }
 
+  /** Bytes of the aggregator's counters so far (Aggregator.bytes). */
+  get countBytes (): number {
+    return this.#aggregator.bytes
+  }
+
   /** Closes the file: returns the count table and completes `stats`. */
   finish (): CountTable {
     this.#switchDay(NO_DAY)
