@@ -10,11 +10,16 @@
  * tagged frames. Frames are 54..1514 bytes (1518 when tagged), mostly 54..74; frames below 60
  * bytes other than bare TCP are padded to 60 as on the wire. Checksums are computed.
  *
+ * generateSpanCapture writes the other kind: a tiny capture that spans many days (and IP
+ * protocols), one packet each, which costs the aggregator one (day, protocol) slot per packet:
+ * the hostile case for memory that grows per slot instead of per distinct value.
+ *
  * Usage: node dist/bench/gen-capture.js OUT.pcap --packets N --seed S [--days D] [--start-epoch E] [--gzip OUT.pcap.gz]
+ *        node dist/bench/gen-capture.js OUT.pcap --span-days D [--protocols P] [--start-epoch E]
  */
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
@@ -546,6 +551,57 @@ export async function generateCapture (path: string, options: CaptureOptions): P
   await gzipDone
 }
 
+export interface SpanOptions {
+  /** Days spanned, one packet a day per protocol. */
+  days: number
+  /** IP protocols 0 .. protocols - 1, one packet of each a day (default 1: UDP only). */
+  protocols?: number
+  /** First second (default 2024-01-01T00:00:00Z). */
+  startEpoch?: number
+}
+
+/**
+ * A capture of `days` × `protocols` packets, day after day: one IPv4 packet of each protocol a
+ * day (UDP when `protocols` is 1), 42–54 bytes, addresses and ports from its day and protocol.
+ * 3,000 days are 174 KB; the file is small enough to build in memory.
+ */
+export async function generateSpanCapture (path: string, options: SpanOptions): Promise<void> {
+  const protocols = options.protocols ?? 1
+  const startEpoch = options.startEpoch ?? DEFAULT_START_EPOCH
+  if (!Number.isSafeInteger(options.days) || options.days < 1 || !Number.isSafeInteger(protocols) || protocols < 1 || protocols > 256) {
+    throw new RangeError(`span: days >= 1 and protocols 1..256 expected, got ${options.days} and ${protocols}`)
+  }
+  if (startEpoch + options.days * 86400 >= 2 ** 32) throw new RangeError('span: the capture must end before 2106')
+  const records: Buffer[] = [Buffer.alloc(24)]
+  w32le(records[0]!, 0, 0xa1b2c3d4)
+  records[0]!.writeUInt16LE(2, 4)
+  records[0]!.writeUInt16LE(4, 6)
+  w32le(records[0]!, 16, 65535)
+  w32le(records[0]!, 20, 1)
+  for (let day = 0; day < options.days; day++) {
+    for (let p = 0; p < protocols; p++) {
+      const proto = protocols === 1 ? 17 : p
+      const transport = proto === 6 ? 20 : 8
+      const b = Buffer.alloc(RECORD_HEADER + 34 + transport)
+      const ip = RECORD_HEADER + 14
+      b.set(HONEYPOT_MAC, RECORD_HEADER)
+      b.set(ROUTER_MAC, RECORD_HEADER + 6)
+      w16(b, RECORD_HEADER + 12, 0x0800)
+      ipv4Header(b, ip, 0, 20 + transport, day & 0xffff, true, 64, proto, (0x0a000000 | day) >>> 0, (TARGET_NET | p) >>> 0)
+      // Ports (or the ICMP type and code, or payload bytes) from the day: a new value every day.
+      w16(b, ip + 20, 1024 + day % 64512)
+      w16(b, ip + 22, 1 + (day * 7 + p) % 65535)
+      if (proto === 6) b[ip + 32] = 5 << 4
+      if (proto === 17) w16(b, ip + 24, 8)
+      w32le(b, 0, startEpoch + day * 86400 + p)
+      w32le(b, 8, b.length - RECORD_HEADER)
+      w32le(b, 12, b.length - RECORD_HEADER)
+      records.push(b)
+    }
+  }
+  await writeFile(path, Buffer.concat(records))
+}
+
 async function main (): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -554,14 +610,23 @@ async function main (): Promise<void> {
       seed: { type: 'string' },
       days: { type: 'string' },
       'start-epoch': { type: 'string' },
-      gzip: { type: 'string' }
+      gzip: { type: 'string' },
+      'span-days': { type: 'string' },
+      protocols: { type: 'string' }
     }
   })
   const out = positionals[0]
-  if (positionals.length !== 1 || out === undefined || values.packets === undefined || values.seed === undefined) {
-    throw new Error('usage: gen-capture OUT.pcap --packets N --seed S [--days D] [--start-epoch E] [--gzip OUT.pcap.gz]')
-  }
   const num = (s: string): number => Number(s.replaceAll('_', ''))
+  if (positionals.length === 1 && out !== undefined && values['span-days'] !== undefined) {
+    const span: SpanOptions = { days: num(values['span-days']) }
+    if (values.protocols !== undefined) span.protocols = num(values.protocols)
+    if (values['start-epoch'] !== undefined) span.startEpoch = num(values['start-epoch'])
+    return await generateSpanCapture(out, span)
+  }
+  if (positionals.length !== 1 || out === undefined || values.packets === undefined || values.seed === undefined) {
+    throw new Error('usage: gen-capture OUT.pcap --packets N --seed S [--days D] [--start-epoch E] [--gzip OUT.pcap.gz]\n' +
+      '       gen-capture OUT.pcap --span-days D [--protocols P] [--start-epoch E]')
+  }
   const options: CaptureOptions = { packets: num(values.packets), seed: num(values.seed) }
   if (values.days !== undefined) options.days = num(values.days)
   if (values['start-epoch'] !== undefined) options.startEpoch = num(values['start-epoch'])

@@ -7,9 +7,12 @@
  *
  * Environment: BENCH_PACKETS (default 1,000,000), BENCH_ROUNDS (default 5, after one warm-up
  * round), BENCH_SEED (default 1), BENCH_MEMORY_PACKETS (default: enough for a ~1 GB file),
- * BENCH_SKIP_MEMORY=1, BENCH_SKIP_SPEED=1 (memory check only). All variants run in one process, alternating in rounds (the starting
+ * BENCH_SKIP_MEMORY=1, BENCH_SKIP_SPEED=1 (memory check only), BENCH_SKIP_HOSTILE=1. All variants run in one process, alternating in rounds (the starting
  * variant rotates each round); the table gives medians. Memory is measured in fresh child
  * processes (this file re-run with --child): VmHWM from /proc/self/status (see peakRss).
+ * The hostile captures (bench/gen-capture.ts generateSpanCapture: 10,000 days, a packet a day;
+ * 30 days × 100 protocols with combined keys) check that the counters hold at most what
+ * FILE_BYTES, PAIR_BYTES and VALUE_BYTES allow (src/aggregate/aggregator.ts).
  */
 import { execFile, spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
@@ -22,11 +25,12 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { createGunzip } from 'node:zlib'
+import { FILE_BYTES, PAIR_BYTES, VALUE_BYTES } from '../src/aggregate/aggregator.js'
 import { Analyzer, type AnalyzeOptions } from '../src/aggregate/analyzer.js'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { raiseInliningBudget } from '../src/aggregate/inlining.js'
 import { DEFAULT_CHUNK_BYTES, DEFAULT_GZIP_CHUNK_BYTES, readCapture } from '../src/capture/read.js'
-import { DEFAULT_DAYS, generateCapture } from './gen-capture.js'
+import { DEFAULT_DAYS, generateCapture, generateSpanCapture } from './gen-capture.js'
 import { envInt, gcFunction, grouped, machineLine, median, mib, peakRss, table, timeMs } from './util.js'
 
 const require = createRequire(import.meta.url)
@@ -162,6 +166,10 @@ interface ChildReport {
   maxRssFinish?: number
   packets?: number
   distinct?: Record<string, number>
+  /** span only: the counters' bytes before finish(), the (day, protocol) pairs and distinct (day, protocol, field, value) entries. */
+  countBytes?: number
+  pairs?: number
+  values?: number
 }
 
 /** A memory child: the peak RSS of one mode (idle, reader only, analysis) in a fresh process (see peakRss). */
@@ -186,6 +194,23 @@ async function child (mode: string, path: string | undefined): Promise<void> {
     for (const name of FIELDS) distinct[name] = 0
     for (const group of counts.groups) distinct[FIELDS[group.field]!]! += group.counts.length
     report.distinct = distinct
+  } else if (mode === 'span' || mode === 'span-split') {
+    const analyzer = new Analyzer({ ...ANALYZE, splitProtocols: mode === 'span-split' })
+    const result = await readCapture(path!, analyzer)
+    if (result.error !== undefined) throw result.error
+    report.countBytes = analyzer.countBytes
+    report.maxRss = peakRss()
+    const counts = analyzer.finish()
+    report.maxRssFinish = peakRss()
+    report.packets = analyzer.stats.packets
+    const pairs = new Set<string>()
+    const values = new Set<string>()
+    for (const g of counts.groups) {
+      pairs.add(`${g.day},${g.proto}`)
+      for (const v of g.values) values.add(`${g.day},${g.proto},${g.field},${v}`)
+    }
+    report.pairs = pairs.size
+    report.values = values.size
   } else {
     throw new Error(`unknown child mode ${mode}`)
   }
@@ -238,6 +263,39 @@ async function memoryCheck (dir: string, seed: number, bytesPerPacket: number): 
   return lines
 }
 
+/**
+ * Captures that cost one (day, protocol) pair per packet: their counters must stay within
+ * FILE_BYTES + PAIR_BYTES per pair + VALUE_BYTES per distinct value (3f807e2 took ~1 MB a pair).
+ */
+async function hostileCheck (dir: string): Promise<string[]> {
+  const idle = await runChild('idle')
+  const cases = [
+    { name: '10,000 days, a packet a day', days: 10000, protocols: 1, mode: 'span' },
+    { name: '30 days x 100 protocols, combined keys', days: 30, protocols: 100, mode: 'span-split' }
+  ]
+  const rows: string[][] = []
+  let met = true
+  for (const c of cases) {
+    const path = join(dir, `span-${c.days}x${c.protocols}.pcap`)
+    await generateSpanCapture(path, { days: c.days, protocols: c.protocols })
+    const size = (await stat(path)).size
+    const r = await runChild(c.mode, path)
+    await rm(path, { force: true })
+    const bound = FILE_BYTES + PAIR_BYTES * r.pairs! + VALUE_BYTES * r.values!
+    met &&= r.countBytes! <= bound
+    rows.push([c.name, grouped(size / 1000), grouped(r.pairs!), grouped(r.values!), grouped(r.countBytes! / 1024), grouped(bound / 1024),
+      mib(r.maxRss - idle.maxRss), mib(r.maxRssFinish! - idle.maxRss)])
+  }
+  return [
+    'Hostile captures (bench/gen-capture.ts generateSpanCapture), each analysed in a fresh process:',
+    '',
+    table(['capture', '>KB', '>(day, protocol) pairs', '>distinct values', '>counters KiB', '>bound KiB', '>peak above idle MiB', '>... after finish() MiB'], rows),
+    '',
+    `bound = ${grouped(FILE_BYTES)} B + ${grouped(PAIR_BYTES)} B a pair + ${VALUE_BYTES} B a distinct (day, protocol, field, value); ` +
+      `counters within it: ${met ? 'MET' : 'MISSED'}`
+  ]
+}
+
 // ---------------------------------------------------------------- main
 
 async function main (): Promise<void> {
@@ -260,6 +318,7 @@ async function main (): Promise<void> {
     } else {
       await speed(packets, rounds, seed, plain, gzip, plainBytes, gzipBytes)
     }
+    if (process.env.BENCH_SKIP_HOSTILE !== '1') console.log('\n' + (await hostileCheck(dir)).join('\n'))
     if (skipMemory) {
       console.log('\nMemory check skipped (BENCH_SKIP_MEMORY=1).')
     } else {

@@ -9,7 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { potiron } from './helpers/cli.js'
+import { daysFromCivil } from '../src/aggregate/days.js'
 import { readJsonArray } from '../src/sink/json-array.js'
+import { EDGES, pcapOf, pcapngWithOffset } from './helpers/captures.js'
+import { ETH_IPV4, IPV4_UDP, LT_ETHERNET, hex } from './helpers/frames.js'
 import { FIXTURES } from './helpers/shared.js'
 import { counts, dump, startRedis, type TestRedis } from './helpers/redis.js'
 
@@ -162,6 +165,78 @@ test('a header whose json_fields differ from JSON_FIELDS is refused with a messa
   assert.deepEqual(await dump(a.client), before)
   const other = await potiron('import-json', file, '--unix', a.socket)
   assert.deepEqual([other.status, other.err], [1, ["potiron: this database holds data ingested with other settings: selection is 'ipv4-only' in Redis but 'default' here (--ipv4-only). Use the same options, or another database"]])
+})
+
+/** A capture of two packets, on 0050-06-15 and on 2024-03-01 (pcapng: if_tsoffset puts the first before 1970). */
+function ancientCapture (path: string): void {
+  const udp = hex(ETH_IPV4, IPV4_UDP)
+  const year50 = daysFromCivil(50, 6, 15) * 86400
+  writeFileSync(path, pcapngWithOffset(LT_ETHERNET, year50, [{ frame: udp, sec: year50 + 3600 }, { frame: udp, sec: daysFromCivil(2024, 3, 1) * 86400 }]))
+}
+
+test('days before year 1000 are 8-digit keys (00500615), the same from ingest as from json + import-json', async () => {
+  const captures = mkdtempSync(join(dir, 'ancient-'))
+  ancientCapture(join(captures, 'lab-ancient-1-20240301000000.pcapng'))
+  const ingested = await potiron('ingest', captures, '--unix', b.socket, '--json')
+  assert.equal(ingested.status, 0, ingested.err.join('\n'))
+  assert.deepEqual((JSON.parse(ingested.out[0]!) as { days: unknown }).days, { 'lab-ancient-1': ['00500615', '20240301'] })
+  const expected = await dump(b.client)
+  assert.deepEqual(expected['lab-ancient-1_DAYS'], { type: 'set', value: ['00500615', '20240301'] })
+  assert.deepEqual(expected['lab-ancient-1:00500615:dport'], { type: 'zset', value: { 53: 1 } })
+  assert.deepEqual(Object.keys(expected).filter(k => k.startsWith('lab-ancient-1:')).map(k => k.split(':')[1]).sort(),
+    [...Array(12).fill('00500615'), ...Array(12).fill('20240301')])
+
+  const json = mkdtempSync(join(dir, 'json-'))
+  assert.equal((await potiron('json', captures, '--out', json)).status, 0)
+  const imported = await potiron('import-json', json, '--unix', a.socket)
+  assert.equal(imported.status, 0, imported.err.join('\n'))
+  assert.deepEqual(await dump(a.client), expected)
+
+  // A name without a date: the documents go under the first packet's day, 0050/06/15.
+  const undated = join(captures, 'ancient.pcapng')
+  ancientCapture(undated)
+  const out = mkdtempSync(join(dir, 'json-'))
+  assert.equal((await potiron('json', undated, '--out', out, '--sensor', 'lab-ancient-1')).status, 0)
+  assert.deepEqual(Object.keys(tree(out)), [join('0050', '06', '15', 'ancient.json')])
+})
+
+test('a packet document dated on a day the calendar lacks fails its file, with the byte offset; the others are imported', async () => {
+  const json = await documents('--ipv4-only')
+  const good = readFileSync(join(json, '2013', '05', '30', `${DNS}.json`), 'utf8')
+  const files: Array<[string, string, number]> = []
+  for (const [name, date] of [['nines', '9999-99-99'], ['february', '2010-02-30'], ['month13', '2013-13-01'], ['year0', '0000-05-30']] as const) {
+    const text = good.replace(`"${DNS}.pcap"`, `"lab-dnsicmp-1-2013053000000${files.length}.pcap"`)
+    // The third packet's timestamp: its object starts at the third '{"timestamp"'.
+    let at = -1
+    for (let i = 0; i < 3; i++) at = text.indexOf('{"timestamp": "', at + 1)
+    const path = join(json, `${name}.json`)
+    writeFileSync(path, text.slice(0, at) + text.slice(at).replace('"2013-05-30 ', `"${date} `))
+    files.push([path, date, at])
+  }
+  const { status, out } = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only')
+  assert.equal(status, 1)
+  const text = out.join('\n')
+  assert.match(text, new RegExp(`^files: ${CAPTURES.length} imported, 0 skipped \\(already in FILES\\), 4 failed$`, 'm'))
+  for (const [path, date, at] of files) {
+    assert.ok(text.includes(`failed: ${path}: packet 2: timestamp "${date} 22:45:17.`), text)
+    assert.ok(text.includes(`is not a day of the calendar (at byte offset ${at})`), text)
+  }
+  assert.equal((await a.client.smembers('FILES')).length, CAPTURES.length)
+  assert.deepEqual(await a.client.smembers('lab-dnsicmp-1_DAYS'), ['20130530'])
+  assert.deepEqual(new Set((await a.client.keys('lab-dnsicmp-1:*')).map(k => k.split(':')[1])), new Set(['20130530']))
+})
+
+test('every value json writes, ingest counts: lengths past 65,535 and the largest value of every field', async () => {
+  const captures = mkdtempSync(join(dir, 'edges-'))
+  let sec = daysFromCivil(2024, 3, 1) * 86400
+  writeFileSync(join(captures, 'lab-edges-1-20240301000000.pcap'), pcapOf(LT_ETHERNET, EDGES.flatMap(([frame, copies]) => Array.from({ length: copies }, () => ({ frame, sec: sec++ })))))
+  assert.equal((await potiron('ingest', captures, '--unix', b.socket, '--quiet')).status, 0)
+  const expected = await dump(b.client)
+  assert.deepEqual(expected['lab-edges-1:20240301:length'], { type: 'zset', value: { 20: 1, 28: 1, 32: 3, 40: 1, 65535: 1, 65575: 2, 69986: 1 } })
+  const json = mkdtempSync(join(dir, 'json-'))
+  assert.equal((await potiron('json', captures, '--out', json)).status, 0)
+  assert.equal((await potiron('import-json', json, '--unix', a.socket)).status, 0)
+  assert.deepEqual(await dump(a.client), expected)
 })
 
 test('the array reader: any chunk size, strings with brackets and escapes, exact error offsets', async () => {

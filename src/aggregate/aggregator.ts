@@ -3,21 +3,28 @@
  * numeric hash tables. Strings are made only when results leave (see table.ts).
  */
 import type { PacketFacts } from '../decode/facts.js'
-import { Ipv6Table, Uint32Counter } from './counter.js'
+import { Ipv6Table, Uint32Counter, type Rows } from './counter.js'
+import { DirectCounter } from './direct-counter.js'
 import { LogCounter } from './log-counter.js'
 import { FIELDS, IPV6_BASE, type FieldName } from './fields.js'
 import { ALL_PROTOCOLS, type CountGroup, type CountTable } from './table.js'
-import type { Rows } from './counter.js'
 
 /**
- * Fields whose values fit in 8 or 16 bits (or are absent) are counted in plain arrays indexed
- * by value + 1; only addresses and TCP numbers need hash tables (direct indexing instead of
- * hashing: see bench/RESULTS.md). The 16-bit ones use 32-bit counts to stay small in the cache;
- * a count that wraps spills 2^32 into the slot's overflow map.
+ * The most the counters' typed arrays hold (Aggregator.bytes), checked by bench:parse on
+ * captures spanning 10,000 days or 3,000 (day, protocol) pairs: FILE_BYTES for the file (its
+ * IPv6 address table), PAIR_BYTES for each (day, protocol) pair counted (what its first packets
+ * make: 2,432 bytes, 16 entries or slots in each of the 11 counters and a 256-value tcpseq log,
+ * and 512 more for the first IPv6 addresses of ipsrc and ipdst), and
+ * VALUE_BYTES for each distinct (day, protocol, field, value) held. Per value: a DirectCounter's
+ * array at most DENSE_BYTES_PER_VALUE (64), its table and the hashed counters at most 43 (8-byte
+ * slots, at least 3/16 full), IPv6 values 64 in their table plus 48 in the address table, the
+ * tcpseq log and its runs at most 40 (runs at most twice the values, the log at most twice the
+ * runs). Every pair holds at least one value of each counted field, so the whole grows with the
+ * distinct values held, not with the days or protocols a capture spans.
  */
-const BYTE_DOMAIN = 257
-const WORD_DOMAIN = 65537
-const WRAP = 0x100000000
+export const FILE_BYTES = 2048
+export const PAIR_BYTES = 3072
+export const VALUE_BYTES = 128
 
 export interface AggregateOptions {
   /** Which fields to count, in potiron's order. */
@@ -26,70 +33,94 @@ export interface AggregateOptions {
   splitProtocols: boolean
 }
 
-/** The counters of one (day, protocol) pair; a field that is not counted has a null counter. */
+type DirectField = 'length' | 'protocol' | 'ipttl' | 'iptos' | 'sport' | 'dport' | 'icmpcode' | 'icmptype'
+/** The fields read from 8 or 16 bits, and their largest value. */
+const DIRECT: ReadonlyArray<readonly [DirectField, number]> = [
+  ['length', 0xffff], ['protocol', 0xff], ['ipttl', 0xff], ['iptos', 0xff], ['sport', 0xffff], ['dport', 0xffff], ['icmpcode', 0xff], ['icmptype', 0xff]
+]
+const WRAP = 0x100000000
+
+/**
+ * The counters of one (day, protocol) pair. Fields read from 8 or 16 bits are counted by value
+ * (DirectCounter; `length` alone can pass 16 bits: an IPv6 payload length plus its 40-byte
+ * header, a TSO frame's captured length), addresses and TCP numbers in hash tables and a log.
+ * Every counter starts small and grows with the distinct values it holds (PAIR_BYTES,
+ * VALUE_BYTES). A field that is not counted has null.
+ */
 class Slot {
-  length: Uint32Array | null
-  protocol: Float64Array | null
+  /** Each DirectCounter's array, read here by the hot loop: one object less per field and packet. */
+  length: Uint32Array | null = null
+  protocol: Uint32Array | null = null
+  ipttl: Uint32Array | null = null
+  iptos: Uint32Array | null = null
+  sport: Uint32Array | null = null
+  dport: Uint32Array | null = null
+  icmpcode: Uint32Array | null = null
+  icmptype: Uint32Array | null = null
   ipsrc: Uint32Counter | null
   ipdst: Uint32Counter | null
-  ipttl: Float64Array | null
-  iptos: Float64Array | null
-  sport: Uint32Array | null
-  dport: Uint32Array | null
   tcpseq: LogCounter | null
   tcpack: Uint32Counter | null
-  icmpcode: Float64Array | null
-  icmptype: Float64Array | null
-  /** field name → value → multiples of 2^32 that wrapped out of a Uint32Array count. */
-  readonly overflow = new Map<string, Map<number, number>>()
+  readonly direct = new Map<DirectField, DirectCounter>()
 
   constructor (readonly day: number, readonly proto: number, on: ReadonlySet<FieldName>) {
-    const word = (f: FieldName): Uint32Array | null => on.has(f) ? new Uint32Array(WORD_DOMAIN) : null
-    const byte = (f: FieldName): Float64Array | null => on.has(f) ? new Float64Array(BYTE_DOMAIN) : null
+    for (const [name, max] of DIRECT) {
+      if (!on.has(name)) continue
+      const counter = new DirectCounter(max)
+      this.direct.set(name, counter)
+      this[name] = counter.dense
+    }
     const hashed = (f: FieldName): Uint32Counter | null => on.has(f) ? new Uint32Counter() : null
-    this.length = word('length')
-    this.protocol = byte('protocol')
     this.ipsrc = hashed('ipsrc')
     this.ipdst = hashed('ipdst')
-    this.ipttl = byte('ipttl')
-    this.iptos = byte('iptos')
-    this.sport = word('sport')
-    this.dport = word('dport')
     this.tcpseq = on.has('tcpseq') ? new LogCounter() : null
     this.tcpack = hashed('tcpack')
-    this.icmpcode = byte('icmpcode')
-    this.icmptype = byte('icmptype')
+  }
+
+  /** A value past the field's array (see DirectCounter.add), which may grow the array. */
+  outside (name: DirectField, i: number): void {
+    const counter = this.direct.get(name)!
+    counter.addOutside(i)
+    this[name] = counter.dense
+  }
+
+  carry (name: DirectField, i: number): void {
+    this.direct.get(name)!.carry(i)
+  }
+
+  get bytes (): number {
+    let bytes = (this.ipsrc?.bytes ?? 0) + (this.ipdst?.bytes ?? 0) + (this.tcpseq?.bytes ?? 0) + (this.tcpack?.bytes ?? 0)
+    for (const counter of this.direct.values()) bytes += counter.bytes
+    return bytes
   }
 
   /** The field's (value, count) rows; drops the counter. */
   take (name: FieldName): Rows[] {
-    const counter = this[name]
-    if (counter === null) return []
-    this[name] = null
-    if (counter instanceof LogCounter) return counter.take()
     let rows: Rows
-    if (counter instanceof Float64Array || counter instanceof Uint32Array) {
-      const wrapped = this.overflow.get(name)
-      let n = 0
-      for (let v = 0; v < counter.length; v++) if (counter[v] !== 0 || wrapped?.has(v) === true) n++
-      rows = { values: new Float64Array(n), counts: new Float64Array(n) }
-      let at = 0
-      for (let v = 0; v < counter.length; v++) {
-        const count = counter[v]! + (wrapped?.get(v) ?? 0)
-        if (count === 0) continue
-        rows.values[at] = v - 1
-        rows.counts[at++] = count
-      }
+    const direct = this.direct.get(name as DirectField)
+    if (direct !== undefined) {
+      this.direct.delete(name as DirectField)
+      this[name as DirectField] = null
+      rows = direct.take()
     } else {
+      const counter = this[name as 'ipsrc' | 'ipdst' | 'tcpseq' | 'tcpack']
+      if (counter === null) return []
+      this[name as 'ipsrc' | 'ipdst' | 'tcpseq' | 'tcpack'] = null
+      if (counter instanceof LogCounter) return counter.take()
       rows = counter.take()
     }
     return rows.counts.length === 0 ? [] : [rows]
   }
+}
 
-  spill (field: FieldName, index: number): void {
-    let values = this.overflow.get(field)
-    if (values === undefined) this.overflow.set(field, values = new Map())
-    values.set(index, (values.get(index) ?? 0) + WRAP)
+/** DirectCounter.add with the array the slot holds: small enough to inline at each call site. */
+function count (slot: Slot, name: DirectField, dense: Uint32Array | null, value: number): void {
+  if (dense === null) return
+  const i = value + 1
+  if (i < dense.length) {
+    if (++dense[i]! === WRAP) slot.carry(name, i)
+  } else {
+    slot.outside(name, i)
   }
 }
 
@@ -125,24 +156,28 @@ export class Aggregator {
       this.#lastKey = key
       this.#last = slot
     }
-    if (slot.length !== null && ++slot.length[f.length + 1]! === WRAP) slot.spill('length', f.length + 1)
-    if (slot.protocol !== null) slot.protocol[f.protocol + 1]! += 1
+    count(slot, 'length', slot.length, f.length)
+    count(slot, 'protocol', slot.protocol, f.protocol)
     if (slot.ipsrc !== null) slot.ipsrc.add(f.ipVersion === 4 ? f.src : IPV6_BASE + this.#ipv6.intern(buf, f.src6), 1)
     if (slot.ipdst !== null) slot.ipdst.add(f.ipVersion === 4 ? f.dst : IPV6_BASE + this.#ipv6.intern(buf, f.dst6), 1)
-    if (slot.ipttl !== null) slot.ipttl[f.ttl + 1]! += 1
-    if (slot.iptos !== null) slot.iptos[f.tos + 1]! += 1
-    if (slot.sport !== null) {
-      const i = f.sport + 1
-      if (++slot.sport[i]! === WRAP) slot.spill('sport', i)
-    }
-    if (slot.dport !== null) {
-      const i = f.dport + 1
-      if (++slot.dport[i]! === WRAP) slot.spill('dport', i)
-    }
+    count(slot, 'ipttl', slot.ipttl, f.ttl)
+    count(slot, 'iptos', slot.iptos, f.tos)
+    count(slot, 'sport', slot.sport, f.sport)
+    count(slot, 'dport', slot.dport, f.dport)
     slot.tcpseq?.add(f.tcpSeq)
     slot.tcpack?.add(f.tcpAck, 1)
-    if (slot.icmpcode !== null) slot.icmpcode[f.icmpCode + 1]! += 1
-    if (slot.icmptype !== null) slot.icmptype[f.icmpType + 1]! += 1
+    count(slot, 'icmpcode', slot.icmpcode, f.icmpCode)
+    count(slot, 'icmptype', slot.icmptype, f.icmpType)
+  }
+
+  /**
+   * Bytes of the counters' typed arrays: what the counts take (objects and Map entries aside).
+   * It grows with the distinct values held, never with the span of days or protocols alone.
+   */
+  get bytes (): number {
+    let bytes = this.#ipv6.bytes
+    for (const slot of this.#slots.values()) bytes += slot.bytes
+    return bytes
   }
 
   /**

@@ -11,7 +11,7 @@ import type { CaptureError } from '../errors.js'
 import { isSupportedLinktype } from '../decode/link.js'
 import { JsonDocumentWriter } from '../export/json-documents.js'
 import { Analyzer, type AnalyzeOptions, type PacketObserver } from './analyzer.js'
-import { DayClock, dayToYmd } from './days.js'
+import { DayClock, ymdString } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
 
@@ -91,7 +91,7 @@ class Documents {
   }
 
   #open (sec: number): JsonDocumentWriter {
-    const day = this.out.day ?? (Number.isNaN(sec) ? undefined : String(dayToYmd(this.#clock.day(sec))))
+    const day = this.out.day ?? (Number.isNaN(sec) ? undefined : ymdString(this.#clock.day(sec)))
     return new JsonDocumentWriter(this.out.dir, stem(this.file), day, { sensorname: this.out.sensor, filename: basename(this.file) }, this.#clock)
   }
 }

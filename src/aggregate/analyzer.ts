@@ -8,7 +8,7 @@ import { IPV4_BROADCAST } from '../decode/constants.js'
 import { PacketFacts } from '../decode/facts.js'
 import { decodeFrame } from '../decode/link.js'
 import { Aggregator } from './aggregator.js'
-import { DayClock, dayToYmd } from './days.js'
+import { DayClock, ymdString } from './days.js'
 import type { FieldName } from './fields.js'
 import { emptyStats, type FileStats } from './stats.js'
 import { UNDATED, type CountTable } from './table.js'
@@ -128,6 +128,11 @@ export class Analyzer implements PacketSink {
     this.#dayCount = 1
   }
 
+  /** Bytes of the aggregator's counters so far (Aggregator.bytes). */
+  get countBytes (): number {
+    return this.#aggregator.bytes
+  }
+
   /** Closes the file: returns the count table and completes `stats`. */
   finish (): CountTable {
     this.#switchDay(NO_DAY)
@@ -137,7 +142,7 @@ export class Analyzer implements PacketSink {
       stats.min = [this.#minSec, this.#minNsec]
       stats.max = [this.#maxSec, this.#maxNsec]
     }
-    for (const [day, count] of [...this.#perDay].sort((a, b) => a[0] - b[0])) stats.perDay[String(dayToYmd(day))] = count
+    for (const [day, count] of [...this.#perDay].sort((a, b) => a[0] - b[0])) stats.perDay[ymdString(day)] = count
     this.#protocols.forEach((count, proto) => { if (count !== 0) stats.protocols[String(proto)] = count })
     return this.#aggregator.table()
   }

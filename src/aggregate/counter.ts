@@ -39,6 +39,11 @@ export class NumberCounter {
     return this.#size
   }
 
+  /** Bytes of the typed arrays held. */
+  get bytes (): number {
+    return this.#slots.byteLength
+  }
+
   add (value: number, n: number): void {
     const key = value + KEY_BIAS
     const slots = this.#slots
@@ -109,7 +114,7 @@ export class Uint32Counter {
   #size = 0
   #zero = 0
   #absent = 0
-  readonly #overflow = new Map<number, number>()
+  #overflow: Map<number, number> | null = null
   #wide: NumberCounter | null = null
 
   constructor () {
@@ -120,6 +125,11 @@ export class Uint32Counter {
 
   get size (): number {
     return this.#size + (this.#zero > 0 ? 1 : 0) + (this.#absent > 0 ? 1 : 0) + (this.#wide?.size ?? 0)
+  }
+
+  /** Bytes of the typed arrays held. */
+  get bytes (): number {
+    return this.#slots.byteLength + (this.#wide?.bytes ?? 0)
   }
 
   /**
@@ -149,7 +159,7 @@ export class Uint32Counter {
   #addAside (value: number, n: number): void {
     if (value === 0) this.#zero += n
     else if (value < 0) this.#absent += n
-    else (this.#wide ??= new NumberCounter()).add(value, n)
+    else (this.#wide ??= new NumberCounter(8)).add(value, n)
   }
 
   #insert (value: number, i: number, n: number): void {
@@ -160,7 +170,8 @@ export class Uint32Counter {
 
   /** A count past 2^32 keeps its low 32 bits in the slot and the rest in the overflow map. */
   #carry (value: number, i: number, count: number): void {
-    this.#overflow.set(value, (this.#overflow.get(value) ?? 0) + 0x100000000)
+    const overflow = this.#overflow ??= new Map()
+    overflow.set(value, (overflow.get(value) ?? 0) + 0x100000000)
     this.#slots[i + 1] = count - 0x100000000
   }
 
@@ -178,12 +189,12 @@ export class Uint32Counter {
     if (this.#absent > 0) { values[at] = -1; counts[at++] = this.#absent }
     if (this.#zero > 0) { values[at] = 0; counts[at++] = this.#zero }
     const slots = this.#slots
-    const spilled = this.#overflow.size > 0
+    const overflow = this.#overflow
     for (let i = 0; i < slots.length; i += 2) {
       const value = slots[i]!
       if (value === EMPTY) continue
       values[at] = value
-      counts[at++] = slots[i + 1]! + (spilled ? this.#overflow.get(value) ?? 0 : 0)
+      counts[at++] = slots[i + 1]! + (overflow?.get(value) ?? 0)
     }
     return this.#wide === null ? at : this.#wide.writeRows(values, counts, at)
   }
@@ -226,6 +237,11 @@ export class Ipv6Table {
 
   get count (): number {
     return this.#count
+  }
+
+  /** Bytes of the typed arrays held. */
+  get bytes (): number {
+    return this.#slots.byteLength + this.#bytes.byteLength
   }
 
   /** The id of the address at buf[off, off + 16), adding it when new. */

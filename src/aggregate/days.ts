@@ -104,6 +104,21 @@ export function dayToYmd (days: number): number {
   return year * 10000 + month * 100 + day
 }
 
+/**
+ * The day key of a day number: YYYYMMDD, always 8 digits (year 50 gives `00500615`, never
+ * `500615`), so that keys and `<sensor>_DAYS` members sort as days and match the dates of
+ * `potiron json`. The one place a day becomes its key.
+ */
+export function ymdString (days: number): string {
+  return String(dayToYmd(days)).padStart(8, '0')
+}
+
+/** Whether `year-month-day` names a day of potiron's calendar (proleptic Gregorian, years 1 to 9999). */
+export function isCalendarDay (year: number, month: number, day: number): boolean {
+  return year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 &&
+    dayToYmd(daysFromCivil(year, month, day)) === year * 10000 + month * 100 + day
+}
+
 /** Calendar date and time of day of `sec` seconds since the epoch (UTC, or local when already shifted). */
 export function civilTime (sec: number): { year: number, month: number, day: number, hour: number, minute: number, second: number } {
   const days = Math.floor(sec / SECONDS_PER_DAY)

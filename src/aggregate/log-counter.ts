@@ -7,20 +7,36 @@
  */
 import type { Rows } from './counter.js'
 
-const FIRST_LOG = 1 << 16
+const FIRST_LOG = 256
 const MAX_LOG = 1 << 22 // 16 MiB of pending values at most
 
 /**
- * Each full log becomes one sorted chunk of (value, count) runs, exact-sized, 8 bytes a run
- * (a chunk's counts fit 32 bits: it holds at most MAX_LOG values). Chunks are not merged with
- * each other: merging would hold old and new copies at once. A value seen in two chunks gives
- * two rows, which readers of a count table add up.
+ * Each full log becomes one sorted chunk of (value, count) runs, exact-sized (a chunk's counts
+ * fit 32 bits: it holds at most MAX_LOG values). A value seen in two chunks gives two rows,
+ * which readers of a count table add up. What is held follows the distinct values, not the
+ * packets (a value repeated a billion times is one run):
+ * - the log doubles only while the chunks hold at least as many runs as it has room for, so a
+ *   log of values that repeat stays small (it is compacted instead);
+ * - while counting, the runs held stay under twice the largest chunk, itself at most the
+ *   distinct values: when a new chunk breaks that, all chunks are merged into one. Random
+ *   values (a SYN scan) rarely get there: each log doubles the last, so the chunks' sizes form
+ *   a geometric series. The last log's chunk, made by take(), is not merged: the rows leave.
  */
 export class LogCounter {
   #log = new Uint32Array(FIRST_LOG)
   #pending = 0
   #absent = 0
   #chunks: Rows[] = []
+  /** Runs in the chunks, and the largest chunk's. */
+  #runs = 0
+  #largest = 0
+
+  /** Bytes of the typed arrays held. */
+  get bytes (): number {
+    let bytes = this.#log.byteLength
+    for (const chunk of this.#chunks) bytes += chunk.values.byteLength + chunk.counts.byteLength
+    return bytes
+  }
 
   /** Counts one value in [-1, 2^32). */
   add (value: number): void {
@@ -43,13 +59,13 @@ export class LogCounter {
   }
 
   #makeRoom (): void {
-    if (this.#log.length < MAX_LOG) {
-      const grown = new Uint32Array(Math.max(FIRST_LOG, this.#log.length * 2))
-      grown.set(this.#log)
-      this.#log = grown
-    } else {
-      this.#compact()
+    this.#compact()
+    if (this.#runs > 2 * this.#largest) {
+      const merged = this.#chunks.reduce(mergeRuns)
+      this.#chunks = [merged]
+      this.#runs = this.#largest = merged.values.length
     }
+    if (this.#log.length < MAX_LOG && this.#runs >= this.#log.length) this.#log = new Uint32Array(this.#log.length * 2)
   }
 
   /** Sorts the pending log into a chunk of (value, count) runs. */
@@ -72,9 +88,38 @@ export class LogCounter {
         counts[k] = 1
       }
     }
-    this.#chunks.push({ values, counts })
     this.#pending = 0
+    this.#chunks.push({ values, counts })
+    this.#runs += runs
+    this.#largest = Math.max(this.#largest, runs)
   }
+}
+
+/** One ascending chunk of the runs of two: a value in both gets the sum of its counts (32-bit counts while they fit). */
+function mergeRuns (a: Rows, b: Rows): Rows {
+  const [av, ac, bv, bc] = [a.values, a.counts, b.values, b.counts]
+  let n = 0
+  let wide = false
+  for (let i = 0, j = 0; i < av.length || j < bv.length; n++) {
+    if (j === bv.length || (i < av.length && av[i]! < bv[j]!)) i++
+    else if (i === av.length || bv[j]! < av[i]!) j++
+    else if (ac[i++]! + bc[j++]! > 0xffffffff) wide = true
+  }
+  const values = new Uint32Array(n)
+  const counts = wide ? new Float64Array(n) : new Uint32Array(n)
+  for (let i = 0, j = 0, k = 0; k < n; k++) {
+    if (j === bv.length || (i < av.length && av[i]! < bv[j]!)) {
+      values[k] = av[i]!
+      counts[k] = ac[i++]!
+    } else if (i === av.length || bv[j]! < av[i]!) {
+      values[k] = bv[j]!
+      counts[k] = bc[j++]!
+    } else {
+      values[k] = av[i]!
+      counts[k] = ac[i++]! + bc[j++]!
+    }
+  }
+  return { values, counts }
 }
 
 const RADIX_MIN = 1 << 14

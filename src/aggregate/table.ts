@@ -3,7 +3,7 @@
  * typed arrays, each owning its buffer, so a worker can transfer them without a copy.
  */
 import { FIELDS, memberString, type FieldName } from './fields.js'
-import { dayToYmd } from './days.js'
+import { ymdString } from './days.js'
 
 /** `proto` of rows that are not split by protocol. */
 export const ALL_PROTOCOLS = -2
@@ -61,7 +61,7 @@ export interface MemberRow {
 export function memberRows (t: CountTable, protocolsSplit = true): MemberRow[] {
   const sums = new Map<string, MemberRow>()
   forEachGroup(t, (g, field) => {
-    const day = g.day === UNDATED ? '' : String(dayToYmd(g.day))
+    const day = g.day === UNDATED ? '' : ymdString(g.day)
     const proto = protocolsSplit ? g.proto : ALL_PROTOCOLS
     const prefix = `${day}\0${proto}\0${field}\0`
     return (member, count) => {

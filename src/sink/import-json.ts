@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
+import { isCalendarDay } from '../aggregate/days.js'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { parseCaptureName } from '../capture/filename.js'
 import { ParameterConflictError, RedisWriteError } from '../errors.js'
@@ -79,7 +80,7 @@ async function importFile (file: string, redis: Redis, options: ImportOptions, s
   let first = true
   await readJsonArray(file, (doc, offset) => {
     if (first) { first = false; return }
-    const problem = counter.add(doc)
+    const problem = impossibleDay(doc) ?? counter.add(doc)
     if (problem !== undefined) throw new JsonArrayError(file, offset, `packet ${counter.documents}: ${problem}`)
   })
   const contribution = counter.contribution()
@@ -88,6 +89,18 @@ async function importFile (file: string, redis: Redis, options: ImportOptions, s
   const outcome = await writeFile(redis, header.filename, contribution, nameDay === undefined ? [] : [nameDay])
   if (!outcome.written) return `${header.filename} already in FILES`
   return { documents: counter.documents, members: memberCount(contribution) }
+}
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})/
+
+/**
+ * Why a packet's date cannot be a day key: a day the calendar lacks (`9999-99-99`, `2010-02-30`)
+ * would become a key no capture can have. Other timestamp problems are the DocumentCounter's.
+ */
+function impossibleDay (doc: Record<string, unknown>): string | undefined {
+  const m = typeof doc.timestamp === 'string' ? DAY.exec(doc.timestamp) : null
+  if (m === null || isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) return undefined
+  return `timestamp ${JSON.stringify(doc.timestamp)}: ${m[0]} is not a day of the calendar`
 }
 
 async function readHeader (file: string): Promise<DocumentsHeader> {

@@ -4,7 +4,7 @@
  * tested without Redis or workers. Member strings are made here, on the coordinator, because
  * workers hand over numeric tables (strings would be cloned, not transferred).
  */
-import { dayToYmd } from '../aggregate/days.js'
+import { ymdString } from '../aggregate/days.js'
 import { ALL_PROTOCOLS, UNDATED, forEachGroup, type CountTable } from '../aggregate/table.js'
 import { combinedKey, fieldKey } from './keys.js'
 import { protocolName } from './protocols.js'
@@ -38,7 +38,7 @@ export function emptyContribution (sensor: string): Contribution {
 export function addTable (into: Contribution, table: CountTable, options: MergeOptions): Contribution {
   forEachGroup(table, (g, field) => {
     if (g.day === UNDATED) return undefined
-    const ymd = String(dayToYmd(g.day))
+    const ymd = ymdString(g.day)
     let key: string
     if (options.combined) {
       if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
