@@ -75,7 +75,6 @@ export async function importFiles (files: readonly string[], redis: Redis, optio
 async function importFile (file: string, redis: Redis, options: ImportOptions, settled: Settled): Promise<{ documents: number, members: number } | string> {
   const header = await readHeader(file)
   if (await isIngested(redis, header.filename)) return `${header.filename} already in FILES`
-  await ensureFields(redis, file, header, options, settled)
   const counter = new DocumentCounter(header.sensorname, header.fields, options.combined, options.selection)
   let first = true
   await readJsonArray(file, (doc, offset) => {
@@ -83,6 +82,9 @@ async function importFile (file: string, redis: Redis, options: ImportOptions, s
     const problem = impossibleDay(doc) ?? counter.add(doc)
     if (problem !== undefined) throw new JsonArrayError(file, offset, `packet ${counter.documents}: ${problem}`)
   })
+  // Checked (and, on a fresh database, written) once the file was read whole: a run of damaged
+  // files leaves an empty database empty, as ingest does.
+  await ensureFields(redis, file, header, options, settled)
   const contribution = counter.contribution()
   // As ingest does for a capture: the day in the capture's name is a day of the sensor too.
   const nameDay = parseCaptureName(header.filename)?.day
