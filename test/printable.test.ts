@@ -74,14 +74,15 @@ test('inspect and json: the file named escaped in every line', async () => {
 test('ingest, export, remove: progress, summaries and errors name the file and the sensor escaped; --json stays JSON', async () => {
   const ingest = clean(await potiron('ingest', dir, '--unix', redis.socket, '--quiet'))
   assert.equal(ingest.status, 1)
-  assert.deepEqual(ingest.err, [`potiron: failed: ${shown(bad)}: ${BAD_REASON}; the 0 packets before it were ingested`])
+  assert.deepEqual(ingest.err, [`potiron: failed: ${shown(bad)}: ${BAD_REASON}; nothing counted`])
   assert.deepEqual(ingest.out[0]!.split('\n').slice(0, 3), [
     'files: 1 ingested, 0 skipped (already in FILES), 1 failed',
-    `  failed: ${shown(bad)}: ${BAD_REASON}; the 0 packets before it were ingested`,
+    `  failed: ${shown(bad)}: ${BAD_REASON}; nothing counted`,
     `  warning: ${shown(cut)}: ${CUT_REASON}`
   ])
   const unknown = clean(await potiron('export', 'csv', '--sensor', 'nope', '--field', 'dport', '--date', '2004-05', '--out', join(dir, 'csv'), '--unix', redis.socket))
-  assert.deepEqual([unknown.status, unknown.err], [2, [`potiron: no data for sensor 'nope' (sensors: lab-bad${SHOWN}-1, lab-cut${SHOWN}-1)`]])
+  // The bad file read nothing, so it made no sensor.
+  assert.deepEqual([unknown.status, unknown.err], [2, [`potiron: no data for sensor 'nope' (sensors: lab-cut${SHOWN}-1)`]])
   // The sensor named raw, as stored; output directories holding the same characters.
   const csvOut = join(dir, `csv${EVIL}`)
   const csv = clean(await potiron('export', 'csv', '--sensor', `lab-cut${EVIL}-1`, '--field', 'dport', '--date', '2004-05-13', '--out', csvOut, '--unix', redis.socket))

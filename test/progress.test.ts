@@ -136,6 +136,6 @@ test('ingest --quiet: stderr holds the failed file only, stdout the summary', as
   const { status, out, err } = await potiron('ingest', dir, '--unix', redis.socket, '--quiet')
   assert.equal(status, 1)
   assert.equal(err.length, 1)
-  assert.match(err[0]!, /^potiron: failed: .*lab-broken-1-20200101000000\.pcap: .*\(at byte offset 0\); the 0 packets before it were ingested$/)
+  assert.match(err[0]!, /^potiron: failed: .*lab-broken-1-20200101000000\.pcap: .*\(at byte offset 0\); nothing counted$/)
   assert.match(out.join('\n'), /^files: 1 ingested, 0 skipped \(already in FILES\), 1 failed$/m)
 })

@@ -1,4 +1,4 @@
-/** The Redis sink on its own: one transaction per file, in bounded batches, skipped when in FILES. */
+/** The Redis sink on its own: bounded transactions per file, skipped when in FILES. */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FIELDS } from '../src/aggregate/fields.js'
@@ -12,7 +12,7 @@ let redis: TestRedis
 before(async () => { redis = await startRedis() })
 after(async () => { await redis.stop() })
 
-test('a file of 200,000 members goes in one MULTI/EXEC of bounded batches, then is skipped', async () => {
+test('a file of 200,000 members goes in transactions of bounded size, then is skipped', async () => {
   const c = emptyContribution('s-h-1')
   const members = new Map<string, number>()
   for (let i = 0; i < 200_000; i++) members.set(String(i), (i % 7) + 1)
