@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { printable } from '../src/cli/printable.js'
 import { createProgress } from '../src/cli/progress.js'
 import { potiron, type Run } from './helpers/cli.js'
@@ -96,7 +96,8 @@ test('ingest, export, remove: progress, summaries and errors name the file and t
 
   const remove = clean(await potiron('remove', cut, bad, '--unix', redis.socket))
   // One line per file as it settles, in the order the workers finish.
-  assert.deepEqual([remove.status, [...remove.err].sort()], [0, [`${shown(bad)}: removed: 0 packets, 0 members`, `${shown(cut)}: removed: 42 packets, 82 members`]])
+  // The bad file read nothing, so it was never in FILES.
+  assert.deepEqual([remove.status, [...remove.err].sort()], [1, [`${shown(bad)}: not-ingested: ${shown(basename(bad))} is not in FILES: nothing to remove`, `${shown(cut)}: removed: 42 packets, 82 members`]])
   const twice = clean(await potiron('remove', cut, bad, '--unix', redis.socket))
   assert.equal(twice.status, 1)
   assert.deepEqual(twice.out[0]!.split('\n').slice(0, 3), ['files: 0 removed, 2 not in FILES (skipped), 0 failed', `  not in FILES: ${shown(bad)}`, `  not in FILES: ${shown(cut)}`])
