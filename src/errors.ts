@@ -10,6 +10,7 @@ export type CaptureErrorCode =
   | 'BAD_HEADER'      // a file/section header we cannot use (version, reserved bits, lengths)
   | 'BAD_RECORD'      // a record or block whose length fields make no sense
   | 'RECORD_TOO_BIG'  // a record longer than MAX_RECORD_BYTES
+  | 'TOO_MANY_INTERFACES' // a pcapng section declaring more interfaces than potiron keeps
   | 'BAD_TRAILER'     // pcapng block whose trailing length disagrees with its leading one
   | 'CORRUPT_GZIP'    // the decompressor gave up
   | 'NOT_A_FILE'      // a directory or another non-regular path

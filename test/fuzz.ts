@@ -91,7 +91,7 @@ export const ANALYZE_OPTIONS: AnalyzeOptions = { fields: FIELDS, splitProtocols:
 
 /** Every CaptureErrorCode: the Record type makes the compiler flag a code added to or removed from errors.ts. */
 const CODES: Record<CaptureErrorCode, true> = {
-  EMPTY: true, BAD_MAGIC: true, BAD_HEADER: true, BAD_RECORD: true, RECORD_TOO_BIG: true, BAD_TRAILER: true,
+  EMPTY: true, BAD_MAGIC: true, BAD_HEADER: true, BAD_RECORD: true, RECORD_TOO_BIG: true, TOO_MANY_INTERFACES: true, BAD_TRAILER: true,
   CORRUPT_GZIP: true, NOT_A_FILE: true, UNREADABLE: true, TRUNCATED: true
 }
 export const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES))

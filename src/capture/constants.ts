@@ -109,6 +109,13 @@ export const MAX_PACKET_BLOCK_BYTES = MAX_RECORD_BYTES + 64 * 1024
  * and the reader must buffer a whole block that straddles two chunks.
  */
 export const MAX_OTHER_BLOCK_BYTES = 16 * 1024 * 1024
+/**
+ * Interfaces a pcapng section may declare: each IDB is kept for the section's packets to refer
+ * to (~200 bytes of heap each), so their number is what the file claims, not what it holds in
+ * any one block. 2^16 is what an obsolete Packet Block can address and far more than any
+ * writer emits; 50M IDBs fit in a 2.4 MB gzip and exhausted the heap before this limit.
+ */
+export const MAX_INTERFACES_PER_SECTION = 65536
 
 export const NSEC_PER_SEC = 1e9
 export const USEC_PER_SEC = 1e6
