@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { constants as zlibConstants, gunzipSync } from 'node:zlib'
+import { createHash } from 'node:crypto'
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib'
+import { fingerprintOf, fingerprintOfPlainFile } from '../src/capture/fingerprint.js'
 import { readCapture } from '../src/capture/read.js'
 import type { ReadResult } from '../src/capture/read.js'
 import { CAPTURES, DigestSink, PlacingSink, every, feed } from './helpers/hex.js'
@@ -174,5 +176,57 @@ describe('readCapture', () => {
     const boom = { packet (): void { throw new Error('sink failed') } }
     await assert.rejects(readCapture(join(CAPTURES, 'zeek_ssh.pcap'), boom), /sink failed/)
     await assert.rejects(readCapture(join(CAPTURES, 'tcpdump_pptp.pcap.gz'), boom), /sink failed/)
+  })
+})
+
+describe('content fingerprint', () => {
+  /** The definition, written out: SHA-256 of the decimal length, a newline, the first and the last 4096 bytes. */
+  const expected = (content: Buffer): { bytes: number, fingerprint: string } => {
+    const edge = Math.min(4096, content.length)
+    const hash = createHash('sha256').update(`${content.length}\n`).update(content.subarray(0, edge)).update(content.subarray(content.length - edge))
+    return { bytes: content.length, fingerprint: hash.digest('hex').slice(0, 32) }
+  }
+
+  it('is the same for a capture and its gzip copy, whatever the chunk size, and as defined', async () => {
+    for (const name of ['ppp_GrePackets.cap', 'zeek_pcapng-multi-interface.pcapng', 'tcpdump_pptp.pcap']) {
+      const plain = join(CAPTURES, name)
+      const content = readFileSync(plain)
+      const want = expected(content)
+      assert.equal(want.fingerprint.length, 32)
+      assert.deepEqual(fingerprintOf(content), want, name)
+      assert.deepEqual(await fingerprintOfPlainFile(plain), want, name)
+      for (const path of [plain, `${plain}.gz`]) {
+        for (const chunkSize of [undefined, 1000, 1]) {
+          const r = await readCapture(path, { packet () {} }, chunkSize === undefined ? {} : { chunkSize })
+          assert.deepEqual(r.content, want, `${path}, chunk size ${chunkSize ?? 'default'}`)
+        }
+      }
+    }
+  })
+
+  it('changes with the length, the head or the tail, not with the middle (by design)', async () => {
+    // A capture cut to 20,000 bytes: read to its end (a TRUNCATED warning), so all of it is content.
+    const base = readFileSync(join(CAPTURES, 'arkime_http2-nghttp2.pcap')).subarray(0, 20000)
+    const changed = (at: number): Buffer => { const b = Buffer.from(base); b[at] = b[at]! ^ 1; return b }
+    const of = (b: Buffer): string => fingerprintOf(b).fingerprint
+    assert.notEqual(of(Buffer.concat([base, Buffer.from([0])])), of(base))
+    assert.notEqual(of(base.subarray(1)), of(base))
+    assert.notEqual(of(changed(0)), of(base))
+    assert.notEqual(of(changed(4095)), of(base))
+    assert.notEqual(of(changed(15904)), of(base)) // first byte of the tail
+    assert.notEqual(of(changed(19999)), of(base))
+    assert.equal(of(changed(4096)), of(base))
+    assert.equal(of(changed(15903)), of(base))
+    // Shorter than two edges: head and tail overlap; empty content too.
+    for (const b of [base.subarray(0, 5000), base.subarray(0, 10), Buffer.alloc(0)]) assert.deepEqual(fingerprintOf(b), expected(b))
+    assert.deepEqual(fingerprintOf(Buffer.alloc(0)), { bytes: 0, fingerprint: createHash('sha256').update('0\n').digest('hex').slice(0, 32) })
+    // Read from disk, plain and gzip, in tiny chunks: the rolling tail is kept across them.
+    const path = join(tmp, 'fingerprint.bin')
+    writeFileSync(path, base)
+    assert.deepEqual(await fingerprintOfPlainFile(path), expected(base))
+    writeFileSync(`${path}.gz`, gzipSync(base))
+    for (const p of [path, `${path}.gz`]) {
+      for (const chunkSize of [3, 4096, 5000]) assert.deepEqual((await readCapture(p, { packet () {} }, { chunkSize })).content, expected(base), `${p} ${chunkSize}`)
+    }
   })
 })

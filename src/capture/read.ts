@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { constants as zlibConstants, createGunzip } from 'node:zlib'
 import { CaptureError } from '../errors.js'
 import { GZIP_ID1, GZIP_ID2 } from './constants.js'
+import { ContentTracker, type ContentFingerprint } from './fingerprint.js'
 import { CaptureParser } from './parser.js'
 import type { CaptureInfo, PacketSink } from './types.js'
 
@@ -28,7 +29,16 @@ export interface ReadResult {
   info: CaptureInfo
   warning: CaptureError | undefined
   error: CaptureError | undefined
+  /**
+   * Fingerprint of the content read (see fingerprint.ts): the decompressed stream of a gzip
+   * file, the bytes of any other; all of it when the file was read to its end, else the part
+   * read before the error.
+   */
+  content: ContentFingerprint
 }
+
+/** Where readers hand the content they read: to the parser, past the fingerprint. */
+type Push = (chunk: Buffer) => void
 
 /**
  * Streams the capture at `path` into `sink`. Never throws for capture problems (they come back
@@ -39,7 +49,13 @@ export async function readCapture (path: string, sink: PacketSink, options: { ch
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`)
   const parser = new CaptureParser(path, sink)
-  const result: ReadResult = { info: parser.info, warning: undefined, error: undefined }
+  const content = new ContentTracker()
+  const push: Push = (chunk) => {
+    content.update(chunk)
+    parser.push(chunk)
+  }
+  let warning: CaptureError | undefined
+  let error: CaptureError | undefined
   let fh: FileHandle | undefined
   try {
     const st = await stat(path).catch((err: unknown) => { throw unreadable(path, 0, err) })
@@ -50,25 +66,25 @@ export async function readCapture (path: string, sink: PacketSink, options: { ch
     const first = await readAt(fh, path, buf, 0)
     if (first >= 2 && buf[0] === GZIP_ID1 && buf[1] === GZIP_ID2) {
       parser.info.gzip = true
-      await readGzip(fh, path, parser, chunkSize, options.chunkSize ?? DEFAULT_GZIP_CHUNK_BYTES)
+      await readGzip(fh, path, push, chunkSize, options.chunkSize ?? DEFAULT_GZIP_CHUNK_BYTES)
     } else {
-      await readPlain(fh, path, parser, buf, first)
+      await readPlain(fh, path, push, buf, first)
     }
-    result.warning = parser.end()
+    warning = parser.end()
   } catch (err) {
     if (!(err instanceof CaptureError)) throw err
-    result.error = err
+    error = err
   } finally {
     await fh?.close().catch(() => {})
   }
-  return result
+  return { info: parser.info, warning, error, content: content.result() }
 }
 
 /**
  * Reads into two reused buffers in turn: the next read runs in the thread pool while the parser
  * works on the current chunk, and the parser copies whatever it keeps.
  */
-async function readPlain (fh: FileHandle, path: string, parser: CaptureParser, first: Buffer, firstBytes: number): Promise<void> {
+async function readPlain (fh: FileHandle, path: string, push: Push, first: Buffer, firstBytes: number): Promise<void> {
   let current: Buffer = first
   let spare: Buffer = Buffer.allocUnsafe(first.length)
   let n = firstBytes
@@ -76,7 +92,7 @@ async function readPlain (fh: FileHandle, path: string, parser: CaptureParser, f
   while (n > 0) {
     const pending = readAt(fh, path, spare, position)
     try {
-      parser.push(n === current.length ? current : current.subarray(0, n))
+      push(n === current.length ? current : current.subarray(0, n))
     } catch (err) {
       await pending.catch(() => {})
       throw err
@@ -117,7 +133,7 @@ const MAX_QUEUED_BYTES = 16 * 1024 * 1024
  * produced by the very call that hits corrupt data is lost (at most `outputBytes`), and is
  * suspect anyway. (zlib keeps references to its input, so the file stream's fresh buffers suit it.)
  */
-async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, readBytes: number, outputBytes: number): Promise<void> {
+async function readGzip (fh: FileHandle, path: string, push: Push, readBytes: number, outputBytes: number): Promise<void> {
   const source = fh.createReadStream({ start: 0, highWaterMark: readBytes, autoClose: false })
   const gunzip = createGunzip({ chunkSize: Math.max(outputBytes, zlibConstants.Z_MIN_CHUNK) })
   try {
@@ -144,7 +160,7 @@ async function readGzip (fh: FileHandle, path: string, parser: CaptureParser, re
         if (chunk !== undefined) {
           const end = Math.min(chunk.length, offset + SLICE)
           try {
-            parser.push(offset === 0 && end === chunk.length ? chunk : chunk.subarray(offset, end))
+            push(offset === 0 && end === chunk.length ? chunk : chunk.subarray(offset, end))
           } catch (err) {
             settle(err)
             return
