@@ -16,10 +16,12 @@ export type CaptureErrorCode =
   | 'NOT_A_FILE'      // a directory or another non-regular path
   | 'UNREADABLE'      // open/read failed (permissions, vanished file, I/O error)
   | 'TRUNCATED'       // the file ends in the middle of a record (a warning, not a failure)
+  | 'TRAILING_GARBAGE' // bytes other than zeros after a gzip file's last member (a warning)
 
 /**
  * A capture file that cannot be read (further). `offset` is the byte offset in the capture
- * stream (after decompression for gzip files) where the problem starts.
+ * stream (after decompression for gzip files) where the problem starts; for the gzip container
+ * itself (CORRUPT_GZIP, TRAILING_GARBAGE, UNREADABLE) it is the offset in the compressed file.
  */
 export class CaptureError extends Error {
   override name = 'CaptureError'

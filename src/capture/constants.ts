@@ -20,6 +20,21 @@ export const MAGIC_PCAPNG = 0x0a0d0d0a
 export const GZIP_ID1 = 0x1f
 export const GZIP_ID2 = 0x8b
 
+// gzip member layout (https://www.rfc-editor.org/rfc/rfc1952, section 2.3).
+/** ID1 ID2 CM FLG MTIME(4) XFL OS. */
+export const GZIP_HEADER_BYTES = 10
+export const GZIP_OFF_CM = 2
+export const GZIP_OFF_FLG = 3
+export const GZIP_CM_DEFLATE = 8
+export const GZIP_FLG_FHCRC = 0x02
+export const GZIP_FLG_FEXTRA = 0x04
+export const GZIP_FLG_FNAME = 0x08
+export const GZIP_FLG_FCOMMENT = 0x10
+/** Bits 5..7 of FLG are reserved: zlib refuses a header that sets them. */
+export const GZIP_FLG_RESERVED = 0xe0
+/** CRC-32 and ISIZE, little-endian. */
+export const GZIP_TRAILER_BYTES = 8
+
 /** Bytes needed to tell the formats apart. */
 export const SNIFF_BYTES = 4
 
