@@ -73,7 +73,7 @@ describe('fuzz: mutated captures through analyzeFile', { skip: !existsSync(PUBLI
         // A twin that does not hold the case's content is caught.
         writeFileSync(join(dir, 'empty'), '')
         const wrong = await checkFile(join(dir, `c${n}`), c.chunkSize, c.streamBytes, c.expect, join(dir, 'empty'))
-        assert.match(wrong.problems.join('\n'), /differs from the plain capture's[^]*error .*, expected \["EMPTY",0\]/, how)
+        assert.match(wrong.problems[0] ?? '', /^info differs from the plain capture's: /, how)
       }
       assert.deepEqual([...seen].sort(), ['gzip-garbage', 'gzip-trailer'])
     } finally {
