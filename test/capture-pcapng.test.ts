@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { Timebase } from '../src/capture/pcapng.js'
 import { potiron } from './helpers/cli.js'
 import {
-  CAPTURES, IDB_BARE, SHB_BARE, assertSameWhateverTheChunking, hex, idbFlood, idbFloodGzip, parse, throwsCapture
+  CAPTURES, EPB_ON_IF_65535, IDB_BARE, SHB_BARE, assertSameWhateverTheChunking, hex, idbFlood, idbFloodGzip, parse, throwsCapture
 } from './helpers/hex.js'
 import { FIXTURES } from './helpers/shared.js'
 
@@ -171,15 +171,14 @@ describe('pcapng: what a section may declare is bounded', () => {
   const LIMIT = 65536
   /** File offset of the first IDB past the limit, after SHB_BARE. */
   const firstTooMany = SHB_BARE.length + LIMIT * IDB_BARE.length
-  const epbOnLast = hex('06000000 24000000 ffff0000 fe9c9717 15cd853d', '04000000 04000000', 'deadbeef', '24000000') // interface 65535
 
   it('keeps 65,536 interfaces in a section and fails the file at the IDB after them', () => {
-    const full = parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT), epbOnLast]))
+    const full = parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT), EPB_ON_IF_65535]))
     assert.deepEqual([full.info.packets, full.info.linktypes], [1, [1]])
     // Each section starts its count again.
-    assert.equal(parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT), SHB_BARE, idbFlood(LIMIT), epbOnLast])).info.packets, 1)
+    assert.equal(parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT), SHB_BARE, idbFlood(LIMIT), EPB_ON_IF_65535])).info.packets, 1)
     assert.equal(firstTooMany, 1310748)
-    throwsCapture(() => parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT + 1), epbOnLast])), 'TOO_MANY_INTERFACES', firstTooMany)
+    throwsCapture(() => parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT + 1), EPB_ON_IF_65535])), 'TOO_MANY_INTERFACES', firstTooMany)
     assert.throws(() => parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT + 1)])),
       { message: 't: pcapng section declares more than 65536 interfaces, the most potiron keeps (at byte offset 1310748)' })
   })

@@ -125,10 +125,10 @@ export const MAX_PACKET_BLOCK_BYTES = MAX_RECORD_BYTES + 64 * 1024
  */
 export const MAX_OTHER_BLOCK_BYTES = 16 * 1024 * 1024
 /**
- * Interfaces a pcapng section may declare: each IDB is kept for the section's packets to refer
- * to (~200 bytes of heap each), so their number is what the file claims, not what it holds in
- * any one block. 2^16 is what an obsolete Packet Block can address and far more than any
- * writer emits; 50M IDBs fit in a 2.4 MB gzip and exhausted the heap before this limit.
+ * Interfaces a pcapng section may declare: each IDB is kept (an object on the heap) for the
+ * section's packets to refer to, so their number is what the file claims, not what any one
+ * block holds. 2^16 is what an obsolete Packet Block can address and far more than any writer
+ * emits; 50M IDBs fit in a 2.4 MB gzip and exhausted the heap before this limit.
  */
 export const MAX_INTERFACES_PER_SECTION = 65536
 

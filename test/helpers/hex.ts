@@ -218,6 +218,9 @@ export const SHB_BARE = hex('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffff
 /** A little-endian Interface Description Block without options (Ethernet, no snap length): 20 bytes. */
 export const IDB_BARE = hex('01000000 14000000 0100 0000 00000000 14000000')
 
+/** An Enhanced Packet Block on interface 65535 (the last of the most a section may declare): 4 bytes of data. */
+export const EPB_ON_IF_65535 = hex('06000000 24000000 ffff0000 fe9c9717 15cd853d', '04000000 04000000', 'deadbeef', '24000000')
+
 /** `count` copies of IDB_BARE: a section that declares that many interfaces. */
 export function idbFlood (count: number): Buffer {
   return Buffer.alloc(count * IDB_BARE.length).fill(IDB_BARE)
