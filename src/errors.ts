@@ -10,15 +10,18 @@ export type CaptureErrorCode =
   | 'BAD_HEADER'      // a file/section header we cannot use (version, reserved bits, lengths)
   | 'BAD_RECORD'      // a record or block whose length fields make no sense
   | 'RECORD_TOO_BIG'  // a record longer than MAX_RECORD_BYTES
+  | 'TOO_MANY_INTERFACES' // a pcapng section declaring more interfaces than potiron keeps
   | 'BAD_TRAILER'     // pcapng block whose trailing length disagrees with its leading one
   | 'CORRUPT_GZIP'    // the decompressor gave up
   | 'NOT_A_FILE'      // a directory or another non-regular path
   | 'UNREADABLE'      // open/read failed (permissions, vanished file, I/O error)
   | 'TRUNCATED'       // the file ends in the middle of a record (a warning, not a failure)
+  | 'TRAILING_GARBAGE' // bytes other than zeros after a gzip file's last member (a warning)
 
 /**
  * A capture file that cannot be read (further). `offset` is the byte offset in the capture
- * stream (after decompression for gzip files) where the problem starts.
+ * stream (after decompression for gzip files) where the problem starts; for the gzip container
+ * itself (CORRUPT_GZIP, TRAILING_GARBAGE, UNREADABLE) it is the offset in the compressed file.
  */
 export class CaptureError extends Error {
   override name = 'CaptureError'

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { Timebase } from '../src/capture/pcapng.js'
-import { CAPTURES, assertSameWhateverTheChunking, hex, parse, throwsCapture } from './helpers/hex.js'
+import { potiron } from './helpers/cli.js'
+import {
+  CAPTURES, EPB_ON_IF_65535, IDB_BARE, SHB_BARE, assertSameWhateverTheChunking, hex, idbFlood, idbFloodGzip, parse, throwsCapture
+} from './helpers/hex.js'
+import { FIXTURES } from './helpers/shared.js'
 
 // Section 1, little-endian (offsets 0..311).
 const SHB_LE = hex('0a0d0d0a 2c000000 4d3c2b1a 0100 0000 ffffffffffffffff', // type, length 44, BOM, v1.0, section length -1
@@ -157,5 +162,46 @@ describe('pcapng timestamps', () => {
         assert.deepEqual([time.sec, time.nsec], want, `${binary ? 2 : 10}^-${n}, ticks ${ticks}`)
       }
     }
+  })
+})
+
+describe('pcapng: what a section may declare is bounded', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'potiron-pcapng-'))
+  after(() => rmSync(tmp, { recursive: true, force: true }))
+  const LIMIT = 65536
+  /** File offset of the first IDB past the limit, after SHB_BARE. */
+  const firstTooMany = SHB_BARE.length + LIMIT * IDB_BARE.length
+
+  it('keeps 65,536 interfaces in a section and fails the file at the IDB after them', () => {
+    const full = parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT), EPB_ON_IF_65535]))
+    assert.deepEqual([full.info.packets, full.info.linktypes], [1, [1]])
+    // Each section starts its count again.
+    assert.equal(parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT), SHB_BARE, idbFlood(LIMIT), EPB_ON_IF_65535])).info.packets, 1)
+    assert.equal(firstTooMany, 1310748)
+    throwsCapture(() => parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT + 1), EPB_ON_IF_65535])), 'TOO_MANY_INTERFACES', firstTooMany)
+    assert.throws(() => parse(Buffer.concat([SHB_BARE, idbFlood(LIMIT + 1)])),
+      { message: 't: pcapng section declares more than 65536 interfaces, the most potiron keeps (at byte offset 1310748)' })
+  })
+
+  it('collects link types in time independent of how many there are (65,536 distinct ones, 3 sections)', () => {
+    // Each IDB used to search every link type seen so far: 7.5 s here, against 0.2 s.
+    const distinct = idbFlood(LIMIT)
+    for (let i = 0; i < LIMIT; i++) distinct.writeUInt16LE(i, i * IDB_BARE.length + 8)
+    const started = Date.now()
+    const r = parse(Buffer.concat([SHB_BARE, distinct, SHB_BARE, distinct, SHB_BARE, distinct]))
+    const ms = Date.now() - started
+    assert.deepEqual([r.info.linktypes.length, r.info.linktypes[0], r.info.linktypes[LIMIT - 1]], [LIMIT, 0, LIMIT - 1])
+    assert.ok(ms < 3000, `${ms} ms`)
+  })
+
+  it('inspect: 50M interfaces in a 2.4 MB gzip fail that file at the offset, the next file is still reported, exit 1', async () => {
+    const flood = join(tmp, 'flood.pcapng.gz')
+    writeFileSync(flood, idbFloodGzip(50, 1_000_000))
+    const good = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
+    const r = await potiron('inspect', '--json', flood, good)
+    assert.equal(r.status, 1)
+    assert.deepEqual(r.out.map(line => { const j = JSON.parse(line) as { file: string, packets: number, error: string | null }; return [j.file, j.packets, j.error !== null] }),
+      [[flood, 0, true], [good, 32, false]])
+    assert.deepEqual(r.err, [`potiron: ${flood}: pcapng section declares more than 65536 interfaces, the most potiron keeps (at byte offset 1310748)`])
   })
 })

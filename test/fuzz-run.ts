@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { FuzzFailure, checkFile, describeFailure, fuzz } from './fuzz.js'
 
-const USAGE = 'usage: fuzz-run [--cases N] [--seed S] [--case K] [--dir DIR] [--timeout MS] [--replay FILE [--chunk N]]'
+const USAGE = 'usage: fuzz-run [--cases N] [--seed S] [--case K] [--dir DIR] [--timeout MS] [--memory MIB] [--replay FILE [--chunk N]]'
 
 async function main (): Promise<number> {
   const { values } = parseArgs({
@@ -19,6 +19,7 @@ async function main (): Promise<number> {
       case: { type: 'string' },
       dir: { type: 'string' },
       timeout: { type: 'string', default: '5000' },
+      memory: { type: 'string', default: '512' },
       replay: { type: 'string' },
       chunk: { type: 'string', default: '7' },
       help: { type: 'boolean', short: 'h', default: false }
@@ -49,17 +50,19 @@ async function main (): Promise<number> {
   console.log(`fuzz: ${cases} case(s) of seed ${seed}${one === undefined ? '' : ` from case ${one}`}, files in ${dir}`)
   try {
     const result = await fuzz({
-      cases, seed, dir, timeoutMs: int('timeout', values.timeout), log: s => console.log(s), ...(one === undefined ? {} : { first: one })
+      cases, seed, dir, timeoutMs: int('timeout', values.timeout), memoryMiB: int('memory', values.memory), log: s => console.log(s), ...(one === undefined ? {} : { first: one })
     })
     const seconds = (Date.now() - started) / 1000
-    console.log(`fuzz: ${result.cases} cases in ${seconds.toFixed(1)} s, ${result.parsed} read to the end, errors ${JSON.stringify(result.failedTyped)}`)
+    console.log(`fuzz: ${result.cases} cases (${result.hostile} hostile) in ${seconds.toFixed(1)} s, ${result.parsed} read to the end, errors ${JSON.stringify(result.failedTyped)}, ` +
+      `largest memory growth of a case ${result.peakMemoryMiB} MiB`)
     console.log(`${result.cases} passed, 0 failed`)
     if (values.dir === undefined) rmSync(dir, { recursive: true, force: true })
     return 0
   } catch (err) {
     if (!(err instanceof FuzzFailure)) throw err
     const seconds = (Date.now() - started) / 1000
-    console.log(`fuzz: ${err.result.cases} cases in ${seconds.toFixed(1)} s, errors ${JSON.stringify(err.result.failedTyped)}`)
+    console.log(`fuzz: ${err.result.cases} cases (${err.result.hostile} hostile) in ${seconds.toFixed(1)} s, errors ${JSON.stringify(err.result.failedTyped)}, ` +
+      `largest memory growth of a case ${err.result.peakMemoryMiB} MiB`)
     console.log(`failing inputs kept in ${dir}:`)
     for (const f of err.failures.slice(0, 20)) console.log(describeFailure(f))
     if (err.failures.length > 20) console.log(`  ... and ${err.failures.length - 20} more: cases ${err.failures.slice(20).map(f => f.case).join(' ')}`)

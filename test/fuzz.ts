@@ -1,7 +1,8 @@
 /**
  * Seeded fuzzing of the capture readers and the decoders: real captures from the shared corpus,
  * mutated where it hurts (record and block headers, length fields, block order, truncation,
- * gzip), each written to a file and run through analyzeFile.
+ * gzip), and hostile captures built here (4 % of cases), each written to a file and run through
+ * analyzeFile.
  *
  * Every case is a pure function of (seed, case number), so `node dist/test/fuzz-run.js --seed S
  * --case N` rebuilds it, and a failing input is kept on disk. Cases run in a worker thread
@@ -10,10 +11,16 @@
  *
  * What must hold for every input:
  * - analyzeFile resolves (a rejection is a bug: capture problems come back in `error`);
- * - `error` and `warning` carry known CaptureError codes (the warning is only ever TRUNCATED);
+ * - `error` and `warning` carry known CaptureError codes (the warning is TRUNCATED, or
+ *   TRAILING_GARBAGE for gzip);
+ * - no case makes the process's resident memory grow by more than 512 MiB, nor the worker's
+ *   heap past 256 MiB: memory follows what a file holds, never what it claims;
+ * - a case built to a known outcome gives it: hostile captures (a flood of pcapng interfaces,
+ *   thousands of days from year 68 to 11000, IPv6 lengths of 65,575) and gzip files damaged
+ *   after their deflate data (trailing bytes, CRC-32, ISIZE: all their content is counted);
  * - the counts agree with each other and with the count table;
  * - reading the same file through readCapture in small chunks gives the same result (except
- *   when the gzip stream is corrupt: how far zlib gets before it fails depends on chunking);
+ *   when zlib refuses a gzip file's deflate data: what came out before it noticed depends on chunking);
  * - every packet decodes to the same facts in place and copied between guard bytes (no read
  *   outside the record), with every fact in its range.
  */
@@ -26,11 +33,14 @@ import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
 import { Analyzer, type AnalyzeOptions } from '../src/aggregate/analyzer.js'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { UNDATED } from '../src/aggregate/table.js'
+import { MAX_INTERFACES_PER_SECTION } from '../src/capture/constants.js'
 import { readCapture } from '../src/capture/read.js'
 import { MAX_RECORD_BYTES, type PacketSink } from '../src/capture/types.js'
 import { PacketFacts } from '../src/decode/facts.js'
 import { decodeFrame } from '../src/decode/link.js'
 import type { CaptureErrorCode } from '../src/errors.js'
+import { ADDRS6, ETH_IPV4, ETH_IPV6, IPV4_UDP, IPV6_UDP } from './helpers/frames.js'
+import { EPB_ON_IF_65535, IDB_BARE, SHB_BARE, hex, idbFlood, idbFloodGzip } from './helpers/hex.js'
 import { PUBLIC } from './helpers/shared.js'
 
 export interface FuzzOptions {
@@ -45,6 +55,17 @@ export interface FuzzOptions {
   timeoutMs?: number
   /** Directory of seed captures (default: the shared public corpus). */
   corpus?: string
+  /** Growth of resident memory a case may cause (default 512 MiB); past it the case fails. */
+  memoryMiB?: number
+  /** Which hostile captures to make, and how often (default: all of them, in 4 % of cases). */
+  hostile?: HostileOptions
+}
+
+export interface HostileOptions {
+  /** Names of HOSTILE_KINDS. */
+  kinds?: readonly string[]
+  /** Share of cases, 0..1. */
+  rate?: number
 }
 
 export interface FuzzResult {
@@ -53,6 +74,10 @@ export interface FuzzResult {
   parsed: number
   /** Cases stopped by a CaptureError, per code. */
   failedTyped: Record<string, number>
+  /** Hostile captures among the cases. */
+  hostile: number
+  /** The largest growth of resident memory a case caused, in MiB. */
+  peakMemoryMiB: number
 }
 
 /** One case that broke an invariant, with what it takes to replay it. */
@@ -91,7 +116,7 @@ export const ANALYZE_OPTIONS: AnalyzeOptions = { fields: FIELDS, splitProtocols:
 
 /** Every CaptureErrorCode: the Record type makes the compiler flag a code added to or removed from errors.ts. */
 const CODES: Record<CaptureErrorCode, true> = {
-  EMPTY: true, BAD_MAGIC: true, BAD_HEADER: true, BAD_RECORD: true, RECORD_TOO_BIG: true, BAD_TRAILER: true,
+  EMPTY: true, BAD_MAGIC: true, BAD_HEADER: true, BAD_RECORD: true, RECORD_TOO_BIG: true, TOO_MANY_INTERFACES: true, BAD_TRAILER: true, TRAILING_GARBAGE: true,
   CORRUPT_GZIP: true, NOT_A_FILE: true, UNREADABLE: true, TRUNCATED: true
 }
 export const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES))
@@ -410,6 +435,17 @@ const MUTATIONS: Record<string, Mutation> = {
 }
 const MUTATION_NAMES = Object.keys(MUTATIONS)
 
+/** An error or warning as [code, offset], or null for none. */
+export type Outcome = [string, number] | null
+
+/** What a case must give, when its construction tells. */
+export interface Expectation {
+  /** The error; absent when not known. */
+  error?: Outcome
+  /** The warning; absent when not known. */
+  warning?: Outcome
+}
+
 /** One fuzz case: the bytes of its file and how they were made. */
 export interface FuzzCase {
   bytes: Buffer
@@ -419,11 +455,22 @@ export interface FuzzCase {
   /** Chunk size of the second, differential read. */
   chunkSize: number
   mutations: string[]
+  expect: Expectation | undefined
+  /**
+   * A gzip case damaged only after its deflate data (trailing bytes, CRC-32, ISIZE): its capture
+   * stream, which must give the same counts, and its own error (or warning, unless `expect` has
+   * the gzip's) first.
+   */
+  twin: Buffer | undefined
 }
 
+/** Share of cases that are hostile captures (see below) rather than mutated corpus ones. */
+const HOSTILE_RATE = 0.04
+
 /** Builds case `n` of run `seed`: a pure function of its arguments. */
-export function makeCase (corpus: readonly SeedCapture[], seed: number, n: number): FuzzCase {
+export function makeCase (corpus: readonly SeedCapture[], seed: number, n: number, options: HostileOptions = {}): FuzzCase {
   const rng = new Rng(caseSeed(seed, n))
+  if (rng.chance(options.rate ?? HOSTILE_RATE)) return finish(rng, hostile(rng, options.kinds ?? HOSTILE_KINDS))
   const source = rng.pick(corpus)
   const mutations: string[] = [source.name]
   let gzipped: Buffer | undefined
@@ -451,30 +498,196 @@ export function makeCase (corpus: readonly SeedCapture[], seed: number, n: numbe
       }
     }
   }
-  let streamBytes = stream?.length
-  if (gzipped !== undefined && (stream === undefined || rng.chance(0.35))) {
-    gzipped = Buffer.from(gzipped)
-    streamBytes = undefined
-    const how = rng.pick(['gzip-flip', 'gzip-flip', 'gzip-truncate', 'gzip-garbage', 'gzip-trailer'])
-    mutations.push(how)
-    if (how === 'gzip-flip') {
-      // Mostly past the 10-byte header: corrupt deflate data, not just a bad magic.
-      const from = rng.chance(0.85) ? Math.min(10, gzipped.length) : 0
-      overwriteBytes(rng, gzipped, from, gzipped.length, 1 + rng.int(4))
-    } else if (how === 'gzip-truncate') {
-      gzipped = gzipped.subarray(0, rng.int(gzipped.length))
-    } else if (how === 'gzip-garbage') {
-      gzipped = Buffer.concat([gzipped, Buffer.from(Array.from({ length: 1 + rng.int(40) }, () => rng.int(256)))])
-    } else {
-      overwriteBytes(rng, gzipped, Math.max(0, gzipped.length - 8), gzipped.length, 1) // CRC-32 or ISIZE
-    }
+  const c: Built = { bytes: gzipped ?? stream!, gzip: gzipped !== undefined, streamBytes: stream?.length, mutations, expect: undefined, twin: undefined }
+  if (gzipped !== undefined && (stream === undefined || rng.chance(0.35))) damageGzip(rng, c, stream ?? source.inflated)
+  return finish(rng, c)
+}
+
+type Built = Omit<FuzzCase, 'chunkSize'>
+
+/** Small chunks for the second read, but at most about 100 reads per file: a case stays fast. */
+function finish (rng: Rng, c: Built): FuzzCase {
+  const minChunk = Math.ceil(c.bytes.length / 100)
+  return { ...c, chunkSize: Math.max(minChunk, rng.pick([1, 2, 3, 5, 16, 24, 64, 100, 1000, 4096, 65536])) }
+}
+
+/**
+ * Damages the gzip file of `c`, whose capture stream is `stream` when known. Damage after the
+ * deflate data has a known outcome: all of the stream is read, then the damage is told.
+ */
+function damageGzip (rng: Rng, c: Built, stream: Buffer | undefined): void {
+  const gz = Buffer.from(c.bytes)
+  c.streamBytes = undefined
+  const how = rng.pick(['gzip-flip', 'gzip-flip', 'gzip-truncate', 'gzip-garbage', 'gzip-trailer'])
+  c.mutations.push(how)
+  let expect: Expectation | undefined
+  if (how === 'gzip-flip') {
+    // Mostly past the 10-byte header: corrupt deflate data, not just a bad magic.
+    const from = rng.chance(0.85) ? Math.min(10, gz.length) : 0
+    overwriteBytes(rng, gz, from, gz.length, 1 + rng.int(4))
+  } else if (how === 'gzip-truncate') {
+    c.bytes = gz.subarray(0, rng.int(gz.length))
+    return
+  } else if (how === 'gzip-garbage') {
+    // Zeros (padding), or bytes that do not start a gzip member, after the last member.
+    const garbage = Buffer.alloc(1 + rng.int(rng.chance(0.2) ? 70000 : 40))
+    const zeros = rng.chance(0.25) ? garbage.length : rng.int(garbage.length)
+    for (let i = zeros; i < garbage.length; i++) garbage[i] = rng.int(256)
+    if (garbage[0] === 0x1f) garbage[0] = 0x1e
+    expect = { error: null, warning: zeros === garbage.length ? null : ['TRAILING_GARBAGE', gz.length] }
+    c.bytes = Buffer.concat([gz, garbage])
+  } else {
+    const at = gz.length - 1 - rng.int(Math.min(8, gz.length)) // CRC-32 or ISIZE
+    const was = gz[at]
+    overwriteBytes(rng, gz, at, at + 1, 1)
+    const field = at >= gz.length - 4 ? gz.length - 4 : gz.length - 8
+    expect = { error: gz[at] === was ? null : ['CORRUPT_GZIP', field], warning: null }
   }
-  const bytes = gzipped ?? stream!
-  const plain = gzipped === undefined
-  // Small chunks for the second read, but at most about 100 reads per file: a case stays fast.
-  const minChunk = Math.ceil(bytes.length / 100)
-  const chunkSize = Math.max(minChunk, rng.pick([1, 2, 3, 5, 16, 24, 64, 100, 1000, 4096, 65536]))
-  return { bytes, gzip: !plain, streamBytes, chunkSize, mutations }
+  if (how !== 'gzip-garbage') c.bytes = gz
+  if (expect !== undefined && stream !== undefined && gz.length >= 18) {
+    c.expect = expect
+    c.twin = stream
+    c.streamBytes = stream.length
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile captures (issue 11): shapes no mutation of a small capture reaches, each with what it
+// must give. Their big parts are cached, so a case stays a pure function of (seed, n).
+
+const HOSTILE: Record<string, (rng: Rng) => Built> = {
+  // 65,536 interfaces in a section is the limit; one more fails the file at that IDB.
+  'idb-limit': () => plainCase(cached('idb-limit', () => Buffer.concat([SHB_BARE, idbFlood(IDB_LIMIT), EPB_ON_IF_65535])), null),
+  'idb-over': () => plainCase(cached('idb-over', () => Buffer.concat([SHB_BARE, idbFlood(IDB_LIMIT + 1), EPB_ON_IF_65535])), FIRST_IDB_TOO_MANY),
+  'idb-sections': (rng) => {
+    const k = 2 + rng.int(3)
+    return plainCase(cached(`idb-sections-${k}`, () => Buffer.concat([...new Array<Buffer>(k).fill(Buffer.concat([SHB_BARE, idbFlood(IDB_LIMIT)])), EPB_ON_IF_65535])), null)
+  },
+  // 50M interfaces (1 GB of pcapng) in 2.4 MB of gzip members.
+  'idb-bomb': () => ({
+    bytes: cached('idb-bomb', () => idbFloodGzip(50, 1_000_000)), gzip: true, streamBytes: SHB_BARE.length + 50_000_000 * IDB_BARE.length,
+    mutations: [], expect: { error: FIRST_IDB_TOO_MANY, warning: null }, twin: undefined
+  }),
+  days: (rng) => plainCase(manyDays(rng), null),
+  'ipv6-length-0xffff': (rng) => plainCase(ipv6Lengths(rng), null)
+}
+export const HOSTILE_KINDS: readonly string[] = Object.keys(HOSTILE)
+
+const IDB_LIMIT = MAX_INTERFACES_PER_SECTION
+const FIRST_IDB_TOO_MANY: Outcome = ['TOO_MANY_INTERFACES', SHB_BARE.length + IDB_LIMIT * IDB_BARE.length]
+const hostileCache = new Map<string, Buffer>()
+
+function cached (key: string, make: () => Buffer): Buffer {
+  let bytes = hostileCache.get(key)
+  if (bytes === undefined) hostileCache.set(key, bytes = make())
+  return bytes
+}
+
+function plainCase (bytes: Buffer, error: Outcome): Built {
+  return { bytes, gzip: false, streamBytes: bytes.length, mutations: [], expect: { error, warning: null }, twin: undefined }
+}
+
+/** A hostile case, sometimes gzipped (the same content must give the same outcome). */
+function hostile (rng: Rng, kinds: readonly string[]): Built {
+  const name = rng.pick(kinds)
+  const make = HOSTILE[name]
+  if (make === undefined) throw new Error(`no hostile capture named ${name}: ${HOSTILE_KINDS.join(', ')}`)
+  const c = make(rng)
+  c.mutations.unshift(`hostile ${name}`)
+  if (!c.gzip && rng.chance(0.3)) {
+    c.mutations.push('gzip-1')
+    return { ...c, bytes: gzipSync(c.bytes, { level: 1 }), gzip: true }
+  }
+  return c
+}
+
+/**
+ * A pcapng capture over thousands of days: up to three interfaces whose if_tsoffset puts them
+ * in years 68..9574, 1970.. or 9892.. (so before 1000 and after 9999 too), in µs or ns, and
+ * 50..3000 UDP packets over IPv4 or IPv6, each on its own day, at random or day after day.
+ */
+function manyDays (rng: Rng): Buffer {
+  const blocks = [SHB_BARE]
+  const clocks: Array<{ units: bigint, span: number }> = []
+  for (let i = 1 + rng.int(3); i > 0; i--) {
+    const ns = rng.chance(0.3)
+    const offset = rng.pick([0n, -60_000_000_000n, -40_000_000_000n, 250_000_000_000n])
+    blocks.push(pcapngIdb(ns, offset))
+    // Ticks stay below 2^64: 1.5e10 s of nanoseconds, 3e11 s of microseconds.
+    clocks.push({ units: ns ? 1_000_000_000n : 1_000_000n, span: ns ? 1.5e10 : 3e11 })
+  }
+  const packets = 50 + rng.int(2951)
+  const daily = rng.chance(0.5)
+  const first = rng.int(1e9)
+  for (let p = 0; p < packets; p++) {
+    const iface = rng.int(clocks.length)
+    const { units, span } = clocks[iface]!
+    const sec = daily ? first + p * 86400 + rng.int(86400) : Math.floor(rng.next() * span)
+    const frame = rng.chance(0.7) ? HOSTILE_UDP4 : HOSTILE_UDP6
+    blocks.push(pcapngEpb(iface, BigInt(sec) * units + BigInt(rng.int(Number(units))), frame))
+  }
+  return Buffer.concat(blocks)
+}
+
+const HOSTILE_UDP4 = hex(ETH_IPV4, IPV4_UDP)
+const HOSTILE_UDP6 = hex(ETH_IPV6, IPV6_UDP)
+
+/** A little-endian IDB for Ethernet with if_tsresol 10^-9 (when `ns`) and if_tsoffset. */
+function pcapngIdb (ns: boolean, offset: bigint): Buffer {
+  const resol = ns ? hex('0900 0100 09 000000') : Buffer.alloc(0)
+  const tsoffset = Buffer.alloc(12)
+  tsoffset.writeUInt16LE(14, 0)
+  tsoffset.writeUInt16LE(8, 2)
+  tsoffset.writeBigInt64LE(offset, 4)
+  const length = 16 + resol.length + tsoffset.length + 4 + 4
+  const head = Buffer.alloc(16)
+  head.writeUInt32LE(1, 0)
+  head.writeUInt32LE(length, 4)
+  head.writeUInt16LE(1, 8)
+  const tail = Buffer.alloc(8)
+  tail.writeUInt32LE(length, 4)
+  return Buffer.concat([head, resol, tsoffset, tail])
+}
+
+/** A little-endian EPB carrying `frame` whole. */
+function pcapngEpb (iface: number, ticks: bigint, frame: Buffer): Buffer {
+  const b = Buffer.alloc(32 + pad4(frame.length))
+  b.writeUInt32LE(6, 0)
+  b.writeUInt32LE(b.length, 4)
+  b.writeUInt32LE(iface, 8)
+  b.writeUInt32LE(Number(ticks >> 32n), 12)
+  b.writeUInt32LE(Number(ticks & 0xffffffffn), 16)
+  b.writeUInt32LE(frame.length, 20)
+  b.writeUInt32LE(frame.length, 24)
+  frame.copy(b, 28)
+  b.writeUInt32LE(b.length, b.length - 4)
+  return b
+}
+
+/**
+ * A pcap of 1..40 Ethernet IPv6 packets whose payload length is 0xffff (IP length 65,575) or
+ * near it, over UDP, TCP and ICMPv6; only their first bytes are captured.
+ */
+function ipv6Lengths (rng: Rng): Buffer {
+  const records = [hex('d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000')]
+  for (let p = 1 + rng.int(40); p > 0; p--) {
+    const payload = rng.pick([0xffff, 0xffff, 0xffff, 0xfffe, 0xffd7, 0])
+    const [next, transport] = rng.pick<[number, string]>([
+      [17, 'c000 0035 ffff 0000'], // UDP 49152 → 53
+      [6, 'c350 0050 dead beef 8000 0001 5010 ffff 0000 0000'], // TCP 50000 → 80, ACK
+      [58, '8000 0000 0001 0001'] // ICMPv6 echo request
+    ])
+    const ip = hex('6000 0000 0000 0040', ADDRS6)
+    ip.writeUInt16BE(payload, 4)
+    ip[6] = next
+    const frame = Buffer.concat([hex(ETH_IPV6), ip, hex(transport)])
+    const header = Buffer.alloc(16)
+    header.writeUInt32LE(1700000000 + rng.int(86400 * 3), 0)
+    header.writeUInt32LE(frame.length, 8)
+    header.writeUInt32LE(14 + 40 + payload, 12)
+    records.push(header, frame)
+  }
+  return Buffer.concat(records)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,6 +698,9 @@ interface Job {
   path: string
   chunkSize: number
   streamBytes: number | undefined
+  expect: Expectation | undefined
+  /** The twin's file (see FuzzCase). */
+  twin: string | undefined
 }
 
 interface Verdict {
@@ -492,6 +708,8 @@ interface Verdict {
   /** The error code, or undefined when the file was read to its end. */
   code: string | undefined
   problems: string[]
+  /** Growth of the process's resident memory while the case ran (set by the main thread). */
+  peakBytes?: number
 }
 
 function describeError (err: unknown): string {
@@ -503,15 +721,22 @@ function outcome (r: FileResult): unknown {
   return { info: r.info, stats: r.stats, table: r.table, error: r.error, warning: r.warning }
 }
 
-/** Checks one file: analyzeFile's result, its invariants, and a second read in small chunks. */
-export async function checkFile (path: string, chunkSize: number, streamBytes: number | undefined): Promise<{ code: string | undefined, problems: string[] }> {
+/**
+ * Checks one file: analyzeFile's result, its invariants, what the case was built to give (with
+ * `twin`, the file of its capture stream), and a second read in small chunks.
+ */
+export async function checkFile (path: string, chunkSize: number, streamBytes: number | undefined,
+  expect?: Expectation, twin?: string): Promise<{ code: string | undefined, problems: string[] }> {
   let a: FileResult
+  let t: FileResult | undefined
   try {
     a = await analyzeFile(path, ANALYZE_OPTIONS)
+    if (twin !== undefined) t = await analyzeFile(twin, ANALYZE_OPTIONS)
   } catch (err) {
     return { code: undefined, problems: [`analyzeFile rejected: ${describeError(err)}`] }
   }
   const problems = invariants(a, streamBytes)
+  if (expect !== undefined) problems.push(...expectations(a, expect, t))
   let b: FileResult
   try {
     const analyzer = new Analyzer(ANALYZE_OPTIONS)
@@ -523,8 +748,10 @@ export async function checkFile (path: string, chunkSize: number, streamBytes: n
     problems.push(`readCapture with chunkSize ${chunkSize} threw: ${describeError(err)}`)
     return { code: a.error?.code, problems }
   }
-  const gzipFailed = a.error?.code === 'CORRUPT_GZIP' || b.error?.code === 'CORRUPT_GZIP'
-  if (!gzipFailed && !isDeepStrictEqual(outcome(a), outcome(b))) {
+  // Only deflate data that zlib refuses gives a result that depends on chunking: what came out
+  // before zlib noticed. Every other gzip damage is read up to the damage, whatever the chunks.
+  const refused = [a.error, b.error].some(e => e?.code === 'CORRUPT_GZIP' && / within compressed bytes /.test(e.message))
+  if (!refused && !isDeepStrictEqual(outcome(a), outcome(b))) {
     const oa = outcome(a) as Record<string, unknown>
     const ob = outcome(b) as Record<string, unknown>
     const differs = Object.keys(oa).filter(k => !isDeepStrictEqual(oa[k], ob[k]))
@@ -614,6 +841,50 @@ function factRanges (f: PacketFacts, off: number, end: number): string[] {
   return bad
 }
 
+/** As [code, offset]. */
+function said (p: FileResult['error']): Outcome {
+  return p === undefined ? null : [p.code, p.offset]
+}
+
+/**
+ * What a case built to a known outcome must give. With `twin` (a gzip case damaged after its
+ * deflate data, and its capture stream read as a plain file): the same counts, and the stream's
+ * own error (unless it is one the parser tells only at the end and the gzip is damaged), else
+ * the gzip's error, else the gzip's warning or the stream's.
+ */
+function expectations (r: FileResult, expect: Expectation, twin: FileResult | undefined): string[] {
+  const problems: string[] = []
+  let { error, warning } = expect
+  if (twin !== undefined) {
+    // info.offset tells how far the parser got: where its last unit ended when the gzip failed.
+    const { offset: _o1, gzip: _g1, ...info } = r.info
+    const { offset: _o2, gzip: _g2, ...twinInfo } = twin.info
+    const pairs: Array<[string, unknown, unknown]> = [['info', info, twinInfo], ['stats', r.stats, twin.stats], ['table', r.table, twin.table]]
+    for (const [what, x, y] of pairs) {
+      if (!isDeepStrictEqual(x, y)) problems.push(`${what} differs from the plain capture's: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`.slice(0, 2000))
+    }
+    const damaged = error !== null && error !== undefined
+    // The parser says EMPTY, or too short to tell the format, only when its input ends.
+    const atEnd = twin.error !== undefined && (twin.error.code === 'EMPTY' || (twin.error.code === 'BAD_MAGIC' && twin.error.message.includes('too short')))
+    if (twin.error !== undefined && !(damaged && atEnd)) {
+      error = said(twin.error)
+      warning = null
+    } else if (damaged) {
+      warning = null
+    } else {
+      warning = warning ?? said(twin.warning)
+    }
+  }
+  const differs = (what: string, got: FileResult['error'], want: Outcome | undefined): void => {
+    if (want !== undefined && !isDeepStrictEqual(said(got), want)) {
+      problems.push(`${what} ${JSON.stringify(said(got))}, expected ${JSON.stringify(want)}${got === undefined ? '' : `: ${got.message}`}`)
+    }
+  }
+  differs('error', r.error, error)
+  differs('warning', r.warning, warning)
+  return problems
+}
+
 /** The consistency rules of one result. */
 export function invariants (r: FileResult, streamBytes: number | undefined): string[] {
   const problems: string[] = []
@@ -626,7 +897,7 @@ export function invariants (r: FileResult, streamBytes: number | undefined): str
     check(Number.isSafeInteger(error.offset) && error.offset >= 0, `error offset ${error.offset}`)
   }
   if (warning !== undefined) {
-    check(warning.code === 'TRUNCATED', `warning ${warning.code}: ${warning.message}`)
+    check(warning.code === 'TRUNCATED' || (warning.code === 'TRAILING_GARBAGE' && info.gzip), `warning ${warning.code}: ${warning.message}`)
     check(error === undefined, 'both an error and a warning')
     check(Number.isSafeInteger(warning.offset) && warning.offset >= 0, `warning offset ${warning.offset}`)
   }
@@ -636,6 +907,8 @@ export function invariants (r: FileResult, streamBytes: number | undefined): str
   const kinds = stats.ipv4 + stats.ipv6 + stats.nonIp + stats.unsupportedLink
   check(kinds === stats.packets, `ipv4 + ipv6 + nonIp + unsupportedLink = ${kinds}, packets ${stats.packets}`)
   check(stats.malformed <= stats.packets, `malformed ${stats.malformed} > packets ${stats.packets}`)
+  const badDay = Object.keys(stats.perDay).find(day => !/^\d{8}$/.test(day))
+  check(badDay === undefined, `day key '${badDay}' is not YYYYMMDD (potiron's keys have 8-digit days)`)
   const perDay = Object.values(stats.perDay).reduce((s, n) => s + n, 0)
   check(perDay + stats.noTimestamp + stats.outOfRange === stats.packets,
     `perDay ${perDay} + noTimestamp ${stats.noTimestamp} + outOfRange ${stats.outOfRange} !== packets ${stats.packets}`)
@@ -645,8 +918,9 @@ export function invariants (r: FileResult, streamBytes: number | undefined): str
   if (streamBytes !== undefined) {
     check(info.offset <= streamBytes, `info.offset ${info.offset} > ${streamBytes} stream bytes`)
     check(info.capturedBytes <= streamBytes, `capturedBytes ${info.capturedBytes} > ${streamBytes} stream bytes`)
-    if (error !== undefined) check(error.offset <= streamBytes, `error offset ${error.offset} > ${streamBytes} stream bytes`)
-    if (warning !== undefined) check(warning.offset < streamBytes, `warning offset ${warning.offset} >= ${streamBytes} stream bytes`)
+    // Offsets of damage to the gzip container are in the compressed file.
+    if (error !== undefined && error.code !== 'CORRUPT_GZIP') check(error.offset <= streamBytes, `error offset ${error.offset} > ${streamBytes} stream bytes`)
+    if (warning?.code === 'TRUNCATED') check(warning.offset < streamBytes, `warning offset ${warning.offset} >= ${streamBytes} stream bytes`)
     if (error === undefined) check(info.offset === streamBytes, `read to the end but info.offset ${info.offset} !== ${streamBytes}`)
   }
   check(table.ipv6.length % 16 === 0, `ipv6 table of ${table.ipv6.length} bytes`)
@@ -674,28 +948,56 @@ export function invariants (r: FileResult, streamBytes: number | undefined): str
 // The driver (main thread) and the worker.
 
 const WORKER_ROLE = 'potiron-fuzz-worker'
+const MIB = 1024 * 1024
+/**
+ * The V8 heap of the case worker: a reader keeps little there, so a case that needs more has
+ * kept what a file claims (50M pcapng interfaces did). Past it the worker dies, not the run.
+ */
+const WORKER_HEAP_MIB = 256
+/** Default growth of the process's resident memory (typed arrays included) a case may cause. */
+const DEFAULT_MEMORY_MIB = 512
+const MEMORY_SAMPLE_MS = 10
+/** Problems after which the worker is replaced. */
+const FATAL = /^(hang|worker died|memory):/
 
+/**
+ * Runs cases in one worker thread, replaced when a case hangs, kills it, or makes the process's
+ * resident memory grow past the budget (sampled from this thread, so also while the worker
+ * spins synchronously).
+ */
 class CaseRunner {
   #worker: Worker | undefined
   #pending: { resolve: (v: Verdict) => void, reject: (e: Error) => void } | undefined
 
-  async run (job: Job, timeoutMs: number): Promise<Verdict> {
+  async run (job: Job, timeoutMs: number, memoryMiB: number): Promise<Verdict> {
     const worker = this.#spawn()
     let timer: NodeJS.Timeout | undefined
+    let sampler: NodeJS.Timeout | undefined
     const answer = new Promise<Verdict>((resolve, reject) => { this.#pending = { resolve, reject } })
     const timeout = new Promise<Verdict>(resolve => {
       timer = setTimeout(() => resolve({ id: job.id, code: undefined, problems: [`hang: no answer within ${timeoutMs} ms`] }), timeoutMs)
     })
+    const base = process.memoryUsage.rss()
+    let peak = base
+    const memory = new Promise<Verdict>(resolve => {
+      sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage.rss())
+        if (peak - base > memoryMiB * MIB) {
+          resolve({ id: job.id, code: undefined, problems: [`memory: resident memory grew by ${Math.round((peak - base) / MIB)} MiB, more than the ${memoryMiB} MiB a case may take`] })
+        }
+      }, MEMORY_SAMPLE_MS)
+    })
     worker.postMessage(job)
     try {
-      const verdict = await Promise.race([answer, timeout])
-      if (verdict.problems.some(p => p.startsWith('hang:')) || verdict.problems.some(p => p.startsWith('worker died:'))) await this.close()
-      return verdict
+      const verdict = await Promise.race([answer, timeout, memory])
+      if (verdict.problems.some(p => FATAL.test(p))) await this.close()
+      return { ...verdict, peakBytes: peak - base }
     } catch (err) {
       await this.close()
-      return { id: job.id, code: undefined, problems: [`worker died: ${describeError(err)}`] }
+      return { id: job.id, code: undefined, problems: [`worker died: ${describeError(err)}`], peakBytes: peak - base }
     } finally {
       clearTimeout(timer)
+      clearInterval(sampler)
       this.#pending = undefined
     }
   }
@@ -708,7 +1010,7 @@ class CaseRunner {
 
   #spawn (): Worker {
     if (this.#worker !== undefined) return this.#worker
-    const worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE } })
+    const worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB } })
     worker.on('message', (v: Verdict) => this.#pending?.resolve(v))
     worker.on('error', (err) => this.#pending?.reject(err))
     worker.on('exit', (code) => {
@@ -724,25 +1026,30 @@ class CaseRunner {
 export async function fuzz (options: FuzzOptions): Promise<FuzzResult> {
   const log = options.log ?? (() => {})
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const memoryMiB = options.memoryMiB ?? DEFAULT_MEMORY_MIB
   const first = options.first ?? 0
   const corpus = loadCorpus(options.corpus)
   if (corpus.length === 0) throw new Error(`fuzz: no seed capture under ${options.corpus ?? PUBLIC}`)
   mkdirSync(options.dir, { recursive: true })
-  const result: FuzzResult = { cases: 0, parsed: 0, failedTyped: {} }
+  const result: FuzzResult = { cases: 0, parsed: 0, failedTyped: {}, hostile: 0, peakMemoryMiB: 0 }
   const failures: Failure[] = []
   const runner = new CaseRunner()
   const started = Date.now()
   const every = Math.max(1, Math.round(options.cases / 10))
   try {
     for (let n = first; n < first + options.cases; n++) {
-      const c = makeCase(corpus, options.seed, n)
+      const c = makeCase(corpus, options.seed, n, options.hostile)
       const ext = c.gzip ? 'pcap.gz' : 'pcap'
       const path = join(options.dir, `fuzz-s${options.seed}-c${n}.${ext}`)
       writeFileSync(path, c.bytes)
-      const verdict = await runner.run({ id: n, path, chunkSize: c.chunkSize, streamBytes: c.streamBytes }, timeoutMs)
+      const twin = c.twin === undefined ? undefined : `${path}.twin.pcap`
+      if (twin !== undefined) writeFileSync(twin, c.twin!)
+      const verdict = await runner.run({ id: n, path, chunkSize: c.chunkSize, streamBytes: c.streamBytes, expect: c.expect, twin }, timeoutMs, memoryMiB)
       result.cases++
-      const unanswered = verdict.problems.some(p => p.startsWith('hang:') || p.startsWith('worker died:'))
-      // A case that hung or killed its worker counts as neither.
+      if (c.mutations[0]?.startsWith('hostile ') === true) result.hostile++
+      result.peakMemoryMiB = Math.max(result.peakMemoryMiB, Math.round((verdict.peakBytes ?? 0) / MIB))
+      const unanswered = verdict.problems.some(p => FATAL.test(p))
+      // A case that hung, killed its worker or took too much memory counts as neither.
       if (!unanswered && verdict.code === undefined) result.parsed++
       else if (!unanswered && verdict.code !== undefined) result.failedTyped[verdict.code] = (result.failedTyped[verdict.code] ?? 0) + 1
       if (verdict.problems.length > 0) {
@@ -750,6 +1057,7 @@ export async function fuzz (options: FuzzOptions): Promise<FuzzResult> {
         log(`FAIL seed ${options.seed} case ${n}: ${path}: ${verdict.problems[0]!.split('\n')[0]}`)
       } else {
         unlinkSync(path)
+        if (twin !== undefined) unlinkSync(twin)
       }
       if (result.cases % every === 0) {
         log(`${result.cases}/${options.cases} cases, ${result.parsed} parsed, ${failures.length} failed, ${((Date.now() - started) / 1000).toFixed(1)} s`)
@@ -765,7 +1073,7 @@ export async function fuzz (options: FuzzOptions): Promise<FuzzResult> {
 async function serve (): Promise<void> {
   const port = parentPort!
   port.on('message', (job: Job) => {
-    checkFile(job.path, job.chunkSize, job.streamBytes).then(
+    checkFile(job.path, job.chunkSize, job.streamBytes, job.expect, job.twin).then(
       ({ code, problems }) => port.postMessage({ id: job.id, code, problems } satisfies Verdict),
       (err: unknown) => port.postMessage({ id: job.id, code: undefined, problems: [`check threw: ${describeError(err)}`] } satisfies Verdict))
   })

@@ -20,6 +20,21 @@ export const MAGIC_PCAPNG = 0x0a0d0d0a
 export const GZIP_ID1 = 0x1f
 export const GZIP_ID2 = 0x8b
 
+// gzip member layout (https://www.rfc-editor.org/rfc/rfc1952, section 2.3).
+/** ID1 ID2 CM FLG MTIME(4) XFL OS. */
+export const GZIP_HEADER_BYTES = 10
+export const GZIP_OFF_CM = 2
+export const GZIP_OFF_FLG = 3
+export const GZIP_CM_DEFLATE = 8
+export const GZIP_FLG_FHCRC = 0x02
+export const GZIP_FLG_FEXTRA = 0x04
+export const GZIP_FLG_FNAME = 0x08
+export const GZIP_FLG_FCOMMENT = 0x10
+/** Bits 5..7 of FLG are reserved: zlib refuses a header that sets them. */
+export const GZIP_FLG_RESERVED = 0xe0
+/** CRC-32 and ISIZE, little-endian. */
+export const GZIP_TRAILER_BYTES = 8
+
 /** Bytes needed to tell the formats apart. */
 export const SNIFF_BYTES = 4
 
@@ -109,6 +124,13 @@ export const MAX_PACKET_BLOCK_BYTES = MAX_RECORD_BYTES + 64 * 1024
  * and the reader must buffer a whole block that straddles two chunks.
  */
 export const MAX_OTHER_BLOCK_BYTES = 16 * 1024 * 1024
+/**
+ * Interfaces a pcapng section may declare: each IDB is kept (an object on the heap) for the
+ * section's packets to refer to, so their number is what the file claims, not what any one
+ * block holds. 2^16 is what an obsolete Packet Block can address and far more than any writer
+ * emits; 50M IDBs fit in a 2.4 MB gzip and exhausted the heap before this limit.
+ */
+export const MAX_INTERFACES_PER_SECTION = 65536
 
 export const NSEC_PER_SEC = 1e9
 export const USEC_PER_SEC = 1e6

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { CaptureError } from '../errors.js'
+import { readAt, unreadable } from './io.js'
 
 /** Bytes taken from each end of the content. */
 export const FINGERPRINT_EDGE = 4096
@@ -42,16 +43,14 @@ export function fingerprintOf (content: Buffer): ContentFingerprint {
  * UNREADABLE when the file cannot be read or shrinks meanwhile.
  */
 export async function fingerprintOfPlainFile (path: string): Promise<ContentFingerprint> {
-  const fail = (offset: number, detail: string, cause?: unknown): CaptureError =>
-    new CaptureError('UNREADABLE', path, offset, `cannot read: ${detail}`, { cause })
-  const fh = await open(path, 'r').catch((err: unknown) => { throw fail(0, (err as Error).message, err) })
+  const fh = await open(path, 'r').catch((err: unknown) => { throw unreadable(path, 0, err) })
   try {
-    const { size } = await fh.stat()
+    const { size } = await fh.stat().catch((err: unknown) => { throw unreadable(path, 0, err) })
     const edge = Math.min(FINGERPRINT_EDGE, size)
     const read = async (position: number): Promise<Buffer> => {
       const buf = Buffer.alloc(edge)
-      const { bytesRead } = await fh.read(buf, 0, edge, position).catch((err: unknown) => { throw fail(position, (err as Error).message, err) })
-      if (bytesRead !== edge) throw fail(position + bytesRead, `file shorter than its ${size} bytes while read`)
+      const n = await readAt(fh, path, buf, position)
+      if (n !== edge) throw new CaptureError('UNREADABLE', path, position + n, `cannot read: the file shrank below its ${size} bytes while read`)
       return buf
     }
     return digest(size, await read(0), await read(size - edge))

@@ -9,11 +9,12 @@ import {
   BLOCK_ALIGN, BLOCK_HEADER_BYTES, BLOCK_OFF_LENGTH, BLOCK_TRAILER_BYTES, BT_EPB, BT_IDB, BT_PB,
   BT_SHB, BT_SPB, BYTE_ORDER_MAGIC, DEFAULT_TSRESOL_EXPONENT, EPB_DATA, EPB_OFF_CAPLEN,
   EPB_OFF_INTERFACE, EPB_OFF_ORIGLEN, EPB_OFF_TS_HIGH, EPB_OFF_TS_LOW, IDB_OFF_LINKTYPE,
-  IDB_OFF_SNAPLEN, IDB_OPTIONS, MAX_OTHER_BLOCK_BYTES, MAX_PACKET_BLOCK_BYTES, MIN_BLOCK_BYTES,
-  NSEC_PER_SEC, OPTION_HEADER_BYTES, OPTION_OFF_LENGTH, OPT_ENDOFOPT, OPT_IF_TSOFFSET,
-  OPT_IF_TSRESOL, PCAPNG_VERSION_MAJOR, SHB_OFF_BOM, SHB_OFF_VERSION_MAJOR, SHB_OFF_VERSION_MINOR,
-  SHB_OPTIONS, SHB_PREFIX_BYTES, SPB_DATA, SPB_OFF_ORIGLEN, TSOFFSET_BYTES, TSRESOL_BINARY_FLAG,
-  TSRESOL_BYTES, TSRESOL_EXPONENT_MASK, TWO_POW_32
+  IDB_OFF_SNAPLEN, IDB_OPTIONS, MAX_INTERFACES_PER_SECTION, MAX_OTHER_BLOCK_BYTES,
+  MAX_PACKET_BLOCK_BYTES, MIN_BLOCK_BYTES, NSEC_PER_SEC, OPTION_HEADER_BYTES, OPTION_OFF_LENGTH,
+  OPT_ENDOFOPT, OPT_IF_TSOFFSET, OPT_IF_TSRESOL, PCAPNG_VERSION_MAJOR, SHB_OFF_BOM,
+  SHB_OFF_VERSION_MAJOR, SHB_OFF_VERSION_MINOR, SHB_OPTIONS, SHB_PREFIX_BYTES, SPB_DATA,
+  SPB_OFF_ORIGLEN, TSOFFSET_BYTES, TSRESOL_BINARY_FLAG, TSRESOL_BYTES, TSRESOL_EXPONENT_MASK,
+  TWO_POW_32
 } from './constants.js'
 import type { RecordReader } from './parser.js'
 import { MAX_RECORD_BYTES, NO_TIMESTAMP } from './types.js'
@@ -31,10 +32,17 @@ export class PcapngReader implements RecordReader {
   need = SHB_PREFIX_BYTES
   readonly unit = 'block'
   private le = true
+  /** At most MAX_INTERFACES_PER_SECTION. */
   private interfaces: Interface[] = []
+  /** The link types in info.linktypes, for a lookup that does not grow with them. */
+  private readonly linktypes = new Set<number>()
   /** if_tsresol and if_tsoffset of the IDB being read: options may come in any order. */
   private tsresol = DEFAULT_TSRESOL_EXPONENT
   private tsoffset = 0n
+  /** The last IDB's Timebase and the options it was made from: interfaces alike share one. */
+  private time: Timebase | undefined
+  private timeResol = 0
+  private timeOffset = 0n
   private readonly file: string
   private readonly info: CaptureInfo
   private readonly sink: PacketSink
@@ -130,14 +138,25 @@ export class PcapngReader implements RecordReader {
 
   private interfaceBlock (dv: DataView, pos: number, length: number, base: number): void {
     if (length < IDB_OPTIONS + BLOCK_TRAILER_BYTES) this.tooShort('interface description', length, base + pos)
+    if (this.interfaces.length === MAX_INTERFACES_PER_SECTION) {
+      throw new CaptureError('TOO_MANY_INTERFACES', this.file, base + pos, `pcapng section declares more than ${MAX_INTERFACES_PER_SECTION} interfaces, the most potiron keeps`)
+    }
     const linktype = this.u16(dv, pos + IDB_OFF_LINKTYPE)
     this.tsresol = DEFAULT_TSRESOL_EXPONENT
     this.tsoffset = 0n
     this.walkOptions(dv, pos, IDB_OPTIONS, length, base, true)
     this.checkTrailer(dv, pos, length, base, BT_IDB)
-    const time = new Timebase((this.tsresol & TSRESOL_BINARY_FLAG) !== 0, this.tsresol & TSRESOL_EXPONENT_MASK, this.tsoffset)
+    let time = this.time
+    if (time === undefined || this.timeResol !== this.tsresol || this.timeOffset !== this.tsoffset) {
+      time = this.time = new Timebase((this.tsresol & TSRESOL_BINARY_FLAG) !== 0, this.tsresol & TSRESOL_EXPONENT_MASK, this.tsoffset)
+      this.timeResol = this.tsresol
+      this.timeOffset = this.tsoffset
+    }
     this.interfaces.push({ linktype, snaplen: this.u32(dv, pos + IDB_OFF_SNAPLEN), time })
-    if (!this.info.linktypes.includes(linktype)) this.info.linktypes.push(linktype)
+    if (!this.linktypes.has(linktype)) {
+      this.linktypes.add(linktype)
+      this.info.linktypes.push(linktype)
+    }
   }
 
   /** Checks that every option fits its block and applies the IDB ones we use. */

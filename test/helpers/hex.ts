@@ -1,15 +1,16 @@
 /** Test helpers for the capture readers: hex-built inputs and sinks that record what they get. */
 
 import assert from 'node:assert/strict'
-import { crc32 } from 'node:zlib'
+import { crc32, gzipSync } from 'node:zlib'
 import { CaptureParser } from '../../src/capture/parser.js'
 import type { CaptureInfo, PacketSink } from '../../src/capture/types.js'
 import { CaptureError } from '../../src/errors.js'
+import { hex } from './frames.js'
 
 /** The public test captures (read-only), with tshark's ground truth in expected/ (POTIRON_SHARED moves them). */
 export { PUBLIC as CAPTURES } from './shared.js'
 /** `hex('d4c3 b2a1', '0200 0400')` → the bytes; whitespace is ignored so fields can be spaced out. */
-export { hex } from './frames.js'
+export { hex }
 
 /** One sink call, with the bytes copied out (as hex, for readable diffs). */
 export interface Packet {
@@ -210,4 +211,29 @@ export function throwsCapture (fn: () => unknown, code: string, offset: number):
     assert.equal(err.offset, offset, err.message)
     return true
   })
+}
+
+/** A little-endian pcapng Section Header Block without options (version 1.0): 28 bytes. */
+export const SHB_BARE = hex('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000')
+/** A little-endian Interface Description Block without options (Ethernet, no snap length): 20 bytes. */
+export const IDB_BARE = hex('01000000 14000000 0100 0000 00000000 14000000')
+
+/** An Enhanced Packet Block on interface 65535 (the last of the most a section may declare): 4 bytes of data. */
+export const EPB_ON_IF_65535 = hex('06000000 24000000 ffff0000 fe9c9717 15cd853d', '04000000 04000000', 'deadbeef', '24000000')
+
+/** `count` copies of IDB_BARE: a section that declares that many interfaces. */
+export function idbFlood (count: number): Buffer {
+  return Buffer.alloc(count * IDB_BARE.length).fill(IDB_BARE)
+}
+
+const floodMembers = new Map<number, Buffer>()
+
+/**
+ * A gzip file of SHB_BARE then `members` gzip members of `perMember` IDBs each. Deflate packs a
+ * repeated block ~1000:1, so 50 members of 1,000,000 (50M interfaces, 1 GB of pcapng) take 2.4 MB.
+ */
+export function idbFloodGzip (members: number, perMember: number): Buffer {
+  let member = floodMembers.get(perMember)
+  if (member === undefined) floodMembers.set(perMember, member = gzipSync(idbFlood(perMember), { level: 9 }))
+  return Buffer.concat([gzipSync(SHB_BARE), ...new Array<Buffer>(members).fill(member)])
 }

@@ -1,0 +1,17 @@
+/** File reads shared by the capture readers, with failures turned into CaptureError UNREADABLE. */
+import type { FileHandle } from 'node:fs/promises'
+import { CaptureError } from '../errors.js'
+
+export function unreadable (path: string, offset: number, err: unknown): CaptureError {
+  return new CaptureError('UNREADABLE', path, offset, `cannot read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+}
+
+/** Reads into buf[0, length) from file offset `position`; returns the bytes read (fewer only at the end of the file). */
+export async function readAt (fh: FileHandle, path: string, buf: Buffer, position: number, length = buf.length): Promise<number> {
+  try {
+    const { bytesRead } = await fh.read(buf, 0, length, position)
+    return bytesRead
+  } catch (err) {
+    throw unreadable(path, position, err)
+  }
+}
