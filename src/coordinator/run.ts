@@ -6,7 +6,7 @@
  * `removeFiles` parses the same way and takes each file's contribution back out.
  */
 import { stat } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { ReplyError, type Redis } from 'ioredis'
 import { fileNotes, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
@@ -109,8 +109,15 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     options.onFile?.(file, 'skipped', 'already in FILES', 0)
   }
   let parameters: Promise<void> | undefined
+  const order = new Map(files.map((file, i) => [file, i]))
   await eachParsed(files, redis, options, {
     fail,
+    // A capture and its gzip copy in one run: the one listed first is written first, the other
+    // is then found to be the same capture, whichever parses faster.
+    after: file => {
+      const twin = join(dirname(file), twinOf(basename(file)))
+      return (order.get(twin) ?? Infinity) < order.get(file)! ? twin : undefined
+    },
     wanted: async file => {
       const seen = await onDisk(file)
       if (seen !== undefined && Date.now() - seen.mtimeMs < minAgeMs) {
@@ -290,6 +297,8 @@ interface Handlers {
   wanted: (file: string) => Promise<false | { seen: OnDisk | undefined }>
   /** Writes a parsed file on `writer`, the connection kept for transactions. */
   apply: (parsed: Parsed, writer: Redis) => Promise<void>
+  /** A file of the run that must be settled before this one is looked at. */
+  after?: ((file: string) => string | undefined) | undefined
 }
 
 /**
@@ -359,8 +368,12 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     writes = mine.catch(() => {})
     await mine
   }
+  /** Each file's job (parse and write), for `handlers.after`. */
+  const jobs = new Map<string, Promise<void>>()
   try {
     for (const file of files) {
+      const first = handlers.after?.(file)
+      if (first !== undefined) await jobs.get(first)
       if (lost !== undefined) break
       const named = sensorOf(file, options.sensor)
       if (named instanceof Error) {
@@ -381,6 +394,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
         .catch((err: unknown) => { settle(file, err) })
         .finally(() => { inFlight.delete(job) })
       inFlight.add(job)
+      jobs.set(file, job)
     }
     await Promise.all(inFlight)
     await writes

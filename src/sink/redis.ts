@@ -24,8 +24,8 @@ import type { Contribution } from './merge.js'
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
 export type RedisTarget = { url: string } | { socket: string }
 
-/** ZINCRBYs per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
-export const BATCH_SIZE = 1000
+/** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
+const BATCH_SIZE = 1000
 /**
  * Members of one transaction at most: Redis spends about 1-3 µs of its thread per member, so
  * an EXEC holds it for a few milliseconds (the test of a 1,500-day capture checks with SLOWLOG
@@ -153,8 +153,6 @@ export interface WriteOutcome {
 export interface WriteOptions {
   /** Stored in FILES_INFO with the file. */
   identity?: FileIdentity | undefined
-  /** Pipeline batch size inside a transaction (tests make it small). */
-  batchSize?: number | undefined
 }
 
 /**
@@ -179,7 +177,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
     const last = g === groups.length - 1
     if (!last && (done as Record<string, string>)[g] !== undefined) continue
     const outcome = await transact(redis, {
-      name, marker, group: g, groups: groups.length, entries, sign: 1, batchSize: options.batchSize ?? BATCH_SIZE,
+      name, marker, group: g, groups: groups.length, entries, sign: 1,
       final: last
         ? t => {
           if (days.length > 0) t.sadd(daysKey(c.sensor), ...days)
@@ -221,7 +219,7 @@ export interface Cleanup {
  * ingest, or keys deleted by hand): nothing is changed, rather than dropping the file from FILES
  * while its counts stay.
  */
-export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup, batchSize = BATCH_SIZE): Promise<RemoveOutcome> {
+export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup): Promise<RemoveOutcome> {
   const groups = planGroups(c)
   const marker = removedGroupsKey(name)
   const [counted, done] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
@@ -236,7 +234,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
   for (let g = 0; g < groups.length; g++) {
     const entries = reader.read(groups[g]!)
     if ((done as Record<string, string>)[g] !== undefined) continue
-    const outcome = await transact(redis, { name, marker, group: g, groups: groups.length, entries, sign: -1, batchSize, final: undefined })
+    const outcome = await transact(redis, { name, marker, group: g, groups: groups.length, entries, sign: -1, final: undefined })
     if (outcome === 'counted') return { removed: false, members, missing: [] }
     members += outcome
   }
@@ -357,9 +355,8 @@ interface GroupStep {
   entries: ReadonlyArray<[string, string, number]>
   /** 1 to add the counts, -1 to take them out (members left at 0 are then dropped). */
   sign: 1 | -1
-  batchSize: number
   /** The file's last step: these commands end the transaction instead of marking the group. */
-  final: ((t: ReturnType<Redis['pipeline']>) => void) | undefined
+  final: ((t: ReturnType<Redis['multi']>) => void) | undefined
 }
 
 function backoff (attempt: number): number {
@@ -394,14 +391,13 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
       throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${step.groups - 1} groups written before the last one: was it changed by hand? not counted`, 0)
     }
     const fresh = new Set(step.sign === 1 ? keys.filter((_, i) => exists[i] === 0) : [])
-    await redis.multi({ pipeline: false })
+    // MULTI, the group's commands and EXEC go in one round trip: a group is small enough.
+    let replies
     try {
-      await queueGroup(redis, step, fresh)
+      replies = await groupTransaction(redis, step, fresh).exec()
     } catch (err) {
-      await redis.discard().catch(() => {})
-      throw err
+      throw refusal(step.name, err)
     }
-    const replies = await redis.exec()
     // null: a watched key changed since WATCH (another run); nothing was applied, so look again.
     if (replies === null) continue
     checkReplies(step.name, replies)
@@ -410,16 +406,14 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
   throw new RedisWriteError(`${step.name}: its keys kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }
 
-/** Queues a group's commands inside MULTI, in pipeline batches of `batchSize`. */
-async function queueGroup (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>): Promise<void> {
-  let pipeline = redis.pipeline()
-  let queued = 0
-  let batch = 0
-  // Members for a ZADD on a fresh key, as (score, member) pairs, flushed per key and batch.
+/** A group's commands in a MULTI, ready to EXEC. */
+function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>): ReturnType<Redis['multi']> {
+  const t = redis.multi()
+  // Members for a ZADD on a fresh key, as (score, member) pairs, flushed per key.
   let zaddKey = ''
   let zadd: Array<string | number> = []
   const flushZadd = (): void => {
-    if (zadd.length > 0) pipeline.zadd(zaddKey, ...zadd)
+    if (zadd.length > 0) t.zadd(zaddKey, ...zadd)
     zadd = []
   }
   for (const [key, member, count] of step.entries) {
@@ -430,36 +424,31 @@ async function queueGroup (redis: Redis, step: GroupStep, fresh: ReadonlySet<str
       }
       zadd.push(count, member)
     } else {
-      pipeline.zincrby(key, step.sign * count, member)
-    }
-    if (++queued >= step.batchSize) {
-      flushZadd()
-      await queue(pipeline, batch++)
-      pipeline = redis.pipeline()
-      queued = 0
+      t.zincrby(key, step.sign * count, member)
     }
   }
   flushZadd()
   // Taking counts out: members left at 0 are dropped, as if never written.
-  if (step.sign === -1) for (const key of new Set(step.entries.map(([key]) => key))) pipeline.zremrangebyscore(key, '-inf', 0)
-  if (step.final !== undefined) step.final(pipeline)
-  else pipeline.hset(step.marker, 'plan', String(step.groups), String(step.group), '1')
-  await queue(pipeline, batch)
+  if (step.sign === -1) for (const key of new Set(step.entries.map(([key]) => key))) t.zremrangebyscore(key, '-inf', 0)
+  if (step.final !== undefined) step.final(t)
+  else t.hset(step.marker, 'plan', String(step.groups), String(step.group), '1')
+  return t
+}
+
+/**
+ * A transaction Redis refused (EXECABORT: a command refused when queued, e.g. out of memory)
+ * becomes a RedisWriteError naming the file and Redis's reason; other errors (the connection)
+ * pass unchanged.
+ */
+function refusal (name: string, err: unknown): unknown {
+  if (!(err instanceof ReplyError)) return err
+  const failure = err as Error & { previousErrors?: Error[] }
+  const reason = failure.previousErrors?.[0] ?? failure
+  return new RedisWriteError(`${name}: Redis refused the transaction: ${reason.message}`, 0, { cause: err })
 }
 
 function checkReplies (name: string, replies: Array<[Error | null, unknown]>): void {
   replies.forEach(([err], i) => {
     if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, 0, { cause: err })
   })
-}
-
-/** Sends a batch inside MULTI and checks that Redis queued every command. */
-async function queue (pipeline: ReturnType<Redis['pipeline']>, batch: number): Promise<void> {
-  const replies = await pipeline.exec()
-  if (replies === null) throw new RedisWriteError(`batch ${batch}: no reply`, batch)
-  for (const [err, reply] of replies) {
-    // A reply error is Redis refusing the command; anything else is the connection failing.
-    if (err !== null) throw err instanceof ReplyError ? new RedisWriteError(`batch ${batch}: ${err.message}`, batch, { cause: err }) : err
-    if (reply !== 'QUEUED') throw new RedisWriteError(`batch ${batch}: expected QUEUED, got ${String(reply)}`, batch)
-  }
 }
