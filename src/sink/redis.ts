@@ -164,9 +164,10 @@ export interface WriteOptions {
 export async function writeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[] = [], options: WriteOptions = {}): Promise<WriteOutcome> {
   const groups = planGroups(c)
   const marker = writtenGroupsKey(name)
-  const [counted, done] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
+  const [counted, stored] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
   if (flag(counted, 'SISMEMBER FILES')) return { written: false, members: 0 }
-  checkPlan(name, marker, done as Record<string, string>, groups.length)
+  const done = stored as Record<string, string>
+  checkPlan(name, marker, done, groups.length)
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
   const info = options.identity === undefined ? undefined : JSON.stringify(options.identity)
@@ -175,7 +176,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
   for (let g = 0; g < groups.length; g++) {
     const entries = reader.read(groups[g]!)
     const last = g === groups.length - 1
-    if (!last && (done as Record<string, string>)[g] !== undefined) continue
+    if (!last && done[g] !== undefined) continue
     const outcome = await transact(redis, {
       name, marker, group: g, groups: groups.length, entries, sign: 1,
       final: last
@@ -222,10 +223,11 @@ export interface Cleanup {
 export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup): Promise<RemoveOutcome> {
   const groups = planGroups(c)
   const marker = removedGroupsKey(name)
-  const [counted, done] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
+  const [counted, stored] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
   if (!flag(counted, 'SISMEMBER FILES')) return { removed: false, members: 0, missing: [] }
-  checkPlan(name, marker, done as Record<string, string>, groups.length)
-  if (Object.keys(done as object).length === 0) {
+  const done = stored as Record<string, string>
+  checkPlan(name, marker, done, groups.length)
+  if (Object.keys(done).length === 0) {
     const missing = await absentKeys(redis, [...c.zsets.keys()])
     if (missing.length > 0) return { removed: false, members: 0, missing }
   }
@@ -233,7 +235,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
   const reader = new GroupReader()
   for (let g = 0; g < groups.length; g++) {
     const entries = reader.read(groups[g]!)
-    if ((done as Record<string, string>)[g] !== undefined) continue
+    if (done[g] !== undefined) continue
     const outcome = await transact(redis, { name, marker, group: g, groups: groups.length, entries, sign: -1, final: undefined })
     if (outcome === 'counted') return { removed: false, members, missing: [] }
     members += outcome
