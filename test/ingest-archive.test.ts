@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { GROUP_KEYS, connect, isIngested } from '../src/sink/redis.js'
 import { potiron, type Run } from './helpers/cli.js'
+import { pcapOf, type TimedFrame } from './helpers/captures.js'
 import { IPV4_UDP, LT_IPV4 } from './helpers/frames.js'
 import { BIN, FIXTURES } from './helpers/shared.js'
 import { counts, dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -45,31 +46,12 @@ function summaryOf (run: Run): Summary {
   return JSON.parse(run.out[0]!) as Summary
 }
 
-/** A little-endian raw-IPv4 pcap (µs) of (second, frame) records. */
-function pcapOf (records: Iterable<[number, Buffer]>): Buffer {
-  const header = Buffer.alloc(24)
-  header.writeUInt32LE(0xa1b2c3d4, 0)
-  header.writeUInt16LE(2, 4)
-  header.writeUInt16LE(4, 6)
-  header.writeUInt32LE(65535, 16)
-  header.writeUInt32LE(LT_IPV4, 20)
-  const parts: Buffer[] = [header]
-  for (const [sec, frame] of records) {
-    const record = Buffer.alloc(16)
-    record.writeUInt32LE(sec, 0)
-    record.writeUInt32LE(frame.length, 8)
-    record.writeUInt32LE(frame.length, 12)
-    parts.push(record, frame)
-  }
-  return Buffer.concat(parts)
-}
-
 /** `perDay` copies of one UDP packet on each of `days` days from 2001-01-01. */
 function manyDays (days: number, perDay = 1): Buffer {
   const frame = Buffer.from(IPV4_UDP, 'hex')
-  return pcapOf((function * () {
-    for (let d = 0; d < days; d++) for (let i = 0; i < perDay; i++) yield [978307200 + d * 86400 + i, frame] as [number, Buffer]
-  })())
+  const packets: TimedFrame[] = []
+  for (let d = 0; d < days; d++) for (let i = 0; i < perDay; i++) packets.push({ frame, sec: 978307200 + d * 86400 + i })
+  return pcapOf(LT_IPV4, packets)
 }
 
 /** `packets` UDP packets of one day (2001-01-01), each from its own address and port: two new members each. */
@@ -81,7 +63,7 @@ function distinctSources (packets: number): Buffer {
     frame.writeUInt16BE(1024 + i % 60000, 20)
     frames.push(frame)
   }
-  return pcapOf(frames.map((frame, i) => [978307200 + i, frame]))
+  return pcapOf(LT_IPV4, frames.map((frame, i) => ({ frame, sec: 978307200 + i })))
 }
 
 test('a path that is missing, empty, not a capture or cut inside its header leaves Redis untouched, and is counted once it is a real capture', async () => {

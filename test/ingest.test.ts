@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { withRedis } from '../src/cli/common.js'
 import { RedisWriteError } from '../src/errors.js'
 import { potiron, type Run } from './helpers/cli.js'
+import { block } from './helpers/captures.js'
 import { LT_USER0 } from './helpers/frames.js'
 import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -130,15 +131,6 @@ function pcap (linktype: number, frames: readonly Buffer[], sec: number): Buffer
 
 /** A little-endian pcapng: one Ethernet interface, then each frame in a Simple Packet Block (no timestamp). */
 function pcapngOfSimpleBlocks (frames: readonly Buffer[]): Buffer {
-  const block = (type: number, body: Buffer): Buffer => {
-    const padded = Buffer.concat([body, Buffer.alloc((4 - body.length % 4) % 4)])
-    const head = Buffer.alloc(8)
-    head.writeUInt32LE(type, 0)
-    head.writeUInt32LE(padded.length + 12, 4)
-    const tail = Buffer.alloc(4)
-    tail.writeUInt32LE(padded.length + 12, 0)
-    return Buffer.concat([head, padded, tail])
-  }
   const shb = Buffer.alloc(16)
   shb.writeUInt32LE(0x1a2b3c4d, 0)
   shb.writeUInt16LE(1, 4)

@@ -26,7 +26,8 @@ export function pcapOf (linktype: number, packets: readonly TimedFrame[]): Buffe
   })])
 }
 
-function block (type: number, body: Buffer): Buffer {
+/** A little-endian pcapng block of `type` around `body` (padded to 32 bits). */
+export function block (type: number, body: Buffer): Buffer {
   const padded = Buffer.concat([body, Buffer.alloc((4 - body.length % 4) % 4)])
   const head = Buffer.alloc(8)
   head.writeUInt32LE(type, 0)
