@@ -49,3 +49,27 @@ test('runs starting at once on a fresh database: one writes the settings, every 
     for (const c of clients) c.disconnect()
   }
 })
+
+test('two files written at once into the same many-group key: every count is the sum, whichever transaction comes first', async () => {
+  const contribution = (from: number, to: number, count: number): ReturnType<typeof emptyContribution> => {
+    const c = emptyContribution('s-h-1')
+    c.zsets.set('s-h-1:20140826:sport', new Map(Array.from({ length: to - from }, (_, i) => [String(from + i), count])))
+    c.days.add('20140826')
+    return c
+  }
+  const [one, two] = await Promise.all([connect({ socket: redis.socket }), connect({ socket: redis.socket })])
+  try {
+    for (let round = 0; round < 5; round++) {
+      await redis.client.flushall()
+      await Promise.all([writeFile(one, 'a.pcap', contribution(0, 10_000, 1)), writeFile(two, 'b.pcap', contribution(5_000, 15_000, 2))])
+      const scores = await redis.client.zrange('s-h-1:20140826:sport', 0, -1, 'WITHSCORES')
+      const byScore = new Map<string, number>()
+      for (let i = 0; i < scores.length; i += 2) byScore.set(scores[i + 1]!, (byScore.get(scores[i + 1]!) ?? 0) + 1)
+      assert.deepEqual(Object.fromEntries(byScore), { 1: 5_000, 2: 5_000, 3: 5_000 })
+      assert.equal(await redis.client.zscore('s-h-1:20140826:sport', '7000'), '3')
+    }
+  } finally {
+    one.disconnect()
+    two.disconnect()
+  }
+})

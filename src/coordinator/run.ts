@@ -308,7 +308,7 @@ interface Handlers {
  * once in-flight work has settled when a connection was lost.
  */
 async function eachParsed (files: readonly string[], redis: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
-  const writer = redis.duplicate()
+  const writer = redis.duplicate({ lazyConnect: true })
   writer.on('error', () => {})
   try {
     await writer.connect()
