@@ -180,10 +180,11 @@ test('LogCounter: values repeated millions of times stay a few runs, and the log
     const value = k % 11 === 0 ? -1 : next() % 1000
     counter.add(value)
     want.set(value, (want.get(value) ?? 0) + 1)
-    if (k % 10_000 === 0) assert.ok(counter.bytes <= 1024 + 40 * want.size, `${counter.bytes} bytes for ${want.size} values`)
+    if (k % 10_000 === 0) assert.ok(counter.bytes <= 1024 + 60 * want.size, `${counter.bytes} bytes for ${want.size} values`)
   }
   const chunks = counter.take()
-  assert.ok(chunks.reduce((n, c) => n + c.values.length, 0) <= 3 * 1001, 'runs at most three times the values')
+  // Three times the values while counting, plus the last log's chunk.
+  assert.ok(chunks.reduce((n, c) => n + c.values.length, 0) <= 4 * 1001, 'runs at most four times the values')
   for (const { values } of chunks) for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!, 'ascending within a chunk')
   assert.deepEqual(summed(...chunks), new Map([...want].sort((a, b) => a[0] - b[0])))
 })

@@ -18,8 +18,8 @@ import { ALL_PROTOCOLS, type CountGroup, type CountTable } from './table.js'
  * VALUE_BYTES for each distinct (day, protocol, field, value) held. Per value: a DirectCounter's
  * array at most DENSE_BYTES_PER_VALUE (64), its table and the hashed counters at most 43 (8-byte
  * slots, at least 3/16 full), IPv6 values 64 in their table plus 48 in the address table, the
- * tcpseq log and its runs at most 40 (runs at most twice the values, the log at most twice the
- * runs). Every pair holds at least one value of each counted field, so the whole grows with the
+ * tcpseq log and its runs at most 60 (runs at most three times the values, 12 bytes each at
+ * most, the log at most twice the runs). Every pair holds at least one value of each counted field, so the whole grows with the
  * distinct values held, not with the days or protocols a capture spans.
  */
 export const FILE_BYTES = 2048
