@@ -13,11 +13,10 @@ import { FILE_BYTES, PAIR_BYTES, VALUE_BYTES } from '../src/aggregate/aggregator
 import { Analyzer } from '../src/aggregate/analyzer.js'
 import { Uint32Counter, type Rows } from '../src/aggregate/counter.js'
 import { DirectCounter } from '../src/aggregate/direct-counter.js'
-import { LogCounter } from '../src/aggregate/log-counter.js'
-import { memberRows } from '../src/aggregate/table.js'
-import { readCapture } from '../src/capture/read.js'
 import { FIELDS, type FieldName } from '../src/aggregate/fields.js'
-import type { CountTable } from '../src/aggregate/table.js'
+import { LogCounter } from '../src/aggregate/log-counter.js'
+import { memberRows, type CountTable } from '../src/aggregate/table.js'
+import { readCapture } from '../src/capture/read.js'
 import { EDGES } from './helpers/captures.js'
 import { LT_ETHERNET } from './helpers/frames.js'
 
@@ -65,10 +64,11 @@ const dir = mkdtempSync(join(tmpdir(), 'potiron-aggregate-'))
 after(() => { rmSync(dir, { recursive: true, force: true }) })
 
 /**
- * The typed arrays of a (day, protocol) slot after its first packet: 8 fields counted by value
- * (length, protocol, ipttl, iptos, sport, dport, icmpcode, icmptype) and 3 hashed ones (ipsrc,
- * ipdst, tcpack) start as 16-slot hash tables of 8 bytes a slot, tcpseq as a 256-value log.
- * Plus, once per file, the IPv6 address table (256 slots of 4 bytes, room for 64 addresses).
+ * The typed arrays of a (day, protocol) slot after its first packet: the 8 fields counted by
+ * value (length, protocol, ipttl, iptos, sport, dport, icmpcode, icmptype) have a 16-entry array
+ * and an 8-slot table (64 + 64 bytes), the 3 hashed ones (ipsrc, ipdst, tcpack) a 16-slot table
+ * of 8 bytes a slot, tcpseq a 256-value log. Plus, once per file, the IPv6 address table (256
+ * slots of 4 bytes, room for 64 addresses).
  */
 const FIRST_PACKET_BYTES = 8 * 128 + 3 * 128 + 256 * 4
 const IPV6_TABLE_BYTES = 256 * 4 + 64 * 16
@@ -180,10 +180,11 @@ test('LogCounter: values repeated millions of times stay a few runs, and the log
     const value = k % 11 === 0 ? -1 : next() % 1000
     counter.add(value)
     want.set(value, (want.get(value) ?? 0) + 1)
-    if (k % 10_000 === 0) assert.ok(counter.bytes <= 1024 + 40 * want.size, `${counter.bytes} bytes for ${want.size} values`)
+    if (k % 10_000 === 0) assert.ok(counter.bytes <= 1024 + 60 * want.size, `${counter.bytes} bytes for ${want.size} values`)
   }
   const chunks = counter.take()
-  assert.ok(chunks.reduce((n, c) => n + c.values.length, 0) <= 3 * 1001, 'runs at most three times the values')
+  // Three times the values while counting, plus the last log's chunk.
+  assert.ok(chunks.reduce((n, c) => n + c.values.length, 0) <= 4 * 1001, 'runs at most four times the values')
   for (const { values } of chunks) for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]!, 'ascending within a chunk')
   assert.deepEqual(summed(...chunks), new Map([...want].sort((a, b) => a[0] - b[0])))
 })

@@ -18,9 +18,10 @@ import { ALL_PROTOCOLS, type CountGroup, type CountTable } from './table.js'
  * VALUE_BYTES for each distinct (day, protocol, field, value) held. Per value: a DirectCounter's
  * array at most DENSE_BYTES_PER_VALUE (64), its table and the hashed counters at most 43 (8-byte
  * slots, at least 3/16 full), IPv6 values 64 in their table plus 48 in the address table, the
- * tcpseq log and its runs at most 40 (runs at most twice the values, the log at most twice the
- * runs). Every pair holds at least one value of each counted field, so the whole grows with the
- * distinct values held, not with the days or protocols a capture spans.
+ * tcpseq log and its runs at most 60 (runs at most three times the values, 12 bytes each at
+ * most, the log at most twice the runs). Every pair holds at least one value of each counted
+ * field, so the whole grows with the distinct values held, not with the days or protocols a
+ * capture spans.
  */
 export const FILE_BYTES = 2048
 export const PAIR_BYTES = 3072
@@ -34,11 +35,11 @@ export interface AggregateOptions {
 }
 
 type DirectField = 'length' | 'protocol' | 'ipttl' | 'iptos' | 'sport' | 'dport' | 'icmpcode' | 'icmptype'
+type HashedField = Exclude<FieldName, DirectField>
 /** The fields read from 8 or 16 bits, and their largest value. */
 const DIRECT: ReadonlyArray<readonly [DirectField, number]> = [
   ['length', 0xffff], ['protocol', 0xff], ['ipttl', 0xff], ['iptos', 0xff], ['sport', 0xffff], ['dport', 0xffff], ['icmpcode', 0xff], ['icmptype', 0xff]
 ]
-const WRAP = 0x100000000
 
 /**
  * The counters of one (day, protocol) pair. Fields read from 8 or 16 bits are counted by value
@@ -96,22 +97,23 @@ class Slot {
 
   /** The field's (value, count) rows; drops the counter. */
   take (name: FieldName): Rows[] {
-    let rows: Rows
-    const direct = this.direct.get(name as DirectField)
-    if (direct !== undefined) {
+    let counter: DirectCounter | Uint32Counter | LogCounter | null | undefined = this.direct.get(name as DirectField)
+    if (counter !== undefined) {
       this.direct.delete(name as DirectField)
       this[name as DirectField] = null
-      rows = direct.take()
     } else {
-      const counter = this[name as 'ipsrc' | 'ipdst' | 'tcpseq' | 'tcpack']
-      if (counter === null) return []
-      this[name as 'ipsrc' | 'ipdst' | 'tcpseq' | 'tcpack'] = null
-      if (counter instanceof LogCounter) return counter.take()
-      rows = counter.take()
+      counter = this[name as HashedField]
+      this[name as HashedField] = null
     }
+    if (counter === null) return []
+    if (counter instanceof LogCounter) return counter.take()
+    const rows = counter.take()
     return rows.counts.length === 0 ? [] : [rows]
   }
 }
+
+/** DirectCounter's WRAP, as a constant of this module: the hot loop compares each count to it. */
+const WRAP = 0x100000000
 
 /** DirectCounter.add with the array the slot holds: small enough to inline at each call site. */
 function count (slot: Slot, name: DirectField, dense: Uint32Array | null, value: number): void {

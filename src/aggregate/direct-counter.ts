@@ -13,6 +13,7 @@ import type { Rows } from './counter.js'
 /** The array never costs more than this per distinct value held. */
 export const DENSE_BYTES_PER_VALUE = 64
 
+/** A 32-bit count that reaches this has wrapped to 0 in its array: 2^32 goes to a map. */
 const WRAP = 0x100000000
 const NO_ARRAY = new Uint32Array(0)
 /** The hash table's first size: 8 slots of (key, count). */

@@ -16,11 +16,13 @@ const MAX_LOG = 1 << 22 // 16 MiB of pending values at most
  * which readers of a count table add up. What is held follows the distinct values, not the
  * packets (a value repeated a billion times is one run):
  * - the log doubles only while the chunks hold at least as many runs as it has room for, so a
- *   log of values that repeat stays small (it is compacted instead);
- * - while counting, the runs held stay under twice the largest chunk, itself at most the
- *   distinct values: when a new chunk breaks that, all chunks are merged into one. Random
- *   values (a SYN scan) rarely get there: each log doubles the last, so the chunks' sizes form
- *   a geometric series. The last log's chunk, made by take(), is not merged: the rows leave.
+ *   log of values that repeat stays small (it is compacted again and again instead);
+ * - while counting, the runs held stay within three times the largest chunk, itself at most
+ *   the distinct values: when a new chunk breaks that, all chunks are merged into one. Random
+ *   values (a SYN scan) do not get there: each log doubles the last, so the chunks' sizes form
+ *   a geometric series (twice the largest; with 2 there, a few repeated values made every new
+ *   chunk merge: 70 MiB of merging in bench:parse's 1 GB capture). The last log's chunk, made
+ *   by take(), is not merged: the rows leave.
  */
 export class LogCounter {
   #log = new Uint32Array(FIRST_LOG)
@@ -59,20 +61,22 @@ export class LogCounter {
   }
 
   #makeRoom (): void {
-    this.#compact()
-    if (this.#runs > 2 * this.#largest) {
+    // A bigger log lends its room to the sort of this one first: no scratch array to throw away.
+    const next = this.#log.length < MAX_LOG && this.#runs >= this.#log.length ? new Uint32Array(this.#log.length * 2) : undefined
+    this.#compact(next)
+    if (next !== undefined) this.#log = next
+    if (this.#runs > 3 * this.#largest) {
       const merged = this.#chunks.reduce(mergeRuns)
       this.#chunks = [merged]
       this.#runs = this.#largest = merged.values.length
     }
-    if (this.#log.length < MAX_LOG && this.#runs >= this.#log.length) this.#log = new Uint32Array(this.#log.length * 2)
   }
 
-  /** Sorts the pending log into a chunk of (value, count) runs. */
-  #compact (): void {
+  /** Sorts the pending log into a chunk of (value, count) runs; `scratch`, if given, is the sort's room. */
+  #compact (scratch?: Uint32Array): void {
     const n = this.#pending
     if (n === 0) return
-    const log = sortU32(this.#log.subarray(0, n))
+    const log = sortU32(this.#log.subarray(0, n), scratch)
     let runs = 1
     for (let i = 1; i < n; i++) if (log[i] !== log[i - 1]) runs++
     const values = new Uint32Array(runs)
@@ -124,17 +128,22 @@ function mergeRuns (a: Rows, b: Rows): Rows {
 
 const RADIX_MIN = 1 << 14
 
+/** The radix sort's two histograms, made once per thread and cleared for each sort. */
+let histograms: Uint32Array | undefined
+
 /**
  * Sorts unsigned 32-bit values ascending: an LSD radix sort in two 16-bit passes for large
  * arrays (several times faster than TypedArray#sort on a million values, bench/RESULTS.md),
- * the built-in sort for small ones. Returns the sorted array (the input, or a new one).
+ * the built-in sort for small ones. Returns the sorted array (the input). `scratch`, when it
+ * has room for `a`, is used instead of a new array (its content is lost).
  */
-export function sortU32 (a: Uint32Array): Uint32Array {
+export function sortU32 (a: Uint32Array, scratch?: Uint32Array): Uint32Array {
   const n = a.length
   if (n < RADIX_MIN) return a.sort()
-  const tmp = new Uint32Array(n)
-  const low = new Uint32Array(65536)
-  const high = new Uint32Array(65536)
+  const tmp = scratch !== undefined && scratch.length >= n ? scratch : new Uint32Array(n)
+  histograms = histograms?.fill(0) ?? new Uint32Array(2 * 65536)
+  const low = histograms.subarray(0, 65536)
+  const high = histograms.subarray(65536)
   for (let i = 0; i < n; i++) {
     const v = a[i]!
     low[v & 0xffff]!++
