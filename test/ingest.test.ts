@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { withRedis } from '../src/cli/common.js'
 import { RedisWriteError } from '../src/errors.js'
 import { potiron, type Run } from './helpers/cli.js'
-import { block } from './helpers/captures.js'
+import { block, pcapOf } from './helpers/captures.js'
 import { LT_USER0 } from './helpers/frames.js'
 import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -112,23 +112,6 @@ test('--redis and --unix together is a usage error', async () => {
   assert.match(err[0]!, /--redis and --unix are exclusive/)
 })
 
-/** A little-endian pcap (µs) of link type `linktype` holding `frames`, one per second from `sec`. */
-function pcap (linktype: number, frames: readonly Buffer[], sec: number): Buffer {
-  const header = Buffer.alloc(24)
-  header.writeUInt32LE(0xa1b2c3d4, 0)
-  header.writeUInt16LE(2, 4)
-  header.writeUInt16LE(4, 6)
-  header.writeUInt32LE(65535, 16)
-  header.writeUInt32LE(linktype, 20)
-  return Buffer.concat([header, ...frames.flatMap((frame, i) => {
-    const record = Buffer.alloc(16)
-    record.writeUInt32LE(sec + i, 0)
-    record.writeUInt32LE(frame.length, 8)
-    record.writeUInt32LE(frame.length, 12)
-    return [record, frame]
-  })])
-}
-
 /** A little-endian pcapng: one Ethernet interface, then each frame in a Simple Packet Block (no timestamp). */
 function pcapngOfSimpleBlocks (frames: readonly Buffer[]): Buffer {
   const shb = Buffer.alloc(16)
@@ -149,7 +132,7 @@ test('packets of a link type not decoded, and packets without a timestamp, are s
   const frame = Buffer.from(readFileSync(join(FIXTURES, GOOD[0]!)).subarray(40, 40 + 60))
   const user0 = join(dir, 'lab-user0-1-20240301000000.pcap')
   const undated = join(dir, 'lab-spb-1-20240302000000.pcapng')
-  writeFileSync(user0, pcap(LT_USER0, [frame, frame, frame], 1709251200))
+  writeFileSync(user0, pcapOf(LT_USER0, [0, 1, 2].map(i => ({ frame, sec: 1709251200 + i }))))
   writeFileSync(undated, pcapngOfSimpleBlocks([frame, frame]))
   try {
     const { status, out } = await run(user0, undated, '--unix', redis.socket, '--json')
