@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { FuzzFailure, checkFile, describeFailure, fuzz } from './fuzz.js'
+import { DEFAULT_TIMEOUT_MS, FuzzFailure, checkFile, describeFailure, fuzz } from './fuzz.js'
 
 const USAGE = 'usage: fuzz-run [--cases N] [--seed S] [--case K] [--dir DIR] [--timeout MS] [--memory MIB] [--replay FILE [--chunk N]]'
 
@@ -18,7 +18,7 @@ async function main (): Promise<number> {
       seed: { type: 'string', default: '1' },
       case: { type: 'string' },
       dir: { type: 'string' },
-      timeout: { type: 'string', default: '5000' },
+      timeout: { type: 'string', default: String(DEFAULT_TIMEOUT_MS) },
       memory: { type: 'string', default: '512' },
       replay: { type: 'string' },
       chunk: { type: 'string', default: '7' },
