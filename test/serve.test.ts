@@ -23,6 +23,7 @@ import { dashboardClient } from '../src/server/client.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { startPrivateRedis } from './helpers/private-redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
+import { teardown } from './helpers/teardown.js'
 
 const SENSORS = ['lab-dnsicmp-1', 'lab-ipv6http-1', 'lab-multiif-1', 'lab-pair-1', 'lab-traceroute-1', 'lab-truncated-1']
 const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype']
@@ -81,11 +82,13 @@ describe('JSON API and pages', () => {
     readOnlyApp = await startApp(client, { readOnly: true })
   })
 
+  // before() may have failed halfway: stop whatever it started, each even if another fails.
   after(async () => {
-    await Promise.all([app.close(), combinedApp.close(), readOnlyApp.close()])
-    client.disconnect()
-    combinedClient.disconnect()
-    await Promise.all([plain.stop(), combined.stop()])
+    await teardown(
+      async () => await app?.close(), async () => await combinedApp?.close(), async () => await readOnlyApp?.close(),
+      () => client?.disconnect(), () => combinedClient?.disconnect(),
+      async () => await plain?.stop(), async () => await combined?.stop()
+    )
   })
 
   test('GET /api/sensors: every sensor with a day set', async () => {
@@ -441,13 +444,13 @@ describe('Redis down', () => {
       assert.deepEqual([after.status, after.body], [200, before.body])
       assert.equal((await fetch(`${app.url}/?sensor=lab-multiif-1`)).status, 200)
     } finally {
-      await app.close()
-      client.disconnect()
-      await redis.stop()
-      rmSync(dir, { recursive: true, force: true })
+      await teardown(async () => await app.close(), () => client.disconnect(), async () => await redis.stop(), () => rmSync(dir, { recursive: true, force: true }))
     }
   })
 })
+
+/** How long serve() may take to connect and listen (it connects to a local Redis socket). */
+const START_MS = 20_000
 
 interface RunningServe { url: string, lines: string[], stop: () => Promise<number> }
 
@@ -464,8 +467,22 @@ async function startServe (options: Partial<ServeOptions> & Pick<ServeOptions, '
     if (url !== undefined) announce(url)
   }
   const running = serve({ host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [], ...options }, { out: collect, err: collect }, stopped)
-  const url = await Promise.race([listening, running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })])
-  return { url, lines, stop: async () => { stop(); return await running } }
+  // Known listening (its line printed) before any request, and never waited for forever: a
+  // serve() that neither listens nor returns is stopped, so the test fails instead of hanging.
+  let timer: NodeJS.Timeout | undefined
+  const tooLong = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`serve() did not print "listening" within ${START_MS} ms: ${lines.join('\n')}`)) }, START_MS)
+  })
+  try {
+    const url = await Promise.race([listening, tooLong, running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })])
+    return { url, lines, stop: async () => { stop(); return await running } }
+  } catch (e) {
+    stop()
+    await Promise.race([running.catch(() => {}), sleep(START_MS, undefined, { ref: false })])
+    throw e
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 describe('the serve command', () => {
