@@ -23,7 +23,7 @@ import { dashboardClient } from '../src/server/client.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { startPrivateRedis } from './helpers/private-redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
-import { teardown } from './helpers/teardown.js'
+import { teardown, within } from './helpers/teardown.js'
 
 const SENSORS = ['lab-dnsicmp-1', 'lab-ipv6http-1', 'lab-multiif-1', 'lab-pair-1', 'lab-traceroute-1', 'lab-truncated-1']
 const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype']
@@ -272,12 +272,12 @@ describe('JSON API and pages', () => {
     try {
       const { port } = new URL(own.url)
       const socket = connect(Number(port), '127.0.0.1')
-      await once(socket, 'connect')
+      await within(10_000, 'connect', once(socket, 'connect'))
       const received = once(own.server, 'request')
       socket.write(`POST /api/settings HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${own.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fields": [`)
-      await received
+      await within(10_000, 'the request', received)
       socket.destroy()
-      await line
+      await within(10_000, 'the log line', line)
       assert.equal((await fetch(`${own.url}/api/sensors`)).status, 200)
       assert.deepEqual(lines, ['potiron serve: POST /api/settings: the client closed the connection before sending the whole request'])
       assert.equal(await plain.client.exists('ENFIELDS'), 0)
@@ -469,19 +469,14 @@ async function startServe (options: Partial<ServeOptions> & Pick<ServeOptions, '
   const running = serve({ host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [], ...options }, { out: collect, err: collect }, stopped)
   // Known listening (its line printed) before any request, and never waited for forever: a
   // serve() that neither listens nor returns is stopped, so the test fails instead of hanging.
-  let timer: NodeJS.Timeout | undefined
-  const tooLong = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(new Error(`serve() did not print "listening" within ${START_MS} ms: ${lines.join('\n')}`)) }, START_MS)
-  })
   try {
-    const url = await Promise.race([listening, tooLong, running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })])
+    const returned = running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })
+    const url = await within(START_MS, () => `serve()'s "listening" line (it printed: ${lines.join('; ')})`, Promise.race([listening, returned]))
     return { url, lines, stop: async () => { stop(); return await running } }
   } catch (e) {
     stop()
-    await Promise.race([running.catch(() => {}), sleep(START_MS, undefined, { ref: false })])
+    await within(START_MS, 'serve() stopping', running).catch(() => {})
     throw e
-  } finally {
-    clearTimeout(timer)
   }
 }
 
