@@ -9,6 +9,7 @@ import { fingerprintOf, fingerprintOfPlainFile } from '../src/capture/fingerprin
 import { readCapture } from '../src/capture/read.js'
 import type { ReadResult } from '../src/capture/read.js'
 import type { CaptureError } from '../src/errors.js'
+import { describeShared, needsShared } from './helpers/shared.js'
 import { CAPTURES, DigestSink, PlacingSink, every, feed, hex } from './helpers/hex.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'potiron-capture-'))
@@ -33,7 +34,7 @@ function randomCuts (length: number, count: number, seed: number): number[] {
   return cuts
 }
 
-describe('any chunking gives the same result (whole, 1-byte chunks, every 2-way split)', () => {
+describeShared('any chunking gives the same result (whole, 1-byte chunks, every 2-way split)', () => {
   const files = readdirSync(CAPTURES).filter((f) => /\.(pcap|cap|pcapng)$/.test(f))
     .filter((f) => VALID_MAGICS.has(readFileSync(join(CAPTURES, f)).toString('hex', 0, 4)))
 
@@ -54,7 +55,7 @@ describe('any chunking gives the same result (whole, 1-byte chunks, every 2-way 
   }
 })
 
-describe('packet counts agree with tshark', () => {
+describeShared('packet counts agree with tshark', () => {
   const names = readFileSync(join(CAPTURES, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split('\t')[0] ?? '')
   // Files tshark could not read to the end, with what we report instead (as [code, offset]).
   const refused: Record<string, { error?: [string, number], warning?: [string, number] }> = {
@@ -93,9 +94,9 @@ describe('packet counts agree with tshark', () => {
 })
 
 describe('readCapture', () => {
-  const gzipped = readdirSync(CAPTURES).filter((f) => f.endsWith('.gz') && existsSync(join(CAPTURES, f.slice(0, -3))))
-
-  it('reads gzip files like their uncompressed twins, whatever the chunk size', async () => {
+  it('reads gzip files like their uncompressed twins, whatever the chunk size', async (t) => {
+    if (!needsShared(t)) return
+    const gzipped = readdirSync(CAPTURES).filter((f) => f.endsWith('.gz') && existsSync(join(CAPTURES, f.slice(0, -3))))
     assert.deepEqual(gzipped, ['ppp_GrePackets.cap.gz', 'ppp_nanosecs_big_endian.pcap.gz', 'tcpdump_pptp.pcap.gz', 'zeek_pcapng-multi-interface.pcapng.gz'])
     for (const gz of gzipped) {
       const plain = await read(join(CAPTURES, gz.slice(0, -3)))
@@ -109,7 +110,8 @@ describe('readCapture', () => {
     }
   })
 
-  it('reads plain files the same in any chunk size, and like the push parser', async () => {
+  it('reads plain files the same in any chunk size, and like the push parser', async (t) => {
+    if (!needsShared(t)) return
     const cases: Array<[string, Array<number | undefined>]> = [
       ['ppp_pcapng-example.pcapng', [undefined, 1, 1000, 65536]],
       ['zeek_ssh.pcap', [undefined, 1000, 65536]],
@@ -146,14 +148,15 @@ describe('readCapture', () => {
     assert.equal((await read(bad)).error?.code, 'BAD_MAGIC')
   })
 
-  it('lets a failing sink throw, for plain and gzip files', async () => {
+  it('lets a failing sink throw, for plain and gzip files', async (t) => {
+    if (!needsShared(t)) return
     const boom = { packet (): void { throw new Error('sink failed') } }
     await assert.rejects(readCapture(join(CAPTURES, 'zeek_ssh.pcap'), boom), /sink failed/)
     await assert.rejects(readCapture(join(CAPTURES, 'tcpdump_pptp.pcap.gz'), boom), /sink failed/)
   })
 })
 
-describe('damaged gzip: what decompressed is counted, the damage is reported at its offset in the compressed file', () => {
+describeShared('damaged gzip: what decompressed is counted, the damage is reported at its offset in the compressed file', () => {
   // 1008 packets, 82,387 bytes; the gzip file is 10,774 bytes: a 38-byte header (with a file
   // name), deflate data, then CRC-32 at 10766 and ISIZE at 10770.
   const gz = readFileSync(join(CAPTURES, 'zeek_ftp-many-port-expected.pcap.gz'))
@@ -300,7 +303,7 @@ describe('damaged gzip: what decompressed is counted, the damage is reported at 
   })
 })
 
-describe('content fingerprint', () => {
+describeShared('content fingerprint', () => {
   /** The definition, written out: SHA-256 of the decimal length, a newline, the first and the last 4096 bytes. */
   const expected = (content: Buffer): { bytes: number, fingerprint: string } => {
     const edge = Math.min(4096, content.length)

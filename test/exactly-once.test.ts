@@ -64,9 +64,16 @@ function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: Ch
   return { child, done }
 }
 
-/** Resolves once FILES has at least `n` members (polled every few milliseconds). */
+/**
+ * Resolves once FILES has at least `n` members (polled every few milliseconds); throws after a
+ * minute, so an ingest that died before getting there fails the test instead of hanging it.
+ */
 async function filesReach (client: PrivateRedis['client'], n: number): Promise<void> {
-  while (await client.scard('FILES') < n) await sleep(3)
+  const deadline = Date.now() + 60_000
+  while (await client.scard('FILES') < n) {
+    if (Date.now() > deadline) throw new Error(`FILES did not reach ${n} members within 60 s`)
+    await sleep(3)
+  }
 }
 
 const DNS = 'lab-dnsicmp-1-20130530224517.pcap'

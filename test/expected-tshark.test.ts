@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { analyzeFile } from '../src/aggregate/analyze-file.js'
 import { memberRows } from '../src/aggregate/table.js'
-import { PUBLIC, manifest, readJson } from './helpers/shared.js'
+import { PUBLIC, describeShared, manifest, readJson } from './helpers/shared.js'
 
 interface Expected {
   total_packets: number
@@ -31,40 +31,42 @@ interface Expected {
 const TCP = 6
 const UDP = 17
 
-for (const { file } of manifest()) {
-  const expectedPath = join(PUBLIC, 'expected', `${file}.json`)
-  if (!existsSync(expectedPath)) continue
-  test(`${file} agrees with tshark`, async () => {
-    const want = readJson<Expected>(expectedPath)
-    const r = await analyzeFile(join(PUBLIC, file), { fields: ['ipsrc', 'dport'], splitProtocols: true, selection: 'every-ip', zone: undefined })
-    const s = r.stats
-    assert.equal(s.packets, want.total_packets, 'total packets')
-    assert.equal(s.ipv4, want.ipv4_packets, 'IPv4 packets')
-    assert.equal(s.ipv6, want.ipv6_packets, 'IPv6 packets')
-    assert.deepEqual(s.protocols, want.ip_proto_counts, 'per-protocol counts')
+describeShared("agreement with tshark's ground truth (../shared expected/)", () => {
+  for (const { file } of manifest()) {
+    const expectedPath = join(PUBLIC, 'expected', `${file}.json`)
+    if (!existsSync(expectedPath)) continue
+    test(`${file} agrees with tshark`, async () => {
+      const want = readJson<Expected>(expectedPath)
+      const r = await analyzeFile(join(PUBLIC, file), { fields: ['ipsrc', 'dport'], splitProtocols: true, selection: 'every-ip', zone: undefined })
+      const s = r.stats
+      assert.equal(s.packets, want.total_packets, 'total packets')
+      assert.equal(s.ipv4, want.ipv4_packets, 'IPv4 packets')
+      assert.equal(s.ipv6, want.ipv6_packets, 'IPv6 packets')
+      assert.deepEqual(s.protocols, want.ip_proto_counts, 'per-protocol counts')
 
-    const days: Record<string, number> = {}
-    for (const [day, count] of Object.entries(s.perDay)) days[`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`] = count
-    if (s.noTimestamp > 0) days.no_timestamp = s.noTimestamp
-    if (s.outOfRange > 0) days.out_of_range = s.outOfRange
-    assert.deepEqual(days, want.per_day_utc, 'per-day counts')
+      const days: Record<string, number> = {}
+      for (const [day, count] of Object.entries(s.perDay)) days[`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`] = count
+      if (s.noTimestamp > 0) days.no_timestamp = s.noTimestamp
+      if (s.outOfRange > 0) days.out_of_range = s.outOfRange
+      assert.deepEqual(days, want.per_day_utc, 'per-day counts')
 
-    const v4: Record<string, number> = {}
-    const v6: Record<string, number> = {}
-    const ports: Record<number, Record<string, number>> = { [TCP]: {}, [UDP]: {} }
-    for (const row of memberRows(r.table, true)) {
-      if (row.field === 'ipsrc' && row.member !== '-1') {
-        const into = row.member.includes(':') ? v6 : v4
-        into[row.member] = (into[row.member] ?? 0) + row.count
-      } else if (row.field === 'dport' && row.member !== '-1' && (row.proto === TCP || row.proto === UDP)) {
-        ports[row.proto]![row.member] = (ports[row.proto]![row.member] ?? 0) + row.count
+      const v4: Record<string, number> = {}
+      const v6: Record<string, number> = {}
+      const ports: Record<number, Record<string, number>> = { [TCP]: {}, [UDP]: {} }
+      for (const row of memberRows(r.table, true)) {
+        if (row.field === 'ipsrc' && row.member !== '-1') {
+          const into = row.member.includes(':') ? v6 : v4
+          into[row.member] = (into[row.member] ?? 0) + row.count
+        } else if (row.field === 'dport' && row.member !== '-1' && (row.proto === TCP || row.proto === UDP)) {
+          ports[row.proto]![row.member] = (ports[row.proto]![row.member] ?? 0) + row.count
+        }
       }
-    }
-    assert.deepEqual(v4, want.extra.ip_src_counts, 'IPv4 source counts')
-    assert.deepEqual(v6, want.extra.ipv6_src_counts, 'IPv6 source counts')
-    if (!r.stats.innerTransport) {
-      assert.deepEqual(ports[TCP], want.extra.tcp_dstport_counts, 'TCP destination ports')
-      assert.deepEqual(ports[UDP], want.extra.udp_dstport_counts, 'UDP destination ports')
-    }
-  })
-}
+      assert.deepEqual(v4, want.extra.ip_src_counts, 'IPv4 source counts')
+      assert.deepEqual(v6, want.extra.ipv6_src_counts, 'IPv6 source counts')
+      if (!r.stats.innerTransport) {
+        assert.deepEqual(ports[TCP], want.extra.tcp_dstport_counts, 'TCP destination ports')
+        assert.deepEqual(ports[UDP], want.extra.udp_dstport_counts, 'UDP destination ports')
+      }
+    })
+  }
+})

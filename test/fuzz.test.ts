@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { it } from 'node:test'
 import { Analyzer } from '../src/aggregate/analyzer.js'
 import { readCapture } from '../src/capture/read.js'
 import { ANALYZE_OPTIONS, FuzzFailure, HOSTILE_KINDS, checkFile, fuzz, loadCorpus, makeCase } from './fuzz.js'
-import { PUBLIC } from './helpers/shared.js'
+import { PUBLIC, describeShared } from './helpers/shared.js'
 
 /**
  * 3000 cases take 15-25 s on the 2-core CI machine; FUZZ_CASES=20000 (or `npm run fuzz --
@@ -15,7 +15,7 @@ import { PUBLIC } from './helpers/shared.js'
 const CASES = Number(process.env.FUZZ_CASES ?? 3000)
 const SEED = Number(process.env.FUZZ_SEED ?? 1)
 
-describe('fuzz: mutated captures through analyzeFile', { skip: !existsSync(PUBLIC) && `no corpus at ${PUBLIC}` }, () => {
+describeShared('fuzz: mutated captures through analyzeFile', () => {
   it('builds the same case from the same seed and case number', () => {
     const corpus = loadCorpus()
     for (const n of [0, 1, 17, 999]) {

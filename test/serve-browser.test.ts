@@ -14,6 +14,7 @@ import { dashboardClient } from '../src/server/client.js'
 import { CHROMIUM_ARGS, launchChromium, plotlyPoint, visit, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
+import { teardown } from './helpers/teardown.js'
 
 let redis: TestRedis
 let client: Redis
@@ -30,10 +31,7 @@ before(async () => {
 })
 
 after(async () => {
-  await browser?.close()
-  await app?.close()
-  client?.disconnect()
-  await redis?.stop()
+  await teardown(async () => await browser?.close(), async () => await app?.close(), () => client?.disconnect(), async () => await redis?.stop())
 })
 
 /** A new page of the dashboard at `path`, recording errors and dialogs. */

@@ -23,6 +23,7 @@ import { dashboardClient } from '../src/server/client.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { startPrivateRedis } from './helpers/private-redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
+import { teardown, within } from './helpers/teardown.js'
 
 const SENSORS = ['lab-dnsicmp-1', 'lab-ipv6http-1', 'lab-multiif-1', 'lab-pair-1', 'lab-traceroute-1', 'lab-truncated-1']
 const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype']
@@ -81,11 +82,13 @@ describe('JSON API and pages', () => {
     readOnlyApp = await startApp(client, { readOnly: true })
   })
 
+  // before() may have failed halfway: stop whatever it started, each even if another fails.
   after(async () => {
-    await Promise.all([app.close(), combinedApp.close(), readOnlyApp.close()])
-    client.disconnect()
-    combinedClient.disconnect()
-    await Promise.all([plain.stop(), combined.stop()])
+    await teardown(
+      async () => await app?.close(), async () => await combinedApp?.close(), async () => await readOnlyApp?.close(),
+      () => client?.disconnect(), () => combinedClient?.disconnect(),
+      async () => await plain?.stop(), async () => await combined?.stop()
+    )
   })
 
   test('GET /api/sensors: every sensor with a day set', async () => {
@@ -269,12 +272,12 @@ describe('JSON API and pages', () => {
     try {
       const { port } = new URL(own.url)
       const socket = connect(Number(port), '127.0.0.1')
-      await once(socket, 'connect')
+      await within(10_000, 'connect', once(socket, 'connect'))
       const received = once(own.server, 'request')
       socket.write(`POST /api/settings HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${own.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"fields": [`)
-      await received
+      await within(10_000, 'the request', received)
       socket.destroy()
-      await line
+      await within(10_000, 'the log line', line)
       assert.equal((await fetch(`${own.url}/api/sensors`)).status, 200)
       assert.deepEqual(lines, ['potiron serve: POST /api/settings: the client closed the connection before sending the whole request'])
       assert.equal(await plain.client.exists('ENFIELDS'), 0)
@@ -441,13 +444,13 @@ describe('Redis down', () => {
       assert.deepEqual([after.status, after.body], [200, before.body])
       assert.equal((await fetch(`${app.url}/?sensor=lab-multiif-1`)).status, 200)
     } finally {
-      await app.close()
-      client.disconnect()
-      await redis.stop()
-      rmSync(dir, { recursive: true, force: true })
+      await teardown(async () => await app.close(), () => client.disconnect(), async () => await redis.stop(), () => rmSync(dir, { recursive: true, force: true }))
     }
   })
 })
+
+/** How long serve() may take to connect and listen (it connects to a local Redis socket). */
+const START_MS = 20_000
 
 interface RunningServe { url: string, lines: string[], stop: () => Promise<number> }
 
@@ -464,8 +467,17 @@ async function startServe (options: Partial<ServeOptions> & Pick<ServeOptions, '
     if (url !== undefined) announce(url)
   }
   const running = serve({ host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [], ...options }, { out: collect, err: collect }, stopped)
-  const url = await Promise.race([listening, running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })])
-  return { url, lines, stop: async () => { stop(); return await running } }
+  // Known listening (its line printed) before any request, and never waited for forever: a
+  // serve() that neither listens nor returns is stopped, so the test fails instead of hanging.
+  try {
+    const returned = running.then(status => { throw new Error(`serve() returned ${status} before listening: ${lines.join('\n')}`) })
+    const url = await within(START_MS, () => `serve()'s "listening" line (it printed: ${lines.join('; ')})`, Promise.race([listening, returned]))
+    return { url, lines, stop: async () => { stop(); return await running } }
+  } catch (e) {
+    stop()
+    await within(START_MS, 'serve() stopping', running).catch(() => {})
+    throw e
+  }
 }
 
 describe('the serve command', () => {

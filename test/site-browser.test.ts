@@ -16,6 +16,7 @@ import { potiron } from './helpers/cli.js'
 import { MONTH_SENSOR, writeMonthCapture } from './helpers/month.js'
 import { launchChromium, plotlyPoint, visit as open, type PlotlyChart, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
+import { teardown } from './helpers/teardown.js'
 
 const ARTIFACTS = join(ROOT, 'test-artifacts')
 
@@ -36,9 +37,7 @@ before(async () => {
 })
 
 after(async () => {
-  await browser?.close()
-  await redis?.stop()
-  rmSync(dir, { recursive: true, force: true })
+  await teardown(async () => await browser?.close(), async () => await redis?.stop(), () => rmSync(dir, { recursive: true, force: true }))
 })
 
 /** What Plotly leaves on a chart's div. */

@@ -21,11 +21,27 @@ export interface PrivateRedis {
   pid: number
 }
 
+/**
+ * Servers still running. A test that fails before its `after` hook stops them, or a test file the
+ * runner ends (--test-force-exit, or SIGTERM when it hits --test-timeout), must not leave
+ * redis-servers behind: they are killed as the test process goes.
+ */
+const running = new Set<ChildProcess>()
+function killRunning (): void {
+  for (const server of running) server.kill('SIGKILL')
+}
+process.once('exit', killRunning)
+process.once('SIGTERM', () => {
+  killRunning()
+  process.exit(143)
+})
+
 export async function startPrivateRedis (dir: string, options: { durable: boolean } = { durable: false }): Promise<PrivateRedis> {
   const socket = join(dir, 'redis.sock')
   const persistence = options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
   const server: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', ...persistence, '--dir', dir], { stdio: 'ignore' })
-  const exited = new Promise<void>(resolve => server.once('exit', () => { resolve() }))
+  running.add(server)
+  const exited = new Promise<void>(resolve => server.once('exit', () => { running.delete(server); resolve() }))
   const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
   client.on('error', () => {})
   for (let i = 0; ; i++) {
@@ -35,7 +51,10 @@ export async function startPrivateRedis (dir: string, options: { durable: boolea
       await client.ping()
       break
     } catch (err) {
-      if (i >= 100 || server.exitCode !== null) throw new Error(`redis-server did not start on ${socket}`, { cause: err })
+      if (i >= 100 || server.exitCode !== null) {
+        server.kill('SIGKILL')
+        throw new Error(`redis-server did not start on ${socket}`, { cause: err })
+      }
       client.disconnect()
       await sleep(50)
     }

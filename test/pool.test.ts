@@ -1,0 +1,91 @@
+/**
+ * The pool contract, on the real pool (createPool: the coordinator's settings) with real worker
+ * files: a handler that throws rejects only its own task and the pool goes on; a slow task holds
+ * one thread, not the others, and can be aborted; a result's buffers are transferred, not
+ * cloned (detached in the worker after posting, as piscina's own test-is-buffer-transferred
+ * checks), and arrive whole.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import type { Piscina } from 'piscina'
+import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
+import { FIELDS } from '../src/aggregate/fields.js'
+import { memberRows } from '../src/aggregate/table.js'
+import { createPool } from '../src/coordinator/pool.js'
+import { FIXTURES } from './helpers/shared.js'
+import type { ParseTask } from '../workers/parse-capture.js'
+
+const FIXTURE = new URL('./workers/pool-fixture.js', import.meta.url).href
+const pools: Piscina[] = []
+after(async () => { await Promise.all(pools.map(async p => await p.destroy())) })
+
+function pool (threads: number): Piscina {
+  const p = createPool({ threads })
+  pools.push(p)
+  return p
+}
+
+async function run<T> (p: Piscina, name: string, task: unknown, signal?: AbortSignal): Promise<T> {
+  return await (p.run(task, { filename: FIXTURE, name, ...(signal === undefined ? {} : { signal }) }) as Promise<T>)
+}
+
+const TASK: ParseTask = {
+  file: join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'),
+  options: { fields: FIELDS, splitProtocols: true, selection: 'every-ip', zone: undefined }
+}
+
+describe('the worker pool', () => {
+  test('a handler that throws rejects its own task with its error type and message; the pool runs the next task', async () => {
+    const p = pool(1)
+    await assert.rejects(run(p, 'fail', { message: 'bad task 1' }), (e: Error) => {
+      assert.equal(e.name, 'TypeError')
+      assert.equal(e.message, 'bad task 1')
+      return true
+    })
+    assert.equal(await run(p, 'echo', { value: 'after' }), 'after')
+    // A failure among tasks in flight together touches only its own.
+    const settled = await Promise.allSettled([run(p, 'echo', { value: 'a' }), run(p, 'fail', { message: 'bad task 2' })])
+    assert.deepEqual(settled.map(s => s.status === 'fulfilled' ? s.value : (s.reason as Error).message), ['a', 'bad task 2'])
+  })
+
+  test('the production worker: an unreadable file is a result with its error, not a rejection', async () => {
+    const p = pool(1)
+    const r = await (p.run({ ...TASK, file: join(FIXTURES, 'no-such-capture.pcap') }) as Promise<FileResult>)
+    assert.equal(r.error?.code, 'UNREADABLE')
+    assert.equal(r.info.packets, 0)
+  })
+
+  test('a slow task holds one thread: tasks on the other finish first', async () => {
+    const p = pool(2)
+    const order: string[] = []
+    const slow = run<string>(p, 'slow', { ms: 1500, value: 'slow' }).then(v => { order.push(v) })
+    const fast = (async () => {
+      for (let i = 0; i < 3; i++) order.push(await run<string>(p, 'echo', { value: `fast ${i}` }))
+    })()
+    await Promise.all([slow, fast])
+    assert.deepEqual(order, ['fast 0', 'fast 1', 'fast 2', 'slow'])
+  })
+
+  test('a slow task can be aborted: its promise rejects with AbortError, and the pool runs the next task', async () => {
+    const p = pool(1)
+    const controller = new AbortController()
+    const slow = run(p, 'slow', { ms: 60_000, value: 'never' }, controller.signal)
+    setTimeout(() => { controller.abort() }, 100)
+    await assert.rejects(slow, { name: 'AbortError' })
+    assert.equal(await run(p, 'echo', { value: 'next' }), 'next')
+  })
+
+  test('the production worker transfers its result buffers: detached in the worker after posting, whole on arrival', async () => {
+    const p = pool(1) // one thread, so `sentByteLengths` asks the thread that parsed
+    const r = await run<FileResult>(p, 'parse', TASK)
+    const lengths = await run<number[]>(p, 'sentByteLengths', {})
+    assert.ok(lengths.length >= 3, `buffers in the result: ${lengths.length}`)
+    assert.deepEqual(lengths, lengths.map(() => 0), 'every buffer of the result is detached in the worker')
+    // What arrived is the whole result: the same counts as analyzeFile in this thread.
+    const here = await analyzeFile(TASK.file, TASK.options)
+    assert.ok(r.table.groups.every(g => g.values.byteLength > 0 && g.counts.byteLength > 0))
+    assert.deepEqual(r.stats, here.stats)
+    assert.deepEqual(memberRows(r.table, true), memberRows(here.table, true))
+  })
+})
