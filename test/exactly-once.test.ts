@@ -188,6 +188,7 @@ test('kill -9 at any point, then the same command again: the same database as on
     assert.equal(first.signal, 'SIGKILL', label)
     const partial = await redis.client.scard('FILES')
     assert.ok(partial > 0 && partial < COPIES, `${label}: ${partial} files in FILES`)
+    // Exactly: a run writes on one connection, one file at a time, so no EXEC that passed was aborted.
     assert.equal(partial, expected, label)
     const rerun = await cli(['ingest', captures, '--unix', redis.socket]).done
     assert.equal(rerun.code, 0, `${label}: ${rerun.stderr}`)
