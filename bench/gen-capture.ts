@@ -35,6 +35,21 @@ export interface CaptureOptions {
   startEpoch?: number
   /** Also write a gzip (level 6) copy of the capture here. */
   gzipPath?: string
+  /**
+   * Told what each packet is as it is written (what the generator chose, not what a decoder
+   * reads back), so tests can compute expected counts without potiron.
+   */
+  onPacket?: ((packet: GeneratedPacket) => void) | undefined
+}
+
+/** What the generator wrote in one packet. */
+export interface GeneratedPacket {
+  /** Timestamp, whole seconds (Unix epoch). */
+  sec: number
+  /** IP protocol of the outermost IP header (IPv4 protocol, IPv6 next header): 1, 6, 17 or 58. */
+  protocol: number
+  /** Destination port of the first TCP or UDP header (an ICMP error's quoted UDP header too), or -1. */
+  dport: number
 }
 
 export const DEFAULT_DAYS = 2
@@ -116,6 +131,9 @@ const TCP_OPTION_LENGTHS = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 8, 8, 12, 
 /** Writes packets into a buffer; all randomness comes from one Rng, so output depends only on the seed. */
 class PacketWriter {
   readonly rng: Rng
+  /** The last frame's outer IP protocol and first destination port (-1: none), for onPacket. */
+  protocol = 0
+  dport = -1
   readonly #ports = portTable()
   readonly #scanners = new Uint32Array(SCANNERS_V4)
   readonly #scannerTtl = new Uint8Array(SCANNERS_V4)
@@ -163,6 +181,7 @@ class PacketWriter {
       typeAt += 4
     }
     const ip = typeAt + 2
+    this.dport = -1
     let len: number
     if (rng.float() < 0.05) {
       w16(b, typeAt, 0x86dd)
@@ -217,6 +236,7 @@ class PacketWriter {
       payload = this.#icmpError(b, t, src)
     }
     ipv4Header(b, ip, this.#tos(), 20 + payload, rng.u32() & 0xffff, rng.float() < 0.5, ttl, proto, src, dst)
+    this.protocol = proto
     // Transport checksums last: TCP and UDP cover a pseudo-header with the addresses.
     const at = proto === 6 ? 16 : proto === 17 ? 6 : 2
     const pseudo = proto === 1 ? 0 : checksumSum(b, ip + 12, ip + 20, proto + payload)
@@ -248,6 +268,7 @@ class PacketWriter {
     w32(b, ip, (0x60000000 | (tc << 20) | (rng.u32() & 0xfffff)) >>> 0)
     w16(b, ip + 4, payload)
     b[ip + 6] = next
+    this.protocol = next
     b[ip + 7] = this.#scannerTtl6[s]!
     const pseudo = checksumSum(b, ip + 8, ip + 40, payload + next)
     w16(b, t + (next === 6 ? 16 : 2), 0)
@@ -261,7 +282,8 @@ class PacketWriter {
     const sport = fixedSport !== 0 ? fixedSport : 1024 + rng.int(64512)
     const kind = rng.float()
     w16(b, t, sport)
-    w16(b, t + 2, this.#dport())
+    this.dport = this.#dport()
+    w16(b, t + 2, this.dport)
     w32(b, t + 4, rng.u32())
     w16(b, t + 16, 0)
     w16(b, t + 18, 0)
@@ -316,6 +338,7 @@ class PacketWriter {
     }
     w16(b, u, sport)
     w16(b, u + 2, dport)
+    this.dport = dport
     w16(b, u + 4, 8 + data)
     w16(b, u + 6, 0)
     return 8 + data
@@ -346,7 +369,8 @@ class PacketWriter {
     const honeypot = (TARGET_NET | rng.int(65536)) >>> 0
     ipv4Header(b, q, 0, 20 + 8 + rng.int(200), rng.u32() & 0xffff, true, 64, 17, honeypot, peer)
     w16(b, q + 20, rng.pick([53, 123, 5060]))
-    w16(b, q + 22, 1024 + rng.int(64512))
+    this.dport = 1024 + rng.int(64512)
+    w16(b, q + 22, this.dport)
     w16(b, q + 24, 8 + rng.int(200))
     w16(b, q + 26, rng.u32() & 0xffff)
     return 8 + 28
@@ -542,6 +566,7 @@ export async function generateCapture (path: string, options: CaptureOptions): P
       w32le(chunk, o + 8, len)
       w32le(chunk, o + 12, len)
       o += RECORD_HEADER + len
+      options.onPacket?.({ sec, protocol: writer.protocol, dport: writer.dport })
     }
     await flush()
   } finally {

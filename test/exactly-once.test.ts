@@ -16,6 +16,7 @@ import { potiron } from './helpers/cli.js'
 import { BIN, FIXTURES } from './helpers/shared.js'
 import { dump, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+import { openGate, type GateConnection } from './helpers/redis-gate.js'
 
 const COPIES = 20
 
@@ -164,18 +165,51 @@ test('ingest --force counts files again without doubling them: the same dump as 
   assert.deepEqual(await dump(redis.client), three)
 })
 
+/** A transaction of a file's last group: it adds the file to FILES (see src/sink/redis.ts). */
+function addsToFiles (queued: string[][] | undefined): boolean {
+  return queued?.some(c => c[0]!.toUpperCase() === 'SADD' && c[1] === 'FILES') === true
+}
+
 test('kill -9 at any point, then the same command again: the same database as one clean run', async () => {
-  const points: Array<[string, (child: ChildProcess) => Promise<void>]> = [
-    ['50 ms', async () => { await sleep(50) }],
-    ['150 ms', async () => { await sleep(150) }],
-    ['400 ms', async () => { await sleep(400) }],
+  // Points where the run is stopped by what it has sent to Redis (through a gate that lets nothing
+  // more through), so each lands mid-run on a fast machine or a loaded one: [label, files in
+  // FILES when killed, when the gate shuts].
+  const gated: Array<[string, number, (command: string[], c: GateConnection) => boolean]> = []
+  const exec = (k: number): (command: string[], c: GateConnection) => boolean => {
+    let files = 0
+    return (command, c) => command[0]!.toUpperCase() === 'EXEC' && addsToFiles(c.queued) && ++files === k
+  }
+  for (const k of [1, COPIES / 2, COPIES - 1]) gated.push([`after the EXEC of file ${k} of ${COPIES}`, k, exec(k)])
+  // Inside the transaction of the 5th file, once its FILES entry is queued: Redis drops it with the connection.
+  let queuedFiles = 0
+  gated.push(['inside the transaction of file 5, before its EXEC', 4, (command, c) => c.queued !== undefined && command[0]!.toUpperCase() === 'SADD' && command[1] === 'FILES' && ++queuedFiles === 5])
+  for (const [label, expected, shut] of gated) {
+    await redis.client.flushall()
+    const gate = await openGate(join(root, 'gate.sock'), redis.socket, shut)
+    const killed = cli(['ingest', captures, '--unix', gate.socket])
+    const ended = await Promise.race([gate.shut.then(() => false), killed.done.then(() => true)])
+    killed.child.kill('SIGKILL')
+    const first = await killed.done
+    await gate.close()
+    assert.ok(!ended, `${label}: the run ended before the gate shut: ${first.stderr}`)
+    assert.equal(first.signal, 'SIGKILL', label)
+    const partial = await redis.client.scard('FILES')
+    assert.ok(partial > 0 && partial < COPIES, `${label}: ${partial} files in FILES`)
+    // Exactly: a run writes on one connection, one file at a time, so no EXEC that passed was aborted.
+    assert.equal(partial, expected, label)
+    const rerun = await cli(['ingest', captures, '--unix', redis.socket]).done
+    assert.equal(rerun.code, 0, `${label}: ${rerun.stderr}`)
+    assert.deepEqual(await dump(redis.client), clean, `${label} (killed with ${partial} files in FILES)`)
+  }
+  // Points seen by polling FILES: the kill lands wherever the run is by then (maybe past its end).
+  const polled: Array<[string, () => Promise<void>]> = [
     ['first file in FILES', async () => { await filesReach(redis.client, 1) }],
     ['half the files in FILES', async () => { await filesReach(redis.client, COPIES / 2) }]
   ]
-  for (const [label, wait] of points) {
+  for (const [label, wait] of polled) {
     await redis.client.flushall()
     const killed = cli(['ingest', captures, '--unix', redis.socket])
-    await Promise.race([wait(killed.child), killed.done])
+    await Promise.race([wait(), killed.done])
     killed.child.kill('SIGKILL')
     const first = await killed.done
     const partial = await redis.client.scard('FILES')

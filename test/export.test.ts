@@ -14,7 +14,7 @@ import { fitName } from '../src/export/fit-name.js'
 import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.js'
 import { byCount, topOf } from '../src/export/query.js'
 import { Redis } from 'ioredis'
-import { Rng } from '../bench/gen-capture.js'
+import { Rng, type GeneratedPacket } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
 import { FIXTURES } from './helpers/shared.js'
 import { potiron } from './helpers/cli.js'
@@ -25,9 +25,54 @@ let plain: TestRedis
 let combined: TestRedis
 let dir: string
 
+/**
+ * The generated capture's packets as the generator wrote them (its own account, not potiron's
+ * decoding): per day (YYYY-MM-DD), packets per outer IP protocol and destination ports per
+ * protocol. The tables below are checked against counts computed from these.
+ */
+const written = new Map<string, { protocols: Map<string, number>, dports: Map<string, Map<string, number>> }>()
+
+function tally (p: GeneratedPacket): void {
+  const day = new Date(p.sec * 1000).toISOString().slice(0, 10)
+  let d = written.get(day)
+  if (d === undefined) written.set(day, d = { protocols: new Map(), dports: new Map() })
+  const protocol = String(p.protocol)
+  d.protocols.set(protocol, (d.protocols.get(protocol) ?? 0) + 1)
+  let ports = d.dports.get(protocol)
+  if (ports === undefined) d.dports.set(protocol, ports = new Map())
+  ports.set(String(p.dport), (ports.get(String(p.dport)) ?? 0) + 1)
+}
+
+/** Destination port counts over `days` (YYYY-MM-DD), of one protocol or all. */
+function writtenPorts (days: readonly string[], protocol?: number): Map<string, number> {
+  const sum = new Map<string, number>()
+  for (const day of days) {
+    for (const [proto, ports] of written.get(day)?.dports ?? []) {
+      if (protocol !== undefined && proto !== String(protocol)) continue
+      for (const [port, n] of ports) sum.set(port, (sum.get(port) ?? 0) + n)
+    }
+  }
+  return sum
+}
+
+/** The top `limit` of `counts` as `value,count` lines: by count, then by value; `skip` and -1 left out unless asked. */
+function topLines (counts: ReadonlyMap<string, number>, limit: number, skip: readonly string[] = ['-1']): string[] {
+  return [...counts].filter(([v]) => !skip.includes(v))
+    .sort(([va, a], [vb, b]) => b - a || (va < vb ? -1 : va > vb ? 1 : 0))
+    .slice(0, limit).map(([v, n]) => `${v},${n}`)
+}
+
+/** A CSV's `value,count` lines (its header and labels left out). */
+function valueCounts (csv: string): string[] {
+  return csv.split('\n').slice(1, -1).map(line => line.split(',').slice(0, 2).join(','))
+}
+
+const MARCH = ['2024-03-01', '2024-03-02', '2024-03-03']
+
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'potiron-export-'))
-  const capture = await writeMonthCapture(dir)
+  const capture = await writeMonthCapture(dir, tally)
+  assert.deepEqual([...written.keys()].sort(), MARCH)
   ;[plain, combined] = await Promise.all([startRedis(), startRedis()])
   const fixtures = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-synscan-1-20100704202416.pcapng'].map(f => join(FIXTURES, f))
   assert.equal((await potiron('ingest', capture, ...fixtures, '--unix', plain.socket, '--quiet')).status, 0)
@@ -57,6 +102,8 @@ describe('export csv', () => {
     assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv')), [
       'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '3389,41,ms-wbt-server', ''
     ].join('\n'))
+    // The same counts from what the generator wrote.
+    assert.deepEqual(valueCounts(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv'))), topLines(writtenPorts(['2024-03-02']), 6))
   })
 
   test('bundled fixtures: ties at the cut by value, ICMP type names, --skip alone keeps the sentinel', async () => {
@@ -78,6 +125,7 @@ describe('export csv', () => {
     assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03.csv')), [
       'value,count,label', '22,284,ssh', '80,209,www-http', '443,168,https', '445,149,microsoft-ds', '53,130,domain', ''
     ].join('\n'))
+    assert.deepEqual(valueCounts(read(join(out, 'lab-gen-1_destination-port_2024-03.csv'))), topLines(writtenPorts(MARCH), 5, ['-1', '23']))
   })
 
   test('--each-day: one file per day that has data', async () => {
@@ -86,6 +134,9 @@ describe('export csv', () => {
     assert.equal(run.status, 0, run.err.join('\n'))
     assert.deepEqual(readdirSync(out).sort(), ['01', '02', '03'].map(d => `lab-gen-1_protocol_2024-03-${d}.csv`))
     assert.equal(read(join(out, 'lab-gen-1_protocol_2024-03-01.csv')), EXPECTED_PROTOCOLS_DAY1)
+    for (const day of MARCH) {
+      assert.deepEqual(valueCounts(read(join(out, `lab-gen-1_protocol_${day}.csv`))), topLines(written.get(day)!.protocols, 10), day)
+    }
   })
 
   test('--protocols: one file per protocol and their total, which equals the table of data without combined keys', async () => {
@@ -97,6 +148,10 @@ describe('export csv', () => {
     assert.equal((await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03', '--out', plainOut, '--unix', plain.socket)).status, 0)
     assert.equal(read(join(out, 'lab-gen-1_destination-port_with-protocols_2024-03.csv')), read(join(plainOut, 'lab-gen-1_destination-port_2024-03.csv')))
     assert.equal(read(join(out, 'lab-gen-1_destination-port_with-protocols_2024-03_udp.csv')), EXPECTED_UDP_MONTH)
+    for (const [name, protocol] of [['tcp', 6], ['udp', 17], ['icmp', 1]] as const) {
+      assert.deepEqual(valueCounts(read(join(out, `lab-gen-1_destination-port_with-protocols_2024-03_${name}.csv`))), topLines(writtenPorts(MARCH, protocol), 10), name)
+    }
+    assert.deepEqual(valueCounts(read(join(out, 'lab-gen-1_destination-port_with-protocols_2024-03.csv'))), topLines(writtenPorts(MARCH), 10))
   })
 
   test('usage errors say what is wrong and exit with 2', async () => {
@@ -348,6 +403,8 @@ describe('report', () => {
     assert.match(run.out[0]!, new RegExp(`open ${join(out, entry).replaceAll('.', '\\.')}$`))
     const figure = JSON.parse(/id="chart-figure">(.*?)<\/script>/s.exec(read(join(out, entry)))![1]!) as { data: Array<{ name: string, y: number[], customdata: string[][] }> }
     assert.deepEqual(figure.data.map(t => [t.name, t.y]), EXPECTED_53_LINES)
+    const perDay = (port: string, protocol?: number): number[] => MARCH.map(day => writtenPorts([day], protocol).get(port) ?? 0)
+    assert.deepEqual(figure.data.map(t => t.y), [perDay('53', 6), perDay('53', 17), perDay('53'), perDay('22')])
     assert.deepEqual(figure.data.map(t => t.customdata[0]![0]), [
       'lab-gen-1_destination-port_with-protocols_2024-03-01_tcp.html', 'lab-gen-1_destination-port_with-protocols_2024-03-01_udp.html',
       'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-01.html'

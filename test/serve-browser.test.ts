@@ -7,7 +7,6 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { dashboardClient } from '../src/server/client.js'
@@ -152,7 +151,7 @@ test('a capture value made of markup is shown as text in the table, the chart an
   const evil = '<img src=x onerror=alert(1)>'
   await redis.client.zadd('lab-traceroute-1:20090702:dport', 1_000_000, evil)
   try {
-    const { page, errors, dialogs } = await open('/?sensor=lab-traceroute-1')
+    const { page, errors, dialogs, requests } = await open('/?sensor=lab-traceroute-1')
     await chartsReady(page)
     const link = page.locator('section[data-field="dport"] table.top a').first()
     assert.equal(await link.textContent(), evil)
@@ -165,9 +164,17 @@ test('a capture value made of markup is shown as text in the table, the chart an
     assert.equal(await page.locator('h1').textContent(), `Evolution of destination port ${evil}`)
     assert.equal(await page.locator('.gtitle').textContent(), `destination port ${evil}, 180 days until 2009-07-02`)
     assert.equal(await page.locator('img').count(), 0)
-    await sleep(300)
-    assert.deepEqual(dialogs, [])
-    assert.deepEqual(errors, [])
+    // No image made from the markup and no dialog, waited for by events, not a delay. Such an
+    // image (in the page or detached) loads `x` relative to the page; one of the same URL made
+    // now fails after it, so by then its onerror has run (or been refused by the CSP: a console
+    // error). A dialog is modal: one it opened comes before the sentinel's.
+    const x = `${app.url}/x`
+    await page.evaluate(`new Promise(resolve => { const img = new Image(); img.onerror = img.onload = resolve; img.src = 'x' })`)
+    await Promise.all([page.waitForEvent('dialog'), page.evaluate('alert("sentinel")')])
+    assert.deepEqual(dialogs, ['sentinel'])
+    // The only request for x is the sentinel image's, and its 404 the only error.
+    assert.deepEqual(requests.filter(r => r === x), [x])
+    assert.deepEqual(errors, ['Failed to load resource: the server responded with a status of 404 (Not Found)'])
     await page.close()
   } finally {
     await redis.client.zrem('lab-traceroute-1:20090702:dport', evil)

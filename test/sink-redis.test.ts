@@ -4,7 +4,9 @@ import assert from 'node:assert/strict'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { emptyContribution } from '../src/sink/merge.js'
 import { ensureParameters, tsharkFields } from '../src/sink/parameters.js'
-import { connect, writeFile } from '../src/sink/redis.js'
+import { GROUP_KEYS, GROUP_MEMBERS, connect, writeFile } from '../src/sink/redis.js'
+import { FILES } from '../src/sink/keys.js'
+import { Redis } from 'ioredis'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let redis: TestRedis
@@ -12,7 +14,68 @@ let redis: TestRedis
 before(async () => { redis = await startRedis() })
 after(async () => { await redis.stop() })
 
+/** A transaction as MONITOR showed it: the commands between MULTI and EXEC. */
+type Transaction = string[][]
+
+/**
+ * What Redis ran while `job` ran: its transactions, and the writes it ran outside one. A last
+ * ECHO from the admin connection, seen by MONITOR, says every command before it has been shown.
+ */
+async function monitored (job: () => Promise<void>): Promise<{ transactions: Transaction[], loose: string[][] }> {
+  const base = new Redis({ path: redis.socket })
+  const monitor = await base.monitor()
+  const transactions: Transaction[] = []
+  const loose: string[][] = []
+  let open: Transaction | undefined
+  const mark = `end-of-job-${Math.random()}`
+  let markSeen: () => void = () => {}
+  const seen = new Promise<void>(resolve => { markSeen = resolve })
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    const name = args[0]!.toUpperCase()
+    if (name === 'ECHO' && args[1] === mark) markSeen()
+    else if (name === 'MULTI') open = []
+    else if (name === 'EXEC') { transactions.push(open!); open = undefined } else if (open !== undefined) open.push(args)
+    else if (WRITES.has(name)) loose.push(args)
+  })
+  try {
+    await job()
+    await redis.client.echo(mark)
+    await seen
+  } finally {
+    monitor.disconnect()
+    base.disconnect()
+  }
+  return { transactions, loose }
+}
+
+const WRITES = new Set(['ZADD', 'ZINCRBY', 'SADD', 'HSET', 'DEL', 'SREM', 'HDEL', 'ZREMRANGEBYSCORE'])
+
+/** The (key, member) pairs a transaction counts: a ZADD's pairs, one per ZINCRBY. */
+function membersOf (t: Transaction): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  for (const c of t) {
+    const name = c[0]!.toUpperCase()
+    if (name === 'ZADD') for (let i = 3; i < c.length; i += 2) out.push([c[1]!, c[i]!])
+    else if (name === 'ZINCRBY') out.push([c[1]!, c[3]!])
+  }
+  return out
+}
+
+/** Checks the cut: at most GROUP_MEMBERS members over GROUP_KEYS keys each, FILES only in the last. */
+function assertBounded (transactions: Transaction[], name: string, members: number): void {
+  const sizes = transactions.map(t => membersOf(t).length)
+  assert.equal(transactions.length, Math.ceil(members / GROUP_MEMBERS), `transactions of ${sizes.join(',')} members`)
+  assert.equal(sizes.reduce((a, b) => a + b, 0), members)
+  for (const t of transactions) {
+    assert.ok(membersOf(t).length <= GROUP_MEMBERS, `${membersOf(t).length} members in one transaction`)
+    assert.ok(new Set(membersOf(t).map(([key]) => key)).size <= GROUP_KEYS)
+  }
+  const addsFile = transactions.map(t => t.some(c => c[0]!.toUpperCase() === 'SADD' && c[1] === FILES && c[2] === name))
+  assert.deepEqual(addsFile, transactions.map((_, i) => i === transactions.length - 1), 'the file goes in FILES in its last transaction, and only there')
+}
+
 test('a file of 200,000 members goes in transactions of bounded size, then is skipped', async () => {
+  await redis.client.flushall()
   const c = emptyContribution('s-h-1')
   const members = new Map<string, number>()
   for (let i = 0; i < 200_000; i++) members.set(String(i), (i % 7) + 1)
@@ -21,14 +84,58 @@ test('a file of 200,000 members goes in transactions of bounded size, then is sk
   c.days.add('20140826')
   const client = await connect({ socket: redis.socket })
   try {
-    assert.deepEqual(await writeFile(client, 'a.pcap', c, ['20140825']), { written: true, members: 200_001 })
+    // New keys: each transaction of the cut is at most GROUP_MEMBERS members (multi-member ZADDs:
+    // the key holds only this file's members, even in the groups after its first).
+    const fresh = await monitored(async () => {
+      assert.deepEqual(await writeFile(client, 'a.pcap', c, ['20140825']), { written: true, members: 200_001 })
+    })
+    assert.deepEqual(fresh.loose, [])
+    assertBounded(fresh.transactions, 'a.pcap', 200_001)
+    assert.ok(fresh.transactions.every(t => t.every(cmd => cmd[0]!.toUpperCase() !== 'ZINCRBY')), 'new keys are written with ZADD')
     assert.equal(await redis.client.zcard('s-h-1:20140826:tcpseq'), 200_000)
     assert.equal(await redis.client.zscore('s-h-1:20140826:tcpseq', '13'), '7')
     assert.deepEqual((await redis.client.smembers('s-h-1_DAYS')).sort(), ['20140825', '20140826'])
     assert.deepEqual(await redis.client.smembers('FILES'), ['a.pcap'])
     assert.equal(await redis.client.exists('PROTOCOLS'), 0)
-    assert.deepEqual(await writeFile(client, 'a.pcap', c, []), { written: false, members: 0 })
+    assert.deepEqual(await redis.client.keys('potiron:part:*'), [])
+    const again = await monitored(async () => {
+      assert.deepEqual(await writeFile(client, 'a.pcap', c, []), { written: false, members: 0 })
+    })
+    assert.deepEqual([again.transactions, again.loose], [[], []])
     assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '22'), '3')
+
+    // Existing keys that hold other files' members: the same cut, one ZINCRBY per member.
+    const b = emptyContribution('s-h-1')
+    b.zsets.set('s-h-1:20140826:tcpseq', new Map(Array.from({ length: 5_000 }, (_, i) => [String(i * 40), 1])))
+    b.zsets.set('s-h-1:20140826:dport', new Map([['22', 1], ['80', 2]]))
+    b.days.add('20140826')
+    const existing = await monitored(async () => {
+      assert.deepEqual(await writeFile(client, 'b.pcap', b, []), { written: true, members: 5_002 })
+    })
+    assert.deepEqual(existing.loose, [])
+    assertBounded(existing.transactions, 'b.pcap', 5_002)
+    assert.ok(existing.transactions.every(t => t.every(cmd => cmd[0]!.toUpperCase() !== 'ZADD')), 'existing keys are written with ZINCRBY')
+    assert.equal(await redis.client.zscore('s-h-1:20140826:tcpseq', '120'), String((120 % 7) + 1 + 1))
+    assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '22'), '4')
+    assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '80'), '2')
+    assert.equal(await redis.client.zcard('s-h-1:20140826:tcpseq'), 200_000)
+    assert.deepEqual((await redis.client.smembers('FILES')).sort(), ['a.pcap', 'b.pcap'])
+
+    // A small file, on an existing key and a new one: one transaction holds all of it and its FILES entry.
+    const small = emptyContribution('s-h-1')
+    small.zsets.set('s-h-1:20140826:dport', new Map([['22', 5], ['443', 1]]))
+    small.zsets.set('s-h-1:20140827:dport', new Map([['22', 2]]))
+    small.days.add('20140827')
+    const single = await monitored(async () => {
+      assert.deepEqual(await writeFile(client, 'c.pcap', small, []), { written: true, members: 3 })
+    })
+    assert.deepEqual(single.loose, [])
+    assert.equal(single.transactions.length, 1)
+    assert.deepEqual(single.transactions[0]!.map(cmd => cmd.join(' ')), [
+      'zincrby s-h-1:20140826:dport 5 22', 'zincrby s-h-1:20140826:dport 1 443', 'zadd s-h-1:20140827:dport 2 22',
+      'sadd s-h-1_DAYS 20140827', 'sadd FILES c.pcap', 'del potiron:part:c.pcap'
+    ])
+    assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '22'), '9')
   } finally {
     client.disconnect()
   }

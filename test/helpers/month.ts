@@ -4,15 +4,15 @@
  * redis-servers with and without combined keys.
  */
 import { join } from 'node:path'
-import { generateCapture } from '../../bench/gen-capture.js'
+import { generateCapture, type GeneratedPacket } from '../../bench/gen-capture.js'
 
 export const MONTH_SENSOR = 'lab-gen-1'
 export const MONTH_CAPTURE = 'lab-gen-1-20240301000000.pcap'
 
-/** Writes the capture into `dir`; returns its path. */
-export async function writeMonthCapture (dir: string): Promise<string> {
+/** Writes the capture into `dir`, telling `onPacket` what each packet is; returns its path. */
+export async function writeMonthCapture (dir: string, onPacket?: (packet: GeneratedPacket) => void): Promise<string> {
   const path = join(dir, MONTH_CAPTURE)
-  await generateCapture(path, { packets: 3000, seed: 7, days: 3, startEpoch: Date.UTC(2024, 2, 1) / 1000 })
+  await generateCapture(path, { packets: 3000, seed: 7, days: 3, startEpoch: Date.UTC(2024, 2, 1) / 1000, onPacket })
   return path
 }
 
