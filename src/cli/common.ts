@@ -4,6 +4,7 @@ import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
 import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../sink/redis.js'
+import { EXIT, type ExitStatus } from './command.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
 
 export const captureOptions = {
@@ -35,15 +36,15 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
  * Connects to `target` (see openRedis), runs `job`, disconnects. Redis unreachable or lost, or
  * data stored with other settings, becomes one line on stderr and exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis) => Promise<number>): Promise<number> {
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis) => Promise<ExitStatus>): Promise<ExitStatus> {
   const redis = await openRedis(target, err, own)
-  if (redis === undefined) return 1
+  if (redis === undefined) return EXIT.failed
   try {
     return await job(redis)
   } catch (e) {
-    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return 1 }
+    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return EXIT.failed }
     // A timeout, or any other failure once the connection is gone, is that loss, whatever ioredis called it.
-    if (isTimeout(e) || !connected(redis)) { err(`potiron: ${redisLoss(e)}`); return 1 }
+    if (isTimeout(e) || !connected(redis)) { err(`potiron: ${redisLoss(e)}`); return EXIT.failed }
     throw e
   } finally {
     redis.disconnect()
