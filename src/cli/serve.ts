@@ -10,7 +10,7 @@ import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
 import { connect, type RedisTarget } from '../sink/redis.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
-import { ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
+import { addressOf, ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
 
 export interface ServeOptions {
   target: CommandTarget
@@ -77,14 +77,15 @@ function untilSignal (): Promise<void> {
  * default does not answer (as the other reading commands do); any address given is used as is.
  */
 async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarget> {
-  if (target.fallback !== true) return target
+  const address = addressOf(target)
+  if (!('fallback' in target)) return address
   try {
-    (await connect(target, 1000)).disconnect()
-    return target
+    (await connect(address, 1000)).disconnect()
+    return address
   } catch {
     const socket = await ownServerSocket()
-    if (socket === undefined) return target
-    io.err(`potiron serve: no Redis at ${'url' in target ? target.url : target.socket}; using potiron's own redis-server on ${socket}`)
+    if (socket === undefined) return address
+    io.err(`potiron serve: no Redis at ${'url' in address ? address.url : address.socket}; using potiron's own redis-server on ${socket}`)
     return { socket }
   }
 }
