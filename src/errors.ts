@@ -62,3 +62,18 @@ export class RedisWriteError extends Error {
 export class ParameterConflictError extends Error {
   override name = 'ParameterConflictError'
 }
+
+/**
+ * Redis did not answer a command within `timeoutMs` (a server that hangs without closing the
+ * connection: stopped, swapping). Raised by potiron's own command timer (src/redis-errors.ts),
+ * because ioredis's timeout error has no class or code of its own.
+ */
+export class RedisTimeoutError extends Error {
+  override name = 'RedisTimeoutError'
+  readonly timeoutMs: number
+
+  constructor (timeoutMs: number, command: string) {
+    super(`Redis did not answer ${command} within ${timeoutMs / 1000} s`)
+    this.timeoutMs = timeoutMs
+  }
+}

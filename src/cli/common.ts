@@ -4,6 +4,7 @@ import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
 import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../sink/redis.js'
+import { EXIT, type ExitStatus } from './command.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
 
 export const captureOptions = {
@@ -35,15 +36,15 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
  * Connects to `target` (see openRedis), runs `job`, disconnects. Redis unreachable or lost, or
  * data stored with other settings, becomes one line on stderr and exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis) => Promise<number>): Promise<number> {
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis) => Promise<ExitStatus>): Promise<ExitStatus> {
   const redis = await openRedis(target, err, own)
-  if (redis === undefined) return 1
+  if (redis === undefined) return EXIT.failed
   try {
     return await job(redis)
   } catch (e) {
-    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return 1 }
+    if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return EXIT.failed }
     // A timeout, or any other failure once the connection is gone, is that loss, whatever ioredis called it.
-    if (isTimeout(e) || !connected(redis)) { err(`potiron: ${redisLoss(e)}`); return 1 }
+    if (isTimeout(e) || !connected(redis)) { err(`potiron: ${redisLoss(e)}`); return EXIT.failed }
     throw e
   } finally {
     redis.disconnect()
@@ -60,16 +61,24 @@ export function redisOptions (own: string) {
   } as const satisfies Record<string, Options>
 }
 
-/** --redis / --unix / $REDIS_URL → where to connect; both flags at once is a usage error. */
-export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined }, env: NodeJS.ProcessEnv = process.env): CommandTarget {
+/**
+ * --redis / --unix → where to connect; both flags at once is a usage error. Pure: the default
+ * address ($REDIS_URL) is read when connecting (addressOf), not here.
+ */
+export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined }): CommandTarget {
   if (argv.redis !== undefined && argv.unix !== undefined) throw new UsageError('--redis and --unix are exclusive: name one (e.g. --unix /run/redis/potiron.sock)')
   if (argv.unix !== undefined) return { socket: argv.unix }
   if (argv.redis !== undefined) return { url: argv.redis }
-  return { url: env.REDIS_URL ?? DEFAULT_REDIS_URL, fallback: true }
+  return { fallback: true }
 }
 
-/** `fallback`: the default connection, which may fall back to potiron's own redis-server. */
-export type CommandTarget = RedisTarget & { fallback?: true }
+/** An address given, or `fallback`: the default one, which may fall back to potiron's own redis-server. */
+export type CommandTarget = RedisTarget | { fallback: true }
+
+/** The address to connect to: the default is `$REDIS_URL`, else DEFAULT_REDIS_URL. */
+export function addressOf (target: CommandTarget, env: NodeJS.ProcessEnv = process.env): RedisTarget {
+  return 'fallback' in target ? { url: env.REDIS_URL ?? DEFAULT_REDIS_URL } : target
+}
 
 /**
  * Connects, printing one line on failure. Only the default connection falls back to potiron's
@@ -77,13 +86,14 @@ export type CommandTarget = RedisTarget & { fallback?: true }
  * the user gave that does not answer is a mistake to report, not to paper over.
  */
 export async function openRedis (target: CommandTarget, err: (text: string) => void, { start }: { start: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Redis | undefined> {
+  const given = addressOf(target, env)
   try {
-    return await connect(target)
+    return await connect(given)
   } catch (e) {
     if (!(e instanceof RedisUnreachableError)) throw e
-    if (target.fallback !== true) { err(`potiron: ${e.message}`); return undefined }
+    if (!('fallback' in target)) { err(`potiron: ${e.message}`); return undefined }
     // The default address down is the expected case here: its socket error adds nothing.
-    const address = 'url' in target ? target.url : target.socket
+    const address = 'url' in given ? given.url : given.socket
     const where = `cannot reach Redis at ${address}`
     const dir = redisDirOf(env)
     if (!start) {

@@ -3,7 +3,7 @@
  * from Redis. They only read (potiron's own redis-server is used when it runs, never started).
  */
 import { resolve } from 'node:path'
-import type { Argv, CommandModule, Options } from 'yargs'
+import type { Options } from 'yargs'
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { exportCsv } from '../export/csv.js'
@@ -11,9 +11,9 @@ import { LIST_CAP, findSensors, sensorDays } from '../export/query.js'
 import { compactOf } from '../export/names.js'
 import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
 import { daysKey } from '../sink/keys.js'
-import { redisOptions, targetOf, withRedis } from './common.js'
+import { EXIT, command, type ExitStatus, type Io } from './command.js'
+import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { printable } from './printable.js'
-import type { Io } from './main.js'
 
 /** Top N and values left out, by default: the original's (and `ingest --report`'s). */
 export const REPORT_LIMIT = 10
@@ -59,8 +59,8 @@ async function sensorOf (redis: Redis, given: string | undefined): Promise<strin
 }
 
 /** --date YYYY-MM checked, before Redis is asked anything; undefined when not given. */
-function givenMonth (date: unknown): string | undefined {
-  return date === undefined ? undefined : compactDate(date as string, false)
+function givenMonth (date: string | undefined): string | undefined {
+  return date === undefined ? undefined : compactDate(date, false)
 }
 
 /** The given month (givenMonth), or the month of the sensor's latest day. */
@@ -70,24 +70,31 @@ async function monthOf (redis: Redis, sensor: string, given: string | undefined)
   return days[days.length - 1]!.slice(0, 6)
 }
 
-interface Common { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit: number, skip: ReadonlyArray<string | number>, out: string, exact: boolean }
-
 /** The options every export command takes (exportOptions), checked. */
 interface Shared { limit: number, skip: ReadonlySet<string>, out: string, exact: boolean }
 
-/** Runs `job` on Redis; a UsageError found there (unknown sensor, field...) is exit status 2. */
-async function reading (args: Common, io: Io, job: (redis: Redis, sensor: string, shared: Shared) => Promise<void>): Promise<number> {
-  const target = targetOf(args)
-  const shared: Shared = { limit: limitOf(args.limit), skip: skipOf(args.skip), out: args.out, exact: args.exact }
+/** Where the data is, and the options every export command takes, checked (pure). */
+interface Reading { target: CommandTarget, sensor: string | undefined, shared: Shared }
+
+function readingOf (argv: { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit: number, skip: ReadonlyArray<string | number>, out: string, exact: boolean }): Reading {
+  return { target: targetOf(argv), sensor: argv.sensor, shared: { limit: limitOf(argv.limit), skip: skipOf(argv.skip), out: argv.out, exact: argv.exact } }
+}
+
+/**
+ * Runs `job` on Redis. A UsageError found there (unknown sensor, field, a date without data)
+ * is exit status 2, printed without the --help hint: the command line is well formed, the data
+ * says no, and the message names what the data holds.
+ */
+async function reading (options: Reading, io: Io, job: (redis: Redis, sensor: string, shared: Shared) => Promise<void>): Promise<ExitStatus> {
   let usage: UsageError | undefined
-  const status = await withRedis(target, io.err, { start: false }, async redis => {
+  const status = await withRedis(options.target, io.err, { start: false }, async redis => {
     try {
-      await job(redis, await sensorOf(redis, args.sensor), shared)
-      return 0
+      await job(redis, await sensorOf(redis, options.sensor), options.shared)
+      return EXIT.ok
     } catch (e) {
       if (!(e instanceof UsageError)) throw e
       usage = e
-      return 2
+      return EXIT.usage
     }
   })
   // Its message may name sensors and fields found in the data.
@@ -100,77 +107,77 @@ export function printSite (io: Io, out: string, result: SiteResult): void {
   io.out(printable(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`))
 }
 
-export function exportCommand (io: Io, done: (status: number) => void): CommandModule {
-  return {
-    command: 'export <format>',
-    describe: 'Write top-N tables of a field from Redis (CSV)',
-    builder: (y: Argv) => y.positional('format', { choices: ['csv'], demandOption: true, description: 'Table format' })
-      .options({
-        ...exportOptions,
-        field: { type: 'string', demandOption: true, description: 'Field (e.g. dport, ipsrc, protocol)' },
-        date: { type: 'string', demandOption: true, description: 'YYYY-MM-DD (one day) or YYYY-MM (the month\'s totals)' },
-        'each-day': { type: 'boolean', default: false, description: 'With --date YYYY-MM: one file per day that has data' },
-        protocols: { type: 'boolean', default: false, description: 'One file per protocol plus their total (needs data ingested with --combined-keys)' }
-      })
-      .example('$0 export csv --sensor honeypot-1 --field dport --date 2024-03-05', 'out/honeypot-1_destination-port_2024-03-05.csv')
-      .example('$0 export csv --field ipsrc --date 2024-03 --each-day --limit 20', 'One file per day of March 2024')
-      .example('$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total'),
-    handler: async args => {
-      const date = compactDate(args.date as string)
-      if (args['each-day'] === true && date.length === 8) throw new UsageError('--each-day needs --date YYYY-MM')
-      done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
-        const files = await exportCsv(redis, {
-          sensor, field: args.field as string, date, eachDay: args['each-day'] as boolean, protocols: args.protocols as boolean, ...shared
-        }, line => { io.err(`potiron: ${printable(line)}`) })
-        io.out(printable(`${files.length} files written under ${shared.out}`))
-      }))
-    }
-  }
-}
+export const exportCommand = command({
+  usage: 'export <format>',
+  description: 'Write top-N tables of a field from Redis (CSV)',
+  positionals: { format: { choices: ['csv'], demandOption: true, description: 'Table format' } },
+  options: {
+    ...exportOptions,
+    field: { type: 'string', demandOption: true, description: 'Field (e.g. dport, ipsrc, protocol)' },
+    date: { type: 'string', demandOption: true, description: 'YYYY-MM-DD (one day) or YYYY-MM (the month\'s totals)' },
+    'each-day': { type: 'boolean', default: false, description: 'With --date YYYY-MM: one file per day that has data' },
+    protocols: { type: 'boolean', default: false, description: 'One file per protocol plus their total (needs data ingested with --combined-keys)' }
+  },
+  examples: [
+    ['$0 export csv --sensor honeypot-1 --field dport --date 2024-03-05', 'out/honeypot-1_destination-port_2024-03-05.csv'],
+    ['$0 export csv --field ipsrc --date 2024-03 --each-day --limit 20', 'One file per day of March 2024'],
+    ['$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total']
+  ],
+  check: argv => {
+    const date = compactDate(argv.date)
+    if (argv['each-day'] && date.length === 8) throw new UsageError('--each-day needs --date YYYY-MM')
+    return { reading: readingOf(argv), field: argv.field, date, eachDay: argv['each-day'], protocols: argv.protocols }
+  },
+  run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
+    const files = await exportCsv(redis, {
+      sensor, field: options.field, date: options.date, eachDay: options.eachDay, protocols: options.protocols, ...shared
+    }, line => { io.err(`potiron: ${printable(line)}`) })
+    io.out(printable(`${files.length} files written under ${shared.out}`))
+  })
+})
 
-export function plotCommand (io: Io, done: (status: number) => void): CommandModule {
-  return {
-    command: 'plot <chart>',
-    describe: 'Write a month timeline of some values (Plotly, opens offline), with the day charts its points link to',
-    builder: (y: Argv) => y.positional('chart', { choices: ['month'], demandOption: true, description: 'Chart kind' })
-      .options({
-        ...exportOptions,
-        field: { type: 'string', demandOption: true, description: 'Field (e.g. dport)' },
-        values: { type: 'string', array: true, demandOption: true, description: '22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
-        date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' }
-      })
-      .example('$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html')
-      .example('$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'),
-    handler: async args => {
-      const given = givenMonth(args.date)
-      done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
-        const month = await monthOf(redis, sensor, given)
-        const values = (args.values as Array<string | number>).map(String)
-        printSite(io, shared.out, await plotMonth(redis, { sensor, month, field: args.field as string, values, ...shared }))
-      }))
-    }
-  }
-}
+export const plotCommand = command({
+  usage: 'plot <chart>',
+  description: 'Write a month timeline of some values (Plotly, opens offline), with the day charts its points link to',
+  positionals: { chart: { choices: ['month'], demandOption: true, description: 'Chart kind' } },
+  options: {
+    ...exportOptions,
+    field: { type: 'string', demandOption: true, description: 'Field (e.g. dport)' },
+    values: { type: 'string', array: true, demandOption: true, description: '22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
+    date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' }
+  },
+  examples: [
+    ['$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html'],
+    ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)']
+  ],
+  check: argv => ({ month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }),
+  run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
+    const month = await monthOf(redis, sensor, options.month)
+    printSite(io, shared.out, await plotMonth(redis, { sensor, month, field: options.field, values: options.values, ...shared }))
+  })
+})
 
-export function reportCommand (io: Io, done: (status: number) => void): CommandModule {
-  return {
-    command: 'report',
-    describe: 'Write the offline site of a sensor\'s month: index.html, top-values charts of the month and of each day, month timelines, CSV files',
-    builder: (y: Argv) => y.options({
-      ...exportOptions,
-      date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' },
-      fields: { type: 'string', description: 'Comma-separated fields (default: every field in the data)' }
-    })
-      .example('$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links')
-      .example('$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor'),
-    handler: async args => {
-      const given = givenMonth(args.date)
-      const fields = (args.fields as string | undefined)?.split(',').map(f => f.trim()).filter(f => f !== '')
-      if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
-      done(await reading(args as unknown as Common, io, async (redis, sensor, shared) => {
-        const month = await monthOf(redis, sensor, given)
-        printSite(io, shared.out, await writeReport(redis, { sensor, month, fields, ...shared }))
-      }))
-    }
-  }
-}
+export const reportCommand = command({
+  usage: 'report',
+  description: 'Write the offline site of a sensor\'s month: index.html, top-values charts of the month and of each day, month timelines, CSV files',
+  positionals: {},
+  options: {
+    ...exportOptions,
+    date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' },
+    fields: { type: 'string', description: 'Comma-separated fields (default: every field in the data)' }
+  },
+  examples: [
+    ['$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links'],
+    ['$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor']
+  ],
+  check: argv => {
+    const month = givenMonth(argv.date)
+    const fields = argv.fields?.split(',').map(f => f.trim()).filter(f => f !== '')
+    if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
+    return { month, fields, reading: readingOf(argv) }
+  },
+  run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
+    const month = await monthOf(redis, sensor, options.month)
+    printSite(io, shared.out, await writeReport(redis, { sensor, month, fields: options.fields, ...shared }))
+  })
+})

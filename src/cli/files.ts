@@ -12,6 +12,7 @@
 import { readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } from 'node:fs'
 import { basename, join } from 'node:path'
 import fg from 'fast-glob'
+import type { PositionalOptions } from 'yargs'
 import { UsageError } from '../errors.js'
 import { printable } from './printable.js'
 
@@ -22,6 +23,9 @@ export interface FileKind {
 }
 
 export const CAPTURE_FILES: FileKind = { what: 'capture files', extensions: ['pcap', 'cap', 'pcapng', 'pcap.gz', 'cap.gz', 'pcapng.gz'] }
+
+/** The `<files..>` of the commands that read captures. */
+export const FILES_POSITIONAL = { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' } as const satisfies PositionalOptions
 
 /** The kind as a glob, for messages: `**\/*.{pcap,cap}`. */
 export function globOf (kind: FileKind): string {

@@ -4,7 +4,9 @@ import type { Options } from 'yargs'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
-import { redisOptions, withRedis, type CommandTarget } from './common.js'
+import { EXIT, command, type ExitStatus } from './command.js'
+import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { checkParameters } from '../sink/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
@@ -69,8 +71,28 @@ export function fieldsOf (argv: { fields?: string | undefined }): readonly Field
   return FIELDS.filter(f => wanted.has(f))
 }
 
+export const ingestCommand = command({
+  usage: 'ingest <files..>',
+  description: "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
+  positionals: { files: FILES_POSITIONAL },
+  options: { ...ingestOptions, ...captureOptions },
+  examples: [
+    ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
+    ['$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"],
+    ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested']
+  ],
+  check: argv => ({
+    paths: argv.files,
+    settings: {
+      target: targetOf(argv), threads: threadsOf(argv), fields: fieldsOf(argv), selection: selectionOf(argv), zone: zoneOf(argv),
+      combined: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
+    }
+  }),
+  run: async ({ paths, settings }, io) => await ingest({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
+})
+
 /** Runs the ingest and prints its summary; returns the exit status. */
-export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: true }, async redis => {
     const parameters = { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? 'UTC' }
     await checkParameters(redis, parameters)
@@ -90,7 +112,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
       if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)`)
       else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: REPORT_LIMIT, skip: new Set(REPORT_SKIP) }))
     }
-    return summary.failed.length > 0 ? 1 : 0
+    return summary.failed.length > 0 ? EXIT.failed : EXIT.ok
   })
 }
 

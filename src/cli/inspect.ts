@@ -6,6 +6,9 @@ import { memberRows } from '../aggregate/table.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { LINKTYPE_NAMES } from '../decode/constants.js'
 import { isSupportedLinktype } from '../decode/link.js'
+import { EXIT, command } from './command.js'
+import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 
 export interface InspectOptions {
@@ -13,6 +16,19 @@ export interface InspectOptions {
   selection: Selection
   zone: string | undefined
 }
+
+export const inspectCommand = command({
+  usage: 'inspect <files..>',
+  description: 'Describe captures: format, link types, packets, IPv4/IPv6, protocols, times, anomalies, top destination ports',
+  positionals: { files: FILES_POSITIONAL },
+  options: { json: { type: 'boolean', default: false, description: 'One JSON object per file' }, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz },
+  examples: [['$0 inspect fixtures/', 'Every capture under fixtures/'], ['$0 inspect --json capture.pcap.gz', 'Machine-readable summary']],
+  check: argv => ({ paths: argv.files, options: { json: argv.json, selection: selectionOf(argv), zone: zoneOf(argv) } }),
+  run: async ({ paths, options }, io) => {
+    const failed = await inspect(await expandPaths(paths, io.err), options, io.out, io.err)
+    return failed > 0 ? EXIT.failed : EXIT.ok
+  }
+})
 
 export interface InspectReport {
   file: string

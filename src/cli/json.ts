@@ -2,6 +2,9 @@
 import { analyzeFile } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { sensorOf } from '../capture/filename.js'
+import { EXIT, command } from './command.js'
+import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 
 export interface JsonOptions {
@@ -10,6 +13,19 @@ export interface JsonOptions {
   zone: string | undefined
   sensor: string | undefined
 }
+
+export const jsonCommand = command({
+  usage: 'json <files..>',
+  description: "Write the original potiron's normalized JSON documents (OUT/YYYY/MM/DD/<name>.json)",
+  positionals: { files: FILES_POSITIONAL },
+  options: { out: { type: 'string', demandOption: true, description: 'Root directory of the documents' }, ...captureOptions },
+  examples: [['$0 json captures/ --out json/', 'One JSON file per capture under json/YYYY/MM/DD/']],
+  check: argv => ({ paths: argv.files, options: { out: argv.out, selection: selectionOf(argv), zone: zoneOf(argv), sensor: argv.sensor } }),
+  run: async ({ paths, options }, io) => {
+    const failed = await writeJson(await expandPaths(paths, io.err), options, io.err)
+    return failed > 0 ? EXIT.failed : EXIT.ok
+  }
+})
 
 /**
  * Writes the documents of each file; returns how many files failed. The directory day comes

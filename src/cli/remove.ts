@@ -3,7 +3,7 @@
  * again with the settings stored in PARAMETERS / JSON_FIELDS (what they were counted with), and
  * each file's counts go down and its FILES entry goes away in one transaction.
  */
-import type { Argv, CommandModule, Options } from 'yargs'
+import type { Options } from 'yargs'
 import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
 import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
@@ -11,8 +11,9 @@ import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
 import { ParameterConflictError } from '../errors.js'
 import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
 
-import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
-import { expandPaths } from './files.js'
+import { EXIT, command, type ExitStatus } from './command.js'
+import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { printable } from './printable.js'
 import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
@@ -62,32 +63,27 @@ const removeOptions = {
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' }
 } as const satisfies Record<string, Options>
 
-/** The yargs command; `done` receives the exit status. */
-export function removeCommand (io: { out: (text: string) => void, err: (text: string) => void }, done: (status: number) => void): CommandModule {
-  return {
-    command: 'remove <files..>',
-    describe: 'Take files\' counts back out of Redis (read again with the stored settings) and remove them from FILES',
-    builder: (y: Argv) => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
-      .options(removeOptions)
-      .example('$0 remove captures/lab-x-1-20240101000000.pcap --unix /run/redis/potiron.sock', 'Uncount one capture'),
-    handler: async args => {
-      const given: Partial<StoredSettings> = {}
-      if (args['combined-keys'] !== undefined) given.combined = args['combined-keys'] as boolean
-      if (args.fields !== undefined) given.fields = fieldsOf({ fields: args.fields as string })
-      if (args['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': args['ipv4-only'] as boolean })
-      const zone = zoneOf({ tz: args.tz as string | undefined })
-      if (zone !== undefined) given.zone = zone
-      const target = targetOf(args as { redis?: string, unix?: string })
-      const threads = threadsOf(args as { threads?: number })
-      const files = await expandPaths(args.files as string[], io.err)
-      done(await remove({ files, target, threads, sensor: args.sensor as string | undefined, json: args.json as boolean, given }, io.out, io.err))
-    }
-  }
-}
+export const removeCommand = command({
+  usage: 'remove <files..>',
+  description: 'Take files\' counts back out of Redis (read again with the stored settings) and remove them from FILES',
+  positionals: { files: FILES_POSITIONAL },
+  options: removeOptions,
+  examples: [['$0 remove captures/lab-x-1-20240101000000.pcap --unix /run/redis/potiron.sock', 'Uncount one capture']],
+  check: argv => {
+    const given: Partial<StoredSettings> = {}
+    if (argv['combined-keys'] !== undefined) given.combined = argv['combined-keys']
+    if (argv.fields !== undefined) given.fields = fieldsOf(argv)
+    if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
+    const zone = zoneOf(argv)
+    if (zone !== undefined) given.zone = zone
+    return { paths: argv.files, settings: { target: targetOf(argv), threads: threadsOf(argv), sensor: argv.sensor, json: argv.json, given } }
+  },
+  run: async ({ paths, settings }, io) => await remove({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
+})
 
 export interface RemoveArgs {
   files: readonly string[]
-  target: ReturnType<typeof targetOf>
+  target: CommandTarget
   threads: number | undefined
   sensor: string | undefined
   json: boolean
@@ -95,18 +91,18 @@ export interface RemoveArgs {
 }
 
 /** Runs the removal and prints its summary; 0 when every file was removed, else 1. */
-export async function remove (args: RemoveArgs, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function remove (args: RemoveArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: false }, async redis => {
     const stored = await storedSettings(redis)
-    if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return 1 }
+    if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return EXIT.failed }
     const differ = differences(stored, args.given)
-    if (differ.length > 0) { err(`potiron: these files were counted with other settings: ${differ.join('; ')}. Leave the options out to use the stored ones`); return 1 }
+    if (differ.length > 0) { err(`potiron: these files were counted with other settings: ${differ.join('; ')}. Leave the options out to use the stored ones`); return EXIT.failed }
     const summary = await removeFiles(args.files, redis, {
       threads: args.threads, combined: stored.combined, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor,
       onFile: args.json ? undefined : (file, outcome, detail) => { err(outcomeLine(file, outcome, detail)) }
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))
-    return summary.failed.length > 0 || summary.notIngested.length > 0 ? 1 : 0
+    return summary.failed.length > 0 || summary.notIngested.length > 0 ? EXIT.failed : EXIT.ok
   })
 }
 

@@ -4,14 +4,13 @@
  * back), and runs until SIGINT or SIGTERM, then closes its connections and returns 0.
  */
 import { createServer } from 'node:http'
-import type { Argv, CommandModule } from 'yargs'
 import { UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
 import { connect, type RedisTarget } from '../sink/redis.js'
-import { ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
-import type { Io } from './main.js'
+import { EXIT, command, type ExitStatus, type Io } from './command.js'
+import { addressOf, ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
 
 export interface ServeOptions {
   target: CommandTarget
@@ -23,34 +22,44 @@ export interface ServeOptions {
   allowedHosts: readonly string[]
 }
 
-export function serveCommand (io: Io, done: (status: number) => void): CommandModule {
-  return {
-    command: 'serve',
-    describe: 'Web dashboard on Redis\'s data: top values of each field per sensor and day, evolution of a value, custom queries, settings',
-    builder: (y: Argv) => y.options({
-      ...redisOptions('when it runs'),
-      host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on (loopback unless told otherwise); also a Host answered, unless 0.0.0.0 or ::' },
-      'allowed-host': {
-        type: 'string', array: true, requiresArg: true, default: [],
-        description: 'Host name or address to answer besides localhost, 127.0.0.1, [::1] and --host (repeatable). Requests naming any other Host get 421 (against DNS rebinding)'
-      },
-      port: { type: 'number', default: 8080, description: 'TCP port (0: any free port)' },
-      'base-path': { type: 'string', default: '', description: 'URL prefix when served behind a reverse proxy (e.g. /potiron)' },
-      'read-only': { type: 'boolean', default: false, description: 'Refuse settings changes (the settings form is hidden)' }
-    })
-      .example('$0 serve --unix /run/redis/potiron.sock', 'http://127.0.0.1:8080/')
-      .example('$0 serve --port 8000 --base-path /potiron --allowed-host example.org', 'Behind a reverse proxy at https://example.org/potiron/ (passing Host and X-Forwarded-Proto)')
-      .example('$0 serve --host 0.0.0.0 --allowed-host potiron.lan --read-only', 'On every interface, as http://potiron.lan:8080/'),
-    handler: async args => {
-      const port = args.port as number
-      if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0 to 65535, got ${String(port)}`)
-      let basePath: string
-      try { basePath = basePathOf(args['base-path'] as string) } catch (e) { throw new UsageError((e as Error).message) }
-      const options = {
-        target: targetOf(args as { redis?: string, unix?: string }), host: args.host as string, port, basePath, readOnly: args['read-only'] as boolean, allowedHosts: args['allowed-host'] as string[]
-      }
-      done(await serve(options, io, untilSignal()))
-    }
+export const serveCommand = command({
+  usage: 'serve',
+  description: 'Web dashboard on Redis\'s data: top values of each field per sensor and day, evolution of a value, custom queries, settings',
+  positionals: {},
+  options: {
+    ...redisOptions('when it runs'),
+    host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on (loopback unless told otherwise); also a Host answered, unless 0.0.0.0 or ::' },
+    'allowed-host': {
+      type: 'string', array: true, requiresArg: true, default: [],
+      description: 'Host name or address to answer besides localhost, 127.0.0.1, [::1] and --host (repeatable). Requests naming any other Host get 421 (against DNS rebinding)'
+    },
+    port: { type: 'number', default: 8080, description: 'TCP port (0: any free port)' },
+    'base-path': { type: 'string', default: '', description: 'URL prefix when served behind a reverse proxy (e.g. /potiron)' },
+    'read-only': { type: 'boolean', default: false, description: 'Refuse settings changes (the settings form is hidden)' }
+  },
+  examples: [
+    ['$0 serve --unix /run/redis/potiron.sock', 'http://127.0.0.1:8080/'],
+    ['$0 serve --port 8000 --base-path /potiron --allowed-host example.org', 'Behind a reverse proxy at https://example.org/potiron/ (passing Host and X-Forwarded-Proto)'],
+    ['$0 serve --host 0.0.0.0 --allowed-host potiron.lan --read-only', 'On every interface, as http://potiron.lan:8080/']
+  ],
+  check: argv => {
+    const port = argv.port
+    if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0 to 65535, got ${String(port)}`)
+    const basePath = usage(() => basePathOf(argv['base-path']))
+    const options: ServeOptions = { target: targetOf(argv), host: argv.host, port, basePath, readOnly: argv['read-only'], allowedHosts: argv['allowed-host'] }
+    // Checked here too, so a bad one is a usage error before Redis is asked anything.
+    usage(() => allowedHosts(options.host, options.allowedHosts))
+    return options
+  },
+  run: async (options, io) => await serve(options, io, untilSignal())
+})
+
+/** `f()`, its error (a message naming the flag) made a UsageError. */
+function usage<T> (f: () => T): T {
+  try {
+    return f()
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e), { cause: e })
   }
 }
 
@@ -68,22 +77,22 @@ function untilSignal (): Promise<void> {
  * default does not answer (as the other reading commands do); any address given is used as is.
  */
 async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarget> {
-  if (target.fallback !== true) return target
+  const address = addressOf(target)
+  if (!('fallback' in target)) return address
   try {
-    (await connect(target, 1000)).disconnect()
-    return target
+    (await connect(address, 1000)).disconnect()
+    return address
   } catch {
     const socket = await ownServerSocket()
-    if (socket === undefined) return target
-    io.err(`potiron serve: no Redis at ${'url' in target ? target.url : target.socket}; using potiron's own redis-server on ${socket}`)
+    if (socket === undefined) return address
+    io.err(`potiron serve: no Redis at ${'url' in address ? address.url : address.socket}; using potiron's own redis-server on ${socket}`)
     return { socket }
   }
 }
 
 /** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used (a UsageError for a bad allowed host). */
-export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<number> {
-  let hosts: string[]
-  try { hosts = allowedHosts(options.host, options.allowedHosts) } catch (e) { throw new UsageError((e as Error).message) }
+export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<ExitStatus> {
+  const hosts = usage(() => allowedHosts(options.host, options.allowedHosts))
   const target = await resolveTarget(options.target, io)
   const where = 'url' in target ? target.url : `unix socket ${target.socket}`
   const redis = dashboardClient(target)
@@ -113,7 +122,7 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   } catch (e) {
     redis.disconnect()
     io.err(`potiron serve: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`)
-    return 1
+    return EXIT.failed
   }
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : options.port
@@ -123,5 +132,5 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   closing = true
   await new Promise<void>(resolve => { server.close(() => { resolve() }); server.closeAllConnections() })
   redis.disconnect()
-  return 0
+  return EXIT.ok
 }

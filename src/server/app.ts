@@ -7,7 +7,9 @@
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { ReplyError, type Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { RedisTimeoutError } from '../errors.js'
+import { replyCode } from '../redis-errors.js'
 import { ASSET_FILES } from '../export/page.js'
 import { readLayout } from '../export/query.js'
 import { Api } from './api.js'
@@ -46,15 +48,29 @@ export function basePathOf (text: string | undefined): string {
   return trimmed
 }
 
-/** A failure of the connection to Redis (down, restarting, timed out), as opposed to a bug or a bad request. */
+/** Redis error replies that mean "not now" (loading its data, busy with a script, replica without master). */
+const UNAVAILABLE_REPLIES: ReadonlySet<string> = new Set(['LOADING', 'BUSY', 'MASTERDOWN'])
+/** Socket errors of the connection to Redis (a unix socket that is gone is ENOENT). */
+const CONNECTION_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE'])
+
+/**
+ * A failure of the connection to Redis (down, restarting, timed out), as opposed to a bug or a
+ * bad request. Told by class, code and the connection's state (see src/redis-errors.ts): ioredis
+ * fails commands on a closed connection with plain Errors ("Connection is closed.", "Stream
+ * isn't writeable ...", MaxRetriesPerRequestError once its retry is spent) while that connection
+ * is not ready, or its socket no longer writable.
+ */
 function isBackendFailure (error: unknown, redis: Redis): boolean {
   if (error instanceof HttpError) return false
   // A file this server cannot read (an install missing an asset) is its own fault, whatever Redis does.
-  const syscall = (error as NodeJS.ErrnoException | undefined)?.syscall
-  if (syscall !== undefined && syscall !== 'connect') return false
-  if (error instanceof ReplyError) return /^(LOADING|BUSY|MASTERDOWN)/.test((error as Error).message)
-  if (redis.status !== 'ready') return true
-  return error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ENOENT|ECONNRESET|EPIPE/.test(error.message))
+  const errno = error as NodeJS.ErrnoException | undefined
+  if (errno?.syscall !== undefined && errno.syscall !== 'connect') return false
+  const code = replyCode(error)
+  if (code !== undefined) return UNAVAILABLE_REPLIES.has(code)
+  if (error instanceof RedisTimeoutError) return true
+  if (typeof errno?.code === 'string' && CONNECTION_ERRNOS.has(errno.code)) return true
+  // ioredis's `stream` is unset until the first connection.
+  return redis.status !== 'ready' || (redis.stream as typeof redis.stream | undefined)?.writable !== true
 }
 
 export function createApp (redis: Redis, options: AppOptions = {}): RequestListener {

@@ -4,20 +4,23 @@
  * while it is down every command fails at once (no offline queue, one retry) so a page answers
  * 503 instead of hanging, and the next request after Redis returns just works.
  */
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
+import { TimedRedis } from '../redis-errors.js'
 import type { RedisTarget } from '../sink/redis.js'
 
-export function dashboardClient (target: RedisTarget, extra: RedisOptions = {}): Redis {
+/** A command unanswered this long fails with RedisTimeoutError (the page answers 503). */
+const COMMAND_TIMEOUT_MS = 10_000
+
+export function dashboardClient (target: RedisTarget, extra: RedisOptions = {}, commandTimeoutMs = COMMAND_TIMEOUT_MS): Redis {
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: 3000,
-    commandTimeout: 10_000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: times => Math.min(times * 200, 2000),
     ...extra
   }
-  const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
+  const redis = 'url' in target ? new TimedRedis(commandTimeoutMs, target.url, options) : new TimedRedis(commandTimeoutMs, { path: target.socket, ...options })
   // Connection errors are seen through the commands that fail; without a listener ioredis reports them as unhandled.
   redis.on('error', () => {})
   return redis

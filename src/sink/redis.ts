@@ -15,8 +15,9 @@
  * with its own marker (removedGroupsKey), then takes the file out of FILES last.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis, ReplyError } from 'ioredis'
-import { RedisUnreachableError, RedisWriteError } from '../errors.js'
+import { ReplyError, type Redis } from 'ioredis'
+import { RedisTimeoutError, RedisUnreachableError, RedisWriteError } from '../errors.js'
+import { TimedRedis } from '../redis-errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
 import { CLEANUP } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
@@ -57,14 +58,14 @@ export function commandTimeoutMs (env: NodeJS.ProcessEnv = process.env): number 
   return seconds > 0 ? seconds * 1000 : 60_000
 }
 
-/** ioredis's error for a command that got no answer within commandTimeoutMs. */
-export function isTimeout (err: unknown): boolean {
-  return err instanceof Error && err.message === 'Command timed out'
+/** A command that got no answer within commandTimeoutMs (see TimedRedis, which raises it). */
+export function isTimeout (err: unknown): err is RedisTimeoutError {
+  return err instanceof RedisTimeoutError
 }
 
 /** How a failure that means Redis is gone is said: a timeout says how long it waited. */
 export function redisLoss (err: unknown): string {
-  const reason = isTimeout(err) ? `no answer within ${commandTimeoutMs() / 1000} s` : err instanceof Error ? err.message : String(err)
+  const reason = isTimeout(err) ? `no answer within ${err.timeoutMs / 1000} s` : err instanceof Error ? err.message : String(err)
   return `lost the connection to Redis (${reason})`
 }
 
@@ -75,8 +76,9 @@ export function connected (redis: Redis): boolean {
 
 /** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
 export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<Redis> {
-  const options = { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: commandTimeoutMs(), maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
-  const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
+  // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
+  const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
+  const redis = 'url' in target ? new TimedRedis(commandTimeoutMs(), target.url, options) : new TimedRedis(commandTimeoutMs(), { path: target.socket, ...options })
   // Without a listener, ioredis reports connection errors as unhandled 'error' events.
   redis.on('error', () => {})
   try {

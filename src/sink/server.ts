@@ -10,6 +10,7 @@ import { homedir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { replyCode } from '../redis-errors.js'
 
 export interface ServerPaths {
   dir: string
@@ -53,7 +54,7 @@ export async function ping (socket: string, timeoutMs = 1000): Promise<PingResul
     await client.ping()
     return 'pong'
   } catch (err) {
-    return err instanceof Error && err.message.startsWith('LOADING') ? 'loading' : 'down'
+    return replyCode(err) === 'LOADING' ? 'loading' : 'down'
   } finally {
     close(client)
   }
@@ -201,7 +202,7 @@ export async function stopServer (dir: string, timeoutMs = 10_000): Promise<{ wa
     await client.shutdown()
   } catch (err) {
     // Success closes the connection without a reply; a refusal is a reply (e.g. AOF not writable).
-    if (err instanceof Error && err.name === 'ReplyError') throw new Error(`redis-server refused SHUTDOWN: ${err.message} (see ${paths.logfile})`)
+    if (replyCode(err) !== undefined) throw new Error(`redis-server refused SHUTDOWN: ${(err as Error).message} (see ${paths.logfile})`)
   } finally {
     close(client)
   }

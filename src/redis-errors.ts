@@ -1,0 +1,61 @@
+/**
+ * How ioredis's failures are recognised: by class or code, never by their message text. This is
+ * the one module that knows how ioredis reports them.
+ *
+ * - A Redis error reply is a ReplyError whose message starts with the protocol's error code
+ *   (`LOADING Redis is loading...`, `BUSY ...`, `ERR ...`): the first word is the code, the rest
+ *   free text (https://redis.io/docs/latest/develop/reference/protocol-spec/#simple-errors).
+ *   replyCode() reads it; callers compare codes.
+ * - ioredis's command timeout (`commandTimeout`) rejects with a plain `Error("Command timed out")`
+ *   (ioredis 5, built/Command.js), with no class or code, so it can only be told by its message.
+ *   Rather than match that text, potiron times commands itself in TimedRedis and fails them with
+ *   its own RedisTimeoutError.
+ * - A closed connection ("Connection is closed.", "Stream isn't writeable ...") is a plain Error
+ *   too; whoever needs to know asks the connection's state instead (`status`, `stream.writable`).
+ */
+import { Redis, ReplyError, type Command, type RedisOptions } from 'ioredis'
+import type { WriteableStream } from 'ioredis/built/types.js'
+import { RedisTimeoutError } from './errors.js'
+
+/** The error code of a Redis error reply (`LOADING`, `BUSY`, `ERR`...), undefined for any other error. */
+export function replyCode (err: unknown): string | undefined {
+  if (!(err instanceof ReplyError)) return undefined
+  const message = (err as Error).message
+  const space = message.indexOf(' ')
+  return space === -1 ? message : message.slice(0, space)
+}
+
+/**
+ * A Redis client whose commands, unanswered after `timeoutMs`, fail with RedisTimeoutError.
+ * Every command (alone, in a pipeline or in MULTI) passes through sendCommand, which is where
+ * ioredis starts its own timer too; a command may pass more than once (resent after a
+ * reconnection), and keeps its first timer, as ioredis's does. Don't also set `commandTimeout`.
+ */
+export class TimedRedis extends Redis {
+  // TS-private, not #private: the constructor calls super in either of two ways.
+  private readonly timeoutMs: number
+  private readonly timed: WeakSet<Command>
+
+  /** `target`: a URL (`redis://host:port/db`, which ioredis parses) or full options. */
+  constructor (timeoutMs: number, target: string | RedisOptions, options: RedisOptions = {}) {
+    if (typeof target === 'string') super(target, options)
+    else super({ ...target, ...options })
+    this.timeoutMs = timeoutMs
+    this.timed = new WeakSet()
+  }
+
+  override sendCommand (command: Command, stream?: WriteableStream): unknown {
+    if (!this.timed.has(command)) {
+      this.timed.add(command)
+      const timer = setTimeout(() => { command.reject(new RedisTimeoutError(this.timeoutMs, command.name.toUpperCase())) }, this.timeoutMs)
+      const clear = (): void => { clearTimeout(timer) }
+      command.promise.then(clear, clear)
+    }
+    return super.sendCommand(command, stream)
+  }
+
+  /** The same, timed alike (ioredis's duplicate would make a plain Redis). */
+  override duplicate (override?: Partial<RedisOptions>): TimedRedis {
+    return new TimedRedis(this.timeoutMs, { ...this.options, ...override })
+  }
+}

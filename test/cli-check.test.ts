@@ -1,0 +1,129 @@
+/**
+ * Each command's `check` called directly with plain objects, as yargs hands them over: no
+ * process, no Redis, no file system (jest-cli's args tests). And main(): every registered
+ * command in --help, --help runs nothing, yargs's refusals are usage errors (status 2).
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { FIELDS } from '../src/aggregate/fields.js'
+import { UsageError } from '../src/errors.js'
+import { EXIT, type Io } from '../src/cli/command.js'
+import { DEFAULT_REDIS_URL, addressOf } from '../src/cli/common.js'
+import { exportCommand, plotCommand, reportCommand } from '../src/cli/export.js'
+import { importJsonCommand } from '../src/cli/import-json.js'
+import { ingestCommand } from '../src/cli/ingest.js'
+import { inspectCommand } from '../src/cli/inspect.js'
+import { jsonCommand } from '../src/cli/json.js'
+import { COMMANDS, main } from '../src/cli/main.js'
+import { redisCommand } from '../src/cli/redis-command.js'
+import { removeCommand } from '../src/cli/remove.js'
+import { serveCommand } from '../src/cli/serve.js'
+
+const SOCKET = { redis: undefined, unix: '/run/potiron.sock' }
+const CAPTURE = { 'ipv4-only': false, tz: undefined, sensor: undefined }
+
+function usage (f: () => unknown, message: RegExp): void {
+  assert.throws(f, (e: unknown) => e instanceof UsageError && message.test(e.message))
+}
+
+test('inspect and json: files as given, selection and zone checked', () => {
+  assert.deepEqual(inspectCommand.check({ files: ['a.pcap', 'dir/'], json: true, 'ipv4-only': true, tz: 'Europe/Luxembourg' }),
+    { paths: ['a.pcap', 'dir/'], options: { json: true, selection: 'ipv4-only', zone: 'Europe/Luxembourg' } })
+  usage(() => inspectCommand.check({ files: ['a.pcap'], json: false, 'ipv4-only': false, tz: 'Mars/Olympus' }), /^--tz: unknown time zone 'Mars\/Olympus'/)
+  assert.deepEqual(jsonCommand.check({ files: ['a.pcap'], out: 'json/', ...CAPTURE, sensor: 's-1' }),
+    { paths: ['a.pcap'], options: { out: 'json/', selection: 'default', zone: undefined, sensor: 's-1' } })
+})
+
+const INGEST = {
+  files: ['captures/'], ...SOCKET, ...CAPTURE, threads: undefined, 'combined-keys': false, fields: undefined, json: false,
+  'json-out': undefined, quiet: false, 'min-age': 0, force: false, report: undefined
+}
+
+test('ingest: the options it runs with, every flag checked', () => {
+  assert.deepEqual(ingestCommand.check(INGEST), {
+    paths: ['captures/'],
+    settings: {
+      target: { socket: '/run/potiron.sock' }, threads: undefined, fields: FIELDS, selection: 'default', zone: undefined, combined: false, sensor: undefined,
+      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined
+    }
+  })
+  const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: 4, fields: ' dport, ipsrc ,', 'combined-keys': true, 'min-age': 120 })
+  assert.deepEqual([checked.settings.target, checked.settings.threads, checked.settings.fields, checked.settings.combined, checked.settings.minAge],
+    [{ url: 'redis://db:6379/1' }, 4, ['ipsrc', 'dport'], true, 120])
+  usage(() => ingestCommand.check({ ...INGEST, redis: 'redis://db' }), /^--redis and --unix are exclusive/)
+  // Neither: the default address, read from the environment only when connecting.
+  const byDefault = ingestCommand.check({ ...INGEST, unix: undefined }).settings.target
+  assert.deepEqual(byDefault, { fallback: true })
+  assert.deepEqual([addressOf(byDefault, {}), addressOf(byDefault, { REDIS_URL: 'redis://db:6380' })], [{ url: DEFAULT_REDIS_URL }, { url: 'redis://db:6380' }])
+  for (const threads of [0, 1.5, 2000, Number.NaN]) usage(() => ingestCommand.check({ ...INGEST, threads }), /^--threads: expected a whole number from 1 to 1024/)
+  usage(() => ingestCommand.check({ ...INGEST, fields: 'dport,nope' }), /^--fields: unknown field 'nope'/)
+  usage(() => ingestCommand.check({ ...INGEST, fields: ' , ' }), /^--fields: name at least one/)
+  usage(() => ingestCommand.check({ ...INGEST, 'min-age': -1 }), /^--min-age: expected a number of seconds/)
+})
+
+test('import-json and remove: settings given are kept, those left out stay unset', () => {
+  assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': true, 'ipv4-only': true, tz: 'UTC', json: false }),
+    { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, combined: true, ipv4Only: true, zone: 'UTC', json: false } })
+  const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, json: false }
+  assert.deepEqual(removeCommand.check(remove).settings.given, {})
+  assert.deepEqual(removeCommand.check({ ...remove, 'combined-keys': false, fields: 'dport', 'ipv4-only': false, tz: 'UTC' }).settings.given,
+    { combined: false, fields: ['dport'], selection: 'default', zone: 'UTC' })
+  usage(() => removeCommand.check({ ...remove, tz: 'Nowhere/Else' }), /^--tz: /)
+})
+
+test('redis: the action and directory as given', () => {
+  assert.deepEqual(redisCommand.check({ action: 'status', dir: undefined }), { action: 'status', dir: undefined })
+})
+
+const EXPORT = { ...SOCKET, sensor: 'lab-gen-1', limit: 10, skip: ['-1'], out: 'out', exact: false }
+
+test('export, plot and report: dates, limits and fields checked before Redis is asked anything', () => {
+  const csv = { ...EXPORT, format: 'csv' as const, field: 'dport', date: '2024-03', 'each-day': true, protocols: false }
+  assert.deepEqual(exportCommand.check(csv), {
+    reading: { target: { socket: '/run/potiron.sock' }, sensor: 'lab-gen-1', shared: { limit: 10, skip: new Set(['-1']), out: 'out', exact: false } },
+    field: 'dport', date: '202403', eachDay: true, protocols: false
+  })
+  assert.deepEqual(exportCommand.check({ ...csv, 'each-day': false, date: '2024-03-05', skip: [''] }).reading.shared.skip, new Set())
+  usage(() => exportCommand.check({ ...csv, date: '2024-03-05' }), /^--each-day needs --date YYYY-MM$/)
+  usage(() => exportCommand.check({ ...csv, date: '2024-02-30' }), /^--date: expected YYYY-MM-DD or YYYY-MM, got '2024-02-30'$/)
+  usage(() => exportCommand.check({ ...csv, limit: 0 }), /^--limit: expected a whole number from 1 to 100000, got 0$/)
+  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined }
+  assert.deepEqual([plotCommand.check(plot).month, plotCommand.check(plot).values], [undefined, ['22', '22-tcp']])
+  usage(() => plotCommand.check({ ...plot, date: '2024-03-05' }), /^--date: expected YYYY-MM, got '2024-03-05'$/)
+  const report = { ...EXPORT, date: '2024-03', fields: ' dport , ipsrc' }
+  assert.deepEqual([reportCommand.check(report).month, reportCommand.check(report).fields], ['202403', ['dport', 'ipsrc']])
+  usage(() => reportCommand.check({ ...report, fields: ' , ' }), /^--fields: name at least one field/)
+})
+
+const SERVE = { ...SOCKET, host: '127.0.0.1', 'allowed-host': [], port: 8080, 'base-path': '', 'read-only': false }
+
+test('serve: port, base path and allowed hosts checked', () => {
+  assert.deepEqual(serveCommand.check({ ...SERVE, 'base-path': '/potiron/', 'allowed-host': ['potiron.lan'], 'read-only': true }),
+    { target: { socket: '/run/potiron.sock' }, host: '127.0.0.1', port: 8080, basePath: '/potiron', readOnly: true, allowedHosts: ['potiron.lan'] })
+  for (const port of [-1, 65536, 1.5]) usage(() => serveCommand.check({ ...SERVE, port }), /^--port: expected 0 to 65535/)
+  usage(() => serveCommand.check({ ...SERVE, 'base-path': '/a b' }), /^--base-path: /)
+  usage(() => serveCommand.check({ ...SERVE, 'allowed-host': ['potiron.example:8080'] }), /^--allowed-host: /)
+})
+
+/** main() in-process with its output collected. */
+async function run (...args: string[]): Promise<{ status: number, out: string, err: string }> {
+  const out: string[] = []
+  const err: string[] = []
+  const io: Io = { out: t => { out.push(t) }, err: t => { err.push(t) } }
+  return { status: await main(args, io), out: out.join('\n'), err: err.join('\n') }
+}
+
+test('main: --help names every command; a command\'s --help runs nothing; what yargs refuses is a usage error', async () => {
+  const help = await run('--help')
+  assert.equal(help.status, EXIT.ok)
+  for (const c of COMMANDS) assert.ok(help.out.includes(`potiron ${c.usage}`), c.usage)
+  // Would fail (no such file, no Redis) if it ran.
+  const ingestHelp = await run('ingest', '/no/such/capture.pcap', '--unix', '/no/such.sock', '--help')
+  assert.deepEqual([ingestHelp.status, ingestHelp.err], [EXIT.ok, ''])
+  assert.match(ingestHelp.out, /--min-age/)
+  for (const args of [['ingest'], ['redis', 'bogus'], ['inspect', 'x.pcap', '--no-such-flag'], ['serve', '--allowed-host']]) {
+    const refused = await run(...args)
+    assert.equal(refused.status, EXIT.usage, args.join(' '))
+    assert.match(refused.err, /^potiron: [^]*\nRun 'potiron --help' for usage\.$/, args.join(' '))
+  }
+})
