@@ -39,31 +39,37 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
         .options({ json: { type: 'boolean', default: false, description: 'One JSON object per file' }, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz })
         .example('$0 inspect fixtures/', 'Every capture under fixtures/')
         .example('$0 inspect --json capture.pcap.gz', 'Machine-readable summary'),
-      async args => { await run(async () => {
-        const files = await expandPaths(args.files as string[], io.err)
-        const failed = await inspect(files, { json: args.json, selection: selectionOf(args), zone: zoneOf(args) }, io.out, io.err)
-        return failed > 0 ? 1 : 0
-      })() })
+      async args => {
+        await run(async () => {
+          const files = await expandPaths(args.files, io.err)
+          const failed = await inspect(files, { json: args.json, selection: selectionOf(args), zone: zoneOf(args) }, io.out, io.err)
+          return failed > 0 ? 1 : 0
+        })()
+      })
     .command('json <files..>', "Write the original potiron's normalized JSON documents (OUT/YYYY/MM/DD/<name>.json)",
       y => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
         .options({ out: { type: 'string', demandOption: true, description: 'Root directory of the documents' }, ...captureOptions })
         .example('$0 json captures/ --out json/', 'One JSON file per capture under json/YYYY/MM/DD/'),
-      async args => { await run(async () => {
-        const files = await expandPaths(args.files as string[], io.err)
-        const failed = await writeJson(files, { out: args.out, selection: selectionOf(args), zone: zoneOf(args), sensor: args.sensor }, io.err)
-        return failed > 0 ? 1 : 0
-      })() })
+      async args => {
+        await run(async () => {
+          const files = await expandPaths(args.files, io.err)
+          const failed = await writeJson(files, { out: args.out, selection: selectionOf(args), zone: zoneOf(args), sensor: args.sensor }, io.err)
+          return failed > 0 ? 1 : 0
+        })()
+      })
     .command('ingest <files..>', "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
       y => y.positional('files', { type: 'string', array: true, demandOption: true, description: 'Capture files, directories or glob patterns' })
         .options({ ...ingestOptions, ...captureOptions })
         .example('$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core')
         .example('$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection")
         .example('$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'),
-      async args => { await run(async () => {
-        const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
-        const files = await expandPaths(args.files as string[], io.err)
-        return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force, minAge: minAgeOf(args), report: args.report }, io.out, io.err)
-      })() })
+      async args => {
+        await run(async () => {
+          const options = { target: targetOf(args), threads: threadsOf(args), fields: fieldsOf(args), selection: selectionOf(args), zone: zoneOf(args) }
+          const files = await expandPaths(args.files, io.err)
+          return await ingest({ ...options, files, combined: args['combined-keys'], sensor: args.sensor, json: args.json, quiet: args.quiet, jsonOut: args['json-out'], force: args.force, minAge: minAgeOf(args), report: args.report }, io.out, io.err)
+        })()
+      })
     .command('redis <action>', "Start, stop or check potiron's own redis-server (unix socket in its data directory, append-only file)", redisBuilder, async args => { await run(async () => await redisCommand(args, io.out, io.err))() })
     .command('import-json <files..>', IMPORT_JSON_DESCRIPTION, importJsonBuilder, async args => { await run(async () => await importJsonMain(args, io))() })
     .command(removeCommand(io, code => { status = code }))

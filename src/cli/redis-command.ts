@@ -10,7 +10,7 @@ export function redisBuilder (y: Argv): Argv<{ action: RedisAction, dir: string 
   return y.positional('action', { choices: REDIS_ACTIONS, demandOption: true, description: 'start it (if not running), stop it (SHUTDOWN, the append-only file is saved), or show its state' })
     .options({ dir: { type: 'string', description: 'Data directory (default $POTIRON_REDIS_DIR or ~/.local/share/potiron/redis)' } })
     .example('$0 redis start', 'Start it; `potiron ingest` with no --redis/--unix then uses it')
-    .example('$0 redis status', 'running or stopped, its socket and number of keys') as Argv<{ action: RedisAction, dir: string | undefined }>
+    .example('$0 redis status', 'running or stopped, its socket and number of keys')
 }
 
 /** Returns the exit status: 0 done (or running, for status), 1 failed (or stopped, for status). */
