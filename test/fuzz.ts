@@ -1070,7 +1070,7 @@ export async function fuzz (options: FuzzOptions): Promise<FuzzResult> {
   return result
 }
 
-async function serve (): Promise<void> {
+function serve (): void {
   const port = parentPort!
   port.on('message', (job: Job) => {
     checkFile(job.path, job.chunkSize, job.streamBytes, job.expect, job.twin).then(
@@ -1079,4 +1079,4 @@ async function serve (): Promise<void> {
   })
 }
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) void serve()
+if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) serve()
