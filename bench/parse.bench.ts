@@ -24,6 +24,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { createGunzip } from 'node:zlib'
 import { FILE_BYTES, PAIR_BYTES, VALUE_BYTES } from '../src/aggregate/aggregator.js'
 import { Analyzer, type AnalyzeOptions } from '../src/aggregate/analyzer.js'
@@ -220,12 +221,8 @@ async function child (mode: string, path: string | undefined): Promise<void> {
 
 async function runChild<T = ChildReport> (mode: string, path?: string): Promise<T> {
   const args = [fileURLToPath(import.meta.url), '--child', mode, ...(path === undefined ? [] : [path])]
-  return await new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err !== null) return reject(err)
-      resolve(JSON.parse(stdout) as T)
-    })
-  })
+  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 20 })
+  return JSON.parse(stdout) as T
 }
 
 async function memoryCheck (dir: string, seed: number, bytesPerPacket: number): Promise<string[]> {

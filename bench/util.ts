@@ -9,7 +9,7 @@ import { dayToYmd } from '../src/aggregate/days.js'
 import { generateCapture } from './gen-capture.js'
 
 /** Milliseconds elapsed while `fn` runs. */
-export async function timeMs (fn: () => Promise<unknown> | unknown): Promise<number> {
+export async function timeMs (fn: () => unknown): Promise<number> {
   const start = process.hrtime.bigint()
   await fn()
   return Number(process.hrtime.bigint() - start) / 1e6

@@ -32,8 +32,11 @@ export function replyCode (err: unknown): string | undefined {
  * reconnection), and keeps its first timer, as ioredis's does. Don't also set `commandTimeout`.
  */
 export class TimedRedis extends Redis {
-  // TS-private, not #private: the constructor calls super in either of two ways.
+  // TS-private, not #private: TypeScript forbids #private fields in a class whose constructor
+  // calls super conditionally (TS2401), and ioredis's constructors differ by argument types.
+  // eslint-disable-next-line no-restricted-syntax
   private readonly timeoutMs: number
+  // eslint-disable-next-line no-restricted-syntax
   private readonly timed: WeakSet<Command>
 
   /** `target`: a URL (`redis://host:port/db`, which ioredis parses) or full options. */

@@ -67,7 +67,7 @@ test('json writes the original documents under OUT/YYYY/MM/DD', async () => {
       timestamp: '2013-05-30 22:45:17.270862', length: '66', protocol: 17, ipsrc: '192.168.43.9', ipdst: '192.168.43.1', ipttl: '64', iptos: '0x00',
       tcpseq: -1, tcpack: -1, icmpcode: 255, icmptype: 255, sport: '51677', dport: '53', packet_id: 0, type: 2, state: 0
     })
-    assert.deepEqual(Object.keys(docs[1]!), ['timestamp', 'length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype', 'sport', 'dport', 'packet_id', 'type', 'state'])
+    assert.deepEqual(Object.keys(docs[1]), ['timestamp', 'length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype', 'sport', 'dport', 'packet_id', 'type', 'state'])
     const icmp = docs.find(d => d.protocol === 1)!
     assert.deepEqual([icmp.sport, icmp.dport, icmp.icmptype, icmp.icmpcode], [-1, -1, '8', '0'])
   } finally {

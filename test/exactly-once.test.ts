@@ -59,8 +59,8 @@ function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: Ch
   const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let stdout = ''
   let stderr = ''
-  child.stdout!.on('data', (b: Buffer) => { stdout += b.toString() })
-  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString() })
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
   const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr, ms: Date.now() - started }) }))
   return { child, done }
 }

@@ -39,7 +39,7 @@ function tally (p: GeneratedPacket): void {
   const protocol = String(p.protocol)
   d.protocols.set(protocol, (d.protocols.get(protocol) ?? 0) + 1)
   let ports = d.dports.get(protocol)
-  if (ports === undefined) d.dports.set(protocol, ports = new Map())
+  if (ports === undefined) d.dports.set(protocol, ports = new Map<string, number>())
   ports.set(String(p.dport), (ports.get(String(p.dport)) ?? 0) + 1)
 }
 

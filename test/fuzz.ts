@@ -1076,7 +1076,7 @@ export async function fuzz (options: FuzzOptions): Promise<FuzzResult> {
   return result
 }
 
-async function serve (): Promise<void> {
+function serve (): void {
   const port = parentPort!
   port.on('message', (job: Job) => {
     checkFile(job.path, job.chunkSize, job.streamBytes, job.expect, job.twin).then(
@@ -1085,4 +1085,4 @@ async function serve (): Promise<void> {
   })
 }
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) void serve()
+if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) serve()

@@ -159,9 +159,7 @@ test('every command: Redis lost in the middle of its job, or a write Redis refus
     await r.get('x')
     return 0
   })
-  const refused = await withRedis({ socket: redis.socket }, line => { lines.push(line) }, { start: false }, async () => {
-    throw new RedisWriteError('FILES kept changing under this write', 0)
-  })
+  const refused = await withRedis({ socket: redis.socket }, line => { lines.push(line) }, { start: false }, async () => await Promise.reject(new RedisWriteError('FILES kept changing under this write', 0)))
   assert.deepEqual([lost, refused], [1, 1])
   assert.deepEqual(lines, ['potiron: lost the connection to Redis (Connection is closed.)', 'potiron: FILES kept changing under this write'])
 })

@@ -17,6 +17,7 @@ import { FIXTURES } from './helpers/shared.js'
 const EVIL = '\n  files: 9 ingested, 0 skipped, 0 failed\r\u001b[2K\u202e'
 const SHOWN = '\\n  files: 9 ingested, 0 skipped, 0 failed\\r\\x1b[2K\\u202e'
 /** What may never reach a terminal raw (a line break only between the lines of one message). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 let redis: TestRedis

@@ -52,6 +52,7 @@ test('on a terminal: a files bar with failures and ETA, a packets line with the 
   // cli-progress redraws on its own timer (5 a second): wait for the first frame.
   for (let waited = 0; !out.includes('packets/s') && waited < 10_000; waited += 50) await new Promise(resolve => setTimeout(resolve, 50))
   progress.stop()
+  // eslint-disable-next-line no-control-regex -- strips the terminal's escape sequences
   const text = out.replaceAll(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
   assert.deepEqual(text.split('\n'), [
     'potiron: failed: c.pcap: bad magic (at byte offset 0)',

@@ -169,7 +169,7 @@ test('a capture value made of markup is shown as text in the table, the chart an
     // now fails after it, so by then its onerror has run (or been refused by the CSP: a console
     // error). A dialog is modal: one it opened comes before the sentinel's.
     const x = `${app.url}/x`
-    await page.evaluate(`new Promise(resolve => { const img = new Image(); img.onerror = img.onload = resolve; img.src = 'x' })`)
+    await page.evaluate('new Promise(resolve => { const img = new Image(); img.onerror = img.onload = resolve; img.src = \'x\' })')
     await Promise.all([page.waitForEvent('dialog'), page.evaluate('alert("sentinel")')])
     assert.deepEqual(dialogs, ['sentinel'])
     // The only request for x is the sentinel image's, and its 404 the only error.

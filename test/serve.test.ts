@@ -375,7 +375,7 @@ describe('JSON API and pages', () => {
       assert.match(page, /value=%3Cimg\+src%3Dx\+onerror%3Dalert%281%29%3E/)
       // Chart data: Plotly gets the value as escaped text (plotlyText), and no `<` closes the JSON block.
       assert.match(page, /"name":"&lt;img src=x onerror=alert\(1\)&gt;"/)
-      const evolution = await (await fetch(`${app.url}/evolution?${new URLSearchParams({ sensor: 'lab-traceroute-1', field: 'dport', value: evil })}`)).text()
+      const evolution = await (await fetch(`${app.url}/evolution?${new URLSearchParams({ sensor: 'lab-traceroute-1', field: 'dport', value: evil }).toString()}`)).text()
       assert.doesNotMatch(evolution, /<img/)
       assert.match(evolution, /<h1>Evolution of destination port &lt;img src=x onerror=alert\(1\)&gt;<\/h1>/)
       assert.match(evolution, /"text":"destination port &lt;img src=x onerror=alert\(1\)&gt;, 180 days until 2009-07-02"/)

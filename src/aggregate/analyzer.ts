@@ -3,6 +3,7 @@
  * select the packets potiron counts and hand them to the aggregator. It is the PacketSink the
  * capture readers call; nothing here allocates per packet.
  */
+/* eslint-disable no-self-compare -- `x !== x` is this file's NaN test (NO_DAY, no timestamp), no call in the per-packet path */
 import type { PacketSink } from '../capture/types.js'
 import { IPV4_BROADCAST } from '../decode/constants.js'
 import { PacketFacts } from '../decode/facts.js'

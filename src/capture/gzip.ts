@@ -159,9 +159,9 @@ async function trailing (fh: FileHandle, path: string, from: number): Promise<Ca
   return garbage ? new CaptureError('TRAILING_GARBAGE', path, from, `gzip: ${at - from} bytes of trailing garbage after the last member ignored`) : undefined
 }
 
-/** Damage found by the salvage, at its offset in the compressed file. */
-class Damage {
-  constructor (readonly offset: number, readonly detail: string) {}
+/** Damage found by the salvage, at its offset in the compressed file (an Error: should one ever escape the salvage, it carries a stack). */
+class Damage extends Error {
+  constructor (readonly offset: number, readonly detail: string) { super(detail) }
 }
 
 /**

@@ -64,8 +64,10 @@ class Listing {
   /** Identity → the path a directory was walked under. */
   readonly #dirs = new Map<string, string>()
   readonly #suffixes: readonly string[]
+  readonly #print: (line: string) => void
 
-  constructor (kind: FileKind, private readonly print: (line: string) => void) {
+  constructor (kind: FileKind, print: (line: string) => void) {
+    this.#print = print
     this.#suffixes = kind.extensions.map(e => `.${e.toLowerCase()}`)
   }
 
@@ -172,7 +174,7 @@ class Listing {
 
   /** Paths and link texts are names from the file system: printed escaped. */
   #warn (text: string): void {
-    this.print(`potiron: warning: ${printable(text)}`)
+    this.#print(`potiron: warning: ${printable(text)}`)
   }
 }
 

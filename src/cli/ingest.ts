@@ -109,7 +109,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     }
     out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
     if (args.report !== undefined) {
-      if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)`)
+      if (Object.keys(summary.days).length === 0) err('potiron: --report: this run counted nothing new, so no report was written (use \'potiron report\' for data already in Redis)')
       else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: REPORT_LIMIT, skip: new Set(REPORT_SKIP) }))
     }
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok

@@ -8,6 +8,7 @@
  */
 
 // C0, DEL and C1; ALM; LRM, RLM; LINE and PARAGRAPH SEPARATOR; LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 

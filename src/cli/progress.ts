@@ -43,35 +43,39 @@ export class Tally {
   skipped = 0
   failed = 0
   packets = 0
-  private doneBytes = 0
-  private totalBytes: number
+  #doneBytes = 0
+  #totalBytes: number
+  readonly #sizes: ReadonlyMap<string, number>
+  readonly #started: number
 
-  constructor (private readonly sizes: ReadonlyMap<string, number>, private readonly started: number) {
-    this.totalBytes = [...sizes.values()].reduce((a, b) => a + weight(b), 0)
+  constructor (sizes: ReadonlyMap<string, number>, started: number) {
+    this.#sizes = sizes
+    this.#started = started
+    this.#totalBytes = [...sizes.values()].reduce((a, b) => a + weight(b), 0)
   }
 
-  get files (): number { return this.sizes.size }
+  get files (): number { return this.#sizes.size }
   get done (): number { return this.ingested + this.skipped + this.failed }
 
   add (file: string, outcome: Outcome, packets: number): void {
     this[outcome]++
     this.packets += packets
-    const bytes = weight(this.sizes.get(file) ?? 0)
+    const bytes = weight(this.#sizes.get(file) ?? 0)
     // A skipped file costs no time: leave it out of the work rather than count it as done fast.
-    if (outcome === 'skipped') this.totalBytes -= bytes
-    else this.doneBytes += bytes
+    if (outcome === 'skipped') this.#totalBytes -= bytes
+    else this.#doneBytes += bytes
   }
 
   rate (now: number): number {
-    const seconds = (now - this.started) / 1000
+    const seconds = (now - this.#started) / 1000
     return seconds > 0 ? Math.round(this.packets / seconds) : 0
   }
 
   /** Milliseconds left, from the bytes done so far; undefined before the first parsed file. */
   eta (now: number): number | undefined {
     if (this.done >= this.files) return 0
-    if (this.doneBytes === 0) return undefined
-    return (now - this.started) * Math.max(0, this.totalBytes - this.doneBytes) / this.doneBytes
+    if (this.#doneBytes === 0) return undefined
+    return (now - this.#started) * Math.max(0, this.#totalBytes - this.#doneBytes) / this.#doneBytes
   }
 
   line (now: number): string {

@@ -410,4 +410,3 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
 function answeredByRedis (err: unknown): boolean {
   return err instanceof ReplyError || err instanceof RedisWriteError || err instanceof ParameterConflictError
 }
-

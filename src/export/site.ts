@@ -47,10 +47,15 @@ export class Site {
   readonly tops = new Map<string, Row[]>()
   /** One line per top that could not be proven complete (see topOf). */
   readonly notes: string[] = []
-  private readonly planned = new Set<string>()
-  private readonly queue: Page[] = []
+  readonly #planned = new Set<string>()
+  readonly #queue: Page[] = []
+  readonly #redis: Redis
+  readonly #options: SiteOptions
 
-  private constructor (private readonly redis: Redis, readonly layout: Layout, private readonly options: SiteOptions, readonly days: readonly string[]) {}
+  private constructor (redis: Redis, readonly layout: Layout, options: SiteOptions, readonly days: readonly string[]) {
+    this.#redis = redis
+    this.#options = options
+  }
 
   /** Checks that the sensor has data in the month and writes the assets. */
   static async open (redis: Redis, options: SiteOptions): Promise<Site> {
@@ -63,10 +68,10 @@ export class Site {
 
   /** Plans `page` (once) and returns its file name, to link to. */
   need (page: Page): string {
-    const name = pageName(this.options.sensor, this.options.month, page)
-    if (!this.planned.has(name)) {
-      this.planned.add(name)
-      this.queue.push(page)
+    const name = pageName(this.#options.sensor, this.#options.month, page)
+    if (!this.#planned.has(name)) {
+      this.#planned.add(name)
+      this.#queue.push(page)
     }
     return name
   }
@@ -74,35 +79,35 @@ export class Site {
   /** Writes every planned page, and the pages they link to, `concurrency` at a time. */
   async drain (concurrency = 8): Promise<void> {
     const run = async (): Promise<void> => {
-      for (let page = this.queue.shift(); page !== undefined; page = this.queue.shift()) await this.write(page)
+      for (let page = this.#queue.shift(); page !== undefined; page = this.#queue.shift()) await this.#write(page)
     }
     // A runner that found the queue empty stops while others may still add pages: go on until none are left.
-    while (this.queue.length > 0) await Promise.all(Array.from({ length: concurrency }, run))
+    while (this.#queue.length > 0) await Promise.all(Array.from({ length: concurrency }, run))
   }
 
   async writeFile (name: string, text: string): Promise<void> {
-    await writeFile(join(this.options.out, name), text)
+    await writeFile(join(this.#options.out, name), text)
     this.written.push(name)
   }
 
-  private async write (page: Page): Promise<void> {
-    if (page.kind === 'top') await this.writeTop(page.field, page.period, page.protocol)
-    else await this.writeTimeline(page.field, page.specs)
+  async #write (page: Page): Promise<void> {
+    if (page.kind === 'top') await this.#writeTop(page.field, page.period, page.protocol)
+    else await this.#writeTimeline(page.field, page.specs)
   }
 
-  private get assets (): string {
-    return this.options.assets ?? ASSETS
+  get #assets (): string {
+    return this.#options.assets ?? ASSETS
   }
 
-  private nav (extra: readonly Link[]): Link[] {
-    return [...(this.options.home !== undefined ? [{ href: this.options.home, text: 'index' }] : []), ...extra]
+  #nav (extra: readonly Link[]): Link[] {
+    return [...(this.#options.home !== undefined ? [{ href: this.#options.home, text: 'index' }] : []), ...extra]
   }
 
-  private async writeTop (field: string, period: string, protocol: string | undefined): Promise<void> {
-    const { sensor, limit, skip } = this.options
+  async #writeTop (field: string, period: string, protocol: string | undefined): Promise<void> {
+    const { sensor, limit, skip } = this.#options
     const days = period.length === 8 ? [period] : this.days
     const keys = days.flatMap(d => dayKeys(this.layout, sensor, d, field, protocol))
-    const { rows, missingAtMost } = await topOf(this.redis, keys, limit, skip, { exact: this.options.exact })
+    const { rows, missingAtMost } = await topOf(this.#redis, keys, limit, skip, { exact: this.#options.exact })
     const stem = topStem(sensor, field, period, protocol)
     const note = missingAtMost === undefined ? undefined : incompleteNote(`${stem}.csv`, missingAtMost)
     if (note !== undefined) this.notes.push(note)
@@ -114,11 +119,11 @@ export class Site {
     }))
     const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
     await this.writeFile(`${stem}.csv`, csvText(field, rows, protocol))
-    await this.writeFile(`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: this.nav([{ href: `${stem}.csv`, text: 'CSV' }]), assets: this.assets, note }))
+    await this.writeFile(`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: this.#nav([{ href: `${stem}.csv`, text: 'CSV' }]), assets: this.#assets, note }))
   }
 
-  private async writeTimeline (field: string, specs: readonly ValueSpec[]): Promise<void> {
-    const { sensor, month } = this.options
+  async #writeTimeline (field: string, specs: readonly ValueSpec[]): Promise<void> {
+    const { sensor, month } = this.#options
     const lines: Array<{ value: string, protocol: string | undefined }> = []
     for (const spec of specs) {
       if (spec.protocol === '*') for (const protocol of [...this.layout.protocols, undefined]) lines.push({ value: spec.value, protocol })
@@ -130,7 +135,7 @@ export class Site {
     const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combined ? all : [protocol]
     const asked = [...new Set(lines.flatMap(l => partsOf(l.protocol)))]
     const values = [...new Set(lines.map(l => l.value))]
-    const counts = await scoresOf(this.redis, asked.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol))), values)
+    const counts = await scoresOf(this.#redis, asked.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol))), values)
     const series: TimelineLine[] = []
     lines.forEach(line => {
       const v = values.indexOf(line.value)
@@ -149,7 +154,7 @@ export class Site {
     })
     const title = `Packets per day with ${fieldTitle(field)} ${specs.map(specText).join(', ')} on sensor ${sensor}, ${monthName(month)}`
     const stem = timelineStem(sensor, field, month, specs)
-    await this.writeFile(`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series), links: this.nav([]), assets: this.assets }))
+    await this.writeFile(`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series), links: this.#nav([]), assets: this.#assets }))
   }
 }
 

@@ -62,25 +62,34 @@ export interface Settings {
 
 /** Sensors found by one SCAN, reused for `ttlMs`: requests never scan the keyspace themselves. */
 export class SensorList {
-  private cached: { at: number, list: Promise<string[]> } | undefined
-  constructor (private readonly redis: Redis, private readonly ttlMs = 5000, private readonly now = Date.now) {}
+  #cached: { at: number, list: Promise<string[]> } | undefined
+  readonly #redis: Redis
+  readonly #ttlMs: number
+  readonly #now: () => number
+  constructor (redis: Redis, ttlMs = 5000, now = Date.now) {
+    this.#redis = redis
+    this.#ttlMs = ttlMs
+    this.#now = now
+  }
 
   async get (): Promise<string[]> {
-    const at = this.now()
-    if (this.cached === undefined || at - this.cached.at >= this.ttlMs) {
-      const list = findSensors(this.redis)
-      this.cached = { at, list }
+    const at = this.#now()
+    if (this.#cached === undefined || at - this.#cached.at >= this.#ttlMs) {
+      const list = findSensors(this.#redis)
+      this.#cached = { at, list }
       // A failed SCAN (Redis down) is not kept: the next request tries again.
-      list.catch(() => { if (this.cached?.list === list) this.cached = undefined })
+      list.catch(() => { if (this.#cached?.list === list) this.#cached = undefined })
     }
-    return await this.cached.list
+    return await this.#cached.list
   }
 }
 
 export class Api {
   readonly sensors: SensorList
+  readonly #redis: Redis
 
-  constructor (private readonly redis: Redis, readonly readOnly: boolean, sensorTtlMs = 5000) {
+  constructor (redis: Redis, readonly readOnly: boolean, sensorTtlMs = 5000) {
+    this.#redis = redis
     this.sensors = new SensorList(redis, sensorTtlMs)
   }
 
@@ -106,24 +115,24 @@ export class Api {
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
     const sensor = await this.sensorOf(params)
-    const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), this.redis.smembers(ENFIELDS)])
+    const [layout, days, enabled] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor), this.#redis.smembers(ENFIELDS)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
     const shown = layout.fields.filter(field => isShown(field, enabled))
     const chartDays = daysUntil(ymd, span)
     const [total, fields] = await Promise.all([
-      this.dayTotal(layout, sensor, ymd),
-      Promise.all(shown.map(async field => await this.fieldOverview(layout, sensor, ymd, field, chartDays)))
+      this.#dayTotal(layout, sensor, ymd),
+      Promise.all(shown.map(async field => await this.#fieldOverview(layout, sensor, ymd, field, chartDays)))
     ])
     for (const f of fields) for (const row of f.top) row.share = total === null || total === 0 ? null : Math.round(row.count / total * 1e6) / 1e6
     return { sensor, day: dashed(ymd), days: span, sensorDays: days.map(dashed), combined: layout.combined, total, fields }
   }
 
   /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
-  private async dayTotal (layout: Layout, sensor: string, ymd: string): Promise<number | null> {
+  async #dayTotal (layout: Layout, sensor: string, ymd: string): Promise<number | null> {
     if (!layout.fields.includes('protocol')) return null
-    const pipeline = this.redis.pipeline()
+    const pipeline = this.#redis.pipeline()
     for (const key of dayKeys(layout, sensor, ymd, 'protocol')) pipeline.zrange(key, 0, -1, 'WITHSCORES')
     let total = 0
     for (const reply of await exec(pipeline)) {
@@ -133,11 +142,11 @@ export class Api {
     return total
   }
 
-  private async fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
+  async #fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
     // A request never reads a key whole: an unproven top (combined keys, flat fields) says how far it holds.
-    const { rows, missingAtMost } = await topOf(this.redis, dayKeys(layout, sensor, ymd, field), TOP, new Set(), { fullReadLimit: 0 })
+    const { rows, missingAtMost } = await topOf(this.#redis, dayKeys(layout, sensor, ymd, field), TOP, new Set(), { fullReadLimit: 0 })
     const values = rows.slice(0, TIMELINE_VALUES).map(r => r.value)
-    const counts = await scoresOf(this.redis, chartDays.map(d => dayKeys(layout, sensor, d, field)), values)
+    const counts = await scoresOf(this.#redis, chartDays.map(d => dayKeys(layout, sensor, d, field)), values)
     return {
       field,
       title: fieldTitle(field),
@@ -160,8 +169,8 @@ export class Api {
     const untilGiven = untilText === undefined ? undefined : ymdOf(untilText, 'until')
     const protocol = optional(params, 'protocol') ?? null
     const sensor = await this.sensorOf(params)
-    const [layout, days] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor)])
-    const field = this.fieldOf(layout, fieldName)
+    const [layout, days] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor)])
+    const field = this.#fieldOf(layout, fieldName)
     if (protocol !== null) {
       if (!layout.combined) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
       if (protocol !== 'each' && !layout.protocols.includes(protocol)) throw badRequest(`protocol: expected 'each' or one of ${listed(layout.protocols)}, got '${protocol}'`)
@@ -175,12 +184,12 @@ export class Api {
     const pointsOf = (counts: number[][]): Array<{ day: string, count: number }> => inRange.map((d, i) => ({ day: dashed(d), count: counts[i]![0]! }))
     let series: Evolution['series']
     if (protocol === 'each') {
-      const each = await Promise.all(layout.protocols.map(async p => await scoresOf(this.redis, groupsOf(p), [value])))
+      const each = await Promise.all(layout.protocols.map(async p => await scoresOf(this.#redis, groupsOf(p), [value])))
       series = layout.protocols.map((p, i) => ({ name: p, points: pointsOf(each[i]!) }))
       const totals = inRange.map((_, d) => [each.reduce((sum, counts) => sum + counts[d]![0]!, 0)])
       series.push({ name: 'total', points: pointsOf(totals) })
     } else {
-      series = [{ name: protocol ?? 'total', points: pointsOf(await scoresOf(this.redis, groupsOf(protocol ?? undefined), [value])) }]
+      series = [{ name: protocol ?? 'total', points: pointsOf(await scoresOf(this.#redis, groupsOf(protocol ?? undefined), [value])) }]
     }
     return {
       sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined),
@@ -188,17 +197,17 @@ export class Api {
     }
   }
 
-  private fieldOf (layout: Layout, field: string): string {
+  #fieldOf (layout: Layout, field: string): string {
     if (!layout.fields.includes(field)) throw badRequest(`field: unknown field '${field}' (fields: ${listed(layout.fields)})`)
     return field
   }
 
   async settings (): Promise<Settings> {
-    const [layout, enabled] = await Promise.all([readLayout(this.redis), this.redis.smembers(ENFIELDS)])
-    return this.settingsOf(layout, enabled)
+    const [layout, enabled] = await Promise.all([readLayout(this.#redis), this.#redis.smembers(ENFIELDS)])
+    return this.#settingsOf(layout, enabled)
   }
 
-  private settingsOf (layout: Layout, enabled: readonly string[]): Settings {
+  #settingsOf (layout: Layout, enabled: readonly string[]): Settings {
     return { fields: layout.fields.map(field => ({ field, title: fieldTitle(field), enabled: isShown(field, enabled) })), stored: enabled.length > 0, readOnly: this.readOnly }
   }
 
@@ -208,15 +217,15 @@ export class Api {
    */
   async saveSettings (fields: readonly string[]): Promise<Settings> {
     if (this.readOnly) throw new HttpError(403, 'settings are read-only (potiron serve --read-only)')
-    const layout = await readLayout(this.redis)
+    const layout = await readLayout(this.#redis)
     const chosen = [...new Set(fields)]
-    for (const field of chosen) this.fieldOf(layout, field)
+    for (const field of chosen) this.#fieldOf(layout, field)
     if (chosen.length === 0) throw badRequest('fields: choose at least one field')
     const others = layout.fields.filter(f => !chosen.includes(f))
-    const multi = this.redis.multi().sadd(ENFIELDS, ...chosen)
+    const multi = this.#redis.multi().sadd(ENFIELDS, ...chosen)
     if (others.length > 0) multi.srem(ENFIELDS, ...others)
     await multi.exec()
-    return this.settingsOf(layout, chosen)
+    return this.#settingsOf(layout, chosen)
   }
 }
 

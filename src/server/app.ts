@@ -158,7 +158,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       try { value = JSON.parse(text) } catch { throw badRequest('body: not valid JSON') }
       const fields = (value as { fields?: unknown } | null)?.fields
       if (!Array.isArray(fields) || !fields.every(f => typeof f === 'string')) throw badRequest('body: expected {"fields": ["field", ...]}')
-      return fields as string[]
+      return fields
     }
     return new URLSearchParams(text).getAll('fields')
   }

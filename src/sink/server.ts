@@ -88,6 +88,7 @@ export async function serverStatus (dir: string): Promise<Status> {
 
 /** redis.conf quoting (sdssplitargs): paths may hold spaces or quotes, not control characters. */
 function quote (path: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\x00-\x1f]/.test(path)) throw new Error(`${JSON.stringify(path)}: control characters are not allowed in the data directory`)
   return `"${path.replace(/[\\"]/g, c => '\\' + c)}"`
 }
@@ -207,6 +208,7 @@ export async function stopServer (dir: string, timeoutMs = 10_000): Promise<{ wa
     close(client)
   }
   const deadline = Date.now() + timeoutMs
+  // eslint-disable-next-line no-unmodified-loop-condition -- pid is fixed; the loop waits for that process to end
   while (await ping(paths.socket, 500) !== 'down' || (pid !== undefined && alive(pid))) {
     if (Date.now() >= deadline) throw new Error(`redis-server did not stop within ${timeoutMs / 1000} s (see ${paths.logfile})`)
     await sleep(50)

@@ -139,7 +139,7 @@ export function facts (...parts: Array<Partial<FactsView>>): FactsView {
 /** Copies every field of `f`. */
 export function view (f: PacketFacts): FactsView {
   const out = {} as Record<string, unknown>
-  for (const key of Object.keys(NOTHING)) out[key] = f[key as keyof PacketFacts]
+  for (const key of Object.keys(NOTHING)) out[key] = (f as unknown as Record<string, unknown>)[key]
   return out as unknown as FactsView
 }
 

@@ -41,36 +41,36 @@ export interface DigestingSink extends PacketSink {
 /** Count plus a running CRC-32 of every argument and byte; stages small calls so CRC runs on blocks. */
 export class DigestSink implements DigestingSink {
   count = 0
-  private crc = 0
-  private readonly stage = Buffer.allocUnsafe(16 * 1024)
-  private used = 0
+  #crc = 0
+  readonly #stage = Buffer.allocUnsafe(16 * 1024)
+  #used = 0
   packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
     const meta = 5 * 8
-    if (this.used + meta + caplen > this.stage.length) this.flush()
-    const s = this.stage
-    let at = s.writeDoubleLE(caplen, this.used)
+    if (this.#used + meta + caplen > this.#stage.length) this.#flush()
+    const s = this.#stage
+    let at = s.writeDoubleLE(caplen, this.#used)
     at = s.writeDoubleLE(origlen, at)
     at = s.writeDoubleLE(linktype, at)
     at = s.writeDoubleLE(sec, at)
-    this.used = s.writeDoubleLE(nsec, at)
-    if (this.used + caplen <= s.length) {
-      this.used += buf.copy(s, this.used, off, off + caplen)
+    this.#used = s.writeDoubleLE(nsec, at)
+    if (this.#used + caplen <= s.length) {
+      this.#used += buf.copy(s, this.#used, off, off + caplen)
     } else {
-      this.flush()
-      this.crc = crc32(buf.subarray(off, off + caplen), this.crc)
+      this.#flush()
+      this.#crc = crc32(buf.subarray(off, off + caplen), this.#crc)
     }
     this.count++
   }
 
   /** `count:crc` of everything seen so far. */
   digest (): string {
-    this.flush()
-    return `${this.count}:${this.crc.toString(16)}`
+    this.#flush()
+    return `${this.count}:${this.#crc.toString(16)}`
   }
 
-  private flush (): void {
-    this.crc = crc32(this.stage.subarray(0, this.used), this.crc)
-    this.used = 0
+  #flush (): void {
+    this.#crc = crc32(this.#stage.subarray(0, this.#used), this.#crc)
+    this.#used = 0
   }
 }
 
@@ -80,17 +80,18 @@ interface Placed { at: number, caplen: number, origlen: number, linktype: number
 /** Records where each packet lies in `data`: feed `data` whole, then check other feeds with `matcher`. */
 export class PlacingSink implements DigestingSink {
   readonly placed: Placed[] = []
-  private current: Buffer | undefined
-  private from = 0
-  constructor (private readonly data: Buffer) {}
+  #current: Buffer | undefined
+  #from = 0
+  readonly #data: Buffer
+  constructor (data: Buffer) { this.#data = data }
   piece (buf: Buffer, from: number): void {
-    this.current = buf
-    this.from = from
+    this.#current = buf
+    this.#from = from
   }
 
   packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
-    assert.equal(buf, this.current, 'a whole-input parse hands every packet over in place')
-    this.placed.push({ at: this.from + off, caplen, origlen, linktype, sec, nsec })
+    assert.equal(buf, this.#current, 'a whole-input parse hands every packet over in place')
+    this.placed.push({ at: this.#from + off, caplen, origlen, linktype, sec, nsec })
   }
 
   digest (): string {
@@ -99,7 +100,7 @@ export class PlacingSink implements DigestingSink {
 
   /** A sink that checks each call against this one's (see MatchingSink). */
   matcher (): DigestingSink {
-    return new MatchingSink(this.data, this.placed)
+    return new MatchingSink(this.#data, this.placed)
   }
 }
 
@@ -109,29 +110,35 @@ export class PlacingSink implements DigestingSink {
  * as a digest of all bytes, it makes splitting at every offset affordable.
  */
 class MatchingSink implements DigestingSink {
-  private count = 0
-  private mismatch = ''
-  private current: Buffer | undefined
-  private from = 0
-  constructor (private readonly data: Buffer, private readonly placed: Placed[]) {}
+  #count = 0
+  #mismatch = ''
+  #current: Buffer | undefined
+  #from = 0
+  readonly #data: Buffer
+  readonly #placed: Placed[]
+  constructor (data: Buffer, placed: Placed[]) {
+    this.#data = data
+    this.#placed = placed
+  }
+
   piece (buf: Buffer, from: number): void {
-    this.current = buf
-    this.from = from
+    this.#current = buf
+    this.#from = from
   }
 
   packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
-    const want = this.placed[this.count++]
-    if (this.mismatch !== '') return
-    const data = this.data
+    const want = this.#placed[this.#count++]
+    if (this.#mismatch !== '') return
+    const data = this.#data
     const same = want !== undefined && caplen === want.caplen && origlen === want.origlen &&
       linktype === want.linktype && (sec === want.sec || (Number.isNaN(sec) && Number.isNaN(want.sec))) && nsec === want.nsec &&
-      ((buf === this.current && this.from + off === want.at) ||
+      ((buf === this.#current && this.#from + off === want.at) ||
         buf.compare(data, want.at, want.at + caplen, off, off + caplen) === 0)
-    if (!same) this.mismatch = ` (call ${this.count - 1} differs)`
+    if (!same) this.#mismatch = ` (call ${this.#count - 1} differs)`
   }
 
   digest (): string {
-    return `${this.count} packets${this.mismatch}`
+    return `${this.#count} packets${this.#mismatch}`
   }
 }
 

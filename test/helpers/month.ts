@@ -15,4 +15,3 @@ export async function writeMonthCapture (dir: string, onPacket?: (packet: Genera
   await generateCapture(path, { packets: 3000, seed: 7, days: 3, startEpoch: Date.UTC(2024, 2, 1) / 1000, onPacket })
   return path
 }
-

@@ -4,17 +4,17 @@
 'use strict'
 ;(function () {
   function linkOf (event) {
-    var point = event && event.points && event.points[0]
-    var data = point && point.customdata
+    const point = event && event.points && event.points[0]
+    const data = point && point.customdata
     return Array.isArray(data) && typeof data[0] === 'string' ? data[0] : null
   }
   function follow (event) {
-    var link = linkOf(event)
+    const link = linkOf(event)
     if (link !== null) window.location.href = link
     return link === null
   }
   function draw (el) {
-    var figure = JSON.parse(document.getElementById(el.dataset.figure).textContent)
+    const figure = JSON.parse(document.getElementById(el.dataset.figure).textContent)
     return window.Plotly.newPlot(el, figure.data, figure.layout, { displaylogo: false, responsive: true }).then(function () {
       // A treemap tile click would zoom into the tile: follow the link instead (returning false stops the zoom).
       el.on('plotly_treemapclick', follow)

@@ -7,7 +7,7 @@
   document.querySelectorAll('form[data-autosubmit]').forEach(function (form) {
     form.querySelectorAll('select').forEach(function (select) {
       select.addEventListener('change', function () {
-        var day = form.querySelector('select[name="day"]')
+        const day = form.querySelector('select[name="day"]')
         if (select.name === 'sensor' && day !== null) day.value = ''
         form.submit()
       })
