@@ -2,9 +2,9 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FIELDS } from '../src/aggregate/fields.js'
-import { emptyContribution } from '../src/sink/merge.js'
-import { ensureParameters, tsharkFields } from '../src/sink/parameters.js'
-import { connect, writeFile } from '../src/sink/redis.js'
+import { emptyContribution } from '../src/store/merge.js'
+import { ensureParameters, tsharkFields } from '../src/store/parameters.js'
+import { connect, writeFile } from '../src/store/write.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let redis: TestRedis

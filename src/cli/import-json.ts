@@ -1,6 +1,6 @@
 /** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
 import type { Argv } from 'yargs'
-import { importFiles, type ImportSummary } from '../sink/import-json.js'
+import { importFiles, type ImportSummary } from '../documents/import-json.js'
 import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'

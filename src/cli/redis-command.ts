@@ -1,7 +1,7 @@
-/** `potiron redis start|stop|status`: potiron's own redis-server (see src/sink/server.ts). */
+/** `potiron redis start|stop|status`: potiron's own redis-server (see src/redis-server/process.ts). */
 import { resolve } from 'node:path'
 import type { Argv } from 'yargs'
-import { redisDirOf, serverStatus, startServer, stopServer } from '../sink/server.js'
+import { redisDirOf, serverStatus, startServer, stopServer } from '../redis-server/process.js'
 
 export const REDIS_ACTIONS = ['start', 'stop', 'status'] as const
 export type RedisAction = typeof REDIS_ACTIONS[number]

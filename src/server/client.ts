@@ -1,11 +1,11 @@
 /**
  * The dashboard's Redis connection: long-lived and self-healing. Unlike the commands' one-shot
- * `connect` (src/sink/redis.ts), it reconnects forever (every 0.2 s, backing off to 2 s), and
+ * `connect` (src/store/connection.ts), it reconnects forever (every 0.2 s, backing off to 2 s), and
  * while it is down every command fails at once (no offline queue, one retry) so a page answers
  * 503 instead of hanging, and the next request after Redis returns just works.
  */
 import { Redis, type RedisOptions } from 'ioredis'
-import type { RedisTarget } from '../sink/redis.js'
+import type { RedisTarget } from '../store/write.js'
 
 export function dashboardClient (target: RedisTarget, extra: RedisOptions = {}): Redis {
   const options: RedisOptions = {

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
-import { JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from '../sink/keys.js'
+import { JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from './keys.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
 export interface Layout {
