@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { emptyContribution } from '../src/store/merge.js'
 import { ensureParameters, tsharkFields } from '../src/store/parameters.js'
-import { connect, writeFile } from '../src/store/write.js'
+import { connect } from '../src/store/connection.js'
+import { writeFile } from '../src/store/write.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let redis: TestRedis

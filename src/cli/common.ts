@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
-import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../store/write.js'
+import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../store/connection.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
 
 export const captureOptions = {

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
-import { connect, type RedisTarget } from '../store/write.js'
+import { connect, type RedisTarget } from '../store/connection.js'
 import { ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
 import type { Io } from './main.js'
 

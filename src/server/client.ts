@@ -5,7 +5,7 @@
  * 503 instead of hanging, and the next request after Redis returns just works.
  */
 import { Redis, type RedisOptions } from 'ioredis'
-import type { RedisTarget } from '../store/write.js'
+import type { RedisTarget } from '../store/connection.js'
 
 export function dashboardClient (target: RedisTarget, extra: RedisOptions = {}): Redis {
   const options: RedisOptions = {

@@ -15,14 +15,11 @@
  * with its own marker (removedGroupsKey), then takes the file out of FILES last.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis, ReplyError } from 'ioredis'
-import { RedisUnreachableError, RedisWriteError } from '../errors.js'
+import { type Redis, ReplyError } from 'ioredis'
+import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
 import { CLEANUP } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
-
-/** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
-export type RedisTarget = { url: string } | { socket: string }
 
 /** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
 const BATCH_SIZE = 1000
@@ -42,53 +39,6 @@ const CLEANUP_DAYS = 64
  * growing pause (the writers fall out of step) and there are enough of them to outlast a peer.
  */
 const MAX_ATTEMPTS = 30
-
-function describe (target: RedisTarget): string {
-  return 'url' in target ? target.url : `unix socket ${target.socket}`
-}
-
-/**
- * How long a command may go unanswered before the run gives up on Redis: a server that hangs
- * without closing the connection (stopped, swapping) is then reported like a lost one.
- * `POTIRON_REDIS_TIMEOUT` seconds, default 60: far above the EXEC of a 1M-member file (~2 s).
- */
-export function commandTimeoutMs (env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.POTIRON_REDIS_TIMEOUT)
-  return seconds > 0 ? seconds * 1000 : 60_000
-}
-
-/** ioredis's error for a command that got no answer within commandTimeoutMs. */
-export function isTimeout (err: unknown): boolean {
-  return err instanceof Error && err.message === 'Command timed out'
-}
-
-/** How a failure that means Redis is gone is said: a timeout says how long it waited. */
-export function redisLoss (err: unknown): string {
-  const reason = isTimeout(err) ? `no answer within ${commandTimeoutMs() / 1000} s` : err instanceof Error ? err.message : String(err)
-  return `lost the connection to Redis (${reason})`
-}
-
-/** False once ioredis has given up on the connection (potiron never lets it reconnect). */
-export function connected (redis: Redis): boolean {
-  return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
-}
-
-/** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
-export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<Redis> {
-  const options = { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: commandTimeoutMs(), maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
-  const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
-  // Without a listener, ioredis reports connection errors as unhandled 'error' events.
-  redis.on('error', () => {})
-  try {
-    await redis.connect()
-    await redis.ping()
-  } catch (err) {
-    redis.disconnect()
-    const reason = err instanceof Error ? err.message : String(err)
-    throw new RedisUnreachableError(`cannot reach Redis at ${describe(target)}: ${reason}`, { cause: err })
-  }
-  return redis
-}
 
 /** The answer of a command that must be 0 or 1, checked: anything else (QUEUED) is a bug, not "no". */
 function flag (reply: unknown, command: string): boolean {
