@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
-import { CLEANUP } from './cleanup-script.js'
+import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
 
 /** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
@@ -200,7 +200,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
   for (const [i, chunk] of chunks.entries()) {
     // Protocols last: whether one is still used is read from the days that remain.
     const last = i === chunks.length - 1
-    await redis.eval(CLEANUP, 0, c.sensor, cleanup.combined ? '1' : '0', cleanup.sensorFromName ? '1' : '0', name, cleanup.fields.length, ...cleanup.fields, chunk.length, ...chunk, ...(last ? protocols : []))
+    await cleanUp(redis, name, c, cleanup, chunk, last ? protocols : [])
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(backoff(attempt))
@@ -213,6 +213,27 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
     if (replies === null) continue
     checkReplies(name, replies)
     return { removed: true, members, missing: [] }
+  }
+  throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
+}
+
+/**
+ * One CLEANUP call over `days`: first without reading FILES; only when a day has no key left
+ * are FILES's name days read, under WATCH, and the script run again in a transaction, so the
+ * names it is told about are the ones FILES holds when it runs.
+ */
+async function cleanUp (redis: Redis, name: string, c: Contribution, cleanup: Cleanup, days: readonly string[], protocols: readonly string[]): Promise<void> {
+  const call = { sensor: c.sensor, combined: cleanup.combined, fields: cleanup.fields, days, protocols }
+  const undecided = await redis.eval(CLEANUP, 0, ...cleanupArguments({ ...call, named: undefined })) as string[]
+  if (undecided.length === 0) return
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(backoff(attempt))
+    await redis.watch(FILES)
+    const named = namedDays(await redis.smembers(FILES), name, c, cleanup.sensorFromName, days)
+    const replies = await redis.multi().eval(CLEANUP, 0, ...cleanupArguments({ ...call, named })).exec()
+    if (replies === null) continue
+    checkReplies(name, replies)
+    return
   }
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }
