@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
 import { JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from './keys.js'
+import { settingsOf } from './parameters.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
 export interface Layout {
@@ -24,13 +25,13 @@ export interface Row {
 }
 
 export async function readLayout (redis: Redis): Promise<Layout> {
-  const [fields, ck, protocols] = await Promise.all([
+  const [fields, stored, protocols] = await Promise.all([
     redis.lrange(JSON_FIELDS, 0, -1),
-    redis.hget(PARAMETERS, 'ck'),
+    redis.hgetall(PARAMETERS),
     redis.smembers(PROTOCOLS)
   ])
   // Data written by a run without JSON_FIELDS (none of potiron's) still has potiron's field names.
-  return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combined: ck === 'True', protocols: protocols.sort() }
+  return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combined: settingsOf(stored).combined, protocols: protocols.sort() }
 }
 
 /** A field the export is asked for must be one the data has. */
