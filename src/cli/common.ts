@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
 import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../store/connection.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
@@ -50,12 +51,10 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
   }
 }
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
-
 /** --redis and --unix; `own` says what happens with potiron's own redis-server when the default is down. */
 export function redisOptions (own: string) {
   return {
-    redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL}; when that default is down, potiron's own redis-server, ${own})` },
+    redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULTS.redisUrl}; when that default is down, potiron's own redis-server, ${own})` },
     unix: { type: 'string', description: 'Redis unix socket path, instead of --redis' }
   } as const satisfies Record<string, Options>
 }
@@ -65,7 +64,7 @@ export function targetOf (argv: { redis?: string | undefined, unix?: string | un
   if (argv.redis !== undefined && argv.unix !== undefined) throw new UsageError('--redis and --unix are exclusive: name one (e.g. --unix /run/redis/potiron.sock)')
   if (argv.unix !== undefined) return { socket: argv.unix }
   if (argv.redis !== undefined) return { url: argv.redis }
-  return { url: env.REDIS_URL ?? DEFAULT_REDIS_URL, fallback: true }
+  return { url: env.REDIS_URL ?? DEFAULTS.redisUrl, fallback: true }
 }
 
 /** `fallback`: the default connection, which may fall back to potiron's own redis-server. */

@@ -9,12 +9,11 @@ import type { Redis } from 'ioredis'
 import { dayKeys, exec, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../store/read.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { ENFIELDS } from '../store/keys.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
 import { dashed } from '../export/names.js'
 
 export const TOP = 10
-export const OVERVIEW_DAYS = 7
-export const EVOLUTION_DAYS = 180
 /** Values in the overview's timeline of each field. */
 export const TIMELINE_VALUES = 3
 export const MAX_VALUE_LENGTH = 512
@@ -102,7 +101,7 @@ export class Api {
 
   async overview (params: URLSearchParams): Promise<Overview> {
     // Parameters that need no data are checked before anything is asked of Redis.
-    const span = intParam(params, 'days', OVERVIEW_DAYS, 1, MAX_OVERVIEW_DAYS)
+    const span = intParam(params, 'days', DEFAULTS.overviewDays, 1, MAX_OVERVIEW_DAYS)
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
     const sensor = await this.sensorOf(params)
@@ -155,7 +154,7 @@ export class Api {
     const fieldName = required(params, 'field')
     const value = required(params, 'value')
     if (value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
-    const span = intParam(params, 'days', EVOLUTION_DAYS, 1, MAX_EVOLUTION_DAYS)
+    const span = intParam(params, 'days', DEFAULTS.evolutionDays, 1, MAX_EVOLUTION_DAYS)
     const untilText = optional(params, 'until')
     const untilGiven = untilText === undefined ? undefined : ymdOf(untilText, 'until')
     const protocol = optional(params, 'protocol') ?? null

@@ -4,6 +4,7 @@
  */
 import { Redis } from 'ioredis'
 import { RedisUnreachableError } from '../errors.js'
+import { DEFAULTS } from '../config/defaults.js'
 
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
 export type RedisTarget = { url: string } | { socket: string }
@@ -15,11 +16,11 @@ function describe (target: RedisTarget): string {
 /**
  * How long a command may go unanswered before the run gives up on Redis: a server that hangs
  * without closing the connection (stopped, swapping) is then reported like a lost one.
- * `POTIRON_REDIS_TIMEOUT` seconds, default 60: far above the EXEC of a 1M-member file (~2 s).
+ * `POTIRON_REDIS_TIMEOUT` seconds, default DEFAULTS.redisTimeoutSeconds (60): far above the EXEC of a 1M-member file (~2 s).
  */
 export function commandTimeoutMs (env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.POTIRON_REDIS_TIMEOUT)
-  return seconds > 0 ? seconds * 1000 : 60_000
+  return (seconds > 0 ? seconds : DEFAULTS.redisTimeoutSeconds) * 1000
 }
 
 /** ioredis's error for a command that got no answer within commandTimeoutMs. */
@@ -39,7 +40,7 @@ export function connected (redis: Redis): boolean {
 }
 
 /** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
-export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<Redis> {
+export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS.redisConnectMs): Promise<Redis> {
   const options = { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: commandTimeoutMs(), maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
   const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
   // Without a listener, ioredis reports connection errors as unhandled 'error' events.
