@@ -8,10 +8,9 @@ import type { Redis } from 'ioredis'
 import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
 import { exportCsv } from '../export/csv.js'
-import { LIST_CAP, findSensors, sensorDays } from '../store/read.js'
+import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
 import { compactOf } from '../export/names.js'
 import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
-import { daysKey } from '../store/keys.js'
 import { redisOptions, targetOf, withRedis } from './common.js'
 import { printable } from './printable.js'
 import type { Io } from './main.js'
@@ -44,7 +43,7 @@ function skipOf (values: readonly (string | number)[]): Set<string> {
 /** The sensor named, which must have data, or the only one there is. */
 async function sensorOf (redis: Redis, given: string | undefined): Promise<string> {
   if (given !== undefined) {
-    if (await redis.exists(daysKey(given)) === 0) {
+    if (!await hasSensor(redis, given)) {
       const known = await findSensors(redis)
       throw new UsageError(`no data for sensor '${given}' (sensors: ${known.length > 0 ? known.join(', ') : 'none'})`)
     }

@@ -6,9 +6,9 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, exec, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../store/read.js'
+import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
-import { ENFIELDS } from '../store/keys.js'
+import { readShownFields, writeShownFields } from '../store/shown-fields.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
 import { dashed } from '../export/names.js'
@@ -105,7 +105,7 @@ export class Api {
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
     const sensor = await this.sensorOf(params)
-    const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), this.redis.smembers(ENFIELDS)])
+    const [layout, days, enabled] = await Promise.all([readLayout(this.redis), sensorDays(this.redis, sensor), readShownFields(this.redis)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
@@ -122,14 +122,7 @@ export class Api {
   /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
   private async dayTotal (layout: Layout, sensor: string, ymd: string): Promise<number | null> {
     if (!layout.fields.includes('protocol')) return null
-    const pipeline = this.redis.pipeline()
-    for (const key of dayKeys(layout, sensor, ymd, 'protocol')) pipeline.zrange(key, 0, -1, 'WITHSCORES')
-    let total = 0
-    for (const reply of await exec(pipeline)) {
-      const flat = reply as string[]
-      for (let i = 1; i < flat.length; i += 2) total += Number(flat[i])
-    }
-    return total
+    return await totalOf(this.redis, dayKeys(layout, sensor, ymd, 'protocol'))
   }
 
   private async fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
@@ -193,7 +186,7 @@ export class Api {
   }
 
   async settings (): Promise<Settings> {
-    const [layout, enabled] = await Promise.all([readLayout(this.redis), this.redis.smembers(ENFIELDS)])
+    const [layout, enabled] = await Promise.all([readLayout(this.redis), readShownFields(this.redis)])
     return this.settingsOf(layout, enabled)
   }
 
@@ -211,10 +204,7 @@ export class Api {
     const chosen = [...new Set(fields)]
     for (const field of chosen) this.fieldOf(layout, field)
     if (chosen.length === 0) throw badRequest('fields: choose at least one field')
-    const others = layout.fields.filter(f => !chosen.includes(f))
-    const multi = this.redis.multi().sadd(ENFIELDS, ...chosen)
-    if (others.length > 0) multi.srem(ENFIELDS, ...others)
-    await multi.exec()
+    await writeShownFields(this.redis, chosen, layout.fields)
     return this.settingsOf(layout, chosen)
   }
 }

@@ -47,6 +47,11 @@ export function settingsOf (stored: Record<string, string>): { combined: boolean
   return { combined: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
 }
 
+/** Whether the stored data splits counts per protocol: `ck` alone (one HGET, for readers). */
+export async function storedCombined (redis: Redis): Promise<boolean> {
+  return await redis.hget(PARAMETERS, 'ck') === CK.on
+}
+
 /** The stored settings a file was counted with. */
 export interface StoredSettings {
   combined: boolean
