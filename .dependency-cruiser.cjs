@@ -79,6 +79,13 @@ module.exports = {
       to: { path: '^src/(cli|server|coordinator)/' }
     },
     {
+      name: 'export-reads-through-store',
+      severity: 'error',
+      comment: 'Exports issue no Redis command and spell no key: they render what src/store/read.ts returns (the Redis type is all they name).',
+      from: { path: '^src/export/' },
+      to: { path: ['(^|/)node_modules/ioredis/', '^src/store/(keys|write|parameters|connection|cleanup-script|shown-fields)\\.ts$'], dependencyTypesNot: ['type-only'] }
+    },
+    {
       name: 'server-not-cli',
       severity: 'error',
       comment: 'The dashboard is started by the CLI; it does not reach back into it.',
