@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { FIELDS } from '../src/aggregate/fields.js'
-import { JSON_FIELDS, daysKey, fieldKey } from '../src/sink/keys.js'
+import { JSON_FIELDS, daysKey, fieldKey } from '../src/store/keys.js'
 import { Rng } from './gen-capture.js'
 import { envInt, grouped, machineLine, startServer as startRedis, table, timeMs } from './util.js'
 

@@ -8,7 +8,8 @@ import { test } from 'node:test'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { UsageError } from '../src/errors.js'
 import { EXIT, type Io } from '../src/cli/command.js'
-import { DEFAULT_REDIS_URL, addressOf } from '../src/cli/common.js'
+import { addressOf } from '../src/cli/common.js'
+import { DEFAULTS } from '../src/config/defaults.js'
 import { exportCommand, plotCommand, reportCommand } from '../src/cli/export.js'
 import { importJsonCommand } from '../src/cli/import-json.js'
 import { ingestCommand } from '../src/cli/ingest.js'
@@ -54,7 +55,7 @@ test('ingest: the options it runs with, every flag checked', () => {
   // Neither: the default address, read from the environment only when connecting.
   const byDefault = ingestCommand.check({ ...INGEST, unix: undefined }).settings.target
   assert.deepEqual(byDefault, { fallback: true })
-  assert.deepEqual([addressOf(byDefault, {}), addressOf(byDefault, { REDIS_URL: 'redis://db:6380' })], [{ url: DEFAULT_REDIS_URL }, { url: 'redis://db:6380' }])
+  assert.deepEqual([addressOf(byDefault, {}), addressOf(byDefault, { REDIS_URL: 'redis://db:6380' })], [{ url: DEFAULTS.redisUrl }, { url: 'redis://db:6380' }])
   for (const threads of [0, 1.5, 2000, Number.NaN]) usage(() => ingestCommand.check({ ...INGEST, threads }), /^--threads: expected a whole number from 1 to 1024/)
   usage(() => ingestCommand.check({ ...INGEST, fields: 'dport,nope' }), /^--fields: unknown field 'nope'/)
   usage(() => ingestCommand.check({ ...INGEST, fields: ' , ' }), /^--fields: name at least one/)

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DayClock } from '../src/aggregate/days.js'
-import { JsonDocumentWriter } from '../src/export/json-documents.js'
+import { JsonDocumentWriter } from '../src/documents/writer.js'
 
 const openFds = (): number => readdirSync('/proc/self/fd').length
 

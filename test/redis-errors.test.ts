@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test'
 import { RedisTimeoutError } from '../src/errors.js'
 import { TimedRedis, replyCode } from '../src/redis-errors.js'
 import { dashboardClient } from '../src/server/client.js'
-import { connect, isTimeout, redisLoss } from '../src/sink/redis.js'
+import { connect, isTimeout, redisLoss } from '../src/store/connection.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { startApp } from './helpers/serve.js'
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { potiron } from './helpers/cli.js'
-import { stopServer } from '../src/sink/server.js'
+import { stopServer } from '../src/redis-server/process.js'
 import { BIN, FIXTURES } from './helpers/shared.js'
 
 // The default Redis of these tests is a closed port: the one on 127.0.0.1:6379 is never touched.

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict'
 import { daysFromCivil } from '../src/aggregate/days.js'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { ALL_PROTOCOLS, UNDATED, type CountGroup, type CountTable } from '../src/aggregate/table.js'
-import { combinedKey, daysKey, fieldKey } from '../src/sink/keys.js'
-import { addTable, emptyContribution, entries, memberCount } from '../src/sink/merge.js'
-import { protocolName } from '../src/sink/protocols.js'
-import { tsharkFields } from '../src/sink/parameters.js'
+import { combinedKey, daysKey, fieldKey } from '../src/store/keys.js'
+import { addTable, emptyContribution, entries, memberCount } from '../src/store/merge.js'
+import { protocolName } from '../src/store/protocols.js'
+import { tsharkFields } from '../src/store/parameters.js'
 
 const DAY = daysFromCivil(2014, 8, 26)
 

@@ -3,6 +3,7 @@
  * integer count of days since 1970-01-01 in that zone; YYYYMMDD strings are made only when
  * results leave.
  */
+import { DEFAULTS } from '../config/defaults.js'
 
 /** 10000-01-01T00:00:00Z: potiron's keys have 8-digit days, so later times have no day. */
 export const MAX_SECONDS = 253402300800
@@ -26,8 +27,8 @@ export class DayClock {
 
   /** `zone` is an IANA name such as Europe/Luxembourg; undefined or 'UTC' means UTC. Throws RangeError for an unknown zone. */
   constructor (zone?: string) {
-    this.zone = zone ?? 'UTC'
-    this.#format = zone === undefined || zone === 'UTC'
+    this.zone = zone ?? DEFAULTS.zone
+    this.#format = this.zone === 'UTC'
       ? undefined
       : new Intl.DateTimeFormat('en-US', {
         timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short'

@@ -9,12 +9,37 @@ export type FieldName = typeof FIELDS[number]
 export const IPV6_BASE = 4294967296
 
 /**
+ * What the original writes for a value the packet does not have (no TCP header for tcpseq, no
+ * IP header for ipsrc...): `-1`, but `0` for iptos and `255` for the ICMP fields. The one home
+ * of these sentinels: Redis members, JSON documents (as numbers) and the "not set" label.
+ */
+export const ABSENT: Readonly<Record<FieldName, string>> = {
+  length: '-1',
+  protocol: '-1',
+  ipsrc: '-1',
+  ipdst: '-1',
+  ipttl: '-1',
+  iptos: '0',
+  sport: '-1',
+  dport: '-1',
+  tcpseq: '-1',
+  tcpack: '-1',
+  icmpcode: '255',
+  icmptype: '255'
+}
+
+/** ABSENT of a field named in stored data; `-1` for a name potiron does not know. */
+export function sentinelOf (field: string): string {
+  return (FIELDS as readonly string[]).includes(field) ? ABSENT[field as FieldName] : '-1'
+}
+
+/**
  * The member string of a value, as the original writes it: decimal numbers, dotted IPv4,
- * `0x28` for the type of service; for an absent value its sentinels: `-1`, but `0` for iptos
- * and `255` for the ICMP fields. IPv6 addresses in RFC 5952 text.
+ * `0x28` for the type of service; for an absent value its sentinel (ABSENT). IPv6 addresses in
+ * RFC 5952 text.
  */
 export function memberString (field: FieldName, value: number, ipv6: Uint8Array): string {
-  if (value < 0) return field === 'iptos' ? '0' : field === 'icmpcode' || field === 'icmptype' ? '255' : '-1'
+  if (value < 0) return ABSENT[field]
   switch (field) {
     case 'iptos': return '0x' + value.toString(16).padStart(2, '0')
     case 'ipsrc': case 'ipdst':

@@ -10,20 +10,7 @@ import {
 } from './constants.js'
 import { PcapReader } from './pcap.js'
 import { PcapngReader } from './pcapng.js'
-import type { CaptureInfo, PacketSink } from './types.js'
-
-/** One format's record walker, driven by CaptureParser. */
-export interface RecordReader {
-  /** Size of the unit (file header, record, block) starting where `parse` last stopped, as far as its known bytes tell. */
-  readonly need: number
-  /** What that unit is, for messages. */
-  readonly unit: string
-  /**
-   * Handles every complete unit in buf[pos, end) and returns where the first incomplete one
-   * starts. `base` is the stream offset of buf[0]. Throws CaptureError on fatal problems.
-   */
-  parse (buf: Buffer, pos: number, end: number, base: number): number
-}
+import type { CaptureInfo, PacketSink, RecordReader } from './types.js'
 
 const PCAP_MAGICS = new Set([
   MAGIC_PCAP_USEC, MAGIC_PCAP_USEC_SWAPPED, MAGIC_PCAP_NSEC, MAGIC_PCAP_NSEC_SWAPPED,

@@ -13,9 +13,8 @@ import {
   PCAP_OFF_CAPLEN, PCAP_OFF_LINKTYPE, PCAP_OFF_ORIGLEN, PCAP_OFF_TS_FRAC, PCAP_OFF_TS_SEC,
   PCAP_OFF_VERSION_MAJOR, PCAP_RECORD_HEADER_BYTES, PCAP_VERSION_MAJOR
 } from './constants.js'
-import type { RecordReader } from './parser.js'
 import { MAX_RECORD_BYTES } from './types.js'
-import type { CaptureInfo, PacketSink } from './types.js'
+import type { CaptureInfo, PacketSink, RecordReader } from './types.js'
 
 /** Reads a classic pcap stream: the 24-byte file header, then records until the input ends. */
 export class PcapReader implements RecordReader {

@@ -16,9 +16,8 @@ import {
   SPB_OFF_ORIGLEN, TSOFFSET_BYTES, TSRESOL_BINARY_FLAG, TSRESOL_BYTES, TSRESOL_EXPONENT_MASK,
   TWO_POW_32
 } from './constants.js'
-import type { RecordReader } from './parser.js'
 import { MAX_RECORD_BYTES, NO_TIMESTAMP } from './types.js'
-import type { CaptureInfo, PacketSink } from './types.js'
+import type { CaptureInfo, PacketSink, RecordReader } from './types.js'
 
 /** What a section says about one of its interfaces. */
 interface Interface {

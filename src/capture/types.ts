@@ -20,6 +20,19 @@ export interface PacketSink {
   packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void
 }
 
+/** One format's record walker, driven by CaptureParser (parser.ts). */
+export interface RecordReader {
+  /** Size of the unit (file header, record, block) starting where `parse` last stopped, as far as its known bytes tell. */
+  readonly need: number
+  /** What that unit is, for messages. */
+  readonly unit: string
+  /**
+   * Handles every complete unit in buf[pos, end) and returns where the first incomplete one
+   * starts. `base` is the stream offset of buf[0]. Throws CaptureError on fatal problems.
+   */
+  parse (buf: Buffer, pos: number, end: number, base: number): number
+}
+
 /** What kind of file this is, decided from its first bytes, never from its name. */
 export type CaptureFormat = 'pcap' | 'pcapng'
 

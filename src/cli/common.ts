@@ -2,10 +2,11 @@
 import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
-import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../sink/redis.js'
+import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../store/connection.js'
 import { EXIT, type ExitStatus } from './command.js'
-import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../sink/server.js'
+import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
 
 export const captureOptions = {
   'ipv4-only': {
@@ -51,12 +52,10 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
   }
 }
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
-
 /** --redis and --unix; `own` says what happens with potiron's own redis-server when the default is down. */
 export function redisOptions (own: string) {
   return {
-    redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL}; when that default is down, potiron's own redis-server, ${own})` },
+    redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULTS.redisUrl}; when that default is down, potiron's own redis-server, ${own})` },
     unix: { type: 'string', description: 'Redis unix socket path, instead of --redis' }
   } as const satisfies Record<string, Options>
 }
@@ -75,9 +74,9 @@ export function targetOf (argv: { redis?: string | undefined, unix?: string | un
 /** An address given, or `fallback`: the default one, which may fall back to potiron's own redis-server. */
 export type CommandTarget = RedisTarget | { fallback: true }
 
-/** The address to connect to: the default is `$REDIS_URL`, else DEFAULT_REDIS_URL. */
+/** The address to connect to: the default is `$REDIS_URL`, else DEFAULTS.redisUrl. */
 export function addressOf (target: CommandTarget, env: NodeJS.ProcessEnv = process.env): RedisTarget {
-  return 'fallback' in target ? { url: env.REDIS_URL ?? DEFAULT_REDIS_URL } : target
+  return 'fallback' in target ? { url: env.REDIS_URL ?? DEFAULTS.redisUrl } : target
 }
 
 /**

@@ -5,25 +5,21 @@
 import { resolve } from 'node:path'
 import type { Options } from 'yargs'
 import type { Redis } from 'ioredis'
+import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
 import { exportCsv } from '../export/csv.js'
-import { LIST_CAP, findSensors, sensorDays } from '../export/query.js'
+import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
 import { compactOf } from '../export/names.js'
 import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
-import { daysKey } from '../sink/keys.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { printable } from './printable.js'
 
-/** Top N and values left out, by default: the original's (and `ingest --report`'s). */
-export const REPORT_LIMIT = 10
-export const REPORT_SKIP: readonly string[] = ['-1']
-
 export const exportOptions = {
   ...redisOptions('when it runs'),
   sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
-  limit: { type: 'number', default: REPORT_LIMIT, description: 'Values per table or chart (top N)' },
-  skip: { type: 'string', array: true, default: [...REPORT_SKIP], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
+  limit: { type: 'number', default: DEFAULTS.reportLimit, description: 'Values per table or chart (top N)' },
+  skip: { type: 'string', array: true, default: [...DEFAULTS.reportSkip], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
   out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
   exact: { type: 'boolean', default: false, description: `Sum every value of a month (or of the protocols) when its first ${LIST_CAP} of each day do not prove the top; by default such a table says how far it holds` }
 } as const satisfies Record<string, Options>
@@ -47,7 +43,7 @@ function skipOf (values: readonly (string | number)[]): Set<string> {
 /** The sensor named, which must have data, or the only one there is. */
 async function sensorOf (redis: Redis, given: string | undefined): Promise<string> {
   if (given !== undefined) {
-    if (await redis.exists(daysKey(given)) === 0) {
+    if (!await hasSensor(redis, given)) {
       const known = await findSensors(redis)
       throw new UsageError(`no data for sensor '${given}' (sensors: ${known.length > 0 ? known.join(', ') : 'none'})`)
     }

@@ -1,5 +1,6 @@
 /** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
-import { importFiles, type ImportSummary } from '../sink/import-json.js'
+import { DEFAULTS } from '../config/defaults.js'
+import { importFiles, type ImportSummary } from '../documents/import-json.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { expandPaths } from './files.js'
@@ -23,7 +24,7 @@ export async function expandJsonPaths (paths: readonly string[], warn: (line: st
 /** Runs the import and prints its summary; returns the exit status. */
 export async function importJson (args: ImportArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   const options = {
-    combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? 'UTC',
+    combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? DEFAULTS.zone,
     onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(outcomeLine(file, outcome, detail)) }
   }
   return await withRedis(args.target, err, { start: true }, async redis => {

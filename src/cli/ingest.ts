@@ -2,16 +2,17 @@
 import { stat } from 'node:fs/promises'
 import type { Options } from 'yargs'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
-import { checkParameters } from '../sink/parameters.js'
+import { checkParameters } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
 import { writeReports } from '../export/report.js'
-import { REPORT_LIMIT, REPORT_SKIP, printSite } from './export.js'
+import { printSite } from './export.js'
 import type { Selection } from '../aggregate/analyzer.js'
 
 export const ingestOptions = {
@@ -94,7 +95,7 @@ export const ingestCommand = command({
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: true }, async redis => {
-    const parameters = { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? 'UTC' }
+    const parameters = { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone }
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
@@ -110,7 +111,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
     if (args.report !== undefined) {
       if (Object.keys(summary.days).length === 0) err('potiron: --report: this run counted nothing new, so no report was written (use \'potiron report\' for data already in Redis)')
-      else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: REPORT_LIMIT, skip: new Set(REPORT_SKIP) }))
+      else printSite({ out: args.json ? err : out, err }, args.report, await writeReports(redis, { days: summary.days, out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
     }
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok
   })

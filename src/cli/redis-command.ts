@@ -1,6 +1,6 @@
-/** `potiron redis start|stop|status`: potiron's own redis-server (see src/sink/server.ts). */
+/** `potiron redis start|stop|status`: potiron's own redis-server (see src/redis-server/process.ts). */
 import { resolve } from 'node:path'
-import { redisDirOf, serverStatus, startServer, stopServer } from '../sink/server.js'
+import { redisDirOf, serverStatus, startServer, stopServer } from '../redis-server/process.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 
 export const REDIS_ACTIONS = ['start', 'stop', 'status'] as const

@@ -4,12 +4,8 @@
  * each file's counts go down and its FILES entry goes away in one transaction.
  */
 import type { Options } from 'yargs'
-import type { Redis } from 'ioredis'
-import type { Selection } from '../aggregate/analyzer.js'
-import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
 import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
-import { ParameterConflictError } from '../errors.js'
-import { JSON_FIELDS, PARAMETERS } from '../sink/keys.js'
+import { storedSettings, type StoredSettings } from '../store/parameters.js'
 
 import { EXIT, command, type ExitStatus } from './command.js'
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
@@ -17,29 +13,6 @@ import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { printable } from './printable.js'
 import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
-
-/** The stored settings a file was counted with. */
-export interface StoredSettings {
-  combined: boolean
-  fields: readonly FieldName[]
-  selection: Selection
-  zone: string
-}
-
-/**
- * Reads PARAMETERS and JSON_FIELDS; undefined on a database nothing was ingested into. Data of
- * the original has no selection/tz: it counted IPv4 only, in UTC (as parameters.ts assumes).
- */
-export async function storedSettings (redis: Redis): Promise<StoredSettings | undefined> {
-  const [stored, json] = await Promise.all([redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
-  if (Object.keys(stored).length === 0 && json.length === 0) return undefined
-  if (json.length === 0) throw new ParameterConflictError(`${JSON_FIELDS} is missing: which fields were counted is unknown, so nothing can be taken back`)
-  const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
-  if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
-  const selection = stored.selection ?? 'ipv4-only'
-  if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
-  return { combined: stored.ck === 'True', fields: json as FieldName[], selection, zone: stored.tz ?? 'UTC' }
-}
 
 /** Settings given on the command line must agree with the stored ones: say every difference. */
 export function differences (stored: StoredSettings, given: Partial<StoredSettings>): string[] {

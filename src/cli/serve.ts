@@ -4,11 +4,12 @@
  * back), and runs until SIGINT or SIGTERM, then closes its connections and returns 0.
  */
 import { createServer } from 'node:http'
+import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
-import { connect, type RedisTarget } from '../sink/redis.js'
+import { connect, type RedisTarget } from '../store/connection.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { addressOf, ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
 
@@ -28,12 +29,12 @@ export const serveCommand = command({
   positionals: {},
   options: {
     ...redisOptions('when it runs'),
-    host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on (loopback unless told otherwise); also a Host answered, unless 0.0.0.0 or ::' },
+    host: { type: 'string', default: DEFAULTS.serveHost, description: 'Address to listen on (loopback unless told otherwise); also a Host answered, unless 0.0.0.0 or ::' },
     'allowed-host': {
       type: 'string', array: true, requiresArg: true, default: [],
       description: 'Host name or address to answer besides localhost, 127.0.0.1, [::1] and --host (repeatable). Requests naming any other Host get 421 (against DNS rebinding)'
     },
-    port: { type: 'number', default: 8080, description: 'TCP port (0: any free port)' },
+    port: { type: 'number', default: DEFAULTS.servePort, description: 'TCP port (0: any free port)' },
     'base-path': { type: 'string', default: '', description: 'URL prefix when served behind a reverse proxy (e.g. /potiron)' },
     'read-only': { type: 'boolean', default: false, description: 'Refuse settings changes (the settings form is hidden)' }
   },

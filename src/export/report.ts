@@ -10,10 +10,10 @@ import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from './page.js'
 import { fieldTitle, valueLabel } from './labels.js'
-import { fitName } from './fit-name.js'
+import { fitName } from '../documents/fit-name.js'
 import { dashed, namePart, type ValueSpec } from './names.js'
 import { Site, monthName, type SiteOptions } from './site.js'
-import { checkField, type Layout } from './query.js'
+import { checkField, type Layout } from '../store/read.js'
 
 export const INDEX = 'index.html'
 /** Values in the month timeline that the index links for each field. */

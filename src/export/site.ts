@@ -13,7 +13,7 @@ import { csvText, incompleteNote } from './csv.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, specText, timelineStem, topStem, type ValueSpec } from './names.js'
 import { ASSETS, chartPage, writeAssets, type Link } from './page.js'
-import { dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row } from './query.js'
+import { dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row } from '../store/read.js'
 
 export interface SiteOptions {
   sensor: string

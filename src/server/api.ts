@@ -6,15 +6,14 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, exec, findSensors, readLayout, scoresOf, sensorDays, topOf, type Layout } from '../export/query.js'
+import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
-import { ENFIELDS } from '../sink/keys.js'
+import { readShownFields, writeShownFields } from '../store/shown-fields.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
 import { dashed } from '../export/names.js'
 
 export const TOP = 10
-export const OVERVIEW_DAYS = 7
-export const EVOLUTION_DAYS = 180
 /** Values in the overview's timeline of each field. */
 export const TIMELINE_VALUES = 3
 export const MAX_VALUE_LENGTH = 512
@@ -111,11 +110,11 @@ export class Api {
 
   async overview (params: URLSearchParams): Promise<Overview> {
     // Parameters that need no data are checked before anything is asked of Redis.
-    const span = intParam(params, 'days', OVERVIEW_DAYS, 1, MAX_OVERVIEW_DAYS)
+    const span = intParam(params, 'days', DEFAULTS.overviewDays, 1, MAX_OVERVIEW_DAYS)
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
     const sensor = await this.sensorOf(params)
-    const [layout, days, enabled] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor), this.#redis.smembers(ENFIELDS)])
+    const [layout, days, enabled] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor), readShownFields(this.#redis)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
@@ -132,14 +131,7 @@ export class Api {
   /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
   async #dayTotal (layout: Layout, sensor: string, ymd: string): Promise<number | null> {
     if (!layout.fields.includes('protocol')) return null
-    const pipeline = this.#redis.pipeline()
-    for (const key of dayKeys(layout, sensor, ymd, 'protocol')) pipeline.zrange(key, 0, -1, 'WITHSCORES')
-    let total = 0
-    for (const reply of await exec(pipeline)) {
-      const flat = reply as string[]
-      for (let i = 1; i < flat.length; i += 2) total += Number(flat[i])
-    }
-    return total
+    return await totalOf(this.#redis, dayKeys(layout, sensor, ymd, 'protocol'))
   }
 
   async #fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
@@ -164,7 +156,7 @@ export class Api {
     const fieldName = required(params, 'field')
     const value = required(params, 'value')
     if (value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
-    const span = intParam(params, 'days', EVOLUTION_DAYS, 1, MAX_EVOLUTION_DAYS)
+    const span = intParam(params, 'days', DEFAULTS.evolutionDays, 1, MAX_EVOLUTION_DAYS)
     const untilText = optional(params, 'until')
     const untilGiven = untilText === undefined ? undefined : ymdOf(untilText, 'until')
     const protocol = optional(params, 'protocol') ?? null
@@ -203,7 +195,7 @@ export class Api {
   }
 
   async settings (): Promise<Settings> {
-    const [layout, enabled] = await Promise.all([readLayout(this.#redis), this.#redis.smembers(ENFIELDS)])
+    const [layout, enabled] = await Promise.all([readLayout(this.#redis), readShownFields(this.#redis)])
     return this.#settingsOf(layout, enabled)
   }
 
@@ -221,10 +213,7 @@ export class Api {
     const chosen = [...new Set(fields)]
     for (const field of chosen) this.#fieldOf(layout, field)
     if (chosen.length === 0) throw badRequest('fields: choose at least one field')
-    const others = layout.fields.filter(f => !chosen.includes(f))
-    const multi = this.#redis.multi().sadd(ENFIELDS, ...chosen)
-    if (others.length > 0) multi.srem(ENFIELDS, ...others)
-    await multi.exec()
+    await writeShownFields(this.#redis, chosen, layout.fields)
     return this.#settingsOf(layout, chosen)
   }
 }

@@ -1,12 +1,12 @@
 /**
  * The dashboard's Redis connection: long-lived and self-healing. Unlike the commands' one-shot
- * `connect` (src/sink/redis.ts), it reconnects forever (every 0.2 s, backing off to 2 s), and
+ * `connect` (src/store/connection.ts), it reconnects forever (every 0.2 s, backing off to 2 s), and
  * while it is down every command fails at once (no offline queue, one retry) so a page answers
  * 503 instead of hanging, and the next request after Redis returns just works.
  */
 import type { Redis, RedisOptions } from 'ioredis'
 import { TimedRedis } from '../redis-errors.js'
-import type { RedisTarget } from '../sink/redis.js'
+import type { RedisTarget } from '../store/connection.js'
 
 /** A command unanswered this long fails with RedisTimeoutError (the page answers 503). */
 const COMMAND_TIMEOUT_MS = 10_000

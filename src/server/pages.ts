@@ -6,8 +6,9 @@
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
 import { timelineFigure } from '../export/charts.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
-import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, OVERVIEW_DAYS, type Evolution, type Overview, type Settings } from './api.js'
+import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings } from './api.js'
 
 /** `<base>/path?params`, with every parameter percent-encoded. */
 export function href (base: string, path: string, params: Record<string, string | number | undefined> = {}): string {
@@ -66,7 +67,7 @@ export function overviewPage (base: string, o: Overview, sensors: readonly strin
   const form = `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit>
 <label>Sensor <select name="sensor">${options(sensors, o.sensor)}</select></label>
 <label>Day <select name="day"><option value="">latest</option>${options([...o.sensorDays].reverse(), o.day)}</select></label>
-${o.days === OVERVIEW_DAYS ? '' : `<input type="hidden" name="days" value="${o.days}">`}
+${o.days === DEFAULTS.overviewDays ? '' : `<input type="hidden" name="days" value="${o.days}">`}
 <button type="submit">Show</button>
 </form>
 <p class="muted">${o.total === null ? '' : `${number(o.total)} packets on ${escapeHtml(o.day)}. `}Click a value for its evolution.</p>`

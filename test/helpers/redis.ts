@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
-import { FILES_INFO } from '../../src/sink/keys.js'
+import { FILES_INFO } from '../../src/store/keys.js'
 import { startPrivateRedis } from './private-redis.js'
 
 export interface TestRedis {

@@ -4,7 +4,8 @@
  * because counts made with other settings cannot be added up meaningfully.
  */
 import type { Redis } from 'ioredis'
-import type { FieldName } from '../aggregate/fields.js'
+import type { Selection } from '../aggregate/analyzer.js'
+import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
 
@@ -17,12 +18,18 @@ export interface RunParameters {
 }
 
 /**
+ * `ck`, whether counts are split per protocol (RunParameters.combined, `--combined-keys`), in
+ * the original's Python spelling. Read and written here only.
+ */
+const CK = { on: 'True', off: 'False' } as const
+
+/**
  * PARAMETERS as written. `format`, `ck` and `tshark_filter` mean the same as in the original
  * (our selection adds no user filter, hence ''); `selection` and `tz` are potiron's own: they
  * change which packets and days are counted, so they must match too.
  */
 export function parameterHash (p: RunParameters): Record<string, string> {
-  return { format: 'standard', ck: p.combined ? 'True' : 'False', tshark_filter: '', selection: p.selection, tz: p.zone }
+  return { format: 'standard', ck: p.combined ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
 }
 
 /** The original's FIELDS: `timestamp`, then the tshark column(s) behind each indexed field. */
@@ -33,7 +40,41 @@ export function tsharkFields (fields: readonly FieldName[]): string[] {
 }
 
 /** The original's data has no `selection`/`tz`: it counted IPv4 only, in UTC for this corpus. */
-const IMPLIED: Record<string, string> = { selection: 'ipv4-only', tz: 'UTC' }
+const IMPLIED: Readonly<Record<string, string>> & { selection: string, tz: string } = { selection: 'ipv4-only', tz: 'UTC' }
+
+/** The settings a stored PARAMETERS hash says, with the original's missing ones implied. */
+export function settingsOf (stored: Record<string, string>): { combined: boolean, selection: string, zone: string } {
+  return { combined: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
+}
+
+/** Whether the stored data splits counts per protocol: `ck` alone (one HGET, for readers). */
+export async function storedCombined (redis: Redis): Promise<boolean> {
+  return await redis.hget(PARAMETERS, 'ck') === CK.on
+}
+
+/** The stored settings a file was counted with. */
+export interface StoredSettings {
+  combined: boolean
+  fields: readonly FieldName[]
+  selection: Selection
+  zone: string
+}
+
+/**
+ * Reads PARAMETERS and JSON_FIELDS (to count a file again as it was counted: `potiron remove`);
+ * undefined on a database nothing was ingested into. Throws ParameterConflictError when they
+ * cannot say how the data was counted.
+ */
+export async function storedSettings (redis: Redis): Promise<StoredSettings | undefined> {
+  const [stored, json] = await Promise.all([redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
+  if (Object.keys(stored).length === 0 && json.length === 0) return undefined
+  if (json.length === 0) throw new ParameterConflictError(`${JSON_FIELDS} is missing: which fields were counted is unknown, so nothing can be taken back`)
+  const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
+  if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
+  const { combined, selection, zone } = settingsOf(stored)
+  if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
+  return { combined, fields: json as FieldName[], selection, zone }
+}
 
 /**
  * Writes the parameters on a fresh database, or checks them against the stored ones and throws

@@ -12,12 +12,12 @@ import { isCalendarDay } from '../aggregate/days.js'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { parseCaptureName } from '../capture/filename.js'
 import { ParameterConflictError, RedisWriteError } from '../errors.js'
-import { DocumentCounter, parseHeader, type DocumentsHeader } from './documents.js'
+import { DocumentCounter, parseHeader, type DocumentsHeader } from './counter.js'
 import { readJsonArray, JsonArrayError } from './json-array.js'
-import { JSON_FIELDS, PARAMETERS } from './keys.js'
-import { memberCount } from './merge.js'
-import { ensureParameters } from './parameters.js'
-import { isIngested, writeFile } from './redis.js'
+import { JSON_FIELDS, PARAMETERS } from '../store/keys.js'
+import { memberCount } from '../store/merge.js'
+import { ensureParameters } from '../store/parameters.js'
+import { isIngested, writeFile } from '../store/write.js'
 
 export interface ImportOptions {
   combined: boolean

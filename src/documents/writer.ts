@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { PacketFacts } from '../decode/facts.js'
-import { FIELDS, ipv4ToString, ipv6ToString } from '../aggregate/fields.js'
+import { ABSENT, FIELDS, ipv4ToString, ipv6ToString, type FieldName } from '../aggregate/fields.js'
 import { civilTime, pad, type DayClock } from '../aggregate/days.js'
 import { NAME_BYTES, fitName } from './fit-name.js'
 
@@ -60,18 +60,18 @@ export class JsonDocumentWriter {
   packet (f: PacketFacts, buf: Uint8Array, sec: number, nsec: number): void {
     const ip = f.ipVersion === 4 ? [ipv4ToString(f.src), ipv4ToString(f.dst)] : f.ipVersion === 6 ? [ipv6ToString(buf, f.src6), ipv6ToString(buf, f.dst6)] : undefined
     this.#write(', {"timestamp": "' + this.#timestamp(sec, nsec) +
-      '", "length": ' + str(f.length, -1) +
+      '", "length": ' + str(f.length, 'length') +
       ', "protocol": ' + String(f.protocol) +
-      ', "ipsrc": ' + (ip === undefined ? '-1' : `"${ip[0]!}"`) +
-      ', "ipdst": ' + (ip === undefined ? '-1' : `"${ip[1]!}"`) +
-      ', "ipttl": ' + str(f.ttl, -1) +
-      ', "iptos": ' + (f.tos < 0 ? '0' : `"0x${f.tos.toString(16).padStart(2, '0')}"`) +
-      ', "tcpseq": ' + str(f.tcpSeq, -1) +
-      ', "tcpack": ' + str(f.tcpAck, -1) +
-      ', "icmpcode": ' + str(f.icmpCode, 255) +
-      ', "icmptype": ' + str(f.icmpType, 255) +
-      ', "sport": ' + str(f.sport, -1) +
-      ', "dport": ' + str(f.dport, -1) +
+      ', "ipsrc": ' + (ip === undefined ? ABSENT.ipsrc : `"${ip[0]!}"`) +
+      ', "ipdst": ' + (ip === undefined ? ABSENT.ipdst : `"${ip[1]!}"`) +
+      ', "ipttl": ' + str(f.ttl, 'ipttl') +
+      ', "iptos": ' + (f.tos < 0 ? ABSENT.iptos : `"0x${f.tos.toString(16).padStart(2, '0')}"`) +
+      ', "tcpseq": ' + str(f.tcpSeq, 'tcpseq') +
+      ', "tcpack": ' + str(f.tcpAck, 'tcpack') +
+      ', "icmpcode": ' + str(f.icmpCode, 'icmpcode') +
+      ', "icmptype": ' + str(f.icmpType, 'icmptype') +
+      ', "sport": ' + str(f.sport, 'sport') +
+      ', "dport": ' + str(f.dport, 'dport') +
       ', "packet_id": ' + String(this.#id++) + ', "type": 2, "state": 0}')
   }
 
@@ -117,7 +117,7 @@ export class JsonDocumentWriter {
   }
 }
 
-/** Present values are strings in the original's documents (tshark's text); absent ones a number. */
-function str (value: number, absent: number): string {
-  return value < 0 ? String(absent) : `"${value}"`
+/** Present values are strings in the original's documents (tshark's text); absent ones the field's sentinel, a number. */
+function str (value: number, field: FieldName): string {
+  return value < 0 ? ABSENT[field] : `"${value}"`
 }

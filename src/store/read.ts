@@ -8,7 +8,8 @@
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
-import { JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from '../sink/keys.js'
+import { DAYS_KEY_PATTERN, JSON_FIELDS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
+import { storedCombined } from './parameters.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
 export interface Layout {
@@ -24,13 +25,13 @@ export interface Row {
 }
 
 export async function readLayout (redis: Redis): Promise<Layout> {
-  const [fields, ck, protocols] = await Promise.all([
+  const [fields, combined, protocols] = await Promise.all([
     redis.lrange(JSON_FIELDS, 0, -1),
-    redis.hget(PARAMETERS, 'ck'),
+    storedCombined(redis),
     redis.smembers(PROTOCOLS)
   ])
   // Data written by a run without JSON_FIELDS (none of potiron's) still has potiron's field names.
-  return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combined: ck === 'True', protocols: protocols.sort() }
+  return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combined, protocols: protocols.sort() }
 }
 
 /** A field the export is asked for must be one the data has. */
@@ -43,11 +44,16 @@ export async function findSensors (redis: Redis): Promise<string[]> {
   const found = new Set<string>()
   let cursor = '0'
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', '*_DAYS', 'COUNT', 1000, 'TYPE', 'set')
-    for (const key of keys) found.add(key.slice(0, -'_DAYS'.length))
+    const [next, keys] = await redis.scan(cursor, 'MATCH', DAYS_KEY_PATTERN, 'COUNT', 1000, 'TYPE', 'set')
+    for (const key of keys) found.add(sensorOfDaysKey(key))
     cursor = next
   } while (cursor !== '0')
   return [...found].sort()
+}
+
+/** Whether `sensor` has a day set (data, or had some). */
+export async function hasSensor (redis: Redis, sensor: string): Promise<boolean> {
+  return await redis.exists(daysKey(sensor)) === 1
 }
 
 /** The days (YYYYMMDD) a sensor has data for, ascending; only those starting with `prefix` (e.g. `202403`). */
@@ -227,8 +233,17 @@ async function topOfKey (redis: Redis, key: string, limit: number, skip: Readonl
   return rows.sort(byCount).filter(r => !skip.has(r.value)).slice(0, limit)
 }
 
+/** The sum of every score of `keys`: for small keys only (a day's `protocol` keys: at most 257 members each). */
+export async function totalOf (redis: Redis, keys: readonly string[]): Promise<number> {
+  const pipeline = redis.pipeline()
+  for (const key of keys) pipeline.zrange(key, 0, -1, 'WITHSCORES')
+  let total = 0
+  for (const reply of await exec(pipeline)) for (const { count } of pairs(reply as string[])) total += count
+  return total
+}
+
 /** Runs a pipeline; its replies, or the first command's error. */
-export async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
     if (error !== null) throw error
     return reply

@@ -7,9 +7,9 @@
  */
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import type { Selection } from '../aggregate/analyzer.js'
-import { combinedKey, fieldKey } from './keys.js'
-import { emptyContribution, type Contribution } from './merge.js'
-import { protocolName } from './protocols.js'
+import { combinedKey, fieldKey } from '../store/keys.js'
+import { emptyContribution, type Contribution } from '../store/merge.js'
+import { protocolName } from '../store/protocols.js'
 
 /** What the header object of a documents file says. */
 export interface DocumentsHeader {

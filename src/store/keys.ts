@@ -42,6 +42,14 @@ export function daysKey (sensor: string): string {
   return `${sensor}_DAYS`
 }
 
+/** SCAN pattern matching every sensor's day set. */
+export const DAYS_KEY_PATTERN = daysKey('*')
+
+/** The sensor whose day set `key` is (a key DAYS_KEY_PATTERN matched). */
+export function sensorOfDaysKey (key: string): string {
+  return key.slice(0, key.length - daysKey('').length)
+}
+
 /** Zset: value → packet count of one field on one day. */
 export function fieldKey (sensor: string, ymd: string, field: string): string {
   return `${sensor}:${ymd}:${field}`

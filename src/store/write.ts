@@ -15,15 +15,11 @@
  * with its own marker (removedGroupsKey), then takes the file out of FILES last.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ReplyError, type Redis } from 'ioredis'
-import { RedisTimeoutError, RedisUnreachableError, RedisWriteError } from '../errors.js'
-import { TimedRedis } from '../redis-errors.js'
+import { type Redis, ReplyError } from 'ioredis'
+import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
-import { CLEANUP } from './cleanup-script.js'
+import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
-
-/** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
-export type RedisTarget = { url: string } | { socket: string }
 
 /** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
 const BATCH_SIZE = 1000
@@ -43,54 +39,6 @@ const CLEANUP_DAYS = 64
  * growing pause (the writers fall out of step) and there are enough of them to outlast a peer.
  */
 const MAX_ATTEMPTS = 30
-
-function describe (target: RedisTarget): string {
-  return 'url' in target ? target.url : `unix socket ${target.socket}`
-}
-
-/**
- * How long a command may go unanswered before the run gives up on Redis: a server that hangs
- * without closing the connection (stopped, swapping) is then reported like a lost one.
- * `POTIRON_REDIS_TIMEOUT` seconds, default 60: far above the EXEC of a 1M-member file (~2 s).
- */
-export function commandTimeoutMs (env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.POTIRON_REDIS_TIMEOUT)
-  return seconds > 0 ? seconds * 1000 : 60_000
-}
-
-/** A command that got no answer within commandTimeoutMs (see TimedRedis, which raises it). */
-export function isTimeout (err: unknown): err is RedisTimeoutError {
-  return err instanceof RedisTimeoutError
-}
-
-/** How a failure that means Redis is gone is said: a timeout says how long it waited. */
-export function redisLoss (err: unknown): string {
-  const reason = isTimeout(err) ? `no answer within ${err.timeoutMs / 1000} s` : err instanceof Error ? err.message : String(err)
-  return `lost the connection to Redis (${reason})`
-}
-
-/** False once ioredis has given up on the connection (potiron never lets it reconnect). */
-export function connected (redis: Redis): boolean {
-  return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
-}
-
-/** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
-export async function connect (target: RedisTarget, timeoutMs = 3000): Promise<Redis> {
-  // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
-  const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
-  const redis = 'url' in target ? new TimedRedis(commandTimeoutMs(), target.url, options) : new TimedRedis(commandTimeoutMs(), { path: target.socket, ...options })
-  // Without a listener, ioredis reports connection errors as unhandled 'error' events.
-  redis.on('error', () => {})
-  try {
-    await redis.connect()
-    await redis.ping()
-  } catch (err) {
-    redis.disconnect()
-    const reason = err instanceof Error ? err.message : String(err)
-    throw new RedisUnreachableError(`cannot reach Redis at ${describe(target)}: ${reason}`, { cause: err })
-  }
-  return redis
-}
 
 /** The answer of a command that must be 0 or 1, checked: anything else (QUEUED) is a bug, not "no". */
 function flag (reply: unknown, command: string): boolean {
@@ -252,7 +200,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
   for (const [i, chunk] of chunks.entries()) {
     // Protocols last: whether one is still used is read from the days that remain.
     const last = i === chunks.length - 1
-    await redis.eval(CLEANUP, 0, c.sensor, cleanup.combined ? '1' : '0', cleanup.sensorFromName ? '1' : '0', name, cleanup.fields.length, ...cleanup.fields, chunk.length, ...chunk, ...(last ? protocols : []))
+    await cleanUp(redis, name, c, cleanup, chunk, last ? protocols : [])
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(backoff(attempt))
@@ -265,6 +213,27 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
     if (replies === null) continue
     checkReplies(name, replies)
     return { removed: true, members, missing: [] }
+  }
+  throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
+}
+
+/**
+ * One CLEANUP call over `days`: first without reading FILES; only when a day has no key left
+ * are FILES's name days read, under WATCH, and the script run again in a transaction, so the
+ * names it is told about are the ones FILES holds when it runs.
+ */
+async function cleanUp (redis: Redis, name: string, c: Contribution, cleanup: Cleanup, days: readonly string[], protocols: readonly string[]): Promise<void> {
+  const call = { sensor: c.sensor, combined: cleanup.combined, fields: cleanup.fields, days, protocols }
+  const undecided = await redis.eval(CLEANUP, 0, ...cleanupArguments({ ...call, named: undefined })) as string[]
+  if (undecided.length === 0) return
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(backoff(attempt))
+    await redis.watch(FILES)
+    const named = namedDays(await redis.smembers(FILES), name, c, cleanup.sensorFromName, days)
+    const replies = await redis.multi().eval(CLEANUP, 0, ...cleanupArguments({ ...call, named })).exec()
+    if (replies === null) continue
+    checkReplies(name, replies)
+    return
   }
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }

@@ -1,0 +1,59 @@
+/**
+ * The connection to Redis of the commands that read or write counts: where Redis is, connecting
+ * with one readable line on failure, and how a lost or silent Redis is told and said.
+ */
+import type { Redis } from 'ioredis'
+import { RedisTimeoutError, RedisUnreachableError } from '../errors.js'
+import { TimedRedis } from '../redis-errors.js'
+import { DEFAULTS } from '../config/defaults.js'
+
+/** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
+export type RedisTarget = { url: string } | { socket: string }
+
+function describe (target: RedisTarget): string {
+  return 'url' in target ? target.url : `unix socket ${target.socket}`
+}
+
+/**
+ * How long a command may go unanswered before the run gives up on Redis: a server that hangs
+ * without closing the connection (stopped, swapping) is then reported like a lost one.
+ * `POTIRON_REDIS_TIMEOUT` seconds, default DEFAULTS.redisTimeoutSeconds (60): far above the EXEC of a 1M-member file (~2 s).
+ */
+export function commandTimeoutMs (env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.POTIRON_REDIS_TIMEOUT)
+  return (seconds > 0 ? seconds : DEFAULTS.redisTimeoutSeconds) * 1000
+}
+
+/** A command that got no answer within commandTimeoutMs (see TimedRedis, which raises it). */
+export function isTimeout (err: unknown): err is RedisTimeoutError {
+  return err instanceof RedisTimeoutError
+}
+
+/** How a failure that means Redis is gone is said: a timeout says how long it waited. */
+export function redisLoss (err: unknown): string {
+  const reason = isTimeout(err) ? `no answer within ${err.timeoutMs / 1000} s` : err instanceof Error ? err.message : String(err)
+  return `lost the connection to Redis (${reason})`
+}
+
+/** False once ioredis has given up on the connection (potiron never lets it reconnect). */
+export function connected (redis: Redis): boolean {
+  return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
+}
+
+/** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
+export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS.redisConnectMs): Promise<Redis> {
+  // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
+  const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
+  const redis = 'url' in target ? new TimedRedis(commandTimeoutMs(), target.url, options) : new TimedRedis(commandTimeoutMs(), { path: target.socket, ...options })
+  // Without a listener, ioredis reports connection errors as unhandled 'error' events.
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    await redis.ping()
+  } catch (err) {
+    redis.disconnect()
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new RedisUnreachableError(`cannot reach Redis at ${describe(target)}: ${reason}`, { cause: err })
+  }
+  return redis
+}
