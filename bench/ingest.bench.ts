@@ -40,7 +40,7 @@ const NO_TCP_NUMBERS: readonly FieldName[] = FIELDS.filter(f => f !== 'tcpseq' &
 
 /** What ingest's workers are asked for, without combined keys. */
 function parseOptions (fields: readonly FieldName[]): AnalyzeOptions {
-  return { fields, splitProtocols: false, selection: 'default', zone: undefined }
+  return { fields, combinedKeys: false, selection: 'default', zone: undefined }
 }
 
 /** Sum of `usec` over INFO commandstats: the time Redis spent executing commands, in ms. */
@@ -99,7 +99,7 @@ async function parseInProcesses (files: readonly string[], processes: number): P
 /** Child: the whole ingest (coordinator + pool) into `socket`; reports this process's peak RSS. */
 async function coordinatorChild (socket: string, files: string[]): Promise<void> {
   const redis = new Redis({ path: socket })
-  await ingestFiles(files, redis, { combined: false, fields: ALL, selection: 'default', zone: undefined, sensor: undefined })
+  await ingestFiles(files, redis, { combinedKeys: false, fields: ALL, selection: 'default', zone: undefined, sensor: undefined })
   redis.disconnect()
   process.stdout.write(JSON.stringify({ peak: peakRss() }) + '\n')
 }
@@ -139,7 +139,7 @@ async function main (): Promise<void> {
       process.stderr.write(`ingest, ${name}\n`)
       let members = 0
       const ms = await timeMs(async () => {
-        const summary = await ingestFiles(files, server.client, { combined: false, fields, selection: 'default', zone: undefined, sensor: undefined })
+        const summary = await ingestFiles(files, server.client, { combinedKeys: false, fields, selection: 'default', zone: undefined, sensor: undefined })
         members = summary.members
       })
       const busy = await busyMs(server.client)
@@ -153,7 +153,7 @@ async function main (): Promise<void> {
     let members = 0
     const writeMs = await timeMs(async () => {
       for (const r of results) {
-        const c = addTable(emptyContribution(SENSOR), r.table, { sensor: SENSOR, combined: false })
+        const c = addTable(emptyContribution(SENSOR), r.table, { sensor: SENSOR, combinedKeys: false })
         members += (await writeFile(server.client, basename(r.file), c)).members
       }
     })

@@ -38,7 +38,7 @@ const require = createRequire(import.meta.url)
 /** pcap-parser has no types: an EventEmitter emitting 'packet', 'end' and 'error'. */
 const pcapParser = require('pcap-parser') as { parse (input: string | NodeJS.ReadableStream): EventEmitter }
 
-const ANALYZE: AnalyzeOptions = { fields: FIELDS, splitProtocols: false, selection: 'default', zone: undefined }
+const ANALYZE: AnalyzeOptions = { fields: FIELDS, combinedKeys: false, selection: 'default', zone: undefined }
 const MB = 1e6
 /** "What the distinct values need": ~20 bytes per distinct (day, field, value), as the brief estimates. */
 const BYTES_PER_DISTINCT = 20
@@ -196,7 +196,7 @@ async function child (mode: string, path: string | undefined): Promise<void> {
     for (const group of counts.groups) distinct[FIELDS[group.field]!]! += group.counts.length
     report.distinct = distinct
   } else if (mode === 'span' || mode === 'span-split') {
-    const analyzer = new Analyzer({ ...ANALYZE, splitProtocols: mode === 'span-split' })
+    const analyzer = new Analyzer({ ...ANALYZE, combinedKeys: mode === 'span-split' })
     const result = await readCapture(path!, analyzer)
     if (result.error !== undefined) throw result.error
     report.countBytes = analyzer.countBytes

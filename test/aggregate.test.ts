@@ -34,7 +34,7 @@ function counts (table: CountTable): Record<FieldName, Record<number, number>> {
 }
 
 function analyze (frames: ReadonlyArray<readonly [Buffer, number]>): { table: CountTable, analyzer: Analyzer } {
-  const analyzer = new Analyzer({ fields: FIELDS, splitProtocols: false, selection: 'default', zone: undefined })
+  const analyzer = new Analyzer({ fields: FIELDS, combinedKeys: false, selection: 'default', zone: undefined })
   let sec = T0
   for (const [frame, copies] of frames) {
     for (let i = 0; i < copies; i++) analyzer.packet(frame, 0, frame.length, frame.length, LT_ETHERNET, sec++, 0)
@@ -76,7 +76,7 @@ const IPV6_TABLE_BYTES = 256 * 4 + 64 * 16
 async function spanAnalysis (days: number, protocols: number): Promise<{ bytes: number, analyzer: Analyzer, rows: ReturnType<typeof memberRows> }> {
   const path = join(dir, `span-${days}x${protocols}.pcap`)
   await generateSpanCapture(path, { days, protocols })
-  const analyzer = new Analyzer({ fields: FIELDS, splitProtocols: protocols > 1, selection: 'default', zone: undefined })
+  const analyzer = new Analyzer({ fields: FIELDS, combinedKeys: protocols > 1, selection: 'default', zone: undefined })
   const read = await readCapture(path, analyzer)
   assert.equal(read.error, undefined)
   const bytes = analyzer.countBytes
@@ -107,7 +107,7 @@ test('the 10,000-day capture is parsed by a process held to 256 MiB of heap and 
   const script = `
     import { readFileSync } from 'node:fs'
     import { analyzeFile } from ${JSON.stringify(analyzeFile)}
-    const r = await analyzeFile(${JSON.stringify(path)}, { fields: ${JSON.stringify(FIELDS)}, splitProtocols: false, selection: 'default', zone: undefined })
+    const r = await analyzeFile(${JSON.stringify(path)}, { fields: ${JSON.stringify(FIELDS)}, combinedKeys: false, selection: 'default', zone: undefined })
     const peak = Number(/^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024
     console.log(JSON.stringify({ packets: r.stats.packets, counted: r.stats.counted, days: Object.keys(r.stats.perDay).length, groups: r.table.groups.length, peak }))`
   // ulimit -d: a process that needs more fails (V8 aborts) instead of taking the machine's memory.
@@ -206,7 +206,7 @@ test('Uint32Counter: bytes within the bounds at every step, 0, absent and IPv6 i
 test('a capture of random ports over a few days: the counters within FILE_BYTES + PAIR_BYTES a pair + VALUE_BYTES a value', async () => {
   const path = join(dir, 'random.pcap')
   await generateCapture(path, { packets: 50_000, seed: 3, days: 3 })
-  const analyzer = new Analyzer({ fields: FIELDS, splitProtocols: true, selection: 'default', zone: undefined })
+  const analyzer = new Analyzer({ fields: FIELDS, combinedKeys: true, selection: 'default', zone: undefined })
   await readCapture(path, analyzer)
   const bytes = analyzer.countBytes
   const table = analyzer.finish()

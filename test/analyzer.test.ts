@@ -16,7 +16,7 @@ const V6_UDP = hex(ETH_IPV6, IPV6_UDP)
 const T0 = 1709251200
 
 function analyzer (selection: Selection): Analyzer {
-  return new Analyzer({ fields: FIELDS, splitProtocols: false, selection, zone: undefined })
+  return new Analyzer({ fields: FIELDS, combinedKeys: false, selection, zone: undefined })
 }
 
 function feed (a: Analyzer, frame: Buffer, sec: number, nsec = 0): void {

@@ -44,12 +44,12 @@ test('ingest: the options it runs with, every flag checked', () => {
   assert.deepEqual(ingestCommand.check(INGEST), {
     paths: ['captures/'],
     settings: {
-      target: { socket: '/run/potiron.sock' }, threads: undefined, fields: FIELDS, selection: 'default', zone: undefined, combined: false, sensor: undefined,
+      target: { socket: '/run/potiron.sock' }, threads: undefined, fields: FIELDS, selection: 'default', zone: undefined, combinedKeys: false, sensor: undefined,
       json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined
     }
   })
   const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: 4, fields: ' dport, ipsrc ,', 'combined-keys': true, 'min-age': 120 })
-  assert.deepEqual([checked.settings.target, checked.settings.threads, checked.settings.fields, checked.settings.combined, checked.settings.minAge],
+  assert.deepEqual([checked.settings.target, checked.settings.threads, checked.settings.fields, checked.settings.combinedKeys, checked.settings.minAge],
     [{ url: 'redis://db:6379/1' }, 4, ['ipsrc', 'dport'], true, 120])
   usage(() => ingestCommand.check({ ...INGEST, redis: 'redis://db' }), /^--redis and --unix are exclusive/)
   // Neither: the default address, read from the environment only when connecting.
@@ -64,11 +64,11 @@ test('ingest: the options it runs with, every flag checked', () => {
 
 test('import-json and remove: settings given are kept, those left out stay unset', () => {
   assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': true, 'ipv4-only': true, tz: 'UTC', json: false }),
-    { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, combined: true, ipv4Only: true, zone: 'UTC', json: false } })
+    { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, combinedKeys: true, ipv4Only: true, zone: 'UTC', json: false } })
   const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, json: false }
   assert.deepEqual(removeCommand.check(remove).settings.given, {})
   assert.deepEqual(removeCommand.check({ ...remove, 'combined-keys': false, fields: 'dport', 'ipv4-only': false, tz: 'UTC' }).settings.given,
-    { combined: false, fields: ['dport'], selection: 'default', zone: 'UTC' })
+    { combinedKeys: false, fields: ['dport'], selection: 'default', zone: 'UTC' })
   usage(() => removeCommand.check({ ...remove, tz: 'Nowhere/Else' }), /^--tz: /)
 })
 

@@ -23,7 +23,7 @@ describeShared("the original potiron's sorted sets (../shared potiron-v3)", () =
     if (status !== 'ok') continue
     test(`${capture} (${mode}) matches the original's sorted sets`, async () => {
       const split = mode === 'ck'
-      const result = await analyzeFile(join(PUBLIC, capture!), { fields: FIELDS, splitProtocols: split, selection: 'ipv4-only', zone: undefined })
+      const result = await analyzeFile(join(PUBLIC, capture!), { fields: FIELDS, combinedKeys: split, selection: 'ipv4-only', zone: undefined })
       const sensor = ingestAs!.split('-').slice(0, 3).join('-')
       const ours: Record<string, Record<string, number>> = {}
       for (const row of memberRows(result.table)) {

@@ -81,10 +81,10 @@ const DNS = 'lab-dnsicmp-1-20130530224517.pcap'
 const SCAN = 'lab-synscan-1-20100704202416.pcapng'
 const TRACE = 'lab-traceroute-1-20090702194230.pcapng'
 
-for (const combined of [false, true]) {
-  test(`remove after ingest restores the database exactly${combined ? ' (combined keys)' : ''}`, async () => {
+for (const combinedKeys of [false, true]) {
+  test(`remove after ingest restores the database exactly${combinedKeys ? ' (combined keys)' : ''}`, async () => {
     await redis.client.flushall()
-    const ck = combined ? ['--combined-keys'] : []
+    const ck = combinedKeys ? ['--combined-keys'] : []
     const sock = ['--unix', redis.socket]
     assert.equal((await potiron('ingest', join(FIXTURES, DNS), join(FIXTURES, TRACE), ...sock, ...ck, '--json')).status, 0)
     const before = await dump(redis.client)

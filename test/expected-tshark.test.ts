@@ -49,7 +49,7 @@ describeShared("agreement with tshark's ground truth (../shared expected/)", () 
     if (!existsSync(expectedPath)) continue
     test(`${file} agrees with tshark`, async () => {
       const want = readJson<Expected>(expectedPath)
-      const r = await analyzeFile(join(PUBLIC, file), { fields: ['ipsrc', 'dport'], splitProtocols: true, selection: 'every-ip', zone: undefined })
+      const r = await analyzeFile(join(PUBLIC, file), { fields: ['ipsrc', 'dport'], combinedKeys: true, selection: 'every-ip', zone: undefined })
       const s = r.stats
       assert.equal(s.packets, want.total_packets, 'total packets')
       assert.equal(s.ipv4, want.ipv4_packets, 'IPv4 packets')

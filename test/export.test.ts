@@ -22,7 +22,7 @@ import { MONTH_SENSOR as S, writeMonthCapture } from './helpers/month.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let plain: TestRedis
-let combined: TestRedis
+let combinedKeys: TestRedis
 let dir: string
 
 /**
@@ -73,14 +73,14 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'potiron-export-'))
   const capture = await writeMonthCapture(dir, tally)
   assert.deepEqual([...written.keys()].sort(), MARCH)
-  ;[plain, combined] = await Promise.all([startRedis(), startRedis()])
+  ;[plain, combinedKeys] = await Promise.all([startRedis(), startRedis()])
   const fixtures = ['lab-dnsicmp-1-20130530224517.pcap', 'lab-synscan-1-20100704202416.pcapng'].map(f => join(FIXTURES, f))
   assert.equal((await potiron('ingest', capture, ...fixtures, '--unix', plain.socket, '--quiet')).status, 0)
-  assert.equal((await potiron('ingest', capture, '--unix', combined.socket, '--quiet', '--combined-keys')).status, 0)
+  assert.equal((await potiron('ingest', capture, '--unix', combinedKeys.socket, '--quiet', '--combined-keys')).status, 0)
 })
 
 after(async () => {
-  await Promise.all([plain.stop(), combined.stop()])
+  await Promise.all([plain.stop(), combinedKeys.stop()])
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -141,7 +141,7 @@ describe('export csv', () => {
 
   test('--protocols: one file per protocol and their total, which equals the table of data without combined keys', async () => {
     const out = outDir()
-    const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03', '--protocols', '--out', out, '--unix', combined.socket)
+    const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03', '--protocols', '--out', out, '--unix', combinedKeys.socket)
     assert.equal(run.status, 0, run.err.join('\n'))
     assert.deepEqual(readdirSync(out).sort(), EXPECTED_PROTOCOL_FILES)
     const plainOut = outDir()
@@ -322,13 +322,13 @@ describe('names and labels', () => {
   })
 
   test('value specs: a protocol suffix only when the data has that protocol', () => {
-    const layout = { fields: ['dport'], combined: true, protocols: ['ipv6-icmp', 'tcp', 'udp'] }
+    const layout = { fields: ['dport'], combinedKeys: true, protocols: ['ipv6-icmp', 'tcp', 'udp'] }
     assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp', '22-sctp'].map(t => parseSpec(t, layout)), [
       { value: '22' }, { value: '22', protocol: 'tcp' }, { value: '22', protocol: '*' }, { value: '22', protocol: '*' },
       { value: '-1' }, { value: '-1', protocol: 'udp' }, { value: '8', protocol: 'ipv6-icmp' }, { value: '22-sctp' }
     ])
-    assert.deepEqual(parseSpec('-1', { ...layout, combined: false, protocols: [] }), { value: '-1' })
-    assert.throws(() => parseSpec('22-tcp', { ...layout, combined: false, protocols: [] }), /'22-tcp' asks for a protocol, but this data has no per-protocol counts/)
+    assert.deepEqual(parseSpec('-1', { ...layout, combinedKeys: false, protocols: [] }), { value: '-1' })
+    assert.throws(() => parseSpec('22-tcp', { ...layout, combinedKeys: false, protocols: [] }), /'22-tcp' asks for a protocol, but this data has no per-protocol counts/)
   })
 })
 
@@ -386,18 +386,18 @@ describe('report', () => {
   test('plot month: the timeline and the day charts its points open; per-protocol lines with combined keys', async () => {
     const out = outDir()
     // Every ZMSCORE Redis gets, to check that no key is asked the same values twice.
-    const watcher = new Redis({ path: combined.socket })
+    const watcher = new Redis({ path: combinedKeys.socket })
     const monitor = await watcher.monitor()
     const asked: string[] = []
     monitor.on('monitor', (_time: string, args: string[]) => { if (args[0]?.toLowerCase() === 'zmscore') asked.push(args.slice(1).join(' ')) })
-    const run = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '53-*', '22', '--date', '2024-03', '--out', out, '--unix', combined.socket)
+    const run = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '53-*', '22', '--date', '2024-03', '--out', out, '--unix', combinedKeys.socket)
     monitor.disconnect()
     watcher.disconnect()
     assert.equal(run.status, 0, run.err.join('\n'))
     // The timeline's lines: 53 per protocol and in total, 22 in total; the total is the protocols' sum, not asked again.
     const timeline = asked.filter(a => a.endsWith(':dport 53 22'))
     assert.deepEqual(timeline.length, new Set(timeline).size)
-    const [days, protocols] = await Promise.all([combined.client.smembers(`${S}_DAYS`), combined.client.smembers('PROTOCOLS')])
+    const [days, protocols] = await Promise.all([combinedKeys.client.smembers(`${S}_DAYS`), combinedKeys.client.smembers('PROTOCOLS')])
     assert.equal(timeline.length, days.length * protocols.length)
     const entry = 'lab-gen-1_2024-03_destination-port_with-protocols_22_53-all.html'
     assert.match(run.out[0]!, new RegExp(`open ${join(out, entry).replaceAll('.', '\\.')}$`))

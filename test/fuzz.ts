@@ -112,7 +112,7 @@ export function describeFailure (f: Failure): string {
 }
 
 /** What analyzeFile is asked in every case: every field, split by protocol, the default selection. */
-export const ANALYZE_OPTIONS: AnalyzeOptions = { fields: FIELDS, splitProtocols: true, selection: 'default', zone: undefined }
+export const ANALYZE_OPTIONS: AnalyzeOptions = { fields: FIELDS, combinedKeys: true, selection: 'default', zone: undefined }
 
 /** Every CaptureErrorCode: the Record type makes the compiler flag a code added to or removed from errors.ts. */
 const CODES: Record<CaptureErrorCode, true> = {

@@ -51,20 +51,20 @@ async function documents (...options: string[]): Promise<string> {
   return out
 }
 
-for (const combined of [[], ['--combined-keys']]) {
-  test(`json --ipv4-only then import-json ${combined.join(' ')} gives ingest's database`, async () => {
+for (const combinedKeys of [[], ['--combined-keys']]) {
+  test(`json --ipv4-only then import-json ${combinedKeys.join(' ')} gives ingest's database`, async () => {
     const json = await documents('--ipv4-only')
-    const imported = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only', '--json', ...combined)
+    const imported = await potiron('import-json', json, '--unix', a.socket, '--ipv4-only', '--json', ...combinedKeys)
     assert.equal(imported.status, 0, imported.err.join('\n'))
     const summary = JSON.parse(imported.out[0]!) as { imported: number, skipped: number, failed: unknown[], documents: number }
-    const ingested = await potiron('ingest', FIXTURES, '--unix', b.socket, '--ipv4-only', '--json', ...combined)
+    const ingested = await potiron('ingest', FIXTURES, '--unix', b.socket, '--ipv4-only', '--json', ...combinedKeys)
     assert.equal(ingested.status, 0)
     const counted = (JSON.parse(ingested.out[0]!) as { counted: number }).counted
     assert.deepEqual([summary.imported, summary.skipped, summary.failed, summary.documents], [CAPTURES.length, 0, [], counted])
     const expected = await dump(b.client)
     assert.deepEqual(await dump(a.client), counts(expected))
     assert.deepEqual(expected.FILES, { type: 'set', value: CAPTURES })
-    assert.equal(expected.PARAMETERS?.value && (expected.PARAMETERS.value as Record<string, string>).ck, combined.length > 0 ? 'True' : 'False')
+    assert.equal(expected.PARAMETERS?.value && (expected.PARAMETERS.value as Record<string, string>).ck, combinedKeys.length > 0 ? 'True' : 'False')
   })
 }
 

@@ -32,7 +32,7 @@ async function run<T> (p: Piscina, name: string, task: unknown, signal?: AbortSi
 
 const TASK: ParseTask = {
   file: join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'),
-  options: { fields: FIELDS, splitProtocols: true, selection: 'every-ip', zone: undefined }
+  options: { fields: FIELDS, combinedKeys: true, selection: 'every-ip', zone: undefined }
 }
 
 describe('the worker pool', () => {

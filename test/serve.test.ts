@@ -73,7 +73,7 @@ describe('JSON API and pages', () => {
   before(async () => {
     [plain, combined] = await Promise.all([startRedis(), startRedis()])
     await fillRedis(plain.socket)
-    await fillRedis(combined.socket, { combined: true })
+    await fillRedis(combined.socket, { combinedKeys: true })
     client = dashboardClient({ socket: plain.socket })
     combinedClient = dashboardClient({ socket: combined.socket })
     await Promise.all([client.connect(), combinedClient.connect()])

@@ -48,7 +48,7 @@ test('groups sharing a key and values printing alike are added up; undated rows 
     group(DAY + 1, ALL_PROTOCOLS, 'ipsrc', [0x0a000001], [7]),
     group(UNDATED, ALL_PROTOCOLS, 'dport', [443], [9])
   )
-  const c = addTable(emptyContribution('s-h-1'), t, { sensor: 's-h-1', combined: false })
+  const c = addTable(emptyContribution('s-h-1'), t, { sensor: 's-h-1', combinedKeys: false })
   assert.deepEqual(asObject(c.zsets), {
     's-h-1:20140826:dport': { 22: 6, '-1': 2, 80: 3 },
     's-h-1:20140826:icmptype': { 255: 5, 8: 2 },
@@ -67,7 +67,7 @@ test('combined keys name the protocol and collect PROTOCOLS', () => {
     group(DAY, 17, 'dport', [53], [2]),
     group(DAY, 253, 'protocol', [253], [1])
   )
-  const c = addTable(emptyContribution('s-h-1'), t, { sensor: 's-h-1', combined: true })
+  const c = addTable(emptyContribution('s-h-1'), t, { sensor: 's-h-1', combinedKeys: true })
   assert.deepEqual(asObject(c.zsets), {
     's-h-1:tcp:20140826:dport': { 22: 3 },
     's-h-1:udp:20140826:dport': { 53: 2 },
@@ -78,11 +78,11 @@ test('combined keys name the protocol and collect PROTOCOLS', () => {
 
 test('folding two tables adds their counts', () => {
   const c = emptyContribution('s-h-1')
-  addTable(c, table(group(DAY, ALL_PROTOCOLS, 'ipttl', [64], [2])), { sensor: 's-h-1', combined: false })
-  addTable(c, table(group(DAY, ALL_PROTOCOLS, 'ipttl', [64, 128], [3, 1])), { sensor: 's-h-1', combined: false })
+  addTable(c, table(group(DAY, ALL_PROTOCOLS, 'ipttl', [64], [2])), { sensor: 's-h-1', combinedKeys: false })
+  addTable(c, table(group(DAY, ALL_PROTOCOLS, 'ipttl', [64, 128], [3, 1])), { sensor: 's-h-1', combinedKeys: false })
   assert.deepEqual(asObject(c.zsets), { 's-h-1:20140826:ipttl': { 64: 5, 128: 1 } })
 })
 
 test('combined keys refuse a table that is not split by protocol', () => {
-  assert.throws(() => addTable(emptyContribution('s'), table(group(DAY, ALL_PROTOCOLS, 'dport', [1], [1])), { sensor: 's', combined: true }), RangeError)
+  assert.throws(() => addTable(emptyContribution('s'), table(group(DAY, ALL_PROTOCOLS, 'dport', [1], [1])), { sensor: 's', combinedKeys: true }), RangeError)
 })

@@ -144,7 +144,7 @@ test('a file of 200,000 members goes in transactions of bounded size, then is sk
 
 test('runs starting at once on a fresh database: one writes the settings, every other one reads them whole and agrees', async () => {
   const clients = await Promise.all(Array.from({ length: 6 }, async () => await connect({ socket: redis.socket })))
-  const settings = { combined: false, fields: FIELDS, selection: 'default', zone: 'UTC' }
+  const settings = { combinedKeys: false, fields: FIELDS, selection: 'default', zone: 'UTC' }
   try {
     for (let round = 0; round < 40; round++) {
       await redis.client.flushall()

@@ -76,7 +76,7 @@ describeShared('tcpdump\'s tcp-handshake-nano.pcap with an out-of-range fraction
       data.writeUInt32LE(c.frac, 28)
       const path = join(dir, `${c.magic}-${c.frac}.pcap`)
       writeFileSync(path, data)
-      const r = await analyzeFile(path, { fields: ['dport'], splitProtocols: false, selection: 'every-ip', zone: undefined })
+      const r = await analyzeFile(path, { fields: ['dport'], combinedKeys: false, selection: 'every-ip', zone: undefined })
       assert.deepEqual(r.stats.first, c.want, c.name)
       assert.deepEqual([r.stats.packets, r.stats.noTimestamp, r.stats.outOfRange], [3, 0, 0], c.name)
       // The other two packets keep their day, 2014-12-09 (as in tshark's expected/ ground truth).

@@ -31,7 +31,7 @@ export interface AggregateOptions {
   /** Which fields to count, in potiron's order. */
   fields: readonly FieldName[]
   /** Also split every count by IP protocol (the original's "combined keys"). */
-  splitProtocols: boolean
+  combinedKeys: boolean
 }
 
 type DirectField = 'length' | 'protocol' | 'ipttl' | 'iptos' | 'sport' | 'dport' | 'icmpcode' | 'icmptype'
@@ -138,7 +138,7 @@ export class Aggregator {
   constructor (options: AggregateOptions) {
     this.fields = options.fields
     this.#on = new Set(options.fields)
-    this.#split = options.splitProtocols
+    this.#split = options.combinedKeys
   }
 
   /**

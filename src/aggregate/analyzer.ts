@@ -27,7 +27,7 @@ export type Selection = 'default' | 'ipv4-only' | 'every-ip'
 
 export interface AnalyzeOptions {
   fields: readonly FieldName[]
-  splitProtocols: boolean
+  combinedKeys: boolean
   selection: Selection
   /** IANA time zone for days; undefined = UTC. */
   zone: string | undefined
@@ -55,7 +55,7 @@ export class Analyzer implements PacketSink {
     this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
-    this.#aggregator = new Aggregator({ fields: options.fields, splitProtocols: options.splitProtocols })
+    this.#aggregator = new Aggregator({ fields: options.fields, combinedKeys: options.combinedKeys })
     this.#clock = new DayClock(options.zone)
   }
 

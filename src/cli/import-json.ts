@@ -10,7 +10,7 @@ import { ingestOptions } from './ingest.js'
 export interface ImportArgs {
   files: readonly string[]
   target: CommandTarget
-  combined: boolean
+  combinedKeys: boolean
   ipv4Only: boolean
   zone: string | undefined
   json: boolean
@@ -24,7 +24,7 @@ export async function expandJsonPaths (paths: readonly string[], warn: (line: st
 /** Runs the import and prints its summary; returns the exit status. */
 export async function importJson (args: ImportArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   const options = {
-    combined: args.combined, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? DEFAULTS.zone,
+    combinedKeys: args.combinedKeys, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? DEFAULTS.zone,
     onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(outcomeLine(file, outcome, detail)) }
   }
   return await withRedis(args.target, err, { start: true }, async redis => {
@@ -57,7 +57,7 @@ export const importJsonCommand = command({
   examples: [['$0 import-json json/ --unix /run/redis/potiron.sock --ipv4-only', 'Every *.json under json/, written by potiron json --ipv4-only']],
   check: argv => ({
     paths: argv.files,
-    settings: { target: targetOf(argv), combined: argv['combined-keys'], ipv4Only: selectionOf(argv) === 'ipv4-only', zone: zoneOf(argv), json: argv.json }
+    settings: { target: targetOf(argv), combinedKeys: argv['combined-keys'], ipv4Only: selectionOf(argv) === 'ipv4-only', zone: zoneOf(argv), json: argv.json }
   }),
   run: async ({ paths, settings }, io) => await importJson({ ...settings, files: await expandJsonPaths(paths, io.err) }, io.out, io.err)
 })

@@ -32,7 +32,7 @@ export interface IngestArgs {
   files: readonly string[]
   target: CommandTarget
   threads: number | undefined
-  combined: boolean
+  combinedKeys: boolean
   fields: readonly FieldName[]
   selection: Selection
   zone: string | undefined
@@ -86,7 +86,7 @@ export const ingestCommand = command({
     paths: argv.files,
     settings: {
       target: targetOf(argv), threads: threadsOf(argv), fields: fieldsOf(argv), selection: selectionOf(argv), zone: zoneOf(argv),
-      combined: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
+      combinedKeys: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
     }
   }),
   run: async ({ paths, settings }, io) => await ingest({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
@@ -95,14 +95,14 @@ export const ingestCommand = command({
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: true }, async redis => {
-    const parameters = { combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone }
+    const parameters = { combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone }
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let summary
     try {
       summary = await ingestFiles(args.files, redis, {
-        threads: args.threads, combined: args.combined, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
+        threads: args.threads, combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
         onFile: progress.onFile
       })
     } finally {

@@ -64,7 +64,7 @@ export interface InspectReport {
 export async function inspect (files: readonly string[], options: InspectOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   let failed = 0
   for (const file of files) {
-    const result = await analyzeFile(file, { fields: ['dport'], splitProtocols: false, selection: options.selection, zone: options.zone })
+    const result = await analyzeFile(file, { fields: ['dport'], combinedKeys: false, selection: options.selection, zone: options.zone })
     const report = toReport(result)
     out(options.json ? JSON.stringify(report) : renderText(report))
     if (report.warning !== null) err(`potiron: warning: ${printable(report.warning)}`)

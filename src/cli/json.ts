@@ -40,7 +40,7 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
       failed++
       continue
     }
-    const result = await analyzeFile(file, { fields: [], splitProtocols: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor, day: named.day })
+    const result = await analyzeFile(file, { fields: [], combinedKeys: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor, day: named.day })
     const json = result.json!
     if (result.error !== undefined) {
       log(`potiron: ${printable(result.error.message)}; ${json.documents} documents kept in ${printable(json.path)}`)

@@ -17,7 +17,7 @@ import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
 /** Settings given on the command line must agree with the stored ones: say every difference. */
 export function differences (stored: StoredSettings, given: Partial<StoredSettings>): string[] {
   const out: string[] = []
-  if (given.combined !== undefined && given.combined !== stored.combined) out.push(`combined keys are ${stored.combined ? 'on' : 'off'} in Redis (--combined-keys)`)
+  if (given.combinedKeys !== undefined && given.combinedKeys !== stored.combinedKeys) out.push(`combined keys are ${stored.combinedKeys ? 'on' : 'off'} in Redis (--combined-keys)`)
   if (given.fields !== undefined && given.fields.join(',') !== stored.fields.join(',')) out.push(`fields are ${stored.fields.join(',')} in Redis (--fields)`)
   if (given.selection !== undefined && given.selection !== stored.selection) out.push(`selection is '${stored.selection}' in Redis (--ipv4-only)`)
   if (given.zone !== undefined && given.zone !== stored.zone) out.push(`tz is '${stored.zone}' in Redis (--tz)`)
@@ -44,7 +44,7 @@ export const removeCommand = command({
   examples: [['$0 remove captures/lab-x-1-20240101000000.pcap --unix /run/redis/potiron.sock', 'Uncount one capture']],
   check: argv => {
     const given: Partial<StoredSettings> = {}
-    if (argv['combined-keys'] !== undefined) given.combined = argv['combined-keys']
+    if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
     if (argv.fields !== undefined) given.fields = fieldsOf(argv)
     if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
     const zone = zoneOf(argv)
@@ -71,7 +71,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
     const differ = differences(stored, args.given)
     if (differ.length > 0) { err(`potiron: these files were counted with other settings: ${differ.join('; ')}. Leave the options out to use the stored ones`); return EXIT.failed }
     const summary = await removeFiles(args.files, redis, {
-      threads: args.threads, combined: stored.combined, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor,
+      threads: args.threads, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor,
       onFile: args.json ? undefined : (file, outcome, detail) => { err(outcomeLine(file, outcome, detail)) }
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))

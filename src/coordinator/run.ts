@@ -23,7 +23,7 @@ import { createPool, inFlightLimit } from './pool.js'
 
 export interface ParseSettings {
   threads?: number | undefined
-  combined: boolean
+  combinedKeys: boolean
   fields: readonly FieldName[]
   selection: Selection
   zone: string | undefined
@@ -273,7 +273,7 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       // One that cannot be read (gone, a directory, an I/O error) tells nothing of what it added.
       const code = p.result.error?.code
       if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
-      const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields: options.fields, combined: options.combined, sensorFromName: p.sensorFromName })
+      const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields: options.fields, combinedKeys: options.combinedKeys, sensorFromName: p.sensorFromName })
       if (outcome.missing.length > 0) {
         fail(p.file, `its counts are not in Redis (${outcome.missing.length} of its keys missing, e.g. ${outcome.missing[0]!}): was it ingested with another --sensor? nothing removed`)
         return
@@ -351,12 +351,12 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     }
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
-    const task: ParseTask = { file, options: { fields: options.fields, splitProtocols: options.combined, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
+    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const result = await (pool.run(task) as Promise<FileResult>)
     let contribution: Contribution | undefined
     const parsed: Parsed = {
       file, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
-      get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combined: options.combined })) }
+      get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combinedKeys: options.combinedKeys })) }
     }
     // The file next in line makes its member strings now, while Redis executes the current
     // transaction; files further back wait with their compact tables (bench:ingest).

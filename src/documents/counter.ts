@@ -43,7 +43,7 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})[ T]/
 export class DocumentCounter {
   readonly #sensor: string
   readonly #fields: readonly FieldName[]
-  readonly #combined: boolean
+  readonly #combinedKeys: boolean
   readonly #ipv4Only: boolean
   /** Group (day, or protocol name + NUL + day) → per field, member → count. */
   readonly #groups = new Map<string, Array<Map<string, number>>>()
@@ -51,10 +51,10 @@ export class DocumentCounter {
   #last: Array<Map<string, number>> = []
   documents = 0
 
-  constructor (sensor: string, fields: readonly FieldName[], combined: boolean, selection: Selection) {
+  constructor (sensor: string, fields: readonly FieldName[], combinedKeys: boolean, selection: Selection) {
     this.#sensor = sensor
     this.#fields = fields
-    this.#combined = combined
+    this.#combinedKeys = combinedKeys
     this.#ipv4Only = selection === 'ipv4-only'
   }
 
@@ -65,7 +65,7 @@ export class DocumentCounter {
     const m = typeof ts === 'string' ? DATE.exec(ts) : null
     if (m === null) return `timestamp ${JSON.stringify(ts)} is not YYYY-MM-DD HH:MM:SS.ffffff`
     let group = m[1]! + m[2]! + m[3]!
-    if (this.#combined) {
+    if (this.#combinedKeys) {
       const proto = doc.protocol
       const n = typeof proto === 'number' ? proto : typeof proto === 'string' && /^-?\d+$/.test(proto) ? Number(proto) : Number.NaN
       if (!Number.isInteger(n)) return `protocol ${JSON.stringify(proto)} is not a number`

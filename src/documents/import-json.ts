@@ -20,7 +20,7 @@ import { ensureParameters } from '../store/parameters.js'
 import { isIngested, writeFile } from '../store/write.js'
 
 export interface ImportOptions {
-  combined: boolean
+  combinedKeys: boolean
   /** How the documents were made (`json --ipv4-only` or not): stored in PARAMETERS like ingest's. */
   selection: Selection
   /** The zone of the documents' timestamps, 'UTC' by default. */
@@ -75,7 +75,7 @@ export async function importFiles (files: readonly string[], redis: Redis, optio
 async function importFile (file: string, redis: Redis, options: ImportOptions, settled: Settled): Promise<{ documents: number, members: number } | string> {
   const header = await readHeader(file)
   if (await isIngested(redis, header.filename)) return `${header.filename} already in FILES`
-  const counter = new DocumentCounter(header.sensorname, header.fields, options.combined, options.selection)
+  const counter = new DocumentCounter(header.sensorname, header.fields, options.combinedKeys, options.selection)
   let first = true
   await readJsonArray(file, (doc, offset) => {
     if (first) { first = false; return }
@@ -131,7 +131,7 @@ async function ensureFields (redis: Redis, file: string, header: DocumentsHeader
     fields = stored as FieldName[]
   }
   if (settled.fields !== undefined) return
-  await ensureParameters(redis, { combined: options.combined, fields, selection: options.selection, zone: options.zone })
+  await ensureParameters(redis, { combinedKeys: options.combinedKeys, fields, selection: options.selection, zone: options.zone })
   settled.fields = fields
 }
 
@@ -142,7 +142,7 @@ async function ensureFields (redis: Redis, file: string, header: DocumentsHeader
 async function runSettings (redis: Redis, options: ImportOptions): Promise<Settled> {
   const [stored, fields] = await Promise.all([redis.hlen(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
   if (stored === 0 && fields.length === 0) return { fields: undefined }
-  await ensureParameters(redis, { combined: options.combined, fields: fields as FieldName[], selection: options.selection, zone: options.zone })
+  await ensureParameters(redis, { combinedKeys: options.combinedKeys, fields: fields as FieldName[], selection: options.selection, zone: options.zone })
   // PARAMETERS without JSON_FIELDS: the first header still names the fields.
   return { fields: fields.length > 0 ? fields : undefined }
 }

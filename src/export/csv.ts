@@ -41,7 +41,7 @@ export interface CsvExport {
 export async function exportCsv (redis: Redis, job: CsvExport, warn: (line: string) => void): Promise<string[]> {
   const layout = await readLayout(redis)
   checkField(layout, job.field)
-  if (job.protocols && !layout.combined) throw new UsageError('--protocols needs data ingested with --combined-keys: this data has no per-protocol counts')
+  if (job.protocols && !layout.combinedKeys) throw new UsageError('--protocols needs data ingested with --combined-keys: this data has no per-protocol counts')
   const days = await sensorDays(redis, job.sensor, job.date)
   if (days.length === 0) throw new UsageError(`no data for sensor '${job.sensor}' on ${dashed(job.date)}`)
   // A period is one table over the keys of its days: a day, each day on its own, or the month as one.

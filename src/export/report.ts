@@ -93,7 +93,7 @@ export async function plotMonth (redis: Redis, job: PlotJob): Promise<SiteResult
 export function parseSpec (text: string, layout: Layout): ValueSpec {
   const names = [...layout.protocols, '*', 'all'].sort((a, b) => b.length - a.length)
   const name = names.find(n => text.length > n.length + 1 && text.endsWith(`-${n}`))
-  if (!layout.combined && (name !== undefined || /-[a-z][a-z0-9.-]*$/.test(text))) {
+  if (!layout.combinedKeys && (name !== undefined || /-[a-z][a-z0-9.-]*$/.test(text))) {
     throw new UsageError(`'${text}' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)`)
   }
   return name === undefined ? { value: text } : { value: text.slice(0, -name.length - 1), protocol: name === 'all' ? '*' : name }

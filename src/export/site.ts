@@ -131,8 +131,8 @@ export class Site {
     }
     // Each key is asked once for every value, not once per line: with combined keys, the total
     // of all protocols is the sum of the protocols' own counts.
-    const { combined, protocols: all } = this.layout
-    const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combined ? all : [protocol]
+    const { combinedKeys, protocols: all } = this.layout
+    const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combinedKeys ? all : [protocol]
     const asked = [...new Set(lines.flatMap(l => partsOf(l.protocol)))]
     const values = [...new Set(lines.map(l => l.value))]
     const counts = await scoresOf(this.#redis, asked.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol))), values)

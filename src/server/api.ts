@@ -125,7 +125,7 @@ export class Api {
       Promise.all(shown.map(async field => await this.#fieldOverview(layout, sensor, ymd, field, chartDays)))
     ])
     for (const f of fields) for (const row of f.top) row.share = total === null || total === 0 ? null : Math.round(row.count / total * 1e6) / 1e6
-    return { sensor, day: dashed(ymd), days: span, sensorDays: days.map(dashed), combined: layout.combined, total, fields }
+    return { sensor, day: dashed(ymd), days: span, sensorDays: days.map(dashed), combined: layout.combinedKeys, total, fields }
   }
 
   /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
@@ -164,7 +164,7 @@ export class Api {
     const [layout, days] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor)])
     const field = this.#fieldOf(layout, fieldName)
     if (protocol !== null) {
-      if (!layout.combined) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
+      if (!layout.combinedKeys) throw badRequest('protocol: this data has no per-protocol counts (it was not ingested with --combined-keys)')
       if (protocol !== 'each' && !layout.protocols.includes(protocol)) throw badRequest(`protocol: expected 'each' or one of ${listed(layout.protocols)}, got '${protocol}'`)
     }
     const until = untilGiven ?? days[days.length - 1]
@@ -185,7 +185,7 @@ export class Api {
     }
     return {
       sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined),
-      until: dashed(until), days: span, protocol, protocols: layout.combined ? layout.protocols : [], series
+      until: dashed(until), days: span, protocol, protocols: layout.combinedKeys ? layout.protocols : [], series
     }
   }
 

@@ -43,7 +43,7 @@ function lua (text: string): string {
 export const CLEANUP = `
 local P, D, F = ${lua(SLOT.protocol)}, ${lua(SLOT.day)}, ${lua(SLOT.field)}
 local daysKey, dayTemplate, combinedTemplate, scanTemplate = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local combined, named = ARGV[5] == '1', ARGV[6] == '1'
+local combinedKeys, named = ARGV[5] == '1', ARGV[6] == '1'
 local i = 7
 local fields = {}
 for j = 1, tonumber(ARGV[i]) do fields[j] = ARGV[i + j] end
@@ -66,11 +66,11 @@ local function key (proto, day, field)
   if proto == nil then return fill(fill(dayTemplate, D, day), F, field) end
   return fill(fill(fill(combinedTemplate, P, proto), D, day), F, field)
 end
-local all = combined and redis.call('SMEMBERS', ${lua(PROTOCOLS)}) or {}
+local all = combinedKeys and redis.call('SMEMBERS', ${lua(PROTOCOLS)}) or {}
 local function exists (k) return redis.call('EXISTS', k) == 1 end
 local function dayHasKeys (day)
   for _, f in ipairs(fields) do
-    if combined then
+    if combinedKeys then
       for _, p in ipairs(all) do if exists(key(p, day, f)) then return true end end
     elseif exists(key(nil, day, f)) then return true end
   end
@@ -105,7 +105,7 @@ return {}
 /** What one cleanup call is about. */
 export interface CleanupCall {
   sensor: string
-  combined: boolean
+  combinedKeys: boolean
   /** The fields counted (JSON_FIELDS): the keys a day can have. */
   fields: readonly string[]
   days: readonly string[]
@@ -124,7 +124,7 @@ export function cleanupArguments (call: CleanupCall): Array<string | number> {
     combinedKey(sensor, SLOT.protocol, SLOT.day, SLOT.field),
     // Any sensor's key of the protocol on any day (the pattern's own `*` and `[0-9]`: the protocol is escaped).
     combinedKey('*', SLOT.protocol, '[0-9]'.repeat(8), '*'),
-    call.combined ? '1' : '0', call.named === undefined ? '0' : '1',
+    call.combinedKeys ? '1' : '0', call.named === undefined ? '0' : '1',
     fields.length, ...fields, days.length, ...days, named.length, ...named, ...protocols
   ]
 }

@@ -23,7 +23,7 @@ export interface Contribution {
 export interface MergeOptions {
   sensor: string
   /** Write `<sensor>:<proto>:<day>:<field>` keys instead of `<sensor>:<day>:<field>`. */
-  combined: boolean
+  combinedKeys: boolean
 }
 
 export function emptyContribution (sensor: string): Contribution {
@@ -40,7 +40,7 @@ export function addTable (into: Contribution, table: CountTable, options: MergeO
     if (g.day === UNDATED) return undefined
     const ymd = ymdString(g.day)
     let key: string
-    if (options.combined) {
+    if (options.combinedKeys) {
       if (g.proto === ALL_PROTOCOLS) throw new RangeError('count table: combined keys need counts split by protocol')
       const proto = protocolName(g.proto)
       into.protocols.add(proto)

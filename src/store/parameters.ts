@@ -10,7 +10,7 @@ import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
 
 export interface RunParameters {
-  combined: boolean
+  combinedKeys: boolean
   fields: readonly FieldName[]
   selection: string
   /** IANA zone of the days, 'UTC' by default. */
@@ -18,7 +18,7 @@ export interface RunParameters {
 }
 
 /**
- * `ck`, whether counts are split per protocol (RunParameters.combined, `--combined-keys`), in
+ * `ck`, whether counts are split per protocol (RunParameters.combinedKeys, `--combined-keys`), in
  * the original's Python spelling. Read and written here only.
  */
 const CK = { on: 'True', off: 'False' } as const
@@ -29,7 +29,7 @@ const CK = { on: 'True', off: 'False' } as const
  * change which packets and days are counted, so they must match too.
  */
 export function parameterHash (p: RunParameters): Record<string, string> {
-  return { format: 'standard', ck: p.combined ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
+  return { format: 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
 }
 
 /** The original's FIELDS: `timestamp`, then the tshark column(s) behind each indexed field. */
@@ -43,8 +43,8 @@ export function tsharkFields (fields: readonly FieldName[]): string[] {
 const IMPLIED: Readonly<Record<string, string>> & { selection: string, tz: string } = { selection: 'ipv4-only', tz: 'UTC' }
 
 /** The settings a stored PARAMETERS hash says, with the original's missing ones implied. */
-export function settingsOf (stored: Record<string, string>): { combined: boolean, selection: string, zone: string } {
-  return { combined: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
+export function settingsOf (stored: Record<string, string>): { combinedKeys: boolean, selection: string, zone: string } {
+  return { combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
 }
 
 /** Whether the stored data splits counts per protocol: `ck` alone (one HGET, for readers). */
@@ -54,7 +54,7 @@ export async function storedCombined (redis: Redis): Promise<boolean> {
 
 /** The stored settings a file was counted with. */
 export interface StoredSettings {
-  combined: boolean
+  combinedKeys: boolean
   fields: readonly FieldName[]
   selection: Selection
   zone: string
@@ -71,9 +71,9 @@ export async function storedSettings (redis: Redis): Promise<StoredSettings | un
   if (json.length === 0) throw new ParameterConflictError(`${JSON_FIELDS} is missing: which fields were counted is unknown, so nothing can be taken back`)
   const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
   if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
-  const { combined, selection, zone } = settingsOf(stored)
+  const { combinedKeys, selection, zone } = settingsOf(stored)
   if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
-  return { combined, fields: json as FieldName[], selection, zone }
+  return { combinedKeys, fields: json as FieldName[], selection, zone }
 }
 
 /**

@@ -14,7 +14,7 @@ import { storedCombined } from './parameters.js'
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
 export interface Layout {
   fields: string[]
-  combined: boolean
+  combinedKeys: boolean
   /** Protocol names in PROTOCOLS (combined keys only), sorted. */
   protocols: string[]
 }
@@ -25,13 +25,13 @@ export interface Row {
 }
 
 export async function readLayout (redis: Redis): Promise<Layout> {
-  const [fields, combined, protocols] = await Promise.all([
+  const [fields, combinedKeys, protocols] = await Promise.all([
     redis.lrange(JSON_FIELDS, 0, -1),
     storedCombined(redis),
     redis.smembers(PROTOCOLS)
   ])
   // Data written by a run without JSON_FIELDS (none of potiron's) still has potiron's field names.
-  return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combined, protocols: protocols.sort() }
+  return { fields: fields.length > 0 ? fields : [...FIELD_NAMES], combinedKeys, protocols: protocols.sort() }
 }
 
 /** A field the export is asked for must be one the data has. */
@@ -66,7 +66,7 @@ export async function sensorDays (redis: Redis, sensor: string, prefix = ''): Pr
  * key of `protocol`, or (no protocol) the keys of every protocol, whose sum is the day's total.
  */
 export function dayKeys (layout: Layout, sensor: string, ymd: string, field: string, protocol?: string): string[] {
-  if (!layout.combined) return [fieldKey(sensor, ymd, field)]
+  if (!layout.combinedKeys) return [fieldKey(sensor, ymd, field)]
   const protocols = protocol === undefined ? layout.protocols : [protocol]
   return protocols.map(p => combinedKey(sensor, p, ymd, field))
 }

@@ -158,7 +158,7 @@ export interface RemoveOutcome {
 export interface Cleanup {
   /** The fields counted (JSON_FIELDS): the keys a day can have. */
   fields: readonly string[]
-  combined: boolean
+  combinedKeys: boolean
   /** True when the sensor came from the file name (no --sensor): see CLEANUP on name days. */
   sensorFromName: boolean
 }
@@ -223,7 +223,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
  * names it is told about are the ones FILES holds when it runs.
  */
 async function cleanUp (redis: Redis, name: string, c: Contribution, cleanup: Cleanup, days: readonly string[], protocols: readonly string[]): Promise<void> {
-  const call = { sensor: c.sensor, combined: cleanup.combined, fields: cleanup.fields, days, protocols }
+  const call = { sensor: c.sensor, combinedKeys: cleanup.combinedKeys, fields: cleanup.fields, days, protocols }
   const undecided = await redis.eval(CLEANUP, 0, ...cleanupArguments({ ...call, named: undefined })) as string[]
   if (undecided.length === 0) return
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

@@ -17,8 +17,8 @@ export const OWN_NAMES = [
 ]
 export const PAIR = ['lab-vlan-1-20100629000000.pcap.gz', 'lab-synscan-1-20100704202416.pcapng']
 
-export async function fillRedis (socket: string, { combined = false } = {}): Promise<void> {
-  const ck = combined ? ['--combined-keys'] : []
+export async function fillRedis (socket: string, { combinedKeys = false } = {}): Promise<void> {
+  const ck = combinedKeys ? ['--combined-keys'] : []
   const own = await potiron('ingest', ...OWN_NAMES.map(f => join(FIXTURES, f)), '--unix', socket, '--quiet', ...ck)
   const pair = await potiron('ingest', ...PAIR.map(f => join(FIXTURES, f)), '--sensor', 'lab-pair-1', '--unix', socket, '--quiet', ...ck)
   if (own.status !== 0 || pair.status !== 0) throw new Error(`ingest failed: ${[...own.err, ...pair.err].join('\n')}`)
