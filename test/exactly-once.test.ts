@@ -224,17 +224,18 @@ test('Redis stops mid-ingest: exit 1 with one line; restarted on the same data, 
   mkdirSync(dir)
   let server = await startPrivateRedis(dir, { durable: true })
   try {
-    const run = cli(['ingest', captures, '--unix', server.socket])
+    // The run must see the closed connection, not wait out the (30 s) command timeout: the reason
+    // it gives says which, with no clock to race on a slow machine.
+    const run = cli(['ingest', captures, '--unix', server.socket], { ...process.env, POTIRON_REDIS_TIMEOUT: '30' })
     await filesReach(server.client, 1)
     await server.client.call('SHUTDOWN', 'NOSAVE').catch(() => {})
     await server.exited
-    const stopped = Date.now()
     const exit = await run.done
     assert.equal(exit.code, 1, exit.stderr)
-    assert.ok(exit.ms < 10_000 && Date.now() - stopped < 3000, `exit took ${exit.ms} ms`)
     const lines = exit.stderr.split('\n').filter(l => l.startsWith('potiron: '))
     assert.equal(lines.length, 1, exit.stderr)
     assert.match(lines[0]!, /^potiron: lost the connection to Redis \(.+\); every file written so far is counted exactly once: run the same command again to finish$/)
+    assert.doesNotMatch(lines[0]!, /no answer within/)
     assert.doesNotMatch(exit.stderr, /^\s+at |internal error/m)
     server = await startPrivateRedis(dir, { durable: true })
     const survived = await server.client.scard('FILES')
@@ -258,10 +259,9 @@ test('Redis hangs mid-ingest (SIGSTOP): exit 1 with one line after the command t
     await filesReach(server.client, 1)
     process.kill(server.pid, 'SIGSTOP')
     stopped = true
-    const hung = Date.now()
+    // The reason below says the 1 s command timeout ended the wait (no clock: the machine may be slow).
     const exit = await run.done
     assert.equal(exit.code, 1, exit.stderr)
-    assert.ok(Date.now() - hung < 5000, `exit took ${Date.now() - hung} ms after the hang`)
     const lines = exit.stderr.split('\n').filter(l => l.startsWith('potiron: '))
     assert.deepEqual(lines, ['potiron: lost the connection to Redis (no answer within 1 s); every file written so far is counted exactly once: run the same command again to finish'])
     process.kill(server.pid, 'SIGCONT')
