@@ -68,11 +68,18 @@ module.exports = {
       to: { path: '^src/(cli|server|coordinator)/' }
     },
     {
-      name: 'export-reads-through-store',
+      name: 'export-renders-what-store-read',
       severity: 'error',
-      comment: 'Exports issue no Redis command and spell no key: they render what src/store/read.ts returns (the Redis type is all they name).',
+      comment: 'Exports are pure renderers: the caller reads (src/store/report-data.ts) and hands them plain data, so they import no store code, only its types (store/protocols.ts, a table of names, is no Redis).',
       from: { path: '^src/export/' },
-      to: { path: ['(^|/)node_modules/ioredis/', '^src/store/(keys|write|parameters|connection|cleanup-script|shown-fields)\\.ts$'], dependencyTypesNot: ['type-only'] }
+      to: { path: '^src/store/', pathNot: '^src/store/protocols\\.ts$', dependencyTypesNot: ['type-only'] }
+    },
+    {
+      name: 'export-no-redis',
+      severity: 'error',
+      comment: 'Exports never hold a Redis handle, not even as a type: what they render is already read.',
+      from: { path: '^src/export/' },
+      to: { path: '(^|/)node_modules/ioredis/' }
     },
     {
       name: 'server-not-cli',

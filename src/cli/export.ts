@@ -7,10 +7,12 @@ import type { Options } from 'yargs'
 import type { Redis } from 'ioredis'
 import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
-import { exportCsv } from '../export/csv.js'
+import { writeCsv } from '../export/csv.js'
 import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
+import { readMonth, readPages, readTables, type TopScope } from '../store/report-data.js'
+import type { SitePlan } from '../export/site.js'
 import { compactOf } from '../export/names.js'
-import { plotMonth, writeReport, type SiteResult } from '../export/report.js'
+import { planPlot, planReport, reportMonths, writePlot, writeReport, writeReports, type SiteResult } from '../export/report.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { printable } from './printable.js'
@@ -125,9 +127,9 @@ export const exportCommand = command({
     return { reading: readingOf(argv), field: argv.field, date, eachDay: argv['each-day'], protocols: argv.protocols }
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
-    const files = await exportCsv(redis, {
-      sensor, field: options.field, date: options.date, eachDay: options.eachDay, protocols: options.protocols, ...shared
-    }, line => { io.err(`potiron: ${printable(line)}`) })
+    const { field, protocols } = options
+    const tables = await readTables(redis, { sensor, field, date: options.date, eachDay: options.eachDay, protocols, ...shared })
+    const files = await writeCsv(tables, { sensor, field, protocols, out: shared.out }, line => { io.err(`potiron: ${printable(line)}`) })
     io.out(printable(`${files.length} files written under ${shared.out}`))
   })
 })
@@ -148,8 +150,10 @@ export const plotCommand = command({
   ],
   check: argv => ({ month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }),
   run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
-    const month = await monthOf(redis, sensor, options.month)
-    printSite(io, shared.out, await plotMonth(redis, { sensor, month, field: options.field, values: options.values, ...shared }))
+    const month = await readMonth(redis, sensor, await monthOf(redis, sensor, options.month), [options.field])
+    const planned = planPlot(month, options.field, options.values)
+    await readPages(redis, month, shared, planned.plan)
+    printSite(io, shared.out, await writePlot(planned, { out: shared.out }))
   })
 })
 
@@ -173,7 +177,25 @@ export const reportCommand = command({
     return { month, fields, reading: readingOf(argv) }
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
-    const month = await monthOf(redis, sensor, options.month)
-    printSite(io, shared.out, await writeReport(redis, { sensor, month, fields: options.fields, ...shared }))
+    const report = await readReport(redis, sensor, await monthOf(redis, sensor, options.month), shared, options.fields)
+    printSite(io, shared.out, await writeReport(report, { fields: options.fields, ...shared }))
   })
 })
+
+/** Everything a report of `sensor`'s `month` shows, read (planReport), to write with writeReport. */
+async function readReport (redis: Redis, sensor: string, month: string, scope: TopScope, fields?: readonly string[]): Promise<SitePlan> {
+  const read = await readMonth(redis, sensor, month, fields)
+  const plan = planReport(read, fields)
+  await readPages(redis, read, scope, plan)
+  return plan
+}
+
+/**
+ * `ingest --report`: the report of each sensor and month of `days` (sensor → YYYYMMDD), read one
+ * after the other, then written under `out` with one index (writeReports).
+ */
+export async function writeIngestReports (redis: Redis, days: Readonly<Record<string, readonly string[]>>, job: { out: string, limit: number, skip: ReadonlySet<string> }): Promise<SiteResult> {
+  const reports: SitePlan[] = []
+  for (const { sensor, month } of reportMonths(days)) reports.push(await readReport(redis, sensor, month, job))
+  return await writeReports(reports, job)
+}

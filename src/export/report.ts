@@ -6,23 +6,18 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from './page.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { fitName } from '../documents/fit-name.js'
 import { dashed, namePart, type ValueSpec } from './names.js'
-import { Site, monthName, type SiteOptions } from './site.js'
-import { checkField, type Layout } from '../store/read.js'
+import { SitePlan, monthName, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
+import type { Layout } from '../store/read.js'
+import type { Month } from '../store/report-data.js'
 
 export const INDEX = 'index.html'
 /** Values in the month timeline that the index links for each field. */
 const TIMELINE_VALUES = 5
-
-export interface ReportJob extends Omit<SiteOptions, 'home'> {
-  /** Default: every field in the data. */
-  fields?: readonly string[] | undefined
-}
 
 export interface SiteResult {
   /** Files written, relative to the output directory (assets not included). */
@@ -33,56 +28,83 @@ export interface SiteResult {
   notes: string[]
 }
 
-export async function writeReport (redis: Redis, job: ReportJob): Promise<SiteResult> {
-  const site = await Site.open(redis, { ...job, home: INDEX })
-  const fields = job.fields ?? site.layout.fields
-  fields.forEach(f => { checkField(site.layout, f) })
-  const months = fields.map(field => site.need({ kind: 'top', field, period: job.month }))
-  const days = fields.map(field => site.days.map(d => [d, site.need({ kind: 'top', field, period: d })] as const))
-  await site.drain()
-  const leading = fields.map((_, i) => site.tops.get(months[i]!)!.slice(0, TIMELINE_VALUES))
-  const timelines = fields.map((field, i) => leading[i]!.length === 0
-    ? undefined
-    : site.need({ kind: 'timeline', field, specs: leading[i]!.map(r => ({ value: r.value })) }))
-  await site.drain()
-  const sections = fields.map((field, i) => {
-    const month = months[i]!
+/** The fields a report shows (default: every field in the data). */
+export function reportFields (month: Month, fields?: readonly string[]): readonly string[] {
+  return fields ?? month.layout.fields
+}
+
+/**
+ * The pages of a report, to read (store/report-data.ts readPages): per field, the month's top
+ * values, each day's, and once the month's top is read, the timeline of its leading values.
+ */
+export function planReport (month: Month, fields?: readonly string[]): SitePlan {
+  const plan = new SitePlan(month)
+  const shown = reportFields(month, fields)
+  const months = shown.map(field => plan.need({ kind: 'top', field, period: month.month }))
+  for (const field of shown) for (const d of month.days) plan.need({ kind: 'top', field, period: d })
+  plan.afterRead(() => {
+    shown.forEach((field, i) => {
+      const leading = plan.top(months[i]!).slice(0, TIMELINE_VALUES)
+      if (leading.length > 0) plan.need(leadingTimeline(field, leading.map(r => r.value)))
+    })
+  })
+  return plan
+}
+
+function leadingTimeline (field: string, values: readonly string[]): Page {
+  return { kind: 'timeline', field, specs: values.map(value => ({ value })) }
+}
+
+export interface ReportJob extends SiteOptions {
+  /** Default: every field in the data. */
+  fields?: readonly string[] | undefined
+  /** The top-N read, for the index to say. */
+  limit: number
+  skip: ReadonlySet<string>
+}
+
+/** Writes a report read (planReport, then readPages): its pages and the index.html linking them. */
+export async function writeReport (plan: SitePlan, job: ReportJob): Promise<SiteResult> {
+  const options = { out: job.out, assets: job.assets, home: INDEX }
+  const written = await writeSite(plan, options)
+  const { month, days } = plan.month
+  const fields = reportFields(plan.month, job.fields)
+  const sections = fields.map(field => {
+    const monthPage = plan.need({ kind: 'top', field, period: month })
     const csv = (page: string): string => page.replace(/\.html$/, '.csv')
-    const timeline = timelines[i]
-    const top = leading[i]!
+    const top = plan.top(monthPage).slice(0, TIMELINE_VALUES)
+    const timeline = top.length === 0 ? undefined : plan.need(leadingTimeline(field, top.map(r => r.value)))
     const values = top.map(r => {
       const label = valueLabel(field, r.value)
       return `${escapeHtml(r.value)}${label !== '' ? ` (${escapeHtml(label)})` : ''}: ${r.count.toLocaleString('en-US')}`
     })
     return `<section>
 <h2>${escapeHtml(fieldTitle(field))} <small>(${escapeHtml(field)})</small></h2>
-<p>Month: ${linkList([{ href: month, text: 'top values' }, { href: csv(month), text: 'CSV' }, ...(timeline !== undefined ? [{ href: timeline, text: `timeline of the top ${top.length}` }] : [])])}</p>
+<p>Month: ${linkList([{ href: monthPage, text: 'top values' }, { href: csv(monthPage), text: 'CSV' }, ...(timeline !== undefined ? [{ href: timeline, text: `timeline of the top ${top.length}` }] : [])])}</p>
 <p>Leading values: ${values.length > 0 ? values.join('; ') : 'none'}</p>
 <table><tr><th>Day</th><th>Top values</th><th>CSV</th></tr>
-${days[i]!.map(([d, page]) => `<tr><td>${dashed(d)}</td><td>${linkList([{ href: page, text: 'chart' }])}</td><td>${linkList([{ href: csv(page), text: 'CSV' }])}</td></tr>`).join('\n')}
+${days.map(d => [d, plan.need({ kind: 'top', field, period: d })] as const).map(([d, page]) => `<tr><td>${dashed(d)}</td><td>${linkList([{ href: page, text: 'chart' }])}</td><td>${linkList([{ href: csv(page), text: 'CSV' }])}</td></tr>`).join('\n')}
 </table>
 </section>`
   })
-  const title = `potiron: sensor ${job.sensor}, ${monthName(job.month)}`
-  await site.writeFile(INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
-<p>${site.days.length} days with data; top ${job.limit} values per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
-${sections.join('\n')}`))
-  return { files: site.written, entry: INDEX, notes: site.notes }
+  const title = `potiron: sensor ${plan.month.sensor}, ${monthName(month)}`
+  await writeSiteFile(job.out, INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
+<p>${days.length} days with data; top ${job.limit} values per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
+${sections.join('\n')}`), written)
+  return { files: written.files, entry: INDEX, notes: written.notes }
 }
 
-export interface PlotJob extends Omit<SiteOptions, 'home'> {
-  field: string
-  /** `22`, `22-tcp`, `22-*` (see parseSpec). */
-  values: readonly string[]
+/** The pages of `plot month`, to read: the timeline of `values` (see parseSpec) and what it links to. */
+export function planPlot (month: Month, field: string, values: readonly string[]): { plan: SitePlan, entry: string } {
+  const plan = new SitePlan(month)
+  const specs = values.map(v => parseSpec(v, month.layout))
+  return { plan, entry: plan.need({ kind: 'timeline', field, specs }) }
 }
 
-export async function plotMonth (redis: Redis, job: PlotJob): Promise<SiteResult> {
-  const site = await Site.open(redis, job)
-  checkField(site.layout, job.field)
-  const specs = job.values.map(v => parseSpec(v, site.layout))
-  const entry = site.need({ kind: 'timeline', field: job.field, specs })
-  await site.drain()
-  return { files: site.written, entry, notes: site.notes }
+/** Writes a plot read (planPlot, then readPages). */
+export async function writePlot (planned: { plan: SitePlan, entry: string }, options: SiteOptions): Promise<SiteResult> {
+  const written = await writeSite(planned.plan, options)
+  return { files: written.files, entry: planned.entry, notes: written.notes }
 }
 
 /**
@@ -100,8 +122,6 @@ export function parseSpec (text: string, layout: Layout): ValueSpec {
 }
 
 export interface ReportsJob {
-  /** Sensor → days (YYYYMMDD) to report: one report per sensor and month. */
-  days: Readonly<Record<string, readonly string[]>>
   out: string
   limit: number
   skip: ReadonlySet<string>
@@ -109,21 +129,21 @@ export interface ReportsJob {
 
 /**
  * Several reports under one directory (`ingest --report`): `out/<sensor>/<YYYY-MM>/`, one copy
- * of the assets in `out/assets/`, and `out/index.html` linking each report.
+ * of the assets in `out/assets/`, and `out/index.html` linking each report. `reports` are read
+ * (planReport, then readPages), in the order listed.
  */
-export async function writeReports (redis: Redis, job: ReportsJob): Promise<SiteResult> {
+export async function writeReports (reports: readonly SitePlan[], job: ReportsJob): Promise<SiteResult> {
   await writeAssets(join(job.out, ASSETS))
   const files: string[] = []
   const notes: string[] = []
   const items: Link[] = []
-  for (const [sensor, days] of Object.entries(job.days)) {
-    for (const month of [...new Set(days.map(d => d.slice(0, 6)))].sort()) {
-      const dir = `${fitName(namePart(sensor))}/${dashed(month)}`
-      const result = await writeReport(redis, { sensor, month, out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip })
-      files.push(...result.files.map(f => `${dir}/${f}`))
-      notes.push(...result.notes.map(n => `${dir}/${n}`))
-      items.push({ href: `${dir}/${result.entry}`, text: `${sensor}, ${monthName(month)}` })
-    }
+  for (const plan of reports) {
+    const { sensor, month } = plan.month
+    const dir = `${fitName(namePart(sensor))}/${dashed(month)}`
+    const result = await writeReport(plan, { out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip })
+    files.push(...result.files.map(f => `${dir}/${f}`))
+    notes.push(...result.notes.map(n => `${dir}/${n}`))
+    items.push({ href: `${dir}/${result.entry}`, text: `${sensor}, ${monthName(month)}` })
   }
   await writeFile(join(job.out, INDEX), document('potiron reports', `<h1>potiron reports</h1>
 <ul>
@@ -131,4 +151,9 @@ ${items.map(i => `<li>${linkList([i])}</li>`).join('\n')}
 </ul>`))
   files.push(INDEX)
   return { files, entry: INDEX, notes }
+}
+
+/** The reports `ingest --report` writes: one per sensor and month of `days` (sensor → YYYYMMDD), in order. */
+export function reportMonths (days: Readonly<Record<string, readonly string[]>>): Array<{ sensor: string, month: string }> {
+  return Object.entries(days).flatMap(([sensor, some]) => [...new Set(some.map(d => d.slice(0, 6)))].sort().map(month => ({ sensor, month })))
 }

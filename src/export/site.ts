@@ -6,28 +6,20 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Redis } from 'ioredis'
-import { UsageError } from '../errors.js'
 import { timelineFigure, topFigure, type TimelineLine } from './charts.js'
 import { csvText, incompleteNote } from './csv.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, specText, timelineStem, topStem, type ValueSpec } from './names.js'
 import { ASSETS, chartPage, writeAssets, type Link } from './page.js'
-import { dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row } from '../store/read.js'
+import type { Row, Top } from '../store/read.js'
+import type { Line, Month, PageData, PagePlan, PageQuery } from '../store/report-data.js'
 
 export interface SiteOptions {
-  sensor: string
-  /** YYYYMM */
-  month: string
   out: string
-  limit: number
-  skip: ReadonlySet<string>
   /** The page every chart links back to (report's index.html), if any. */
   home?: string | undefined
   /** Where Plotly and the chart script are: relative to `out` (default `assets`, written there). */
   assets?: string | undefined
-  /** Sum every member when the keys' heads do not prove a top (see topOf). */
-  exact?: boolean | undefined
 }
 
 export type Page =
@@ -40,122 +32,164 @@ export function monthName (month: string): string {
   return `${MONTHS[Number(month.slice(4)) - 1]!} ${month.slice(0, 4)}`
 }
 
-export class Site {
-  /** Files written, relative to `out`, in order. */
-  readonly written: string[] = []
-  /** Rows of every top page written, by page file name. */
-  readonly tops = new Map<string, Row[]>()
-  /** One line per top that could not be proven complete (see topOf). */
-  readonly notes: string[] = []
-  readonly #planned = new Set<string>()
-  readonly #queue: Page[] = []
-  readonly #redis: Redis
-  readonly #options: SiteOptions
+/**
+ * The pages of one sensor's month and, once read (store/report-data.ts readPages), their data.
+ * Planning is pure: a page's data tells which pages it links to, and those are planned in
+ * turn, so reading to the end gives every page a link can open. writeSite renders the result.
+ */
+export class SitePlan implements PagePlan {
+  /** Pages by file name, in the order planned. */
+  readonly #pages = new Map<string, Page>()
+  readonly #data = new Map<string, PageData>()
+  readonly #queue: Array<[string, Page]> = []
+  /** Planning that needs earlier pages' data: run once everything planned before was read. */
+  readonly #stages: Array<() => void> = []
 
-  private constructor (redis: Redis, readonly layout: Layout, options: SiteOptions, readonly days: readonly string[]) {
-    this.#redis = redis
-    this.#options = options
-  }
+  constructor (readonly month: Month) {}
 
-  /** Checks that the sensor has data in the month and writes the assets. */
-  static async open (redis: Redis, options: SiteOptions): Promise<Site> {
-    const [layout, days] = await Promise.all([readLayout(redis), sensorDays(redis, options.sensor, options.month)])
-    if (days.length === 0) throw new UsageError(`no data for sensor '${options.sensor}' in ${dashed(options.month)}`)
-    await mkdir(options.out, { recursive: true })
-    if (options.assets === undefined) await writeAssets(join(options.out, ASSETS))
-    return new Site(redis, layout, options, days)
-  }
+  get layout (): Month['layout'] { return this.month.layout }
+  get days (): readonly string[] { return this.month.days }
 
   /** Plans `page` (once) and returns its file name, to link to. */
   need (page: Page): string {
-    const name = pageName(this.#options.sensor, this.#options.month, page)
-    if (!this.#planned.has(name)) {
-      this.#planned.add(name)
-      this.#queue.push(page)
+    const name = pageName(this.month.sensor, this.month.month, page)
+    if (!this.#pages.has(name)) {
+      this.#pages.set(name, page)
+      this.#queue.push([name, page])
     }
     return name
   }
 
-  /** Writes every planned page, and the pages they link to, `concurrency` at a time. */
-  async drain (concurrency = 8): Promise<void> {
-    const run = async (): Promise<void> => {
-      for (let page = this.#queue.shift(); page !== undefined; page = this.#queue.shift()) await this.#write(page)
+  /** Runs `stage` once every page planned so far has its data (not `then`: a plan would be a thenable). */
+  afterRead (stage: () => void): void {
+    this.#stages.push(stage)
+  }
+
+  /** The rows of a top page read. */
+  top (name: string): Row[] {
+    const data = this.#data.get(name)
+    if (data?.kind !== 'top') throw new Error(`${name}: not a top page read`)
+    return data.top.rows
+  }
+
+  next (): { query: PageQuery, answer: (data: PageData) => void } | undefined {
+    const planned = this.#queue.shift()
+    if (planned === undefined) return undefined
+    const [name, page] = planned
+    return {
+      query: page.kind === 'top' ? { kind: 'top', field: page.field, period: page.period, protocol: page.protocol } : { kind: 'timeline', field: page.field, lines: this.#lines(page.specs) },
+      answer: data => {
+        this.#data.set(name, data)
+        this.#links(page, data)
+      }
     }
-    // A runner that found the queue empty stops while others may still add pages: go on until none are left.
-    while (this.#queue.length > 0) await Promise.all(Array.from({ length: concurrency }, run))
   }
 
-  async writeFile (name: string, text: string): Promise<void> {
-    await writeFile(join(this.#options.out, name), text)
-    this.written.push(name)
+  more (): boolean {
+    while (this.#queue.length === 0 && this.#stages.length > 0) this.#stages.shift()!()
+    return this.#queue.length > 0
   }
 
-  async #write (page: Page): Promise<void> {
-    if (page.kind === 'top') await this.#writeTop(page.field, page.period, page.protocol)
-    else await this.#writeTimeline(page.field, page.specs)
+  /** Every page with its data, in the order planned. */
+  * read (): Generator<[string, Page, PageData]> {
+    for (const [name, page] of this.#pages) {
+      const data = this.#data.get(name)
+      if (data === undefined) throw new Error(`${name}: planned but not read`)
+      yield [name, page, data]
+    }
   }
 
-  get #assets (): string {
-    return this.#options.assets ?? ASSETS
-  }
-
-  #nav (extra: readonly Link[]): Link[] {
-    return [...(this.#options.home !== undefined ? [{ href: this.#options.home, text: 'index' }] : []), ...extra]
-  }
-
-  async #writeTop (field: string, period: string, protocol: string | undefined): Promise<void> {
-    const { sensor, limit, skip } = this.#options
-    const days = period.length === 8 ? [period] : this.days
-    const keys = days.flatMap(d => dayKeys(this.layout, sensor, d, field, protocol))
-    const { rows, missingAtMost } = await topOf(this.#redis, keys, limit, skip, { exact: this.#options.exact })
-    const stem = topStem(sensor, field, period, protocol)
-    const note = missingAtMost === undefined ? undefined : incompleteNote(`${stem}.csv`, missingAtMost)
-    if (note !== undefined) this.notes.push(note)
-    this.tops.set(`${stem}.html`, rows)
-    const items = rows.map(r => ({
-      ...r,
-      label: valueLabel(field, r.value, protocol),
-      link: this.need({ kind: 'timeline', field, specs: [{ value: r.value, protocol }] })
-    }))
-    const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
-    await this.writeFile(`${stem}.csv`, csvText(field, rows, protocol))
-    await this.writeFile(`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: this.#nav([{ href: `${stem}.csv`, text: 'CSV' }]), assets: this.#assets, note }))
-  }
-
-  async #writeTimeline (field: string, specs: readonly ValueSpec[]): Promise<void> {
-    const { sensor, month } = this.#options
-    const lines: Array<{ value: string, protocol: string | undefined }> = []
+  /** The lines of a timeline: `22-*` is each protocol and the total. */
+  #lines (specs: readonly ValueSpec[]): Line[] {
+    const lines: Line[] = []
     for (const spec of specs) {
       if (spec.protocol === '*') for (const protocol of [...this.layout.protocols, undefined]) lines.push({ value: spec.value, protocol })
       else lines.push({ value: spec.value, protocol: spec.protocol })
     }
-    // Each key is asked once for every value, not once per line: with combined keys, the total
-    // of all protocols is the sum of the protocols' own counts.
-    const { combinedKeys, protocols: all } = this.layout
-    const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combinedKeys ? all : [protocol]
-    const asked = [...new Set(lines.flatMap(l => partsOf(l.protocol)))]
-    const values = [...new Set(lines.map(l => l.value))]
-    const counts = await scoresOf(this.#redis, asked.flatMap(protocol => this.days.map(d => dayKeys(this.layout, sensor, d, field, protocol))), values)
-    const series: TimelineLine[] = []
-    lines.forEach(line => {
-      const v = values.indexOf(line.value)
-      const rows = partsOf(line.protocol).map(p => asked.indexOf(p) * this.days.length)
-      const y = this.days.map((_, d) => rows.reduce((sum, first) => sum + counts[first + d]![v]!, 0))
+    return lines
+  }
+
+  /** Plans what `page` links to: a top's values open their timelines, a timeline's points their day's top. */
+  #links (page: Page, data: PageData): void {
+    if (page.kind === 'top' && data.kind === 'top') {
+      for (const r of data.top.rows) this.need({ kind: 'timeline', field: page.field, specs: [{ value: r.value, protocol: page.protocol }] })
+    } else if (page.kind === 'timeline' && data.kind === 'timeline') {
+      for (const { line } of this.shown(page.specs, data.y)) for (const d of this.days) this.need({ kind: 'top', field: page.field, period: d, protocol: line.protocol })
+    }
+  }
+
+  /** The lines a timeline draws, with their counts per day. */
+  shown (specs: readonly ValueSpec[], y: readonly number[][]): Array<{ line: Line, y: number[] }> {
+    return this.#lines(specs).flatMap((line, i) => {
+      const counts = y[i]!
       // With `22-*`, protocols that never carry the value would only add flat lines at zero.
       const splitLine = line.protocol !== undefined && specs.some(s => s.value === line.value && s.protocol === '*')
-      if (splitLine && y.every(n => n === 0)) return
-      series.push({
-        name: specText(line),
-        label: valueLabel(field, line.value, line.protocol),
-        x: this.days.map(dashed),
-        y,
-        links: this.days.map(d => this.need({ kind: 'top', field, period: d, protocol: line.protocol }))
-      })
+      return splitLine && counts.every(n => n === 0) ? [] : [{ line, y: counts }]
     })
-    const title = `Packets per day with ${fieldTitle(field)} ${specs.map(specText).join(', ')} on sensor ${sensor}, ${monthName(month)}`
-    const stem = timelineStem(sensor, field, month, specs)
-    await this.writeFile(`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series), links: this.#nav([]), assets: this.#assets }))
   }
+}
+
+/** What writeSite wrote. */
+export interface Written {
+  /** Files written, relative to `out`, in order. */
+  files: string[]
+  /** One line per top that could not be proven complete (see topOf). */
+  notes: string[]
+}
+
+/** Writes every page of `plan` (read) into `options.out`, each chart with its CSV, and the assets unless they are elsewhere. */
+export async function writeSite (plan: SitePlan, options: SiteOptions): Promise<Written> {
+  await mkdir(options.out, { recursive: true })
+  if (options.assets === undefined) await writeAssets(join(options.out, ASSETS))
+  const written: Written = { files: [], notes: [] }
+  for (const [, page, data] of plan.read()) {
+    const files = page.kind === 'top' && data.kind === 'top'
+      ? topFiles(plan, options, page.field, page.period, page.protocol, data.top, written.notes)
+      : page.kind === 'timeline' && data.kind === 'timeline' ? timelineFiles(plan, options, page.field, page.specs, data.y) : []
+    for (const [name, text] of files) await writeSiteFile(options.out, name, text, written)
+  }
+  return written
+}
+
+export async function writeSiteFile (out: string, name: string, text: string, written: Written): Promise<void> {
+  await writeFile(join(out, name), text)
+  written.files.push(name)
+}
+
+function nav (options: SiteOptions, extra: readonly Link[]): Link[] {
+  return [...(options.home !== undefined ? [{ href: options.home, text: 'index' }] : []), ...extra]
+}
+
+function topFiles (plan: SitePlan, options: SiteOptions, field: string, period: string, protocol: string | undefined, top: Top, notes: string[]): Array<[string, string]> {
+  const { sensor } = plan.month
+  const { rows, missingAtMost } = top
+  const stem = topStem(sensor, field, period, protocol)
+  const note = missingAtMost === undefined ? undefined : incompleteNote(`${stem}.csv`, missingAtMost, plan.month.listCap)
+  if (note !== undefined) notes.push(note)
+  const items = rows.map(r => ({
+    ...r,
+    label: valueLabel(field, r.value, protocol),
+    link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value, protocol }] })
+  }))
+  const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
+  return [
+    [`${stem}.csv`, csvText(field, rows, protocol)],
+    [`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]), assets: options.assets ?? ASSETS, note })]
+  ]
+}
+
+function timelineFiles (plan: SitePlan, options: SiteOptions, field: string, specs: readonly ValueSpec[], y: readonly number[][]): Array<[string, string]> {
+  const { sensor, month, days } = plan.month
+  const series: TimelineLine[] = plan.shown(specs, y).map(({ line, y }) => ({
+    name: specText(line),
+    label: valueLabel(field, line.value, line.protocol),
+    x: days.map(dashed),
+    y,
+    links: days.map(d => plan.need({ kind: 'top', field, period: d, protocol: line.protocol }))
+  }))
+  const title = `Packets per day with ${fieldTitle(field)} ${specs.map(specText).join(', ')} on sensor ${sensor}, ${monthName(month)}`
+  const stem = timelineStem(sensor, field, month, specs)
+  return [[`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series), links: nav(options, []), assets: options.assets ?? ASSETS })]]
 }
 
 function pageName (sensor: string, month: string, page: Page): string {

@@ -1,0 +1,139 @@
+/**
+ * What the exports render, read first: the top-N tables of `export csv`, and the pages of a
+ * month's site (its tops and timelines). Each function returns plain data; src/export/ turns it
+ * into CSV and HTML without a Redis handle. The reads are read.ts's: top-N proven from the keys'
+ * heads (topOf), a timeline's counts with one ZMSCORE per key (scoresOf).
+ */
+import type { Redis } from 'ioredis'
+import { UsageError } from '../errors.js'
+import { LIST_CAP, checkField, dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Top } from './read.js'
+
+/** `YYYY-MM-DD` of `YYYYMMDD`, `YYYY-MM` of `YYYYMM` (as export/names.ts writes dates), for messages. */
+function dashedDate (compact: string): string {
+  return compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6)}` : `${compact.slice(0, 4)}-${compact.slice(4)}`
+}
+
+/** How many values a top-N has, which to leave out, and whether to read everything when unproven (see topOf). */
+export interface TopScope {
+  limit: number
+  skip: ReadonlySet<string>
+  exact?: boolean | undefined
+}
+
+export interface TablesQuery extends TopScope {
+  sensor: string
+  field: string
+  /** YYYYMMDD (a day) or YYYYMM (a month). */
+  date: string
+  eachDay: boolean
+  /** One table per protocol of the data, and their total (combined keys only). */
+  protocols: boolean
+}
+
+/** One top-N table: a period (a day, or a month as one) and a protocol (undefined: all of them). */
+export interface Table {
+  period: string
+  protocol: string | undefined
+  top: Top
+}
+
+export interface Tables {
+  /** Members read from the head of each key before a top is left unproven (see topOf). */
+  listCap: number
+  /** In the order they are written; a protocol's table may have no rows. */
+  tables: Table[]
+}
+
+/** The tables of `export csv`: a day, each day of a month, or the month as one; per protocol or not. */
+export async function readTables (redis: Redis, query: TablesQuery): Promise<Tables> {
+  const layout = await readLayout(redis)
+  checkField(layout, query.field)
+  if (query.protocols && !layout.combinedKeys) throw new UsageError('--protocols needs data ingested with --combined-keys: this data has no per-protocol counts')
+  const days = await sensorDays(redis, query.sensor, query.date)
+  if (days.length === 0) throw new UsageError(`no data for sensor '${query.sensor}' on ${dashedDate(query.date)}`)
+  // A period is one table over the keys of its days: a day, each day on its own, or the month as one.
+  const periods = query.date.length === 8 || query.eachDay ? days.map(d => [d, [d]] as const) : [[query.date, days] as const]
+  const tables: Table[] = []
+  for (const [period, periodDays] of periods) {
+    for (const protocol of query.protocols ? [...layout.protocols, undefined] : [undefined]) {
+      const keys = periodDays.flatMap(d => dayKeys(layout, query.sensor, d, query.field, protocol))
+      tables.push({ period, protocol, top: await topOf(redis, keys, query.limit, query.skip, { exact: query.exact }) })
+    }
+  }
+  return { listCap: LIST_CAP, tables }
+}
+
+/** One sensor's month, as a site of it needs to know it. */
+export interface Month {
+  sensor: string
+  /** YYYYMM */
+  month: string
+  layout: Layout
+  /** The days with data, YYYYMMDD, ascending (never none). */
+  days: string[]
+  listCap: number
+}
+
+/** The layout and the sensor's days in `month`; each of `fields` must be in the data. */
+export async function readMonth (redis: Redis, sensor: string, month: string, fields: readonly string[] = []): Promise<Month> {
+  const [layout, days] = await Promise.all([readLayout(redis), sensorDays(redis, sensor, month)])
+  if (days.length === 0) throw new UsageError(`no data for sensor '${sensor}' in ${dashedDate(month)}`)
+  fields.forEach(f => { checkField(layout, f) })
+  return { sensor, month, layout, days, listCap: LIST_CAP }
+}
+
+/** A line of a timeline: a value, in one protocol's counts or (undefined) in all of them. */
+export interface Line { value: string, protocol: string | undefined }
+
+/** What a page of the site shows: a top-N of a day or the month, or the daily counts of some values. */
+export type PageQuery =
+  | { kind: 'top', field: string, period: string, protocol: string | undefined }
+  | { kind: 'timeline', field: string, lines: readonly Line[] }
+
+export type PageData =
+  | { kind: 'top', top: Top }
+  /** `y[line][day]`: the line's count on each of the month's days. */
+  | { kind: 'timeline', y: number[][] }
+
+/**
+ * The pages to read, as the site plans them: a page's data can make it link to more pages, so
+ * the plan hands out queries until it has none left (`more` is asked again after every answer
+ * came back, so it may plan the next pages from them).
+ */
+export interface PagePlan {
+  next: () => { query: PageQuery, answer: (data: PageData) => void } | undefined
+  more: () => boolean
+}
+
+/** Reads every page `plan` asks for, `concurrency` at a time. */
+export async function readPages (redis: Redis, month: Month, scope: TopScope, plan: PagePlan, concurrency = 8): Promise<void> {
+  const run = async (): Promise<void> => {
+    for (let page = plan.next(); page !== undefined; page = plan.next()) page.answer(await readPage(redis, month, scope, page.query))
+  }
+  // A runner that found nothing to read stops while others may still plan pages: go on until none are left.
+  while (plan.more()) await Promise.all(Array.from({ length: concurrency }, run))
+}
+
+async function readPage (redis: Redis, month: Month, scope: TopScope, query: PageQuery): Promise<PageData> {
+  const { layout, sensor, days } = month
+  if (query.kind === 'top') {
+    const periodDays = query.period.length === 8 ? [query.period] : days
+    const keys = periodDays.flatMap(d => dayKeys(layout, sensor, d, query.field, query.protocol))
+    return { kind: 'top', top: await topOf(redis, keys, scope.limit, scope.skip, { exact: scope.exact }) }
+  }
+  // Each key is asked once for every value, not once per line: with combined keys, the total
+  // of all protocols is the sum of the protocols' own counts.
+  const { combinedKeys, protocols: all } = layout
+  const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combinedKeys ? all : [protocol]
+  const asked = [...new Set(query.lines.flatMap(l => partsOf(l.protocol)))]
+  const values = [...new Set(query.lines.map(l => l.value))]
+  const counts = await scoresOf(redis, asked.flatMap(protocol => days.map(d => dayKeys(layout, sensor, d, query.field, protocol))), values)
+  return {
+    kind: 'timeline',
+    y: query.lines.map(line => {
+      const v = values.indexOf(line.value)
+      const rows = partsOf(line.protocol).map(p => asked.indexOf(p) * days.length)
+      return days.map((_, d) => rows.reduce((sum, first) => sum + counts[first + d]![v]!, 0))
+    })
+  }
+}
