@@ -186,15 +186,12 @@ describe('pcapng: what a section may declare is bounded', () => {
       { message: 't: pcapng section declares more than 65536 interfaces, the most potiron keeps (at byte offset 1310748)' })
   })
 
-  it('collects link types in time independent of how many there are (65,536 distinct ones, 3 sections)', () => {
-    // Each IDB used to search every link type seen so far: 7.5 s here, against 0.2 s.
+  it('collects each of 65,536 distinct link types once, over 3 sections', () => {
+    // Its cost, which was quadratic (7.5 s against 0.2 s), is watched by `npm run bench:interfaces`.
     const distinct = idbFlood(LIMIT)
     for (let i = 0; i < LIMIT; i++) distinct.writeUInt16LE(i, i * IDB_BARE.length + 8)
-    const started = Date.now()
     const r = parse(Buffer.concat([SHB_BARE, distinct, SHB_BARE, distinct, SHB_BARE, distinct]))
-    const ms = Date.now() - started
     assert.deepEqual([r.info.linktypes.length, r.info.linktypes[0], r.info.linktypes[LIMIT - 1]], [LIMIT, 0, LIMIT - 1])
-    assert.ok(ms < 3000, `${ms} ms`)
   })
 
   it('inspect: 50M interfaces in a 2.4 MB gzip fail that file at the offset, the next file is still reported, exit 1', async () => {

@@ -52,16 +52,15 @@ after(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
 function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess, done: Promise<Exit> } {
-  const started = Date.now()
   const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr, ms: Date.now() - started }) }))
+  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) }))
   return { child, done }
 }
 
