@@ -23,7 +23,7 @@ export interface PrivateRedis {
 
 /**
  * Servers still running. A test that fails before its `after` hook stops them, or a test file the
- * runner ends (--test-force-exit, or SIGTERM when it hits --test-timeout), must not leave
+ * runner ends (SIGTERM when it hits --test-timeout), must not leave
  * redis-servers behind: they are killed as the test process goes.
  */
 const running = new Set<ChildProcess>()
