@@ -1,11 +1,14 @@
 /** The JSON documents writer when the disk refuses its writes (/dev/full answers ENOSPC). */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DayClock } from '../src/aggregate/days.js'
 import { JsonDocumentWriter } from '../src/documents/writer.js'
+import { potiron } from './helpers/cli.js'
+import { startRedis } from './helpers/redis.js'
+import { FIXTURES } from './helpers/shared.js'
 
 const openFds = (): number => readdirSync('/proc/self/fd').length
 
@@ -28,6 +31,41 @@ test('a write refused by the disk: close() throws that error and abort() nothing
     const aborting = fullDiskWriter(join(dir, 'b'))
     aborting.abort()
     assert.equal(openFds(), before)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('an --out that cannot be written fails each file with one line and exit 1: json, and ingest --json-out (nothing counted)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-json-'))
+  const redis = await startRedis()
+  try {
+    const notADir = join(dir, 'a-file')
+    writeFileSync(notADir, '')
+    const out = join(notADir, 'json')
+    const capture = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
+    const reason = `cannot write its JSON documents under ${out}: ENOTDIR: not a directory, mkdir '${join(out, '2013', '05', '30')}'`
+    const json = await potiron('json', capture, '--out', out)
+    assert.deepEqual(json, { status: 1, out: [], err: [`potiron: ${capture}: ${reason}`] })
+    const ingest = await potiron('ingest', capture, '--unix', redis.socket, '--json-out', out, '--quiet')
+    assert.equal(ingest.status, 1)
+    assert.deepEqual(ingest.err, [`potiron: failed: ${capture}: ${reason}; nothing counted`])
+    assert.deepEqual(await redis.client.keys('*'), [])
+  } finally {
+    await redis.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a full disk under json: the file fails with ENOSPC in one line, exit 1, its partial file left', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-json-'))
+  try {
+    const capture = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
+    mkdirSync(join(dir, '2013', '05', '30'), { recursive: true })
+    symlinkSync('/dev/full', join(dir, '2013', '05', '30', 'lab-dnsicmp-1-20130530224517.json.partial'))
+    const json = await potiron('json', capture, '--out', dir)
+    assert.deepEqual(json, { status: 1, out: [], err: [`potiron: ${capture}: cannot write its JSON documents under ${dir}: ENOSPC: no space left on device, write`] })
+    assert.deepEqual(readdirSync(join(dir, '2013', '05', '30')), ['lab-dnsicmp-1-20130530224517.json.partial'])
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -34,7 +34,15 @@ export interface FileResult {
   /** The fingerprint of the content read (capture/fingerprint.ts). */
   content: ContentFingerprint
   /** With a JsonOut: the documents file, left as `<path>.partial` when the capture failed. */
-  json?: { path: string, documents: number, complete: boolean }
+  json?: JsonResult
+}
+
+export interface JsonResult {
+  path: string
+  documents: number
+  complete: boolean
+  /** Why the documents could not be written (`cannot write its JSON documents under DIR: reason`); the counts are unaffected. */
+  failed?: string
 }
 
 /** Also write the capture's JSON documents under `dir`, as `potiron json` does (`ingest --json-out`). */
@@ -65,17 +73,21 @@ export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOu
 /**
  * The documents of one capture, written in the one pass over it: the file is opened at the first
  * counted packet (its directory is the name's day, else that packet's), or at the end when none.
+ * A write the system refuses (a directory that cannot be made, a full disk) stops the writing,
+ * not the reading: the file's result says so, and the caller fails the file.
  */
 class Documents {
   readonly #clock: DayClock
   #writer: JsonDocumentWriter | undefined
+  #failed: string | undefined
 
   constructor (readonly file: string, zone: string | undefined, readonly out: JsonOut) {
     this.#clock = new DayClock(zone)
   }
 
   readonly observer: PacketObserver = (facts, buf, sec, nsec) => {
-    (this.#writer ??= this.#open(sec)).packet(facts, buf, sec, nsec)
+    if (this.#failed !== undefined) return
+    this.#try(() => { (this.#writer ??= this.#open(sec)).packet(facts, buf, sec, nsec) })
   }
 
   abort (): void {
@@ -83,11 +95,24 @@ class Documents {
   }
 
   /** Closes the file when the capture was read whole, else leaves it as `<path>.partial`. */
-  end (complete: boolean): { path: string, documents: number, complete: boolean } {
-    const writer = this.#writer ??= this.#open(Number.NaN)
-    if (complete) writer.close()
-    else writer.abort()
-    return { path: complete ? writer.path : writer.partialPath, documents: writer.packets, complete }
+  end (complete: boolean): JsonResult {
+    if (this.#failed === undefined) this.#try(() => { this.#writer ??= this.#open(Number.NaN) })
+    // close() and abort() release the file themselves, whether they fail or not.
+    if (this.#failed === undefined) this.#try(() => { complete ? this.#writer!.close() : this.#writer!.abort() }, false)
+    const writer = this.#writer
+    const path = writer === undefined ? this.out.dir : complete && this.#failed === undefined ? writer.path : writer.partialPath
+    return { path, documents: writer?.packets ?? 0, complete: complete && this.#failed === undefined, ...(this.#failed === undefined ? {} : { failed: this.#failed }) }
+  }
+
+  /** Runs `write`; when the system refuses it, records why and (`release`) gives the file up. */
+  #try (write: () => void, release = true): void {
+    try {
+      write()
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err)
+      this.#failed = `cannot write its JSON documents under ${this.out.dir}: ${reason}`
+      if (release) this.#writer?.abort()
+    }
   }
 
   #open (sec: number): JsonDocumentWriter {

@@ -42,6 +42,11 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
     }
     const result = await analyzeFile(file, { fields: [], combinedKeys: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor, day: named.day })
     const json = result.json!
+    if (json.failed !== undefined) {
+      log(`potiron: ${printable(file)}: ${printable(json.failed)}`)
+      failed++
+      continue
+    }
     if (result.error !== undefined) {
       log(`potiron: ${printable(result.error.message)}; ${json.documents} documents kept in ${printable(json.path)}`)
       failed++

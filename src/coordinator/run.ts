@@ -139,6 +139,11 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     },
     apply: async (p, writer) => {
       const { result } = p
+      if (result.json?.failed !== undefined) {
+        // --json-out asked for both: counted without its documents, a rerun would skip the file.
+        fail(p.file, `${result.json.failed}; nothing counted`)
+        return
+      }
       const problem = result.error ?? result.warning
       if (problem !== undefined && result.stats.packets === 0) {
         // Not a packet read, and something wrong (gone, empty, not a capture, cut inside its
