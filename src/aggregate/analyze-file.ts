@@ -87,32 +87,39 @@ class Documents {
 
   readonly observer: PacketObserver = (facts, buf, sec, nsec) => {
     if (this.#failed !== undefined) return
-    this.#try(() => { (this.#writer ??= this.#open(sec)).packet(facts, buf, sec, nsec) })
+    try {
+      (this.#writer ??= this.#open(sec)).packet(facts, buf, sec, nsec)
+    } catch (err) {
+      this.#fail(err)
+      this.#writer?.abort()
+    }
   }
 
+  /** Gives the file up (the capture could not be read), unless a refused write did already. */
   abort (): void {
-    this.#writer?.abort()
+    if (this.#failed === undefined) this.#writer?.abort()
   }
 
   /** Closes the file when the capture was read whole, else leaves it as `<path>.partial`. */
   end (complete: boolean): JsonResult {
-    if (this.#failed === undefined) this.#try(() => { this.#writer ??= this.#open(Number.NaN) })
-    // close() and abort() release the file themselves, whether they fail or not.
-    if (this.#failed === undefined) this.#try(() => { complete ? this.#writer!.close() : this.#writer!.abort() }, false)
+    if (this.#failed === undefined) {
+      try {
+        this.#writer ??= this.#open(Number.NaN)
+        // close() and abort() release the file themselves, whether they fail or not.
+        if (complete) this.#writer.close()
+        else this.#writer.abort()
+      } catch (err) {
+        this.#fail(err)
+      }
+    }
+    const written = complete && this.#failed === undefined
     const writer = this.#writer
-    const path = writer === undefined ? this.out.dir : complete && this.#failed === undefined ? writer.path : writer.partialPath
-    return { path, documents: writer?.packets ?? 0, complete: complete && this.#failed === undefined, ...(this.#failed === undefined ? {} : { failed: this.#failed }) }
+    const path = writer === undefined ? this.out.dir : written ? writer.path : writer.partialPath
+    return { path, documents: writer?.packets ?? 0, complete: written, ...(this.#failed === undefined ? {} : { failed: this.#failed }) }
   }
 
-  /** Runs `write`; when the system refuses it, records why and (`release`) gives the file up. */
-  #try (write: () => void, release = true): void {
-    try {
-      write()
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err)
-      this.#failed = `cannot write its JSON documents under ${this.out.dir}: ${reason}`
-      if (release) this.#writer?.abort()
-    }
+  #fail (err: unknown): void {
+    this.#failed = `cannot write its JSON documents under ${this.out.dir}: ${err instanceof Error ? err.message : String(err)}`
   }
 
   #open (sec: number): JsonDocumentWriter {
