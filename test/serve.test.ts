@@ -514,6 +514,24 @@ describe('the serve command', () => {
     }
   })
 
+  test('serve() on an address other machines can reach warns once that there is no login; on loopback it does not', async () => {
+    const redis = await startRedis()
+    try {
+      for (const [host, warned] of [['0.0.0.0', true], ['127.0.0.1', false]] as const) {
+        const running = await startServe({ target: { socket: redis.socket }, host })
+        try {
+          assert.deepEqual(running.lines.filter(l => l.includes('warning')), warned
+            ? [`potiron serve: warning: listening on ${host}, which other machines may reach; potiron serve has no login: anyone who reaches it reads the data and, without --read-only, changes the settings`]
+            : [])
+        } finally {
+          assert.equal(await running.stop(), 0)
+        }
+      }
+    } finally {
+      await redis.stop()
+    }
+  })
+
   test('serve() answers the names given as allowed hosts too; behind a TLS proxy, settings change from its https pages only', async () => {
     const redis = await startRedis()
     try {

@@ -129,9 +129,18 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   const port = typeof address === 'object' && address !== null ? address.port : options.port
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   io.out(`potiron serve: listening on http://${host}:${port}${options.basePath}/${options.readOnly ? ' (read-only)' : ''}; Ctrl-C to stop`)
+  if (!isLoopback(options.host)) {
+    io.err(`potiron serve: warning: listening on ${options.host}, which other machines may reach; potiron serve has no login: anyone who reaches it reads the data and, without --read-only, changes the settings`)
+  }
   await stop
   closing = true
   await new Promise<void>(resolve => { server.close(() => { resolve() }); server.closeAllConnections() })
   redis.disconnect()
   return EXIT.ok
+}
+
+/** Whether `host` (as given to --host) is reachable from this machine only: localhost, 127.0.0.0/8, ::1. */
+function isLoopback (host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  return bare === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(bare) || bare === '::1' || bare === '0:0:0:0:0:0:0:1'
 }
