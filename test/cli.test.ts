@@ -1,7 +1,7 @@
 /** The command line through main(argv): output, files written and exit statuses, exactly. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, copyFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -211,4 +211,10 @@ test('symbolic links: each real directory walked once, each file listed once, lo
   } finally {
     rmSync(top, { recursive: true, force: true })
   }
+})
+
+test("the outputs of the README's commands (site/, the exports' default out/) are git-ignored in the checkout", (t) => {
+  if (!existsSync(join(ROOT, '.git'))) { t.skip('not a git checkout'); return }
+  const ignored = spawnSync('git', ['check-ignore', 'site/index.html', 'out/ipsrc.csv'], { cwd: ROOT, encoding: 'utf8' })
+  assert.equal(ignored.stdout, 'site/index.html\nout/ipsrc.csv\n')
 })
