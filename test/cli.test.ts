@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expandPaths } from '../src/cli/files.js'
+import { COMMANDS } from '../src/cli/main.js'
 import { potiron } from './helpers/cli.js'
 import { BIN, FIXTURES, ROOT } from './helpers/shared.js'
 
@@ -150,6 +151,37 @@ test('--help: every command says what it does and shows examples', async () => {
     assert.ok(text.startsWith(`potiron ${command}`), text.slice(0, 80))
     assert.match(text, new RegExp(`^Examples:\\n  potiron ${command} `, 'm'), command)
   }
+})
+
+test('--help fits 80 columns: each example whole on its own line, its description indented below it', async () => {
+  const help = async (...args: string[]): Promise<string[]> => {
+    const run = await potiron(...args, '--help')
+    assert.equal(run.status, 0, args.join(' '))
+    return run.out.join('\n').split('\n')
+  }
+  for (const args of [[], ...COMMANDS.map(c => c.usage.split(' ').slice(0, 1))]) {
+    for (const line of await help(...args)) assert.ok(line.length <= 80, `potiron ${args.join(' ')} --help, ${line.length} columns: ${line}`)
+  }
+  for (const c of COMMANDS) {
+    const lines = await help(c.usage.split(' ')[0]!)
+    const start = lines.indexOf('Examples:')
+    assert.ok(start > 0, c.usage)
+    const end = lines.indexOf('', start)
+    const block = lines.slice(start + 1, end === -1 ? undefined : end)
+    assert.deepEqual(block, c.examples.flatMap(([line, description]) => [`  ${line.replace('$0', 'potiron')}`, `      ${description}`]), c.usage)
+  }
+  const ingest = await help('ingest')
+  assert.deepEqual(ingest.slice(ingest.indexOf('Examples:')), [
+    'Examples:',
+    '  potiron ingest captures/ --unix /run/redis/potiron.sock',
+    '      Every capture under captures/, one thread per core',
+    "  potiron ingest '2024/**/*.pcap.gz' --combined-keys --ipv4-only",
+    "      Per-protocol keys too, and the original's packet selection",
+    '  potiron ingest captures/ --redis redis://db:6379/1',
+    '      Into database 1 of the Redis on host db',
+    '  potiron ingest captures/ --report site/',
+    '      Then write site/index.html: a report per sensor and month ingested'
+  ])
 })
 
 test('PATHs: files as given, directories walked for captures (.pcap .cap .pcapng and .gz, any case), globs; sorted, once each', async () => {

@@ -117,8 +117,8 @@ export const exportCommand = command({
     protocols: { type: 'boolean', default: false, description: 'One file per protocol plus their total (needs data ingested with --combined-keys)' }
   },
   examples: [
-    ['$0 export csv --sensor honeypot-1 --field dport --date 2024-03-05', 'out/honeypot-1_destination-port_2024-03-05.csv'],
-    ['$0 export csv --field ipsrc --date 2024-03 --each-day --limit 20', 'One file per day of March 2024'],
+    ['$0 export csv --sensor hp-1 --field dport --date 2024-03-05', 'out/hp-1_destination-port_2024-03-05.csv'],
+    ['$0 export csv --field ipsrc --date 2024-03 --each-day', 'One file per day of March 2024 that has data'],
     ['$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total']
   ],
   check: argv => {
@@ -145,7 +145,7 @@ export const plotCommand = command({
     date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' }
   },
   examples: [
-    ['$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html'],
+    ['$0 plot month --sensor hp-1 --field dport --values 22 23', 'Ports 22 and 23 over the latest month: out/hp-1_<YYYY-MM>_..._22_23.html'],
     ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)']
   ],
   check: argv => ({ month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }),
@@ -167,7 +167,7 @@ export const reportCommand = command({
     fields: { type: 'string', description: 'Comma-separated fields (default: every field in the data)' }
   },
   examples: [
-    ['$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links'],
+    ['$0 report --sensor hp-1 --date 2024-03 --out site/', 'site/index.html and everything it links'],
     ['$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor']
   ],
   check: argv => {

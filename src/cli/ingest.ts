@@ -18,7 +18,7 @@ export const ingestOptions = {
   ...redisOptions('started if needed'),
   threads: { type: 'number', description: 'Worker threads (default: one per core)' },
   'combined-keys': { type: 'boolean', default: false, description: 'Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original\'s -ck)' },
-  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` },
+  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(', ')})` },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
@@ -78,7 +78,8 @@ export const ingestCommand = command({
   options: { ...ingestOptions, ...captureOptions },
   examples: [
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
-    ['$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"],
+    ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
+    ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
     ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested']
   ],
   check: argv => ({

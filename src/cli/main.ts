@@ -47,7 +47,8 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
     .help()
     .alias('h', 'help')
     .version()
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    // 80 columns (fewer on a narrower terminal): lines that fit any terminal, readable in a pipe.
+    .wrap(Math.min(80, process.stdout.columns ?? 80))
     .exitProcess(false)
     // Whatever yargs refuses (an unknown option, a missing value, its own YError) is a usage error.
     .fail((message: string | null | undefined, error: Error | undefined) => { throw new UsageError(message ?? error?.message ?? 'bad command line', { cause: error }) })

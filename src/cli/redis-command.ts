@@ -12,7 +12,7 @@ export const redisCommand = command({
   positionals: { action: { choices: REDIS_ACTIONS, demandOption: true, description: 'start it (if not running), stop it (SHUTDOWN, the append-only file is saved), or show its state' } },
   options: { dir: { type: 'string', description: 'Data directory (default $POTIRON_REDIS_DIR or ~/.local/share/potiron/redis)' } },
   examples: [
-    ['$0 redis start', 'Start it; `potiron ingest` with no --redis/--unix then uses it'],
+    ['$0 redis start', 'Start it; ingest without --redis or --unix then uses it'],
     ['$0 redis status', 'running or stopped, its socket and number of keys']
   ],
   check: argv => ({ action: argv.action, dir: argv.dir }),
