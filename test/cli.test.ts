@@ -45,6 +45,67 @@ test('a truncated last record is a warning, not a failure', async () => {
   assert.match(err, /^potiron: warning: .*lab-truncated-1-20040513101707\.pcap: .*\(at byte offset 25733\)\n$/)
 })
 
+test('inspect (text): protocols named beside their numbers, days as YYYY-MM-DD', async () => {
+  const { status, out, err } = await run('inspect', DNS)
+  assert.deepEqual([status, err], [0, ''])
+  assert.equal(out, `${DNS}
+  format      pcap (usec)
+  link types  1 ETHERNET
+  packets     32 (IPv4 32, IPv6 0, other 0), 3,100 bytes captured
+  protocols   1 icmp: 22, 17 udp: 10
+  first, last 2013-05-30T22:45:17.270862000Z, 2013-05-30T22:45:30.408495000Z
+  days        2013-05-30: 32
+  anomalies   0 malformed, 0 cut by the snap length, 0 without timestamp, 0 with a time beyond year 9999
+  top dports  53 (5), 50082 (1), 51677 (1), 54627 (1), 57086 (1), 60038 (1)
+`)
+})
+
+test('inspect (text): a missing or unreadable file is its error alone, on stderr; a warning is said once', async () => {
+  const missing = join(tmpdir(), 'potiron-no-such-capture.pcap')
+  const bad = join(ROOT, 'package.json')
+  const failed = await run('inspect', missing, DNS, bad)
+  assert.equal(failed.status, 1)
+  assert.deepEqual(failed.out.split('\n')[0], DNS)
+  assert.deepEqual(failed.out.split('\n').filter(line => !line.startsWith('  ')), [DNS, ''])
+  assert.equal(failed.err, `potiron: ${missing}: cannot read: ENOENT: no such file or directory, stat '${missing}' (at byte offset 0)
+potiron: ${bad}: not a pcap or pcapng file: magic 0x7b0a2020 (at byte offset 0)
+`)
+  const truncated = join(FIXTURES, 'lab-truncated-1-20040513101707.pcap')
+  const warned = await run('inspect', truncated)
+  assert.equal(warned.status, 0)
+  assert.equal(warned.out, `${truncated}
+  format      pcap (usec)
+  link types  1 ETHERNET
+  packets     42 (IPv4 42, IPv6 0, other 0), 25,037 bytes captured
+  protocols   6 tcp: 40, 17 udp: 2
+  first, last 2004-05-13T10:17:07.311224000Z, 2004-05-13T10:17:37.374452000Z
+  days        2004-05-13: 42
+  anomalies   0 malformed, 0 cut by the snap length, 0 without timestamp, 0 with a time beyond year 9999
+  top dports  80 (19), 3372 (17), 3371 (4), 53 (1), 3009 (1)
+`)
+  assert.equal(warned.err, `potiron: warning: ${truncated}: capture cut short inside a record (43 of 70 bytes) (at byte offset 25733)\n`)
+})
+
+test('inspect (text): a capture that fails midway shows what was read before its error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-inspect-cut-'))
+  try {
+    const capture = readFileSync(DNS)
+    // The third record's captured length runs past the 256 KiB limit.
+    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
+    capture.writeUInt32LE(0x7fffffff, third + 8)
+    const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
+    writeFileSync(file, capture)
+    const { status, out, err } = await run('inspect', file)
+    assert.equal(status, 1)
+    assert.deepEqual(out.split('\n').slice(0, 4), [file, '  format      pcap (usec)', '  link types  1 ETHERNET', '  packets     2 (IPv4 2, IPv6 0, other 0), 204 bytes captured'])
+    assert.equal(out.split('\n').length, 10)
+    assert.equal(err.split('\n').length, 2)
+    assert.match(err, new RegExp(`^potiron: ${file.replaceAll('.', '\\.')}: .*\\(at byte offset ${third}\\)\n$`))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('usage errors exit 2 with one clear line', async () => {
   assert.equal((await run()).status, 2)
   assert.equal((await run('frobnicate')).status, 2)
