@@ -245,6 +245,25 @@ test('--help fits 80 columns: each example whole on its own line, its descriptio
   ])
 })
 
+test('run by npm run potiron, --help shows its usage and examples as npm run potiron -- ..., still within 80 columns', async () => {
+  const previous = process.env.npm_lifecycle_event
+  process.env.npm_lifecycle_event = 'potiron'
+  try {
+    const top = (await potiron('--help')).out.join('\n').split('\n')
+    assert.equal(top[0], 'npm run potiron -- <command> [options]')
+    for (const c of COMMANDS) {
+      const lines = (await potiron(c.usage.split(' ')[0]!, '--help')).out.join('\n').split('\n')
+      assert.equal(lines[0], `npm run potiron -- ${c.usage}`)
+      for (const line of lines) assert.ok(line.length <= 80, `${c.usage}, ${line.length} columns: ${line}`)
+      const start = lines.indexOf('Examples:')
+      assert.deepEqual(lines.slice(start + 1).filter(line => !line.startsWith('      ')), c.examples.map(([line]) => `  ${line.replace('$0', 'npm run potiron --')}`))
+    }
+  } finally {
+    if (previous === undefined) delete process.env.npm_lifecycle_event
+    else process.env.npm_lifecycle_event = previous
+  }
+})
+
 test('PATHs: files as given, directories walked for captures (.pcap .cap .pcapng and .gz, any case), globs; sorted, once each', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-paths-'))
   try {

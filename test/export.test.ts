@@ -452,8 +452,10 @@ describe('report', () => {
       assert.match(read(join(out, 'index.html')), /<a href="lab-gen-1\/2024-03\/index.html">lab-gen-1, March 2024<\/a>/)
       assert.match(read(join(out, 'lab-gen-1', '2024-03', 'lab-gen-1_destination-port_2024-03.html')), /<script src="..\/..\/assets\/plotly.js">/)
       for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
-      const again = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', outDir())
-      assert.deepEqual([again.status, again.err.at(-1)], [0, "potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)"])
+      const site = outDir()
+      const again = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', site)
+      // The command to run instead names the same Redis and directory.
+      assert.deepEqual([again.status, again.err.at(-1)], [0, `potiron: --report: this run counted nothing new, so no report was written (use 'potiron report --unix ${redis.socket} --out ${site}' for data already in Redis)`])
     } finally {
       await redis.stop()
     }

@@ -6,11 +6,12 @@ import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { captureOptions, redisOptions, selectionOf, targetArgs, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { checkParameters } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
+import { commandLine } from './invocation.js'
 import { printSite, writeReportSites } from './export.js'
 import { reportMonths } from '../export/report.js'
 import type { Selection } from '../aggregate/analyzer.js'
@@ -111,7 +112,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     }
     out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
     if (args.report !== undefined) {
-      if (Object.keys(summary.days).length === 0) err('potiron: --report: this run counted nothing new, so no report was written (use \'potiron report\' for data already in Redis)')
+      if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use '${commandLine(['report', ...targetArgs(args.target), '--out', args.report])}' for data already in Redis)`)
       else printSite({ out: args.json ? err : out, err }, args.report, await writeReportSites(redis, reportMonths(summary.days), { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
     }
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok

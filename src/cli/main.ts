@@ -14,6 +14,7 @@ import { exportCommand, plotCommand, reportCommand } from './export.js'
 import { importJsonCommand } from './import-json.js'
 import { ingestCommand } from './ingest.js'
 import { inspectCommand } from './inspect.js'
+import { commandLine, invocation } from './invocation.js'
 import { jsonCommand } from './json.js'
 import { printable } from './printable.js'
 import { redisCommand } from './redis-command.js'
@@ -38,7 +39,8 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
   raiseInliningBudget()
   let chosen: { command: Command, argv: Readonly<Record<string, unknown>> } | undefined
   let parser: Argv = yargs()
-    .scriptName('potiron')
+    // Usage lines and examples as the user runs potiron, to copy as they are (invocation.ts).
+    .scriptName(invocation())
     .usage('$0 <command> [options]\n\nNormalize, index and visualize network captures (pcap, pcapng, gzip).')
   for (const c of COMMANDS) parser = parser.command(c.usage, c.description, c.build, argv => { chosen = { command: c, argv } })
   parser = parser
@@ -63,7 +65,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     // Line by line: some of yargs's messages span lines ("Invalid values:\n  Argument: ...").
-    io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\nRun 'potiron --help' for usage.`)
+    io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\nRun '${commandLine(['--help'])}' for usage.`)
     return EXIT.usage
   }
 }

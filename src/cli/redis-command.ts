@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import { redisDirOf, serverStatus, startServer, stopServer } from '../redis-server/process.js'
 import { EXIT, command, type ExitStatus } from './command.js'
+import { commandLine } from './invocation.js'
 
 export const REDIS_ACTIONS = ['start', 'stop', 'status'] as const
 export type RedisAction = typeof REDIS_ACTIONS[number]
@@ -22,7 +23,7 @@ export const redisCommand = command({
 /** Returns the exit status: 0 done (or running, for status), 1 failed (or stopped, for status). */
 export async function ownRedis (args: { action: RedisAction, dir?: string | undefined }, out: (text: string) => void, err: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<ExitStatus> {
   const dir = args.dir === undefined ? redisDirOf(env) : resolve(args.dir)
-  const stop = args.dir === undefined ? "'potiron redis stop'" : `'potiron redis stop --dir ${dir}'`
+  const stop = `'${commandLine(args.dir === undefined ? ['redis', 'stop'] : ['redis', 'stop', '--dir', dir])}'`
   try {
     switch (args.action) {
       case 'start': {
