@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { UsageError } from '../src/errors.js'
 import { EXIT, type Io } from '../src/cli/command.js'
-import { addressOf } from '../src/cli/common.js'
+import { addressOf, targetArgs } from '../src/cli/common.js'
 import { DEFAULTS } from '../src/config/defaults.js'
 import { exportCommand, plotCommand, reportCommand } from '../src/cli/export.js'
 import { importJsonCommand } from '../src/cli/import-json.js'
@@ -56,6 +56,9 @@ test('ingest: the options it runs with, every flag checked', () => {
   const byDefault = ingestCommand.check({ ...INGEST, unix: undefined }).settings.target
   assert.deepEqual(byDefault, { fallback: true })
   assert.deepEqual([addressOf(byDefault, {}), addressOf(byDefault, { REDIS_URL: 'redis://db:6380' })], [{ url: DEFAULTS.redisUrl }, { url: 'redis://db:6380' }])
+  // Back to flags, for a hint naming the same Redis: a password is not repeated.
+  assert.deepEqual([byDefault, { socket: '/run/potiron.sock' }, { url: 'redis://db:6379/1' }, { url: 'redis://u:s3cret@db:6379/1' }].map(targetArgs),
+    [[], ['--unix', '/run/potiron.sock'], ['--redis', 'redis://db:6379/1'], ['--redis', 'redis://u:PASSWORD@db:6379/1']])
   for (const threads of [0, 1.5, 2000, Number.NaN]) usage(() => ingestCommand.check({ ...INGEST, threads }), /^--threads: expected a whole number from 1 to 1024/)
   usage(() => ingestCommand.check({ ...INGEST, fields: 'dport,nope' }), /^--fields: unknown field 'nope'/)
   usage(() => ingestCommand.check({ ...INGEST, fields: ' , ' }), /^--fields: name at least one/)

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
 import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../store/connection.js'
 import { EXIT, type ExitStatus } from './command.js'
+import { commandLine } from './invocation.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
 
 export const captureOptions = {
@@ -71,6 +72,19 @@ export function targetOf (argv: { redis?: string | undefined, unix?: string | un
   return { fallback: true }
 }
 
+/**
+ * targetOf's inverse: the flags that name `target`, for a hint to run another command on the same
+ * Redis. A URL's password is not repeated (hints end up in logs): PASSWORD stands in its place.
+ */
+export function targetArgs (target: CommandTarget): string[] {
+  if ('socket' in target) return ['--unix', target.socket]
+  if (!('url' in target)) return []
+  const url = URL.canParse(target.url) ? new URL(target.url) : undefined
+  if (url === undefined || url.password === '') return ['--redis', target.url]
+  url.password = 'PASSWORD'
+  return ['--redis', url.href]
+}
+
 /** An address given, or `fallback`: the default one, which may fall back to potiron's own redis-server. */
 export type CommandTarget = RedisTarget | { fallback: true }
 
@@ -97,7 +111,7 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
     const dir = redisDirOf(env)
     if (!start) {
       const socket = await ownServerSocket(env)
-      if (socket === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${serverPaths(dir).socket}) is not running: pass --redis URL / --unix SOCKET, or 'potiron redis start'`); return undefined }
+      if (socket === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${serverPaths(dir).socket}) is not running: pass --redis URL / --unix SOCKET, or '${commandLine(['redis', 'start'])}'`); return undefined }
       err(`potiron: no Redis at ${address}; using potiron's own redis-server on ${socket}`)
       return await connect({ socket })
     }
@@ -109,7 +123,7 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
     try {
       const { already, paths } = await startServer(dir, { server })
       const redis = await connect({ socket: paths.socket })
-      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server on ${paths.socket} (data in ${dir}); stop it with 'potiron redis stop'`)
+      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server on ${paths.socket} (data in ${dir}); stop it with '${commandLine(['redis', 'stop'])}'`)
       return redis
     } catch (e2) {
       err(`potiron: ${where}, and potiron's own redis-server (data in ${dir}) could not be used: ${e2 instanceof Error ? e2.message : String(e2)}`)

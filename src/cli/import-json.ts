@@ -54,7 +54,7 @@ export const importJsonCommand = command({
     tz: { type: 'string', description: "The zone of the documents' timestamps (the --tz they were written with); default UTC" },
     json: ingestOptions.json
   },
-  examples: [['$0 import-json json/ --unix /run/redis/potiron.sock --ipv4-only', 'Every *.json under json/, written by potiron json --ipv4-only']],
+  examples: [['$0 import-json json/ --ipv4-only --unix /tmp/potiron.sock', 'Every *.json under json/, written by json --ipv4-only']],
   check: argv => ({
     paths: argv.files,
     settings: { target: targetOf(argv), combinedKeys: argv['combined-keys'], ipv4Only: selectionOf(argv) === 'ipv4-only', zone: zoneOf(argv), json: argv.json }

@@ -6,19 +6,21 @@ import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { captureOptions, redisOptions, selectionOf, targetArgs, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { checkParameters } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
-import { printSite, writeIngestReports } from './export.js'
+import { commandLine } from './invocation.js'
+import { printSite, writeReportSites } from './export.js'
+import { reportMonths } from '../export/report.js'
 import type { Selection } from '../aggregate/analyzer.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
   threads: { type: 'number', description: 'Worker threads (default: one per core)' },
   'combined-keys': { type: 'boolean', default: false, description: 'Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original\'s -ck)' },
-  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` },
+  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(', ')})` },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
@@ -78,7 +80,8 @@ export const ingestCommand = command({
   options: { ...ingestOptions, ...captureOptions },
   examples: [
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
-    ['$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"],
+    ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
+    ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
     ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested']
   ],
   check: argv => ({
@@ -109,8 +112,8 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     }
     out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
     if (args.report !== undefined) {
-      if (Object.keys(summary.days).length === 0) err('potiron: --report: this run counted nothing new, so no report was written (use \'potiron report\' for data already in Redis)')
-      else printSite({ out: args.json ? err : out, err }, args.report, await writeIngestReports(redis, summary.days, { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
+      if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use '${commandLine(['report', ...targetArgs(args.target), '--out', args.report])}' for data already in Redis)`)
+      else printSite({ out: args.json ? err : out, err }, args.report, await writeReportSites(redis, reportMonths(summary.days), { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
     }
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok
   })

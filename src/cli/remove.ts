@@ -32,7 +32,7 @@ const removeOptions = {
   'combined-keys': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
   fields: { type: 'string', description: 'Optional: must match what is stored in JSON_FIELDS' },
   'ipv4-only': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
-  tz: { type: 'string', description: 'Optional: must match what is stored in PARAMETERS' },
+  tz: { type: 'string', description: 'Optional: must match the zone stored in PARAMETERS' },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' }
 } as const satisfies Record<string, Options>
 
@@ -41,7 +41,7 @@ export const removeCommand = command({
   description: 'Take files\' counts back out of Redis (read again with the stored settings) and remove them from FILES',
   positionals: { files: FILES_POSITIONAL },
   options: removeOptions,
-  examples: [['$0 remove captures/lab-x-1-20240101000000.pcap --unix /run/redis/potiron.sock', 'Uncount one capture']],
+  examples: [['$0 remove captures/lab-x-1-20240101000000.pcap', 'Uncount one capture (read again with the stored settings)']],
   check: argv => {
     const given: Partial<StoredSettings> = {}
     if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']

@@ -40,8 +40,8 @@ export const serveCommand = command({
   },
   examples: [
     ['$0 serve --unix /run/redis/potiron.sock', 'http://127.0.0.1:8080/'],
-    ['$0 serve --port 8000 --base-path /potiron --allowed-host example.org', 'Behind a reverse proxy at https://example.org/potiron/ (passing Host and X-Forwarded-Proto)'],
-    ['$0 serve --host 0.0.0.0 --allowed-host potiron.lan --read-only', 'On every interface, as http://potiron.lan:8080/']
+    ['$0 serve --base-path /potiron --allowed-host example.org', 'Behind a proxy passing Host: https://example.org/potiron/'],
+    ['$0 serve --host 0.0.0.0 --read-only', 'On every interface, settings read-only (there is no login)']
   ],
   check: argv => {
     const port = argv.port
