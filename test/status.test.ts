@@ -1,12 +1,13 @@
 /**
- * `potiron status` against a private redis-server: its exact output, and that it only reads
- * (the commands Redis ran, and every key before and after).
+ * `potiron status` and `potiron ingest --dry-run` against a private redis-server: their exact
+ * output, and that they only read (the commands Redis ran, and every key before and after).
  */
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { Redis } from 'ioredis'
 import { redisName } from '../src/cli/status.js'
 import { potiron, type Run } from './helpers/cli.js'
@@ -138,4 +139,79 @@ test('a Redis given by URL is named by its URL without the password', () => {
   }
   assert.deepEqual(named('redis://potiron:secret@db.example:6380/2'), { address: 'redis://potiron@db.example:6380/2', own: false })
   assert.deepEqual(named('redis://127.0.0.1:6379'), { address: 'redis://127.0.0.1:6379', own: false })
+})
+
+/** A directory with every case a dry run tells apart; the files' times are an hour back but for the fresh one. */
+function dryRunDir (): string {
+  const d = mkdtempSync(join(dir, 'dry-'))
+  const synscan = join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng')
+  copyFileSync(join(FIXTURES, DNS), join(d, DNS))
+  copyFileSync(synscan, join(d, 'lab-synscan-1-20100704202416.pcapng'))
+  writeFileSync(join(d, 'lab-synscan-1-20100704202416.pcapng.gz'), gzipSync(readFileSync(synscan)))
+  copyFileSync(join(FIXTURES, 'lab-traceroute-1-20090702194230.pcapng'), join(d, 'lab-traceroute-1-20090702194230.pcapng'))
+  writeFileSync(join(d, 'lab-vlan-1-20100629000000.pcap'), gunzipSync(readFileSync(join(FIXTURES, VLAN_GZ))))
+  writeFileSync(join(d, 'lab-broken-1-20200101000000.pcap'), 'this is not a capture file at all')
+  copyFileSync(join(FIXTURES, DNS), join(d, 'nosensor.pcap'))
+  const hourAgo = new Date(Date.now() - 3600_000)
+  for (const name of [DNS, 'lab-synscan-1-20100704202416.pcapng', 'lab-synscan-1-20100704202416.pcapng.gz', 'lab-traceroute-1-20090702194230.pcapng', 'lab-vlan-1-20100629000000.pcap', 'lab-broken-1-20200101000000.pcap', 'nosensor.pcap']) {
+    utimesSync(join(d, name), hourAgo, hourAgo)
+  }
+  copyFileSync(join(FIXTURES, DNS), join(d, 'lab-fresh-1-20240301000000.pcap'))
+  return d
+}
+
+test('ingest --dry-run: what would be read, skipped (and why) and fail, the days to write; nothing parsed or written; then the ingest does just that', async () => {
+  // Counted before: one file as it is in the directory, and the compressed twin of another.
+  assert.equal((await potiron('ingest', join(FIXTURES, DNS), join(FIXTURES, VLAN_GZ), '--unix', redis.socket, '--quiet')).status, 0)
+  const d = dryRunDir()
+  const keys = await dump(redis.client)
+  await redis.client.config('RESETSTAT')
+  const run = await potiron('ingest', d, '--unix', redis.socket, '--min-age', '60', '--dry-run')
+  assert.deepEqual([run.status, run.err], [1, []])
+  assert.deepEqual(run.out.join('\n').split('\n'), [
+    'dry run: nothing is parsed or written',
+    'files: 2 to read, 4 to skip, 2 would fail',
+    `  read: ${d}/lab-synscan-1-20100704202416.pcapng`,
+    `  read: ${d}/lab-traceroute-1-20090702194230.pcapng`,
+    `  skip: ${d}/${DNS}: already in FILES`,
+    `  skip: ${d}/lab-fresh-1-20240301000000.pcap: not settled yet (modified less than 60 s ago)`,
+    `  skip: ${d}/lab-synscan-1-20100704202416.pcapng.gz: the same capture as lab-synscan-1-20100704202416.pcapng, which this run reads first`,
+    `  skip: ${d}/lab-vlan-1-20100629000000.pcap: the same capture as ${VLAN_GZ}, counted already`,
+    `  fail: ${d}/lab-broken-1-20200101000000.pcap: not a pcap or pcapng file: magic 0x74686973 (at byte offset 0); nothing counted`,
+    `  fail: ${d}/nosensor.pcap: cannot tell the sensor: the name does not follow prefix-sensor-instance-YYYYMMDDhhmmss.ext (e.g. honeypot-eu-1-20240131000000.pcap); rename the file or pass --sensor NAME`,
+    'days to write (those of the file names; the packets may add others):',
+    '  lab-synscan-1: 1 day, 2010-07-04',
+    '  lab-traceroute-1: 1 day, 2009-07-02'
+  ])
+  // Only reads (and this INFO): no write command ran, and every key is as it was.
+  assert.deepEqual(await commandsRun(), ['config|resetstat', 'exists', 'hget', 'hgetall', 'info', 'lrange', 'ping', 'sismember'])
+  assert.deepEqual(await dump(redis.client), keys)
+  const plan = await potiron('ingest', d, '--unix', redis.socket, '--min-age', '60', '--dry-run', '--json')
+  assert.equal(plan.status, 1)
+  const planned = JSON.parse(plan.out[0]!) as { read: Array<{ file: string }>, skipped: Array<{ file: string }>, failed: Array<{ file: string }>, days: Record<string, string[]> }
+  assert.deepEqual(planned.read, [
+    { file: `${d}/lab-synscan-1-20100704202416.pcapng`, sensor: 'lab-synscan-1', day: '20100704', again: false },
+    { file: `${d}/lab-traceroute-1-20090702194230.pcapng`, sensor: 'lab-traceroute-1', day: '20090702', again: false }
+  ])
+  // The ingest itself reads, skips and fails the same files, and writes the same days.
+  const ingest = await potiron('ingest', d, '--unix', redis.socket, '--min-age', '60', '--json')
+  assert.equal(ingest.status, 1)
+  const done = JSON.parse(ingest.out[0]!) as { ingested: number, skipped: number, unsettled: string[], failed: Array<{ file: string }>, days: Record<string, string[]> }
+  assert.deepEqual([done.ingested, done.skipped + done.unsettled.length, done.failed.map(f => f.file), done.days],
+    [planned.read.length, planned.skipped.length, planned.failed.map(f => f.file), planned.days])
+})
+
+test('ingest --dry-run --force: files in FILES are read again; with other settings than stored, refused as the ingest is', async () => {
+  assert.equal((await potiron('ingest', join(FIXTURES, DNS), '--unix', redis.socket, '--quiet')).status, 0)
+  const forced = await potiron('ingest', join(FIXTURES, DNS), '--unix', redis.socket, '--dry-run', '--force')
+  assert.deepEqual([forced.status, forced.err], [0, []])
+  assert.deepEqual(forced.out.join('\n').split('\n'), [
+    'dry run: nothing is parsed or written',
+    'files: 1 to read, 0 to skip, 0 would fail',
+    `  read again (--force: in FILES, its counts stay as they are): ${join(FIXTURES, DNS)}`,
+    'days to write (those of the file names; the packets may add others):',
+    '  lab-dnsicmp-1: 1 day, 2013-05-30'
+  ])
+  const refused = await potiron('ingest', join(FIXTURES, DNS), '--unix', redis.socket, '--dry-run', '--combined-keys')
+  assert.deepEqual([refused.status, refused.out, refused.err], [1, [], ["potiron: this database holds data ingested with other settings: ck is 'False' in Redis but 'True' here (--combined-keys). Use the same options, or another database"]])
 })
