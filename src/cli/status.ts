@@ -62,7 +62,7 @@ export function redisName (redis: Redis, env: NodeJS.ProcessEnv = process.env): 
   return { address: `${tls === undefined ? 'redis' : 'rediss'}://${user}${at}:${port ?? 6379}${db !== undefined && db !== 0 ? `/${db}` : ''}`, own: false }
 }
 
-export function redisText (name: RedisName): string {
+function redisText (name: RedisName): string {
   return `${printable(name.address)}${name.own ? " (potiron's own)" : ''}`
 }
 
