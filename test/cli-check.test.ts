@@ -37,7 +37,7 @@ test('inspect and json: files as given, selection and zone checked', () => {
 
 const INGEST = {
   files: ['captures/'], ...SOCKET, ...CAPTURE, threads: undefined, 'combined-keys': false, fields: undefined, json: false,
-  'json-out': undefined, quiet: false, 'min-age': 0, force: false, report: undefined
+  'json-out': undefined, quiet: false, 'min-age': 0, force: false, report: undefined, 'dry-run': false
 }
 
 test('ingest: the options it runs with, every flag checked', () => {
@@ -45,7 +45,7 @@ test('ingest: the options it runs with, every flag checked', () => {
     paths: ['captures/'],
     settings: {
       target: { socket: '/run/potiron.sock' }, threads: undefined, fields: FIELDS, selection: 'default', zone: undefined, combinedKeys: false, sensor: undefined,
-      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined
+      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined, dryRun: false
     }
   })
   const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: 4, fields: ' dport, ipsrc ,', 'combined-keys': true, 'min-age': 120 })

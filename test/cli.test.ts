@@ -201,7 +201,7 @@ test('a file name without sensor is a per-file error unless --sensor is given', 
 })
 
 test('--help: every command says what it does and shows examples', async () => {
-  const commands = ['inspect', 'json', 'ingest', 'redis', 'import-json', 'remove', 'export', 'plot', 'report', 'serve']
+  const commands = ['inspect', 'json', 'ingest', 'status', 'redis', 'import-json', 'remove', 'export', 'plot', 'report', 'serve']
   const top = await potiron('--help')
   assert.equal(top.status, 0)
   for (const command of commands) assert.match(top.out.join('\n'), new RegExp(`^  potiron ${command}\\b`, 'm'), command)

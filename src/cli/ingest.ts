@@ -14,6 +14,7 @@ import { printable } from './printable.js'
 import { commandLine } from './invocation.js'
 import { printSite, writeReportSites } from './export.js'
 import { reportMonths } from '../export/report.js'
+import { dryRun } from './dry-run.js'
 import type { Selection } from '../aggregate/analyzer.js'
 
 export const ingestOptions = {
@@ -26,7 +27,8 @@ export const ingestOptions = {
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
   'min-age': { type: 'number', default: 0, description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
-  report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
+  report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
+  'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
 } as const satisfies Record<string, Options>
 
 export interface IngestArgs {
@@ -48,6 +50,8 @@ export interface IngestArgs {
   minAge?: number | undefined
   /** Write the reports of what was counted here (`--report`). */
   report?: string | undefined
+  /** Only say what would be read, skipped and written (`--dry-run`). */
+  dryRun?: boolean | undefined
 }
 
 export function threadsOf (argv: { threads?: number | undefined }): number | undefined {
@@ -82,16 +86,17 @@ export const ingestCommand = command({
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
     ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
     ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
-    ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested']
+    ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'],
+    ['$0 ingest captures/ --dry-run', 'What it would read, skip and write']
   ],
   check: argv => ({
     paths: argv.files,
     settings: {
       target: targetOf(argv), threads: threadsOf(argv), fields: fieldsOf(argv), selection: selectionOf(argv), zone: zoneOf(argv),
-      combinedKeys: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
+      combinedKeys: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run']
     }
   }),
-  run: async ({ paths, settings }, io) => await ingest({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
+  run: async ({ paths, settings }, io) => await (settings.dryRun ? dryRun : ingest)({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
 })
 
 /** Runs the ingest and prints its summary; returns the exit status. */

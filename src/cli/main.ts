@@ -20,12 +20,13 @@ import { printable } from './printable.js'
 import { redisCommand } from './redis-command.js'
 import { removeCommand } from './remove.js'
 import { serveCommand } from './serve.js'
+import { statusCommand } from './status.js'
 
 export type { Io } from './command.js'
 
 /** In `potiron --help` order. */
 export const COMMANDS: readonly Command[] = [
-  inspectCommand, jsonCommand, ingestCommand, redisCommand, importJsonCommand, removeCommand,
+  inspectCommand, jsonCommand, ingestCommand, statusCommand, redisCommand, importJsonCommand, removeCommand,
   exportCommand, plotCommand, reportCommand, serveCommand
 ]
 

@@ -74,13 +74,27 @@ export interface FileState {
 /** Reads where `name` stands (no WATCH: a check before parsing, made again when writing). */
 export async function fileState (redis: Redis, name: string): Promise<FileState> {
   const [counted, identity, partial] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).exists(writtenGroupsKey(name)))
-  return { counted: flag(counted, 'SISMEMBER FILES'), identity: identityOf(identity), partial: flag(partial, 'EXISTS') }
+  return { counted: flag(counted, 'SISMEMBER FILES'), identity: recordOf(identity).identity, partial: flag(partial, 'EXISTS') }
 }
 
-function identityOf (stored: unknown): FileIdentity | undefined {
-  if (typeof stored !== 'string') return undefined
-  const value = JSON.parse(stored) as Partial<FileIdentity>
-  return typeof value.size === 'number' && typeof value.disk === 'string' && typeof value.content === 'string' ? { size: value.size, disk: value.disk, content: value.content } : undefined
+/** A FILES_INFO entry: the file's identity, and when it was counted (ISO 8601 UTC, to the second). */
+export interface FileRecord {
+  identity: FileIdentity | undefined
+  /** Undefined for files counted before potiron kept it. */
+  counted: string | undefined
+}
+
+/** Reads a FILES_INFO value (a JSON string, or null when the name has none). */
+export function recordOf (stored: unknown): FileRecord {
+  if (typeof stored !== 'string') return { identity: undefined, counted: undefined }
+  const value = JSON.parse(stored) as Partial<FileIdentity> & { counted?: unknown }
+  const identity = typeof value.size === 'number' && typeof value.disk === 'string' && typeof value.content === 'string' ? { size: value.size, disk: value.disk, content: value.content } : undefined
+  return { identity, counted: typeof value.counted === 'string' ? value.counted : undefined }
+}
+
+/** Now, as FileRecord.counted keeps it. */
+function countedNow (): string {
+  return `${new Date().toISOString().slice(0, 19)}Z`
 }
 
 /** Runs a pipeline and returns its replies, throwing the first error. */
@@ -101,7 +115,7 @@ export interface WriteOutcome {
 }
 
 export interface WriteOptions {
-  /** Stored in FILES_INFO with the file. */
+  /** Stored in FILES_INFO with the file, and the time it is counted. */
   identity?: FileIdentity | undefined
 }
 
@@ -120,7 +134,6 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
   checkPlan(name, marker, done, groups.length)
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
-  const info = options.identity === undefined ? undefined : JSON.stringify(options.identity)
   let members = 0
   const reader = new GroupReader()
   const written = new Map<string, number>()
@@ -135,7 +148,8 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
           if (days.length > 0) t.sadd(daysKey(c.sensor), ...days)
           if (protocols.length > 0) t.sadd(PROTOCOLS, ...protocols)
           t.sadd(FILES, name)
-          if (info !== undefined) t.hset(FILES_INFO, name, info)
+          // When: read by `potiron status --files`, set in the transaction that counts the file.
+          if (options.identity !== undefined) t.hset(FILES_INFO, name, JSON.stringify({ ...options.identity, counted: countedNow() }))
           t.del(marker)
         }
         : undefined

@@ -1,0 +1,54 @@
+/**
+ * `potiron ingest --dry-run`: what the same ingest would read, skip (and why) and fail, and the
+ * sensors and days it would write, without parsing a capture (each is read up to its first packet,
+ * to tell a capture) and without writing anything: it only reads Redis, never starts potiron's
+ * own redis-server, and writes no --json-out or --report file.
+ */
+import { DEFAULTS } from '../config/defaults.js'
+import { planIngest, type IngestPlan } from '../coordinator/plan.js'
+import { checkParameters } from '../store/parameters.js'
+import type { Selection } from '../aggregate/analyzer.js'
+import type { FieldName } from '../aggregate/fields.js'
+import { EXIT, type ExitStatus } from './command.js'
+import { withRedis, type CommandTarget } from './common.js'
+import { named } from './progress.js'
+import { printable } from './printable.js'
+import { daySpan } from './status.js'
+
+/** What a dry run needs of the ingest's options (IngestArgs). */
+export interface DryRunArgs {
+  files: readonly string[]
+  target: CommandTarget
+  combinedKeys: boolean
+  fields: readonly FieldName[]
+  selection: Selection
+  zone: string | undefined
+  sensor: string | undefined
+  json: boolean
+  minAge?: number | undefined
+  force?: boolean | undefined
+}
+
+/** Prints the plan; exit status 1 when a file would fail (as the ingest's), or the settings would be refused. */
+export async function dryRun (args: DryRunArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
+  return await withRedis(args.target, err, { start: false }, async redis => {
+    await checkParameters(redis, { combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone })
+    const plan = await planIngest(args.files, redis, { sensor: args.sensor, minAge: args.minAge, force: args.force })
+    out(args.json ? JSON.stringify(plan) : formatPlan(plan))
+    return plan.failed.length > 0 ? EXIT.failed : EXIT.ok
+  })
+}
+
+export function formatPlan (plan: IngestPlan): string {
+  const lines = [
+    'dry run: nothing is parsed or written',
+    `files: ${plan.read.length} to read, ${plan.skipped.length} to skip, ${plan.failed.length} would fail`
+  ]
+  for (const r of plan.read) lines.push(`  read${r.again ? ' again (--force: in FILES, its counts stay as they are)' : ''}: ${printable(r.file)}`)
+  for (const s of plan.skipped) lines.push(`  skip: ${named(s)}`)
+  for (const f of plan.failed) lines.push(`  fail: ${named(f)}`)
+  const sensors = Object.entries(plan.days)
+  if (sensors.length > 0) lines.push('days to write (those of the file names; the packets may add others):')
+  for (const [sensor, days] of sensors) lines.push(`  ${printable(sensor)}: ${days.length === 0 ? 'known once read' : daySpan(days.length, days[0]!, days[days.length - 1]!)}`)
+  return lines.join('\n')
+}
