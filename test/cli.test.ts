@@ -86,15 +86,20 @@ potiron: ${bad}: not a pcap or pcapng file: magic 0x7b0a2020 (at byte offset 0)
   assert.equal(warned.err, `potiron: warning: ${truncated}: capture cut short inside a record (43 of 70 bytes) (at byte offset 25733)\n`)
 })
 
+/** DNS's capture, written to `dir`, failing at its third record (offset `third`): a captured length past the 256 KiB limit. */
+function cutAfterTwo (dir: string): { file: string, third: number } {
+  const capture = readFileSync(DNS)
+  const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
+  capture.writeUInt32LE(0x7fffffff, third + 8)
+  const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
+  writeFileSync(file, capture)
+  return { file, third }
+}
+
 test('inspect (text): a capture that fails midway shows what was read before its error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-inspect-cut-'))
   try {
-    const capture = readFileSync(DNS)
-    // The third record's captured length runs past the 256 KiB limit.
-    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
-    capture.writeUInt32LE(0x7fffffff, third + 8)
-    const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
-    writeFileSync(file, capture)
+    const { file, third } = cutAfterTwo(dir)
     const { status, out, err } = await run('inspect', file)
     assert.equal(status, 1)
     assert.deepEqual(out.split('\n').slice(0, 4), [file, '  format      pcap (usec)', '  link types  1 ETHERNET', '  packets     2 (IPv4 2, IPv6 0, other 0), 204 bytes captured'])
@@ -140,12 +145,7 @@ test('json writes the original documents under OUT/YYYY/MM/DD', async () => {
 test('json of a capture that fails midway keeps the documents read before it as .partial, and says where', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-json-cut-'))
   try {
-    const capture = readFileSync(DNS)
-    // The third record's captured length runs past the 256 KiB limit.
-    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
-    capture.writeUInt32LE(0x7fffffff, third + 8)
-    const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
-    writeFileSync(file, capture)
+    const { file } = cutAfterTwo(dir)
     const { status, err } = await run('json', file, '--out', join(dir, 'out'), '--ipv4-only')
     const partial = join(dir, 'out', '2013', '05', '30', 'lab-dnsicmp-1-20130530224517.json.partial')
     assert.equal(status, 1)

@@ -15,7 +15,7 @@ import { named } from './progress.js'
 import { printable } from './printable.js'
 import { daySpan } from './status.js'
 
-/** What a dry run needs of the ingest's options (IngestArgs). */
+/** What a dry run needs of the ingest's options: the options of both (IngestArgs adds the rest). */
 export interface DryRunArgs {
   files: readonly string[]
   target: CommandTarget
@@ -25,7 +25,9 @@ export interface DryRunArgs {
   zone: string | undefined
   sensor: string | undefined
   json: boolean
+  /** Leave files modified less than this many seconds ago (`--min-age`). */
   minAge?: number | undefined
+  /** Count files already in FILES again (`--force`). */
   force?: boolean | undefined
 }
 

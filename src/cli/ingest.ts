@@ -6,7 +6,7 @@ import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, selectionOf, targetArgs, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { captureOptions, redisOptions, selectionOf, targetArgs, targetOf, withRedis, zoneOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { checkParameters } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
@@ -14,8 +14,7 @@ import { printable } from './printable.js'
 import { commandLine } from './invocation.js'
 import { printSite, writeReportSites } from './export.js'
 import { reportMonths } from '../export/report.js'
-import { dryRun } from './dry-run.js'
-import type { Selection } from '../aggregate/analyzer.js'
+import { dryRun, type DryRunArgs } from './dry-run.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
@@ -31,23 +30,11 @@ export const ingestOptions = {
   'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
 } as const satisfies Record<string, Options>
 
-export interface IngestArgs {
-  files: readonly string[]
-  target: CommandTarget
+export interface IngestArgs extends DryRunArgs {
   threads: number | undefined
-  combinedKeys: boolean
-  fields: readonly FieldName[]
-  selection: Selection
-  zone: string | undefined
-  sensor: string | undefined
-  json: boolean
   quiet?: boolean | undefined
   /** Also write each capture's JSON documents under this directory (`--json-out`). */
   jsonOut?: string | undefined
-  /** Count files already in FILES again (`--force`). */
-  force?: boolean | undefined
-  /** Leave files modified less than this many seconds ago (`--min-age`). */
-  minAge?: number | undefined
   /** Write the reports of what was counted here (`--report`). */
   report?: string | undefined
   /** Only say what would be read, skipped and written (`--dry-run`). */
