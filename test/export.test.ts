@@ -109,7 +109,7 @@ describe('export csv', () => {
   test('bundled fixtures: ties at the cut by value, ICMP type names, --skip alone keeps the sentinel', async () => {
     const out = outDir()
     const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '4', '--out', out, '--unix', plain.socket)
-    assert.deepEqual([scan.status, scan.out], [0, [`1 files written under ${out}`]])
+    assert.deepEqual([scan.status, scan.out], [0, [`1 file written under ${out}`]])
     // Redis's reverse order would give 9999, 9998, 999 after 36050; value order gives 1, 100, 1000.
     assert.equal(read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv')), 'value,count,label\n36050,16,\n1,2,tcpmux\n100,2,\n1000,2,cadlock2\n')
     const icmp = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', 'icmptype', '--date', '2013-05-30', '--skip', '--out', out, '--unix', plain.socket)

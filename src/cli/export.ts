@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
 import { writeCsv } from '../export/csv.js'
+import { plural } from '../plural.js'
 import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
 import { readMonth, readPages, readTables, type TopScope } from '../store/report-data.js'
 import type { SitePlan } from '../export/site.js'
@@ -102,7 +103,7 @@ async function reading (options: Reading, io: Io, job: (redis: Redis, sensor: st
 
 export function printSite (io: Io, out: string, result: SiteResult): void {
   for (const note of result.notes) io.err(`potiron: ${printable(note)}`)
-  io.out(printable(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`))
+  io.out(printable(`${plural(result.files.length, 'file')} written under ${out}; open ${resolve(out, result.entry)}`))
 }
 
 export const exportCommand = command({
@@ -130,7 +131,7 @@ export const exportCommand = command({
     const { field, protocols } = options
     const tables = await readTables(redis, { sensor, field, date: options.date, eachDay: options.eachDay, protocols, ...shared })
     const files = await writeCsv(tables, { sensor, field, protocols, out: shared.out }, line => { io.err(`potiron: ${printable(line)}`) })
-    io.out(printable(`${files.length} files written under ${shared.out}`))
+    io.out(printable(`${plural(files.length, 'file')} written under ${shared.out}`))
   })
 })
 

@@ -17,7 +17,7 @@ import type { Selection } from '../aggregate/analyzer.js'
 export const ingestOptions = {
   ...redisOptions('started if needed'),
   threads: { type: 'number', description: 'Worker threads (default: one per core)' },
-  'combined-keys': { type: 'boolean', default: false, description: 'Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original\'s -ck)' },
+  'combined-keys': { type: 'boolean', default: false, description: 'Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original\'s -ck; exports and serve add the protocols up)' },
   fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
@@ -126,7 +126,9 @@ export function formatSummary (s: IngestSummary, minAge = 0): string {
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
-  const lines = [`files: ${s.ingested} ingested, ${s.skipped} skipped (already in FILES),${unsettled} ${s.failed.length} failed`]
+  // --force: files already in FILES read again, whose counts stay as they were.
+  const recounted = s.replaced > 0 ? ` ${s.replaced} recounted (--force, counts unchanged),` : ''
+  const lines = [`files: ${s.ingested - s.replaced} ingested,${recounted} ${s.skipped} skipped (already in FILES),${unsettled} ${s.failed.length} failed`]
   for (const f of s.sameCapture) lines.push(`  same capture: ${printable(`${f.file} is ${f.as}, counted already`)}`)
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)

@@ -7,6 +7,7 @@ import { captureOptions, selectionOf, zoneOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 
+import { plural } from '../plural.js'
 export interface JsonOptions {
   out: string
   selection: Selection
@@ -48,12 +49,12 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
       continue
     }
     if (result.error !== undefined) {
-      log(`potiron: ${printable(result.error.message)}; ${json.documents} documents kept in ${printable(json.path)}`)
+      log(`potiron: ${printable(result.error.message)}; ${plural(json.documents, 'document')} kept in ${printable(json.path)}`)
       failed++
       continue
     }
     if (result.warning !== undefined) log(`potiron: warning: ${printable(result.warning.message)}`)
-    log(`${printable(file)}: ${json.documents} documents → ${printable(json.path)}`)
+    log(`${printable(file)}: ${plural(json.documents, 'document')} → ${printable(json.path)}`)
   }
   return failed
 }

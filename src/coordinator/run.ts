@@ -13,6 +13,7 @@ import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
 import { fingerprintOfPlainFile } from '../capture/fingerprint.js'
 import { sensorOf } from '../capture/filename.js'
+import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
@@ -130,7 +131,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       if (!state.counted) return { seen }
       const was = state.identity
       if (was !== undefined && seen !== undefined && (was.size !== seen.size || was.disk !== seen.disk)) {
-        fail(file, `${basename(file)} was counted when it was ${was.size} bytes; it is now ${seen.size} bytes, with other content: not counted again (its earlier counts stay)`)
+        fail(file, `${basename(file)} was counted when it was ${plural(was.size, 'byte')}; it is now ${plural(seen.size, 'byte')}, with other content: not counted again (its earlier counts stay)`)
         return false
       }
       if (options.force === true) return { seen }
@@ -154,7 +155,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       }
       const now = p.seen === undefined ? undefined : await stat(p.file).catch(() => undefined)
       if (p.seen !== undefined && (now === undefined || now.size !== p.seen.size || now.mtimeMs !== p.seen.mtimeMs)) {
-        fail(p.file, `changed while it was read (${p.seen.size} bytes when it was picked, ${now === undefined ? 'gone' : `${now.size} bytes`} now): not counted; run again once it is complete`)
+        fail(p.file, `changed while it was read (${plural(p.seen.size, 'byte')} when it was picked, ${now === undefined ? 'gone' : plural(now.size, 'byte')} now): not counted; run again once it is complete`)
         return
       }
       const twin = twinOf(p.name)
@@ -180,18 +181,18 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       summary.members += outcome.members
       const sensorDays = days.get(c.sensor) ?? days.set(c.sensor, new Set()).get(c.sensor)!
       for (const day of c.days) sensorDays.add(day)
-      if (replaced) summary.replaced++
       if (result.error !== undefined) {
         // The readable part is counted, as the original did (tshark read up to the error) and as
         // `inspect` and `json` do; the file still fails the run so the damage is not missed.
-        fail(p.file, `${result.error.message}; the ${result.stats.counted} packets before it were ingested`, result.stats.counted)
+        fail(p.file, `${result.error.message}; ${beforeTheError(result.stats, replaced)}`, result.stats.counted)
         return
       }
       summary.ingested++
+      if (replaced) summary.replaced++
       if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
       for (const note of fileNotes(result)) summary.warnings.push({ file: p.file, reason: note })
-      const again = replaced ? ', counted again (--force)' : ''
-      options.onFile?.(p.file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members${again}`, result.stats.counted)
+      const done = replaced ? 'recounted (--force)' : 'ingested'
+      options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${plural(outcome.members, 'member')} written`, result.stats.counted)
     }
   })
   for (const [sensor, set] of [...days].sort(([a], [b]) => a < b ? -1 : 1)) summary.days[sensor] = [...set].sort()
@@ -202,6 +203,15 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   summary.sameCapture.sort((a, b) => at(a.file) - at(b.file))
   summary.elapsedMs = performance.now() - started
   return summary
+}
+
+/**
+ * What became of the packets read before a capture's error: counted (again, with --force), or
+ * none of them when none was selected with a day.
+ */
+function beforeTheError ({ packets, counted }: { packets: number, counted: number }, replaced: boolean): string {
+  if (counted === 0) return `no packet before it was counted (${plural(packets, 'packet')} read)`
+  return `the ${plural(counted, 'packet')} before it ${counted === 1 ? 'was' : 'were'} ${replaced ? 'recounted (--force)' : 'ingested'}`
 }
 
 /** The name of the same capture compressed (`x.pcap` → `x.pcap.gz`) or not (`x.pcap.gz` → `x.pcap`). */
@@ -287,7 +297,7 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       summary.removed++
       summary.counted += p.result.stats.counted
       summary.members += outcome.members
-      options.onFile?.(p.file, 'removed', `${p.result.stats.counted} packets, ${outcome.members} members`)
+      options.onFile?.(p.file, 'removed', `${plural(p.result.stats.counted, 'packet')}, ${plural(outcome.members, 'member')}`)
     }
   })
   const at = placeIn(files)

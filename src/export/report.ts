@@ -14,6 +14,7 @@ import { dashed, namePart, type ValueSpec } from './names.js'
 import { SitePlan, monthName, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
 import type { Layout } from '../store/read.js'
 import type { Month } from '../store/report-data.js'
+import { plural } from '../plural.js'
 
 export const INDEX = 'index.html'
 /** Values in the month timeline that the index links for each field. */
@@ -89,7 +90,7 @@ ${days.map(d => [d, plan.need({ kind: 'top', field, period: d })] as const).map(
   })
   const title = `potiron: sensor ${plan.month.sensor}, ${monthName(month)}`
   await writeSiteFile(job.out, INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
-<p>${days.length} days with data; top ${job.limit} values per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
+<p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
 ${sections.join('\n')}`), written)
   return { files: written.files, entry: INDEX, notes: written.notes }
 }
