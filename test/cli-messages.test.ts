@@ -1,6 +1,7 @@
 /**
  * What the command line says when it refuses or reports (issue 13, points 5 to 7), read exactly:
- * counts in the singular, files counted again with --force.
+ * numbers and dates as typed, mistyped flags, a URL that is
+ * none, a missing file, counts in the singular, files counted again with --force.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -46,6 +47,76 @@ function lines (texts: readonly string[]): string[] {
 function timeless (run: Run): string[] {
   return lines(run.out).map(line => line.replace(/; \d+\.\d\d s, \d+ packets\/s$/, '; T s, R packets/s'))
 }
+
+test('numbers and dates: the refusal quotes what was typed, a date the calendar lacks is said so, and points to the command\'s --help', async () => {
+  const csv = ['export', 'csv', '--field', 'dport', '--unix', redis.socket]
+  const refused = async (...args: string[]): Promise<[number, string[], string[]]> => {
+    const run = await potiron(...args)
+    return [run.status, run.out, lines(run.err)]
+  }
+  const hint = "Run 'potiron export csv --help' for usage."
+  assert.deepEqual(await refused(...csv, '--date', '2013-05', '--limit', 'abc'), [2, [], ["potiron: --limit: expected a whole number from 1 to 100000, got 'abc'", hint]])
+  assert.deepEqual(await refused(...csv, '--date', '2013-05', '--limit', '2.5'), [2, [], ["potiron: --limit: expected a whole number from 1 to 100000, got '2.5'", hint]])
+  assert.deepEqual(await refused(...csv, '--date', '2010-02-30'), [2, [], ['potiron: --date: 2010-02-30 does not exist (2010-02 has 28 days)', hint]])
+  assert.deepEqual(await refused(...csv, '--date', '2012-02-30'), [2, [], ['potiron: --date: 2012-02-30 does not exist (2012-02 has 29 days)', hint]])
+  assert.deepEqual(await refused(...csv, '--date', '2013-13'), [2, [], ['potiron: --date: 2013-13 does not exist (there is no month 13)', hint]])
+  assert.deepEqual(await refused(...csv, '--date', '30/05/2013'), [2, [], ["potiron: --date: expected YYYY-MM-DD or YYYY-MM, got '30/05/2013'", hint]])
+  assert.deepEqual(await refused('plot', 'month', '--field', 'dport', '--values', '53', '--date', '2013-05-30'),
+    [2, [], ["potiron: --date: expected YYYY-MM, got '2013-05-30'", "Run 'potiron plot month --help' for usage."]])
+  assert.deepEqual(await refused('ingest', 'x.pcap', '--threads', 'many'), [2, [], ["potiron: --threads: expected a whole number from 1 to 1024, got 'many'", "Run 'potiron ingest --help' for usage."]])
+  assert.deepEqual(await refused('ingest', 'x.pcap', '--min-age', '2m'), [2, [], ["potiron: --min-age: expected a number of seconds, 0 or more, got '2m'", "Run 'potiron ingest --help' for usage."]])
+  assert.deepEqual(await refused('serve', '--port', 'http'), [2, [], ["potiron: --port: expected a whole number from 0 to 65535, got 'http'", "Run 'potiron serve --help' for usage."]])
+  const byDefault = await potiron(...csv, '--date', '2013-05-30', '--sensor', SENSOR, '--out', join(dir, 'csv-default'))
+  assert.deepEqual([byDefault.status, byDefault.out, byDefault.err], [0, [`1 file written under ${join(dir, 'csv-default')}`], []])
+})
+
+test('a mistyped flag or command: "did you mean", and the --help of the command named', async () => {
+  const said = async (...args: string[]): Promise<[number, string[]]> => {
+    const run = await potiron(...args)
+    return [run.status, lines(run.err)]
+  }
+  assert.deepEqual(await said('inspect', 'x.pcap', '--jsno'), [2, ['potiron: unknown option --jsno (did you mean --json?)', "Run 'potiron inspect --help' for usage."]])
+  // yargs checks required options first: the flag meant is then "missing".
+  assert.deepEqual(await said('plot', 'month', '--field', 'dport', '--valuse', '22'),
+    [2, ['potiron: Missing required argument: values; unknown option --valuse (did you mean --values?)', "Run 'potiron plot month --help' for usage."]])
+  assert.deepEqual(await said('export', 'csv', '--field', 'dport', '--date', '2013-05', '--limt', '3', 'extra', '--frobnicate'),
+    [2, ["potiron: unknown option --limt (did you mean --limit?); unknown option --frobnicate; unexpected argument 'extra'", "Run 'potiron export csv --help' for usage."]])
+  assert.deepEqual(await said('inpsect', 'x.pcap'), [2, ["potiron: unknown command 'inpsect' (did you mean inspect?)", "Run 'potiron --help' for usage."]])
+  assert.deepEqual(await said('frobnicate'), [2, ["potiron: unknown command 'frobnicate'", "Run 'potiron --help' for usage."]])
+})
+
+test('--redis that is no Redis URL is a usage error saying so (its password hidden), before any connection', async () => {
+  const said = async (url: string): Promise<[number, string[]]> => {
+    const run = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05', '--redis', url)
+    return [run.status, lines(run.err)]
+  }
+  const refusal = (shown: string): string[] => [
+    `potiron: --redis: '${shown}' is not a Redis URL: expected redis://[:password@]host[:port][/db] (rediss:// for TLS), or --unix SOCKET for a unix socket`,
+    "Run 'potiron export csv --help' for usage."
+  ]
+  assert.deepEqual(await said('notaurl'), [2, refusal('notaurl')])
+  assert.deepEqual(await said('http://db:6379'), [2, refusal('http://db:6379')])
+  assert.deepEqual(await said('redis://:s3cret@db:99999/0'), [2, refusal('redis://***@db:99999/0')])
+  assert.deepEqual(await said('redis://db/cache'), [2, refusal('redis://db/cache')])
+})
+
+test('a file that does not exist is said so first, whatever its name; a file cut at once is said in the singular', async () => {
+  const missing = join(dir, 'nosuch.pcap')
+  const gone = `${missing}: cannot read: ENOENT: no such file or directory, stat '${missing}' (at byte offset 0)`
+  const ingest = await potiron('ingest', missing, '--unix', redis.socket, '--combined-keys', '--quiet')
+  assert.equal(ingest.status, 1)
+  assert.deepEqual(ingest.err, [`potiron: failed: ${gone}; nothing counted`])
+  assert.deepEqual(timeless(ingest), ['files: 0 ingested, 0 skipped (already in FILES), 1 failed', `  failed: ${gone}; nothing counted`, 'packets: 0 read, 0 counted; members: 0; T s, R packets/s'])
+  const json = await potiron('json', missing, '--out', join(dir, 'json'))
+  assert.deepEqual([json.status, json.err], [1, [`potiron: ${gone}`]])
+  const remove = await potiron('remove', missing, '--unix', redis.socket)
+  assert.deepEqual([remove.status, remove.err], [1, [`potiron: failed: ${gone}; nothing removed`]])
+  const tiny = join(dir, 'lab-tiny-1-20130530000000.pcap')
+  writeFileSync(tiny, 'x')
+  const cut = await potiron('ingest', tiny, '--unix', redis.socket, '--combined-keys', '--quiet')
+  assert.deepEqual([cut.status, cut.err], [1, [`potiron: failed: ${tiny}: file too short to be a capture (1 byte) (at byte offset 0); nothing counted`]])
+  rmSync(tiny)
+})
 
 /** `frames` as a pcap of link type `linktype`, then a record that claims 2 GiB: the capture fails there. */
 function failingAfter (linktype: number, frames: readonly Buffer[]): Buffer {

@@ -158,9 +158,9 @@ describe('export csv', () => {
     const cases: Array<[string[], string]> = [
       [['--field', 'dport', '--date', '2024-03', '--protocols'], 'potiron: --protocols needs data ingested with --combined-keys: this data has no per-protocol counts'],
       [['--field', 'nope', '--date', '2024-03'], 'potiron: field \'nope\' is not in the data (fields: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype)'],
-      [['--field', 'dport', '--date', '2024-02-30'], 'potiron: --date: expected YYYY-MM-DD or YYYY-MM, got \'2024-02-30\''],
+      [['--field', 'dport', '--date', '2024-02-30'], 'potiron: --date: 2024-02-30 does not exist (2024-02 has 29 days)'],
       [['--field', 'dport', '--date', '2024-04'], 'potiron: no data for sensor \'lab-gen-1\' on 2024-04'],
-      [['--field', 'dport', '--date', '2024-03', '--limit', '0'], 'potiron: --limit: expected a whole number from 1 to 100000, got 0']
+      [['--field', 'dport', '--date', '2024-03', '--limit', '0'], 'potiron: --limit: expected a whole number from 1 to 100000, got \'0\'']
     ]
     for (const [args, message] of cases) {
       const run = await potiron('export', 'csv', '--sensor', S, ...args, '--out', outDir(), '--unix', plain.socket)
@@ -321,7 +321,7 @@ describe('names and labels', () => {
     assert.deepEqual([compactOf('2024-03', 'day'), compactOf('2024-03-01', 'month'), compactOf('2024-03-01', 'day')], [undefined, undefined, '20240301'])
   })
 
-  test('value specs: a protocol suffix only when the data has that protocol', () => {
+  test('value specs: a protocol suffix names a protocol of the data, else the spec is refused', () => {
     const layout = { fields: ['dport'], combinedKeys: true, protocols: ['ipv6-icmp', 'tcp', 'udp'] }
     assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp', '22-sctp'].map(t => parseSpec(t, layout)), [
       { value: '22' }, { value: '22', protocol: 'tcp' }, { value: '22', protocol: '*' }, { value: '22', protocol: '*' },

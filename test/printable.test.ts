@@ -112,7 +112,7 @@ test('a link in a walked directory and a glob that matches nothing are named esc
   assert.equal(run.status, 2)
   assert.deepEqual(run.err, [
     `potiron: warning: ${join(links, `dead${SHOWN}.pcap`)}: a symbolic link to nowhere${SHOWN}.pcap, which does not exist; skipped`,
-    `potiron: ${join(links, `none${SHOWN}*.pcapng`)}: the pattern matches no file\nRun 'potiron --help' for usage.`
+    `potiron: ${join(links, `none${SHOWN}*.pcapng`)}: the pattern matches no file\nRun 'potiron inspect --help' for usage.`
   ])
 })
 

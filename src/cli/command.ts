@@ -41,6 +41,9 @@ export interface CommandSpec<P extends PositionalTable, O extends OptionTable, T
 export interface Command {
   usage: string
   description: string
+  /** Its tables: main.ts suggests the nearest option to a mistyped flag, and names the chart or format in its --help hint. */
+  positionals: PositionalTable
+  options: OptionTable
   /** Declares the positionals, options and examples on the command's yargs instance. */
   build: (y: Argv) => Argv
   /** Checks the command line yargs parsed (a UsageError rejects), then runs the command. */

@@ -2,12 +2,13 @@
 import { analyzeFile } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { sensorOf } from '../capture/filename.js'
+import { statError } from '../capture/io.js'
 import { EXIT, command } from './command.js'
 import { captureOptions, selectionOf, zoneOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
-
 import { plural } from '../plural.js'
+
 export interface JsonOptions {
   out: string
   selection: Selection
@@ -37,7 +38,8 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
   for (const file of files) {
     const named = sensorOf(file, options.sensor)
     if (named instanceof Error) {
-      log(`potiron: ${printable(named.message)}`)
+      // A file that is not there is that problem first: its name is then beside the point.
+      log(`potiron: ${printable((await statError(file) ?? named).message)}`)
       failed++
       continue
     }

@@ -13,6 +13,7 @@ import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
 import { fingerprintOfPlainFile } from '../capture/fingerprint.js'
 import { sensorOf } from '../capture/filename.js'
+import { statError } from '../capture/io.js'
 import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
@@ -114,6 +115,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   const order = new Map(files.map((file, i) => [file, i]))
   await eachParsed(files, redis, options, {
     fail,
+    untouched: 'nothing counted',
     // A capture and its gzip copy in one run: the one listed first is written first, the other
     // is then found to be the same capture, whichever parses faster.
     after: file => {
@@ -275,6 +277,7 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
   }
   await eachParsed(files, redis, options, {
     fail,
+    untouched: 'nothing removed',
     // Checked before parsing to save the work; removeFile checks again inside its transaction.
     wanted: async file => {
       const state = await fileState(redis, basename(file))
@@ -309,6 +312,8 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
 
 interface Handlers {
   fail: (file: string, reason: string) => void
+  /** What a failed file leaves in Redis, for messages: `nothing counted`, `nothing removed`. */
+  untouched: string
   /** False when the file is settled without parsing (the handler reports it), else what was seen of it. */
   wanted: (file: string) => Promise<false | { seen: OnDisk | undefined }>
   /** Writes a parsed file on `writer`, the connection kept for transactions. */
@@ -393,7 +398,9 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       if (lost !== undefined) break
       const named = sensorOf(file, options.sensor)
       if (named instanceof Error) {
-        handlers.fail(file, named.message)
+        // A file that is not there is that problem first: its name is then beside the point.
+        const unread = await statError(file)
+        handlers.fail(file, unread === undefined ? named.message : `${unread.message}; ${handlers.untouched}`)
         continue
       }
       let wanted
