@@ -1,11 +1,11 @@
 /**
  * What the command line says when it refuses or reports (issue 13, points 5 to 7), read exactly:
- * numbers and dates as typed, mistyped flags, a URL that is
+ * values a month's data does not hold, numbers and dates as typed, mistyped flags, a URL that is
  * none, a missing file, counts in the singular, files counted again with --force.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ingestOptions } from '../src/cli/ingest.js'
@@ -47,6 +47,24 @@ function lines (texts: readonly string[]): string[] {
 function timeless (run: Run): string[] {
   return lines(run.out).map(line => line.replace(/; \d+\.\d\d s, \d+ packets\/s$/, '; T s, R packets/s'))
 }
+
+test('plot month: a protocol the data does not hold is a usage error naming the ones it holds; nothing is written', async () => {
+  const out = join(dir, 'plot-refused')
+  const run = await potiron('plot', 'month', '--field', 'dport', '--values', '53', '53-xyz', '--sensor', SENSOR, '--unix', redis.socket, '--out', out)
+  assert.deepEqual([run.status, run.out, run.err], [2, [], ["potiron: --values 53-xyz: this data has no protocol 'xyz' (its protocols: icmp, udp; or 53-* for each)"]])
+  assert.equal(existsSync(out), false)
+})
+
+test('plot month: a value with no packet in the month is drawn, and one warning names the field, the values and the month; exit 0', async () => {
+  const out = join(dir, 'plot-unseen')
+  const run = await potiron('plot', 'month', '--field', 'dport', '--values', '53', '9999', '53-icmp', '--sensor', SENSOR, '--unix', redis.socket, '--out', out)
+  assert.equal(run.status, 0)
+  assert.deepEqual(run.err, ['potiron: warning: no packet with dport 9999, 53-icmp in 2013-05 on sensor lab-dnsicmp-1: their lines are flat at 0'])
+  const page = `${SENSOR}_2013-05_destination-port_with-protocols_53_53-icmp_9999.html`
+  assert.deepEqual(run.out, [`${plural(readdirSync(out).length - 1, 'file')} written under ${out}; open ${join(out, page)}`])
+  const one = await potiron('plot', 'month', '--field', 'dport', '--values', '9999', '--sensor', SENSOR, '--unix', redis.socket, '--out', out)
+  assert.deepEqual([one.status, one.err], [0, ['potiron: warning: no packet with dport 9999 in 2013-05 on sensor lab-dnsicmp-1: its line is flat at 0']])
+})
 
 test('numbers and dates: the refusal quotes what was typed, a date the calendar lacks is said so, and points to the command\'s --help', async () => {
   const csv = ['export', 'csv', '--field', 'dport', '--unix', redis.socket]

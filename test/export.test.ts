@@ -323,10 +323,11 @@ describe('names and labels', () => {
 
   test('value specs: a protocol suffix names a protocol of the data, else the spec is refused', () => {
     const layout = { fields: ['dport'], combinedKeys: true, protocols: ['ipv6-icmp', 'tcp', 'udp'] }
-    assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp', '22-sctp'].map(t => parseSpec(t, layout)), [
+    assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp'].map(t => parseSpec(t, layout)), [
       { value: '22' }, { value: '22', protocol: 'tcp' }, { value: '22', protocol: '*' }, { value: '22', protocol: '*' },
-      { value: '-1' }, { value: '-1', protocol: 'udp' }, { value: '8', protocol: 'ipv6-icmp' }, { value: '22-sctp' }
+      { value: '-1' }, { value: '-1', protocol: 'udp' }, { value: '8', protocol: 'ipv6-icmp' }
     ])
+    assert.throws(() => parseSpec('22-sctp', layout), { name: 'UsageError', message: "--values 22-sctp: this data has no protocol 'sctp' (its protocols: ipv6-icmp, tcp, udp; or 22-* for each)" })
     assert.deepEqual(parseSpec('-1', { ...layout, combinedKeys: false, protocols: [] }), { value: '-1' })
     assert.throws(() => parseSpec('22-tcp', { ...layout, combinedKeys: false, protocols: [] }), /'22-tcp' asks for a protocol, but this data has no per-protocol counts/)
   })
