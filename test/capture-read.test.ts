@@ -200,7 +200,7 @@ describeShared('damaged gzip: what decompressed is counted, the damage is report
     })
     assert.deepEqual(await outcome(write('lone-magic.pcap.gz', Buffer.concat([gz, Buffer.from([0x1f])]))), {
       packets: 1008, digest: whole.digest, error: undefined,
-      warning: 'TRAILING_GARBAGE@10774: gzip: 1 bytes of trailing garbage after the last member ignored (at byte offset 10774)'
+      warning: 'TRAILING_GARBAGE@10774: gzip: 1 byte of trailing garbage after the last member ignored (at byte offset 10774)'
     })
     assert.deepEqual(await outcome(write('zeros.pcap.gz', Buffer.concat([gz, Buffer.alloc(100000)]))),
       { packets: 1008, digest: whole.digest, error: undefined, warning: undefined })

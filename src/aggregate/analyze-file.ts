@@ -14,6 +14,7 @@ import { Analyzer, type AnalyzeOptions, type PacketObserver } from './analyzer.j
 import { DayClock, ymdString } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
+import { plural } from '../plural.js'
 
 /** A capture problem as plain data (error objects do not survive structured cloning intact). */
 export interface Problem {
@@ -137,9 +138,9 @@ export function fileNotes ({ info, stats }: Pick<FileResult, 'info' | 'stats'>):
   const notes: string[] = []
   if (stats.unsupportedLink > 0) {
     const types = info.linktypes.filter(t => !isSupportedLinktype(t))
-    notes.push(`${stats.unsupportedLink} packets of link type ${types.join(', ')} not decoded`)
+    notes.push(`${plural(stats.unsupportedLink, 'packet')} of link type ${types.join(', ')} not decoded`)
   }
-  if (stats.undated > 0) notes.push(`${stats.undated} packets without a usable timestamp (none, or past year 9999) counted in no day`)
+  if (stats.undated > 0) notes.push(`${plural(stats.undated, 'packet')} without a usable timestamp (none, or past year 9999) counted in no day`)
   return notes
 }
 

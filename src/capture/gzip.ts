@@ -20,6 +20,7 @@ import {
   GZIP_HEADER_BYTES, GZIP_ID1, GZIP_ID2, GZIP_OFF_CM, GZIP_OFF_FLG, GZIP_TRAILER_BYTES
 } from './constants.js'
 import { readAt, unreadable } from './io.js'
+import { plural } from '../plural.js'
 
 /** Where the readers hand the content they read. */
 export type Push = (chunk: Buffer) => void
@@ -156,7 +157,7 @@ async function trailing (fh: FileHandle, path: string, from: number): Promise<Ca
   let garbage = false
   let at = from
   for (let n; (n = await readAt(fh, path, buf, at)) > 0; at += n) garbage ||= buf.compare(ZEROS, 0, n, 0, n) !== 0
-  return garbage ? new CaptureError('TRAILING_GARBAGE', path, from, `gzip: ${at - from} bytes of trailing garbage after the last member ignored`) : undefined
+  return garbage ? new CaptureError('TRAILING_GARBAGE', path, from, `gzip: ${plural(at - from, 'byte')} of trailing garbage after the last member ignored`) : undefined
 }
 
 /** Damage found by the salvage, at its offset in the compressed file (an Error: should one ever escape the salvage, it carries a stack). */
@@ -202,7 +203,7 @@ async function salvage (fh: FileHandle, path: string, push: Push, skip: number):
   } catch (err) {
     if (!(err instanceof Damage)) throw err
     // The fast reader may have got further into a member that zlib then refused.
-    throw new CaptureError('CORRUPT_GZIP', path, err.offset, `gzip: ${err.detail} (${Math.max(inflated, skip)} bytes decompressed)`)
+    throw new CaptureError('CORRUPT_GZIP', path, err.offset, `gzip: ${err.detail} (${plural(Math.max(inflated, skip), 'byte')} decompressed)`)
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { MultiBar } from 'cli-progress'
 import { printable } from './printable.js'
+import { plural } from '../plural.js'
 
 export type Outcome = 'ingested' | 'skipped' | 'failed'
 export type ProgressMode = 'tty' | 'lines' | 'quiet'
@@ -80,8 +81,8 @@ export class Tally {
 
   line (now: number): string {
     const eta = this.eta(now)
-    return `potiron: ${this.done}/${this.files} files (${this.ingested} ingested, ${this.skipped} skipped, ${this.failed} failed), ` +
-      `${this.packets} packets, ${this.rate(now)} packets/s${eta === undefined ? '' : `, ETA ${formatDuration(eta)}`}`
+    return `potiron: ${this.done}/${plural(this.files, 'file')} (${this.ingested} ingested, ${this.skipped} skipped, ${this.failed} failed), ` +
+      `${plural(this.packets, 'packet')}, ${this.rate(now)} packets/s${eta === undefined ? '' : `, ETA ${formatDuration(eta)}`}`
   }
 }
 
