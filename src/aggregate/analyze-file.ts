@@ -55,12 +55,15 @@ export interface JsonOut {
   day: string | undefined
 }
 
-export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut): Promise<FileResult> {
+/** Told while a file is read: bytes of it read so far (readCapture's ReadProgress) and packets counted from them. */
+export type FileProgress = (bytes: number, packets: number) => void
+
+export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut, progress?: FileProgress): Promise<FileResult> {
   const documents = jsonOut === undefined ? undefined : new Documents(file, options.zone, jsonOut)
   const analyzer = new Analyzer(options, documents?.observer)
   let read: ReadResult
   try {
-    read = await readCapture(file, analyzer)
+    read = await readCapture(file, analyzer, progress === undefined ? {} : { progress: { report: bytes => { progress(bytes, analyzer.stats.counted) } } })
   } catch (err) {
     documents?.abort()
     throw err

@@ -94,7 +94,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     try {
       summary = await ingestFiles(args.files, redis, {
         threads: args.threads, combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
-        onFile: progress.onFile
+        onFile: progress.onFile, onProgress: progress.onProgress
       })
     } finally {
       progress.stop()

@@ -7,8 +7,10 @@
  */
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { MessageChannel } from 'node:worker_threads'
 import { ReplyError, type Redis } from 'ioredis'
-import { fileNotes, type FileResult } from '../aggregate/analyze-file.js'
+import type { Piscina } from 'piscina'
+import { fileNotes, type FileProgress, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
@@ -32,6 +34,12 @@ export interface ParseSettings {
   sensor: string | undefined
   /** Also write each capture's JSON documents under this directory (`--json-out`), in the worker. */
   jsonOut?: string | undefined
+  /**
+   * Told while a file is parsed: bytes of it read so far (compressed bytes for gzip) and packets
+   * counted from them, at the first chunk, then a few times a second, and at its end; always
+   * before the file is settled. Without it, the workers report nothing.
+   */
+  onProgress?: ((file: string, bytes: number, packets: number) => void) | undefined
 }
 
 export interface IngestOptions extends ParseSettings {
@@ -337,7 +345,8 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
     const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
-    const result = await (pool.run(task) as Promise<FileResult>)
+    const onProgress = options.onProgress
+    const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined
     const parsed: Parsed = {
       file, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
@@ -391,6 +400,30 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
   }
   if (lost !== undefined) {
     throw new RedisUnreachableError(`${redisLoss(lost)}; every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })
+  }
+}
+
+/**
+ * Runs `task` on `pool`; with `progress`, the worker's reports come through a port of the task's
+ * own. The result travels on another port, so it can arrive before the last reports: those are
+ * awaited, up to the `null` the worker posts when it is done. A task that failed may have gone
+ * without posting it: its port is closed at once, later reports dropped.
+ */
+async function runTask (pool: Piscina, task: ParseTask, progress: FileProgress | undefined): Promise<FileResult> {
+  if (progress === undefined) return await (pool.run(task) as Promise<FileResult>)
+  const { port1, port2 } = new MessageChannel()
+  const ended = new Promise<void>(resolve => {
+    port1.on('message', (report: [number, number] | null) => {
+      if (report === null) resolve()
+      else progress(report[0], report[1])
+    })
+  })
+  try {
+    const result = await (pool.run({ ...task, progress: port2 }, { transferList: [port2] }) as Promise<FileResult>)
+    await ended
+    return result
+  } finally {
+    port1.close()
   }
 }
 
