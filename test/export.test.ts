@@ -164,12 +164,13 @@ describe('export csv', () => {
     ]
     for (const [args, message] of cases) {
       const run = await potiron('export', 'csv', '--sensor', S, ...args, '--out', outDir(), '--unix', plain.socket)
-      assert.deepEqual([run.status, run.err[0]?.split('\n')[0]], [2, message], args.join(' '))
+      // Checked before Redis is asked (one line), or in Redis once it is named (its line first).
+      assert.deepEqual([run.status, run.err.at(-1)?.split('\n')[0]], [2, message], args.join(' '))
     }
     const noSensor = await potiron('export', 'csv', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([noSensor.status, noSensor.err[0]], [2, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1, lab-synscan-1'])
+    assert.deepEqual([noSensor.status, noSensor.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1, lab-synscan-1']])
     const unknown = await potiron('export', 'csv', '--sensor', 'x', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)'])
+    assert.deepEqual([unknown.status, unknown.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)']])
     const noFields = await potiron('report', '--sensor', S, '--fields', ' , ', '--out', outDir(), '--unix', plain.socket)
     assert.deepEqual([noFields.status, noFields.err[0]?.split('\n')[0]], [2, 'potiron: --fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all'])
     // Options that need no data are checked before Redis is asked anything, even when it cannot be reached.
@@ -411,7 +412,7 @@ describe('report', () => {
     ])
     for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
     const refused = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '22-tcp', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([refused.status, refused.err[0]], [2, 'potiron: \'22-tcp\' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)'])
+    assert.deepEqual([refused.status, refused.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: \'22-tcp\' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)']])
   })
 
   test('ingest --report: a report per sensor and month under one index, one copy of the assets', async () => {
@@ -482,7 +483,7 @@ describe('long names', () => {
 
       const csv = outDir()
       const run = await potiron('export', 'csv', '--sensor', LONG_SENSOR, '--field', 'dport', '--date', '2024-03', '--out', csv, '--unix', redis.socket)
-      assert.deepEqual([run.status, run.err, tree(csv)], [0, [], [`${month}.csv`]])
+      assert.deepEqual([run.status, run.err, tree(csv)], [0, [`potiron: redis unix:${redis.socket}`], [`${month}.csv`]])
       assert.equal(read(join(csv, `${month}.csv`)), read(join(first, `${month}.csv`)))
     } finally {
       await redis.stop()

@@ -6,6 +6,7 @@ import { redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTar
 import { expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { ingestOptions } from './ingest.js'
+import { printable } from './printable.js'
 
 export interface ImportArgs {
   files: readonly string[]
@@ -27,18 +28,20 @@ export async function importJson (args: ImportArgs, out: (text: string) => void,
     combinedKeys: args.combinedKeys, selection: args.ipv4Only ? 'ipv4-only' as const : 'default' as const, zone: args.zone ?? DEFAULTS.zone,
     onFile: args.json ? undefined : (file: string, outcome: string, detail: string) => { err(outcomeLine(file, outcome, detail)) }
   }
-  return await withRedis(args.target, err, { start: true }, async redis => {
+  return await withRedis(args.target, err, { start: true }, async (redis, where) => {
     const summary = await importFiles(args.files, redis, options)
-    out(args.json ? JSON.stringify(summary) : formatImportSummary(summary))
+    out(args.json ? JSON.stringify(summary) : formatImportSummary(summary, where))
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok
   })
 }
 
-export function formatImportSummary (s: ImportSummary): string {
+/** The run's summary; it ends naming the Redis written to (`where`), as ingest's does. */
+export function formatImportSummary (s: ImportSummary, where: string): string {
   const seconds = s.elapsedMs / 1000
   const lines = [`files: ${s.imported} imported, ${s.skipped} skipped (already in FILES), ${s.failed.length} failed`]
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   lines.push(`packets: ${s.documents}; members: ${s.members}; ${seconds.toFixed(2)} s`)
+  lines.push(`redis: ${printable(where)}`)
   return lines.join('\n')
 }
 

@@ -93,7 +93,7 @@ export const ingestCommand = command({
 
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: true }, async redis => {
+  return await withRedis(args.target, err, { start: true }, async (redis, where) => {
     const parameters = { combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone }
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
@@ -107,7 +107,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     } finally {
       progress.stop()
     }
-    out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
+    out(args.json ? JSON.stringify(summary) : formatSummary(summary, where, args.minAge))
     if (args.report !== undefined) {
       if (Object.keys(summary.days).length === 0) err('potiron: --report: this run counted nothing new, so no report was written (use \'potiron report\' for data already in Redis)')
       else printSite({ out: args.json ? err : out, err }, args.report, await writeIngestReports(redis, summary.days, { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
@@ -122,7 +122,8 @@ async function sizesOf (files: readonly string[], mode: ProgressMode): Promise<M
   return new Map(await Promise.all(files.map(async f => [f, await stat(f).then(s => s.size, () => 0)] as const)))
 }
 
-export function formatSummary (s: IngestSummary, minAge = 0): string {
+/** The run's summary; it ends naming the Redis written to (`where`), which its progress has scrolled away. */
+export function formatSummary (s: IngestSummary, where: string, minAge = 0): string {
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
@@ -131,5 +132,6 @@ export function formatSummary (s: IngestSummary, minAge = 0): string {
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)
+  lines.push(`redis: ${printable(where)}`)
   return lines.join('\n')
 }

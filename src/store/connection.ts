@@ -10,8 +10,22 @@ import { DEFAULTS } from '../config/defaults.js'
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
 export type RedisTarget = { url: string } | { socket: string }
 
-function describe (target: RedisTarget): string {
-  return 'url' in target ? target.url : `unix socket ${target.socket}`
+/**
+ * How an address is named in messages: `unix:/path` for a socket (a $REDIS_URL that is a path
+ * too: ioredis takes it as one), a URL as given, but never its password (user info, or a
+ * `password=` query item), since messages go to terminals and logs.
+ */
+export function nameOf (target: RedisTarget): string {
+  if ('socket' in target) return `unix:${target.socket}`
+  const q = target.url.indexOf('?')
+  const base = q === -1 ? target.url : target.url.slice(0, q)
+  const path = base.startsWith('/') && !base.startsWith('//')
+  // Up to the last '@': a password typed with an '@' in it is hidden whole.
+  const bare = path ? base : base.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/i, '$1')
+  const query = new URLSearchParams(q === -1 ? '' : target.url.slice(q + 1))
+  query.delete('password')
+  const rest = query.size > 0 ? `${bare}?${query.toString()}` : bare
+  return path ? `unix:${rest}` : rest
 }
 
 /**
@@ -53,7 +67,7 @@ export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS
   } catch (err) {
     redis.disconnect()
     const reason = err instanceof Error ? err.message : String(err)
-    throw new RedisUnreachableError(`cannot reach Redis at ${describe(target)}: ${reason}`, { cause: err })
+    throw new RedisUnreachableError(`cannot reach Redis at ${nameOf(target)}: ${reason}`, { cause: err })
   }
   return redis
 }
