@@ -83,13 +83,13 @@ test('a write Redis refuses (out of memory) fails that file, named, with nothing
   assert.deepEqual(await dump(redis.client), before)
 })
 
-test('an ingest with other settings is refused and says what differs', async () => {
+test('an ingest given settings other than the stored ones is refused and says what differs', async () => {
   const path = join(dir, GOOD[0]!)
   assert.equal((await run(path, '--unix', redis.socket, '--combined-keys')).status, 0)
   const before = await dump(redis.client)
-  const { status, err } = await run(join(dir, GOOD[1]!), '--unix', redis.socket)
+  const { status, err } = await run(join(dir, GOOD[1]!), '--unix', redis.socket, '--no-combined-keys')
   assert.equal(status, 1)
-  assert.deepEqual(err, [`potiron: redis unix:${redis.socket}`, "potiron: this database holds data ingested with other settings: ck is 'True' in Redis but 'False' here (--combined-keys). Use the same options, or another database"])
+  assert.deepEqual(err, [`potiron: redis unix:${redis.socket}`, "potiron: this database holds data counted with other settings: ck is 'True' in Redis but 'False' here (--combined-keys). Leave the option out to use the stored setting, or use another database"])
   assert.deepEqual(await dump(redis.client), before)
   const fields = await run(path, '--unix', redis.socket, '--combined-keys', '--fields', 'dport')
   assert.equal(fields.status, 1)

@@ -8,17 +8,15 @@ import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
-import { checkParameters } from '../store/parameters.js'
+import type { Redis } from 'ioredis'
+import { checkParameters, resolveSettings, type StoredSettings } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
 import { printSite, writeIngestReports } from './export.js'
-import type { Selection } from '../aggregate/analyzer.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
   threads: { type: 'number', description: 'Worker threads (default: one per core)' },
-  'combined-keys': { type: 'boolean', default: false, description: 'Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original\'s -ck)' },
-  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(',')})` },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
@@ -27,14 +25,60 @@ export const ingestOptions = {
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
 } as const satisfies Record<string, Options>
 
+/** How --help says a setting left out defaults: the one stored with the data (resolveSettings). */
+export const STORED = "default: as stored in the database's PARAMETERS, else"
+
+/**
+ * The settings stored with the data (PARAMETERS, JSON_FIELDS), as ingest and import-json take
+ * them: no yargs default, so that a flag left out (the stored setting) is told from one given.
+ */
+export const settingOptions = {
+  'combined-keys': { type: 'boolean', description: `Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original's -ck); ${STORED} off` },
+  fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else all: ${FIELDS.join(',')})` },
+  'ipv4-only': { type: 'boolean', description: `${captureOptions['ipv4-only'].description.replace(/\. Default: .*$/, '')}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
+  tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` }
+} as const satisfies Record<string, Options>
+
+/** The settings given on the command line; those left out are absent (resolveSettings fills them). */
+export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined }): Partial<StoredSettings> {
+  const given: Partial<StoredSettings> = {}
+  if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
+  if (argv.fields !== undefined) given.fields = fieldsOf(argv)
+  if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
+  const zone = zoneOf(argv)
+  if (zone !== undefined) given.zone = zone
+  return given
+}
+
+/**
+ * Resolves the run's settings (resolveSettings) and says, in one line, those taken from the
+ * database that change what a run without them would count, as the flags that say them.
+ */
+export async function settingsFor (redis: Redis, given: Partial<StoredSettings>, err: (line: string) => void, flags: ReadonlyArray<keyof StoredSettings> = SETTINGS): Promise<StoredSettings> {
+  const { settings, fromDatabase } = await resolveSettings(redis, given)
+  const said = fromDatabase.filter(key => flags.includes(key)).map(key => flagOf(settings, key))
+  if (said.length > 0) err(`potiron: using the database's settings: ${printable(said.join(' '))}`)
+  return settings
+}
+
+const SETTINGS = ['combinedKeys', 'fields', 'selection', 'zone'] as const
+
+/** The flag that sets `key` to its value in `s`, as typed on a command line. */
+function flagOf (s: StoredSettings, key: keyof StoredSettings): string {
+  switch (key) {
+    case 'combinedKeys': return s.combinedKeys ? '--combined-keys' : '--no-combined-keys'
+    case 'fields': return `--fields ${s.fields.join(',')}`
+    case 'selection': return s.selection === 'ipv4-only' ? '--ipv4-only' : '--no-ipv4-only'
+    case 'zone': return `--tz ${s.zone}`
+  }
+}
+
 export interface IngestArgs {
   files: readonly string[]
   target: CommandTarget
   threads: number | undefined
-  combinedKeys: boolean
-  fields: readonly FieldName[]
-  selection: Selection
-  zone: string | undefined
+  /** The settings given; the others are the database's (settingsFor). */
+  given: Partial<StoredSettings>
   sensor: string | undefined
   json: boolean
   quiet?: boolean | undefined
@@ -75,7 +119,7 @@ export const ingestCommand = command({
   usage: 'ingest <files..>',
   description: "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
   positionals: { files: FILES_POSITIONAL },
-  options: { ...ingestOptions, ...captureOptions },
+  options: { ...ingestOptions, ...captureOptions, ...settingOptions },
   examples: [
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
     ['$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"],
@@ -84,8 +128,7 @@ export const ingestCommand = command({
   check: argv => ({
     paths: argv.files,
     settings: {
-      target: targetOf(argv), threads: threadsOf(argv), fields: fieldsOf(argv), selection: selectionOf(argv), zone: zoneOf(argv),
-      combinedKeys: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
+      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
     }
   }),
   run: async ({ paths, settings }, io) => await ingest({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
@@ -94,14 +137,14 @@ export const ingestCommand = command({
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: true }, async (redis, where) => {
-    const parameters = { combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone }
+    const parameters = await settingsFor(redis, args.given, err)
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let summary
     try {
       summary = await ingestFiles(args.files, redis, {
-        threads: args.threads, combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
+        threads: args.threads, ...parameters, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
         onFile: progress.onFile
       })
     } finally {
