@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startServer, stopServer } from '../src/redis-server/process.js'
 import { nameOf } from '../src/store/connection.js'
+import { serve } from '../src/cli/serve.js'
 import { potiron } from './helpers/cli.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
@@ -57,12 +58,19 @@ test('ingest names the Redis it writes to once on stderr, and again at the end o
   ])
 })
 
-test('export csv and report on the default Redis, which holds nothing: named, and pointed to potiron\'s own, which holds the data', async () => {
+test('export csv, report and serve on the default Redis, which holds nothing: named, and pointed to potiron\'s own, which holds the data', async () => {
   const hint = `potiron: this database holds no potiron data, but potiron's own redis-server (unix:${own}) does: pass --unix ${own} to use it`
   const csv = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05-30', '--out', out)
   assert.deepEqual(csv, { status: 2, out: [], err: [`potiron: redis unix:${other.socket}`, hint, NO_SENSOR] })
   const report = await potiron('report', '--out', out)
   assert.deepEqual(report, { status: 2, out: [], err: [`potiron: redis unix:${other.socket}`, hint, NO_SENSOR] })
+  // serve, which keeps its own connection, names it and points the same way.
+  const lines: string[] = []
+  const options = { target: { fallback: true } as const, host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [] }
+  assert.equal(await serve(options, { out: line => { lines.push(line) }, err: line => { lines.push(line) } }, Promise.resolve()), 0)
+  assert.deepEqual(lines.map(l => l.replace(/:\d+\/;/, ':PORT/;')), [
+    `potiron: redis unix:${other.socket}`, 'potiron serve: connected to Redis', hint, 'potiron serve: listening on http://127.0.0.1:PORT/; Ctrl-C to stop'
+  ])
   // Given the socket, the same command reads the data, and says where from.
   const given = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05-30', '--out', out, '--unix', own)
   assert.deepEqual(given, { status: 0, out: [`1 files written under ${out}`], err: [OWN] })
