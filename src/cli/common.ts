@@ -11,11 +11,11 @@ import { EXIT, type ExitStatus } from './command.js'
 import { printable } from './printable.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
 
+/** What --ipv4-only does (its default is said apart: ingest's is the database's). */
+export const IPV4_ONLY = 'Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255'
+
 export const captureOptions = {
-  'ipv4-only': {
-    type: 'boolean', default: false,
-    description: 'Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255. Default: IPv4 and IPv6, fields from the outermost IP header'
-  },
+  'ipv4-only': { type: 'boolean', default: false, description: `${IPV4_ONLY}. Default: IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: 'IANA time zone for days (e.g. Europe/Luxembourg); default UTC' },
   sensor: { type: 'string', description: 'Sensor name for every file, instead of the one in the file name (prefix-sensor-instance-YYYYMMDDhhmmss.ext)' }
 } as const satisfies Record<string, Options>

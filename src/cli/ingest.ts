@@ -1,14 +1,14 @@
 /** `potiron ingest`: count captures into Redis in the original potiron's V3 layout. */
 import { stat } from 'node:fs/promises'
+import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { IPV4_ONLY, captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
-import type { Redis } from 'ioredis'
 import { checkParameters, resolveSettings, type StoredSettings } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
@@ -19,7 +19,7 @@ export const ingestOptions = {
   threads: { type: 'number', description: 'Worker threads (default: one per core)' },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
-  quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
+  quiet: { type: 'boolean', default: false, description: 'No progress: only errors, the Redis used (and the settings taken from it), and the final summary' },
   'min-age': { type: 'number', default: 0, description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
@@ -35,7 +35,7 @@ export const STORED = "default: as stored in the database's PARAMETERS, else"
 export const settingOptions = {
   'combined-keys': { type: 'boolean', description: `Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original's -ck); ${STORED} off` },
   fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else all: ${FIELDS.join(',')})` },
-  'ipv4-only': { type: 'boolean', description: `${captureOptions['ipv4-only'].description.replace(/\. Default: .*$/, '')}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
+  'ipv4-only': { type: 'boolean', description: `${IPV4_ONLY}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` }
 } as const satisfies Record<string, Options>
 
@@ -43,7 +43,7 @@ export const settingOptions = {
 export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined }): Partial<StoredSettings> {
   const given: Partial<StoredSettings> = {}
   if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
-  if (argv.fields !== undefined) given.fields = fieldsOf(argv)
+  if (argv.fields !== undefined) given.fields = fieldsOf(argv.fields)
   if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
   const zone = zoneOf(argv)
   if (zone !== undefined) given.zone = zone
@@ -105,9 +105,8 @@ export function minAgeOf (argv: { 'min-age'?: number | undefined }): number {
 }
 
 /** Parses `--fields dport,ipsrc`, keeping potiron's field order. */
-export function fieldsOf (argv: { fields?: string | undefined }): readonly FieldName[] {
-  if (argv.fields === undefined) return FIELDS
-  const wanted = new Set(argv.fields.split(',').map(s => s.trim()).filter(s => s !== ''))
+export function fieldsOf (text: string): readonly FieldName[] {
+  const wanted = new Set(text.split(',').map(s => s.trim()).filter(s => s !== ''))
   for (const name of wanted) {
     if (!(FIELDS as readonly string[]).includes(name)) throw new UsageError(`--fields: unknown field '${name}'; choose from ${FIELDS.join(',')}`)
   }
