@@ -16,6 +16,8 @@ import { BIN, FIXTURES } from './helpers/shared.js'
 // The default Redis of these tests is a closed port: the one on 127.0.0.1:6379 is never touched.
 const CLOSED = 'redis://127.0.0.1:1'
 process.env.REDIS_URL = CLOSED
+// Set by helpers/cli.ts, so that no test reaches the own redis-server of whoever runs them: put back after each test that sets its own.
+const NO_OWN = process.env.POTIRON_REDIS_DIR
 const temps: string[] = []
 
 function temp (): string {
@@ -84,7 +86,7 @@ test('ingest with the default Redis down starts potiron\'s own, says so, and use
     assert.equal((JSON.parse(second.out[0]!) as { skipped: number }).skipped, 7)
     assert.deepEqual(await potiron('redis', 'stop'), { status: 0, out: [`potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`], err: [] })
   } finally {
-    delete process.env.POTIRON_REDIS_DIR
+    process.env.POTIRON_REDIS_DIR = NO_OWN
   }
 })
 
@@ -119,6 +121,6 @@ test('an unreachable --unix or --redis given by hand: one line, exit 1, nothing 
     assert.ok(url.err[0]!.startsWith(`potiron: cannot reach Redis at ${CLOSED}: `), url.err[0])
     assert.equal(existsSync(dir), false)
   } finally {
-    delete process.env.POTIRON_REDIS_DIR
+    process.env.POTIRON_REDIS_DIR = NO_OWN
   }
 })
