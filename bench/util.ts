@@ -1,6 +1,6 @@
 /** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
 import { existsSync, readFileSync } from 'node:fs'
-import { rename } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -102,6 +102,35 @@ export async function dailyCaptures (dir: string, sensor: string, day0: number, 
       await rename(`${file}.partial`, file)
     }
     files.push(file)
+  }
+  return files
+}
+
+/**
+ * The classic pcap `file` (little-endian, µs, as generateCapture writes it) cut into one capture
+ * per hour of its records, named `<sensor>-YYYYMMDDhh0000.pcap` in `dir`: the same traffic as
+ * hourly rotated files. Returns their paths in time order; files already there are kept.
+ */
+export async function hourlyCaptures (file: string, dir: string, sensor: string): Promise<string[]> {
+  const bytes = await readFile(file)
+  const header = bytes.subarray(0, 24)
+  const hours = new Map<number, Buffer[]>()
+  for (let o = 24; o + 16 <= bytes.length;) {
+    const end = o + 16 + bytes.readUInt32LE(o + 8)
+    const hour = Math.floor(bytes.readUInt32LE(o) / 3600)
+    let records = hours.get(hour)
+    if (records === undefined) hours.set(hour, records = [])
+    records.push(bytes.subarray(o, end))
+    o = end
+  }
+  const files: string[] = []
+  for (const [hour, records] of [...hours].sort(([a], [b]) => a - b)) {
+    const path = join(dir, `${sensor}-${dayToYmd(Math.floor(hour / 24))}${String(hour % 24).padStart(2, '0')}0000.pcap`)
+    if (!existsSync(path)) {
+      await writeFile(`${path}.partial`, Buffer.concat([header, ...records]))
+      await rename(`${path}.partial`, path)
+    }
+    files.push(path)
   }
   return files
 }

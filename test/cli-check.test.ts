@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { UsageError } from '../src/errors.js'
 import { EXIT, type Io } from '../src/cli/command.js'
-import { addressOf } from '../src/cli/common.js'
+import { addressOf, targetArgs } from '../src/cli/common.js'
 import { DEFAULTS } from '../src/config/defaults.js'
 import { exportCommand, plotCommand, reportCommand } from '../src/cli/export.js'
 import { importJsonCommand } from '../src/cli/import-json.js'
@@ -36,7 +36,7 @@ test('inspect and json: files as given, selection and zone checked', () => {
 
 const INGEST = {
   files: ['captures/'], ...SOCKET, ...CAPTURE, 'ipv4-only': undefined, threads: undefined, 'combined-keys': undefined, fields: undefined, json: false,
-  'json-out': undefined, quiet: false, 'min-age': 0, force: false, report: undefined
+  'json-out': undefined, quiet: false, 'min-age': 0, force: false, report: undefined, 'dry-run': false
 }
 
 test('ingest: the options it runs with, every flag checked', () => {
@@ -44,7 +44,7 @@ test('ingest: the options it runs with, every flag checked', () => {
     paths: ['captures/'],
     settings: {
       target: { socket: '/run/potiron.sock' }, threads: undefined, given: {}, sensor: undefined,
-      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined
+      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined, dryRun: false
     }
   })
   const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: 4, fields: ' dport, ipsrc ,', 'combined-keys': true, 'ipv4-only': false, tz: 'UTC', 'min-age': 120 })
@@ -55,6 +55,9 @@ test('ingest: the options it runs with, every flag checked', () => {
   const byDefault = ingestCommand.check({ ...INGEST, unix: undefined }).settings.target
   assert.deepEqual(byDefault, { fallback: true })
   assert.deepEqual([addressOf(byDefault, {}), addressOf(byDefault, { REDIS_URL: 'redis://db:6380' })], [{ url: DEFAULTS.redisUrl }, { url: 'redis://db:6380' }])
+  // Back to flags, for a hint naming the same Redis: a password is not repeated.
+  assert.deepEqual([byDefault, { socket: '/run/potiron.sock' }, { url: 'redis://db:6379/1' }, { url: 'redis://u:s3cret@db:6379/1' }].map(targetArgs),
+    [[], ['--unix', '/run/potiron.sock'], ['--redis', 'redis://db:6379/1'], ['--redis', 'redis://u:PASSWORD@db:6379/1']])
   for (const threads of [0, 1.5, 2000, Number.NaN]) usage(() => ingestCommand.check({ ...INGEST, threads }), /^--threads: expected a whole number from 1 to 1024/)
   usage(() => ingestCommand.check({ ...INGEST, fields: 'dport,nope' }), /^--fields: unknown field 'nope'/)
   usage(() => ingestCommand.check({ ...INGEST, fields: ' , ' }), /^--fields: name at least one/)

@@ -107,16 +107,23 @@ test('a password in the address is never shown: not when connected, not when unr
   const locked = await startRedis()
   try {
     await locked.client.config('SET', 'requirepass', 's3cret')
-    const run = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05-30', '--out', out, '--redis', `${locked.socket}?password=s3cret`)
+    // $REDIS_URL as a socket path with its password (--redis takes redis:// URLs only).
+    process.env.REDIS_URL = `${locked.socket}?password=s3cret`
+    let run
+    try {
+      run = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05-30', '--out', out)
+    } finally {
+      process.env.REDIS_URL = other.socket
+    }
     assert.deepEqual(run, { status: 2, out: [], err: [`potiron: redis unix:${locked.socket}`, NO_SENSOR] })
     const down = await potiron('report', '--redis', 'redis://:s3cret@127.0.0.1:1/2')
     // After the colon, the client library's reason.
     assert.deepEqual([down.status, down.out, down.err.length], [1, [], 1])
     assert.match(down.err[0]!, /^potiron: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/2: [^@]*$/)
     assert.doesNotMatch(down.err[0]!, /s3cret/)
-    // Every way a URL carries one: user info (an '@' in the password too), a password= query item.
+    // Every way a URL carries one: user info (an '@' in the password too; the user name stays), a password= query item.
     assert.deepEqual(['redis://:s3cret@db:6379/1', 'rediss://me:s3@cret@db/0', 'redis://db:6379?password=s3cret&family=6', 'redis://db:6379'].map(url => nameOf({ url })),
-      ['redis://db:6379/1', 'rediss://db/0', 'redis://db:6379?family=6', 'redis://db:6379'])
+      ['redis://db:6379/1', 'rediss://me@db/0', 'redis://db:6379?family=6', 'redis://db:6379'])
   } finally {
     await locked.stop()
   }

@@ -46,13 +46,16 @@ test('an empty database gets the documented defaults, and nothing is said about 
   assert.deepEqual(await ingest(VLAN), { status: 0, err: [NAMED] })
 })
 
-test('ingest without the settings flags uses the stored ones, says which, and counts with them', async () => {
+test('ingest (and its --dry-run) without the settings flags uses the stored ones, says which, and counts with them', async () => {
   assert.deepEqual(await ingest(DNS, '--combined-keys', '--fields', 'dport,ipsrc', '--ipv4-only', '--tz', 'Europe/Luxembourg'), { status: 0, err: [NAMED] })
   const stored = await redis.client.hgetall('PARAMETERS')
   assert.deepEqual(await ingest(VLAN), { status: 0, err: [NAMED, "potiron: using the database's settings: --combined-keys --fields ipsrc,dport --ipv4-only --tz Europe/Luxembourg"] })
   assert.deepEqual(await redis.client.hgetall('PARAMETERS'), stored)
   // Combined keys, the two fields, the IPv4 packets only (this capture's are all ICMP).
   assert.deepEqual((await redis.client.keys('lab-vlan-1:*')).sort(), ['lab-vlan-1:icmp:20100629:dport', 'lab-vlan-1:icmp:20100629:ipsrc'])
+  // A dry run takes them the same way, and says so the same way.
+  const dry = await potiron('ingest', SYN, '--unix', redis.socket, '--dry-run')
+  assert.deepEqual([dry.status, dry.err], [0, [NAMED, "potiron: using the database's settings: --combined-keys --fields ipsrc,dport --ipv4-only --tz Europe/Luxembourg"]])
   // Some given (agreeing), the others taken: only those taken are said.
   assert.deepEqual(await ingest(SYN, '--combined-keys', '--tz', 'Europe/Luxembourg'), { status: 0, err: [NAMED, "potiron: using the database's settings: --fields ipsrc,dport --ipv4-only"] })
 })
@@ -93,7 +96,7 @@ test('--help states the defaults of the settings flags as they now are: the stor
   const help = async (command: string): Promise<string> => (await potiron(command, '--help')).out.join('\n').replace(/\s+/g, ' ')
   const ingest = await help('ingest')
   assert.match(ingest, new RegExp(`--combined-keys [^[]*; ${STORED} off \\[boolean\\] --`))
-  assert.match(ingest, /--fields Comma-separated fields to count \(default: as stored in the database's JSON_FIELDS, else all: length,protocol,ipsrc,ipdst,ipttl,iptos,sport,dport,tcpseq,tcpack,icmpcode,icmptype\) \[string\] -/)
+  assert.match(ingest, /--fields Comma-separated fields to count \(default: as stored in the database's JSON_FIELDS, else all: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype\) \[string\] -/)
   assert.match(ingest, new RegExp(`--ipv4-only [^[]*; ${STORED} IPv4 and IPv6, fields from the outermost IP header \\[boolean\\] --`))
   assert.match(ingest, new RegExp(`--tz IANA time zone for days \\(e\\.g\\. Europe/Luxembourg\\); ${STORED} UTC \\[string\\] --`))
   const imports = await help('import-json')

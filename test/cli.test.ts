@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expandPaths } from '../src/cli/files.js'
+import { COMMANDS } from '../src/cli/main.js'
 import { potiron } from './helpers/cli.js'
 import { BIN, FIXTURES, ROOT } from './helpers/shared.js'
 
@@ -44,6 +45,72 @@ test('a truncated last record is a warning, not a failure', async () => {
   assert.match(err, /^potiron: warning: .*lab-truncated-1-20040513101707\.pcap: .*\(at byte offset 25733\)\n$/)
 })
 
+test('inspect (text): protocols named beside their numbers, days as YYYY-MM-DD', async () => {
+  const { status, out, err } = await run('inspect', DNS)
+  assert.deepEqual([status, err], [0, ''])
+  assert.equal(out, `${DNS}
+  format      pcap (usec)
+  link types  1 ETHERNET
+  packets     32 (IPv4 32, IPv6 0, other 0), 3,100 bytes captured
+  protocols   1 icmp: 22, 17 udp: 10
+  first, last 2013-05-30T22:45:17.270862000Z, 2013-05-30T22:45:30.408495000Z
+  days        2013-05-30: 32
+  anomalies   0 malformed, 0 cut by the snap length, 0 without timestamp, 0 with a time beyond year 9999
+  top dports  53 (5), 50082 (1), 51677 (1), 54627 (1), 57086 (1), 60038 (1)
+`)
+})
+
+test('inspect (text): a missing or unreadable file is its error alone, on stderr; a warning is said once', async () => {
+  const missing = join(tmpdir(), 'potiron-no-such-capture.pcap')
+  const bad = join(ROOT, 'package.json')
+  const failed = await run('inspect', missing, DNS, bad)
+  assert.equal(failed.status, 1)
+  assert.deepEqual(failed.out.split('\n')[0], DNS)
+  assert.deepEqual(failed.out.split('\n').filter(line => !line.startsWith('  ')), [DNS, ''])
+  assert.equal(failed.err, `potiron: ${missing}: cannot read: ENOENT: no such file or directory, stat '${missing}' (at byte offset 0)
+potiron: ${bad}: not a pcap or pcapng file: magic 0x7b0a2020 (at byte offset 0)
+`)
+  const truncated = join(FIXTURES, 'lab-truncated-1-20040513101707.pcap')
+  const warned = await run('inspect', truncated)
+  assert.equal(warned.status, 0)
+  assert.equal(warned.out, `${truncated}
+  format      pcap (usec)
+  link types  1 ETHERNET
+  packets     42 (IPv4 42, IPv6 0, other 0), 25,037 bytes captured
+  protocols   6 tcp: 40, 17 udp: 2
+  first, last 2004-05-13T10:17:07.311224000Z, 2004-05-13T10:17:37.374452000Z
+  days        2004-05-13: 42
+  anomalies   0 malformed, 0 cut by the snap length, 0 without timestamp, 0 with a time beyond year 9999
+  top dports  80 (19), 3372 (17), 3371 (4), 53 (1), 3009 (1)
+`)
+  assert.equal(warned.err, `potiron: warning: ${truncated}: capture cut short inside a record (43 of 70 bytes) (at byte offset 25733)\n`)
+})
+
+/** DNS's capture, written to `dir`, failing at its third record (offset `third`): a captured length past the 256 KiB limit. */
+function cutAfterTwo (dir: string): { file: string, third: number } {
+  const capture = readFileSync(DNS)
+  const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
+  capture.writeUInt32LE(0x7fffffff, third + 8)
+  const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
+  writeFileSync(file, capture)
+  return { file, third }
+}
+
+test('inspect (text): a capture that fails midway shows what was read before its error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'potiron-inspect-cut-'))
+  try {
+    const { file, third } = cutAfterTwo(dir)
+    const { status, out, err } = await run('inspect', file)
+    assert.equal(status, 1)
+    assert.deepEqual(out.split('\n').slice(0, 4), [file, '  format      pcap (usec)', '  link types  1 ETHERNET', '  packets     2 (IPv4 2, IPv6 0, other 0), 204 bytes captured'])
+    assert.equal(out.split('\n').length, 10)
+    assert.equal(err.split('\n').length, 2)
+    assert.match(err, new RegExp(`^potiron: ${file.replaceAll('.', '\\.')}: .*\\(at byte offset ${third}\\)\n$`))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('usage errors exit 2 with one clear line', async () => {
   assert.equal((await run()).status, 2)
   assert.equal((await run('frobnicate')).status, 2)
@@ -78,12 +145,7 @@ test('json writes the original documents under OUT/YYYY/MM/DD', async () => {
 test('json of a capture that fails midway keeps the documents read before it as .partial, and says where', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-json-cut-'))
   try {
-    const capture = readFileSync(DNS)
-    // The third record's captured length runs past the 256 KiB limit.
-    const third = 24 + 2 * 16 + capture.readUInt32LE(24 + 8) + capture.readUInt32LE(24 + 16 + capture.readUInt32LE(24 + 8) + 8)
-    capture.writeUInt32LE(0x7fffffff, third + 8)
-    const file = join(dir, 'lab-dnsicmp-1-20130530224517.pcap')
-    writeFileSync(file, capture)
+    const { file } = cutAfterTwo(dir)
     const { status, err } = await run('json', file, '--out', join(dir, 'out'), '--ipv4-only')
     const partial = join(dir, 'out', '2013', '05', '30', 'lab-dnsicmp-1-20130530224517.json.partial')
     assert.equal(status, 1)
@@ -139,7 +201,7 @@ test('a file name without sensor is a per-file error unless --sensor is given', 
 })
 
 test('--help: every command says what it does and shows examples', async () => {
-  const commands = ['inspect', 'json', 'ingest', 'redis', 'import-json', 'remove', 'export', 'plot', 'report', 'serve']
+  const commands = ['inspect', 'json', 'ingest', 'status', 'redis', 'import-json', 'remove', 'export', 'plot', 'report', 'serve']
   const top = await potiron('--help')
   assert.equal(top.status, 0)
   for (const command of commands) assert.match(top.out.join('\n'), new RegExp(`^  potiron ${command}\\b`, 'm'), command)
@@ -148,7 +210,59 @@ test('--help: every command says what it does and shows examples', async () => {
     assert.equal(help.status, 0, command)
     const text = help.out.join('\n')
     assert.ok(text.startsWith(`potiron ${command}`), text.slice(0, 80))
-    assert.match(text, new RegExp(`^Examples:\\n  potiron ${command} `, 'm'), command)
+    assert.match(text, new RegExp(`^Examples:\\n  potiron ${command}\\b`, 'm'), command)
+  }
+})
+
+test('--help fits 80 columns: each example whole on its own line, its description indented below it', async () => {
+  const help = async (...args: string[]): Promise<string[]> => {
+    const run = await potiron(...args, '--help')
+    assert.equal(run.status, 0, args.join(' '))
+    return run.out.join('\n').split('\n')
+  }
+  for (const args of [[], ...COMMANDS.map(c => c.usage.split(' ').slice(0, 1))]) {
+    for (const line of await help(...args)) assert.ok(line.length <= 80, `potiron ${args.join(' ')} --help, ${line.length} columns: ${line}`)
+  }
+  for (const c of COMMANDS) {
+    const lines = await help(c.usage.split(' ')[0]!)
+    const start = lines.indexOf('Examples:')
+    assert.ok(start > 0, c.usage)
+    const end = lines.indexOf('', start)
+    const block = lines.slice(start + 1, end === -1 ? undefined : end)
+    assert.deepEqual(block, c.examples.flatMap(([line, description]) => [`  ${line.replace('$0', 'potiron')}`, `      ${description}`]), c.usage)
+  }
+  const ingest = await help('ingest')
+  assert.deepEqual(ingest.slice(ingest.indexOf('Examples:')), [
+    'Examples:',
+    '  potiron ingest captures/ --unix /run/redis/potiron.sock',
+    '      Every capture under captures/, one thread per core',
+    "  potiron ingest '2024/**/*.pcap.gz' --combined-keys --ipv4-only",
+    "      Per-protocol keys too, and the original's packet selection",
+    '  potiron ingest captures/ --redis redis://db:6379/1',
+    '      Into database 1 of the Redis on host db',
+    '  potiron ingest captures/ --report site/',
+    '      Then write site/index.html: a report per sensor and month ingested',
+    '  potiron ingest captures/ --dry-run',
+    '      What it would read, skip and write'
+  ])
+})
+
+test('run by npm run potiron, --help shows its usage and examples as npm run potiron -- ..., still within 80 columns', async () => {
+  const previous = process.env.npm_lifecycle_event
+  process.env.npm_lifecycle_event = 'potiron'
+  try {
+    const top = (await potiron('--help')).out.join('\n').split('\n')
+    assert.equal(top[0], 'npm run potiron -- <command> [options]')
+    for (const c of COMMANDS) {
+      const lines = (await potiron(c.usage.split(' ')[0]!, '--help')).out.join('\n').split('\n')
+      assert.equal(lines[0], `npm run potiron -- ${c.usage}`)
+      for (const line of lines) assert.ok(line.length <= 80, `${c.usage}, ${line.length} columns: ${line}`)
+      const start = lines.indexOf('Examples:')
+      assert.deepEqual(lines.slice(start + 1).filter(line => !line.startsWith('      ')), c.examples.map(([line]) => `  ${line.replace('$0', 'npm run potiron --')}`))
+    }
+  } finally {
+    if (previous === undefined) delete process.env.npm_lifecycle_event
+    else process.env.npm_lifecycle_event = previous
   }
 })
 

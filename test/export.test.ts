@@ -415,6 +415,33 @@ describe('report', () => {
     assert.deepEqual([refused.status, refused.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: \'22-tcp\' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)']])
   })
 
+  test('report without --sensor on several sensors: each sensor\'s latest month (or the --date month) under one index, as ingest --report', async () => {
+    const out = outDir()
+    const run = await potiron('report', '--fields', 'dport,protocol', '--out', out, '--unix', plain.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    assert.deepEqual(run.err, [`potiron: redis unix:${plain.socket}`])
+    const written = (readdirSync(out, { recursive: true }) as string[]).filter(f => f.includes('.') && !f.startsWith('assets'))
+    assert.deepEqual(run.out, [`${written.length} files written under ${out}; open ${join(out, 'index.html')}`])
+    assert.deepEqual(readdirSync(out).sort(), ['assets', 'index.html', 'lab-dnsicmp-1', 'lab-gen-1', 'lab-synscan-1'])
+    assert.deepEqual([...read(join(out, 'index.html')).matchAll(/<li>(.*)<\/li>/g)].map(m => m[1]), [
+      '<a href="lab-dnsicmp-1/2013-05/index.html">lab-dnsicmp-1, May 2013</a>',
+      '<a href="lab-gen-1/2024-03/index.html">lab-gen-1, March 2024</a>',
+      '<a href="lab-synscan-1/2010-07/index.html">lab-synscan-1, July 2010</a>'
+    ])
+    // Each sensor's report shows the fields asked for, no others.
+    for (const report of ['lab-dnsicmp-1/2013-05', 'lab-gen-1/2024-03', 'lab-synscan-1/2010-07']) {
+      assert.deepEqual([...read(join(out, report, 'index.html')).matchAll(/<h2>(.*?) <small>/g)].map(m => m[1]), ['destination port', 'protocol'], report)
+    }
+    for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
+
+    const march = outDir()
+    const one = await potiron('report', '--date', '2024-03', '--fields', 'dport', '--out', march, '--unix', plain.socket)
+    assert.equal(one.status, 0, one.err.join('\n'))
+    assert.deepEqual(readdirSync(march).sort(), ['assets', 'index.html', 'lab-gen-1'])
+    const none = await potiron('report', '--date', '2024-04', '--out', outDir(), '--unix', plain.socket)
+    assert.deepEqual([none.status, none.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: no sensor has data in 2024-04 (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)']])
+  })
+
   test('ingest --report: a report per sensor and month under one index, one copy of the assets', async () => {
     const redis = await startRedis()
     try {
@@ -426,8 +453,10 @@ describe('report', () => {
       assert.match(read(join(out, 'index.html')), /<a href="lab-gen-1\/2024-03\/index.html">lab-gen-1, March 2024<\/a>/)
       assert.match(read(join(out, 'lab-gen-1', '2024-03', 'lab-gen-1_destination-port_2024-03.html')), /<script src="..\/..\/assets\/plotly.js">/)
       for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
-      const again = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', outDir())
-      assert.deepEqual([again.status, again.err.at(-1)], [0, "potiron: --report: this run counted nothing new, so no report was written (use 'potiron report' for data already in Redis)"])
+      const site = outDir()
+      const again = await potiron('ingest', join(dir, 'lab-gen-1-20240301000000.pcap'), '--unix', redis.socket, '--quiet', '--report', site)
+      // The command to run instead names the same Redis and directory.
+      assert.deepEqual([again.status, again.err.at(-1)], [0, `potiron: --report: this run counted nothing new, so no report was written (use 'potiron report --unix ${redis.socket} --out ${site}' for data already in Redis)`])
     } finally {
       await redis.stop()
     }

@@ -59,10 +59,8 @@ test('inspect and json: the file named escaped in every line', async () => {
   const inspect = clean(await potiron('inspect', dir))
   assert.equal(inspect.status, 1)
   assert.deepEqual(inspect.err, [`potiron: ${shown(bad)}: ${BAD_REASON}`, `potiron: warning: ${shown(cut)}: ${CUT_REASON}`])
-  assert.deepEqual(inspect.out.map(text => text.split('\n').filter(line => !line.startsWith('  ') || /^ {2}(ERROR|warning)/.test(line))), [
-    [shown(bad), `  ERROR       ${shown(bad)}: ${BAD_REASON}`, ''],
-    [shown(cut), `  warning     ${shown(cut)}: ${CUT_REASON}`, '']
-  ])
+  // The file that is no capture is its error alone; the cut one is reported, its warning said once (above).
+  assert.deepEqual(inspect.out.map(text => text.split('\n').filter(line => !line.startsWith('  '))), [[shown(cut), '']])
   const json = clean(await potiron('json', dir, '--out', join(dir, 'json')))
   assert.equal(json.status, 1)
   assert.deepEqual(json.err, [

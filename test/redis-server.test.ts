@@ -5,13 +5,13 @@
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { potiron } from './helpers/cli.js'
 import { stopServer } from '../src/redis-server/process.js'
-import { BIN, FIXTURES } from './helpers/shared.js'
+import { BIN, FIXTURES, ROOT } from './helpers/shared.js'
 
 // The default Redis of these tests is a closed port: the one on 127.0.0.1:6379 is never touched.
 const CLOSED = 'redis://127.0.0.1:1'
@@ -120,6 +120,91 @@ test('an unreachable --unix or --redis given by hand: one line, exit 1, nothing 
     assert.equal(url.err.length, 1)
     assert.ok(url.err[0]!.startsWith(`potiron: cannot reach Redis at ${CLOSED}: `), url.err[0])
     assert.equal(existsSync(dir), false)
+  } finally {
+    process.env.POTIRON_REDIS_DIR = NO_OWN
+  }
+})
+
+/** Runs `f` as npm runs the checkout's `potiron` script (`npm run potiron -- ...`), or (false) as the installed bin. */
+async function runAs<T> (npm: boolean, f: () => Promise<T>): Promise<T> {
+  const previous = process.env.npm_lifecycle_event
+  if (npm) process.env.npm_lifecycle_event = 'potiron'
+  else delete process.env.npm_lifecycle_event
+  try {
+    return await f()
+  } finally {
+    if (previous === undefined) delete process.env.npm_lifecycle_event
+    else process.env.npm_lifecycle_event = previous
+  }
+}
+
+/** The last command a message names, between single quotes. */
+function hintOf (line: string | undefined): string {
+  const hint = /'([^']+)'[^']*$/.exec(line ?? '')?.[1]
+  assert.ok(hint !== undefined, line)
+  return hint
+}
+
+/**
+ * Runs a command line as the user would paste it: in a shell, in the checkout, with `potiron`
+ * on PATH as `npm install -g` puts it (a launcher of the built CLI).
+ */
+function shell (line: string): { status: number | null, stdout: string, stderr: string } {
+  const bin = join(temp(), 'bin')
+  mkdirSync(bin)
+  writeFileSync(join(bin, 'potiron'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`)
+  chmodSync(join(bin, 'potiron'), 0o755)
+  return spawnSync('sh', ['-c', line], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }, encoding: 'utf8', timeout: 60_000 })
+}
+
+test('redis start says how to stop it as the user runs potiron (npm run potiron -- ... in the checkout, potiron ... installed), and that works as written', async () => {
+  for (const npm of [true, false]) {
+    // A space in the directory: the hint quotes it.
+    const dir = join(temp(), 'my redis')
+    const socket = join(dir, 'redis.sock')
+    try {
+      const started = await runAs(npm, async () => await potiron('redis', 'start', '--dir', dir))
+      const stop = `${npm ? 'npm run potiron --' : 'potiron'} redis stop --dir "${dir}"`
+      assert.deepEqual(started, { status: 0, out: [`potiron's redis-server started on ${socket} (data in ${dir}); stop it with '${stop}'`], err: [] })
+      const stopped = shell(hintOf(started.out[0]))
+      assert.equal(stopped.status, 0, stopped.stderr)
+      assert.equal(stopped.stdout.trimEnd().split('\n').at(-1), `potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`)
+      assert.equal(existsSync(join(dir, 'redis.pid')), false)
+    } finally {
+      // after() stops the servers in temp()/redis only.
+      await stopServer(dir).catch(() => {})
+    }
+  }
+})
+
+test('run by npm run potiron: the hints to start and stop potiron\'s own redis-server, to write a report, to get help, all name npm run potiron -- and work from the checkout', async () => {
+  const dir = join(temp(), 'redis')
+  const socket = join(dir, 'redis.sock')
+  const site = join(dir, '..', 'site')
+  const capture = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
+  process.env.POTIRON_REDIS_DIR = dir
+  try {
+    const down = await runAs(true, async () => await potiron('report', '--out', site))
+    assert.deepEqual(down, { status: 1, out: [], err: [`potiron: cannot reach Redis at ${CLOSED}, and potiron's own redis-server (unix:${socket}) is not running: pass --redis URL / --unix SOCKET, or 'npm run potiron -- redis start'`] })
+    const start = shell(hintOf(down.err[0]))
+    assert.equal(start.status, 0, start.stderr)
+    assert.equal(start.stdout.trimEnd().split('\n').at(-1), `potiron's redis-server started on ${socket} (data in ${dir}); stop it with 'npm run potiron -- redis stop'`)
+    const ingest = await runAs(true, async () => await potiron('ingest', capture, '--quiet'))
+    assert.equal(ingest.status, 0)
+    assert.deepEqual(ingest.err, [`potiron: no Redis at ${CLOSED}; using potiron's own redis-server (data in ${dir}); stop it with 'npm run potiron -- redis stop'`, `potiron: redis unix:${socket} (potiron's own)`])
+    const again = await runAs(true, async () => await potiron('ingest', capture, '--quiet', '--report', site))
+    assert.equal(again.err.at(-1), `potiron: --report: this run counted nothing new, so no report was written (use 'npm run potiron -- report --out ${site}' for data already in Redis)`)
+    const report = shell(hintOf(again.err.at(-1)))
+    assert.equal(report.status, 0, report.stderr)
+    assert.match(report.stdout.trimEnd().split('\n').at(-1)!, new RegExp(`^\\d+ files written under ${site}; open ${site}/index\\.html$`))
+    const usage = await runAs(true, async () => await potiron('frobnicate'))
+    assert.deepEqual(usage, { status: 2, out: [], err: ["potiron: Unknown argument: frobnicate\nRun 'npm run potiron -- --help' for usage."] })
+    const help = shell(hintOf(usage.err[0]))
+    assert.equal(help.status, 0, help.stderr)
+    assert.match(help.stdout, /^npm run potiron -- <command> \[options\]$/m)
+    const stop = shell(hintOf(ingest.err[0]))
+    assert.equal(stop.status, 0, stop.stderr)
+    assert.equal(stop.stdout.trimEnd().split('\n').at(-1), `potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`)
   } finally {
     process.env.POTIRON_REDIS_DIR = NO_OWN
   }

@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { CaptureError } from '../errors.js'
 import { GZIP_ID1, GZIP_ID2 } from './constants.js'
-import { ContentTracker, type ContentFingerprint } from './fingerprint.js'
+import { ContentTracker, fingerprintOfPlainFile, type ContentFingerprint } from './fingerprint.js'
 import { readGzip, type Push } from './gzip.js'
 import { readAt, unreadable } from './io.js'
 import { CaptureParser } from './parser.js'
@@ -67,7 +67,7 @@ export async function readCapture (path: string, sink: PacketSink, options: { ch
     const buf = Buffer.allocUnsafe(Math.max(chunkSize, 2))
     const first = await readAt(fh, path, buf, 0)
     let garbage: CaptureError | undefined
-    if (first >= 2 && buf[0] === GZIP_ID1 && buf[1] === GZIP_ID2) {
+    if (isGzip(buf, first)) {
       parser.info.gzip = true
       garbage = await readGzip(fh, path, push, chunkSize, options.chunkSize ?? DEFAULT_GZIP_CHUNK_BYTES)
     } else {
@@ -82,6 +82,11 @@ export async function readCapture (path: string, sink: PacketSink, options: { ch
     await fh?.close().catch(() => {})
   }
   return { info: parser.info, warning, error, content: content.result() }
+}
+
+/** Whether the first `n` bytes read into `buf` start with the gzip magic: gzip is recognised by content, never by name. */
+function isGzip (buf: Buffer, n: number): boolean {
+  return n >= 2 && buf[0] === GZIP_ID1 && buf[1] === GZIP_ID2
 }
 
 /**
@@ -106,5 +111,43 @@ async function readPlain (fh: FileHandle, path: string, push: Push, first: Buffe
     const done = current
     current = spare
     spare = done
+  }
+}
+
+/** Bytes read (and, for gzip, decompressed) at a time while probing: a header and a first record fit. */
+const PROBE_BYTES = 64 * 1024
+
+/** Thrown by the probe's sink to stop at the first packet: the file is a capture. */
+const FIRST_PACKET = new Error('first packet reached')
+
+/**
+ * Reads `path` only up to its first packet: the problem readCapture would report when it reads
+ * no packet at all (missing, not a file, empty, not a capture, cut inside its header), or
+ * undefined once one packet is there (or the capture holds none, soundly). Parses no more.
+ */
+export async function probeCapture (path: string): Promise<CaptureError | undefined> {
+  try {
+    const { error, warning } = await readCapture(path, { packet: () => { throw FIRST_PACKET } }, { chunkSize: PROBE_BYTES })
+    return error ?? warning
+  } catch (err) {
+    if (err !== FIRST_PACKET) throw err
+    return undefined
+  }
+}
+
+/**
+ * The fingerprint of a capture's content (fingerprint.ts) without parsing it: a plain file's
+ * edges, or a gzip file inflated whole (bounded memory); of a damaged gzip, the part before the damage.
+ */
+export async function contentFingerprint (path: string): Promise<ContentFingerprint> {
+  const fh = await open(path, 'r').catch((err: unknown) => { throw unreadable(path, 0, err) })
+  try {
+    const head = Buffer.alloc(2)
+    if (!isGzip(head, await readAt(fh, path, head, 0))) return await fingerprintOfPlainFile(path)
+    const content = new ContentTracker()
+    await readGzip(fh, path, chunk => { content.update(chunk) }, DEFAULT_CHUNK_BYTES, DEFAULT_GZIP_CHUNK_BYTES).catch((err: unknown) => { if (!(err instanceof CaptureError)) throw err })
+    return content.result()
+  } finally {
+    await fh.close().catch(() => {})
   }
 }

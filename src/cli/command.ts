@@ -41,10 +41,21 @@ export interface CommandSpec<P extends PositionalTable, O extends OptionTable, T
 export interface Command {
   usage: string
   description: string
+  examples: CommandSpec<PositionalTable, OptionTable, unknown>['examples']
   /** Declares the positionals, options and examples on the command's yargs instance. */
   build: (y: Argv) => Argv
   /** Checks the command line yargs parsed (a UsageError rejects), then runs the command. */
   execute: (argv: Readonly<Record<string, unknown>>, io: Io) => Promise<ExitStatus>
+}
+
+/**
+ * The Examples block of `--help`, as an epilog rather than yargs's two-column examples: there a
+ * long command line wraps into the description column. Here each command line stands whole on
+ * its own line, to copy as it is, and its description below it, indented (yargs lays the block
+ * out with each line's indentation kept, and wraps a long description under itself).
+ */
+export function examplesText (examples: CommandSpec<PositionalTable, OptionTable, unknown>['examples']): string {
+  return ['Examples:', ...examples.flatMap(([line, description]) => [`  ${line}`, `      ${description}`])].join('\n')
 }
 
 /** The spec made a Command; its own `check` and `run` stay reachable, typed (for tests). */
@@ -54,9 +65,7 @@ export function command<const P extends PositionalTable, const O extends OptionT
     build: y => {
       let built = y
       for (const [name, positional] of Object.entries(spec.positionals)) built = built.positional(name, positional)
-      built = built.options(spec.options)
-      for (const [line, description] of spec.examples) built = built.example(line, description)
-      return built
+      return built.options(spec.options).epilog(examplesText(spec.examples))
     },
     // yargs parsed argv against exactly these tables (types, choices, demanded options): it has their shape.
     execute: async (argv, io) => await spec.run(spec.check(argv as Parsed<P, O>), io)

@@ -8,6 +8,7 @@ import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageEr
 import { connect, connected, isTimeout, nameOf, redisLoss, type RedisTarget } from '../store/connection.js'
 import { holdsPotironData } from '../store/read.js'
 import { EXIT, type ExitStatus } from './command.js'
+import { commandLine } from './invocation.js'
 import { printable } from './printable.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
 
@@ -42,16 +43,16 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
  * Redis unreachable or lost, or data stored with other settings, becomes one line on stderr and
  * exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, where: string) => Promise<ExitStatus>): Promise<ExitStatus> {
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, used: RedisName) => Promise<ExitStatus>): Promise<ExitStatus> {
   const opened = await openRedis(target, err, own)
   if (opened === undefined) return EXIT.failed
   const { redis } = opened
   try {
-    const where = whereOf(opened.target)
-    err(`potiron: redis ${printable(where)}`)
+    const used = redisNameOf(opened.target)
+    err(`potiron: redis ${redisText(used)}`)
     const elsewhere = await dataElsewhere(opened)
     if (elsewhere !== undefined) err(`potiron: ${printable(elsewhere)}`)
-    return await job(redis, where)
+    return await job(redis, used)
   } catch (e) {
     if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return EXIT.failed }
     // A timeout, or any other failure once the connection is gone, is that loss, whatever ioredis called it.
@@ -62,12 +63,20 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
   }
 }
 
-/**
- * How a command names the Redis it uses, once, on stderr: `unix:/…/redis.sock (potiron's own)`,
- * or the address without its password (nameOf).
- */
-export function whereOf (target: RedisTarget, env: NodeJS.ProcessEnv = process.env): string {
-  return isOwn(target, env) ? `${nameOf(target)} (potiron's own)` : nameOf(target)
+/** The Redis a command uses, as the user can pass it again: `unix:/path`, or its URL without password (nameOf). */
+export interface RedisName {
+  address: string
+  /** True for potiron's own redis-server (`potiron redis start`). */
+  own: boolean
+}
+
+export function redisNameOf (target: RedisTarget, env: NodeJS.ProcessEnv = process.env): RedisName {
+  return { address: nameOf(target), own: isOwn(target, env) }
+}
+
+/** How a command names the Redis it uses, once, on stderr (and ingest at the end of its summary): `unix:/…/redis.sock (potiron's own)`. */
+export function redisText (name: RedisName): string {
+  return `${printable(name.address)}${name.own ? " (potiron's own)" : ''}`
 }
 
 /** Whether `target` is potiron's own redis-server (its socket, however it was reached). */
@@ -128,6 +137,19 @@ export function targetOf (argv: { redis?: string | undefined, unix?: string | un
   return { fallback: true }
 }
 
+/**
+ * targetOf's inverse: the flags that name `target`, for a hint to run another command on the same
+ * Redis. A URL's password is not repeated (hints end up in logs): PASSWORD stands in its place.
+ */
+export function targetArgs (target: CommandTarget): string[] {
+  if ('socket' in target) return ['--unix', target.socket]
+  if (!('url' in target)) return []
+  const url = URL.canParse(target.url) ? new URL(target.url) : undefined
+  if (url === undefined || url.password === '') return ['--redis', target.url]
+  url.password = 'PASSWORD'
+  return ['--redis', url.href]
+}
+
 /** An address given, or `fallback`: the default one, which may fall back to potiron's own redis-server. */
 export type CommandTarget = RedisTarget | { fallback: true }
 
@@ -163,7 +185,7 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
     const own = { socket: serverPaths(dir).socket }
     // The socket is named by the line withRedis prints next.
     if (!start) {
-      if (await ownServerSocket(env) === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${printable(nameOf(own))}) is not running: pass --redis URL / --unix SOCKET, or 'potiron redis start'`); return undefined }
+      if (await ownServerSocket(env) === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${printable(nameOf(own))}) is not running: pass --redis URL / --unix SOCKET, or '${commandLine(['redis', 'start'])}'`); return undefined }
       err(`potiron: no Redis at ${address}; using potiron's own redis-server`)
       return { redis: await connect(own), target: own, fellBack: true }
     }
@@ -175,7 +197,7 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
     try {
       const { already } = await startServer(dir, { server })
       const redis = await connect(own)
-      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server (data in ${dir}); stop it with 'potiron redis stop'`)
+      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server (data in ${dir}); stop it with '${commandLine(['redis', 'stop'])}'`)
       return { redis, target: own, fellBack: true }
     } catch (e2) {
       err(`potiron: ${where}, and potiron's own redis-server (data in ${dir}) could not be used: ${e2 instanceof Error ? e2.message : String(e2)}`)

@@ -11,8 +11,8 @@ import { writeCsv } from '../export/csv.js'
 import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
 import { readMonth, readPages, readTables, type TopScope } from '../store/report-data.js'
 import type { SitePlan } from '../export/site.js'
-import { compactOf } from '../export/names.js'
-import { planPlot, planReport, reportMonths, writePlot, writeReport, writeReports, type SiteResult } from '../export/report.js'
+import { compactOf, dashed } from '../export/names.js'
+import { planPlot, planReport, writePlot, writeReport, writeReports, type ReportsJob, type SiteResult } from '../export/report.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { printable } from './printable.js'
@@ -42,18 +42,25 @@ function skipOf (values: readonly (string | number)[]): Set<string> {
   return new Set(values.map(String).filter(v => v !== ''))
 }
 
-/** The sensor named, which must have data, or the only one there is. */
-async function sensorOf (redis: Redis, given: string | undefined): Promise<string> {
+/** The sensor named, which must have data, else every sensor in the data (at least one). */
+async function sensorsOf (redis: Redis, given: string | undefined): Promise<string[]> {
   if (given !== undefined) {
     if (!await hasSensor(redis, given)) {
       const known = await findSensors(redis)
       throw new UsageError(`no data for sensor '${given}' (sensors: ${known.length > 0 ? known.join(', ') : 'none'})`)
     }
-    return given
+    return [given]
   }
   const sensors = await findSensors(redis)
+  if (sensors.length === 0) throw new UsageError('this database holds no sensor data (no <sensor>_DAYS set)')
+  return sensors
+}
+
+/** The sensor named, which must have data, or the only one there is. */
+async function sensorOf (redis: Redis, given: string | undefined): Promise<string> {
+  const sensors = await sensorsOf(redis, given)
   if (sensors.length === 1) return sensors[0]!
-  throw new UsageError(sensors.length === 0 ? 'this database holds no sensor data (no <sensor>_DAYS set)' : `name one with --sensor: ${sensors.join(', ')}`)
+  throw new UsageError(`name one with --sensor: ${sensors.join(', ')}`)
 }
 
 /** --date YYYY-MM checked, before Redis is asked anything; undefined when not given. */
@@ -83,11 +90,11 @@ function readingOf (argv: { redis?: string | undefined, unix?: string | undefine
  * is exit status 2, printed without the --help hint: the command line is well formed, the data
  * says no, and the message names what the data holds.
  */
-async function reading (options: Reading, io: Io, job: (redis: Redis, sensor: string, shared: Shared) => Promise<void>): Promise<ExitStatus> {
+async function reading (options: Reading, io: Io, job: (redis: Redis, shared: Shared) => Promise<void>): Promise<ExitStatus> {
   let usage: UsageError | undefined
   const status = await withRedis(options.target, io.err, { start: false }, async redis => {
     try {
-      await job(redis, await sensorOf(redis, options.sensor), options.shared)
+      await job(redis, options.shared)
       return EXIT.ok
     } catch (e) {
       if (!(e instanceof UsageError)) throw e
@@ -117,8 +124,8 @@ export const exportCommand = command({
     protocols: { type: 'boolean', default: false, description: 'One file per protocol plus their total (needs data ingested with --combined-keys)' }
   },
   examples: [
-    ['$0 export csv --sensor honeypot-1 --field dport --date 2024-03-05', 'out/honeypot-1_destination-port_2024-03-05.csv'],
-    ['$0 export csv --field ipsrc --date 2024-03 --each-day --limit 20', 'One file per day of March 2024'],
+    ['$0 export csv --sensor hp-1 --field dport --date 2024-03-05', 'out/hp-1_destination-port_2024-03-05.csv'],
+    ['$0 export csv --field ipsrc --date 2024-03 --each-day', 'One file per day of March 2024 that has data'],
     ['$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total']
   ],
   check: argv => {
@@ -126,7 +133,8 @@ export const exportCommand = command({
     if (argv['each-day'] && date.length === 8) throw new UsageError('--each-day needs --date YYYY-MM')
     return { reading: readingOf(argv), field: argv.field, date, eachDay: argv['each-day'], protocols: argv.protocols }
   },
-  run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
+  run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
+    const sensor = await sensorOf(redis, options.reading.sensor)
     const { field, protocols } = options
     const tables = await readTables(redis, { sensor, field, date: options.date, eachDay: options.eachDay, protocols, ...shared })
     const files = await writeCsv(tables, { sensor, field, protocols, out: shared.out }, line => { io.err(`potiron: ${printable(line)}`) })
@@ -145,11 +153,12 @@ export const plotCommand = command({
     date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' }
   },
   examples: [
-    ['$0 plot month --sensor honeypot-1 --field dport --values 22 23 --date 2024-03', 'out/honeypot-1_2024-03_destination-port_22_23.html'],
+    ['$0 plot month --sensor hp-1 --field dport --values 22 23', 'Ports 22 and 23 over the latest month: out/hp-1_<YYYY-MM>_..._22_23.html'],
     ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)']
   ],
   check: argv => ({ month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }),
-  run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
+  run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
+    const sensor = await sensorOf(redis, options.reading.sensor)
     const month = await readMonth(redis, sensor, await monthOf(redis, sensor, options.month), [options.field])
     const planned = planPlot(month, options.field, options.values)
     await readPages(redis, month, shared, planned.plan)
@@ -159,16 +168,17 @@ export const plotCommand = command({
 
 export const reportCommand = command({
   usage: 'report',
-  description: 'Write the offline site of a sensor\'s month: index.html, top-values charts of the month and of each day, month timelines, CSV files',
+  description: 'Write the offline site of a sensor\'s month: index.html, top-values charts of the month and of each day, month timelines, CSV files; without --sensor, of every sensor under one index',
   positionals: {},
   options: {
     ...exportOptions,
-    date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' },
+    sensor: { type: 'string', description: 'Sensor name (default: every sensor in the data; with several, each in OUT/<sensor>/<YYYY-MM>/ under one OUT/index.html)' },
+    date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day; of each sensor\'s latest day without --sensor)' },
     fields: { type: 'string', description: 'Comma-separated fields (default: every field in the data)' }
   },
   examples: [
-    ['$0 report --sensor honeypot-1 --date 2024-03 --out site/', 'site/index.html and everything it links'],
-    ['$0 report --fields dport,ipsrc --out site/', 'Two fields, latest month of the only sensor']
+    ['$0 report --sensor hp-1 --date 2024-03 --out site/', 'site/index.html and everything it links'],
+    ['$0 report --fields dport,ipsrc --out site/', 'Two fields, the latest month of each sensor, under site/index.html']
   ],
   check: argv => {
     const month = givenMonth(argv.date)
@@ -176,11 +186,28 @@ export const reportCommand = command({
     if (fields?.length === 0) throw new UsageError('--fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all')
     return { month, fields, reading: readingOf(argv) }
   },
-  run: async (options, io) => await reading(options.reading, io, async (redis, sensor, shared) => {
+  run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
+    const sensors = await sensorsOf(redis, options.reading.sensor)
+    if (sensors.length > 1) {
+      printSite(io, shared.out, await writeReportSites(redis, await reportMonthsOf(redis, sensors, options.month), { ...shared, fields: options.fields }))
+      return
+    }
+    const sensor = sensors[0]!
     const report = await readReport(redis, sensor, await monthOf(redis, sensor, options.month), shared, options.fields)
     printSite(io, shared.out, await writeReport(report, { fields: options.fields, ...shared }))
   })
 })
+
+/** Each sensor's month to report: the one given (sensors without data in it left out), else its latest. */
+async function reportMonthsOf (redis: Redis, sensors: readonly string[], given: string | undefined): Promise<Array<{ sensor: string, month: string }>> {
+  const months: Array<{ sensor: string, month: string }> = []
+  for (const sensor of sensors) {
+    const days = await sensorDays(redis, sensor, given)
+    if (days.length > 0) months.push({ sensor, month: days[days.length - 1]!.slice(0, 6) })
+  }
+  if (months.length === 0) throw new UsageError(`no sensor has data in ${dashed(given ?? '')} (sensors: ${sensors.join(', ')})`)
+  return months
+}
 
 /** Everything a report of `sensor`'s `month` shows, read (planReport), to write with writeReport. */
 async function readReport (redis: Redis, sensor: string, month: string, scope: TopScope, fields?: readonly string[]): Promise<SitePlan> {
@@ -191,11 +218,12 @@ async function readReport (redis: Redis, sensor: string, month: string, scope: T
 }
 
 /**
- * `ingest --report`: the report of each sensor and month of `days` (sensor → YYYYMMDD), read one
- * after the other, then written under `out` with one index (writeReports).
+ * The report of each of `months` (a sensor and a month, see reportMonths), read one after the
+ * other, then written under `out` with one index (writeReports): `ingest --report`, and `report`
+ * on data of several sensors.
  */
-export async function writeIngestReports (redis: Redis, days: Readonly<Record<string, readonly string[]>>, job: { out: string, limit: number, skip: ReadonlySet<string> }): Promise<SiteResult> {
+export async function writeReportSites (redis: Redis, months: ReadonlyArray<{ sensor: string, month: string }>, job: ReportsJob & TopScope): Promise<SiteResult> {
   const reports: SitePlan[] = []
-  for (const { sensor, month } of reportMonths(days)) reports.push(await readReport(redis, sensor, month, job))
+  for (const { sensor, month } of months) reports.push(await readReport(redis, sensor, month, job, job.fields))
   return await writeReports(reports, job)
 }

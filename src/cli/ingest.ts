@@ -1,18 +1,20 @@
 /** `potiron ingest`: count captures into Redis in the original potiron's V3 layout. */
 import { stat } from 'node:fs/promises'
-import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
-import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { IPV4_ONLY, captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { captureOptions, redisOptions, redisText, targetArgs, targetOf, withRedis, type RedisName } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
-import { checkParameters, resolveSettings, type StoredSettings } from '../store/parameters.js'
+import { checkParameters } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
-import { printSite, writeIngestReports } from './export.js'
+import { commandLine } from './invocation.js'
+import { printSite, writeReportSites } from './export.js'
+import { reportMonths } from '../export/report.js'
+import { dryRun, type DryRunArgs } from './dry-run.js'
+import { givenSettingsOf, settingOptions, settingsFor } from './settings.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
@@ -22,74 +24,19 @@ export const ingestOptions = {
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors, the Redis used (and the settings taken from it), and the final summary' },
   'min-age': { type: 'number', default: 0, description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
-  report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' }
+  report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
+  'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
 } as const satisfies Record<string, Options>
 
-/** How --help says a setting left out defaults: the one stored with the data (resolveSettings). */
-export const STORED = "default: as stored in the database's PARAMETERS, else"
-
-/**
- * The settings stored with the data (PARAMETERS, JSON_FIELDS), as ingest and import-json take
- * them: no yargs default, so that a flag left out (the stored setting) is told from one given.
- */
-export const settingOptions = {
-  'combined-keys': { type: 'boolean', description: `Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original's -ck); ${STORED} off` },
-  fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else all: ${FIELDS.join(',')})` },
-  'ipv4-only': { type: 'boolean', description: `${IPV4_ONLY}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
-  tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` }
-} as const satisfies Record<string, Options>
-
-/** The settings given on the command line; those left out are absent (resolveSettings fills them). */
-export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined }): Partial<StoredSettings> {
-  const given: Partial<StoredSettings> = {}
-  if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
-  if (argv.fields !== undefined) given.fields = fieldsOf(argv.fields)
-  if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
-  const zone = zoneOf(argv)
-  if (zone !== undefined) given.zone = zone
-  return given
-}
-
-/**
- * Resolves the run's settings (resolveSettings) and says, in one line, those taken from the
- * database that change what a run without them would count, as the flags that say them.
- */
-export async function settingsFor (redis: Redis, given: Partial<StoredSettings>, err: (line: string) => void, flags: ReadonlyArray<keyof StoredSettings> = SETTINGS): Promise<StoredSettings> {
-  const { settings, fromDatabase } = await resolveSettings(redis, given)
-  const said = fromDatabase.filter(key => flags.includes(key)).map(key => flagOf(settings, key))
-  if (said.length > 0) err(`potiron: using the database's settings: ${printable(said.join(' '))}`)
-  return settings
-}
-
-const SETTINGS = ['combinedKeys', 'fields', 'selection', 'zone'] as const
-
-/** The flag that sets `key` to its value in `s`, as typed on a command line. */
-function flagOf (s: StoredSettings, key: keyof StoredSettings): string {
-  switch (key) {
-    case 'combinedKeys': return s.combinedKeys ? '--combined-keys' : '--no-combined-keys'
-    case 'fields': return `--fields ${s.fields.join(',')}`
-    case 'selection': return s.selection === 'ipv4-only' ? '--ipv4-only' : '--no-ipv4-only'
-    case 'zone': return `--tz ${s.zone}`
-  }
-}
-
-export interface IngestArgs {
-  files: readonly string[]
-  target: CommandTarget
+export interface IngestArgs extends DryRunArgs {
   threads: number | undefined
-  /** The settings given; the others are the database's (settingsFor). */
-  given: Partial<StoredSettings>
-  sensor: string | undefined
-  json: boolean
   quiet?: boolean | undefined
   /** Also write each capture's JSON documents under this directory (`--json-out`). */
   jsonOut?: string | undefined
-  /** Count files already in FILES again (`--force`). */
-  force?: boolean | undefined
-  /** Leave files modified less than this many seconds ago (`--min-age`). */
-  minAge?: number | undefined
   /** Write the reports of what was counted here (`--report`). */
   report?: string | undefined
+  /** Only say what would be read, skipped and written (`--dry-run`). */
+  dryRun?: boolean | undefined
 }
 
 export function threadsOf (argv: { threads?: number | undefined }): number | undefined {
@@ -104,16 +51,6 @@ export function minAgeOf (argv: { 'min-age'?: number | undefined }): number {
   return n
 }
 
-/** Parses `--fields dport,ipsrc`, keeping potiron's field order. */
-export function fieldsOf (text: string): readonly FieldName[] {
-  const wanted = new Set(text.split(',').map(s => s.trim()).filter(s => s !== ''))
-  for (const name of wanted) {
-    if (!(FIELDS as readonly string[]).includes(name)) throw new UsageError(`--fields: unknown field '${name}'; choose from ${FIELDS.join(',')}`)
-  }
-  if (wanted.size === 0) throw new UsageError(`--fields: name at least one of ${FIELDS.join(',')}`)
-  return FIELDS.filter(f => wanted.has(f))
-}
-
 export const ingestCommand = command({
   usage: 'ingest <files..>',
   description: "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
@@ -121,21 +58,23 @@ export const ingestCommand = command({
   options: { ...ingestOptions, ...captureOptions, ...settingOptions },
   examples: [
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
-    ['$0 ingest \'2024/**/*.pcap.gz\' --redis redis://db:6379/1 --combined-keys --ipv4-only', "Per-protocol keys, the original's packet selection"],
-    ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested']
+    ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
+    ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
+    ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'],
+    ['$0 ingest captures/ --dry-run', 'What it would read, skip and write']
   ],
   check: argv => ({
     paths: argv.files,
     settings: {
-      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report
+      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run']
     }
   }),
-  run: async ({ paths, settings }, io) => await ingest({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
+  run: async ({ paths, settings }, io) => await (settings.dryRun ? dryRun : ingest)({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
 })
 
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: true }, async (redis, where) => {
+  return await withRedis(args.target, err, { start: true }, async (redis, used) => {
     const parameters = await settingsFor(redis, args.given, err)
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
@@ -149,10 +88,10 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     } finally {
       progress.stop()
     }
-    out(args.json ? JSON.stringify(summary) : formatSummary(summary, where, args.minAge))
+    out(args.json ? JSON.stringify(summary) : formatSummary(summary, used, args.minAge))
     if (args.report !== undefined) {
-      if (Object.keys(summary.days).length === 0) err('potiron: --report: this run counted nothing new, so no report was written (use \'potiron report\' for data already in Redis)')
-      else printSite({ out: args.json ? err : out, err }, args.report, await writeIngestReports(redis, summary.days, { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
+      if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use '${commandLine(['report', ...targetArgs(args.target), '--out', args.report])}' for data already in Redis)`)
+      else printSite({ out: args.json ? err : out, err }, args.report, await writeReportSites(redis, reportMonths(summary.days), { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
     }
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok
   })
@@ -164,8 +103,8 @@ async function sizesOf (files: readonly string[], mode: ProgressMode): Promise<M
   return new Map(await Promise.all(files.map(async f => [f, await stat(f).then(s => s.size, () => 0)] as const)))
 }
 
-/** The run's summary; it ends naming the Redis written to (`where`), which its progress has scrolled away. */
-export function formatSummary (s: IngestSummary, where: string, minAge = 0): string {
+/** The run's summary; it ends naming the Redis written to (`used`), which its progress has scrolled away. */
+export function formatSummary (s: IngestSummary, used: RedisName, minAge = 0): string {
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
@@ -174,6 +113,6 @@ export function formatSummary (s: IngestSummary, where: string, minAge = 0): str
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)
-  lines.push(`redis: ${printable(where)}`)
+  lines.push(`redis: ${redisText(used)}`)
   return lines.join('\n')
 }

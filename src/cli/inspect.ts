@@ -5,6 +5,8 @@ import { civilTime, pad } from '../aggregate/days.js'
 import { ABSENT } from '../aggregate/fields.js'
 import { memberRows } from '../aggregate/table.js'
 import { DEFAULTS } from '../config/defaults.js'
+import { valueLabel } from '../export/labels.js'
+import { dashed } from '../export/names.js'
 import { LINKTYPE_NAMES } from '../decode/constants.js'
 import { isSupportedLinktype } from '../decode/link.js'
 import { EXIT, command } from './command.js'
@@ -60,13 +62,18 @@ export interface InspectReport {
   error: string | null
 }
 
-/** Inspects each file in turn, writing to `out`; returns how many files failed. */
+/**
+ * Inspects each file in turn, writing to `out`; returns how many files failed. Warnings and
+ * errors go to `err`, once each: the text report leaves them out, and a file of which nothing
+ * was read (missing, not a capture) has no report at all, its error says everything.
+ */
 export async function inspect (files: readonly string[], options: InspectOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   let failed = 0
   for (const file of files) {
     const result = await analyzeFile(file, { fields: ['dport'], combinedKeys: false, selection: options.selection, zone: options.zone })
     const report = toReport(result)
-    out(options.json ? JSON.stringify(report) : renderText(report))
+    if (options.json) out(JSON.stringify(report))
+    else if (report.error === null || report.packets > 0) out(renderText(report))
     if (report.warning !== null) err(`potiron: warning: ${printable(report.warning)}`)
     if (report.error !== null) {
       err(`potiron: ${printable(report.error)}`)
@@ -125,15 +132,19 @@ function renderText (r: InspectReport): string {
   row('format', r.format === null ? 'unknown' : `${r.format}${r.precision !== null ? ` (${r.precision})` : ''}${r.gzip ? ', gzip' : ''}`)
   row('link types', r.linktypes.length === 0 ? 'none' : r.linktypes.map(l => `${l.linktype} ${l.name}${l.supported ? '' : ' (not decoded)'}`).join(', '))
   row('packets', `${n(r.packets)} (IPv4 ${n(r.ipv4)}, IPv6 ${n(r.ipv6)}, other ${n(r.nonIp + r.unsupportedLink)}), ${n(r.capturedBytes)} bytes captured`)
-  const protos = Object.entries(r.protocols).sort((a, b) => b[1] - a[1]).map(([p, c]) => `${p}: ${n(c)}`)
+  const protos = Object.entries(r.protocols).sort((a, b) => b[1] - a[1]).map(([p, c]) => `${named(p)}: ${n(c)}`)
   row('protocols', protos.length === 0 ? 'none' : protos.join(', '))
   row('first, last', r.first === null ? 'no timestamps' : `${r.first}, ${r.last ?? ''}`)
   if (r.min !== r.first || r.max !== r.last) row('earliest', `${r.min ?? ''}, latest ${r.max ?? ''}`)
   const days = Object.entries(r.perDay)
-  row('days', days.length === 0 ? 'none' : days.map(([d, c]) => `${d}: ${n(c)}`).join(', '))
+  row('days', days.length === 0 ? 'none' : days.map(([d, c]) => `${dashed(d)}: ${n(c)}`).join(', '))
   row('anomalies', `${n(r.malformed)} malformed, ${n(r.snapTruncated)} cut by the snap length, ${n(r.noTimestamp)} without timestamp, ${n(r.outOfRange)} with a time beyond year 9999`)
   row('top dports', r.topDestinationPorts.length === 0 ? 'none' : r.topDestinationPorts.map(([p, c]) => `${p} (${n(c)})`).join(', '))
-  if (r.warning !== null) row('warning', printable(r.warning))
-  if (r.error !== null) row('ERROR', printable(r.error))
   return lines.join('\n') + '\n'
+}
+
+/** `6 tcp`: a protocol number with its name, when it has one. */
+function named (protocol: string): string {
+  const name = valueLabel('protocol', protocol)
+  return name === '' ? protocol : `${protocol} ${name}`
 }

@@ -14,17 +14,19 @@ import { exportCommand, plotCommand, reportCommand } from './export.js'
 import { importJsonCommand } from './import-json.js'
 import { ingestCommand } from './ingest.js'
 import { inspectCommand } from './inspect.js'
+import { commandLine, invocation } from './invocation.js'
 import { jsonCommand } from './json.js'
 import { printable } from './printable.js'
 import { redisCommand } from './redis-command.js'
 import { removeCommand } from './remove.js'
 import { serveCommand } from './serve.js'
+import { statusCommand } from './status.js'
 
 export type { Io } from './command.js'
 
 /** In `potiron --help` order. */
 export const COMMANDS: readonly Command[] = [
-  inspectCommand, jsonCommand, ingestCommand, redisCommand, importJsonCommand, removeCommand,
+  inspectCommand, jsonCommand, ingestCommand, statusCommand, redisCommand, importJsonCommand, removeCommand,
   exportCommand, plotCommand, reportCommand, serveCommand
 ]
 
@@ -38,7 +40,8 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
   raiseInliningBudget()
   let chosen: { command: Command, argv: Readonly<Record<string, unknown>> } | undefined
   let parser: Argv = yargs()
-    .scriptName('potiron')
+    // Usage lines and examples as the user runs potiron, to copy as they are (invocation.ts).
+    .scriptName(invocation())
     .usage('$0 <command> [options]\n\nNormalize, index and visualize network captures (pcap, pcapng, gzip).')
   for (const c of COMMANDS) parser = parser.command(c.usage, c.description, c.build, argv => { chosen = { command: c, argv } })
   parser = parser
@@ -47,7 +50,8 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
     .help()
     .alias('h', 'help')
     .version()
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    // 80 columns (fewer on a narrower terminal): lines that fit any terminal, readable in a pipe.
+    .wrap(Math.min(80, process.stdout.columns ?? 80))
     .exitProcess(false)
     // Whatever yargs refuses (an unknown option, a missing value, its own YError) is a usage error.
     .fail((message: string | null | undefined, error: Error | undefined) => { throw new UsageError(message ?? error?.message ?? 'bad command line', { cause: error }) })
@@ -62,7 +66,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     // Line by line: some of yargs's messages span lines ("Invalid values:\n  Argument: ...").
-    io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\nRun 'potiron --help' for usage.`)
+    io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\nRun '${commandLine(['--help'])}' for usage.`)
     return EXIT.usage
   }
 }

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import { redisDirOf, serverStatus, startServer, stopServer } from '../redis-server/process.js'
 import { EXIT, command, type ExitStatus } from './command.js'
+import { commandLine } from './invocation.js'
 
 export const REDIS_ACTIONS = ['start', 'stop', 'status'] as const
 export type RedisAction = typeof REDIS_ACTIONS[number]
@@ -12,7 +13,7 @@ export const redisCommand = command({
   positionals: { action: { choices: REDIS_ACTIONS, demandOption: true, description: 'start it (if not running), stop it (SHUTDOWN, the append-only file is saved), or show its state' } },
   options: { dir: { type: 'string', description: 'Data directory (default $POTIRON_REDIS_DIR or ~/.local/share/potiron/redis)' } },
   examples: [
-    ['$0 redis start', 'Start it; `potiron ingest` with no --redis/--unix then uses it'],
+    ['$0 redis start', 'Start it; ingest without --redis or --unix then uses it'],
     ['$0 redis status', 'running or stopped, its socket and number of keys']
   ],
   check: argv => ({ action: argv.action, dir: argv.dir }),
@@ -22,7 +23,7 @@ export const redisCommand = command({
 /** Returns the exit status: 0 done (or running, for status), 1 failed (or stopped, for status). */
 export async function ownRedis (args: { action: RedisAction, dir?: string | undefined }, out: (text: string) => void, err: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<ExitStatus> {
   const dir = args.dir === undefined ? redisDirOf(env) : resolve(args.dir)
-  const stop = args.dir === undefined ? "'potiron redis stop'" : `'potiron redis stop --dir ${dir}'`
+  const stop = `'${commandLine(args.dir === undefined ? ['redis', 'stop'] : ['redis', 'stop', '--dir', dir])}'`
   try {
     switch (args.action) {
       case 'start': {

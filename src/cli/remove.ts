@@ -12,7 +12,8 @@ import { captureOptions, redisOptions, targetOf, withRedis, type CommandTarget }
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { printable } from './printable.js'
-import { givenSettingsOf, ingestOptions, threadsOf } from './ingest.js'
+import { ingestOptions, threadsOf } from './ingest.js'
+import { givenSettingsOf } from './settings.js'
 
 /** Settings given on the command line must agree with the stored ones: say every difference. */
 export function differences (stored: StoredSettings, given: Partial<StoredSettings>): string[] {
@@ -32,7 +33,7 @@ const removeOptions = {
   'combined-keys': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
   fields: { type: 'string', description: 'Optional: must match what is stored in JSON_FIELDS' },
   'ipv4-only': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
-  tz: { type: 'string', description: 'Optional: must match what is stored in PARAMETERS' },
+  tz: { type: 'string', description: 'Optional: must match the zone stored in PARAMETERS' },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' }
 } as const satisfies Record<string, Options>
 
@@ -41,7 +42,7 @@ export const removeCommand = command({
   description: 'Take files\' counts back out of Redis (read again with the stored settings) and remove them from FILES',
   positionals: { files: FILES_POSITIONAL },
   options: removeOptions,
-  examples: [['$0 remove captures/lab-x-1-20240101000000.pcap --unix /run/redis/potiron.sock', 'Uncount one capture']],
+  examples: [['$0 remove captures/lab-x-1-20240101000000.pcap', 'Uncount one capture (read again with the stored settings)']],
   check: argv => ({ paths: argv.files, settings: { target: targetOf(argv), threads: threadsOf(argv), sensor: argv.sensor, json: argv.json, given: givenSettingsOf(argv) } }),
   run: async ({ paths, settings }, io) => await remove({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
 })

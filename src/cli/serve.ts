@@ -12,7 +12,7 @@ import { allowedHosts } from '../server/hosts.js'
 import { connect, nameOf } from '../store/connection.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { printable } from './printable.js'
-import { addressOf, dataElsewhere, ownServerSocket, redisOptions, targetOf, whereOf, type CommandTarget, type Opened } from './common.js'
+import { addressOf, dataElsewhere, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
 
 export interface ServeOptions {
   target: CommandTarget
@@ -41,8 +41,8 @@ export const serveCommand = command({
   },
   examples: [
     ['$0 serve --unix /run/redis/potiron.sock', 'http://127.0.0.1:8080/'],
-    ['$0 serve --port 8000 --base-path /potiron --allowed-host example.org', 'Behind a reverse proxy at https://example.org/potiron/ (passing Host and X-Forwarded-Proto)'],
-    ['$0 serve --host 0.0.0.0 --allowed-host potiron.lan --read-only', 'On every interface, as http://potiron.lan:8080/']
+    ['$0 serve --base-path /potiron --allowed-host example.org', 'Behind a proxy passing Host: https://example.org/potiron/'],
+    ['$0 serve --host 0.0.0.0 --read-only', 'On every interface, settings read-only (there is no login)']
   ],
   check: argv => {
     const port = argv.port
@@ -96,13 +96,13 @@ async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opene
 export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<ExitStatus> {
   const hosts = usage(() => allowedHosts(options.host, options.allowedHosts))
   const resolved = await resolveTarget(options.target, io)
-  const where = whereOf(resolved.target)
-  io.err(`potiron: redis ${printable(where)}`)
+  const where = redisText(redisNameOf(resolved.target))
+  io.err(`potiron: redis ${where}`)
   const redis = dashboardClient(resolved.target)
   let up = false
   let closing = false
   redis.on('ready', () => { io.err('potiron serve: connected to Redis'); up = true })
-  redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${printable(where)}: pages answer 503 until it is back`); up = false })
+  redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${where}: pages answer 503 until it is back`); up = false })
   // Connected before "listening" is printed, so the first request does not meet a connection
   // still being made (503); a Redis that does not answer is retried in the background.
   let cause: unknown

@@ -11,7 +11,6 @@ import { ReplyError, type Redis } from 'ioredis'
 import { fileNotes, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
-import { fingerprintOfPlainFile } from '../capture/fingerprint.js'
 import { sensorOf } from '../capture/filename.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
@@ -20,6 +19,7 @@ import { connected, redisLoss } from '../store/connection.js'
 import { fileState, removeFile, writeFile } from '../store/write.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
+import { pick, sameCapture, twinOf, type OnDisk } from './pick.js'
 
 export interface ParseSettings {
   threads?: number | undefined
@@ -100,7 +100,6 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   const started = performance.now()
   const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, unsettled: [], sameCapture: [], failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
   const days = new Map<string, Set<string>>()
-  const minAgeMs = (options.minAge ?? 0) * 1000
   const fail = (file: string, reason: string, packets = 0): void => {
     summary.failed.push({ file, reason })
     options.onFile?.(file, 'failed', reason, packets)
@@ -120,22 +119,16 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       return (order.get(twin) ?? Infinity) < order.get(file)! ? twin : undefined
     },
     wanted: async file => {
-      const seen = await onDisk(file)
-      if (seen !== undefined && Date.now() - seen.mtimeMs < minAgeMs) {
-        summary.unsettled.push(file)
-        options.onFile?.(file, 'skipped', `not settled yet (modified less than ${options.minAge} s ago)`, 0)
-        return false
+      const picked = await pick(file, redis, options)
+      switch (picked.kind) {
+        case 'read': return { seen: picked.seen }
+        case 'unsettled':
+          summary.unsettled.push(file)
+          options.onFile?.(file, 'skipped', picked.reason, 0)
+          return false
+        case 'changed': fail(file, picked.reason); return false
+        case 'counted': skip(file); return false
       }
-      const state = await fileState(redis, basename(file))
-      if (!state.counted) return { seen }
-      const was = state.identity
-      if (was !== undefined && seen !== undefined && (was.size !== seen.size || was.disk !== seen.disk)) {
-        fail(file, `${basename(file)} was counted when it was ${was.size} bytes; it is now ${seen.size} bytes, with other content: not counted again (its earlier counts stay)`)
-        return false
-      }
-      if (options.force === true) return { seen }
-      skip(file)
-      return false
     },
     apply: async (p, writer) => {
       const { result } = p
@@ -158,10 +151,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
         return
       }
       const twin = twinOf(p.name)
-      const twinState = await fileState(writer, twin)
-      if (twinState.counted && (twinState.identity === undefined || twinState.identity.content === result.content.fingerprint)) {
-        // A compressed copy (or the original of one) counted already: the same packets. Without
-        // a stored fingerprint (counted by the original potiron), the names alone say so.
+      if (sameCapture(await fileState(writer, twin), result.content.fingerprint)) {
         summary.skipped++
         summary.sameCapture.push({ file: p.file, as: twin })
         options.onFile?.(p.file, 'skipped', `the same capture as ${twin}, counted already`, 0)
@@ -202,31 +192,6 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   summary.sameCapture.sort((a, b) => at(a.file) - at(b.file))
   summary.elapsedMs = performance.now() - started
   return summary
-}
-
-/** The name of the same capture compressed (`x.pcap` → `x.pcap.gz`) or not (`x.pcap.gz` → `x.pcap`). */
-function twinOf (name: string): string {
-  return /\.gz$/i.test(name) ? name.slice(0, -3) : `${name}.gz`
-}
-
-/** A file on disk as the run first saw it. */
-interface OnDisk {
-  size: number
-  mtimeMs: number
-  /** Fingerprint of its bytes on disk (capture/fingerprint.ts). */
-  disk: string
-}
-
-/** Looks at `file`; undefined when it is no readable regular file (parsing it says why). */
-async function onDisk (file: string): Promise<OnDisk | undefined> {
-  try {
-    const st = await stat(file)
-    if (!st.isFile()) return undefined
-    const { fingerprint } = await fingerprintOfPlainFile(file)
-    return { size: st.size, mtimeMs: st.mtimeMs, disk: fingerprint }
-  } catch {
-    return undefined
-  }
 }
 
 /** A file's place in `files`, to list entries in the files' order (a stable sort keeps one file's entries in order). */

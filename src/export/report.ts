@@ -123,14 +123,16 @@ export function parseSpec (text: string, layout: Layout): ValueSpec {
 
 export interface ReportsJob {
   out: string
+  /** Default: every field in each report's data. */
+  fields?: readonly string[] | undefined
   limit: number
   skip: ReadonlySet<string>
 }
 
 /**
- * Several reports under one directory (`ingest --report`): `out/<sensor>/<YYYY-MM>/`, one copy
- * of the assets in `out/assets/`, and `out/index.html` linking each report. `reports` are read
- * (planReport, then readPages), in the order listed.
+ * Several reports under one directory (`ingest --report`, `report` on several sensors):
+ * `out/<sensor>/<YYYY-MM>/`, one copy of the assets in `out/assets/`, and `out/index.html` linking
+ * each report. `reports` are read (planReport, then readPages), in the order listed.
  */
 export async function writeReports (reports: readonly SitePlan[], job: ReportsJob): Promise<SiteResult> {
   await writeAssets(join(job.out, ASSETS))
@@ -140,7 +142,7 @@ export async function writeReports (reports: readonly SitePlan[], job: ReportsJo
   for (const plan of reports) {
     const { sensor, month } = plan.month
     const dir = `${fitName(namePart(sensor))}/${dashed(month)}`
-    const result = await writeReport(plan, { out: join(job.out, dir), assets: `../../${ASSETS}`, limit: job.limit, skip: job.skip })
+    const result = await writeReport(plan, { out: join(job.out, dir), assets: `../../${ASSETS}`, fields: job.fields, limit: job.limit, skip: job.skip })
     files.push(...result.files.map(f => `${dir}/${f}`))
     notes.push(...result.notes.map(n => `${dir}/${n}`))
     items.push({ href: `${dir}/${result.entry}`, text: `${sensor}, ${monthName(month)}` })

@@ -12,20 +12,24 @@ export type RedisTarget = { url: string } | { socket: string }
 
 /**
  * How an address is named in messages: `unix:/path` for a socket (a $REDIS_URL that is a path
- * too: ioredis takes it as one), a URL as given, but never its password (user info, or a
+ * too: ioredis takes it as one), a URL as given, but never its password (in the user info, or a
  * `password=` query item), since messages go to terminals and logs.
  */
 export function nameOf (target: RedisTarget): string {
   if ('socket' in target) return `unix:${target.socket}`
-  const q = target.url.indexOf('?')
-  const base = q === -1 ? target.url : target.url.slice(0, q)
-  const path = base.startsWith('/') && !base.startsWith('//')
-  // Up to the last '@': a password typed with an '@' in it is hidden whole.
-  const bare = path ? base : base.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/i, '$1')
-  const query = new URLSearchParams(q === -1 ? '' : target.url.slice(q + 1))
-  query.delete('password')
-  const rest = query.size > 0 ? `${bare}?${query.toString()}` : bare
-  return path ? `unix:${rest}` : rest
+  if (target.url.startsWith('/')) {
+    const [path, query] = target.url.split('?', 2)
+    const rest = new URLSearchParams(query)
+    rest.delete('password')
+    return `unix:${path!}${rest.size > 0 ? `?${rest.toString()}` : ''}`
+  }
+  const url = URL.canParse(target.url) ? new URL(target.url) : undefined
+  // Not a URL (ioredis reads `host:port` too): everything up to the last '@' may be a password.
+  if (url === undefined) return target.url.replace(/^.*@/, '')
+  if (url.password === '' && !url.searchParams.has('password')) return target.url
+  url.password = ''
+  url.searchParams.delete('password')
+  return url.href
 }
 
 /**

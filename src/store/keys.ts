@@ -19,7 +19,8 @@ export const ENFIELDS = 'ENFIELDS'
 /**
  * Hash, potiron's own: capture basename → what the file was when it was counted (its size on
  * disk and fingerprints, JSON: see FileIdentity), so that the same name with other content is
- * never taken for the file counted. FILES stays the original's set.
+ * never taken for the file counted, and when it was counted (`counted`, for `potiron status`).
+ * FILES stays the original's set.
  */
 export const FILES_INFO = 'potiron:files'
 

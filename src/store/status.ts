@@ -1,0 +1,89 @@
+/**
+ * What a database holds, for `potiron status`: the stored settings, each sensor's days, the
+ * files counted and the memory Redis uses. Only reads, in bounded steps: sensors from one SCAN
+ * (findSensors), files by SSCAN and HMGET in batches, never KEYS.
+ */
+import type { Redis } from 'ioredis'
+import { FILES, FILES_INFO, JSON_FIELDS, PARAMETERS } from './keys.js'
+import { settingsOf } from './parameters.js'
+import { findSensors, sensorDays } from './read.js'
+import { recordOf } from './write.js'
+
+/** The settings PARAMETERS and JSON_FIELDS say the data was counted with. */
+export interface StatusSettings {
+  combinedKeys: boolean
+  /** JSON_FIELDS; empty when it is missing. */
+  fields: string[]
+  selection: string
+  zone: string
+}
+
+export interface SensorSpan {
+  sensor: string
+  /** YYYYMMDD. */
+  first: string
+  last: string
+  days: number
+}
+
+/** A counted file; size and time are undefined for files counted before potiron kept them (or by import-json). */
+export interface CountedFile {
+  name: string
+  size: number | undefined
+  counted: string | undefined
+}
+
+export interface DatabaseStatus {
+  /** Undefined on a database nothing was ingested into (no PARAMETERS). */
+  settings: StatusSettings | undefined
+  sensors: SensorSpan[]
+  files: number
+  /** Every counted file by name, when asked for. */
+  list: CountedFile[] | undefined
+  /** INFO memory's used_memory (bytes) and used_memory_human. */
+  memory: { bytes: number, human: string }
+}
+
+/** FILES members and FILES_INFO entries read per round trip. */
+const BATCH = 1000
+
+export async function readStatus (redis: Redis, { files }: { files: boolean }): Promise<DatabaseStatus> {
+  const [parameters, fields, count, info] = await Promise.all([
+    redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1), redis.scard(FILES), redis.info('memory')
+  ])
+  const settings = Object.keys(parameters).length === 0 ? undefined : { ...settingsOf(parameters), fields }
+  const sensors: SensorSpan[] = []
+  for (const sensor of await findSensors(redis)) {
+    const days = await sensorDays(redis, sensor)
+    if (days.length > 0) sensors.push({ sensor, first: days[0]!, last: days[days.length - 1]!, days: days.length })
+  }
+  return { settings, sensors, files: count, list: files ? await countedFiles(redis) : undefined, memory: memoryOf(info) }
+}
+
+/** Every name in FILES with what FILES_INFO says of it, sorted by name. */
+async function countedFiles (redis: Redis): Promise<CountedFile[]> {
+  const names = new Set<string>()
+  let cursor = '0'
+  do {
+    const [next, some] = await redis.sscan(FILES, cursor, 'COUNT', BATCH)
+    for (const name of some) names.add(name)
+    cursor = next
+  } while (cursor !== '0')
+  const sorted = [...names].sort()
+  const list: CountedFile[] = []
+  for (let i = 0; i < sorted.length; i += BATCH) {
+    const batch = sorted.slice(i, i + BATCH)
+    const stored = await redis.hmget(FILES_INFO, ...batch)
+    batch.forEach((name, j) => {
+      const { identity, counted } = recordOf(stored[j])
+      list.push({ name, size: identity?.size, counted })
+    })
+  }
+  return list
+}
+
+/** used_memory and used_memory_human out of INFO memory's `name:value` lines. */
+function memoryOf (info: string): { bytes: number, human: string } {
+  const field = (name: string): string => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1] ?? ''
+  return { bytes: Number(field('used_memory')), human: field('used_memory_human') }
+}
