@@ -9,7 +9,7 @@ import { fingerprintOf, fingerprintOfPlainFile } from '../src/capture/fingerprin
 import { readCapture } from '../src/capture/read.js'
 import type { ReadResult } from '../src/capture/read.js'
 import type { CaptureError } from '../src/errors.js'
-import { describeShared, needsShared } from './helpers/shared.js'
+import { FIXTURES, describeShared, needsShared } from './helpers/shared.js'
 import { CAPTURES, DigestSink, PlacingSink, every, feed, hex } from './helpers/hex.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'potiron-capture-'))
@@ -200,7 +200,7 @@ describeShared('damaged gzip: what decompressed is counted, the damage is report
     })
     assert.deepEqual(await outcome(write('lone-magic.pcap.gz', Buffer.concat([gz, Buffer.from([0x1f])]))), {
       packets: 1008, digest: whole.digest, error: undefined,
-      warning: 'TRAILING_GARBAGE@10774: gzip: 1 bytes of trailing garbage after the last member ignored (at byte offset 10774)'
+      warning: 'TRAILING_GARBAGE@10774: gzip: 1 byte of trailing garbage after the last member ignored (at byte offset 10774)'
     })
     assert.deepEqual(await outcome(write('zeros.pcap.gz', Buffer.concat([gz, Buffer.alloc(100000)]))),
       { packets: 1008, digest: whole.digest, error: undefined, warning: undefined })
@@ -352,5 +352,49 @@ describeShared('content fingerprint', () => {
     for (const p of [path, `${path}.gz`]) {
       for (const chunkSize of [3, 4096, 5000]) assert.deepEqual((await readCapture(p, { packet () {} }, { chunkSize })).content, expected(base), `${p} ${chunkSize}`)
     }
+  })
+})
+
+describe('readCapture progress', () => {
+  /** Packet records of a little-endian classic pcap that end within its first `bytes` bytes. */
+  function recordsWithin (pcap: Buffer, bytes: number): number {
+    let n = 0
+    for (let at = 24; at + 16 <= pcap.length; n++) {
+      at += 16 + pcap.readUInt32LE(at + 8)
+      if (at > bytes) break
+    }
+    return n
+  }
+  /** A clock that moves 100 ms each time it is read: one read per chunk, so a report every third chunk. */
+  function clock (): () => number {
+    let t = 0
+    return () => (t += 100)
+  }
+  const FILE = join(FIXTURES, 'lab-ipv6http-1-20060513202315.pcap')
+
+  it('plain: bytes read and packets at the first chunk, then every 250 ms of its clock (not each chunk), then at the end', async () => {
+    const pcap = readFileSync(FILE)
+    assert.equal(pcap.length, 41990)
+    let packets = 0
+    const reports: Array<[number, number]> = []
+    await readCapture(FILE, { packet () { packets++ } }, { chunkSize: 4096, progress: { report: bytes => { reports.push([bytes, packets]) }, now: clock() } })
+    // Eleven chunks: the first, the 4th, 7th and 10th (300 ms apart), and the end.
+    const at = [4096, 4 * 4096, 7 * 4096, 10 * 4096, 41990]
+    assert.deepEqual(reports, at.map(bytes => [bytes, recordsWithin(pcap, bytes)]))
+    assert.deepEqual(reports.map(([, n]) => n), [11, 35, 58, 77, 81], 'packets move with the bytes')
+  })
+
+  it('gzip: bytes of the compressed file, non-decreasing, several before the end, and the whole file at the end', async () => {
+    const gz = join(tmp, 'progress.pcap.gz')
+    writeFileSync(gz, gzipSync(readFileSync(FILE)))
+    const size = readFileSync(gz).length
+    let packets = 0
+    const reports: Array<[number, number]> = []
+    await readCapture(gz, { packet () { packets++ } }, { chunkSize: 1024, progress: { report: bytes => { reports.push([bytes, packets]) }, now: clock() } })
+    assert.deepEqual(reports.at(-1), [size, 81])
+    const sorted = (xs: number[]): boolean => xs.every((x, i) => i === 0 || xs[i - 1]! <= x)
+    assert.ok(sorted(reports.map(([b]) => b)) && sorted(reports.map(([, n]) => n)), JSON.stringify(reports))
+    const before = reports.filter(([b, n]) => b < size && n < 81)
+    assert.ok(new Set(before.map(([b]) => b)).size >= 3 && new Set(before.map(([, n]) => n)).size >= 3, JSON.stringify(reports))
   })
 })

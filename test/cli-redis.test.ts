@@ -73,7 +73,7 @@ test('export csv, report and serve on the default Redis, which holds nothing: na
   ])
   // Given the socket, the same command reads the data, and says where from.
   const given = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05-30', '--out', out, '--unix', own)
-  assert.deepEqual(given, { status: 0, out: [`1 files written under ${out}`], err: [OWN] })
+  assert.deepEqual(given, { status: 0, out: [`1 file written under ${out}`], err: [OWN] })
 })
 
 test('the other way round: potiron\'s own holds nothing, the default Redis holds the data', async () => {

@@ -109,7 +109,7 @@ describe('export csv', () => {
   test('bundled fixtures: ties at the cut by value, ICMP type names, --skip alone keeps the sentinel', async () => {
     const out = outDir()
     const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '4', '--out', out, '--unix', plain.socket)
-    assert.deepEqual([scan.status, scan.out], [0, [`1 files written under ${out}`]])
+    assert.deepEqual([scan.status, scan.out], [0, [`1 file written under ${out}`]])
     // Redis's reverse order would give 9999, 9998, 999 after 36050; value order gives 1, 100, 1000.
     assert.equal(read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv')), 'value,count,label\n36050,16,\n1,2,tcpmux\n100,2,\n1000,2,cadlock2\n')
     const icmp = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', 'icmptype', '--date', '2013-05-30', '--skip', '--out', out, '--unix', plain.socket)
@@ -158,9 +158,9 @@ describe('export csv', () => {
     const cases: Array<[string[], string]> = [
       [['--field', 'dport', '--date', '2024-03', '--protocols'], 'potiron: --protocols needs data ingested with --combined-keys: this data has no per-protocol counts'],
       [['--field', 'nope', '--date', '2024-03'], 'potiron: field \'nope\' is not in the data (fields: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype)'],
-      [['--field', 'dport', '--date', '2024-02-30'], 'potiron: --date: expected YYYY-MM-DD or YYYY-MM, got \'2024-02-30\''],
+      [['--field', 'dport', '--date', '2024-02-30'], 'potiron: --date: 2024-02-30 does not exist (2024-02 has 29 days)'],
       [['--field', 'dport', '--date', '2024-04'], 'potiron: no data for sensor \'lab-gen-1\' on 2024-04'],
-      [['--field', 'dport', '--date', '2024-03', '--limit', '0'], 'potiron: --limit: expected a whole number from 1 to 100000, got 0']
+      [['--field', 'dport', '--date', '2024-03', '--limit', '0'], 'potiron: --limit: expected a whole number from 1 to 100000, got \'0\'']
     ]
     for (const [args, message] of cases) {
       const run = await potiron('export', 'csv', '--sensor', S, ...args, '--out', outDir(), '--unix', plain.socket)
@@ -322,12 +322,13 @@ describe('names and labels', () => {
     assert.deepEqual([compactOf('2024-03', 'day'), compactOf('2024-03-01', 'month'), compactOf('2024-03-01', 'day')], [undefined, undefined, '20240301'])
   })
 
-  test('value specs: a protocol suffix only when the data has that protocol', () => {
+  test('value specs: a protocol suffix names a protocol of the data, else the spec is refused', () => {
     const layout = { fields: ['dport'], combinedKeys: true, protocols: ['ipv6-icmp', 'tcp', 'udp'] }
-    assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp', '22-sctp'].map(t => parseSpec(t, layout)), [
+    assert.deepEqual(['22', '22-tcp', '22-*', '22-all', '-1', '-1-udp', '8-ipv6-icmp'].map(t => parseSpec(t, layout)), [
       { value: '22' }, { value: '22', protocol: 'tcp' }, { value: '22', protocol: '*' }, { value: '22', protocol: '*' },
-      { value: '-1' }, { value: '-1', protocol: 'udp' }, { value: '8', protocol: 'ipv6-icmp' }, { value: '22-sctp' }
+      { value: '-1' }, { value: '-1', protocol: 'udp' }, { value: '8', protocol: 'ipv6-icmp' }
     ])
+    assert.throws(() => parseSpec('22-sctp', layout), { name: 'UsageError', message: "--values 22-sctp: this data has no protocol 'sctp' (its protocols: ipv6-icmp, tcp, udp; or 22-* for each)" })
     assert.deepEqual(parseSpec('-1', { ...layout, combinedKeys: false, protocols: [] }), { value: '-1' })
     assert.throws(() => parseSpec('22-tcp', { ...layout, combinedKeys: false, protocols: [] }), /'22-tcp' asks for a protocol, but this data has no per-protocol counts/)
   })

@@ -6,14 +6,18 @@
  * checks), and arrive whole.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { MessageChannel } from 'node:worker_threads'
 import type { Piscina } from 'piscina'
 import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
 import { FIELDS } from '../src/aggregate/fields.js'
 import { memberRows } from '../src/aggregate/table.js'
 import { createPool } from '../src/coordinator/pool.js'
 import { FIXTURES } from './helpers/shared.js'
+import { generateCapture } from '../bench/gen-capture.js'
 import type { ParseTask } from '../workers/parse-capture.js'
 
 const FIXTURE = new URL('./workers/pool-fixture.js', import.meta.url).href
@@ -87,5 +91,30 @@ describe('the worker pool', () => {
     assert.ok(r.table.groups.every(g => g.values.byteLength > 0 && g.counts.byteLength > 0))
     assert.deepEqual(r.stats, here.stats)
     assert.deepEqual(memberRows(r.table, true), memberRows(here.table, true))
+  })
+
+  test('the production worker reports [bytes, packets] on the task\'s port while it parses: at the first chunk, before the end, and at the end; then null', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'potiron-pool-'))
+    try {
+      // About 3.7 MB: four 1 MiB chunks, so the first chunk's report comes well before the end.
+      const file = join(dir, 'lab-gen-1-20240101000000.pcap')
+      await generateCapture(file, { packets: 40_000, seed: 7 })
+      const size = statSync(file).size
+      assert.ok(size > 3 * 1024 * 1024, String(size))
+      const { port1, port2 } = new MessageChannel()
+      const reports: Array<[number, number]> = []
+      const ended = new Promise<void>(resolve => { port1.on('message', (m: [number, number] | null) => { if (m === null) resolve(); else reports.push(m) }) })
+      const r = await (pool(1).run({ ...TASK, file, progress: port2 }, { transferList: [port2] }) as Promise<FileResult>)
+      await ended
+      port1.close()
+      assert.equal(r.error, undefined)
+      const [first, ...rest] = reports
+      assert.equal(first?.[0], 1024 * 1024, JSON.stringify(reports))
+      assert.ok(first[1] > 0 && first[1] < r.stats.counted, JSON.stringify(reports))
+      assert.deepEqual(rest.at(-1), [size, r.stats.counted])
+      assert.ok(reports.every(([b, n], i) => i === 0 || (b >= reports[i - 1]![0] && n >= reports[i - 1]![1])), JSON.stringify(reports))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -86,7 +86,7 @@ test('ingest, export, remove: progress, summaries and errors name the file and t
   // The sensor named raw, as stored; output directories holding the same characters.
   const csvOut = join(dir, `csv${EVIL}`)
   const csv = clean(await potiron('export', 'csv', '--sensor', `lab-cut${EVIL}-1`, '--field', 'dport', '--date', '2004-05-13', '--out', csvOut, '--unix', redis.socket))
-  assert.deepEqual([csv.status, csv.out, csv.err], [0, [`1 files written under ${shown(csvOut)}`], [named]])
+  assert.deepEqual([csv.status, csv.out, csv.err], [0, [`1 file written under ${shown(csvOut)}`], [named]])
   const siteOut = join(dir, `site${EVIL}`)
   const site = clean(await potiron('report', '--sensor', `lab-cut${EVIL}-1`, '--fields', 'dport', '--out', siteOut, '--unix', redis.socket))
   assert.deepEqual([site.status, site.out, site.err], [0, [`${readdirSync(siteOut).length - 1} files written under ${shown(siteOut)}; open ${shown(join(siteOut, 'index.html'))}`], [named]])
@@ -111,7 +111,7 @@ test('a link in a walked directory and a glob that matches nothing are named esc
   assert.equal(run.status, 2)
   assert.deepEqual(run.err, [
     `potiron: warning: ${join(links, `dead${SHOWN}.pcap`)}: a symbolic link to nowhere${SHOWN}.pcap, which does not exist; skipped`,
-    `potiron: ${join(links, `none${SHOWN}*.pcapng`)}: the pattern matches no file\nRun 'potiron --help' for usage.`
+    `potiron: ${join(links, `none${SHOWN}*.pcapng`)}: the pattern matches no file\nRun 'potiron inspect --help' for usage.`
   ])
 })
 

@@ -198,7 +198,7 @@ test('run by npm run potiron: the hints to start and stop potiron\'s own redis-s
     assert.equal(report.status, 0, report.stderr)
     assert.match(report.stdout.trimEnd().split('\n').at(-1)!, new RegExp(`^\\d+ files written under ${site}; open ${site}/index\\.html$`))
     const usage = await runAs(true, async () => await potiron('frobnicate'))
-    assert.deepEqual(usage, { status: 2, out: [], err: ["potiron: Unknown argument: frobnicate\nRun 'npm run potiron -- --help' for usage."] })
+    assert.deepEqual(usage, { status: 2, out: [], err: ["potiron: unknown command 'frobnicate'\nRun 'npm run potiron -- --help' for usage."] })
     const help = shell(hintOf(usage.err[0]))
     assert.equal(help.status, 0, help.stderr)
     assert.match(help.stdout, /^npm run potiron -- <command> \[options\]$/m)

@@ -14,6 +14,7 @@ import { Analyzer, type AnalyzeOptions, type PacketObserver } from './analyzer.j
 import { DayClock, ymdString } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
+import { plural } from '../plural.js'
 
 /** A capture problem as plain data (error objects do not survive structured cloning intact). */
 export interface Problem {
@@ -54,12 +55,15 @@ export interface JsonOut {
   day: string | undefined
 }
 
-export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut): Promise<FileResult> {
+/** Told while a file is read: bytes of it read so far (readCapture's ReadProgress) and packets counted from them. */
+export type FileProgress = (bytes: number, packets: number) => void
+
+export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut, progress?: FileProgress): Promise<FileResult> {
   const documents = jsonOut === undefined ? undefined : new Documents(file, options.zone, jsonOut)
   const analyzer = new Analyzer(options, documents?.observer)
   let read: ReadResult
   try {
-    read = await readCapture(file, analyzer)
+    read = await readCapture(file, analyzer, progress === undefined ? {} : { progress: { report: bytes => { progress(bytes, analyzer.stats.counted) } } })
   } catch (err) {
     documents?.abort()
     throw err
@@ -137,9 +141,9 @@ export function fileNotes ({ info, stats }: Pick<FileResult, 'info' | 'stats'>):
   const notes: string[] = []
   if (stats.unsupportedLink > 0) {
     const types = info.linktypes.filter(t => !isSupportedLinktype(t))
-    notes.push(`${stats.unsupportedLink} packets of link type ${types.join(', ')} not decoded`)
+    notes.push(`${plural(stats.unsupportedLink, 'packet')} of link type ${types.join(', ')} not decoded`)
   }
-  if (stats.undated > 0) notes.push(`${stats.undated} packets without a usable timestamp (none, or past year 9999) counted in no day`)
+  if (stats.undated > 0) notes.push(`${plural(stats.undated, 'packet')} without a usable timestamp (none, or past year 9999) counted in no day`)
   return notes
 }
 

@@ -20,9 +20,13 @@ import {
   GZIP_HEADER_BYTES, GZIP_ID1, GZIP_ID2, GZIP_OFF_CM, GZIP_OFF_FLG, GZIP_TRAILER_BYTES
 } from './constants.js'
 import { readAt, unreadable } from './io.js'
+import { plural } from '../plural.js'
 
-/** Where the readers hand the content they read. */
-export type Push = (chunk: Buffer) => void
+/**
+ * Where the readers hand the content they read, with how far into the file (compressed bytes
+ * for gzip) the reader had got when it did: a progress measure, not the chunk's exact origin.
+ */
+export type Push = (chunk: Buffer, read: number) => void
 
 /**
  * Reads the gzip file `fh` into `push`. Returns a TRAILING_GARBAGE warning when bytes other than
@@ -81,7 +85,7 @@ async function gunzip (fh: FileHandle, path: string, push: Push, readBytes: numb
         if (chunk !== undefined) {
           const end = Math.min(chunk.length, offset + SLICE)
           try {
-            push(offset === 0 && end === chunk.length ? chunk : chunk.subarray(offset, end))
+            push(offset === 0 && end === chunk.length ? chunk : chunk.subarray(offset, end), inflater.bytesWritten)
           } catch (err) {
             settle(err as Error)
             return
@@ -156,7 +160,7 @@ async function trailing (fh: FileHandle, path: string, from: number): Promise<Ca
   let garbage = false
   let at = from
   for (let n; (n = await readAt(fh, path, buf, at)) > 0; at += n) garbage ||= buf.compare(ZEROS, 0, n, 0, n) !== 0
-  return garbage ? new CaptureError('TRAILING_GARBAGE', path, from, `gzip: ${at - from} bytes of trailing garbage after the last member ignored`) : undefined
+  return garbage ? new CaptureError('TRAILING_GARBAGE', path, from, `gzip: ${plural(at - from, 'byte')} of trailing garbage after the last member ignored`) : undefined
 }
 
 /** Damage found by the salvage, at its offset in the compressed file (an Error: should one ever escape the salvage, it carries a stack). */
@@ -184,12 +188,12 @@ async function salvage (fh: FileHandle, path: string, push: Push, skip: number):
       await skipHeader(file, `member ${member} header corrupt`, cut)
       let crc = 0
       let size = 0
-      const end = await inflateMember(fh, path, file.at, (chunk) => {
+      const end = await inflateMember(fh, path, file.at, (chunk, read) => {
         crc = crc32(chunk, crc)
         size += chunk.length
         const from = Math.max(0, skip - inflated)
         inflated += chunk.length
-        if (from < chunk.length) push(from === 0 ? chunk : chunk.subarray(from))
+        if (from < chunk.length) push(from === 0 ? chunk : chunk.subarray(from), read)
       })
       if ('cut' in end) throw new Damage(end.cut, cut)
       if ('refused' in end) throw new Damage(end.from, `member ${member} corrupt (${end.refused}) within compressed bytes ${end.from}-${end.to}`)
@@ -202,7 +206,7 @@ async function salvage (fh: FileHandle, path: string, push: Push, skip: number):
   } catch (err) {
     if (!(err instanceof Damage)) throw err
     // The fast reader may have got further into a member that zlib then refused.
-    throw new CaptureError('CORRUPT_GZIP', path, err.offset, `gzip: ${err.detail} (${Math.max(inflated, skip)} bytes decompressed)`)
+    throw new CaptureError('CORRUPT_GZIP', path, err.offset, `gzip: ${err.detail} (${plural(Math.max(inflated, skip), 'byte')} decompressed)`)
   }
 }
 
@@ -248,10 +252,11 @@ async function skipHeader (file: Cursor, corrupt: string, cut: string): Promise<
 type DeflateEnd = { end: number } | { refused: string, from: number, to: number } | { cut: number }
 
 /**
- * Inflates the raw deflate data that starts at file offset `start` into `output`, PIECE_BYTES
- * at a time. When the file ends first, what zlib still holds is output before it says so.
+ * Inflates the raw deflate data that starts at file offset `start` into `output` (with the file
+ * offset read so far), PIECE_BYTES at a time. When the file ends first, what zlib still holds
+ * is output before it says so.
  */
-async function inflateMember (fh: FileHandle, path: string, start: number, output: (chunk: Buffer) => void): Promise<DeflateEnd> {
+async function inflateMember (fh: FileHandle, path: string, start: number, output: (chunk: Buffer, read: number) => void): Promise<DeflateEnd> {
   const inflater = createInflateRaw({ chunkSize: PIECE_BYTES })
   try {
     return await new Promise<DeflateEnd>((resolve, reject) => {
@@ -267,7 +272,7 @@ async function inflateMember (fh: FileHandle, path: string, start: number, outpu
       inflater.on('data', (chunk: Buffer) => {
         if (settled) return
         try {
-          output(chunk)
+          output(chunk, to)
         } catch (err) {
           settle(err as Error)
         }

@@ -11,6 +11,7 @@ import {
 import { PcapReader } from './pcap.js'
 import { PcapngReader } from './pcapng.js'
 import type { CaptureInfo, PacketSink, RecordReader } from './types.js'
+import { plural } from '../plural.js'
 
 const PCAP_MAGICS = new Set([
   MAGIC_PCAP_USEC, MAGIC_PCAP_USEC_SWAPPED, MAGIC_PCAP_NSEC, MAGIC_PCAP_NSEC_SWAPPED,
@@ -85,7 +86,7 @@ export class CaptureParser {
     this.#ended = true
     if (this.#fed === 0) throw new CaptureError('EMPTY', this.#file, 0, 'file is empty')
     if (this.#reader === undefined) {
-      throw new CaptureError('BAD_MAGIC', this.#file, 0, `file too short to be a capture (${this.#fed} bytes)`)
+      throw new CaptureError('BAD_MAGIC', this.#file, 0, `file too short to be a capture (${plural(this.#fed, 'byte')})`)
     }
     this.info.offset = this.#fed
     if (this.#carryLen === 0) return undefined

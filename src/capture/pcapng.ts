@@ -18,6 +18,7 @@ import {
 } from './constants.js'
 import { MAX_RECORD_BYTES, NO_TIMESTAMP } from './types.js'
 import type { CaptureInfo, PacketSink, RecordReader } from './types.js'
+import { plural } from '../plural.js'
 
 /** What a section says about one of its interfaces. */
 interface Interface {
@@ -168,7 +169,7 @@ export class PcapngReader implements RecordReader {
       if (code === OPT_ENDOFOPT) return
       const value = at + OPTION_HEADER_BYTES
       if (size > stop - value) {
-        throw new CaptureError('BAD_RECORD', this.#file, base + pos, `pcapng option ${code} at byte ${base + at} has length ${size}, more than the ${stop - value} bytes left in its block`)
+        throw new CaptureError('BAD_RECORD', this.#file, base + pos, `pcapng option ${code} at byte ${base + at} has length ${size}, more than the ${plural(stop - value, 'byte')} left in its block`)
       }
       if (idb && code === OPT_IF_TSRESOL && size === TSRESOL_BYTES) {
         this.#tsresol = dv.getUint8(value)

@@ -25,6 +25,23 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024
  */
 export const DEFAULT_GZIP_CHUNK_BYTES = 4 * 1024 * 1024
 
+/** Shortest time between two progress reports (the last one excepted): a few a second. */
+export const PROGRESS_EVERY_MS = 250
+
+/** How far a read has got, told while it reads (ingest's progress bars). */
+export interface ReadProgress {
+  /**
+   * Bytes of the file read so far (of the compressed file for gzip: what a file's size on disk
+   * measures), never decreasing: at the first chunk, then at most every `everyMs`, and once
+   * when the read ends.
+   */
+  report: (bytes: number) => void
+  /** Default PROGRESS_EVERY_MS. */
+  everyMs?: number
+  /** The clock of that pace (default Date.now). */
+  now?: () => number
+}
+
 /**
  * What became of one capture: `error` is fatal (info counts the part read before it), `warning`
  * is not (a capture cut short inside its last record, or garbage after a gzip file's last
@@ -45,16 +62,19 @@ export interface ReadResult {
 /**
  * Streams the capture at `path` into `sink`. Never throws for capture problems (they come back
  * in `error`); exceptions thrown by the sink propagate unchanged. `chunkSize`, when given, sets
- * both the read size and the decompressor's output size (tests use tiny ones).
+ * both the read size and the decompressor's output size (tests use tiny ones). `progress`, when
+ * given, is told how far the read has got (ReadProgress).
  */
-export async function readCapture (path: string, sink: PacketSink, options: { chunkSize?: number } = {}): Promise<ReadResult> {
+export async function readCapture (path: string, sink: PacketSink, options: { chunkSize?: number, progress?: ReadProgress | undefined } = {}): Promise<ReadResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`)
   const parser = new CaptureParser(path, sink)
   const content = new ContentTracker()
-  const push: Push = (chunk) => {
+  const pacer = options.progress === undefined ? undefined : new Pacer(options.progress)
+  const push: Push = (chunk, read) => {
     content.update(chunk)
     parser.push(chunk)
+    pacer?.tick(read)
   }
   let warning: CaptureError | undefined
   let error: CaptureError | undefined
@@ -81,6 +101,7 @@ export async function readCapture (path: string, sink: PacketSink, options: { ch
   } finally {
     await fh?.close().catch(() => {})
   }
+  pacer?.end()
   return { info: parser.info, warning, error, content: content.result() }
 }
 
@@ -101,7 +122,7 @@ async function readPlain (fh: FileHandle, path: string, push: Push, first: Buffe
   while (n > 0) {
     const pending = readAt(fh, path, spare, position)
     try {
-      push(n === current.length ? current : current.subarray(0, n))
+      push(n === current.length ? current : current.subarray(0, n), position)
     } catch (err) {
       await pending.catch(() => {})
       throw err
@@ -149,5 +170,36 @@ export async function contentFingerprint (path: string): Promise<ContentFingerpr
     return content.result()
   } finally {
     await fh.close().catch(() => {})
+  }
+}
+
+/**
+ * Paces a ReadProgress. It is ticked once per chunk pushed (256 KiB to 1 MiB of capture), so one
+ * clock read per chunk costs nothing beside parsing it, and the packet loop never sees a clock.
+ */
+class Pacer {
+  readonly #progress: ReadProgress
+  readonly #everyMs: number
+  readonly #now: () => number
+  /** The furthest byte told by the readers: the gzip salvage reads the file again from its start. */
+  #bytes = 0
+  #due = -Infinity
+
+  constructor (progress: ReadProgress) {
+    this.#progress = progress
+    this.#everyMs = progress.everyMs ?? PROGRESS_EVERY_MS
+    this.#now = progress.now ?? Date.now
+  }
+
+  tick (bytes: number): void {
+    if (bytes > this.#bytes) this.#bytes = bytes
+    const now = this.#now()
+    if (now < this.#due) return
+    this.#due = now + this.#everyMs
+    this.#progress.report(this.#bytes)
+  }
+
+  end (): void {
+    this.#progress.report(this.#bytes)
   }
 }

@@ -42,6 +42,9 @@ export interface Command {
   usage: string
   description: string
   examples: CommandSpec<PositionalTable, OptionTable, unknown>['examples']
+  /** Its tables: main.ts suggests the nearest option to a mistyped flag, and names the chart or format in its --help hint. */
+  positionals: PositionalTable
+  options: OptionTable
   /** Declares the positionals, options and examples on the command's yargs instance. */
   build: (y: Argv) => Argv
   /** Checks the command line yargs parsed (a UsageError rejects), then runs the command. */

@@ -133,7 +133,7 @@ export function redisOptions (own: string) {
 export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined }): CommandTarget {
   if (argv.redis !== undefined && argv.unix !== undefined) throw new UsageError('--redis and --unix are exclusive: name one (e.g. --unix /run/redis/potiron.sock)')
   if (argv.unix !== undefined) return { socket: argv.unix }
-  if (argv.redis !== undefined) return { url: argv.redis }
+  if (argv.redis !== undefined) return { url: redisUrlOf(argv.redis) }
   return { fallback: true }
 }
 
@@ -148,6 +148,21 @@ export function targetArgs (target: CommandTarget): string[] {
   if (url === undefined || url.password === '') return ['--redis', target.url]
   url.password = 'PASSWORD'
   return ['--redis', url.href]
+}
+
+/**
+ * `--redis` must be a Redis URL: ioredis takes anything (`notaurl` as a host name, `http://x`
+ * as host `http`), and the mistake then shows as a connection that fails ("Connection is
+ * closed."). Said with its password hidden.
+ */
+function redisUrlOf (text: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {}
+  if (url !== undefined && ['redis:', 'rediss:'].includes(url.protocol) && url.hostname !== '' && /^\/?\d*$/.test(url.pathname) && url.search === '' && url.hash === '') return text
+  const shown = text.replace(/\/\/[^/@]*@/, '//***@')
+  throw new UsageError(`--redis: '${shown}' is not a Redis URL: expected redis://[:password@]host[:port][/db] (rediss:// for TLS), or --unix SOCKET for a unix socket`)
 }
 
 /** An address given, or `fallback`: the default one, which may fall back to potiron's own redis-server. */

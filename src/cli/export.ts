@@ -5,8 +5,10 @@
 import { resolve } from 'node:path'
 import type { Options } from 'yargs'
 import type { Redis } from 'ioredis'
+import { daysFromCivil } from '../aggregate/days.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
+import { plural } from '../plural.js'
 import { writeCsv } from '../export/csv.js'
 import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
 import { readMonth, readPages, readTables, type TopScope } from '../store/report-data.js'
@@ -15,12 +17,13 @@ import { compactOf, dashed } from '../export/names.js'
 import { planPlot, planReport, writePlot, writeReport, writeReports, type ReportsJob, type SiteResult } from '../export/report.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
+import { wholeNumber } from './numbers.js'
 import { printable } from './printable.js'
 
 export const exportOptions = {
   ...redisOptions('when it runs'),
   sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
-  limit: { type: 'number', default: DEFAULTS.reportLimit, description: 'Values per table or chart (top N)' },
+  limit: { type: 'string', requiresArg: true, defaultDescription: String(DEFAULTS.reportLimit), description: 'Values per table or chart (top N)' },
   skip: { type: 'string', array: true, default: [...DEFAULTS.reportSkip], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
   out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
   exact: { type: 'boolean', default: false, description: `Sum every value of a month (or of the protocols) when its first ${LIST_CAP} of each day do not prove the top; by default such a table says how far it holds` }
@@ -29,13 +32,17 @@ export const exportOptions = {
 /** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error. */
 export function compactDate (text: string, allowDay = true): string {
   const compact = compactOf(text, allowDay ? 'day or month' : 'month')
-  if (compact === undefined) throw new UsageError(`--date: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
-  return compact
+  if (compact !== undefined) return compact
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text)
+  const [year, month] = [Number(m?.[1]), Number(m?.[2])]
+  // Well formed, but not in the calendar: say so, rather than repeat the format it follows.
+  if (m !== null && (month < 1 || month > 12)) throw new UsageError(`--date: ${text} does not exist (there is no month ${m[2]!})`)
+  if (m?.[3] !== undefined && allowDay) throw new UsageError(`--date: ${text} does not exist (${m[1]!}-${m[2]!} has ${daysFromCivil(year, month + 1, 1) - daysFromCivil(year, month, 1)} days)`)
+  throw new UsageError(`--date: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
 }
 
-export function limitOf (n: number): number {
-  if (!(Number.isInteger(n) && n >= 1 && n <= 100_000)) throw new UsageError(`--limit: expected a whole number from 1 to 100000, got ${String(n)}`)
-  return n
+export function limitOf (text: string | undefined): number {
+  return text === undefined ? DEFAULTS.reportLimit : wholeNumber('limit', text, 1, 100_000)
 }
 
 function skipOf (values: readonly (string | number)[]): Set<string> {
@@ -81,7 +88,7 @@ interface Shared { limit: number, skip: ReadonlySet<string>, out: string, exact:
 /** Where the data is, and the options every export command takes, checked (pure). */
 interface Reading { target: CommandTarget, sensor: string | undefined, shared: Shared }
 
-function readingOf (argv: { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit: number, skip: ReadonlyArray<string | number>, out: string, exact: boolean }): Reading {
+function readingOf (argv: { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit?: string | undefined, skip: ReadonlyArray<string | number>, out: string, exact: boolean }): Reading {
   return { target: targetOf(argv), sensor: argv.sensor, shared: { limit: limitOf(argv.limit), skip: skipOf(argv.skip), out: argv.out, exact: argv.exact } }
 }
 
@@ -109,7 +116,7 @@ async function reading (options: Reading, io: Io, job: (redis: Redis, shared: Sh
 
 export function printSite (io: Io, out: string, result: SiteResult): void {
   for (const note of result.notes) io.err(`potiron: ${printable(note)}`)
-  io.out(printable(`${result.files.length} files written under ${out}; open ${resolve(out, result.entry)}`))
+  io.out(printable(`${plural(result.files.length, 'file')} written under ${out}; open ${resolve(out, result.entry)}`))
 }
 
 export const exportCommand = command({
@@ -138,7 +145,7 @@ export const exportCommand = command({
     const { field, protocols } = options
     const tables = await readTables(redis, { sensor, field, date: options.date, eachDay: options.eachDay, protocols, ...shared })
     const files = await writeCsv(tables, { sensor, field, protocols, out: shared.out }, line => { io.err(`potiron: ${printable(line)}`) })
-    io.out(printable(`${files.length} files written under ${shared.out}`))
+    io.out(printable(`${plural(files.length, 'file')} written under ${shared.out}`))
   })
 })
 

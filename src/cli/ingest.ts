@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises'
 import type { Options } from 'yargs'
 import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
-import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 import { captureOptions, redisOptions, redisText, targetArgs, targetOf, withRedis, type RedisName } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
@@ -15,14 +14,15 @@ import { printSite, writeReportSites } from './export.js'
 import { reportMonths } from '../export/report.js'
 import { dryRun, type DryRunArgs } from './dry-run.js'
 import { givenSettingsOf, settingOptions, settingsFor } from './settings.js'
+import { seconds, wholeNumber } from './numbers.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
-  threads: { type: 'number', description: 'Worker threads (default: one per core)' },
+  threads: { type: 'string', requiresArg: true, description: 'Worker threads (default: one per core)' },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
   quiet: { type: 'boolean', default: false, description: 'No progress: only errors, the Redis used (and the settings taken from it), and the final summary' },
-  'min-age': { type: 'number', default: 0, description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
+  'min-age': { type: 'string', requiresArg: true, defaultDescription: '0', description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
   'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
@@ -39,16 +39,12 @@ export interface IngestArgs extends DryRunArgs {
   dryRun?: boolean | undefined
 }
 
-export function threadsOf (argv: { threads?: number | undefined }): number | undefined {
-  const n = argv.threads
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw new UsageError(`--threads: expected a whole number from 1 to 1024, got ${String(n)}`)
-  return n
+export function threadsOf (argv: { threads?: string | undefined }): number | undefined {
+  return argv.threads === undefined ? undefined : wholeNumber('threads', argv.threads, 1, 1024)
 }
 
-export function minAgeOf (argv: { 'min-age'?: number | undefined }): number {
-  const n = argv['min-age'] ?? 0
-  if (!(Number.isFinite(n) && n >= 0)) throw new UsageError(`--min-age: expected a number of seconds, 0 or more, got ${String(n)}`)
-  return n
+export function minAgeOf (argv: { 'min-age'?: string | undefined }): number {
+  return argv['min-age'] === undefined ? 0 : seconds('min-age', argv['min-age'])
 }
 
 export const ingestCommand = command({
@@ -83,7 +79,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     try {
       summary = await ingestFiles(args.files, redis, {
         threads: args.threads, ...parameters, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
-        onFile: progress.onFile
+        onFile: progress.onFile, onProgress: progress.onProgress
       })
     } finally {
       progress.stop()
@@ -108,7 +104,9 @@ export function formatSummary (s: IngestSummary, used: RedisName, minAge = 0): s
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
-  const lines = [`files: ${s.ingested} ingested, ${s.skipped} skipped (already in FILES),${unsettled} ${s.failed.length} failed`]
+  // --force: files already in FILES read again, whose counts stay as they were.
+  const recounted = s.replaced > 0 ? ` ${s.replaced} recounted (--force, counts unchanged),` : ''
+  const lines = [`files: ${s.ingested - s.replaced} ingested,${recounted} ${s.skipped} skipped (already in FILES),${unsettled} ${s.failed.length} failed`]
   for (const f of s.sameCapture) lines.push(`  same capture: ${printable(`${f.file} is ${f.as}, counted already`)}`)
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)

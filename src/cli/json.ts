@@ -2,10 +2,12 @@
 import { analyzeFile } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { sensorOf } from '../capture/filename.js'
+import { statError } from '../capture/io.js'
 import { EXIT, command } from './command.js'
 import { captureOptions, selectionOf, zoneOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
+import { plural } from '../plural.js'
 
 export interface JsonOptions {
   out: string
@@ -36,7 +38,8 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
   for (const file of files) {
     const named = sensorOf(file, options.sensor)
     if (named instanceof Error) {
-      log(`potiron: ${printable(named.message)}`)
+      // A file that is not there is that problem first: its name is then beside the point.
+      log(`potiron: ${printable((await statError(file) ?? named).message)}`)
       failed++
       continue
     }
@@ -48,12 +51,12 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
       continue
     }
     if (result.error !== undefined) {
-      log(`potiron: ${printable(result.error.message)}; ${json.documents} documents kept in ${printable(json.path)}`)
+      log(`potiron: ${printable(result.error.message)}; ${plural(json.documents, 'document')} kept in ${printable(json.path)}`)
       failed++
       continue
     }
     if (result.warning !== undefined) log(`potiron: warning: ${printable(result.warning.message)}`)
-    log(`${printable(file)}: ${json.documents} documents → ${printable(json.path)}`)
+    log(`${printable(file)}: ${plural(json.documents, 'document')} → ${printable(json.path)}`)
   }
   return failed
 }

@@ -21,6 +21,7 @@ import { redisCommand } from './redis-command.js'
 import { removeCommand } from './remove.js'
 import { serveCommand } from './serve.js'
 import { statusCommand } from './status.js'
+import { commandOf, explainRefusal } from './suggest.js'
 
 export type { Io } from './command.js'
 
@@ -54,7 +55,9 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
     .wrap(Math.min(80, process.stdout.columns ?? 80))
     .exitProcess(false)
     // Whatever yargs refuses (an unknown option, a missing value, its own YError) is a usage error.
-    .fail((message: string | null | undefined, error: Error | undefined) => { throw new UsageError(message ?? error?.message ?? 'bad command line', { cause: error }) })
+    .fail((message: string | null | undefined, error: Error | undefined) => {
+      throw new UsageError(explainRefusal(message ?? error?.message ?? 'bad command line', argv, COMMANDS), { cause: error })
+    })
   try {
     const output = await new Promise<string>((resolve, reject) => {
       parser.parseAsync([...argv], {}, (err, _args, text) => { if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err))); else resolve(text) })
@@ -66,7 +69,20 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     // Line by line: some of yargs's messages span lines ("Invalid values:\n  Argument: ...").
-    io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\nRun '${commandLine(['--help'])}' for usage.`)
+    io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\n${helpHint(argv, chosen?.command ?? commandOf(argv, COMMANDS))}`)
     return EXIT.usage
   }
+}
+
+/**
+ * Where a usage error sends the user: the --help of the command named, with its chart or
+ * format when one of them follows (`potiron plot month --help`), else potiron's.
+ */
+function helpHint (argv: readonly string[], command: Command | undefined): string {
+  if (command === undefined) return `Run '${commandLine(['--help'])}' for usage.`
+  const name = command.usage.split(' ')[0]!
+  const next = argv[argv.indexOf(name) + 1]
+  const choices = Object.values(command.positionals)[0]?.choices
+  const words = Array.isArray(choices) && choices.includes(next) ? [name, next!] : [name]
+  return `Run '${commandLine([...words, '--help'])}' for usage.`
 }

@@ -1,10 +1,13 @@
 /**
- * Ingest progress, rendering only: its one input is the coordinator's `onFile` callback (the
- * workers never see it). On a terminal, cli-progress bars; elsewhere (logs, pipes) a plain line
- * at most every `intervalMs`; failed files are always printed, one line each, as they happen.
+ * Ingest progress, rendering only: its inputs are the coordinator's `onFile` and, on a terminal,
+ * `onProgress` callbacks (the workers never see it). On a terminal, cli-progress bars that move
+ * while a file is parsed; elsewhere (logs, pipes) a plain line at most every `intervalMs`, as
+ * files are settled; failed files are always printed, one line each, as they happen.
  */
+import { basename } from 'node:path'
 import { MultiBar } from 'cli-progress'
 import { printable } from './printable.js'
+import { plural } from '../plural.js'
 
 export type Outcome = 'ingested' | 'skipped' | 'failed'
 export type ProgressMode = 'tty' | 'lines' | 'quiet'
@@ -25,6 +28,11 @@ export interface ProgressOptions {
 
 export interface Progress {
   onFile: (file: string, outcome: Outcome, detail: string, packets: number) => void
+  /**
+   * A file being parsed: bytes of it read so far and packets counted (the coordinator's
+   * `onProgress`). Only the bars show it: undefined in the other modes, so workers report nothing.
+   */
+  onProgress?: ((file: string, bytes: number, packets: number) => void) | undefined
   /** Ends the rendering (bars removed, timers cancelled); call before printing the summary. */
   stop: () => void
 }
@@ -42,11 +50,13 @@ export class Tally {
   ingested = 0
   skipped = 0
   failed = 0
-  packets = 0
+  #donePackets = 0
   #doneBytes = 0
   #totalBytes: number
   readonly #sizes: ReadonlyMap<string, number>
   readonly #started: number
+  /** Files being parsed (or written), in the order they started: bytes read and packets counted so far. */
+  readonly #reading = new Map<string, { bytes: number, packets: number }>()
 
   constructor (sizes: ReadonlyMap<string, number>, started: number) {
     this.#sizes = sizes
@@ -56,10 +66,35 @@ export class Tally {
 
   get files (): number { return this.#sizes.size }
   get done (): number { return this.ingested + this.skipped + this.failed }
+  /** Packets of the settled files, and so far of those in progress. */
+  get packets (): number {
+    let packets = this.#donePackets
+    for (const file of this.#reading.values()) packets += file.packets
+    return packets
+  }
+
+  /** Bytes of the run's work: of every file not skipped. */
+  get totalBytes (): number { return this.#totalBytes }
+
+  /** Bytes read so far: of the settled files, whole, and of those in progress (never more than their size). */
+  get readBytes (): number {
+    let bytes = this.#doneBytes
+    for (const [file, { bytes: read }] of this.#reading) bytes += Math.min(read, weight(this.#sizes.get(file) ?? 0))
+    return bytes
+  }
+
+  /** The files in progress, in the order they started. */
+  get inProgress (): string[] { return [...this.#reading.keys()] }
+
+  /** A report of a file being parsed. */
+  reading (file: string, bytes: number, packets: number): void {
+    this.#reading.set(file, { bytes, packets })
+  }
 
   add (file: string, outcome: Outcome, packets: number): void {
+    this.#reading.delete(file)
     this[outcome]++
-    this.packets += packets
+    this.#donePackets += packets
     const bytes = weight(this.#sizes.get(file) ?? 0)
     // A skipped file costs no time: leave it out of the work rather than count it as done fast.
     if (outcome === 'skipped') this.#totalBytes -= bytes
@@ -71,17 +106,18 @@ export class Tally {
     return seconds > 0 ? Math.round(this.packets / seconds) : 0
   }
 
-  /** Milliseconds left, from the bytes done so far; undefined before the first parsed file. */
+  /** Milliseconds left, from the bytes read so far; undefined before the first byte is. */
   eta (now: number): number | undefined {
     if (this.done >= this.files) return 0
-    if (this.#doneBytes === 0) return undefined
-    return (now - this.#started) * Math.max(0, this.#totalBytes - this.#doneBytes) / this.#doneBytes
+    const read = this.readBytes
+    if (read === 0) return undefined
+    return (now - this.#started) * Math.max(0, this.#totalBytes - read) / read
   }
 
   line (now: number): string {
     const eta = this.eta(now)
-    return `potiron: ${this.done}/${this.files} files (${this.ingested} ingested, ${this.skipped} skipped, ${this.failed} failed), ` +
-      `${this.packets} packets, ${this.rate(now)} packets/s${eta === undefined ? '' : `, ETA ${formatDuration(eta)}`}`
+    return `potiron: ${this.done}/${plural(this.files, 'file')} (${this.ingested} ingested, ${this.skipped} skipped, ${this.failed} failed), ` +
+      `${plural(this.packets, 'packet')}, ${this.rate(now)} packets/s${eta === undefined ? '' : `, ETA ${formatDuration(eta)}`}`
   }
 }
 
@@ -140,29 +176,67 @@ export function createProgress (options: ProgressOptions): Progress {
   }
 }
 
-function bars (tally: Tally, now: () => number, stream: NodeJS.WritableStream): Progress {
-  const width = 30
-  const multibar = new MultiBar({ stream, clearOnComplete: true, hideCursor: true, gracefulExit: true, fps: 5 })
-  const bar = (part: number): string => {
-    const full = Math.round(Math.min(1, part) * width)
-    return '\u2588'.repeat(full) + '\u2591'.repeat(width - full)
+/** The width the bars' lines are made to fit. */
+const COLUMNS = 80
+const BAR_WIDTH = 30
+/** The label column of the bars' lines. */
+const LABEL = 8
+
+/**
+ * The three lines of the bars on a terminal: bytes read of the run's total with the ETA they
+ * give, the files settled with the packets and their rate, the files in progress.
+ */
+export function barLines (tally: Tally, now: number): [string, string, string] {
+  const total = tally.totalBytes
+  const read = tally.readBytes
+  const full = Math.round(Math.min(1, total === 0 ? 1 : read / total) * BAR_WIDTH)
+  const eta = tally.eta(now)
+  return [
+    `${'bytes'.padEnd(LABEL)}${'\u2588'.repeat(full)}${'\u2591'.repeat(BAR_WIDTH - full)} ${bytesOf(read, total)} | ETA ${eta === undefined ? '?' : formatDuration(eta)}`,
+    `${'files'.padEnd(LABEL)}${tally.done}/${tally.files}${tally.failed > 0 ? ` (${tally.failed} failed)` : ''} | ${tally.packets} packets | ${tally.rate(now)} packets/s`,
+    tally.inProgress.length === 0 ? '' : `${'reading'.padEnd(LABEL)}${fitNames(tally.inProgress.map(f => printable(basename(f))), COLUMNS - LABEL)}`
+  ]
+}
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+
+/** `read/total` in the total's unit, one decimal: 12.5 MiB/1.2 GiB would be hard to compare. */
+function bytesOf (read: number, total: number): string {
+  if (total < 1024) return `${read} B/${total} B`
+  let unit = 0
+  while (unit < UNITS.length - 1 && total >= 1024 ** (unit + 2)) unit++
+  const scale = 1024 ** (unit + 1)
+  return `${(read / scale).toFixed(1)} ${UNITS[unit]!}/${(total / scale).toFixed(1)} ${UNITS[unit]!}`
+}
+
+/**
+ * `names` in `width` columns: as many as fit, then `(+N more)`; the first cut in its middle
+ * (keeping the sensor at its start and the date and extension at its end) when even it alone
+ * does not fit.
+ */
+function fitNames (names: readonly string[], width: number): string {
+  const more = (shown: number): string => shown < names.length ? ` (+${names.length - shown} more)` : ''
+  for (let shown = names.length; shown > 1; shown--) {
+    const text = names.slice(0, shown).join(', ') + more(shown)
+    if (text.length <= width) return text
   }
-  // Format functions run at each redraw, so the rate and the ETA move between files too.
-  const files = multibar.create(tally.files, 0, {}, {
-    format: () => {
-      const eta = tally.eta(now())
-      return `files   ${bar(tally.files === 0 ? 1 : tally.done / tally.files)} ${tally.done}/${tally.files}` +
-        `${tally.failed > 0 ? ` (${tally.failed} failed)` : ''} | ETA ${eta === undefined ? '?' : formatDuration(eta)}`
-    }
-  })
-  const packetBar = multibar.create(0, 0, {}, { format: () => `packets ${tally.packets} | ${tally.rate(now())} packets/s` })
+  const first = names[0] ?? ''
+  const room = width - more(1).length
+  if (first.length <= room) return first + more(1)
+  const head = Math.ceil((room - 1) / 2)
+  return `${first.slice(0, head)}\u2026${first.slice(first.length - (room - 1 - head))}${more(1)}`
+}
+
+function bars (tally: Tally, now: () => number, stream: NodeJS.WritableStream): Progress {
+  const multibar = new MultiBar({ stream, clearOnComplete: true, hideCursor: true, gracefulExit: true, fps: 5 })
+  // Format functions run at each redraw (5 a second), so the lines move between reports too.
+  for (const line of [0, 1, 2] as const) multibar.create(0, 0, {}, { format: () => barLines(tally, now())[line] })
   return {
     onFile: (file, outcome, detail, packets) => {
       tally.add(file, outcome, packets)
       if (outcome === 'failed') multibar.log(failedLine(file, detail) + '\n')
-      files.update(tally.done)
-      packetBar.update(tally.packets)
     },
+    onProgress: (file, bytes, packets) => { tally.reading(file, bytes, packets) },
     stop: () => { multibar.stop() }
   }
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { redisDirOf, serverStatus, startServer, stopServer } from '../redis-server/process.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 import { commandLine } from './invocation.js'
+import { plural } from '../plural.js'
 
 export const REDIS_ACTIONS = ['start', 'stop', 'status'] as const
 export type RedisAction = typeof REDIS_ACTIONS[number]
@@ -38,7 +39,7 @@ export async function ownRedis (args: { action: RedisAction, dir?: string | unde
       }
       case 'status': {
         const s = await serverStatus(dir)
-        out(s.running ? `running on ${s.paths.socket}, ${String(s.keys)} keys (data in ${dir})` : `stopped (${s.paths.socket}, data in ${dir})`)
+        out(s.running ? `running on ${s.paths.socket}, ${plural(s.keys ?? 0, 'key')} (data in ${dir})` : `stopped (${s.paths.socket}, data in ${dir})`)
         return s.running ? EXIT.ok : EXIT.failed
       }
     }

@@ -12,6 +12,7 @@ import { allowedHosts } from '../server/hosts.js'
 import { connect, nameOf } from '../store/connection.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { printable } from './printable.js'
+import { wholeNumber } from './numbers.js'
 import { addressOf, dataElsewhere, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
 
 export interface ServeOptions {
@@ -35,7 +36,7 @@ export const serveCommand = command({
       type: 'string', array: true, requiresArg: true, default: [],
       description: 'Host name or address to answer besides localhost, 127.0.0.1, [::1] and --host (repeatable). Requests naming any other Host get 421 (against DNS rebinding)'
     },
-    port: { type: 'number', default: DEFAULTS.servePort, description: 'TCP port (0: any free port)' },
+    port: { type: 'string', requiresArg: true, defaultDescription: String(DEFAULTS.servePort), description: 'TCP port (0: any free port)' },
     'base-path': { type: 'string', default: '', description: 'URL prefix when served behind a reverse proxy (e.g. /potiron)' },
     'read-only': { type: 'boolean', default: false, description: 'Refuse settings changes (the settings form is hidden)' }
   },
@@ -45,8 +46,7 @@ export const serveCommand = command({
     ['$0 serve --host 0.0.0.0 --read-only', 'On every interface, settings read-only (there is no login)']
   ],
   check: argv => {
-    const port = argv.port
-    if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected 0 to 65535, got ${String(port)}`)
+    const port = argv.port === undefined ? DEFAULTS.servePort : wholeNumber('port', argv.port, 0, 65535)
     const basePath = usage(() => basePathOf(argv['base-path']))
     const options: ServeOptions = { target: targetOf(argv), host: argv.host, port, basePath, readOnly: argv['read-only'], allowedHosts: argv['allowed-host'] }
     // Checked here too, so a bad one is a usage error before Redis is asked anything.

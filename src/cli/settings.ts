@@ -17,7 +17,7 @@ export const STORED = "default: as stored in the database's PARAMETERS, else"
 
 /** The options of the settings: no yargs default, so that a flag left out (the stored setting) is told from one given. */
 export const settingOptions = {
-  'combined-keys': { type: 'boolean', description: `Also split counts per protocol: <sensor>:<proto>:<day>:<field> keys (the original's -ck); ${STORED} off` },
+  'combined-keys': { type: 'boolean', description: `Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original's -ck; exports and serve add the protocols up); ${STORED} off` },
   fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else all: ${FIELDS.join(', ')})` },
   'ipv4-only': { type: 'boolean', description: `${IPV4_ONLY}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` }

@@ -8,6 +8,7 @@ import { basename } from 'node:path'
 import type { Redis } from 'ioredis'
 import { fingerprintOfPlainFile } from '../capture/fingerprint.js'
 import { fileState, type FileState } from '../store/write.js'
+import { plural } from '../plural.js'
 
 /** A file on disk as the run first saw it. */
 export interface OnDisk {
@@ -49,7 +50,7 @@ export async function pick (file: string, redis: Redis, options: { minAge?: numb
   if (!state.counted) return { kind: 'read', seen, again: false }
   const was = state.identity
   if (was !== undefined && seen !== undefined && (was.size !== seen.size || was.disk !== seen.disk)) {
-    return { kind: 'changed', reason: `${basename(file)} was counted when it was ${was.size} bytes; it is now ${seen.size} bytes, with other content: not counted again (its earlier counts stay)` }
+    return { kind: 'changed', reason: `${basename(file)} was counted when it was ${plural(was.size, 'byte')}; it is now ${plural(seen.size, 'byte')}, with other content: not counted again (its earlier counts stay)` }
   }
   if (options.force === true) return { kind: 'read', seen, again: true }
   return { kind: 'counted', reason: 'already in FILES' }

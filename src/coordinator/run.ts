@@ -7,11 +7,15 @@
  */
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { MessageChannel } from 'node:worker_threads'
 import { ReplyError, type Redis } from 'ioredis'
-import { fileNotes, type FileResult } from '../aggregate/analyze-file.js'
+import type { Piscina } from 'piscina'
+import { fileNotes, type FileProgress, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import type { FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
+import { statError } from '../capture/io.js'
+import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
@@ -30,6 +34,12 @@ export interface ParseSettings {
   sensor: string | undefined
   /** Also write each capture's JSON documents under this directory (`--json-out`), in the worker. */
   jsonOut?: string | undefined
+  /**
+   * Told while a file is parsed: bytes of it read so far (compressed bytes for gzip) and packets
+   * counted from them, at the first chunk, then a few times a second, and at its end; always
+   * before the file is settled. Without it, the workers report nothing.
+   */
+  onProgress?: ((file: string, bytes: number, packets: number) => void) | undefined
 }
 
 export interface IngestOptions extends ParseSettings {
@@ -112,6 +122,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   const order = new Map(files.map((file, i) => [file, i]))
   await eachParsed(files, redis, options, {
     fail,
+    untouched: 'nothing counted',
     // A capture and its gzip copy in one run: the one listed first is written first, the other
     // is then found to be the same capture, whichever parses faster.
     after: file => {
@@ -147,7 +158,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       }
       const now = p.seen === undefined ? undefined : await stat(p.file).catch(() => undefined)
       if (p.seen !== undefined && (now === undefined || now.size !== p.seen.size || now.mtimeMs !== p.seen.mtimeMs)) {
-        fail(p.file, `changed while it was read (${p.seen.size} bytes when it was picked, ${now === undefined ? 'gone' : `${now.size} bytes`} now): not counted; run again once it is complete`)
+        fail(p.file, `changed while it was read (${plural(p.seen.size, 'byte')} when it was picked, ${now === undefined ? 'gone' : plural(now.size, 'byte')} now): not counted; run again once it is complete`)
         return
       }
       const twin = twinOf(p.name)
@@ -170,18 +181,18 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       summary.members += outcome.members
       const sensorDays = days.get(c.sensor) ?? days.set(c.sensor, new Set()).get(c.sensor)!
       for (const day of c.days) sensorDays.add(day)
-      if (replaced) summary.replaced++
       if (result.error !== undefined) {
         // The readable part is counted, as the original did (tshark read up to the error) and as
         // `inspect` and `json` do; the file still fails the run so the damage is not missed.
-        fail(p.file, `${result.error.message}; the ${result.stats.counted} packets before it were ingested`, result.stats.counted)
+        fail(p.file, `${result.error.message}; ${beforeTheError(result.stats, replaced)}`, result.stats.counted)
         return
       }
       summary.ingested++
+      if (replaced) summary.replaced++
       if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
       for (const note of fileNotes(result)) summary.warnings.push({ file: p.file, reason: note })
-      const again = replaced ? ', counted again (--force)' : ''
-      options.onFile?.(p.file, 'ingested', `${result.stats.counted} packets, ${outcome.members} members${again}`, result.stats.counted)
+      const done = replaced ? 'recounted (--force)' : 'ingested'
+      options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${plural(outcome.members, 'member')} written`, result.stats.counted)
     }
   })
   for (const [sensor, set] of [...days].sort(([a], [b]) => a < b ? -1 : 1)) summary.days[sensor] = [...set].sort()
@@ -192,6 +203,15 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   summary.sameCapture.sort((a, b) => at(a.file) - at(b.file))
   summary.elapsedMs = performance.now() - started
   return summary
+}
+
+/**
+ * What became of the packets read before a capture's error: counted (again, with --force), or
+ * none of them when none was selected with a day.
+ */
+function beforeTheError ({ packets, counted }: { packets: number, counted: number }, replaced: boolean): string {
+  if (counted === 0) return `no packet before it was counted (${plural(packets, 'packet')} read)`
+  return `the ${plural(counted, 'packet')} before it ${counted === 1 ? 'was' : 'were'} ${replaced ? 'recounted (--force)' : 'ingested'}`
 }
 
 /** A file's place in `files`, to list entries in the files' order (a stable sort keeps one file's entries in order). */
@@ -230,6 +250,7 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
   }
   await eachParsed(files, redis, options, {
     fail,
+    untouched: 'nothing removed',
     // Checked before parsing to save the work; removeFile checks again inside its transaction.
     wanted: async file => {
       const state = await fileState(redis, basename(file))
@@ -252,7 +273,7 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       summary.removed++
       summary.counted += p.result.stats.counted
       summary.members += outcome.members
-      options.onFile?.(p.file, 'removed', `${p.result.stats.counted} packets, ${outcome.members} members`)
+      options.onFile?.(p.file, 'removed', `${plural(p.result.stats.counted, 'packet')}, ${plural(outcome.members, 'member')}`)
     }
   })
   const at = placeIn(files)
@@ -264,6 +285,8 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
 
 interface Handlers {
   fail: (file: string, reason: string) => void
+  /** What a failed file leaves in Redis, for messages: `nothing counted`, `nothing removed`. */
+  untouched: string
   /** False when the file is settled without parsing (the handler reports it), else what was seen of it. */
   wanted: (file: string) => Promise<false | { seen: OnDisk | undefined }>
   /** Writes a parsed file on `writer`, the connection kept for transactions. */
@@ -322,7 +345,8 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
     const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
-    const result = await (pool.run(task) as Promise<FileResult>)
+    const onProgress = options.onProgress
+    const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined
     const parsed: Parsed = {
       file, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
@@ -348,7 +372,9 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       if (lost !== undefined) break
       const named = sensorOf(file, options.sensor)
       if (named instanceof Error) {
-        handlers.fail(file, named.message)
+        // A file that is not there is that problem first: its name is then beside the point.
+        const unread = await statError(file)
+        handlers.fail(file, unread === undefined ? named.message : `${unread.message}; ${handlers.untouched}`)
         continue
       }
       let wanted
@@ -374,6 +400,30 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
   }
   if (lost !== undefined) {
     throw new RedisUnreachableError(`${redisLoss(lost)}; every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })
+  }
+}
+
+/**
+ * Runs `task` on `pool`; with `progress`, the worker's reports come through a port of the task's
+ * own. The result travels on another port, so it can arrive before the last reports: those are
+ * awaited, up to the `null` the worker posts when it is done. A task that failed may have gone
+ * without posting it: its port is closed at once, later reports dropped.
+ */
+async function runTask (pool: Piscina, task: ParseTask, progress: FileProgress | undefined): Promise<FileResult> {
+  if (progress === undefined) return await (pool.run(task) as Promise<FileResult>)
+  const { port1, port2 } = new MessageChannel()
+  const ended = new Promise<void>(resolve => {
+    port1.on('message', (report: [number, number] | null) => {
+      if (report === null) resolve()
+      else progress(report[0], report[1])
+    })
+  })
+  try {
+    const result = await (pool.run({ ...task, progress: port2 }, { transferList: [port2] }) as Promise<FileResult>)
+    await ended
+    return result
+  } finally {
+    port1.close()
   }
 }
 

@@ -12,6 +12,7 @@ import { isCalendarDay } from '../aggregate/days.js'
 import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { parseCaptureName } from '../capture/filename.js'
 import { ParameterConflictError, RedisWriteError } from '../errors.js'
+import { plural } from '../plural.js'
 import { DocumentCounter, parseHeader, type DocumentsHeader } from './counter.js'
 import { readJsonArray, JsonArrayError } from './json-array.js'
 import { JSON_FIELDS, PARAMETERS } from '../store/keys.js'
@@ -59,7 +60,7 @@ export async function importFiles (files: readonly string[], redis: Redis, optio
       summary.imported++
       summary.documents += done.documents
       summary.members += done.members
-      options.onFile?.(file, 'imported', `${done.documents} packets, ${done.members} members`)
+      options.onFile?.(file, 'imported', `${plural(done.documents, 'packet')}, ${plural(done.members, 'member')}`)
     } catch (err) {
       // As ingest: a write Redis refused fails this file only (a lost connection ends the run).
       if (!(err instanceof JsonArrayError || err instanceof ParameterConflictError || err instanceof RedisWriteError)) throw err

@@ -9,6 +9,7 @@ import { valueLabel } from './labels.js'
 import { topStem } from './names.js'
 import type { Row } from '../store/read.js'
 import type { Tables } from '../store/report-data.js'
+import { plural } from '../plural.js'
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 function cell (text: string): string {
@@ -48,5 +49,5 @@ export async function writeCsv (data: Tables, job: CsvJob, warn: (line: string) 
 
 /** What an unproven top-N means, in one line (see topOf): `listCap` members were read from the head of each day. */
 export function incompleteNote (what: string, missingAtMost: number, listCap: number): string {
-  return `${what}: too many values to prove this top-N from the first ${listCap} of each day; every count shown is exact, but a value with at most ${missingAtMost} packets may be missing (export, plot and report read everything with --exact)`
+  return `${what}: too many values to prove this top-N from the first ${listCap} of each day; every count shown is exact, but a value with at most ${plural(missingAtMost, 'packet')} may be missing (export, plot and report read everything with --exact)`
 }

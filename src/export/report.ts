@@ -10,10 +10,11 @@ import { UsageError } from '../errors.js'
 import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from './page.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { fitName } from '../documents/fit-name.js'
-import { dashed, namePart, type ValueSpec } from './names.js'
+import { dashed, namePart, specText, type ValueSpec } from './names.js'
 import { SitePlan, monthName, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
 import type { Layout } from '../store/read.js'
 import type { Month } from '../store/report-data.js'
+import { plural } from '../plural.js'
 
 export const INDEX = 'index.html'
 /** Values in the month timeline that the index links for each field. */
@@ -89,22 +90,36 @@ ${days.map(d => [d, plan.need({ kind: 'top', field, period: d })] as const).map(
   })
   const title = `potiron: sensor ${plan.month.sensor}, ${monthName(month)}`
   await writeSiteFile(job.out, INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
-<p>${days.length} days with data; top ${job.limit} values per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
+<p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
 ${sections.join('\n')}`), written)
   return { files: written.files, entry: INDEX, notes: written.notes }
 }
 
 /** The pages of `plot month`, to read: the timeline of `values` (see parseSpec) and what it links to. */
-export function planPlot (month: Month, field: string, values: readonly string[]): { plan: SitePlan, entry: string } {
+export function planPlot (month: Month, field: string, values: readonly string[]): PlannedPlot {
   const plan = new SitePlan(month)
   const specs = values.map(v => parseSpec(v, month.layout))
-  return { plan, entry: plan.need({ kind: 'timeline', field, specs }) }
+  return { plan, field, entry: plan.need({ kind: 'timeline', field, specs }) }
 }
 
-/** Writes a plot read (planPlot, then readPages). */
-export async function writePlot (planned: { plan: SitePlan, entry: string }, options: SiteOptions): Promise<SiteResult> {
+export interface PlannedPlot {
+  plan: SitePlan
+  field: string
+  /** The timeline asked for. */
+  entry: string
+}
+
+/**
+ * Writes a plot read (planPlot, then readPages). Values with no packet in the month are drawn
+ * (flat at 0: an answer, say to compare with another month) and named in a warning, since a
+ * typo (`--values 2222`) draws the same flat line.
+ */
+export async function writePlot (planned: PlannedPlot, options: SiteOptions): Promise<SiteResult> {
   const written = await writeSite(planned.plan, options)
-  return { files: written.files, entry: planned.entry, notes: written.notes }
+  const unseen = planned.plan.unseen(planned.entry).map(specText)
+  const { sensor, month } = planned.plan.month
+  const warning = `warning: no packet with ${planned.field} ${unseen.join(', ')} in ${dashed(month)} on sensor ${sensor}: ${unseen.length === 1 ? 'its line is' : 'their lines are'} flat at 0`
+  return { files: written.files, entry: planned.entry, notes: [...unseen.length > 0 ? [warning] : [], ...written.notes] }
 }
 
 /**
@@ -115,8 +130,14 @@ export async function writePlot (planned: { plan: SitePlan, entry: string }, opt
 export function parseSpec (text: string, layout: Layout): ValueSpec {
   const names = [...layout.protocols, '*', 'all'].sort((a, b) => b.length - a.length)
   const name = names.find(n => text.length > n.length + 1 && text.endsWith(`-${n}`))
-  if (!layout.combinedKeys && (name !== undefined || /-[a-z][a-z0-9.-]*$/.test(text))) {
+  // No field's values hold `-<letter>` (ports, addresses, 0x28, the -1 sentinel): it names a protocol.
+  const asked = /-([a-z][a-z0-9.-]*)$/i.exec(text)
+  if (!layout.combinedKeys && (name !== undefined || asked !== null)) {
     throw new UsageError(`'${text}' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)`)
+  }
+  if (name === undefined && asked !== null) {
+    const value = text.slice(0, -asked[0].length)
+    throw new UsageError(`--values ${text}: this data has no protocol '${asked[1]!}' (its protocols: ${layout.protocols.join(', ')}; or ${value}-* for each)`)
   }
   return name === undefined ? { value: text } : { value: text.slice(0, -name.length - 1), protocol: name === 'all' ? '*' : name }
 }

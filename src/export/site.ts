@@ -118,6 +118,19 @@ export class SitePlan implements PagePlan {
     }
   }
 
+  /** The values of the timeline `name` (read) that have no packet on any day of the month. */
+  unseen (name: string): ValueSpec[] {
+    const page = this.#pages.get(name)
+    const data = this.#data.get(name)
+    if (page?.kind !== 'timeline' || data?.kind !== 'timeline') throw new Error(`${name}: not a timeline read`)
+    let at = 0
+    return page.specs.filter(spec => {
+      const lines = data.y.slice(at, at + this.#lines([spec]).length)
+      at += lines.length
+      return lines.every(counts => counts.every(n => n === 0))
+    })
+  }
+
   /** The lines a timeline draws, with their counts per day. */
   shown (specs: readonly ValueSpec[], y: readonly number[][]): Array<{ line: Line, y: number[] }> {
     return this.#lines(specs).flatMap((line, i) => {

@@ -9,6 +9,7 @@ import { timelineFigure } from '../export/charts.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
 import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings } from './api.js'
+import { plural } from '../plural.js'
 
 /** `<base>/path?params`, with every parameter percent-encoded. */
 export function href (base: string, path: string, params: Record<string, string | number | undefined> = {}): string {
@@ -70,11 +71,11 @@ export function overviewPage (base: string, o: Overview, sensors: readonly strin
 ${o.days === DEFAULTS.overviewDays ? '' : `<input type="hidden" name="days" value="${o.days}">`}
 <button type="submit">Show</button>
 </form>
-<p class="muted">${o.total === null ? '' : `${number(o.total)} packets on ${escapeHtml(o.day)}. `}Click a value for its evolution.</p>`
+<p class="muted">${o.total === null ? '' : `${plural(o.total, 'packet', number(o.total))} on ${escapeHtml(o.day)}. `}Click a value for its evolution.</p>`
   const fields = o.fields.map((f, i) => {
     const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
     const rows = f.top.map((r, n) => `<tr><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${r.share === null ? '' : `${(r.share * 100).toFixed(2)} %`}</td></tr>`).join('\n')
-    const figure = timelineFigure(`Top ${f.timeline.series.length} of ${f.title}, ${f.timeline.days.length} days until ${o.day}`, f.timeline.series.map(s => ({
+    const figure = timelineFigure(`Top ${f.timeline.series.length} of ${f.title}, ${plural(f.timeline.days.length, 'day')} until ${o.day}`, f.timeline.series.map(s => ({
       name: s.value, label: s.label, x: f.timeline.days, y: s.counts, links: f.timeline.days.map(() => link(s.value))
     })))
     return `<section class="field" data-field="${escapeHtml(f.field)}">
@@ -84,7 +85,7 @@ ${o.days === DEFAULTS.overviewDays ? '' : `<input type="hidden" name="days" valu
 <tbody>
 ${rows === '' ? '<tr><td colspan="5" class="muted">no data</td></tr>' : rows}
 </tbody></table>
-${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${number(f.missingAtMost)} packets may be missing.</p>`}
+${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`}
 ${chartBlock(`chart-${i}`, figure)}
 </div>
 </section>`
@@ -95,7 +96,7 @@ ${chartBlock(`chart-${i}`, figure)}
 
 export function evolutionPage (base: string, e: Evolution): string {
   const subject = `${e.title} ${e.value}${e.label === '' ? '' : ` (${e.label})`}`
-  const figure = timelineFigure(`${subject}, ${e.days} days until ${e.until}`, e.series.map(s => ({
+  const figure = timelineFigure(`${subject}, ${plural(e.days, 'day')} until ${e.until}`, e.series.map(s => ({
     name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
   })))
   // Months of days: date ticks chosen by Plotly, not one per day (hovers still show the whole date).
@@ -115,7 +116,7 @@ ${protocols}
 </form>`
   const total = e.series[e.series.length - 1]!.points.reduce((sum, p) => sum + p.count, 0)
   const body = `${form}
-<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${number(total)} packets over ${e.series[0]!.points.length} days with data. Click a point for that day's overview.</p>
+<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(e.series[0]!.points.length, 'day')} with data. Click a point for that day's overview.</p>
 <div class="field">${chartBlock('evolution', figure)}</div>`
   return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: true })
 }

@@ -20,6 +20,7 @@ import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
 import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
+import { plural } from '../plural.js'
 
 /** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
 const BATCH_SIZE = 1000
@@ -262,7 +263,7 @@ function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
  */
 function checkPlan (name: string, marker: string, done: Record<string, string>, groups: number): void {
   if (done.plan !== undefined && done.plan !== String(groups)) {
-    throw new RedisWriteError(`${name}: an earlier run that stopped midway wrote part of it in ${done.plan} groups, but it now makes ${groups}: its partial counts cannot be matched (see ${marker})`, 0)
+    throw new RedisWriteError(`${name}: an earlier run that stopped midway wrote part of it in ${plural(Number(done.plan), 'group')}, but it now makes ${groups}: its partial counts cannot be matched (see ${marker})`, 0)
   }
 }
 
@@ -384,7 +385,7 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
       await redis.unwatch()
       if (gone) return 'counted'
       if (done) return 0
-      throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${step.groups - 1} groups written before the last one: was it changed by hand? not counted`, 0)
+      throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${plural(step.groups - 1, 'group')} written before the last one: was it changed by hand? not counted`, 0)
     }
     const fresh = new Set(step.sign === 1 ? keys.filter((key, i) => cards[i] === (step.written.get(key) ?? 0)) : [])
     // MULTI, the group's commands and EXEC go in one round trip: a group is small enough.
