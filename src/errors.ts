@@ -58,7 +58,7 @@ export class RedisWriteError extends Error {
   }
 }
 
-/** The database already holds data ingested with other settings: the run is refused. */
+/** The database already holds data counted with other settings than those given: the run is refused. */
 export class ParameterConflictError extends Error {
   override name = 'ParameterConflictError'
 }

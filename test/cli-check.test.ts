@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { FIELDS } from '../src/aggregate/fields.js'
 import { UsageError } from '../src/errors.js'
 import { EXIT, type Io } from '../src/cli/command.js'
 import { addressOf, targetArgs } from '../src/cli/common.js'
@@ -36,7 +35,7 @@ test('inspect and json: files as given, selection and zone checked', () => {
 })
 
 const INGEST = {
-  files: ['captures/'], ...SOCKET, ...CAPTURE, threads: undefined, 'combined-keys': false, fields: undefined, json: false,
+  files: ['captures/'], ...SOCKET, ...CAPTURE, 'ipv4-only': undefined, threads: undefined, 'combined-keys': undefined, fields: undefined, json: false,
   'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false
 }
 
@@ -44,13 +43,13 @@ test('ingest: the options it runs with, every flag checked', () => {
   assert.deepEqual(ingestCommand.check(INGEST), {
     paths: ['captures/'],
     settings: {
-      target: { socket: '/run/potiron.sock' }, threads: undefined, fields: FIELDS, selection: 'default', zone: undefined, combinedKeys: false, sensor: undefined,
+      target: { socket: '/run/potiron.sock' }, threads: undefined, given: {}, sensor: undefined,
       json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined, dryRun: false
     }
   })
-  const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: '4', fields: ' dport, ipsrc ,', 'combined-keys': true, 'min-age': '120' })
-  assert.deepEqual([checked.settings.target, checked.settings.threads, checked.settings.fields, checked.settings.combinedKeys, checked.settings.minAge],
-    [{ url: 'redis://db:6379/1' }, 4, ['ipsrc', 'dport'], true, 120])
+  const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: '4', fields: ' dport, ipsrc ,', 'combined-keys': true, 'ipv4-only': false, tz: 'UTC', 'min-age': '120' })
+  assert.deepEqual([checked.settings.target, checked.settings.threads, checked.settings.given, checked.settings.minAge],
+    [{ url: 'redis://db:6379/1' }, 4, { combinedKeys: true, fields: ['ipsrc', 'dport'], selection: 'default', zone: 'UTC' }, 120])
   usage(() => ingestCommand.check({ ...INGEST, redis: 'redis://db' }), /^--redis and --unix are exclusive/)
   // Neither: the default address, read from the environment only when connecting.
   const byDefault = ingestCommand.check({ ...INGEST, unix: undefined }).settings.target
@@ -68,7 +67,8 @@ test('ingest: the options it runs with, every flag checked', () => {
 
 test('import-json and remove: settings given are kept, those left out stay unset', () => {
   assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': true, 'ipv4-only': true, tz: 'UTC', json: false }),
-    { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, combinedKeys: true, ipv4Only: true, zone: 'UTC', json: false } })
+    { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, given: { combinedKeys: true, selection: 'ipv4-only', zone: 'UTC' }, json: false } })
+  assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': undefined, 'ipv4-only': undefined, tz: undefined, json: false }).settings.given, {})
   const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, json: false }
   assert.deepEqual(removeCommand.check(remove).settings.given, {})
   assert.deepEqual(removeCommand.check({ ...remove, 'combined-keys': false, fields: 'dport', 'ipv4-only': false, tz: 'UTC' }).settings.given,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ingestOptions } from '../src/cli/ingest.js'
+import { settingOptions } from '../src/cli/settings.js'
 import { createProgress } from '../src/cli/progress.js'
 import { plural } from '../src/plural.js'
 import { evolutionPage } from '../src/server/pages.js'
@@ -23,10 +23,13 @@ const SENSOR = 'lab-dnsicmp-1'
 
 let redis: TestRedis
 let dir: string
+/** The line every command that talks to Redis begins with, naming it. */
+let NAMED: string
 
 /** The DNS capture (32 packets of 2013-05-30: 22 icmp, 10 udp, 5 of them to port 53) counted with combined keys. */
 before(async () => {
   redis = await startRedis()
+  NAMED = `potiron: redis unix:${redis.socket}`
   dir = mkdtempSync(join(tmpdir(), 'potiron-messages-'))
   copyFileSync(join(FIXTURES, DNS), join(dir, DNS))
   const { status } = await potiron('ingest', join(dir, DNS), '--unix', redis.socket, '--combined-keys', '--quiet')
@@ -51,7 +54,7 @@ function timeless (run: Run): string[] {
 test('plot month: a protocol the data does not hold is a usage error naming the ones it holds; nothing is written', async () => {
   const out = join(dir, 'plot-refused')
   const run = await potiron('plot', 'month', '--field', 'dport', '--values', '53', '53-xyz', '--sensor', SENSOR, '--unix', redis.socket, '--out', out)
-  assert.deepEqual([run.status, run.out, run.err], [2, [], ["potiron: --values 53-xyz: this data has no protocol 'xyz' (its protocols: icmp, udp; or 53-* for each)"]])
+  assert.deepEqual([run.status, run.out, run.err], [2, [], [NAMED, "potiron: --values 53-xyz: this data has no protocol 'xyz' (its protocols: icmp, udp; or 53-* for each)"]])
   assert.equal(existsSync(out), false)
 })
 
@@ -59,11 +62,11 @@ test('plot month: a value with no packet in the month is drawn, and one warning 
   const out = join(dir, 'plot-unseen')
   const run = await potiron('plot', 'month', '--field', 'dport', '--values', '53', '9999', '53-icmp', '--sensor', SENSOR, '--unix', redis.socket, '--out', out)
   assert.equal(run.status, 0)
-  assert.deepEqual(run.err, ['potiron: warning: no packet with dport 9999, 53-icmp in 2013-05 on sensor lab-dnsicmp-1: their lines are flat at 0'])
+  assert.deepEqual(run.err, [NAMED, 'potiron: warning: no packet with dport 9999, 53-icmp in 2013-05 on sensor lab-dnsicmp-1: their lines are flat at 0'])
   const page = `${SENSOR}_2013-05_destination-port_with-protocols_53_53-icmp_9999.html`
   assert.deepEqual(run.out, [`${plural(readdirSync(out).length - 1, 'file')} written under ${out}; open ${join(out, page)}`])
   const one = await potiron('plot', 'month', '--field', 'dport', '--values', '9999', '--sensor', SENSOR, '--unix', redis.socket, '--out', out)
-  assert.deepEqual([one.status, one.err], [0, ['potiron: warning: no packet with dport 9999 in 2013-05 on sensor lab-dnsicmp-1: its line is flat at 0']])
+  assert.deepEqual([one.status, one.err], [0, [NAMED, 'potiron: warning: no packet with dport 9999 in 2013-05 on sensor lab-dnsicmp-1: its line is flat at 0']])
 })
 
 test('numbers and dates: the refusal quotes what was typed, a date the calendar lacks is said so, and points to the command\'s --help', async () => {
@@ -85,7 +88,7 @@ test('numbers and dates: the refusal quotes what was typed, a date the calendar 
   assert.deepEqual(await refused('ingest', 'x.pcap', '--min-age', '2m'), [2, [], ["potiron: --min-age: expected a number of seconds, 0 or more, got '2m'", "Run 'potiron ingest --help' for usage."]])
   assert.deepEqual(await refused('serve', '--port', 'http'), [2, [], ["potiron: --port: expected a whole number from 0 to 65535, got 'http'", "Run 'potiron serve --help' for usage."]])
   const byDefault = await potiron(...csv, '--date', '2013-05-30', '--sensor', SENSOR, '--out', join(dir, 'csv-default'))
-  assert.deepEqual([byDefault.status, byDefault.out, byDefault.err], [0, [`1 file written under ${join(dir, 'csv-default')}`], []])
+  assert.deepEqual([byDefault.status, byDefault.out, byDefault.err], [0, [`1 file written under ${join(dir, 'csv-default')}`], [NAMED]])
 })
 
 test('a mistyped flag or command: "did you mean", and the --help of the command named', async () => {
@@ -123,16 +126,18 @@ test('a file that does not exist is said so first, whatever its name; a file cut
   const gone = `${missing}: cannot read: ENOENT: no such file or directory, stat '${missing}' (at byte offset 0)`
   const ingest = await potiron('ingest', missing, '--unix', redis.socket, '--combined-keys', '--quiet')
   assert.equal(ingest.status, 1)
-  assert.deepEqual(ingest.err, [`potiron: failed: ${gone}; nothing counted`])
-  assert.deepEqual(timeless(ingest), ['files: 0 ingested, 0 skipped (already in FILES), 1 failed', `  failed: ${gone}; nothing counted`, 'packets: 0 read, 0 counted; members: 0; T s, R packets/s'])
+  assert.deepEqual(ingest.err, [NAMED, `potiron: failed: ${gone}; nothing counted`])
+  assert.deepEqual(timeless(ingest), [
+    'files: 0 ingested, 0 skipped (already in FILES), 1 failed', `  failed: ${gone}; nothing counted`, 'packets: 0 read, 0 counted; members: 0; T s, R packets/s', `redis: unix:${redis.socket}`
+  ])
   const json = await potiron('json', missing, '--out', join(dir, 'json'))
   assert.deepEqual([json.status, json.err], [1, [`potiron: ${gone}`]])
   const remove = await potiron('remove', missing, '--unix', redis.socket)
-  assert.deepEqual([remove.status, remove.err], [1, [`potiron: failed: ${gone}; nothing removed`]])
+  assert.deepEqual([remove.status, remove.err], [1, [NAMED, `potiron: failed: ${gone}; nothing removed`]])
   const tiny = join(dir, 'lab-tiny-1-20130530000000.pcap')
   writeFileSync(tiny, 'x')
   const cut = await potiron('ingest', tiny, '--unix', redis.socket, '--combined-keys', '--quiet')
-  assert.deepEqual([cut.status, cut.err], [1, [`potiron: failed: ${tiny}: file too short to be a capture (1 byte) (at byte offset 0); nothing counted`]])
+  assert.deepEqual([cut.status, cut.err], [1, [NAMED, `potiron: failed: ${tiny}: file too short to be a capture (1 byte) (at byte offset 0); nothing counted`]])
   rmSync(tiny)
 })
 
@@ -159,10 +164,10 @@ test('a capture failing midway says what became of the packets before the error:
     `${none}: pcap record of 2147483647 bytes exceeds the 262144-byte limit (at byte offset ${at + 16 + frame.length}); no packet before it was counted (2 packets read)`,
     `${one}: pcap record of 2147483647 bytes exceeds the 262144-byte limit (at byte offset ${at}); the 1 packet before it was ingested`
   ]
-  assert.deepEqual(timeless(run), ['files: 0 ingested, 0 skipped (already in FILES), 2 failed', ...reasons.map(r => `  failed: ${r}`), 'packets: 3 read, 1 counted; members: 12; T s, R packets/s'])
+  assert.deepEqual(timeless(run), ['files: 0 ingested, 0 skipped (already in FILES), 2 failed', ...reasons.map(r => `  failed: ${r}`), 'packets: 3 read, 1 counted; members: 12; T s, R packets/s', `redis: unix:${redis.socket}`])
   // With --force, the file in FILES is read again: its readable part is recounted, not ingested.
   const again = await potiron('ingest', one, '--unix', redis.socket, '--combined-keys', '--quiet', '--force')
-  assert.deepEqual([again.status, lines(again.err)], [1, [`potiron: failed: ${reasons[1]!.replace(/ingested$/, 'recounted (--force)')}`]])
+  assert.deepEqual([again.status, lines(again.err)], [1, [NAMED, `potiron: failed: ${reasons[1]!.replace(/ingested$/, 'recounted (--force)')}`]])
 })
 
 test('--force on a file already counted: "recounted", not "ingested"; its counts stay as they were', async () => {
@@ -170,7 +175,8 @@ test('--force on a file already counted: "recounted", not "ingested"; its counts
   assert.equal(forced.status, 0)
   assert.deepEqual(timeless(forced), [
     'files: 0 ingested, 1 recounted (--force, counts unchanged), 0 skipped (already in FILES), 0 failed',
-    'packets: 32 read, 32 counted; members: 0; T s, R packets/s'
+    'packets: 32 read, 32 counted; members: 0; T s, R packets/s',
+    `redis: unix:${redis.socket}`
   ])
   const json = await potiron('ingest', join(dir, DNS), '--unix', redis.socket, '--combined-keys', '--quiet', '--force', '--json')
   const summary = JSON.parse(json.out[0]!) as { ingested: number, replaced: number }
@@ -198,8 +204,8 @@ test('counts in the singular: one file written, one day with data (report index,
 test('--combined-keys says exactly what it writes: per-protocol keys instead of the plain ones', async () => {
   const keys = (await redis.client.keys(`${SENSOR}:*:dport`)).sort()
   assert.deepEqual(keys, [`${SENSOR}:icmp:20130530:dport`, `${SENSOR}:udp:20130530:dport`])
-  const description = ingestOptions['combined-keys'].description
-  assert.equal(description, "Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original's -ck; exports and serve add the protocols up)")
+  const description = settingOptions['combined-keys'].description
+  assert.equal(description, "Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original's -ck; exports and serve add the protocols up); default: as stored in the database's PARAMETERS, else off")
   const help = await potiron('ingest', '--help')
   assert.ok(help.out.join('\n').replace(/\s+/g, ' ').includes(description), 'ingest --help shows it')
 })

@@ -120,7 +120,7 @@ test('remove takes back shared members exactly: two copies of a capture on one s
   // Settings given to remove must agree with the stored ones.
   const wrong = await potiron('remove', b, '--unix', redis.socket, '--combined-keys=false')
   assert.equal(wrong.status, 1)
-  assert.deepEqual(wrong.err, ['potiron: these files were counted with other settings: combined keys are on in Redis (--combined-keys). Leave the options out to use the stored ones'])
+  assert.deepEqual(wrong.err, [`potiron: redis unix:${redis.socket}`, 'potiron: these files were counted with other settings: combined keys are on in Redis (--combined-keys). Leave the options out to use the stored ones'])
   assert.equal((await potiron('remove', b, '--unix', redis.socket, '--json')).status, 0)
   assert.deepEqual(await dump(redis.client), before)
 })
@@ -142,7 +142,7 @@ test('remove refuses counts that are not the file\'s: another --sensor than at i
   const withoutFields = await dump(redis.client)
   const blind = await potiron('remove', join(FIXTURES, DNS), ...sock)
   assert.equal(blind.status, 1)
-  assert.deepEqual(blind.err, ['potiron: JSON_FIELDS is missing: which fields were counted is unknown, so nothing can be taken back'])
+  assert.deepEqual(blind.err, [`potiron: redis unix:${redis.socket}`, 'potiron: JSON_FIELDS is missing: which fields were counted is unknown, so nothing can be taken back'])
   assert.deepEqual(await dump(redis.client), withoutFields)
 })
 
@@ -218,7 +218,7 @@ test('kill -9 at any point, then the same command again: the same database as on
   }
 })
 
-test('Redis stops mid-ingest: exit 1 with one line; restarted on the same data, a re-run completes it', async () => {
+test('Redis stops mid-ingest: exit 1 with one line after the one naming Redis; restarted on the same data, a re-run completes it', async () => {
   const dir = join(root, 'durable')
   mkdirSync(dir)
   let server = await startPrivateRedis(dir, { durable: true })
@@ -232,9 +232,10 @@ test('Redis stops mid-ingest: exit 1 with one line; restarted on the same data, 
     const exit = await run.done
     assert.equal(exit.code, 1, exit.stderr)
     const lines = exit.stderr.split('\n').filter(l => l.startsWith('potiron: '))
-    assert.equal(lines.length, 1, exit.stderr)
-    assert.match(lines[0]!, /^potiron: lost the connection to Redis \(.+\); every file written so far is counted exactly once: run the same command again to finish$/)
-    assert.doesNotMatch(lines[0]!, /no answer within/)
+    assert.equal(lines.length, 2, exit.stderr)
+    assert.equal(lines[0], `potiron: redis unix:${server.socket}`)
+    assert.match(lines[1]!, /^potiron: lost the connection to Redis \(.+\); every file written so far is counted exactly once: run the same command again to finish$/)
+    assert.doesNotMatch(lines[1]!, /no answer within/)
     assert.doesNotMatch(exit.stderr, /^\s+at |internal error/m)
     server = await startPrivateRedis(dir, { durable: true })
     const survived = await server.client.scard('FILES')
@@ -247,7 +248,7 @@ test('Redis stops mid-ingest: exit 1 with one line; restarted on the same data, 
   }
 })
 
-test('Redis hangs mid-ingest (SIGSTOP): exit 1 with one line after the command timeout; resumed, a re-run completes it', async () => {
+test('Redis hangs mid-ingest (SIGSTOP): exit 1 with one line (after the one naming Redis) once the command timeout passes; resumed, a re-run completes it', async () => {
   const dir = join(root, 'hung')
   mkdirSync(dir)
   const server = await startPrivateRedis(dir, { durable: false })
@@ -262,7 +263,7 @@ test('Redis hangs mid-ingest (SIGSTOP): exit 1 with one line after the command t
     const exit = await run.done
     assert.equal(exit.code, 1, exit.stderr)
     const lines = exit.stderr.split('\n').filter(l => l.startsWith('potiron: '))
-    assert.deepEqual(lines, ['potiron: lost the connection to Redis (no answer within 1 s); every file written so far is counted exactly once: run the same command again to finish'])
+    assert.deepEqual(lines, [`potiron: redis unix:${server.socket}`, 'potiron: lost the connection to Redis (no answer within 1 s); every file written so far is counted exactly once: run the same command again to finish'])
     process.kill(server.pid, 'SIGCONT')
     stopped = false
     const rerun = await cli(['ingest', captures, '--unix', server.socket]).done

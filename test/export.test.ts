@@ -164,12 +164,13 @@ describe('export csv', () => {
     ]
     for (const [args, message] of cases) {
       const run = await potiron('export', 'csv', '--sensor', S, ...args, '--out', outDir(), '--unix', plain.socket)
-      assert.deepEqual([run.status, run.err[0]?.split('\n')[0]], [2, message], args.join(' '))
+      // Checked before Redis is asked (one line), or in Redis once it is named (its line first).
+      assert.deepEqual([run.status, run.err.at(-1)?.split('\n')[0]], [2, message], args.join(' '))
     }
     const noSensor = await potiron('export', 'csv', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([noSensor.status, noSensor.err[0]], [2, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1, lab-synscan-1'])
+    assert.deepEqual([noSensor.status, noSensor.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: name one with --sensor: lab-dnsicmp-1, lab-gen-1, lab-synscan-1']])
     const unknown = await potiron('export', 'csv', '--sensor', 'x', '--field', 'dport', '--date', '2024-03', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([unknown.status, unknown.err[0]], [2, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)'])
+    assert.deepEqual([unknown.status, unknown.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: no data for sensor \'x\' (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)']])
     const noFields = await potiron('report', '--sensor', S, '--fields', ' , ', '--out', outDir(), '--unix', plain.socket)
     assert.deepEqual([noFields.status, noFields.err[0]?.split('\n')[0]], [2, 'potiron: --fields: name at least one field (e.g. --fields dport,ipsrc), or leave it out for all'])
     // Options that need no data are checked before Redis is asked anything, even when it cannot be reached.
@@ -412,14 +413,14 @@ describe('report', () => {
     ])
     for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
     const refused = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '22-tcp', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([refused.status, refused.err[0]], [2, 'potiron: \'22-tcp\' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)'])
+    assert.deepEqual([refused.status, refused.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: \'22-tcp\' asks for a protocol, but this data has no per-protocol counts (ingest with --combined-keys)']])
   })
 
   test('report without --sensor on several sensors: each sensor\'s latest month (or the --date month) under one index, as ingest --report', async () => {
     const out = outDir()
     const run = await potiron('report', '--fields', 'dport,protocol', '--out', out, '--unix', plain.socket)
     assert.equal(run.status, 0, run.err.join('\n'))
-    assert.deepEqual(run.err, [])
+    assert.deepEqual(run.err, [`potiron: redis unix:${plain.socket}`])
     const written = (readdirSync(out, { recursive: true }) as string[]).filter(f => f.includes('.') && !f.startsWith('assets'))
     assert.deepEqual(run.out, [`${written.length} files written under ${out}; open ${join(out, 'index.html')}`])
     assert.deepEqual(readdirSync(out).sort(), ['assets', 'index.html', 'lab-dnsicmp-1', 'lab-gen-1', 'lab-synscan-1'])
@@ -439,7 +440,7 @@ describe('report', () => {
     assert.equal(one.status, 0, one.err.join('\n'))
     assert.deepEqual(readdirSync(march).sort(), ['assets', 'index.html', 'lab-gen-1'])
     const none = await potiron('report', '--date', '2024-04', '--out', outDir(), '--unix', plain.socket)
-    assert.deepEqual([none.status, none.err], [2, ['potiron: no sensor has data in 2024-04 (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)']])
+    assert.deepEqual([none.status, none.err], [2, [`potiron: redis unix:${plain.socket}`, 'potiron: no sensor has data in 2024-04 (sensors: lab-dnsicmp-1, lab-gen-1, lab-synscan-1)']])
   })
 
   test('ingest --report: a report per sensor and month under one index, one copy of the assets', async () => {
@@ -512,7 +513,7 @@ describe('long names', () => {
 
       const csv = outDir()
       const run = await potiron('export', 'csv', '--sensor', LONG_SENSOR, '--field', 'dport', '--date', '2024-03', '--out', csv, '--unix', redis.socket)
-      assert.deepEqual([run.status, run.err, tree(csv)], [0, [], [`${month}.csv`]])
+      assert.deepEqual([run.status, run.err, tree(csv)], [0, [`potiron: redis unix:${redis.socket}`], [`${month}.csv`]])
       assert.equal(read(join(csv, `${month}.csv`)), read(join(first, `${month}.csv`)))
     } finally {
       await redis.stop()

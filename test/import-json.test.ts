@@ -82,14 +82,14 @@ test('importing twice skips, and importing the documents of an ingested capture 
   const once = await dump(a.client)
   const again = await potiron('import-json', file, '--unix', a.socket, '--ipv4-only')
   assert.equal(again.status, 0)
-  assert.deepEqual(again.err, [`${file}: skipped: ${DNS}.pcap already in FILES`])
-  assert.match(again.out[0]!, /^files: 0 imported, 1 skipped \(already in FILES\), 0 failed\npackets: 0; members: 0; /)
+  assert.deepEqual(again.err, [`potiron: redis unix:${a.socket}`, `${file}: skipped: ${DNS}.pcap already in FILES`])
+  assert.match(again.out[0]!, new RegExp(`^files: 0 imported, 1 skipped \\(already in FILES\\), 0 failed\npackets: 0; members: 0; [\\d.]+ s\nredis: unix:${a.socket}$`))
   assert.deepEqual(await dump(a.client), once)
 
   assert.equal((await potiron('ingest', join(FIXTURES, `${DNS}.pcap`), '--unix', b.socket, '--ipv4-only', '--quiet')).status, 0)
   const ingested = await dump(b.client)
   const after = await potiron('import-json', file, '--unix', b.socket, '--ipv4-only')
-  assert.deepEqual([after.status, after.err], [0, [`${file}: skipped: ${DNS}.pcap already in FILES`]])
+  assert.deepEqual([after.status, after.err], [0, [`potiron: redis unix:${b.socket}`, `${file}: skipped: ${DNS}.pcap already in FILES`]])
   assert.deepEqual(await dump(b.client), ingested)
   assert.deepEqual(counts(ingested), once)
 })
@@ -173,8 +173,8 @@ test('a header whose json_fields differ from JSON_FIELDS is refused with a messa
   assert.equal(status, 1)
   assert.ok(out[0]!.includes(`failed: ${file}: json_fields length,protocol,ipsrc,ipdst,ipttl,iptos,sport,dport,tcpseq,tcpack,icmpcode,icmptype differ from JSON_FIELDS ipsrc,dport in Redis; not imported`), out[0])
   assert.deepEqual(await dump(a.client), before)
-  const other = await potiron('import-json', file, '--unix', a.socket)
-  assert.deepEqual([other.status, other.err], [1, ["potiron: this database holds data ingested with other settings: selection is 'ipv4-only' in Redis but 'default' here (--ipv4-only). Use the same options, or another database"]])
+  const other = await potiron('import-json', file, '--unix', a.socket, '--no-ipv4-only')
+  assert.deepEqual([other.status, other.err], [1, [`potiron: redis unix:${a.socket}`, "potiron: this database holds data counted with other settings: selection is 'ipv4-only' in Redis but 'default' here (--ipv4-only). Leave the option out to use the stored setting, or use another database"]])
 })
 
 /** A capture of two packets, on 0050-06-15 and on 2024-03-01 (pcapng: if_tsoffset puts the first before 1970). */

@@ -73,8 +73,9 @@ test('a write Redis refuses (out of memory) fails that file, named, with nothing
   try {
     const { status, out, err } = await run(join(dir, GOOD[1]!), join(dir, GOOD[0]!), '--unix', redis.socket, '--quiet')
     assert.equal(status, 1)
-    assert.equal(err.length, 1, err.join('\n'))
-    assert.match(err[0]!, new RegExp(`^potiron: failed: ${join(dir, GOOD[1]!).replaceAll('.', '\\.')}: .*OOM command not allowed`))
+    assert.equal(err.length, 2, err.join('\n'))
+    assert.equal(err[0], `potiron: redis unix:${redis.socket}`)
+    assert.match(err[1]!, new RegExp(`^potiron: failed: ${join(dir, GOOD[1]!).replaceAll('.', '\\.')}: .*OOM command not allowed`))
     assert.match(out.join('\n'), /^files: 0 ingested, 1 skipped \(already in FILES\), 1 failed$/m)
   } finally {
     await redis.client.config('SET', 'maxmemory', '0')
@@ -82,17 +83,17 @@ test('a write Redis refuses (out of memory) fails that file, named, with nothing
   assert.deepEqual(await dump(redis.client), before)
 })
 
-test('an ingest with other settings is refused and says what differs', async () => {
+test('an ingest given settings other than the stored ones is refused and says what differs', async () => {
   const path = join(dir, GOOD[0]!)
   assert.equal((await run(path, '--unix', redis.socket, '--combined-keys')).status, 0)
   const before = await dump(redis.client)
-  const { status, err } = await run(join(dir, GOOD[1]!), '--unix', redis.socket)
+  const { status, err } = await run(join(dir, GOOD[1]!), '--unix', redis.socket, '--no-combined-keys')
   assert.equal(status, 1)
-  assert.deepEqual(err, ["potiron: this database holds data ingested with other settings: ck is 'True' in Redis but 'False' here (--combined-keys). Use the same options, or another database"])
+  assert.deepEqual(err, [`potiron: redis unix:${redis.socket}`, "potiron: this database holds data counted with other settings: ck is 'True' in Redis but 'False' here (--combined-keys). Leave the option out to use the stored setting, or use another database"])
   assert.deepEqual(await dump(redis.client), before)
   const fields = await run(path, '--unix', redis.socket, '--combined-keys', '--fields', 'dport')
   assert.equal(fields.status, 1)
-  assert.match(fields.err[0]!, /fields are length,protocol,.*,icmptype in Redis but dport here \(--fields\)/)
+  assert.match(fields.err[1]!, /fields are length,protocol,.*,icmptype in Redis but dport here \(--fields\)/)
 })
 
 test('unreachable Redis: one clear line and exit 1 (no retry: a retrying run would never end)', async () => {
@@ -100,7 +101,7 @@ test('unreachable Redis: one clear line and exit 1 (no retry: a retrying run wou
   const { status, out, err } = await run(join(dir, GOOD[0]!), '--unix', sock)
   assert.equal(status, 1)
   assert.deepEqual(out, [])
-  assert.deepEqual(err, [`potiron: cannot reach Redis at unix socket ${sock}: Connection is closed.`])
+  assert.deepEqual(err, [`potiron: cannot reach Redis at unix:${sock}: Connection is closed.`])
 })
 
 test('--redis and --unix together is a usage error', async () => {
@@ -158,5 +159,8 @@ test('every command: Redis lost in the middle of its job, or a write Redis refus
   })
   const refused = await withRedis({ socket: redis.socket }, line => { lines.push(line) }, { start: false }, async () => await Promise.reject(new RedisWriteError('FILES kept changing under this write', 0)))
   assert.deepEqual([lost, refused], [1, 1])
-  assert.deepEqual(lines, ['potiron: lost the connection to Redis (Connection is closed.)', 'potiron: FILES kept changing under this write'])
+  assert.deepEqual(lines, [
+    `potiron: redis unix:${doomed.socket}`, 'potiron: lost the connection to Redis (Connection is closed.)',
+    `potiron: redis unix:${redis.socket}`, 'potiron: FILES kept changing under this write'
+  ])
 })

@@ -49,7 +49,7 @@ test('an --out that cannot be written fails each file with one line and exit 1: 
     assert.deepEqual(json, { status: 1, out: [], err: [`potiron: ${capture}: ${reason}`] })
     const ingest = await potiron('ingest', capture, '--unix', redis.socket, '--json-out', out, '--quiet')
     assert.equal(ingest.status, 1)
-    assert.deepEqual(ingest.err, [`potiron: failed: ${capture}: ${reason}; nothing counted`])
+    assert.deepEqual(ingest.err, [`potiron: redis unix:${redis.socket}`, `potiron: failed: ${capture}: ${reason}; nothing counted`])
     assert.deepEqual(await redis.client.keys('*'), [])
   } finally {
     await redis.stop()

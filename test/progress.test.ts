@@ -181,11 +181,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('ingest --quiet: stderr holds the failed file only, stdout the summary', async () => {
+test('ingest --quiet: stderr holds the Redis used and the failed file only, stdout the summary', async () => {
   const { status, out, err } = await potiron('ingest', dir, '--unix', redis.socket, '--quiet')
   assert.equal(status, 1)
-  assert.equal(err.length, 1)
-  assert.match(err[0]!, /^potiron: failed: .*lab-broken-1-20200101000000\.pcap: .*\(at byte offset 0\); nothing counted$/)
+  assert.equal(err.length, 2)
+  assert.equal(err[0], `potiron: redis unix:${redis.socket}`)
+  assert.match(err[1]!, /^potiron: failed: .*lab-broken-1-20200101000000\.pcap: .*\(at byte offset 0\); nothing counted$/)
   assert.match(out.join('\n'), /^files: 1 ingested, 0 skipped \(already in FILES\), 1 failed$/m)
 })
 

@@ -16,6 +16,8 @@ import { BIN, FIXTURES, ROOT } from './helpers/shared.js'
 // The default Redis of these tests is a closed port: the one on 127.0.0.1:6379 is never touched.
 const CLOSED = 'redis://127.0.0.1:1'
 process.env.REDIS_URL = CLOSED
+// Set by helpers/cli.ts, so that no test reaches the own redis-server of whoever runs them: put back after each test that sets its own.
+const NO_OWN = process.env.POTIRON_REDIS_DIR
 const temps: string[] = []
 
 function temp (): string {
@@ -71,20 +73,20 @@ test('ingest with the default Redis down starts potiron\'s own, says so, and use
   try {
     const first = await potiron('ingest', FIXTURES, '--json')
     assert.equal(first.status, 0)
-    assert.equal(first.err[0], `potiron: no Redis at ${CLOSED}; started potiron's own redis-server on ${socket} (data in ${dir}); stop it with 'potiron redis stop'`)
+    assert.deepEqual(first.err.slice(0, 2), [`potiron: no Redis at ${CLOSED}; started potiron's own redis-server (data in ${dir}); stop it with 'potiron redis stop'`, `potiron: redis unix:${socket} (potiron's own)`])
     // Any further stderr line is periodic progress (a slow machine may take over 2 s).
-    for (const line of first.err.slice(1)) assert.match(line, /^potiron: \d\/7 files /)
+    for (const line of first.err.slice(2)) assert.match(line, /^potiron: \d\/7 files /)
     assert.deepEqual((JSON.parse(first.out[0]!) as { ingested: number, failed: unknown[] }).ingested, 7)
     // The fixtures' keys, and potiron:files.
     assert.equal(await keys(socket), 96)
 
     const second = await potiron('ingest', FIXTURES, '--json', '--quiet')
     assert.equal(second.status, 0)
-    assert.deepEqual(second.err, [`potiron: no Redis at ${CLOSED}; using potiron's own redis-server on ${socket} (data in ${dir}); stop it with 'potiron redis stop'`])
+    assert.deepEqual(second.err, [`potiron: no Redis at ${CLOSED}; using potiron's own redis-server (data in ${dir}); stop it with 'potiron redis stop'`, `potiron: redis unix:${socket} (potiron's own)`])
     assert.equal((JSON.parse(second.out[0]!) as { skipped: number }).skipped, 7)
     assert.deepEqual(await potiron('redis', 'stop'), { status: 0, out: [`potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`], err: [] })
   } finally {
-    delete process.env.POTIRON_REDIS_DIR
+    process.env.POTIRON_REDIS_DIR = NO_OWN
   }
 })
 
@@ -112,14 +114,14 @@ test('an unreachable --unix or --redis given by hand: one line, exit 1, nothing 
     assert.deepEqual(unix.out, [])
     // The reason after the colon is the client library's.
     assert.equal(unix.err.length, 1)
-    assert.ok(unix.err[0]!.startsWith(`potiron: cannot reach Redis at unix socket ${sock}: `), unix.err[0])
+    assert.ok(unix.err[0]!.startsWith(`potiron: cannot reach Redis at unix:${sock}: `), unix.err[0])
     const url = await potiron('ingest', FIXTURES, '--redis', CLOSED)
     assert.equal(url.status, 1)
     assert.equal(url.err.length, 1)
     assert.ok(url.err[0]!.startsWith(`potiron: cannot reach Redis at ${CLOSED}: `), url.err[0])
     assert.equal(existsSync(dir), false)
   } finally {
-    delete process.env.POTIRON_REDIS_DIR
+    process.env.POTIRON_REDIS_DIR = NO_OWN
   }
 })
 
@@ -183,13 +185,13 @@ test('run by npm run potiron: the hints to start and stop potiron\'s own redis-s
   process.env.POTIRON_REDIS_DIR = dir
   try {
     const down = await runAs(true, async () => await potiron('report', '--out', site))
-    assert.deepEqual(down, { status: 1, out: [], err: [`potiron: cannot reach Redis at ${CLOSED}, and potiron's own redis-server (${socket}) is not running: pass --redis URL / --unix SOCKET, or 'npm run potiron -- redis start'`] })
+    assert.deepEqual(down, { status: 1, out: [], err: [`potiron: cannot reach Redis at ${CLOSED}, and potiron's own redis-server (unix:${socket}) is not running: pass --redis URL / --unix SOCKET, or 'npm run potiron -- redis start'`] })
     const start = shell(hintOf(down.err[0]))
     assert.equal(start.status, 0, start.stderr)
     assert.equal(start.stdout.trimEnd().split('\n').at(-1), `potiron's redis-server started on ${socket} (data in ${dir}); stop it with 'npm run potiron -- redis stop'`)
     const ingest = await runAs(true, async () => await potiron('ingest', capture, '--quiet'))
     assert.equal(ingest.status, 0)
-    assert.deepEqual(ingest.err, [`potiron: no Redis at ${CLOSED}; using potiron's own redis-server on ${socket} (data in ${dir}); stop it with 'npm run potiron -- redis stop'`])
+    assert.deepEqual(ingest.err, [`potiron: no Redis at ${CLOSED}; using potiron's own redis-server (data in ${dir}); stop it with 'npm run potiron -- redis stop'`, `potiron: redis unix:${socket} (potiron's own)`])
     const again = await runAs(true, async () => await potiron('ingest', capture, '--quiet', '--report', site))
     assert.equal(again.err.at(-1), `potiron: --report: this run counted nothing new, so no report was written (use 'npm run potiron -- report --out ${site}' for data already in Redis)`)
     const report = shell(hintOf(again.err.at(-1)))
@@ -204,6 +206,6 @@ test('run by npm run potiron: the hints to start and stop potiron\'s own redis-s
     assert.equal(stop.status, 0, stop.stderr)
     assert.equal(stop.stdout.trimEnd().split('\n').at(-1), `potiron's redis-server on ${socket} stopped (append-only file saved in ${dir})`)
   } finally {
-    delete process.env.POTIRON_REDIS_DIR
+    process.env.POTIRON_REDIS_DIR = NO_OWN
   }
 })

@@ -490,7 +490,7 @@ describe('the serve command', () => {
         const res = await fetch(`${running.url}api/sensors`)
         assert.deepEqual([res.status, await res.json()], [200, { sensors: ['lab-one-1'] }])
         assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+\/p\/$/)
-        assert.deepEqual(running.lines, [`potiron serve: connected to Redis at unix socket ${redis.socket}`, `potiron serve: listening on ${running.url} (read-only); Ctrl-C to stop`])
+        assert.deepEqual(running.lines, [`potiron: redis unix:${redis.socket}`, 'potiron serve: connected to Redis', `potiron serve: listening on ${running.url} (read-only); Ctrl-C to stop`])
       } finally {
         assert.equal(await running.stop(), 0)
       }
@@ -506,7 +506,8 @@ describe('the serve command', () => {
       const res = await fetch(`${running.url}api/sensors`)
       assert.deepEqual([res.status, await res.json()], [503, { error: 'backend unavailable: cannot reach Redis' }])
       assert.deepEqual(running.lines, [
-        `potiron serve: cannot reach Redis at unix socket ${socket} yet (connect ENOENT ${socket}): pages answer 503 until it answers`,
+        `potiron: redis unix:${socket}`,
+        `potiron serve: cannot reach Redis yet (connect ENOENT ${socket}): pages answer 503 until it answers`,
         `potiron serve: listening on ${running.url}; Ctrl-C to stop`
       ])
     } finally {

@@ -8,8 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileS
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { Redis } from 'ioredis'
-import { redisName } from '../src/cli/status.js'
+import { redisNameOf } from '../src/cli/common.js'
 import { potiron, type Run } from './helpers/cli.js'
 import { FIXTURES } from './helpers/shared.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
@@ -49,7 +48,7 @@ function withoutMemory (run: Run): string[] {
 
 test('status of an empty database: the Redis used, and that nothing is ingested', async () => {
   const run = await potiron('status', '--unix', redis.socket)
-  assert.deepEqual([run.status, run.err], [0, []])
+  assert.deepEqual([run.status, run.err], [0, [`potiron: redis unix:${redis.socket}`]])
   assert.deepEqual(withoutMemory(run), [`redis: unix:${redis.socket}`, 'settings: none (nothing ingested yet)', 'sensors: none', 'files counted: 0'])
 })
 
@@ -62,7 +61,7 @@ test('status: stored settings, each sensor\'s first and last day and days, files
   await redis.client.sadd('FILES', 'old-sensor-1-20090101000000.pcap')
   await redis.client.sadd('lab-dnsicmp-1_DAYS', '20130601', '20130602')
   const plain = await potiron('status', '--unix', redis.socket)
-  assert.deepEqual([plain.status, plain.err], [0, []])
+  assert.deepEqual([plain.status, plain.err], [0, [`potiron: redis unix:${redis.socket}`]])
   assert.deepEqual(withoutMemory(plain), [
     `redis: unix:${redis.socket}`,
     'settings: combined keys on, selection default, tz UTC',
@@ -85,7 +84,7 @@ test('status: stored settings, each sensor\'s first and last day and days, files
     '  old-sensor-1-20090101000000.pcap: size unknown, counted unknown'
   ])
   const json = await potiron('status', '--unix', redis.socket, '--files', '--json')
-  assert.deepEqual([json.status, json.err, json.out.length], [0, [], 1])
+  assert.deepEqual([json.status, json.err, json.out.length], [0, [`potiron: redis unix:${redis.socket}`], 1])
   const parsed = JSON.parse(json.out[0]!) as Record<string, unknown> & { memory: { bytes: number, human: string } }
   assert.ok(parsed.memory.bytes > 0)
   assert.match(`memory used: ${parsed.memory.human}`, MEMORY)
@@ -106,7 +105,7 @@ test('status only reads: the commands Redis ran, and every key as it was', async
   const keys = await dump(redis.client)
   await redis.client.config('RESETSTAT')
   assert.equal((await potiron('status', '--unix', redis.socket, '--files', '--json')).status, 0)
-  assert.deepEqual(await commandsRun(), ['config|resetstat', 'hgetall', 'hmget', 'info', 'lrange', 'ping', 'scan', 'scard', 'smembers', 'sscan'])
+  assert.deepEqual(await commandsRun(), ['config|resetstat', 'exists', 'hgetall', 'hmget', 'info', 'lrange', 'ping', 'scan', 'scard', 'smembers', 'sscan'])
   assert.deepEqual(await dump(redis.client), keys)
 })
 
@@ -118,7 +117,7 @@ test("status names potiron's own redis-server as such, and reads it when the def
   try {
     const run = await potiron('status')
     assert.equal(run.status, 0)
-    assert.deepEqual(run.err, [`potiron: no Redis at redis://127.0.0.1:1; using potiron's own redis-server on ${redis.socket}`])
+    assert.deepEqual(run.err, ["potiron: no Redis at redis://127.0.0.1:1; using potiron's own redis-server", `potiron: redis unix:${redis.socket} (potiron's own)`])
     assert.deepEqual(withoutMemory(run)[0], `redis: unix:${redis.socket} (potiron's own)`)
   } finally {
     for (const [name, value] of [['POTIRON_REDIS_DIR', saved.dir], ['REDIS_URL', saved.url]] as const) {
@@ -129,16 +128,8 @@ test("status names potiron's own redis-server as such, and reads it when the def
 })
 
 test('a Redis given by URL is named by its URL without the password', () => {
-  const named = (url: string): unknown => {
-    const client = new Redis(url, { lazyConnect: true })
-    try {
-      return redisName(client, {})
-    } finally {
-      client.disconnect()
-    }
-  }
-  assert.deepEqual(named('redis://potiron:secret@db.example:6380/2'), { address: 'redis://potiron@db.example:6380/2', own: false })
-  assert.deepEqual(named('redis://127.0.0.1:6379'), { address: 'redis://127.0.0.1:6379', own: false })
+  assert.deepEqual(redisNameOf({ url: 'redis://potiron:secret@db.example:6380/2' }, {}), { address: 'redis://potiron@db.example:6380/2', own: false })
+  assert.deepEqual(redisNameOf({ url: 'redis://127.0.0.1:6379' }, {}), { address: 'redis://127.0.0.1:6379', own: false })
 })
 
 /** A directory with every case a dry run tells apart; the files' times are an hour back but for the fresh one. */
@@ -167,7 +158,7 @@ test('ingest --dry-run: what would be read, skipped (and why) and fail, the days
   const keys = await dump(redis.client)
   await redis.client.config('RESETSTAT')
   const run = await potiron('ingest', d, '--unix', redis.socket, '--min-age', '60', '--dry-run')
-  assert.deepEqual([run.status, run.err], [1, []])
+  assert.deepEqual([run.status, run.err], [1, [`potiron: redis unix:${redis.socket}`]])
   assert.deepEqual(run.out.join('\n').split('\n'), [
     'dry run: nothing is parsed or written',
     'files: 2 to read, 4 to skip, 2 would fail',
@@ -204,7 +195,7 @@ test('ingest --dry-run: what would be read, skipped (and why) and fail, the days
 test('ingest --dry-run --force: files in FILES are read again; with other settings than stored, refused as the ingest is', async () => {
   assert.equal((await potiron('ingest', join(FIXTURES, DNS), '--unix', redis.socket, '--quiet')).status, 0)
   const forced = await potiron('ingest', join(FIXTURES, DNS), '--unix', redis.socket, '--dry-run', '--force')
-  assert.deepEqual([forced.status, forced.err], [0, []])
+  assert.deepEqual([forced.status, forced.err], [0, [`potiron: redis unix:${redis.socket}`]])
   assert.deepEqual(forced.out.join('\n').split('\n'), [
     'dry run: nothing is parsed or written',
     'files: 1 to read, 0 to skip, 0 would fail',
@@ -213,5 +204,8 @@ test('ingest --dry-run --force: files in FILES are read again; with other settin
     '  lab-dnsicmp-1: 1 day, 2013-05-30'
   ])
   const refused = await potiron('ingest', join(FIXTURES, DNS), '--unix', redis.socket, '--dry-run', '--combined-keys')
-  assert.deepEqual([refused.status, refused.out, refused.err], [1, [], ["potiron: this database holds data ingested with other settings: ck is 'False' in Redis but 'True' here (--combined-keys). Use the same options, or another database"]])
+  assert.deepEqual([refused.status, refused.out, refused.err], [1, [], [
+    `potiron: redis unix:${redis.socket}`,
+    "potiron: this database holds data counted with other settings: ck is 'False' in Redis but 'True' here (--combined-keys). Leave the option out to use the stored setting, or use another database"
+  ]])
 })

@@ -1,19 +1,22 @@
 /** Options and helpers shared by the commands that read captures. */
+import { resolve } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
-import { connect, connected, isTimeout, redisLoss, type RedisTarget } from '../store/connection.js'
+import { connect, connected, isTimeout, nameOf, redisLoss, type RedisTarget } from '../store/connection.js'
+import { holdsPotironData } from '../store/read.js'
 import { EXIT, type ExitStatus } from './command.js'
 import { commandLine } from './invocation.js'
+import { printable } from './printable.js'
 import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis-server/process.js'
 
+/** What --ipv4-only does (its default is said apart: ingest's is the database's). */
+export const IPV4_ONLY = 'Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255'
+
 export const captureOptions = {
-  'ipv4-only': {
-    type: 'boolean', default: false,
-    description: 'Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255. Default: IPv4 and IPv6, fields from the outermost IP header'
-  },
+  'ipv4-only': { type: 'boolean', default: false, description: `${IPV4_ONLY}. Default: IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: 'IANA time zone for days (e.g. Europe/Luxembourg); default UTC' },
   sensor: { type: 'string', description: 'Sensor name for every file, instead of the one in the file name (prefix-sensor-instance-YYYYMMDDhhmmss.ext)' }
 } as const satisfies Record<string, Options>
@@ -35,14 +38,21 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
 }
 
 /**
- * Connects to `target` (see openRedis), runs `job`, disconnects. Redis unreachable or lost, or
- * data stored with other settings, becomes one line on stderr and exit status 1.
+ * Connects to `target` (see openRedis), names the Redis used on stderr (and says when the other
+ * one potiron could have used holds the data instead), runs `job` with that name, disconnects.
+ * Redis unreachable or lost, or data stored with other settings, becomes one line on stderr and
+ * exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis) => Promise<ExitStatus>): Promise<ExitStatus> {
-  const redis = await openRedis(target, err, own)
-  if (redis === undefined) return EXIT.failed
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, used: RedisName) => Promise<ExitStatus>): Promise<ExitStatus> {
+  const opened = await openRedis(target, err, own)
+  if (opened === undefined) return EXIT.failed
+  const { redis } = opened
   try {
-    return await job(redis)
+    const used = redisNameOf(opened.target)
+    err(`potiron: redis ${redisText(used)}`)
+    const elsewhere = await dataElsewhere(opened)
+    if (elsewhere !== undefined) err(`potiron: ${printable(elsewhere)}`)
+    return await job(redis, used)
   } catch (e) {
     if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return EXIT.failed }
     // A timeout, or any other failure once the connection is gone, is that loss, whatever ioredis called it.
@@ -50,6 +60,61 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
     throw e
   } finally {
     redis.disconnect()
+  }
+}
+
+/** The Redis a command uses, as the user can pass it again: `unix:/path`, or its URL without password (nameOf). */
+export interface RedisName {
+  address: string
+  /** True for potiron's own redis-server (`potiron redis start`). */
+  own: boolean
+}
+
+export function redisNameOf (target: RedisTarget, env: NodeJS.ProcessEnv = process.env): RedisName {
+  return { address: nameOf(target), own: isOwn(target, env) }
+}
+
+/** How a command names the Redis it uses, once, on stderr (and ingest at the end of its summary): `unix:/…/redis.sock (potiron's own)`. */
+export function redisText (name: RedisName): string {
+  return `${printable(name.address)}${name.own ? " (potiron's own)" : ''}`
+}
+
+/** Whether `target` is potiron's own redis-server (its socket, however it was reached). */
+function isOwn (target: RedisTarget, env: NodeJS.ProcessEnv): boolean {
+  return 'socket' in target && resolve(target.socket) === resolve(serverPaths(redisDirOf(env)).socket)
+}
+
+/**
+ * When the database used holds no potiron data but the other one a user may have meant does
+ * (potiron's own redis-server, or the default Redis when potiron's own is used): the line that
+ * says so and how to choose it. Two servers, each thought to be "the" Redis, are how a user ends
+ * up reading an empty one.
+ */
+export async function dataElsewhere ({ redis, target, fellBack }: Opened, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (await holdsPotironData(redis)) return undefined
+  if (!isOwn(target, env)) {
+    const socket = serverPaths(redisDirOf(env)).socket
+    if (!await holdsDataAt({ socket })) return undefined
+    return `this database holds no potiron data, but potiron's own redis-server (${nameOf({ socket })}) does: pass --unix ${socket} to use it`
+  }
+  // potiron's own, used because the default did not answer: there is nothing there to point to.
+  if (fellBack) return undefined
+  const other = addressOf({ fallback: true }, env)
+  if (!await holdsDataAt(other)) return undefined
+  return `this database holds no potiron data, but the default Redis (${nameOf(other)}) does: leave out --unix to use it`
+}
+
+/** Whether the Redis at `target` answers and holds potiron data; false when it cannot tell, since a hint is no reason to fail. */
+async function holdsDataAt (target: RedisTarget): Promise<boolean> {
+  try {
+    const redis = await connect(target)
+    try {
+      return await holdsPotironData(redis)
+    } finally {
+      redis.disconnect()
+    }
+  } catch {
+    return false
   }
 }
 
@@ -108,27 +173,36 @@ export function addressOf (target: CommandTarget, env: NodeJS.ProcessEnv = proce
   return 'fallback' in target ? { url: env.REDIS_URL ?? DEFAULTS.redisUrl } : target
 }
 
+/** A connection made by openRedis: where to, and whether the default fell back to potiron's own. */
+export interface Opened {
+  redis: Redis
+  target: RedisTarget
+  fellBack: boolean
+}
+
 /**
- * Connects, printing one line on failure. Only the default connection falls back to potiron's
- * own redis-server: writers start it if needed (`start`), readers use it when it runs. An address
- * the user gave that does not answer is a mistake to report, not to paper over.
+ * Connects, printing one line on failure (addresses escaped: they come from the command line).
+ * Only the default connection falls back to potiron's own redis-server: writers start it if
+ * needed (`start`), readers use it when it runs. An address the user gave that does not answer
+ * is a mistake to report, not to paper over.
  */
-export async function openRedis (target: CommandTarget, err: (text: string) => void, { start }: { start: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Redis | undefined> {
+export async function openRedis (target: CommandTarget, err: (text: string) => void, { start }: { start: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Opened | undefined> {
   const given = addressOf(target, env)
   try {
-    return await connect(given)
+    return { redis: await connect(given), target: given, fellBack: false }
   } catch (e) {
     if (!(e instanceof RedisUnreachableError)) throw e
-    if (!('fallback' in target)) { err(`potiron: ${e.message}`); return undefined }
+    if (!('fallback' in target)) { err(`potiron: ${printable(e.message)}`); return undefined }
     // The default address down is the expected case here: its socket error adds nothing.
-    const address = 'url' in given ? given.url : given.socket
+    const address = printable(nameOf(given))
     const where = `cannot reach Redis at ${address}`
     const dir = redisDirOf(env)
+    const own = { socket: serverPaths(dir).socket }
+    // The socket is named by the line withRedis prints next.
     if (!start) {
-      const socket = await ownServerSocket(env)
-      if (socket === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${serverPaths(dir).socket}) is not running: pass --redis URL / --unix SOCKET, or '${commandLine(['redis', 'start'])}'`); return undefined }
-      err(`potiron: no Redis at ${address}; using potiron's own redis-server on ${socket}`)
-      return await connect({ socket })
+      if (await ownServerSocket(env) === undefined) { err(`potiron: ${where}, and potiron's own redis-server (${printable(nameOf(own))}) is not running: pass --redis URL / --unix SOCKET, or '${commandLine(['redis', 'start'])}'`); return undefined }
+      err(`potiron: no Redis at ${address}; using potiron's own redis-server`)
+      return { redis: await connect(own), target: own, fellBack: true }
     }
     const server = findOnPath('redis-server', env)
     if (server === undefined) {
@@ -136,10 +210,10 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
       return undefined
     }
     try {
-      const { already, paths } = await startServer(dir, { server })
-      const redis = await connect({ socket: paths.socket })
-      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server on ${paths.socket} (data in ${dir}); stop it with '${commandLine(['redis', 'stop'])}'`)
-      return redis
+      const { already } = await startServer(dir, { server })
+      const redis = await connect(own)
+      err(`potiron: no Redis at ${address}; ${already ? 'using' : 'started'} potiron's own redis-server (data in ${dir}); stop it with '${commandLine(['redis', 'stop'])}'`)
+      return { redis, target: own, fellBack: true }
     } catch (e2) {
       err(`potiron: ${where}, and potiron's own redis-server (data in ${dir}) could not be used: ${e2 instanceof Error ? e2.message : String(e2)}`)
       return undefined

@@ -4,25 +4,21 @@
  * to tell a capture) and without writing anything: it only reads Redis, never starts potiron's
  * own redis-server, and writes no --json-out or --report file.
  */
-import { DEFAULTS } from '../config/defaults.js'
 import { planIngest, type IngestPlan } from '../coordinator/plan.js'
-import { checkParameters } from '../store/parameters.js'
-import type { Selection } from '../aggregate/analyzer.js'
-import type { FieldName } from '../aggregate/fields.js'
+import { checkParameters, type StoredSettings } from '../store/parameters.js'
 import { EXIT, type ExitStatus } from './command.js'
 import { withRedis, type CommandTarget } from './common.js'
 import { named } from './progress.js'
 import { printable } from './printable.js'
 import { daySpan } from './status.js'
+import { settingsFor } from './settings.js'
 
 /** What a dry run needs of the ingest's options: the options of both (IngestArgs adds the rest). */
 export interface DryRunArgs {
   files: readonly string[]
   target: CommandTarget
-  combinedKeys: boolean
-  fields: readonly FieldName[]
-  selection: Selection
-  zone: string | undefined
+  /** The settings given; the others are the database's (settingsFor). */
+  given: Partial<StoredSettings>
   sensor: string | undefined
   json: boolean
   /** Leave files modified less than this many seconds ago (`--min-age`). */
@@ -34,7 +30,7 @@ export interface DryRunArgs {
 /** Prints the plan; exit status 1 when a file would fail (as the ingest's), or the settings would be refused. */
 export async function dryRun (args: DryRunArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: false }, async redis => {
-    await checkParameters(redis, { combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone })
+    await checkParameters(redis, await settingsFor(redis, args.given, err))
     const plan = await planIngest(args.files, redis, { sensor: args.sensor, minAge: args.minAge, force: args.force })
     out(args.json ? JSON.stringify(plan) : formatPlan(plan))
     return plan.failed.length > 0 ? EXIT.failed : EXIT.ok

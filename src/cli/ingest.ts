@@ -1,12 +1,10 @@
 /** `potiron ingest`: count captures into Redis in the original potiron's V3 layout. */
 import { stat } from 'node:fs/promises'
 import type { Options } from 'yargs'
-import { FIELDS, type FieldName } from '../aggregate/fields.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
-import { UsageError } from '../errors.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, selectionOf, targetArgs, targetOf, withRedis, zoneOf } from './common.js'
+import { captureOptions, redisOptions, redisText, targetArgs, targetOf, withRedis, type RedisName } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { checkParameters } from '../store/parameters.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
@@ -15,16 +13,15 @@ import { commandLine } from './invocation.js'
 import { printSite, writeReportSites } from './export.js'
 import { reportMonths } from '../export/report.js'
 import { dryRun, type DryRunArgs } from './dry-run.js'
+import { givenSettingsOf, settingOptions, settingsFor } from './settings.js'
 import { seconds, wholeNumber } from './numbers.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
   threads: { type: 'string', requiresArg: true, description: 'Worker threads (default: one per core)' },
-  'combined-keys': { type: 'boolean', default: false, description: 'Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original\'s -ck; exports and serve add the protocols up)' },
-  fields: { type: 'string', description: `Comma-separated fields to count (default all: ${FIELDS.join(', ')})` },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'json-out': { type: 'string', description: "Also write each capture's JSON documents under this directory while it is parsed (as `potiron json --out`)" },
-  quiet: { type: 'boolean', default: false, description: 'No progress: only errors and the final summary' },
+  quiet: { type: 'boolean', default: false, description: 'No progress: only errors, the Redis used (and the settings taken from it), and the final summary' },
   'min-age': { type: 'string', requiresArg: true, defaultDescription: '0', description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
@@ -50,22 +47,11 @@ export function minAgeOf (argv: { 'min-age'?: string | undefined }): number {
   return argv['min-age'] === undefined ? 0 : seconds('min-age', argv['min-age'])
 }
 
-/** Parses `--fields dport,ipsrc`, keeping potiron's field order. */
-export function fieldsOf (argv: { fields?: string | undefined }): readonly FieldName[] {
-  if (argv.fields === undefined) return FIELDS
-  const wanted = new Set(argv.fields.split(',').map(s => s.trim()).filter(s => s !== ''))
-  for (const name of wanted) {
-    if (!(FIELDS as readonly string[]).includes(name)) throw new UsageError(`--fields: unknown field '${name}'; choose from ${FIELDS.join(',')}`)
-  }
-  if (wanted.size === 0) throw new UsageError(`--fields: name at least one of ${FIELDS.join(',')}`)
-  return FIELDS.filter(f => wanted.has(f))
-}
-
 export const ingestCommand = command({
   usage: 'ingest <files..>',
   description: "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
   positionals: { files: FILES_POSITIONAL },
-  options: { ...ingestOptions, ...captureOptions },
+  options: { ...ingestOptions, ...captureOptions, ...settingOptions },
   examples: [
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
     ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
@@ -76,8 +62,7 @@ export const ingestCommand = command({
   check: argv => ({
     paths: argv.files,
     settings: {
-      target: targetOf(argv), threads: threadsOf(argv), fields: fieldsOf(argv), selection: selectionOf(argv), zone: zoneOf(argv),
-      combinedKeys: argv['combined-keys'], sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run']
+      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run']
     }
   }),
   run: async ({ paths, settings }, io) => await (settings.dryRun ? dryRun : ingest)({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
@@ -85,21 +70,21 @@ export const ingestCommand = command({
 
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: true }, async redis => {
-    const parameters = { combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone ?? DEFAULTS.zone }
+  return await withRedis(args.target, err, { start: true }, async (redis, used) => {
+    const parameters = await settingsFor(redis, args.given, err)
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let summary
     try {
       summary = await ingestFiles(args.files, redis, {
-        threads: args.threads, combinedKeys: args.combinedKeys, fields: args.fields, selection: args.selection, zone: args.zone, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
+        threads: args.threads, ...parameters, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
         onFile: progress.onFile, onProgress: progress.onProgress
       })
     } finally {
       progress.stop()
     }
-    out(args.json ? JSON.stringify(summary) : formatSummary(summary, args.minAge))
+    out(args.json ? JSON.stringify(summary) : formatSummary(summary, used, args.minAge))
     if (args.report !== undefined) {
       if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use '${commandLine(['report', ...targetArgs(args.target), '--out', args.report])}' for data already in Redis)`)
       else printSite({ out: args.json ? err : out, err }, args.report, await writeReportSites(redis, reportMonths(summary.days), { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
@@ -114,7 +99,8 @@ async function sizesOf (files: readonly string[], mode: ProgressMode): Promise<M
   return new Map(await Promise.all(files.map(async f => [f, await stat(f).then(s => s.size, () => 0)] as const)))
 }
 
-export function formatSummary (s: IngestSummary, minAge = 0): string {
+/** The run's summary; it ends naming the Redis written to (`used`), which its progress has scrolled away. */
+export function formatSummary (s: IngestSummary, used: RedisName, minAge = 0): string {
   const seconds = s.elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(s.packets / seconds) : 0
   const unsettled = s.unsettled.length > 0 ? ` ${s.unsettled.length} not settled yet (modified less than ${minAge} s ago),` : ''
@@ -125,5 +111,6 @@ export function formatSummary (s: IngestSummary, minAge = 0): string {
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)
+  lines.push(`redis: ${redisText(used)}`)
   return lines.join('\n')
 }

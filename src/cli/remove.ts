@@ -8,11 +8,12 @@ import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
 import { storedSettings, type StoredSettings } from '../store/parameters.js'
 
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, selectionOf, targetOf, withRedis, zoneOf, type CommandTarget } from './common.js'
+import { captureOptions, redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { printable } from './printable.js'
-import { fieldsOf, ingestOptions, threadsOf } from './ingest.js'
+import { ingestOptions, threadsOf } from './ingest.js'
+import { givenSettingsOf } from './settings.js'
 
 /** Settings given on the command line must agree with the stored ones: say every difference. */
 export function differences (stored: StoredSettings, given: Partial<StoredSettings>): string[] {
@@ -42,15 +43,7 @@ export const removeCommand = command({
   positionals: { files: FILES_POSITIONAL },
   options: removeOptions,
   examples: [['$0 remove captures/lab-x-1-20240101000000.pcap', 'Uncount one capture (read again with the stored settings)']],
-  check: argv => {
-    const given: Partial<StoredSettings> = {}
-    if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
-    if (argv.fields !== undefined) given.fields = fieldsOf(argv)
-    if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
-    const zone = zoneOf(argv)
-    if (zone !== undefined) given.zone = zone
-    return { paths: argv.files, settings: { target: targetOf(argv), threads: threadsOf(argv), sensor: argv.sensor, json: argv.json, given } }
-  },
+  check: argv => ({ paths: argv.files, settings: { target: targetOf(argv), threads: threadsOf(argv), sensor: argv.sensor, json: argv.json, given: givenSettingsOf(argv) } }),
   run: async ({ paths, settings }, io) => await remove({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
 })
 

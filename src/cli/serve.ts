@@ -9,10 +9,11 @@ import { UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
-import { connect, type RedisTarget } from '../store/connection.js'
+import { connect, nameOf } from '../store/connection.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
+import { printable } from './printable.js'
 import { wholeNumber } from './numbers.js'
-import { addressOf, ownServerSocket, redisOptions, targetOf, type CommandTarget } from './common.js'
+import { addressOf, dataElsewhere, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
 
 export interface ServeOptions {
   target: CommandTarget
@@ -77,29 +78,30 @@ function untilSignal (): Promise<void> {
  * The default address falls back to potiron's own redis-server when that one runs and the
  * default does not answer (as the other reading commands do); any address given is used as is.
  */
-async function resolveTarget (target: CommandTarget, io: Io): Promise<RedisTarget> {
+async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opened, 'redis'>> {
   const address = addressOf(target)
-  if (!('fallback' in target)) return address
+  if (!('fallback' in target)) return { target: address, fellBack: false }
   try {
     (await connect(address, 1000)).disconnect()
-    return address
+    return { target: address, fellBack: false }
   } catch {
     const socket = await ownServerSocket()
-    if (socket === undefined) return address
-    io.err(`potiron serve: no Redis at ${'url' in address ? address.url : address.socket}; using potiron's own redis-server on ${socket}`)
-    return { socket }
+    if (socket === undefined) return { target: address, fellBack: false }
+    io.err(`potiron serve: no Redis at ${printable(nameOf(address))}; using potiron's own redis-server`)
+    return { target: { socket }, fellBack: true }
   }
 }
 
 /** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used (a UsageError for a bad allowed host). */
 export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<ExitStatus> {
   const hosts = usage(() => allowedHosts(options.host, options.allowedHosts))
-  const target = await resolveTarget(options.target, io)
-  const where = 'url' in target ? target.url : `unix socket ${target.socket}`
-  const redis = dashboardClient(target)
+  const resolved = await resolveTarget(options.target, io)
+  const where = redisText(redisNameOf(resolved.target))
+  io.err(`potiron: redis ${where}`)
+  const redis = dashboardClient(resolved.target)
   let up = false
   let closing = false
-  redis.on('ready', () => { io.err(`potiron serve: connected to Redis at ${where}`); up = true })
+  redis.on('ready', () => { io.err('potiron serve: connected to Redis'); up = true })
   redis.on('close', () => { if (up && !closing) io.err(`potiron serve: lost Redis at ${where}: pages answer 503 until it is back`); up = false })
   // Connected before "listening" is printed, so the first request does not meet a connection
   // still being made (503); a Redis that does not answer is retried in the background.
@@ -108,10 +110,12 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
   redis.on('error', noteCause)
   try {
     await redis.connect()
+    const elsewhere = await dataElsewhere({ redis, ...resolved })
+    if (elsewhere !== undefined) io.err(`potiron: ${printable(elsewhere)}`)
   } catch (e) {
     // The rejection only says "Connection is closed."; the error event before it says why.
     const why = cause ?? e
-    io.err(`potiron serve: cannot reach Redis at ${where} yet (${why instanceof Error ? why.message : String(why)}): pages answer 503 until it answers`)
+    io.err(`potiron serve: cannot reach Redis yet (${why instanceof Error ? why.message : String(why)}): pages answer 503 until it answers`)
   }
   redis.off('error', noteCause)
   const server = createServer(createApp(redis, { basePath: options.basePath, readOnly: options.readOnly, allowedHosts: hosts, log: io.err }))

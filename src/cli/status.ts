@@ -3,13 +3,11 @@
  * the settings stored with the data, each sensor's days, the files counted, the memory used.
  * Only reads: potiron's own redis-server is used when it runs, never started.
  */
-import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import { dashed } from '../export/names.js'
-import { redisDirOf, serverPaths } from '../redis-server/process.js'
 import { readStatus, type DatabaseStatus, type SensorSpan } from '../store/status.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
-import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
+import { redisOptions, redisText, targetOf, withRedis, type CommandTarget, type RedisName } from './common.js'
 import { printable } from './printable.js'
 
 const statusOptions = {
@@ -38,32 +36,11 @@ export interface StatusArgs {
 }
 
 export async function status (args: StatusArgs, io: Io): Promise<ExitStatus> {
-  return await withRedis(args.target, io.err, { start: false }, async redis => {
-    const redisUsed = redisName(redis)
+  return await withRedis(args.target, io.err, { start: false }, async (redis, redisUsed) => {
     const found = await readStatus(redis, { files: args.files })
     io.out(args.json ? JSON.stringify(statusJson(redisUsed, found)) : formatStatus(redisUsed, found))
     return EXIT.ok
   })
-}
-
-/** The Redis a connection talks to, as the user can pass it again: `unix:/path`, or its URL without password. */
-export interface RedisName {
-  address: string
-  /** True for potiron's own redis-server (`potiron redis start`). */
-  own: boolean
-}
-
-/** Names the Redis `redis` is connected to (its options, whichever way openRedis chose it). */
-export function redisName (redis: Redis, env: NodeJS.ProcessEnv = process.env): RedisName {
-  const { path, host, port, db, username, tls } = redis.options
-  if (path !== undefined && path !== '') return { address: `unix:${path}`, own: path === serverPaths(redisDirOf(env)).socket }
-  const user = typeof username === 'string' && username !== '' ? `${encodeURIComponent(username)}@` : ''
-  const at = host?.includes(':') === true ? `[${host}]` : host ?? ''
-  return { address: `${tls === undefined ? 'redis' : 'rediss'}://${user}${at}:${port ?? 6379}${db !== undefined && db !== 0 ? `/${db}` : ''}`, own: false }
-}
-
-function redisText (name: RedisName): string {
-  return `${printable(name.address)}${name.own ? " (potiron's own)" : ''}`
 }
 
 /** `1 day, 2010-07-04` or `3 days, 2010-07-04 to 2010-07-06`. */

@@ -10,8 +10,26 @@ import { DEFAULTS } from '../config/defaults.js'
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
 export type RedisTarget = { url: string } | { socket: string }
 
-function describe (target: RedisTarget): string {
-  return 'url' in target ? target.url : `unix socket ${target.socket}`
+/**
+ * How an address is named in messages: `unix:/path` for a socket (a $REDIS_URL that is a path
+ * too: ioredis takes it as one), a URL as given, but never its password (in the user info, or a
+ * `password=` query item), since messages go to terminals and logs.
+ */
+export function nameOf (target: RedisTarget): string {
+  if ('socket' in target) return `unix:${target.socket}`
+  if (target.url.startsWith('/')) {
+    const [path, query] = target.url.split('?', 2)
+    const rest = new URLSearchParams(query)
+    rest.delete('password')
+    return `unix:${path!}${rest.size > 0 ? `?${rest.toString()}` : ''}`
+  }
+  const url = URL.canParse(target.url) ? new URL(target.url) : undefined
+  // Not a URL (ioredis reads `host:port` too): everything up to the last '@' may be a password.
+  if (url === undefined) return target.url.replace(/^.*@/, '')
+  if (url.password === '' && !url.searchParams.has('password')) return target.url
+  url.password = ''
+  url.searchParams.delete('password')
+  return url.href
 }
 
 /**
@@ -53,7 +71,7 @@ export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS
   } catch (err) {
     redis.disconnect()
     const reason = err instanceof Error ? err.message : String(err)
-    throw new RedisUnreachableError(`cannot reach Redis at ${describe(target)}: ${reason}`, { cause: err })
+    throw new RedisUnreachableError(`cannot reach Redis at ${nameOf(target)}: ${reason}`, { cause: err })
   }
   return redis
 }

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
 import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
 
@@ -66,14 +67,55 @@ export interface StoredSettings {
  * cannot say how the data was counted.
  */
 export async function storedSettings (redis: Redis): Promise<StoredSettings | undefined> {
+  const stored = await readSettings(redis)
+  if (stored === undefined) return undefined
+  if (stored.fields === undefined) throw new ParameterConflictError(`${JSON_FIELDS} is missing: which fields were counted is unknown, so nothing can be taken back`)
+  return { ...stored, fields: stored.fields }
+}
+
+/**
+ * What PARAMETERS and JSON_FIELDS say, `fields` undefined when JSON_FIELDS is missing; undefined
+ * on a database nothing was ingested into. Throws ParameterConflictError for values potiron
+ * cannot count with.
+ */
+async function readSettings (redis: Redis): Promise<(Omit<StoredSettings, 'fields'> & { fields: readonly FieldName[] | undefined }) | undefined> {
   const [stored, json] = await Promise.all([redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1)])
   if (Object.keys(stored).length === 0 && json.length === 0) return undefined
-  if (json.length === 0) throw new ParameterConflictError(`${JSON_FIELDS} is missing: which fields were counted is unknown, so nothing can be taken back`)
   const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
   if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
   const { combinedKeys, selection, zone } = settingsOf(stored)
   if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
-  return { combinedKeys, fields: json as FieldName[], selection, zone }
+  return { combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone }
+}
+
+/** The settings of a run on an empty database when none is given (README, ingest's --help). */
+export const DEFAULT_SETTINGS: StoredSettings = { combinedKeys: false, fields: FIELD_NAMES, selection: 'default', zone: DEFAULTS.zone }
+
+/**
+ * The settings of a run that adds counts (ingest, import-json): each one as given, else as
+ * stored, else its default (DEFAULT_SETTINGS). A database's settings are the only ones its counts
+ * add up with, so leaving a flag out means "as before", not "the default". A given one that
+ * contradicts the stored one is refused (ParameterConflictError naming both values) before the
+ * run says anything else. `fromDatabase` lists the settings taken from the database that differ
+ * from the defaults, so the run can say it counts with them.
+ */
+export async function resolveSettings (redis: Redis, given: Partial<StoredSettings>): Promise<{ settings: StoredSettings, fromDatabase: Array<keyof StoredSettings> }> {
+  const stored = await readSettings(redis)
+  const fromDatabase: Array<keyof StoredSettings> = []
+  const pick = <K extends keyof StoredSettings>(key: K): StoredSettings[K] => {
+    // stored's type lets `fields` be undefined, which the ?? chain already covers.
+    const value = (given[key] ?? stored?.[key] ?? DEFAULT_SETTINGS[key]) as StoredSettings[K]
+    if (given[key] === undefined && String(value) !== String(DEFAULT_SETTINGS[key])) fromDatabase.push(key)
+    return value
+  }
+  const settings = { combinedKeys: pick('combinedKeys'), fields: pick('fields'), selection: pick('selection'), zone: pick('zone') }
+  if (stored !== undefined) {
+    // Without JSON_FIELDS (import-json takes them from the first header), no fields to contradict.
+    const fields = stored.fields ?? settings.fields
+    const conflict = conflictWith(parameterHash(settings), settings.fields, tsharkFields(settings.fields), parameterHash({ ...stored, fields }), tsharkFields(fields), [...fields])
+    if (conflict !== undefined) throw conflict
+  }
+  return { settings, fromDatabase }
 }
 
 /**
@@ -133,7 +175,7 @@ function conflictWith (wanted: Record<string, string>, json: readonly string[], 
   if (storedJson.join(',') !== json.join(',')) differences.push(`fields are ${storedJson.join(',') || '(none)'} in Redis but ${json.join(',')} here (--fields)`)
   else if (storedFields.join(',') !== fields.join(',')) differences.push(`${FIELDS} is ${storedFields.join(',') || '(none)'} in Redis but ${fields.join(',')} here`)
   if (differences.length === 0) return undefined
-  return new ParameterConflictError(`this database holds data ingested with other settings: ${differences.join('; ')}. Use the same options, or another database`)
+  return new ParameterConflictError(`this database holds data counted with other settings: ${differences.join('; ')}. Leave the option out to use the stored setting, or use another database`)
 }
 
 function hint (name: string): string {

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
-import { DAYS_KEY_PATTERN, JSON_FIELDS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
+import { DAYS_KEY_PATTERN, FILES, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
 import { storedCombined } from './parameters.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
@@ -37,6 +37,15 @@ export async function readLayout (redis: Redis): Promise<Layout> {
 /** A field the export is asked for must be one the data has. */
 export function checkField (layout: Layout, field: string): void {
   if (!layout.fields.includes(field)) throw new UsageError(`field '${field}' is not in the data (fields: ${layout.fields.join(', ')})`)
+}
+
+/**
+ * Whether potiron (or the original) ever counted into this database: every run's first write,
+ * PARAMETERS, JSON_FIELDS or FILES, is there. One EXISTS: a database of someone else's millions
+ * of keys is never scanned to find out.
+ */
+export async function holdsPotironData (redis: Redis): Promise<boolean> {
+  return await redis.exists(PARAMETERS, JSON_FIELDS, FILES) > 0
 }
 
 /** Every sensor with a day set, sorted: one SCAN over the keyspace, matching `*_DAYS` sets only. */
