@@ -117,12 +117,13 @@ async function parseInProcesses (files: readonly string[], processes: number): P
   return Math.max(...await Promise.all(children))
 }
 
-/** Child: the whole ingest (coordinator + pool) into `socket`; reports this process's peak RSS. */
+/** Child: the whole ingest (coordinator + pool) into `socket`; reports this process's RSS before it (modules loaded) and its peak. */
 async function coordinatorChild (socket: string, files: string[]): Promise<void> {
+  const idle = peakRss()
   const redis = new Redis({ path: socket })
   await ingestFiles(files, redis, { combinedKeys: false, fields: ALL, selection: 'default', zone: undefined, sensor: undefined })
   redis.disconnect()
-  process.stdout.write(JSON.stringify({ peak: peakRss() }) + '\n')
+  process.stdout.write(JSON.stringify({ idle, peak: peakRss() }) + '\n')
 }
 
 /** The (key, member, count) triples of a contribution, in its order. */
@@ -246,11 +247,20 @@ async function main (): Promise<void> {
     const processes = ratios(apart.get(1)!, apart.get(2)!)
     const share = median(threads) / median(processes)
 
-    // Memory: the coordinator for each case, and a worker's parse, in fresh processes.
-    const coordinator: number[] = []
-    for (const { files: list } of cases) {
+    // Memory: the coordinator for each case, for many small files and for the large ones, and a
+    // worker's parse, in fresh processes. The coordinator holds at most inFlightLimit files'
+    // results, whatever the number of files.
+    await mkdir(join(dir, 'small'))
+    const small = await dailyCaptures(join(dir, 'small'), SENSOR, DAY0, 500, 2_000)
+    const memoryCases: Array<[string, string[]]> = [
+      ...cases.map((k): [string, string[]] => [k.name, k.files]),
+      ['500 small captures (2,000 packets, a day each)', small],
+      [`${nFiles} captures of ${grouped(packets)} packets (a day each)`, files]
+    ]
+    const coordinator: Array<{ idle: number, peak: number }> = []
+    for (const [, list] of memoryCases) {
       await redis.flushall()
-      coordinator.push((JSON.parse((await run(process.execPath, [SELF, '--coordinator', server.socket, ...list], { maxBuffer: 1 << 20 })).stdout) as { peak: number }).peak)
+      coordinator.push(JSON.parse((await run(process.execPath, [SELF, '--coordinator', server.socket, ...list], { maxBuffer: 1 << 20 })).stdout) as { idle: number, peak: number })
     }
     const worker = JSON.parse((await run(process.execPath, [SELF, '--worker', files[0]!], { maxBuffer: 1 << 20 })).stdout) as { idle: number, peak: number }
 
@@ -261,8 +271,8 @@ async function main (): Promise<void> {
       `bench:ingest — one day of ${grouped(packets)} generated packets (one sensor, 12 default fields), fresh Redis (unix socket) each time, \`potiron ingest --quiet\` in a child process; ${rounds} rounds, medians (min-max)`,
       `Machine: ${machineLine()}`,
       '',
-      table(['case', '>wall ms', '>Redis CPU ms', '>wall / Redis CPU', '>coordinator peak RSS MiB'], cases.map((k, i) => [
-        k.name, spread(walls[i]!), spread(busy[i]!), spread(wallOverBusy[i]!, 2), mib(coordinator[i]!)
+      table(['case', '>wall ms', '>Redis CPU ms', '>wall / Redis CPU'], cases.map((k, i) => [
+        k.name, spread(walls[i]!), spread(busy[i]!), spread(wallOverBusy[i]!, 2)
       ])),
       `24 hourly ÷ one capture, wall: ${spread(hourlyRatio, 2)}x, target <= 1.3x: ${median(hourlyRatio) <= 1.3 ? 'MET' : 'MISSED'}`,
       `wall / Redis CPU, every case, target <= 1.2x: ${wallOverBusy.every(w => median(w) <= 1.2) ? 'MET' : 'MISSED'}`,
@@ -278,6 +288,9 @@ async function main (): Promise<void> {
       ]),
       `pool ÷ processes speed-up: ${grouped(share, 2)}x, target >= 0.9x: ${share >= 0.9 ? 'MET' : 'MISSED'}`,
       '',
+      table(['coordinator process (whole ingest, pool threads included)', '>files', '>RSS before MiB', '>peak MiB'], memoryCases.map(([name, list], i) => [
+        name, grouped(list.length), mib(coordinator[i]!.idle), mib(coordinator[i]!.peak)
+      ])),
       `peak RSS: one worker's parse of a ${grouped(packets)}-packet file ${mib(worker.peak - worker.idle)} MiB above an idle process`
     )
     console.log(lines.join('\n'))
