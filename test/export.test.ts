@@ -55,10 +55,10 @@ function writtenPorts (days: readonly string[], protocol?: number): Map<string, 
   return sum
 }
 
-/** The top `limit` of `counts` as `value,count` lines: by count, then by value; `skip` and -1 left out unless asked. */
+/** The top `limit` of `counts` as `value,count` lines: by count, then by port number; `skip` and -1 left out unless asked. */
 function topLines (counts: ReadonlyMap<string, number>, limit: number, skip: readonly string[] = ['-1']): string[] {
   return [...counts].filter(([v]) => !skip.includes(v))
-    .sort(([va, a], [vb, b]) => b - a || (va < vb ? -1 : va > vb ? 1 : 0))
+    .sort(([va, a], [vb, b]) => b - a || Number(va) - Number(vb))
     .slice(0, limit).map(([v, n]) => `${v},${n}`)
 }
 
@@ -93,28 +93,48 @@ function read (path: string): string {
 }
 
 describe('export csv', () => {
-  test('one day: top N by count, ties by value, -1 left out, IANA labels; the original\'s file name', async () => {
+  test('one day: top N by count, ties by port number, -1 left out, IANA labels; the original\'s file name', async () => {
     const out = outDir()
     const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03-02', '--limit', '6', '--out', out, '--unix', plain.socket)
     assert.equal(run.status, 0, run.err.join('\n'))
     assert.deepEqual(readdirSync(out), ['lab-gen-1_destination-port_2024-03-02.csv'])
-    // 3389 and 445 both have 41: the cut keeps 3389, first by value (Redis's reverse order would give 445).
+    // 445 and 3389 both have 41: the cut keeps 445, the smaller port (byte order would keep 3389).
     assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv')), [
-      'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '3389,41,ms-wbt-server', ''
+      'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '445,41,microsoft-ds', ''
     ].join('\n'))
     // The same counts from what the generator wrote.
     assert.deepEqual(valueCounts(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv'))), topLines(writtenPorts(['2024-03-02']), 6))
   })
 
-  test('bundled fixtures: ties at the cut by value, ICMP type names, --skip alone keeps the sentinel', async () => {
+  test('bundled fixtures: ties at the cut by port number, the same top as inspect\'s; ICMP type names, --skip alone keeps the sentinel', async () => {
     const out = outDir()
-    const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '4', '--out', out, '--unix', plain.socket)
+    const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '10', '--out', out, '--unix', plain.socket)
     assert.deepEqual([scan.status, scan.out], [0, [`1 file written under ${out}`]])
-    // Redis's reverse order would give 9999, 9998, 999 after 36050; value order gives 1, 100, 1000.
-    assert.equal(read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv')), 'value,count,label\n36050,16,\n1,2,tcpmux\n100,2,\n1000,2,cadlock2\n')
+    // Hundreds of ports tie at 2: Redis's reverse order would give 9999, 9998, 999 after 36050,
+    // byte order 1, 100, 1000; by number they are 1, 3, 4...
+    const table = read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv'))
+    assert.equal(table, 'value,count,label\n36050,16,\n1,2,tcpmux\n3,2,\n4,2,\n6,2,\n7,2,echo\n9,2,discard\n13,2,daytime\n17,2,qotd\n19,2,chargen\n')
+    // inspect counts the capture itself (no Redis): its top destination ports are the same rows.
+    const inspected = await potiron('inspect', '--json', join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'))
+    const ports = (JSON.parse(inspected.out[0]!) as { topDestinationPorts: Array<[number, number]> }).topDestinationPorts
+    assert.deepEqual(ports.map(([port, count]) => `${port},${count}`), valueCounts(table))
     const icmp = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', 'icmptype', '--date', '2013-05-30', '--skip', '--out', out, '--unix', plain.socket)
     assert.equal(icmp.status, 0)
     assert.equal(read(join(out, 'lab-dnsicmp-1_icmp-type_2013-05-30.csv')), 'value,count,label\n8,12,echo request\n0,10,echo reply\n255,10,not set\n')
+  })
+
+  test('without --skip, each field\'s own "not set" value is left out: 255 for the ICMP fields, 0 for iptos, -1 for the others', async () => {
+    const out = outDir()
+    for (const field of ['icmptype', 'icmpcode', 'iptos', 'tcpseq']) {
+      const run = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', field, '--date', '2013-05-30', '--out', out, '--unix', plain.socket)
+      assert.equal(run.status, 0, run.err.join('\n'))
+    }
+    assert.deepEqual(readdirSync(out).sort().map(f => [f, read(join(out, f))]), [
+      ['lab-dnsicmp-1_icmp-code_2013-05-30.csv', 'value,count,label\n0,22,\n'],
+      ['lab-dnsicmp-1_icmp-type_2013-05-30.csv', 'value,count,label\n8,12,echo request\n0,10,echo reply\n'],
+      ['lab-dnsicmp-1_sequence-number_2013-05-30.csv', 'value,count,label\n'],
+      ['lab-dnsicmp-1_type-of-service_2013-05-30.csv', 'value,count,label\n0x00,32,\n']
+    ])
   })
 
   test('a month: the sum of its days', async () => {
@@ -224,7 +244,7 @@ describe('top of a sum of keys', () => {
       const flat = await plain.client.zrange(key, 0, -1, 'WITHSCORES')
       for (let i = 0; i < flat.length; i += 2) if (!skip.has(flat[i]!)) sums.set(flat[i]!, (sums.get(flat[i]!) ?? 0) + Number(flat[i + 1]))
     }
-    return [...sums].map(([value, count]) => ({ value, count })).sort(byCount)
+    return [...sums].map(([value, count]) => ({ value, count })).sort(byCount())
   }
 
   /** The answer by brute force. */
@@ -528,6 +548,6 @@ const EXPECTED_PROTOCOL_FILES = [
   'lab-gen-1_destination-port_with-protocols_2024-03_tcp.csv',
   'lab-gen-1_destination-port_with-protocols_2024-03_udp.csv'
 ]
-const EXPECTED_UDP_MONTH = 'value,count,label\n53,111,domain\n123,39,ntp\n5060,37,sip\n22,11,ssh\n23,6,telnet\n445,5,microsoft-ds\n8080,5,http-alt\n80,4,www-http\n1723,2,pptp\n25,2,smtp\n'
-// 53 per day: 40, 43, 47 (tcp + udp); 22: 97, 93, 94 (the day tables above).
-const EXPECTED_53_LINES: Array<[string, number[]]> = [['53-tcp, domain', [6, 7, 6]], ['53-udp, domain', [34, 36, 41]], ['53, domain', [40, 43, 47]], ['22, ssh', [97, 93, 94]]]
+const EXPECTED_UDP_MONTH = 'value,count,label\n53,111,domain\n123,39,ntp\n5060,37,sip\n22,11,ssh\n23,6,telnet\n445,5,microsoft-ds\n8080,5,http-alt\n80,4,www-http\n25,2,smtp\n443,2,https\n'
+// 53 per day: 40, 43, 47 (tcp + udp), its sum line named as one; 22: 97, 93, 94 (the day tables above).
+const EXPECTED_53_LINES: Array<[string, number[]]> = [['53-tcp, domain', [6, 7, 6]], ['53-udp, domain', [34, 36, 41]], ['53 total', [40, 43, 47]], ['22, ssh', [97, 93, 94]]]
