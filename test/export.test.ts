@@ -18,7 +18,7 @@ import { Rng, type GeneratedPacket } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
 import { FIXTURES } from './helpers/shared.js'
 import { potiron } from './helpers/cli.js'
-import { MONTH_SENSOR as S, writeMonthCapture } from './helpers/month.js'
+import { MONTH_SENSOR as S, writeLaterCapture, writeMonthCapture } from './helpers/month.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let plain: TestRedis
@@ -538,6 +538,74 @@ describe('long names', () => {
     } finally {
       await redis.stop()
     }
+  })
+})
+
+/** The figure a chart page of the site draws (its JSON block), or undefined when it has none. */
+function figureOf (path: string): { data: Array<{ name: string, x: string[], y: Array<number | null>, customdata: Array<[string | null]>, marker: { symbol: string }, line: { dash: string } }>, layout: { xaxis: Record<string, unknown> } } | undefined {
+  const block = /id="chart-figure">(.*?)<\/script>/s.exec(read(path))
+  return block === null ? undefined : JSON.parse(block[1]!)
+}
+
+describe('charts that tell the truth', () => {
+  let redis: TestRedis
+  before(async () => {
+    redis = await startRedis()
+    // March 1-3 and March 5: nothing was captured on March 4.
+    const captures = [await writeMonthCapture(dir), await writeLaterCapture(dir), join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng')]
+    assert.equal((await potiron('ingest', ...captures, '--unix', redis.socket, '--quiet', '--combined-keys')).status, 0)
+  })
+  after(async () => { await redis.stop() })
+
+  test('plot month: a day without capture is a gap (null), the axis spans the month with month names, the sum of 22-* is "total", lines keep apart', async () => {
+    const out = outDir()
+    const run = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '22-*', '--date', '2024-03', '--out', out, '--unix', redis.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const figure = figureOf(join(out, 'lab-gen-1_2024-03_destination-port_with-protocols_22-all.html'))!
+    const days = ['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05']
+    // March 4 has no capture: null. March 5 has one, without udp port 22: a real 0.
+    assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [
+      ['22-tcp, ssh', days, [94, 88, 91, null, 47]],
+      ['22-udp, ssh', days, [3, 5, 3, null, 0]],
+      ['total', days, [97, 93, 94, null, 47]]
+    ])
+    // The gap opens nothing; the other points open their day.
+    assert.deepEqual(figure.data[2]!.customdata.map(([link]) => link), [
+      'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-02.html', 'lab-gen-1_destination-port_2024-03-03.html', null,
+      'lab-gen-1_destination-port_2024-03-05.html'
+    ])
+    // Equal counts (tcp and total on March 5) lie on each other: each line has its own marker and dash.
+    assert.deepEqual(figure.data.map(t => [t.marker.symbol, t.line.dash]), [['circle', 'solid'], ['square', 'dot'], ['diamond', 'dash']])
+    assert.deepEqual(figure.layout.xaxis, {
+      title: { text: 'Day' },
+      type: 'date',
+      range: ['2024-02-29 12:00', '2024-03-31 12:00'],
+      tickformat: '%b %-d',
+      hoverformat: '%Y-%m-%d',
+      tickformatstops: [
+        { dtickrange: [null, 86400000], value: '%b %-d %H:%M' },
+        { dtickrange: [86400000, 'M1'], value: '%b %-d' },
+        { dtickrange: ['M1', 'M12'], value: '%b %Y' },
+        { dtickrange: ['M12', null], value: '%Y' }
+      ]
+    })
+  })
+
+  test('report: "not set" left out of each top and said with its count; a top with nothing else is one sentence, no chart', async () => {
+    const out = outDir()
+    const run = await potiron('report', '--sensor', 'lab-synscan-1', '--fields', 'icmptype,dport', '--out', out, '--unix', redis.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const paragraphs = (page: string): string[] => [...read(join(out, page)).matchAll(/<p( class="[a-z]+")?>(.*?)<\/p>/g)].map(m => `${m[1] ?? ''}${m[2]!}`)
+    assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07-04.html'), [' class="empty"No icmp type values on 2010-07-04 but those left out: 255 (not set), 2,011 packets.'])
+    assert.equal(figureOf(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')), undefined)
+    assert.doesNotMatch(read(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')), /<script/)
+    assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07.html'), [' class="empty"No icmp type values on 2010-07 but those left out: 255 (not set), 2,011 packets.'])
+    // The index says what every top leaves out.
+    assert.deepEqual(paragraphs('index.html').slice(0, 1), ['1 day with data; top 10 values per chart, leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype).'])
+    // A top with rows and "not set" packets says how many were left out.
+    const plainOut = outDir()
+    assert.equal((await potiron('report', '--sensor', S, '--fields', 'icmptype', '--date', '2024-03', '--out', plainOut, '--unix', redis.socket)).status, 0)
+    assert.deepEqual([...read(join(plainOut, 'lab-gen-1_icmp-type_2024-03-05.html')).matchAll(/<p class="note">(.*?)<\/p>/g)].map(m => m[1]), ['Left out of this top: 255 (not set), 464 packets.'])
   })
 })
 
