@@ -404,6 +404,31 @@ describe('JSON API and pages', () => {
     assert.match(await missing.text(), /<p class="error">sensor: unknown sensor &#39;nope&#39;/)
   })
 
+  test('overview page: days without capture are gaps on a date axis naming months; "not set" left out with its count and a link that shows it; a field with nothing else is one sentence', async () => {
+    const html = await (await fetch(`${app.url}/?sensor=lab-pair-1`)).text()
+    const section = (field: string): string => new RegExp(`<section class="field" data-field="${field}">(.*?)</section>`, 's').exec(html)![1]!
+    const figure = JSON.parse(/id="chart-5-figure">(.*?)<\/script>/s.exec(section('iptos'))![1]!) as { data: Array<{ name: string, x: string[], y: unknown[] }>, layout: { xaxis: unknown } }
+    const week = ['2010-06-28', '2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04']
+    assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [['0x00', week, [null, 20, null, null, null, null, 2011]]])
+    assert.deepEqual(figure.layout.xaxis, {
+      title: { text: 'Day' }, type: 'date', range: ['2010-06-27 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2010-06-28'
+    })
+    const paragraphs = (text: string): string[] => [...text.matchAll(/<p class="([a-z -]+)">(.*?)<\/p>/g)].map(m => `${m[1]!}: ${m[2]!}`)
+    const show = '<a href="/?sensor=lab-pair-1&amp;day=2010-07-04&amp;notset=1">Show &quot;not set&quot; values</a>'
+    assert.deepEqual(paragraphs(section('icmptype')), [`empty: No icmp type on 2010-07-04: all 2,011 packets have it "not set" (255). ${show}`])
+    assert.equal((section('icmptype').match(/potiron-chart|<table/g) ?? []).length, 0)
+    assert.deepEqual(paragraphs(section('tcpseq')), [])
+    assert.match(html, /<label><input type="checkbox" name="notset" value="1"> show "not set" values<\/label>/)
+    // notset=1: the box ticked, and 255 is a row of the top like any value.
+    const shown = await (await fetch(`${app.url}/?sensor=lab-pair-1&notset=1`)).text()
+    assert.match(shown, /<label><input type="checkbox" name="notset" value="1" checked> show "not set" values<\/label>/)
+    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td>/)
+    // A top with rows says what it left out.
+    const dnsicmp = await (await fetch(`${app.url}/?sensor=lab-dnsicmp-1`)).text()
+    const icmp = new RegExp('<section class="field" data-field="icmptype">(.*?)</section>', 's').exec(dnsicmp)![1]!
+    assert.deepEqual(paragraphs(icmp), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])
+  })
+
   test('a capture value with markup is escaped in tables, links and chart data', async () => {
     const evil = '<img src=x onerror=alert(1)>'
     await plain.client.zadd('lab-traceroute-1:20090702:dport', 1_000_000, evil)
