@@ -405,8 +405,9 @@ describe('JSON API and pages', () => {
   })
 
   test('overview page: days without capture are gaps on a date axis naming months; "not set" left out with its count and a link that shows it; a field with nothing else is one sentence', async () => {
+    const sectionOf = (page: string, field: string): string => new RegExp(`<section class="field" data-field="${field}">(.*?)</section>`, 's').exec(page)![1]!
     const html = await (await fetch(`${app.url}/?sensor=lab-pair-1`)).text()
-    const section = (field: string): string => new RegExp(`<section class="field" data-field="${field}">(.*?)</section>`, 's').exec(html)![1]!
+    const section = (field: string): string => sectionOf(html, field)
     const figure = JSON.parse(/id="chart-5-figure">(.*?)<\/script>/s.exec(section('iptos'))![1]!) as { data: Array<{ name: string, x: string[], y: unknown[] }>, layout: { xaxis: unknown } }
     const week = ['2010-06-28', '2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04']
     assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [['0x00', week, [null, 20, null, null, null, null, 2011]]])
@@ -425,8 +426,7 @@ describe('JSON API and pages', () => {
     assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td>/)
     // A top with rows says what it left out.
     const dnsicmp = await (await fetch(`${app.url}/?sensor=lab-dnsicmp-1`)).text()
-    const icmp = new RegExp('<section class="field" data-field="icmptype">(.*?)</section>', 's').exec(dnsicmp)![1]!
-    assert.deepEqual(paragraphs(icmp), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])
+    assert.deepEqual(paragraphs(sectionOf(dnsicmp, 'icmptype')), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])
   })
 
   test('a capture value with markup is escaped in tables, links and chart data', async () => {
