@@ -119,6 +119,8 @@ export function timelineFigure (title: string, lines: readonly TimelineLine[], p
       xaxis: dateAxis(period),
       yaxis: { title: { text: 'Packets' }, rangemode: 'tozero', tickformat: ',d' },
       hovermode: 'closest',
+      // Plotly hides the legend of a single line: its name is said all the same.
+      showlegend: true,
       margin: { t: 60 }
     }
   }
