@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { csvText } from '../src/export/csv.js'
 import { fieldWords, valueLabel } from '../src/export/labels.js'
 import { fitName } from '../src/documents/fit-name.js'
+import { valueOrder } from '../src/aggregate/fields.js'
 import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.js'
 import { byCount, topOf } from '../src/store/read.js'
 import { Redis } from 'ioredis'
@@ -219,6 +220,29 @@ describe('top values', () => {
     }
   })
 
+  test('ties by number: the cut takes the smallest numbers tied, however many values tie and wherever Redis lists them', async () => {
+    const key = 'test:numeric-ties'
+    const order = valueOrder('dport')
+    const cut = async (limit: number): Promise<string> => (await topOf(plain.client, [key], limit, new Set(['-1']), { order })).rows.map(r => `${r.value}:${r.count}`).join(' ')
+    const fill = async (members: Array<[number, string]>): Promise<void> => {
+      await plain.client.del(key)
+      for (let i = 0; i < members.length; i += 10_000) await plain.client.zadd(key, ...members.slice(i, i + 10_000).flat())
+    }
+    try {
+      // A few ties, read whole: 9 and 80 before 100 and 1000, whatever the byte order says.
+      await fill([[9, '22'], [2, '1000'], [2, '100'], [2, '80'], [2, '9'], [1, '3']])
+      assert.equal(await cut(3), '22:9 9:2 80:2')
+      // 5,000 ports tie (a scan): the smallest are found among the short numbers; -1 is left out.
+      await fill([[7, '443'], ...Array.from({ length: 5000 }, (_, i): [number, string] => [1, String(20000 + i * 9)]), [1, '-1'], [1, '5'], [1, '777']])
+      assert.equal(await cut(3), '443:7 5:1 777:1')
+      // 5,000 ties with one short number: every tied value is read (fewer than 65,537).
+      await fill([[3, '8080'], ...Array.from({ length: 5000 }, (_, i): [number, string] => [1, String(10000 + i * 11)]), [1, '99']])
+      assert.equal(await cut(3), '8080:3 99:1 10000:1')
+    } finally {
+      await plain.client.del(key)
+    }
+  })
+
   test('several keys are summed without writing anything to Redis', async () => {
     await plain.client.zadd('test:k1', 2, 'x', 1, 'y')
     await plain.client.zadd('test:k2', 2, 'y', 1, 'z')
@@ -379,7 +403,7 @@ describe('report', () => {
     assert.equal(run.status, 0, run.err.join('\n'))
     // Only reads, never KEYS: the commands Redis ran for the report (and this INFO).
     const commands = [...(await plain.client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):/gm)].map(m => m[1]).sort()
-    assert.deepEqual(commands, ['config|resetstat', 'exists', 'hget', 'info', 'lrange', 'ping', 'smembers', 'zmscore', 'zrangebyscore', 'zrevrange'])
+    assert.deepEqual(commands, ['config|resetstat', 'exists', 'hget', 'info', 'lrange', 'ping', 'smembers', 'zcount', 'zmscore', 'zrangebyscore', 'zrevrange'])
     const pages = htmlFiles(out)
     assert.equal(run.out[0], `${pages.length + pages.filter(p => p !== 'index.html' && !p.includes('_2024-03_')).length} files written under ${out}; open ${join(out, 'index.html')}`)
     assert.deepEqual(pages.filter(p => !p.includes('_2024-03_')), [

@@ -103,8 +103,8 @@ export interface TopOptions {
   /** Read every member of every key when nothing less proves the top (memory grows with them). */
   exact?: boolean | undefined
   /**
-   * Order of values of equal count (default: byte order). Another order makes the cut of one
-   * key read every value tied at it (TIE_READ_CAP at most), not only those Redis lists first.
+   * Order of values of equal count (default: byte order). Another order (by number) makes the
+   * cut of one key look further than the values Redis lists first (see tiedByNumber).
    */
   order?: ValueOrder | undefined
   /** LIST_CAP and FULL_READ_LIMIT, for tests. */
@@ -117,11 +117,16 @@ export const LIST_CAP = 8192
 /** Keys holding at most this many members in all are read whole when the heads prove nothing. */
 export const FULL_READ_LIMIT = 4_000_000
 const CHUNK = 10_000
+/** Values tied at the cut of one key read whole, by number, when there are at most this many. */
+const TIES_READ = 1000
 /**
- * Most values read at the cut of one key when ties go by number: more than any port, length,
- * TTL or protocol key holds (65,536 values and the sentinel), so their cut is always the
- * numerically first; past it (tcpseq, tcpack) the first in byte order are taken, then ordered.
+ * Past TIES_READ, ties by number are looked for among the numbers of 1 to PROBE_DIGITS digits
+ * (1,001 values, `-1` included, one ZMSCORE each length), the smallest first; when fewer are found
+ * than the cut takes, every tied value is read up to TIE_READ_CAP, more than any port, length,
+ * TTL or protocol key holds (65,536 values and the sentinel). Past it (a `tcpseq` key of millions
+ * of single packets) the cut takes the first in byte order, as Redis lists them.
  */
+const PROBE_DIGITS = 3
 export const TIE_READ_CAP = 65_537
 
 /**
@@ -254,11 +259,30 @@ async function topOfKey (redis: Redis, key: string, limit: number, skip: Readonl
     const above = head.filter(r => r.count > last)
     const room = want - above.length
     const byRedis = order === undefined || order === byBytes
-    let tied = await redis.zrangebyscore(key, last, last, 'LIMIT', 0, byRedis ? room : TIE_READ_CAP + 1)
-    if (tied.length > TIE_READ_CAP) tied = tied.slice(0, room)
+    const tied = byRedis ? await redis.zrangebyscore(key, last, last, 'LIMIT', 0, room) : await tiedByNumber(redis, key, last, room)
     rows = [...above, ...tied.map(value => ({ value, count: last }))]
   }
   return rows.sort(byCount(order)).filter(r => !skip.has(r.value)).slice(0, limit)
+}
+
+/**
+ * Values of `key` counting `score`, at least the `room` smallest by number (or all of them when
+ * fewer), read in bounded steps (TIES_READ, PROBE_DIGITS, TIE_READ_CAP): a request never reads
+ * a whole flat key for its ties.
+ */
+async function tiedByNumber (redis: Redis, key: string, score: number, room: number): Promise<string[]> {
+  const tied = await redis.zcount(key, score, score)
+  if (tied <= TIES_READ) return await redis.zrangebyscore(key, score, score)
+  const found: string[] = []
+  for (let digits = 1; digits <= PROBE_DIGITS && found.length < room; digits++) {
+    // Every number of that many digits, ascending (and -1 before the one-digit ones).
+    const from = digits === 1 ? -1 : 10 ** (digits - 1)
+    const numbers = Array.from({ length: 10 ** digits - from }, (_, i) => String(from + i))
+    const scores = await redis.zmscore(key, ...numbers)
+    numbers.forEach((n, i) => { if (scores[i] !== null && Number(scores[i]) === score) found.push(n) })
+  }
+  if (found.length >= room) return found
+  return await redis.zrangebyscore(key, score, score, 'LIMIT', 0, tied <= TIE_READ_CAP ? tied : room)
 }
 
 /** The sum of every score of `keys`: for small keys only (a day's `protocol` keys: at most 257 members each). */
