@@ -5,7 +5,7 @@
  * forbids them): chart data sits in `<script type="application/json">` blocks that
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
-import { timelineFigure } from '../export/charts.js'
+import { timelineFigure, type Figure } from '../export/charts.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
 import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings } from './api.js'
@@ -118,9 +118,6 @@ ${chartBlock(`chart-${i}`, figure)}
 export function evolutionPage (base: string, e: Evolution): string {
   const subject = `${e.title} ${e.value}${e.label === '' ? '' : ` (${e.label})`}`
   const first = dashed(shiftDay(e.until.replaceAll('-', ''), 1 - e.days))
-  const figure = timelineFigure(`${subject}, ${plural(e.days, 'day')} until ${e.until}`, e.series.map(s => ({
-    name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
-  })), { first, last: e.until })
   const protocols = e.protocols.length === 0
     ? ''
     : `<label>Protocol <select name="protocol"><option value="">all (sum)</option>${options(['each', ...e.protocols], e.protocol ?? undefined, p => p === 'each' ? 'each protocol' : p)}</select></label>`
@@ -137,8 +134,15 @@ ${protocols}
     ? `${form}\n<p class="empty">Sensor ${escapeHtml(e.sensor)} has no data from ${escapeHtml(first)} to ${escapeHtml(e.until)}.</p>`
     : `${form}
 <p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data (days without any capture are gaps in the lines). Click a point for that day's overview.</p>
-<div class="field">${chartBlock('evolution', figure)}</div>`
+<div class="field">${chartBlock('evolution', evolutionFigure(base, e, subject, first))}</div>`
   return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: withData > 0 })
+}
+
+/** The evolution's chart: its days with data over the whole period asked (`first` to `until`), a gap over the days without. */
+function evolutionFigure (base: string, e: Evolution, subject: string, first: string): Figure {
+  return timelineFigure(`${subject}, ${plural(e.days, 'day')} until ${e.until}`, e.series.map(s => ({
+    name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
+  })), { first, last: e.until })
 }
 
 export function customPage (base: string, sensors: readonly string[], sensor: string | undefined, fields: readonly string[]): string {
