@@ -47,7 +47,7 @@ export function plotlyText (text: string): string {
 export interface Period { first: string, last: string }
 
 const DAY_MS = 86_400_000
-/** Up to this many days, a tick per day; beyond, Plotly spaces them (never closer than a day: tickformatstops). */
+/** Up to this many days, a tick per day (one day alone stays a day); beyond, Plotly spaces them, each spacing with its format (tickformatstops: a time only when zoomed into hours). */
 const DAILY_TICKS = 14
 /** Lines of equal counts lie on each other: each gets its own marker (nested sizes) and dash. */
 const SYMBOLS = ['circle', 'square', 'diamond', 'triangle-up', 'x', 'triangle-down', 'cross', 'star'] as const
