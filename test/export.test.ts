@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { csvText } from '../src/export/csv.js'
 import { fieldWords, valueLabel } from '../src/export/labels.js'
 import { fitName } from '../src/documents/fit-name.js'
+import { valueOrder } from '../src/aggregate/fields.js'
 import { compactOf, namePart, timelineStem, topStem } from '../src/export/names.js'
 import { byCount, topOf } from '../src/store/read.js'
 import { Redis } from 'ioredis'
@@ -18,7 +19,7 @@ import { Rng, type GeneratedPacket } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
 import { FIXTURES } from './helpers/shared.js'
 import { potiron } from './helpers/cli.js'
-import { MONTH_SENSOR as S, writeMonthCapture } from './helpers/month.js'
+import { MONTH_SENSOR as S, writeLaterCapture, writeMonthCapture } from './helpers/month.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
 let plain: TestRedis
@@ -55,10 +56,10 @@ function writtenPorts (days: readonly string[], protocol?: number): Map<string, 
   return sum
 }
 
-/** The top `limit` of `counts` as `value,count` lines: by count, then by value; `skip` and -1 left out unless asked. */
+/** The top `limit` of `counts` as `value,count` lines: by count, then by port number; `skip` and -1 left out unless asked. */
 function topLines (counts: ReadonlyMap<string, number>, limit: number, skip: readonly string[] = ['-1']): string[] {
   return [...counts].filter(([v]) => !skip.includes(v))
-    .sort(([va, a], [vb, b]) => b - a || (va < vb ? -1 : va > vb ? 1 : 0))
+    .sort(([va, a], [vb, b]) => b - a || Number(va) - Number(vb))
     .slice(0, limit).map(([v, n]) => `${v},${n}`)
 }
 
@@ -93,28 +94,48 @@ function read (path: string): string {
 }
 
 describe('export csv', () => {
-  test('one day: top N by count, ties by value, -1 left out, IANA labels; the original\'s file name', async () => {
+  test('one day: top N by count, ties by port number, -1 left out, IANA labels; the original\'s file name', async () => {
     const out = outDir()
     const run = await potiron('export', 'csv', '--sensor', S, '--field', 'dport', '--date', '2024-03-02', '--limit', '6', '--out', out, '--unix', plain.socket)
     assert.equal(run.status, 0, run.err.join('\n'))
     assert.deepEqual(readdirSync(out), ['lab-gen-1_destination-port_2024-03-02.csv'])
-    // 3389 and 445 both have 41: the cut keeps 3389, first by value (Redis's reverse order would give 445).
+    // 445 and 3389 both have 41: the cut keeps 445, the smaller port (byte order would keep 3389).
     assert.equal(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv')), [
-      'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '3389,41,ms-wbt-server', ''
+      'value,count,label', '22,93,ssh', '23,77,telnet', '80,70,www-http', '443,61,https', '53,43,domain', '445,41,microsoft-ds', ''
     ].join('\n'))
     // The same counts from what the generator wrote.
     assert.deepEqual(valueCounts(read(join(out, 'lab-gen-1_destination-port_2024-03-02.csv'))), topLines(writtenPorts(['2024-03-02']), 6))
   })
 
-  test('bundled fixtures: ties at the cut by value, ICMP type names, --skip alone keeps the sentinel', async () => {
+  test('bundled fixtures: ties at the cut by port number, the same top as inspect\'s; ICMP type names, --skip alone keeps the sentinel', async () => {
     const out = outDir()
-    const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '4', '--out', out, '--unix', plain.socket)
+    const scan = await potiron('export', 'csv', '--sensor', 'lab-synscan-1', '--field', 'dport', '--date', '2010-07-04', '--limit', '10', '--out', out, '--unix', plain.socket)
     assert.deepEqual([scan.status, scan.out], [0, [`1 file written under ${out}`]])
-    // Redis's reverse order would give 9999, 9998, 999 after 36050; value order gives 1, 100, 1000.
-    assert.equal(read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv')), 'value,count,label\n36050,16,\n1,2,tcpmux\n100,2,\n1000,2,cadlock2\n')
+    // Hundreds of ports tie at 2: Redis's reverse order would give 9999, 9998, 999 after 36050,
+    // byte order 1, 100, 1000; by number they are 1, 3, 4...
+    const table = read(join(out, 'lab-synscan-1_destination-port_2010-07-04.csv'))
+    assert.equal(table, 'value,count,label\n36050,16,\n1,2,tcpmux\n3,2,\n4,2,\n6,2,\n7,2,echo\n9,2,discard\n13,2,daytime\n17,2,qotd\n19,2,chargen\n')
+    // inspect counts the capture itself (no Redis): its top destination ports are the same rows.
+    const inspected = await potiron('inspect', '--json', join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'))
+    const ports = (JSON.parse(inspected.out[0]!) as { topDestinationPorts: Array<[number, number]> }).topDestinationPorts
+    assert.deepEqual(ports.map(([port, count]) => `${port},${count}`), valueCounts(table))
     const icmp = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', 'icmptype', '--date', '2013-05-30', '--skip', '--out', out, '--unix', plain.socket)
     assert.equal(icmp.status, 0)
     assert.equal(read(join(out, 'lab-dnsicmp-1_icmp-type_2013-05-30.csv')), 'value,count,label\n8,12,echo request\n0,10,echo reply\n255,10,not set\n')
+  })
+
+  test('without --skip, each field\'s own "not set" value is left out: 255 for the ICMP fields, 0 for iptos, -1 for the others', async () => {
+    const out = outDir()
+    for (const field of ['icmptype', 'icmpcode', 'iptos', 'tcpseq']) {
+      const run = await potiron('export', 'csv', '--sensor', 'lab-dnsicmp-1', '--field', field, '--date', '2013-05-30', '--out', out, '--unix', plain.socket)
+      assert.equal(run.status, 0, run.err.join('\n'))
+    }
+    assert.deepEqual(readdirSync(out).sort().map(f => [f, read(join(out, f))]), [
+      ['lab-dnsicmp-1_icmp-code_2013-05-30.csv', 'value,count,label\n0,22,\n'],
+      ['lab-dnsicmp-1_icmp-type_2013-05-30.csv', 'value,count,label\n8,12,echo request\n0,10,echo reply\n'],
+      ['lab-dnsicmp-1_sequence-number_2013-05-30.csv', 'value,count,label\n'],
+      ['lab-dnsicmp-1_type-of-service_2013-05-30.csv', 'value,count,label\n0x00,32,\n']
+    ])
   })
 
   test('a month: the sum of its days', async () => {
@@ -199,6 +220,29 @@ describe('top values', () => {
     }
   })
 
+  test('ties by number: the cut takes the smallest numbers tied, however many values tie and wherever Redis lists them', async () => {
+    const key = 'test:numeric-ties'
+    const order = valueOrder('dport')
+    const cut = async (limit: number): Promise<string> => (await topOf(plain.client, [key], limit, new Set(['-1']), { order })).rows.map(r => `${r.value}:${r.count}`).join(' ')
+    const fill = async (members: Array<[number, string]>): Promise<void> => {
+      await plain.client.del(key)
+      for (let i = 0; i < members.length; i += 10_000) await plain.client.zadd(key, ...members.slice(i, i + 10_000).flat())
+    }
+    try {
+      // A few ties, read whole: 9 and 80 before 100 and 1000, whatever the byte order says.
+      await fill([[9, '22'], [2, '1000'], [2, '100'], [2, '80'], [2, '9'], [1, '3']])
+      assert.equal(await cut(3), '22:9 9:2 80:2')
+      // 5,000 ports tie (a scan): the smallest are found among the short numbers; -1 is left out.
+      await fill([[7, '443'], ...Array.from({ length: 5000 }, (_, i): [number, string] => [1, String(20000 + i * 9)]), [1, '-1'], [1, '5'], [1, '777']])
+      assert.equal(await cut(3), '443:7 5:1 777:1')
+      // 5,000 ties with one short number: every tied value is read (fewer than 65,537).
+      await fill([[3, '8080'], ...Array.from({ length: 5000 }, (_, i): [number, string] => [1, String(10000 + i * 11)]), [1, '99']])
+      assert.equal(await cut(3), '8080:3 99:1 10000:1')
+    } finally {
+      await plain.client.del(key)
+    }
+  })
+
   test('several keys are summed without writing anything to Redis', async () => {
     await plain.client.zadd('test:k1', 2, 'x', 1, 'y')
     await plain.client.zadd('test:k2', 2, 'y', 1, 'z')
@@ -224,7 +268,7 @@ describe('top of a sum of keys', () => {
       const flat = await plain.client.zrange(key, 0, -1, 'WITHSCORES')
       for (let i = 0; i < flat.length; i += 2) if (!skip.has(flat[i]!)) sums.set(flat[i]!, (sums.get(flat[i]!) ?? 0) + Number(flat[i + 1]))
     }
-    return [...sums].map(([value, count]) => ({ value, count })).sort(byCount)
+    return [...sums].map(([value, count]) => ({ value, count })).sort(byCount())
   }
 
   /** The answer by brute force. */
@@ -359,7 +403,7 @@ describe('report', () => {
     assert.equal(run.status, 0, run.err.join('\n'))
     // Only reads, never KEYS: the commands Redis ran for the report (and this INFO).
     const commands = [...(await plain.client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):/gm)].map(m => m[1]).sort()
-    assert.deepEqual(commands, ['config|resetstat', 'exists', 'hget', 'info', 'lrange', 'ping', 'smembers', 'zmscore', 'zrangebyscore', 'zrevrange'])
+    assert.deepEqual(commands, ['config|resetstat', 'exists', 'hget', 'info', 'lrange', 'ping', 'smembers', 'zcount', 'zmscore', 'zrangebyscore', 'zrevrange'])
     const pages = htmlFiles(out)
     assert.equal(run.out[0], `${pages.length + pages.filter(p => p !== 'index.html' && !p.includes('_2024-03_')).length} files written under ${out}; open ${join(out, 'index.html')}`)
     assert.deepEqual(pages.filter(p => !p.includes('_2024-03_')), [
@@ -521,6 +565,74 @@ describe('long names', () => {
   })
 })
 
+/** The figure a chart page of the site draws (its JSON block), or undefined when it has none. */
+function figureOf (path: string): { data: Array<{ name: string, x: string[], y: Array<number | null>, customdata: Array<[string | null]>, marker: { symbol: string }, line: { dash: string } }>, layout: { xaxis: Record<string, unknown> } } | undefined {
+  const block = /id="chart-figure">(.*?)<\/script>/s.exec(read(path))
+  return block === null ? undefined : JSON.parse(block[1]!)
+}
+
+describe('charts that tell the truth', () => {
+  let redis: TestRedis
+  before(async () => {
+    redis = await startRedis()
+    // March 1-3 and March 5: nothing was captured on March 4.
+    const captures = [await writeMonthCapture(dir), await writeLaterCapture(dir), join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng')]
+    assert.equal((await potiron('ingest', ...captures, '--unix', redis.socket, '--quiet', '--combined-keys')).status, 0)
+  })
+  after(async () => { await redis.stop() })
+
+  test('plot month: a day without capture is a gap (null), the axis spans the month with month names, the sum of 22-* is "total", lines keep apart', async () => {
+    const out = outDir()
+    const run = await potiron('plot', 'month', '--sensor', S, '--field', 'dport', '--values', '22-*', '--date', '2024-03', '--out', out, '--unix', redis.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const figure = figureOf(join(out, 'lab-gen-1_2024-03_destination-port_with-protocols_22-all.html'))!
+    const days = ['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05']
+    // March 4 has no capture: null. March 5 has one, without udp port 22: a real 0.
+    assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [
+      ['22-tcp, ssh', days, [94, 88, 91, null, 47]],
+      ['22-udp, ssh', days, [3, 5, 3, null, 0]],
+      ['total', days, [97, 93, 94, null, 47]]
+    ])
+    // The gap opens nothing; the other points open their day.
+    assert.deepEqual(figure.data[2]!.customdata.map(([link]) => link), [
+      'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-02.html', 'lab-gen-1_destination-port_2024-03-03.html', null,
+      'lab-gen-1_destination-port_2024-03-05.html'
+    ])
+    // Equal counts (tcp and total on March 5) lie on each other: each line has its own marker and dash.
+    assert.deepEqual(figure.data.map(t => [t.marker.symbol, t.line.dash]), [['circle', 'solid'], ['square', 'dot'], ['diamond', 'dash']])
+    assert.deepEqual(figure.layout.xaxis, {
+      title: { text: 'Day' },
+      type: 'date',
+      range: ['2024-02-29 12:00', '2024-03-31 12:00'],
+      tickformat: '%b %-d',
+      hoverformat: '%Y-%m-%d',
+      tickformatstops: [
+        { dtickrange: [null, 86400000], value: '%b %-d %H:%M' },
+        { dtickrange: [86400000, 'M1'], value: '%b %-d' },
+        { dtickrange: ['M1', 'M12'], value: '%b %Y' },
+        { dtickrange: ['M12', null], value: '%Y' }
+      ]
+    })
+  })
+
+  test('report: "not set" left out of each top and said with its count; a top with nothing else is one sentence, no chart', async () => {
+    const out = outDir()
+    const run = await potiron('report', '--sensor', 'lab-synscan-1', '--fields', 'icmptype,dport', '--out', out, '--unix', redis.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const paragraphs = (page: string): string[] => [...read(join(out, page)).matchAll(/<p( class="[a-z]+")?>(.*?)<\/p>/g)].map(m => `${m[1] ?? ''}${m[2]!}`)
+    assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07-04.html'), [' class="empty"No icmp type values on 2010-07-04 but those left out: 255 (not set), 2,011 packets.'])
+    assert.equal(figureOf(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')), undefined)
+    assert.doesNotMatch(read(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')), /<script/)
+    assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07.html'), [' class="empty"No icmp type values on 2010-07 but those left out: 255 (not set), 2,011 packets.'])
+    // The index says what every top leaves out.
+    assert.deepEqual(paragraphs('index.html').slice(0, 1), ['1 day with data; top 10 values per chart, leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype).'])
+    // A top with rows and "not set" packets says how many were left out.
+    const plainOut = outDir()
+    assert.equal((await potiron('report', '--sensor', S, '--fields', 'icmptype', '--date', '2024-03', '--out', plainOut, '--unix', redis.socket)).status, 0)
+    assert.deepEqual([...read(join(plainOut, 'lab-gen-1_icmp-type_2024-03-05.html')).matchAll(/<p class="note">(.*?)<\/p>/g)].map(m => m[1]), ['Left out of this top: 255 (not set), 464 packets.'])
+  })
+})
+
 const EXPECTED_PROTOCOLS_DAY1 = 'value,count,label\n6,841,tcp\n17,76,udp\n1,66,icmp\n58,17,ipv6-icmp\n'
 const EXPECTED_PROTOCOL_FILES = [
   'lab-gen-1_destination-port_with-protocols_2024-03.csv',
@@ -528,6 +640,6 @@ const EXPECTED_PROTOCOL_FILES = [
   'lab-gen-1_destination-port_with-protocols_2024-03_tcp.csv',
   'lab-gen-1_destination-port_with-protocols_2024-03_udp.csv'
 ]
-const EXPECTED_UDP_MONTH = 'value,count,label\n53,111,domain\n123,39,ntp\n5060,37,sip\n22,11,ssh\n23,6,telnet\n445,5,microsoft-ds\n8080,5,http-alt\n80,4,www-http\n1723,2,pptp\n25,2,smtp\n'
-// 53 per day: 40, 43, 47 (tcp + udp); 22: 97, 93, 94 (the day tables above).
-const EXPECTED_53_LINES: Array<[string, number[]]> = [['53-tcp, domain', [6, 7, 6]], ['53-udp, domain', [34, 36, 41]], ['53, domain', [40, 43, 47]], ['22, ssh', [97, 93, 94]]]
+const EXPECTED_UDP_MONTH = 'value,count,label\n53,111,domain\n123,39,ntp\n5060,37,sip\n22,11,ssh\n23,6,telnet\n445,5,microsoft-ds\n8080,5,http-alt\n80,4,www-http\n25,2,smtp\n443,2,https\n'
+// 53 per day: 40, 43, 47 (tcp + udp), its sum line named as one; 22: 97, 93, 94 (the day tables above).
+const EXPECTED_53_LINES: Array<[string, number[]]> = [['53-tcp, domain', [6, 7, 6]], ['53-udp, domain', [34, 36, 41]], ['53 total', [40, 43, 47]], ['22, ssh', [97, 93, 94]]]

@@ -48,9 +48,18 @@ async function chartsReady (page: Page): Promise<number> {
   return await page.locator('div.potiron-chart').count()
 }
 
-/** Traces of the chart in the section of `field` (name and y values). */
-async function traces (page: Page, selector: string): Promise<Array<{ name: string, y: number[] }>> {
-  return await page.locator(selector).evaluate(el => ((el as unknown as { data: Array<{ name: string, y: number[] }> }).data).map(t => ({ name: t.name, y: [...t.y] })))
+/** Traces of the chart at `selector` (name and y values: null for a day without capture). */
+async function traces (page: Page, selector: string): Promise<Array<{ name: string, y: Array<number | null> }>> {
+  return await page.locator(selector).evaluate(el => ((el as unknown as { data: Array<{ name: string, y: Array<number | null> }> }).data).map(t => ({ name: t.name, y: [...t.y] })))
+}
+
+/** What Plotly made of a chart's x axis (type, tick format, range) and the tick labels it drew. */
+async function xAxis (page: Page, selector: string): Promise<{ type: string, tickformat: string, range: string[], ticks: string[] }> {
+  const axis = await page.locator(selector).evaluate(el => {
+    const { type, tickformat, range } = (el as unknown as { _fullLayout: { xaxis: { type: string, tickformat: string, range: string[] } } })._fullLayout.xaxis
+    return { type, tickformat, range: [...range] }
+  })
+  return { ...axis, ticks: await page.locator(`${selector} .xtick text`).allTextContents() }
 }
 
 /** The rows of a field's top-10 table: [value, label, count, share]. */
@@ -59,12 +68,17 @@ async function rows (page: Page, field: string): Promise<string[][]> {
     trs.map(tr => [...tr.querySelectorAll('td')].slice(1).map(td => td.textContent ?? '')))
 }
 
-test('the overview draws a table and a chart for every field of the sensor, under the CSP', async () => {
+test('the overview draws a table and a chart for every field of the sensor that has values, under the CSP', async () => {
   const { page, errors } = await open('/?sensor=lab-pair-1')
-  assert.equal(await chartsReady(page), 12)
+  // Twelve fields; icmpcode and icmptype hold only "not set" on 2010-07-04 (one sentence each, no chart).
+  assert.equal(await chartsReady(page), 10)
   assert.deepEqual((await rows(page, 'sport')).slice(0, 3), [['36050', '', '1,000', '49.73 %'], ['36051', '', '993', '49.38 %'], ['22', 'ssh', '4', '0.20 %']])
   assert.equal((await rows(page, 'ipttl')).length, 10)
-  assert.deepEqual(await traces(page, 'section[data-field="iptos"] div.potiron-chart'), [{ name: '0x00', y: [0, 20, 0, 0, 0, 0, 2011] }])
+  // The days without any capture between the sensor's two days are gaps, not zeros, on a date axis naming months.
+  assert.deepEqual(await traces(page, 'section[data-field="iptos"] div.potiron-chart'), [{ name: '0x00', y: [null, 20, null, null, null, null, 2011] }])
+  assert.deepEqual(await xAxis(page, 'section[data-field="iptos"] div.potiron-chart'), {
+    type: 'date', tickformat: '%b %-d', range: ['2010-06-27 12:00', '2010-07-04 12:00'], ticks: ['Jun 28', 'Jun 29', 'Jun 30', 'Jul 1', 'Jul 2', 'Jul 3', 'Jul 4']
+  })
   assert.deepEqual((await traces(page, 'section[data-field="sport"] div.potiron-chart')).map(t => t.name), ['36050', '36051', '22, ssh'])
   assert.equal(await page.locator('select[name="day"]').inputValue(), '2010-07-04')
   assert.deepEqual(errors, [])
@@ -75,9 +89,14 @@ test('choosing another day in the list reloads the tables and charts for that da
   const { page, errors } = await open('/?sensor=lab-pair-1')
   await chartsReady(page)
   await Promise.all([page.waitForURL(/day=2010-06-29/), page.selectOption('select[name="day"]', '2010-06-29')])
-  assert.equal(await chartsReady(page), 12)
+  // ICMP only on 2010-06-29: sport, dport, tcpseq and tcpack hold only "not set".
+  assert.equal(await chartsReady(page), 8)
   assert.deepEqual(await rows(page, 'icmptype'), [['0', 'echo reply', '10', '50.00 %'], ['8', 'echo request', '10', '50.00 %']])
-  assert.deepEqual(await traces(page, 'section[data-field="icmptype"] div.potiron-chart'), [{ name: '0, echo reply', y: [0, 0, 0, 0, 0, 0, 10] }, { name: '8, echo request', y: [0, 0, 0, 0, 0, 0, 10] }])
+  const icmp = 'section[data-field="icmptype"] div.potiron-chart'
+  assert.deepEqual(await traces(page, icmp), [{ name: '0, echo reply', y: [null, null, null, null, null, null, 10] }, { name: '8, echo request', y: [null, null, null, null, null, null, 10] }])
+  // Equal counts: both points stay visible, each its own marker (the first larger, under the second), and the legend names both.
+  assert.deepEqual(await page.locator(icmp).evaluate(el => (el as unknown as { _fullData: Array<{ marker: { symbol: string, size: number } }> })._fullData.map(t => [t.marker.symbol, t.marker.size])), [['circle', 11], ['square', 9]])
+  assert.deepEqual(await page.locator(`${icmp} .legendtext`).allTextContents(), ['0, echo reply', '8, echo request'])
   assert.match(await page.locator('h1').textContent() ?? '', /lab-pair-1, 2010-06-29/)
   // Another sensor: its latest day, whatever day was chosen before.
   await Promise.all([page.waitForURL(/sensor=lab-multiif-1/), page.selectOption('select[name="sensor"]', 'lab-multiif-1')])
@@ -93,8 +112,36 @@ test('clicking a value in a top-10 table opens its evolution chart', async () =>
   await Promise.all([page.waitForURL(/\/evolution\?/), page.locator('section[data-field="iptos"] table.top a', { hasText: '0x00' }).click()])
   assert.equal(await chartsReady(page), 1)
   assert.equal(await page.locator('h1').textContent(), 'Evolution of type of service 0x00')
-  const chart = await page.locator('#evolution').evaluate(el => ((el as unknown as { data: Array<{ name: string, x: string[], y: number[] }> }).data).map(t => ({ name: t.name, x: [...t.x], y: [...t.y] })))
-  assert.deepEqual(chart, [{ name: 'total', x: ['2010-06-29', '2010-07-04'], y: [20, 2011] }])
+  const chart = await page.locator('#evolution').evaluate(el => ((el as unknown as { data: Array<{ name: string, x: string[], y: Array<number | null> }> }).data).map(t => ({ name: t.name, x: [...t.x], y: [...t.y] })))
+  // The days between the sensor's two days had no capture: the line breaks there.
+  assert.deepEqual(chart, [{ name: 'total', x: ['2010-06-29', '2010-06-30', '2010-07-04'], y: [20, null, 2011] }])
+  const { type, tickformat, range } = await xAxis(page, '#evolution')
+  assert.deepEqual({ type, tickformat, range }, { type: 'date', tickformat: '%b %-d', range: ['2010-01-05 12:00', '2010-07-04 12:00'] })
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a one-day evolution is a day on a date axis, not milliseconds; a period without data is one sentence', async () => {
+  const { page, errors } = await open('/evolution?sensor=lab-pair-1&field=iptos&value=0x00&days=1')
+  assert.equal(await chartsReady(page), 1)
+  assert.deepEqual(await xAxis(page, '#evolution'), { type: 'date', tickformat: '%b %-d', range: ['2010-07-03 12:00', '2010-07-04 12:00'], ticks: ['Jul 4'] })
+  await page.goto(`${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-06-01&days=30`)
+  assert.deepEqual(await page.locator('p.empty').allTextContents(), ['Sensor lab-pair-1 has no data from 2010-05-03 to 2010-06-01.'])
+  assert.equal(await page.locator('div.potiron-chart, .main-svg').count(), 0)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('"not set" is left out of the tops, said with its count; ticking the box shows it', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  assert.deepEqual(await page.locator('section[data-field="icmptype"] p').allTextContents(), ['No icmp type on 2010-07-04: all 2,011 packets have it "not set" (255). Show "not set" values'])
+  assert.equal(await page.locator('section[data-field="icmptype"] div.potiron-chart').count(), 0)
+  await Promise.all([page.waitForURL(/notset=1/), page.locator('input[name="notset"]').check()])
+  await chartsReady(page)
+  assert.deepEqual(await rows(page, 'icmptype'), [['255', 'not set', '2,011', '100.00 %']])
+  assert.deepEqual(await traces(page, 'section[data-field="icmptype"] div.potiron-chart'), [{ name: '255, not set', y: [null, 0, null, null, null, null, 2011] }])
+  assert.equal(await page.locator('input[name="notset"]').isChecked(), true)
   assert.deepEqual(errors, [])
   await page.close()
 })
@@ -137,7 +184,8 @@ test('a settings change is saved in ENFIELDS and the overview then shows only th
     const checked = await page.locator('input[name="fields"]:checked').evaluateAll(boxes => boxes.map(b => (b as unknown as { value: string }).value))
     assert.deepEqual(checked, ['dport', 'icmptype'])
     await page.goto(`${app.url}/?sensor=lab-pair-1`)
-    assert.equal(await chartsReady(page), 2)
+    // icmptype has nothing but "not set" that day: its sentence, no chart.
+    assert.equal(await chartsReady(page), 1)
     assert.deepEqual(await page.locator('section.field').evaluateAll(s => s.map(e => e.getAttribute('data-field'))), ['dport', 'icmptype'])
     assert.deepEqual(errors, [])
   } finally {

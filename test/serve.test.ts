@@ -103,8 +103,12 @@ describe('JSON API and pages', () => {
   test('GET /api/overview: exact JSON, latest day by default, top-10 with labels and shares, timelines of the top 3', async () => {
     const days = ['2026-01-04', '2026-01-05', '2026-01-06']
     const row = (value: string, count: number, share: number, label = ''): object => ({ value, label, count, share })
-    const line = (value: string, count: number, label = ''): object => ({ value, label, counts: [0, 0, count] })
-    const field = (name: string, top: object[], series: object[]): object => ({ field: name, title: TITLES[name], top, timeline: { days, series } })
+    // Days without any capture (not in lab-multiif-1_DAYS) are null: gaps, not zeros.
+    const line = (value: string, count: number, label = ''): object => ({ value, label, counts: [null, null, count] })
+    const notSetValue: Record<string, string> = { iptos: '0', icmpcode: '255', icmptype: '255' }
+    const field = (name: string, top: object[], series: object[], notSet = 0): object => ({
+      field: name, title: TITLES[name], top, notSet: { value: notSetValue[name] ?? '-1', count: notSet }, timeline: { days, series }
+    })
     const { status, body } = await getJson(`${app.url}/api/overview?sensor=lab-multiif-1&days=3`)
     assert.equal(status, 200)
     assert.deepEqual(body, {
@@ -113,22 +117,29 @@ describe('JSON API and pages', () => {
       days: 3,
       sensorDays: ['2026-01-06'],
       combined: false,
+      showNotSet: false,
       total: 6,
       fields: [
-        field('length', [row('56', 2, 0.333333), row('152', 1, 0.166667), row('168', 1, 0.166667), row('200', 1, 0.166667), row('82', 1, 0.166667)], [line('56', 2), line('152', 1), line('168', 1)]),
+        // Ties by number in numeric fields: length 82 before 152 (byte order would put it last).
+        field('length', [row('56', 2, 0.333333), row('82', 1, 0.166667), row('152', 1, 0.166667), row('168', 1, 0.166667), row('200', 1, 0.166667)], [line('56', 2), line('82', 1), line('152', 1)]),
         field('protocol', [row('17', 6, 1, 'udp')], [line('17', 6, 'udp')]),
         field('ipsrc', [row('1.1.1.1', 3, 0.5), row('10.0.0.4', 2, 0.333333), row('172.17.0.2', 1, 0.166667)], [line('1.1.1.1', 3), line('10.0.0.4', 2), line('172.17.0.2', 1)]),
         field('ipdst', [row('1.1.1.1', 3, 0.5), row('10.0.0.4', 2, 0.333333), row('172.17.0.2', 1, 0.166667)], [line('1.1.1.1', 3), line('10.0.0.4', 2), line('172.17.0.2', 1)]),
-        field('ipttl', [row('128', 2, 0.333333), row('251', 2, 0.333333), row('250', 1, 0.166667), row('64', 1, 0.166667)], [line('128', 2), line('251', 2), line('250', 1)]),
+        field('ipttl', [row('128', 2, 0.333333), row('251', 2, 0.333333), row('64', 1, 0.166667), row('250', 1, 0.166667)], [line('128', 2), line('251', 2), line('64', 1)]),
         field('iptos', [row('0x00', 6, 1)], [line('0x00', 6)]),
         field('sport', [row('53', 3, 0.5, 'domain'), row('36343', 1, 0.166667), row('56351', 1, 0.166667), row('56352', 1, 0.166667)], [line('53', 3, 'domain'), line('36343', 1), line('56351', 1)]),
         field('dport', [row('53', 3, 0.5, 'domain'), row('36343', 1, 0.166667), row('56351', 1, 0.166667), row('56352', 1, 0.166667)], [line('53', 3, 'domain'), line('36343', 1), line('56351', 1)]),
-        field('tcpseq', [row('-1', 6, 1, 'not set')], [line('-1', 6, 'not set')]),
-        field('tcpack', [row('-1', 6, 1, 'not set')], [line('-1', 6, 'not set')]),
-        field('icmpcode', [row('255', 6, 1, 'not set')], [line('255', 6, 'not set')]),
-        field('icmptype', [row('255', 6, 1, 'not set')], [line('255', 6, 'not set')])
+        // Each field's "not set" value is left out of its top, as the exports leave it out, and counted apart.
+        field('tcpseq', [], [], 6),
+        field('tcpack', [], [], 6),
+        field('icmpcode', [], [], 6),
+        field('icmptype', [], [], 6)
       ]
     })
+    // notset=1 shows them, as `export csv --skip` does.
+    const shown = (await getJson(`${app.url}/api/overview?sensor=lab-multiif-1&days=3&notset=1`)).body
+    assert.equal(shown.showNotSet, true)
+    assert.deepEqual(shown.fields.find((f: any) => f.field === 'icmptype'), field('icmptype', [row('255', 6, 1, 'not set')], [line('255', 6, 'not set')], 6))
   })
 
   test('GET /api/overview: a chosen day, and a timeline across the sensor\'s two days', async () => {
@@ -139,7 +150,7 @@ describe('JSON API and pages', () => {
     const iptos = latest.fields.find((f: any) => f.field === 'iptos')
     assert.deepEqual(iptos.timeline, {
       days: ['2010-06-28', '2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04'],
-      series: [{ value: '0x00', label: '', counts: [0, 20, 0, 0, 0, 0, 2011] }]
+      series: [{ value: '0x00', label: '', counts: [null, 20, null, null, null, null, 2011] }]
     })
     assert.deepEqual(latest.fields.find((f: any) => f.field === 'sport').top.slice(0, 3), [
       { value: '36050', label: '', count: 1000, share: 0.497265 }, { value: '36051', label: '', count: 993, share: 0.493784 }, { value: '22', label: 'ssh', count: 4, share: 0.001989 }
@@ -150,7 +161,8 @@ describe('JSON API and pages', () => {
     assert.deepEqual(earlier.fields.find((f: any) => f.field === 'icmptype'), {
       field: 'icmptype', title: 'icmp type',
       top: [{ value: '0', label: 'echo reply', count: 10, share: 0.5 }, { value: '8', label: 'echo request', count: 10, share: 0.5 }],
-      timeline: { days: ['2010-06-28', '2010-06-29'], series: [{ value: '0', label: 'echo reply', counts: [0, 10] }, { value: '8', label: 'echo request', counts: [0, 10] }] }
+      notSet: { value: '255', count: 0 },
+      timeline: { days: ['2010-06-28', '2010-06-29'], series: [{ value: '0', label: 'echo reply', counts: [null, 10] }, { value: '8', label: 'echo request', counts: [null, 10] }] }
     })
   })
 
@@ -200,6 +212,7 @@ describe('JSON API and pages', () => {
       ['/api/overview?sensor=lab-pair-1&days=0', 400, "days: expected a whole number from 1 to 90, got '0'", 'pure'],
       ['/api/overview?sensor=lab-pair-1&days=7.5', 400, "days: expected a whole number from 1 to 90, got '7.5'", 'pure'],
       ['/api/overview?sensor=lab-pair-1&sensor=lab-multiif-1', 400, 'sensor: given 2 times'],
+      ['/api/overview?sensor=lab-pair-1&notset=yes', 400, "notset: expected 1 or 0, got 'yes'", 'pure'],
       ['/api/evolution?sensor=lab-pair-1&value=22', 400, 'field: missing', 'pure'],
       ['/api/evolution?sensor=lab-pair-1&field=port&value=22', 400, `field: unknown field 'port' (fields: ${FIELDS.join(', ')})`],
       ['/api/evolution?sensor=lab-pair-1&field=dport', 400, 'value: missing', 'pure'],
@@ -348,10 +361,36 @@ describe('JSON API and pages', () => {
     const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
     assert.match(overview, /<a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n">50.00 %<\/td>/)
     assert.match(overview, /<option value="2010-06-29" selected>2010-06-29<\/option>/)
-    // The evolution chart: ticks Plotly chooses over months, hovers with the whole date, as every timeline.
+    // The evolution chart: a date axis over the 180 days asked, month names at any zoom (never a
+    // tick finer than a day's without its date), hovers with the whole date; the days without any
+    // capture between the sensor's two days are a gap (a null point), not a line across them.
     const evolution = await (await fetch(`${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00`)).text()
-    const figure = JSON.parse(/id="evolution-figure">(.*?)<\/script>/s.exec(evolution)![1]!) as { layout: { xaxis: unknown } }
-    assert.deepEqual(figure.layout.xaxis, { title: { text: 'Day' }, type: 'date', hoverformat: '%Y-%m-%d' })
+    const figure = JSON.parse(/id="evolution-figure">(.*?)<\/script>/s.exec(evolution)![1]!) as { data: Array<{ name: string, x: string[], y: unknown[] }>, layout: { xaxis: unknown } }
+    assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [['total', ['2010-06-29', '2010-06-30', '2010-07-04'], [20, null, 2011]]])
+    assert.deepEqual(figure.layout.xaxis, {
+      title: { text: 'Day' },
+      type: 'date',
+      range: ['2010-01-05 12:00', '2010-07-04 12:00'],
+      tickformat: '%b %-d',
+      hoverformat: '%Y-%m-%d',
+      tickformatstops: [
+        { dtickrange: [null, 86400000], value: '%b %-d %H:%M' },
+        { dtickrange: [86400000, 'M1'], value: '%b %-d' },
+        { dtickrange: ['M1', 'M12'], value: '%b %Y' },
+        { dtickrange: ['M12', null], value: '%Y' }
+      ]
+    })
+    // One day asked: still a date axis of that one day, a tick on it.
+    const oneDay = await (await fetch(`${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00&days=1`)).text()
+    const single = JSON.parse(/id="evolution-figure">(.*?)<\/script>/s.exec(oneDay)![1]!) as { data: Array<{ x: string[], y: unknown[] }>, layout: { xaxis: unknown } }
+    assert.deepEqual(single.data.map(t => [t.x, t.y]), [[['2010-07-04'], [2011]]])
+    assert.deepEqual(single.layout.xaxis, {
+      title: { text: 'Day' }, type: 'date', range: ['2010-07-03 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2010-07-04'
+    })
+    // No day with data in the period: one sentence, no chart.
+    const none = await (await fetch(`${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-06-01&days=30`)).text()
+    assert.deepEqual([...none.matchAll(/<p class="empty">(.*?)<\/p>/g)].map(m => m[1]), ['Sensor lab-pair-1 has no data from 2010-05-03 to 2010-06-01.'])
+    assert.doesNotMatch(none, /<div class="potiron-chart"|plotly\.js/)
     for (const name of ['plotly.js', 'potiron-chart.js', 'dashboard.js']) {
       const res = await fetch(`${app.url}/assets/${name}`)
       assert.equal(res.status, 200)
@@ -363,6 +402,31 @@ describe('JSON API and pages', () => {
     const missing = await fetch(`${app.url}/?sensor=nope`)
     assert.equal(missing.status, 400)
     assert.match(await missing.text(), /<p class="error">sensor: unknown sensor &#39;nope&#39;/)
+  })
+
+  test('overview page: days without capture are gaps on a date axis naming months; "not set" left out with its count and a link that shows it; a field with nothing else is one sentence', async () => {
+    const sectionOf = (page: string, field: string): string => new RegExp(`<section class="field" data-field="${field}">(.*?)</section>`, 's').exec(page)![1]!
+    const html = await (await fetch(`${app.url}/?sensor=lab-pair-1`)).text()
+    const section = (field: string): string => sectionOf(html, field)
+    const figure = JSON.parse(/id="chart-5-figure">(.*?)<\/script>/s.exec(section('iptos'))![1]!) as { data: Array<{ name: string, x: string[], y: unknown[] }>, layout: { xaxis: unknown } }
+    const week = ['2010-06-28', '2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04']
+    assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [['0x00', week, [null, 20, null, null, null, null, 2011]]])
+    assert.deepEqual(figure.layout.xaxis, {
+      title: { text: 'Day' }, type: 'date', range: ['2010-06-27 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2010-06-28'
+    })
+    const paragraphs = (text: string): string[] => [...text.matchAll(/<p class="([a-z -]+)">(.*?)<\/p>/g)].map(m => `${m[1]!}: ${m[2]!}`)
+    const show = '<a href="/?sensor=lab-pair-1&amp;day=2010-07-04&amp;notset=1">Show &quot;not set&quot; values</a>'
+    assert.deepEqual(paragraphs(section('icmptype')), [`empty: No icmp type on 2010-07-04: all 2,011 packets have it "not set" (255). ${show}`])
+    assert.equal((section('icmptype').match(/potiron-chart|<table/g) ?? []).length, 0)
+    assert.deepEqual(paragraphs(section('tcpseq')), [])
+    assert.match(html, /<label><input type="checkbox" name="notset" value="1"> show "not set" values<\/label>/)
+    // notset=1: the box ticked, and 255 is a row of the top like any value.
+    const shown = await (await fetch(`${app.url}/?sensor=lab-pair-1&notset=1`)).text()
+    assert.match(shown, /<label><input type="checkbox" name="notset" value="1" checked> show "not set" values<\/label>/)
+    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td>/)
+    // A top with rows says what it left out.
+    const dnsicmp = await (await fetch(`${app.url}/?sensor=lab-dnsicmp-1`)).text()
+    assert.deepEqual(paragraphs(sectionOf(dnsicmp, 'icmptype')), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])
   })
 
   test('a capture value with markup is escaped in tables, links and chart data', async () => {

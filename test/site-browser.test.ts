@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
-import { ROOT } from './helpers/shared.js'
+import { FIXTURES, ROOT } from './helpers/shared.js'
 import { potiron } from './helpers/cli.js'
-import { MONTH_SENSOR, writeMonthCapture } from './helpers/month.js'
+import { MONTH_SENSOR, writeLaterCapture, writeMonthCapture } from './helpers/month.js'
 import { launchChromium, plotlyPoint, visit as open, type PlotlyChart, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { teardown } from './helpers/teardown.js'
@@ -113,3 +113,46 @@ test('clicking a day point opens that day\'s top values; clicking a value opens 
     await page.close()
   }
 })
+
+test('charts that tell the truth: a day without capture is a gap on a month-named axis, the sum of 22-* is "total", an empty top is one sentence', async () => {
+  // March 1-3 and 5 (nothing on March 4), per protocol; and a day of TCP only (no ICMP type at all).
+  const truth = await startRedis()
+  try {
+    const captures = [await writeMonthCapture(dir), await writeLaterCapture(dir), join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng')]
+    assert.equal((await potiron('ingest', ...captures, '--unix', truth.socket, '--quiet', '--combined-keys')).status, 0)
+    const out = join(dir, 'truth')
+    assert.equal((await potiron('plot', 'month', '--sensor', MONTH_SENSOR, '--field', 'dport', '--values', '22-*', '--date', '2024-03', '--out', out, '--unix', truth.socket)).status, 0)
+    assert.equal((await potiron('report', '--sensor', 'lab-synscan-1', '--fields', 'icmptype', '--out', out, '--unix', truth.socket)).status, 0)
+
+    const timeline = await open(browser, pathToFileURL(join(out, 'lab-gen-1_2024-03_destination-port_with-protocols_22-all.html')).href)
+    await timeline.page.waitForSelector('#chart[data-ready="true"]', { timeout: 20_000 })
+    await timeline.page.screenshot({ path: join(ARTIFACTS, 'site-timeline-gap.png') })
+    const chart = timeline.page.locator('#chart')
+    const drawn = await chart.evaluate(el => {
+      const gd = el as unknown as PlotlyChart & { _fullLayout: { xaxis: { type: string, tickformat: string, range: string[] } } }
+      const { type, tickformat, range } = gd._fullLayout.xaxis
+      return { traces: gd.data.map(t => [t.name, [...t.y!]]), type, tickformat, range: [...range] }
+    })
+    assert.deepEqual(drawn, {
+      traces: [['22-tcp, ssh', [94, 88, 91, null, 47]], ['22-udp, ssh', [3, 5, 3, null, 0]], ['total', [97, 93, 94, null, 47]]],
+      type: 'date',
+      tickformat: '%b %-d',
+      range: ['2024-02-29 12:00', '2024-03-31 12:00']
+    })
+    assert.deepEqual(await chart.locator('.xtick text').allTextContents(), MARCH_TICKS)
+    assert.deepEqual(await chart.locator('.legendtext').allTextContents(), ['22-tcp, ssh', '22-udp, ssh', 'total'])
+    assert.deepEqual(timeline.errors, [])
+    await timeline.page.close()
+
+    const empty = await open(browser, pathToFileURL(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')).href)
+    assert.deepEqual(await empty.page.locator('p.empty').allTextContents(), ['No icmp type values on 2010-07-04 but those left out: 255 (not set), 2,011 packets.'])
+    assert.equal(await empty.page.locator('#chart, .main-svg').count(), 0)
+    assert.deepEqual([empty.errors, empty.requests.filter(r => !r.startsWith('file://'))], [[], []])
+    await empty.page.close()
+  } finally {
+    await truth.stop()
+  }
+})
+
+/** The ticks Plotly draws on a month's axis in a 1280-pixel page: month names, never bare day numbers. */
+const MARCH_TICKS = ['Mar 3', 'Mar 10', 'Mar 17', 'Mar 24', 'Mar 31']

@@ -33,6 +33,31 @@ export function sentinelOf (field: string): string {
   return (FIELDS as readonly string[]).includes(field) ? ABSENT[field as FieldName] : '-1'
 }
 
+/** Fields whose members are decimal numbers (all but the addresses and `0x28`-style iptos). */
+const NUMERIC_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter(f => f !== 'ipsrc' && f !== 'ipdst' && f !== 'iptos'))
+const DECIMAL = /^-?\d{1,15}$/
+
+/** Byte order, as Redis keeps members of equal score. */
+export function byBytes (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** Decimal numbers by value (port 22 before 1000), before anything else (data from elsewhere), which goes by bytes. */
+function byNumber (a: string, b: string): number {
+  const [x, y] = [DECIMAL.test(a), DECIMAL.test(b)]
+  if (x && y) return Number(a) - Number(b) || byBytes(a, b)
+  return x === y ? byBytes(a, b) : x ? -1 : 1
+}
+
+/**
+ * How values of equal count are ordered in a top-N, the same in `inspect`, CSV tables, charts
+ * and the dashboard: by number for numeric fields (ports, TTL, lengths...), else (addresses,
+ * iptos, names unknown to potiron) in byte order.
+ */
+export function valueOrder (field: string): (a: string, b: string) => number {
+  return NUMERIC_FIELDS.has(field) ? byNumber : byBytes
+}
+
 /**
  * The member string of a value, as the original writes it: decimal numbers, dotted IPv4,
  * `0x28` for the type of service; for an absent value its sentinel (ABSENT). IPv6 addresses in

@@ -24,7 +24,7 @@ export const exportOptions = {
   ...redisOptions('when it runs'),
   sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
   limit: { type: 'string', requiresArg: true, defaultDescription: String(DEFAULTS.reportLimit), description: 'Values per table or chart (top N)' },
-  skip: { type: 'string', array: true, default: [...DEFAULTS.reportSkip], description: 'Values to leave out (default -1, the "not set" port); --skip with no value keeps all' },
+  skip: { type: 'string', array: true, defaultDescription: 'the field\'s "not set" value: -1, 0 for iptos, 255 for icmptype and icmpcode', description: 'Values to leave out; --skip with no value keeps all' },
   out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
   exact: { type: 'boolean', default: false, description: `Sum every value of a month (or of the protocols) when its first ${LIST_CAP} of each day do not prove the top; by default such a table says how far it holds` }
 } as const satisfies Record<string, Options>
@@ -45,8 +45,9 @@ export function limitOf (text: string | undefined): number {
   return text === undefined ? DEFAULTS.reportLimit : wholeNumber('limit', text, 1, 100_000)
 }
 
-function skipOf (values: readonly (string | number)[]): Set<string> {
-  return new Set(values.map(String).filter(v => v !== ''))
+/** The values given to --skip; undefined when it is not given: each field's "not set" value. */
+function skipOf (values: ReadonlyArray<string | number> | undefined): Set<string> | undefined {
+  return values === undefined ? undefined : new Set(values.map(String).filter(v => v !== ''))
 }
 
 /** The sensor named, which must have data, else every sensor in the data (at least one). */
@@ -83,12 +84,12 @@ async function monthOf (redis: Redis, sensor: string, given: string | undefined)
 }
 
 /** The options every export command takes (exportOptions), checked. */
-interface Shared { limit: number, skip: ReadonlySet<string>, out: string, exact: boolean }
+interface Shared { limit: number, skip: ReadonlySet<string> | undefined, out: string, exact: boolean }
 
 /** Where the data is, and the options every export command takes, checked (pure). */
 interface Reading { target: CommandTarget, sensor: string | undefined, shared: Shared }
 
-function readingOf (argv: { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit?: string | undefined, skip: ReadonlyArray<string | number>, out: string, exact: boolean }): Reading {
+function readingOf (argv: { redis?: string | undefined, unix?: string | undefined, sensor?: string | undefined, limit?: string | undefined, skip?: ReadonlyArray<string | number> | undefined, out: string, exact: boolean }): Reading {
   return { target: targetOf(argv), sensor: argv.sensor, shared: { limit: limitOf(argv.limit), skip: skipOf(argv.skip), out: argv.out, exact: argv.exact } }
 }
 

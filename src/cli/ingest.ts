@@ -87,7 +87,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
     out(args.json ? JSON.stringify(summary) : formatSummary(summary, used, args.minAge))
     if (args.report !== undefined) {
       if (Object.keys(summary.days).length === 0) err(`potiron: --report: this run counted nothing new, so no report was written (use '${commandLine(['report', ...targetArgs(args.target), '--out', args.report])}' for data already in Redis)`)
-      else printSite({ out: args.json ? err : out, err }, args.report, await writeReportSites(redis, reportMonths(summary.days), { out: args.report, limit: DEFAULTS.reportLimit, skip: new Set(DEFAULTS.reportSkip) }))
+      else printSite({ out: args.json ? err : out, err }, args.report, await writeReportSites(redis, reportMonths(summary.days), { out: args.report, limit: DEFAULTS.reportLimit }))
     }
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok
   })

@@ -2,7 +2,7 @@
 import { analyzeFile, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { civilTime, pad } from '../aggregate/days.js'
-import { ABSENT } from '../aggregate/fields.js'
+import { ABSENT, valueOrder } from '../aggregate/fields.js'
 import { memberRows } from '../aggregate/table.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { valueLabel } from '../export/labels.js'
@@ -86,7 +86,9 @@ export async function inspect (files: readonly string[], options: InspectOptions
 export function toReport (r: FileResult): InspectReport {
   const byPort = new Map<string, number>()
   for (const row of memberRows(r.table, false)) if (row.member !== ABSENT.dport) byPort.set(row.member, (byPort.get(row.member) ?? 0) + row.count)
-  const ports = [...byPort].sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))
+  // Ties as in every top of potiron (export csv, report, the dashboard): by port number.
+  const byNumber = valueOrder('dport')
+  const ports = [...byPort].sort((a, b) => b[1] - a[1] || byNumber(a[0], b[0]))
   const s = r.stats
   return {
     file: r.file,

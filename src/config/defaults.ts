@@ -2,8 +2,6 @@
  * potiron's defaults, in one fully populated object: what each setting is when nobody says.
  * Command-line options take their `default:` from here, and so does the code behind them.
  */
-import { ABSENT } from '../aggregate/fields.js'
-
 export const DEFAULTS = {
   /** Destination ports listed by `inspect`. */
   topPorts: 10,
@@ -17,8 +15,6 @@ export const DEFAULTS = {
   redisConnectMs: 3000,
   /** Values per table or chart of export, plot, report and `ingest --report` (`--limit`): the original's top 10. */
   reportLimit: 10,
-  /** Values left out of them (`--skip`): the "not set" port, as the original's exports did. */
-  reportSkip: [ABSENT.dport] as readonly string[],
   /** Where `potiron serve` listens (`--host`, `--port`): loopback only. */
   serveHost: '127.0.0.1',
   servePort: 8080,

@@ -41,13 +41,14 @@ export interface Link { href: string, text: string }
 
 export interface ChartPage {
   title: string
-  figure: Figure
+  /** The chart, or the one sentence that says why there is none (nothing to draw). */
+  figure: Figure | string
   /** Links shown above the chart (up to the index, the CSV beside the page). */
   links: readonly Link[]
   /** The assets directory, relative to the page. */
   assets: string
-  /** A caveat shown under the title. */
-  note?: string | undefined
+  /** Caveats shown under the title, one paragraph each. */
+  notes?: readonly string[]
 }
 
 export function linkList (links: readonly Link[]): string {
@@ -83,7 +84,9 @@ export function chartBlock (id: string, figure: Figure): string {
 }
 
 export function chartPage (page: ChartPage): string {
+  const notes = (page.notes ?? []).map(note => `<p class="note">${escapeHtml(note)}</p>\n`).join('')
+  const chart = typeof page.figure === 'string' ? `<p class="empty">${escapeHtml(page.figure)}</p>` : chartBlock('chart', page.figure)
   return document(page.title, `<nav>${linkList(page.links)}</nav>
 <h1>${escapeHtml(page.title)}</h1>
-${page.note !== undefined ? `<p class="note">${escapeHtml(page.note)}</p>\n` : ''}${chartBlock('chart', page.figure)}`, scriptsAt(page.assets))
+${notes}${chart}`, typeof page.figure === 'string' ? [] : scriptsAt(page.assets))
 }

@@ -61,7 +61,8 @@ export interface ReportJob extends SiteOptions {
   fields?: readonly string[] | undefined
   /** The top-N read, for the index to say. */
   limit: number
-  skip: ReadonlySet<string>
+  /** Values left out (undefined: each field's "not set" value), for the index to say. */
+  skip?: ReadonlySet<string> | undefined
 }
 
 /** Writes a report read (planReport, then readPages): its pages and the index.html linking them. */
@@ -90,9 +91,15 @@ ${days.map(d => [d, plan.need({ kind: 'top', field, period: d })] as const).map(
   })
   const title = `potiron: sensor ${plan.month.sensor}, ${monthName(month)}`
   await writeSiteFile(job.out, INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
-<p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${job.skip.size > 0 ? `, leaving out ${escapeHtml([...job.skip].join(', '))}` : ''}.</p>
+<p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${skipText(job.skip)}.</p>
 ${sections.join('\n')}`), written)
   return { files: written.files, entry: INDEX, notes: written.notes }
+}
+
+/** What the index says is left out of every top: each page says how many packets that is. */
+function skipText (skip: ReadonlySet<string> | undefined): string {
+  if (skip === undefined) return ', leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype)'
+  return skip.size > 0 ? `, leaving out ${escapeHtml([...skip].join(', '))}` : ''
 }
 
 /** The pages of `plot month`, to read: the timeline of `values` (see parseSpec) and what it links to. */
@@ -147,7 +154,7 @@ export interface ReportsJob {
   /** Default: every field in each report's data. */
   fields?: readonly string[] | undefined
   limit: number
-  skip: ReadonlySet<string>
+  skip?: ReadonlySet<string> | undefined
 }
 
 /**

@@ -6,13 +6,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { timelineFigure, topFigure, type TimelineLine } from './charts.js'
+import { timelineFigure, topFigure, type Period, type TimelineLine } from './charts.js'
 import { csvText, incompleteNote } from './csv.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, specText, timelineStem, topStem, type ValueSpec } from './names.js'
 import { ASSETS, chartPage, writeAssets, type Link } from './page.js'
+import { daysFromCivil } from '../aggregate/days.js'
 import type { Row, Top } from '../store/read.js'
 import type { Line, Month, PageData, PagePlan, PageQuery } from '../store/report-data.js'
+import { plural } from '../plural.js'
 
 export interface SiteOptions {
   out: string
@@ -30,6 +32,21 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 
 export function monthName (month: string): string {
   return `${MONTHS[Number(month.slice(4)) - 1]!} ${month.slice(0, 4)}`
+}
+
+/** Every calendar day of `month` (YYYYMM): a month timeline spans them, days without data as gaps. */
+function monthPeriod (month: string): Period {
+  const [year, m] = [Number(month.slice(0, 4)), Number(month.slice(4))]
+  const length = daysFromCivil(year, m + 1, 1) - daysFromCivil(year, m, 1)
+  return { first: `${dashed(month)}-01`, last: `${dashed(month)}-${String(length).padStart(2, '0')}` }
+}
+
+/** The values a top leaves out, as its page says them: `-1 (not set), 12 packets`. */
+function leftOut (field: string, left: readonly Row[], protocol: string | undefined): string {
+  return left.map(r => {
+    const label = valueLabel(field, r.value, protocol)
+    return `${r.value}${label === '' ? '' : ` (${label})`}, ${plural(r.count, 'packet', r.count.toLocaleString('en-US'))}`
+  }).join('; ')
 }
 
 /**
@@ -131,13 +148,13 @@ export class SitePlan implements PagePlan {
     })
   }
 
-  /** The lines a timeline draws, with their counts per day. */
-  shown (specs: readonly ValueSpec[], y: readonly number[][]): Array<{ line: Line, y: number[] }> {
+  /** The lines a timeline draws, with their counts per day; `total`: the sum line of a `22-*`. */
+  shown (specs: readonly ValueSpec[], y: readonly number[][]): Array<{ line: Line, y: number[], total: boolean }> {
     return this.#lines(specs).flatMap((line, i) => {
       const counts = y[i]!
+      const split = specs.some(s => s.value === line.value && s.protocol === '*')
       // With `22-*`, protocols that never carry the value would only add flat lines at zero.
-      const splitLine = line.protocol !== undefined && specs.some(s => s.value === line.value && s.protocol === '*')
-      return splitLine && counts.every(n => n === 0) ? [] : [{ line, y: counts }]
+      return split && line.protocol !== undefined && counts.every(n => n === 0) ? [] : [{ line, y: counts, total: split && line.protocol === undefined }]
     })
   }
 }
@@ -157,7 +174,7 @@ export async function writeSite (plan: SitePlan, options: SiteOptions): Promise<
   const written: Written = { files: [], notes: [] }
   for (const [, page, data] of plan.read()) {
     const files = page.kind === 'top' && data.kind === 'top'
-      ? topFiles(plan, options, page.field, page.period, page.protocol, data.top, written.notes)
+      ? topFiles(plan, options, page, data.top, data.left, written.notes)
       : page.kind === 'timeline' && data.kind === 'timeline' ? timelineFiles(plan, options, page.field, page.specs, data.y) : []
     for (const [name, text] of files) await writeSiteFile(options.out, name, text, written)
   }
@@ -173,36 +190,45 @@ function nav (options: SiteOptions, extra: readonly Link[]): Link[] {
   return [...(options.home !== undefined ? [{ href: options.home, text: 'index' }] : []), ...extra]
 }
 
-function topFiles (plan: SitePlan, options: SiteOptions, field: string, period: string, protocol: string | undefined, top: Top, notes: string[]): Array<[string, string]> {
+function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 'top' }, top: Top, left: readonly Row[], notes: string[]): Array<[string, string]> {
   const { sensor } = plan.month
+  const { field, period, protocol } = page
   const { rows, missingAtMost } = top
   const stem = topStem(sensor, field, period, protocol)
   const note = missingAtMost === undefined ? undefined : incompleteNote(`${stem}.csv`, missingAtMost, plan.month.listCap)
   if (note !== undefined) notes.push(note)
+  const skipped = leftOut(field, left, protocol)
   const items = rows.map(r => ({
     ...r,
     label: valueLabel(field, r.value, protocol),
     link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value, protocol }] })
   }))
   const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
+  // Nothing to draw: one sentence instead of an empty chart (and what was left out, in it).
+  const figure = rows.length > 0
+    ? topFigure(title, items)
+    : `No ${fieldTitle(field)} values on ${dashed(period)}${protocol === undefined ? '' : ` in ${protocol} packets`}${skipped === '' ? '' : ` but those left out: ${skipped}`}.`
+  const caveats = [...note === undefined ? [] : [note], ...rows.length > 0 && skipped !== '' ? [`Left out of this top: ${skipped}.`] : []]
   return [
     [`${stem}.csv`, csvText(field, rows, protocol)],
-    [`${stem}.html`, chartPage({ title, figure: topFigure(title, items), links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]), assets: options.assets ?? ASSETS, note })]
+    [`${stem}.html`, chartPage({ title, figure, links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]), assets: options.assets ?? ASSETS, notes: caveats })]
   ]
 }
 
 function timelineFiles (plan: SitePlan, options: SiteOptions, field: string, specs: readonly ValueSpec[], y: readonly number[][]): Array<[string, string]> {
   const { sensor, month, days } = plan.month
-  const series: TimelineLine[] = plan.shown(specs, y).map(({ line, y }) => ({
-    name: specText(line),
-    label: valueLabel(field, line.value, line.protocol),
+  const several = new Set(specs.map(s => s.value)).size > 1
+  const series: TimelineLine[] = plan.shown(specs, y).map(({ line, y, total }) => ({
+    // The sum line of `22-*` is the total of its protocols, named so: not one more line of port 22.
+    name: total ? (several ? `${line.value} total` : 'total') : specText(line),
+    label: total ? '' : valueLabel(field, line.value, line.protocol),
     x: days.map(dashed),
     y,
     links: days.map(d => plan.need({ kind: 'top', field, period: d, protocol: line.protocol }))
   }))
   const title = `Packets per day with ${fieldTitle(field)} ${specs.map(specText).join(', ')} on sensor ${sensor}, ${monthName(month)}`
   const stem = timelineStem(sensor, field, month, specs)
-  return [[`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series), links: nav(options, []), assets: options.assets ?? ASSETS })]]
+  return [[`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series, monthPeriod(month)), links: nav(options, []), assets: options.assets ?? ASSETS })]]
 }
 
 function pageName (sensor: string, month: string, page: Page): string {

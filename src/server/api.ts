@@ -7,10 +7,11 @@
  */
 import type { Redis } from 'ioredis'
 import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
+import { sentinelOf, valueOrder } from '../aggregate/fields.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { readShownFields, writeShownFields } from '../store/shown-fields.js'
 import { DEFAULTS } from '../config/defaults.js'
-import { HttpError, badRequest, daysUntil, intParam, listed, optional, required, ymdOf } from './params.js'
+import { HttpError, badRequest, daysUntil, flagParam, intParam, listed, optional, required, ymdOf } from './params.js'
 import { dashed } from '../export/names.js'
 
 export const TOP = 10
@@ -26,7 +27,10 @@ export interface FieldOverview {
   field: string
   title: string
   top: TopRow[]
-  timeline: { days: string[], series: Array<{ value: string, label: string, counts: number[] }> }
+  /** The field's "not set" value and its packets on the day: left out of `top` unless `notset=1`. */
+  notSet: { value: string, count: number }
+  /** `counts[d]` is null on a day without any capture (not in `<sensor>_DAYS`): a gap, not a 0. */
+  timeline: { days: string[], series: Array<{ value: string, label: string, counts: Array<number | null> }> }
   /** Only with combined keys, when the protocols' heads do not prove the top: the most a value left out can count (see topOf). */
   missingAtMost?: number
 }
@@ -36,6 +40,8 @@ export interface Overview {
   days: number
   sensorDays: string[]
   combined: boolean
+  /** Whether the tops include each field's "not set" value (`notset=1`); by default they leave it out, as the exports do. */
+  showNotSet: boolean
   /** Packets of the day (sum of its `protocol` counts); null when `protocol` is not stored. */
   total: number | null
   fields: FieldOverview[]
@@ -111,6 +117,7 @@ export class Api {
   async overview (params: URLSearchParams): Promise<Overview> {
     // Parameters that need no data are checked before anything is asked of Redis.
     const span = intParam(params, 'days', DEFAULTS.overviewDays, 1, MAX_OVERVIEW_DAYS)
+    const showNotSet = flagParam(params, 'notset')
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
     const sensor = await this.sensorOf(params)
@@ -120,12 +127,13 @@ export class Api {
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
     const shown = layout.fields.filter(field => isShown(field, enabled))
     const chartDays = daysUntil(ymd, span)
+    const withData = new Set(days)
     const [total, fields] = await Promise.all([
       this.#dayTotal(layout, sensor, ymd),
-      Promise.all(shown.map(async field => await this.#fieldOverview(layout, sensor, ymd, field, chartDays)))
+      Promise.all(shown.map(async field => await this.#fieldOverview(layout, sensor, ymd, field, { days: chartDays, withData }, showNotSet)))
     ])
     for (const f of fields) for (const row of f.top) row.share = total === null || total === 0 ? null : Math.round(row.count / total * 1e6) / 1e6
-    return { sensor, day: dashed(ymd), days: span, sensorDays: days.map(dashed), combined: layout.combinedKeys, total, fields }
+    return { sensor, day: dashed(ymd), days: span, sensorDays: days.map(dashed), combined: layout.combinedKeys, showNotSet, total, fields }
   }
 
   /** The day's packets: every packet has a `protocol` value, so the sum of that key's (≤ 257) scores. */
@@ -134,18 +142,30 @@ export class Api {
     return await totalOf(this.#redis, dayKeys(layout, sensor, ymd, 'protocol'))
   }
 
-  async #fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chartDays: readonly string[]): Promise<FieldOverview> {
+  async #fieldOverview (layout: Layout, sensor: string, ymd: string, field: string, chart: ChartDays, showNotSet: boolean): Promise<FieldOverview> {
+    const keys = dayKeys(layout, sensor, ymd, field)
+    const notSet = sentinelOf(field)
     // A request never reads a key whole: an unproven top (combined keys, flat fields) says how far it holds.
-    const { rows, missingAtMost } = await topOf(this.#redis, dayKeys(layout, sensor, ymd, field), TOP, new Set(), { fullReadLimit: 0 })
+    const [{ rows, missingAtMost }, [notSetCount]] = await Promise.all([
+      topOf(this.#redis, keys, TOP, new Set(showNotSet ? [] : [notSet]), { fullReadLimit: 0, order: valueOrder(field) }),
+      scoresOf(this.#redis, [keys], [notSet])
+    ])
     const values = rows.slice(0, TIMELINE_VALUES).map(r => r.value)
-    const counts = await scoresOf(this.#redis, chartDays.map(d => dayKeys(layout, sensor, d, field)), values)
+    // Only days with data are asked: the others are gaps (null), not zeros.
+    const asked = chart.days.filter(d => chart.withData.has(d))
+    const counts = await scoresOf(this.#redis, asked.map(d => dayKeys(layout, sensor, d, field)), values)
+    const countsOf = (v: number): Array<number | null> => {
+      let a = 0
+      return chart.days.map(d => chart.withData.has(d) ? counts[a++]![v]! : null)
+    }
     return {
       field,
       title: fieldTitle(field),
       top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })),
+      notSet: { value: notSet, count: notSetCount![0]! },
       timeline: {
-        days: chartDays.map(dashed),
-        series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: counts.map(day => day[v]!) }))
+        days: chart.days.map(dashed),
+        series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: countsOf(v) }))
       },
       ...(missingAtMost === undefined ? {} : { missingAtMost })
     }
@@ -217,6 +237,9 @@ export class Api {
     return this.#settingsOf(layout, chosen)
   }
 }
+
+/** The days of the overview's timelines (YYYYMMDD), and those of them the sensor has data for. */
+interface ChartDays { days: readonly string[], withData: ReadonlySet<string> }
 
 /** Whether the overview shows `field`, given ENFIELDS: no ENFIELDS at all means every field. */
 function isShown (field: string, enabled: readonly string[]): boolean {

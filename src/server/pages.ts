@@ -5,11 +5,13 @@
  * forbids them): chart data sits in `<script type="application/json">` blocks that
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
-import { timelineFigure } from '../export/charts.js'
+import { timelineFigure, type Figure } from '../export/charts.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
 import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings } from './api.js'
 import { plural } from '../plural.js'
+import { dashed } from '../export/names.js'
+import { shiftDay } from './params.js'
 
 /** `<base>/path?params`, with every parameter percent-encoded. */
 export function href (base: string, path: string, params: Record<string, string | number | undefined> = {}): string {
@@ -68,42 +70,54 @@ export function overviewPage (base: string, o: Overview, sensors: readonly strin
   const form = `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit>
 <label>Sensor <select name="sensor">${options(sensors, o.sensor)}</select></label>
 <label>Day <select name="day"><option value="">latest</option>${options([...o.sensorDays].reverse(), o.day)}</select></label>
+<label><input type="checkbox" name="notset" value="1"${o.showNotSet ? ' checked' : ''}> show "not set" values</label>
 ${o.days === DEFAULTS.overviewDays ? '' : `<input type="hidden" name="days" value="${o.days}">`}
 <button type="submit">Show</button>
 </form>
-<p class="muted">${o.total === null ? '' : `${plural(o.total, 'packet', number(o.total))} on ${escapeHtml(o.day)}. `}Click a value for its evolution.</p>`
-  const fields = o.fields.map((f, i) => {
-    const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
-    const rows = f.top.map((r, n) => `<tr><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${r.share === null ? '' : `${(r.share * 100).toFixed(2)} %`}</td></tr>`).join('\n')
-    const figure = timelineFigure(`Top ${f.timeline.series.length} of ${f.title}, ${plural(f.timeline.days.length, 'day')} until ${o.day}`, f.timeline.series.map(s => ({
-      name: s.value, label: s.label, x: f.timeline.days, y: s.counts, links: f.timeline.days.map(() => link(s.value))
-    })))
-    return `<section class="field" data-field="${escapeHtml(f.field)}">
+<p class="muted">${o.total === null ? '' : `${plural(o.total, 'packet', number(o.total))} on ${escapeHtml(o.day)}. `}Click a value for its evolution.${o.showNotSet ? '' : ' Each field\'s "not set" value is left out of its top.'}</p>`
+  const fields = o.fields.map((f, i) => `<section class="field" data-field="${escapeHtml(f.field)}">
 <h2>${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span></h2>
-<div class="grid">
-<table class="top"><thead><tr><th>#</th><th>Value</th><th>Label</th><th>Count</th><th>Share</th></tr></thead>
-<tbody>
-${rows === '' ? '<tr><td colspan="5" class="muted">no data</td></tr>' : rows}
-</tbody></table>
-${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`}
-${chartBlock(`chart-${i}`, figure)}
-</div>
-</section>`
-  }).join('\n')
+${notSetNote(base, o, f)}${f.top.length === 0 ? '' : fieldTop(base, o, f, i)}
+</section>`).join('\n')
   const none = o.fields.length === 0 ? `<p class="error">No field to show: choose some in ${a(href(base, '/settings', { sensor: o.sensor }), 'Settings')}.</p>` : ''
   return page({ base, title: `Potiron: sensor ${o.sensor}, ${o.day}`, sensor: o.sensor, body: form + none + fields, charts: true })
 }
 
+/**
+ * What a field's top leaves out, and the link that shows it: its "not set" value's packets, in
+ * one sentence (the only one when nothing else is left, never an empty table and chart).
+ */
+function notSetNote (base: string, o: Overview, f: Overview['fields'][number]): string {
+  const { value, count } = f.notSet
+  const hidden = !o.showNotSet && count > 0
+  const show = hidden ? ` ${a(href(base, '/', { sensor: o.sensor, day: o.day, days: o.days === DEFAULTS.overviewDays ? undefined : o.days, notset: 1 }), 'Show "not set" values')}` : ''
+  const packets = plural(count, 'packet', number(count))
+  if (f.top.length > 0) return hidden ? `<p class="muted not-set">Left out: ${escapeHtml(value)} (not set), ${packets}.${show}</p>\n` : ''
+  const sentence = hidden ? `No ${escapeHtml(f.title)} on ${escapeHtml(o.day)}: all ${packets} have it "not set" (${escapeHtml(value)}).` : `No ${escapeHtml(f.title)} values on ${escapeHtml(o.day)}.`
+  return `<p class="empty">${sentence}${show}</p>`
+}
+
+/** A field's top-10 table and the chart of its leading values over the overview's days. */
+function fieldTop (base: string, o: Overview, f: Overview['fields'][number], i: number): string {
+  const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
+  const rows = f.top.map((r, n) => `<tr><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${r.share === null ? '' : `${(r.share * 100).toFixed(2)} %`}</td></tr>`).join('\n')
+  const { days, series } = f.timeline
+  const figure = timelineFigure(`Top ${series.length} of ${f.title}, ${plural(days.length, 'day')} until ${o.day}`, series.map(s => ({
+    name: s.value, label: s.label, x: days, y: s.counts, links: days.map(() => link(s.value))
+  })), { first: days[0]!, last: days[days.length - 1]! })
+  return `<div class="grid">
+<table class="top"><thead><tr><th>#</th><th>Value</th><th>Label</th><th>Count</th><th>Share</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`}
+${chartBlock(`chart-${i}`, figure)}
+</div>`
+}
+
 export function evolutionPage (base: string, e: Evolution): string {
   const subject = `${e.title} ${e.value}${e.label === '' ? '' : ` (${e.label})`}`
-  const figure = timelineFigure(`${subject}, ${plural(e.days, 'day')} until ${e.until}`, e.series.map(s => ({
-    name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
-  })))
-  // Months of days: date ticks chosen by Plotly, not one per day (hovers still show the whole date).
-  const xaxis = { ...(figure.layout.xaxis as Record<string, unknown>) }
-  delete xaxis.tickformat
-  delete xaxis.dtick
-  figure.layout.xaxis = xaxis
+  const first = dashed(shiftDay(e.until.replaceAll('-', ''), 1 - e.days))
   const protocols = e.protocols.length === 0
     ? ''
     : `<label>Protocol <select name="protocol"><option value="">all (sum)</option>${options(['each', ...e.protocols], e.protocol ?? undefined, p => p === 'each' ? 'each protocol' : p)}</select></label>`
@@ -115,10 +129,20 @@ ${protocols}
 <button type="submit">Show</button>
 </form>`
   const total = e.series[e.series.length - 1]!.points.reduce((sum, p) => sum + p.count, 0)
-  const body = `${form}
-<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(e.series[0]!.points.length, 'day')} with data. Click a point for that day's overview.</p>
-<div class="field">${chartBlock('evolution', figure)}</div>`
-  return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: true })
+  const withData = e.series[0]!.points.length
+  const body = withData === 0
+    ? `${form}\n<p class="empty">Sensor ${escapeHtml(e.sensor)} has no data from ${escapeHtml(first)} to ${escapeHtml(e.until)}.</p>`
+    : `${form}
+<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data (days without any capture are gaps in the lines). Click a point for that day's overview.</p>
+<div class="field">${chartBlock('evolution', evolutionFigure(base, e, subject, first))}</div>`
+  return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: withData > 0 })
+}
+
+/** The evolution's chart: its days with data over the whole period asked (`first` to `until`), a gap over the days without. */
+function evolutionFigure (base: string, e: Evolution, subject: string, first: string): Figure {
+  return timelineFigure(`${subject}, ${plural(e.days, 'day')} until ${e.until}`, e.series.map(s => ({
+    name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
+  })), { first, last: e.until })
 }
 
 export function customPage (base: string, sensors: readonly string[], sensor: string | undefined, fields: readonly string[]): string {

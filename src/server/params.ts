@@ -57,6 +57,13 @@ export function intParam (params: URLSearchParams, name: string, fallback: numbe
   return n
 }
 
+/** A yes/no parameter: `1` is yes; absent, empty or `0` is no. */
+export function flagParam (params: URLSearchParams, name: string): boolean {
+  const text = optional(params, name)
+  if (text !== undefined && text !== '0' && text !== '1') throw badRequest(`${name}: expected 1 or 0, got '${text}'`)
+  return text === '1'
+}
+
 /** The choices that are valid, in a message: `a, b, c` (the first 20, then how many more). */
 export function listed (choices: readonly string[]): string {
   if (choices.length === 0) return 'none'

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
-import { FIELDS as FIELD_NAMES } from '../aggregate/fields.js'
+import { FIELDS as FIELD_NAMES, byBytes } from '../aggregate/fields.js'
 import { DAYS_KEY_PATTERN, FILES, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
 import { storedCombined } from './parameters.js'
 
@@ -80,9 +80,12 @@ export function dayKeys (layout: Layout, sensor: string, ymd: string, field: str
   return protocols.map(p => combinedKey(sensor, p, ymd, field))
 }
 
-/** Descending count, then value in byte order: the order Redis itself keeps ties in. */
-export function byCount (a: Row, b: Row): number {
-  return b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)
+/** How values of equal count are ordered (aggregate/fields.ts valueOrder). */
+export type ValueOrder = (a: string, b: string) => number
+
+/** Descending count, then value in `order` (default byte order: the order Redis itself keeps ties in). */
+export function byCount (order: ValueOrder = byBytes): (a: Row, b: Row) => number {
+  return (a, b) => b.count - a.count || order(a.value, b.value)
 }
 
 /** A top-N: its rows, and whether it is proven complete. */
@@ -99,6 +102,11 @@ export interface Top {
 export interface TopOptions {
   /** Read every member of every key when nothing less proves the top (memory grows with them). */
   exact?: boolean | undefined
+  /**
+   * Order of values of equal count (default: byte order). Another order (by number) makes the
+   * cut of one key look further than the values Redis lists first (see tiedByNumber).
+   */
+  order?: ValueOrder | undefined
   /** LIST_CAP and FULL_READ_LIMIT, for tests. */
   listCap?: number
   fullReadLimit?: number
@@ -109,6 +117,17 @@ export const LIST_CAP = 8192
 /** Keys holding at most this many members in all are read whole when the heads prove nothing. */
 export const FULL_READ_LIMIT = 4_000_000
 const CHUNK = 10_000
+/** Values tied at the cut of one key read whole, by number, when there are at most this many. */
+const TIES_READ = 1000
+/**
+ * Past TIES_READ, ties by number are looked for among the numbers of 1 to PROBE_DIGITS digits
+ * (1,001 values, `-1` included, one ZMSCORE each length), the smallest first; when fewer are found
+ * than the cut takes, every tied value is read up to TIE_READ_CAP, more than any port, length,
+ * TTL or protocol key holds (65,536 values and the sentinel). Past it (a `tcpseq` key of millions
+ * of single packets) the cut takes the first in byte order, as Redis lists them.
+ */
+const PROBE_DIGITS = 3
+export const TIE_READ_CAP = 65_537
 
 /**
  * Top-N of a sum of sorted sets without building the sum in Redis: ZUNIONSTORE costs Redis
@@ -122,18 +141,19 @@ const CHUNK = 10_000
  */
 export async function topOf (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string> = new Set(), options: TopOptions = {}): Promise<Top> {
   if (keys.length === 0 || limit <= 0) return { rows: [] }
-  if (keys.length === 1) return { rows: await topOfKey(redis, keys[0]!, limit, skip) }
+  const byRank = byCount(options.order)
+  if (keys.length === 1) return { rows: await topOfKey(redis, keys[0]!, limit, skip, options.order) }
   const { listCap = LIST_CAP, fullReadLimit = FULL_READ_LIMIT } = options
   let k = Math.min(listCap, Math.max(64, 4 * (limit + skip.size)))
   let members: number | undefined
   for (;;) {
-    const round = await headsRound(redis, keys, k, limit, skip)
+    const round = await headsRound(redis, keys, k, limit, skip, byRank)
     if (round.missingAtMost === undefined) return { rows: round.rows }
-    if (options.exact === true) return { rows: await readWhole(redis, keys, limit, skip) }
+    if (options.exact === true) return { rows: await readWhole(redis, keys, limit, skip, byRank) }
     // The key sizes matter only when reading them whole is allowed at all (the dashboard: never).
     if (fullReadLimit > 0) {
       members ??= (await exec(keys.reduce((p, key) => p.zcard(key), redis.pipeline()))).reduce((a: number, b) => a + (b as number), 0)
-      if (members <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip) }
+      if (members <= fullReadLimit) return { rows: await readWhole(redis, keys, limit, skip, byRank) }
     }
     if (k >= listCap) return round
     k = Math.min(listCap, k * 8)
@@ -151,7 +171,7 @@ const BATCH = 2000
  * for lazily, best upper bound first, and only until the answer is decided: proven (the N-th
  * exact sum beats T and every upper bound left), or out of reach (nothing left can beat T).
  */
-async function headsRound (redis: Redis, keys: readonly string[], k: number, limit: number, skip: ReadonlySet<string>): Promise<Top> {
+async function headsRound (redis: Redis, keys: readonly string[], k: number, limit: number, skip: ReadonlySet<string>, byRank: (a: Row, b: Row) => number): Promise<Top> {
   const heads = (await exec(keys.reduce((p, key) => p.zrevrange(key, 0, k - 1, 'WITHSCORES'), redis.pipeline()))).map(r => pairs(r as string[]))
   // The most an unread member of each key can count: its K-th count, or 0 once the key is read whole.
   const unread = heads.map(rows => rows.length < k ? 0 : rows[rows.length - 1]!.count)
@@ -174,7 +194,7 @@ async function headsRound (redis: Redis, keys: readonly string[], k: number, lim
     const batch = order.slice(i, i + BATCH)
     await completeSums(redis, keys, batch, unread)
     // Sums are final once exact: only the best N so far can stay in the answer.
-    rows = [...rows, ...batch.map(c => ({ value: c.value, count: c.sum }))].sort(byCount).slice(0, limit)
+    rows = [...rows, ...batch.map(c => ({ value: c.value, count: c.sum }))].sort(byRank).slice(0, limit)
     const last = rows.length === limit ? rows[limit - 1]!.count : 0
     // The most a candidate not yet summed can total (0: none left), and any value not summed at all.
     const next = order[i + BATCH]?.most ?? 0
@@ -214,7 +234,7 @@ async function completeSums (redis: Redis, keys: readonly string[], candidates: 
 }
 
 /** Every member of every key, read in chunks (Redis is never busy long), summed here. */
-async function readWhole (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string>): Promise<Row[]> {
+async function readWhole (redis: Redis, keys: readonly string[], limit: number, skip: ReadonlySet<string>, byRank: (a: Row, b: Row) => number): Promise<Row[]> {
   const sums = new Map<string, number>()
   for (const key of keys) {
     for (let start = 0; ; start += CHUNK) {
@@ -223,23 +243,46 @@ async function readWhole (redis: Redis, keys: readonly string[], limit: number, 
       if (rows.length < CHUNK) break
     }
   }
-  return [...sums].map(([value, count]) => ({ value, count })).sort(byCount).slice(0, limit)
+  return [...sums].map(([value, count]) => ({ value, count })).sort(byRank).slice(0, limit)
 }
 
-async function topOfKey (redis: Redis, key: string, limit: number, skip: ReadonlySet<string>): Promise<Row[]> {
+async function topOfKey (redis: Redis, key: string, limit: number, skip: ReadonlySet<string>, order?: ValueOrder): Promise<Row[]> {
   // Every skipped value could be among the first ones: read that many more.
   const want = limit + skip.size
   const head = pairs(await redis.zrevrange(key, 0, want - 1, 'WITHSCORES'))
   let rows = head
   if (head.length === want) {
     // Values tied with the last one read may go on past the cut: take those that come first by
-    // value (ZRANGE BYSCORE orders ties by value, ascending), so the cut does not depend on Redis's reverse order.
+    // value (ZRANGE BYSCORE orders ties by value, ascending), so the cut does not depend on
+    // Redis's reverse order. By number, the first may be anywhere among them: read them all.
     const last = head[head.length - 1]!.count
     const above = head.filter(r => r.count > last)
-    const tied = await redis.zrangebyscore(key, last, last, 'LIMIT', 0, want - above.length)
+    const room = want - above.length
+    const byRedis = order === undefined || order === byBytes
+    const tied = byRedis ? await redis.zrangebyscore(key, last, last, 'LIMIT', 0, room) : await tiedByNumber(redis, key, last, room)
     rows = [...above, ...tied.map(value => ({ value, count: last }))]
   }
-  return rows.sort(byCount).filter(r => !skip.has(r.value)).slice(0, limit)
+  return rows.sort(byCount(order)).filter(r => !skip.has(r.value)).slice(0, limit)
+}
+
+/**
+ * Values of `key` counting `score`, at least the `room` smallest by number (or all of them when
+ * fewer), read in bounded steps (TIES_READ, PROBE_DIGITS, TIE_READ_CAP): a request never reads
+ * a whole flat key for its ties.
+ */
+async function tiedByNumber (redis: Redis, key: string, score: number, room: number): Promise<string[]> {
+  const tied = await redis.zcount(key, score, score)
+  if (tied <= TIES_READ) return await redis.zrangebyscore(key, score, score)
+  const found: string[] = []
+  for (let digits = 1; digits <= PROBE_DIGITS && found.length < room; digits++) {
+    // Every number of that many digits, ascending (and -1 before the one-digit ones).
+    const from = digits === 1 ? -1 : 10 ** (digits - 1)
+    const numbers = Array.from({ length: 10 ** digits - from }, (_, i) => String(from + i))
+    const scores = await redis.zmscore(key, ...numbers)
+    numbers.forEach((n, i) => { if (scores[i] !== null && Number(scores[i]) === score) found.push(n) })
+  }
+  if (found.length >= room) return found
+  return await redis.zrangebyscore(key, score, score, 'LIMIT', 0, tied <= TIE_READ_CAP ? tied : room)
 }
 
 /** The sum of every score of `keys`: for small keys only (a day's `protocol` keys: at most 257 members each). */

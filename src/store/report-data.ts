@@ -6,7 +6,8 @@
  */
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
-import { LIST_CAP, checkField, dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Top } from './read.js'
+import { sentinelOf, valueOrder } from '../aggregate/fields.js'
+import { LIST_CAP, checkField, dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row, type Top, type TopOptions } from './read.js'
 
 /** `YYYY-MM-DD` of `YYYYMMDD`, `YYYY-MM` of `YYYYMM` (as export/names.ts writes dates), for messages. */
 function dashedDate (compact: string): string {
@@ -16,8 +17,19 @@ function dashedDate (compact: string): string {
 /** How many values a top-N has, which to leave out, and whether to read everything when unproven (see topOf). */
 export interface TopScope {
   limit: number
-  skip: ReadonlySet<string>
+  /** Values left out; undefined: each field's own "not set" value (`-1`, `0` for iptos, `255` for ICMP). */
+  skip?: ReadonlySet<string> | undefined
   exact?: boolean | undefined
+}
+
+/** The values a top of `field` leaves out (TopScope.skip). */
+export function skippedIn (skip: ReadonlySet<string> | undefined, field: string): ReadonlySet<string> {
+  return skip ?? new Set([sentinelOf(field)])
+}
+
+/** How a top of `field` is read: ties by number for numeric fields, as everywhere (valueOrder). */
+function topOptions (scope: TopScope, field: string): TopOptions {
+  return { exact: scope.exact, order: valueOrder(field) }
 }
 
 export interface TablesQuery extends TopScope {
@@ -57,7 +69,7 @@ export async function readTables (redis: Redis, query: TablesQuery): Promise<Tab
   for (const [period, periodDays] of periods) {
     for (const protocol of query.protocols ? [...layout.protocols, undefined] : [undefined]) {
       const keys = periodDays.flatMap(d => dayKeys(layout, query.sensor, d, query.field, protocol))
-      tables.push({ period, protocol, top: await topOf(redis, keys, query.limit, query.skip, { exact: query.exact }) })
+      tables.push({ period, protocol, top: await topOf(redis, keys, query.limit, skippedIn(query.skip, query.field), topOptions(query, query.field)) })
     }
   }
   return { listCap: LIST_CAP, tables }
@@ -91,7 +103,8 @@ export type PageQuery =
   | { kind: 'timeline', field: string, lines: readonly Line[] }
 
 export type PageData =
-  | { kind: 'top', top: Top }
+  /** `left`: the values left out (TopScope.skip) that have packets in the period, with their counts. */
+  | { kind: 'top', top: Top, left: Row[] }
   /** `y[line][day]`: the line's count on each of the month's days. */
   | { kind: 'timeline', y: number[][] }
 
@@ -119,7 +132,10 @@ async function readPage (redis: Redis, month: Month, scope: TopScope, query: Pag
   if (query.kind === 'top') {
     const periodDays = query.period.length === 8 ? [query.period] : days
     const keys = periodDays.flatMap(d => dayKeys(layout, sensor, d, query.field, query.protocol))
-    return { kind: 'top', top: await topOf(redis, keys, scope.limit, scope.skip, { exact: scope.exact }) }
+    const skip = [...skippedIn(scope.skip, query.field)]
+    // What is left out is said on the page: its counts are asked alongside, one ZMSCORE per key.
+    const [top, [left]] = await Promise.all([topOf(redis, keys, scope.limit, new Set(skip), topOptions(scope, query.field)), scoresOf(redis, [keys], skip)])
+    return { kind: 'top', top, left: skip.map((value, i) => ({ value, count: left![i]! })).filter(r => r.count > 0) }
   }
   // Each key is asked once for every value, not once per line: with combined keys, the total
   // of all protocols is the sum of the protocols' own counts.

@@ -15,3 +15,12 @@ export async function writeMonthCapture (dir: string, onPacket?: (packet: Genera
   await generateCapture(path, { packets: 3000, seed: 7, days: 3, startEpoch: Date.UTC(2024, 2, 1) / 1000, onPacket })
   return path
 }
+
+/** A second capture of the sensor, of March 5 only: March 4 then has no capture at all (a gap in the month's timelines). */
+export const LATER_CAPTURE = 'lab-gen-1-20240305000000.pcap'
+
+export async function writeLaterCapture (dir: string): Promise<string> {
+  const path = join(dir, LATER_CAPTURE)
+  await generateCapture(path, { packets: 500, seed: 11, days: 1, startEpoch: Date.UTC(2024, 2, 5) / 1000 })
+  return path
+}
