@@ -102,9 +102,11 @@ function fieldTop (base: string, o: Overview, f: Overview['fields'][number], i: 
   const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
   const rows = f.top.map((r, n) => `<tr><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${r.share === null ? '' : `${(r.share * 100).toFixed(2)} %`}</td></tr>`).join('\n')
   const { days, series } = f.timeline
-  const figure = timelineFigure(`Top ${series.length} of ${f.title}, ${plural(days.length, 'day')} until ${o.day}`, series.map(s => ({
-    name: s.value, label: s.label, x: days, y: s.counts, links: days.map(() => link(s.value))
-  })), { first: days[0]!, last: days[days.length - 1]! })
+  const figure = timelineFigure(`Top ${series.length} of ${f.title}, ${plural(days.length, 'day')} until ${o.day}`, series.map(s => {
+    // Every point of a line opens the same evolution page: its address made once.
+    const to = link(s.value)
+    return { name: s.value, label: s.label, x: days, y: s.counts, links: days.map(() => to) }
+  }), { first: days[0]!, last: days[days.length - 1]! })
   return `<div class="grid">
 <table class="top"><thead><tr><th>#</th><th>Value</th><th>Label</th><th>Count</th><th>Share</th></tr></thead>
 <tbody>

@@ -271,8 +271,10 @@ async function topOfKey (redis: Redis, key: string, limit: number, skip: Readonl
  * a whole flat key for its ties.
  */
 async function tiedByNumber (redis: Redis, key: string, score: number, room: number): Promise<string[]> {
+  // Few ties, the common case: all of them in the one command that finds there are few.
+  const few = await redis.zrangebyscore(key, score, score, 'LIMIT', 0, TIES_READ + 1)
+  if (few.length <= TIES_READ) return few
   const tied = await redis.zcount(key, score, score)
-  if (tied <= TIES_READ) return await redis.zrangebyscore(key, score, score)
   const found: string[] = []
   for (let digits = 1; digits <= PROBE_DIGITS && found.length < room; digits++) {
     // Every number of that many digits, ascending (and -1 before the one-digit ones).
