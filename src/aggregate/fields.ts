@@ -44,7 +44,8 @@ export function byBytes (a: string, b: string): number {
 
 /** Decimal numbers by value (port 22 before 1000), before anything else (data from elsewhere), which goes by bytes. */
 function byNumber (a: string, b: string): number {
-  const [x, y] = [DECIMAL.test(a), DECIMAL.test(b)]
+  const x = DECIMAL.test(a)
+  const y = DECIMAL.test(b)
   if (x && y) return Number(a) - Number(b) || byBytes(a, b)
   return x === y ? byBytes(a, b) : x ? -1 : 1
 }

@@ -243,7 +243,23 @@ async function readWhole (redis: Redis, keys: readonly string[], limit: number, 
       if (rows.length < CHUNK) break
     }
   }
-  return [...sums].map(([value, count]) => ({ value, count })).sort(byRank).slice(0, limit)
+  return firstOf(sums, limit, byRank)
+}
+
+/**
+ * The first `limit` of `sums` in `byRank`, without ordering all of them by value: the cut's
+ * count is found by counts alone, then only the values at or above it are ranked (a month of
+ * `tcpseq` sums millions of values; by number, ranking them all doubled a report's sort time).
+ */
+function firstOf (sums: ReadonlyMap<string, number>, limit: number, byRank: (a: Row, b: Row) => number): Row[] {
+  let cut = -Infinity
+  if (sums.size > limit) {
+    const counts = Float64Array.from(sums.values()).sort()
+    cut = counts[counts.length - limit]!
+  }
+  const rows: Row[] = []
+  for (const [value, count] of sums) if (count >= cut) rows.push({ value, count })
+  return rows.sort(byRank).slice(0, limit)
 }
 
 async function topOfKey (redis: Redis, key: string, limit: number, skip: ReadonlySet<string>, order?: ValueOrder): Promise<Row[]> {
