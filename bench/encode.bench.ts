@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { GROUP_MEMBERS } from '../src/store/write.js'
-import { envInt, grouped, machineLine, median, startServer, table } from './util.js'
+import { envInt, grouped, machineLine, median, redisCpuMs, startServer, table } from './util.js'
 
 /** The batch: `members` distinct values over 12 keys, counts 1-7, as a day's contribution. */
 function batch (members: number): Array<[string, Array<[string, number]>]> {
@@ -71,12 +71,6 @@ async function viaBuffer (socket: Socket, data: ReturnType<typeof batch>): Promi
       socket.write(Buffer.concat(group))
     })
   }
-}
-
-async function redisCpuMs (redis: Redis): Promise<number> {
-  const info = await redis.info('cpu')
-  const seconds = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
-  return (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) * 1000
 }
 
 async function main (): Promise<void> {

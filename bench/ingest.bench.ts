@@ -32,7 +32,7 @@ import { ingestFiles } from '../src/coordinator/run.js'
 import { addTable, emptyContribution, type Contribution } from '../src/store/merge.js'
 import { writeFile } from '../src/store/write.js'
 import type { ParseTask } from '../workers/parse-capture.js'
-import { dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, mib, peakRss, startServer, table, timeMs } from './util.js'
+import { dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, mib, peakRss, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const SELF = fileURLToPath(import.meta.url)
@@ -46,13 +46,6 @@ const ALL: readonly FieldName[] = FIELDS
 /** What ingest's workers are asked for, without combined keys. */
 function parseOptions (fields: readonly FieldName[]): AnalyzeOptions {
   return { fields, combinedKeys: false, selection: 'default', zone: undefined }
-}
-
-/** Redis's main-thread CPU time so far (INFO cpu, user + system), ms: its busy time. */
-async function redisCpuMs (redis: Redis): Promise<number> {
-  const info = await redis.info('cpu')
-  const seconds = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
-  return (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) * 1000
 }
 
 /** Runs `job` and returns its wall time and Redis's CPU time over it, ms. */

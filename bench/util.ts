@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { dayToYmd } from '../src/aggregate/days.js'
+import type { Redis } from 'ioredis'
 import { generateCapture } from './gen-capture.js'
 
 /** Milliseconds elapsed while `fn` runs. */
@@ -133,6 +134,13 @@ export async function hourlyCaptures (file: string, dir: string, sensor: string)
     files.push(path)
   }
   return files
+}
+
+/** Redis's main-thread CPU time so far (INFO cpu, user + system), ms: its busy time (INFO commandstats counts time Redis spends descheduled, and a script's commands twice). */
+export async function redisCpuMs (redis: Redis): Promise<number> {
+  const info = await redis.info('cpu')
+  const seconds = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
+  return (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) * 1000
 }
 
 /** A private redis-server on a unix socket in `dir` (no TCP, no persistence): the tests' own. */
