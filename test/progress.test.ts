@@ -75,6 +75,19 @@ test('on a terminal: bytes read with the ETA, files with packets and rate, the f
 
 const MiB = 1024 * 1024
 
+test('the bars once every byte is read while files still wait for their writes: "writing to Redis", not "ETA 0s"', () => {
+  const tally = new Tally(new Map([['/d/a.pcap', 10 * MiB], ['/d/b.pcap', 10 * MiB]]), 0)
+  tally.add('/d/a.pcap', 'ingested', 100)
+  tally.reading('/d/b.pcap', 10 * MiB, 50)
+  assert.deepEqual(barLines(tally, 5000), [
+    `bytes   ${'\u2588'.repeat(30)} 20.0 MiB/20.0 MiB | writing to Redis`,
+    'files   1/2 | 150 packets | 30 packets/s',
+    'reading b.pcap'
+  ])
+  tally.add('/d/b.pcap', 'ingested', 50)
+  assert.equal(barLines(tally, 6000)[0], `bytes   ${'\u2588'.repeat(30)} 20.0 MiB/20.0 MiB | ETA 0s`)
+})
+
 test('the bars\' lines given a state: the files in progress by name, as many as fit in 80 columns, a name too long cut in its middle', () => {
   const a = '/data/2010/lab-synscan-1-20100704202416.pcapng'
   const sizes = new Map([[a, 40 * MiB], ['/data/b.pcap', 10 * MiB], ['/data/c.pcap.gz', 30 * MiB], ['/data/d.pcap', 20 * MiB]])

@@ -191,8 +191,11 @@ export function barLines (tally: Tally, now: number): [string, string, string] {
   const read = tally.readBytes
   const full = Math.round(Math.min(1, total === 0 ? 1 : read / total) * BAR_WIDTH)
   const eta = tally.eta(now)
+  // Every byte read, files not settled: what is left is writing to Redis, which bytes cannot time
+  // (24 hourly captures: several seconds), not "ETA 0s".
+  const left = read >= total && tally.done < tally.files ? 'writing to Redis' : `ETA ${eta === undefined ? '?' : formatDuration(eta)}`
   return [
-    `${'bytes'.padEnd(LABEL)}${'\u2588'.repeat(full)}${'\u2591'.repeat(BAR_WIDTH - full)} ${bytesOf(read, total)} | ETA ${eta === undefined ? '?' : formatDuration(eta)}`,
+    `${'bytes'.padEnd(LABEL)}${'\u2588'.repeat(full)}${'\u2591'.repeat(BAR_WIDTH - full)} ${bytesOf(read, total)} | ${left}`,
     `${'files'.padEnd(LABEL)}${tally.done}/${tally.files}${tally.failed > 0 ? ` (${tally.failed} failed)` : ''} | ${tally.packets} packets | ${tally.rate(now)} packets/s`,
     tally.inProgress.length === 0 ? '' : `${'reading'.padEnd(LABEL)}${fitNames(tally.inProgress.map(f => printable(basename(f))), COLUMNS - LABEL)}`
   ]
