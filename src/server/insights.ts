@@ -223,7 +223,11 @@ export class Insights {
   async sparklines (params: URLSearchParams): Promise<Sparklines> {
     const showNotSet = flagParam(params, 'notset')
     const day = optional(params, 'day')
-    const { from: fromGiven, to: toGiven } = periodParams(params, '')
+    // `day` is the day whose top is drawn, not the range (as periodParams would take it).
+    const fromText = optional(params, 'from')
+    const toText = optional(params, 'to')
+    const fromGiven = fromText === undefined ? undefined : ymdOf(fromText, 'from')
+    const toGiven = toText === undefined ? undefined : ymdOf(toText, 'to')
     const { sensor, layout, days, ymd } = await this.#dayContext(params, day === undefined ? undefined : ymdOf(day, 'day'))
     const to = toGiven ?? ymd
     const from = fromGiven ?? shiftDay(to, 1 - SPARK_DAYS)
@@ -267,7 +271,9 @@ export class Insights {
     const refGiven = periodParams(params, 'ref_')
     const refSensorName = optional(params, 'ref_sensor')
     const sensor = await this.#api.sensorOf(params)
-    const refSensor = refSensorName === undefined ? sensor : await this.#api.sensorOf(new URLSearchParams({ sensor: refSensorName }))
+    const sensors = await this.#api.sensors.get()
+    if (refSensorName !== undefined && !sensors.includes(refSensorName)) throw badRequest(`ref_sensor: unknown sensor '${refSensorName}' (sensors: ${listed(sensors)})`)
+    const refSensor = refSensorName ?? sensor
     const [layout, days, refDays] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor), sensorDays(this.#redis, refSensor)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const to = given.to ?? days[days.length - 1]!
