@@ -9,37 +9,11 @@ import assert from 'node:assert/strict'
 import type { Redis } from 'ioredis'
 import { dashboardClient } from '../src/server/client.js'
 import { calendarCell, compareRows, daysOfYear, gapSeries, newRows, previousDaysWithData } from '../src/server/insights.js'
-import { DAYS_KEY_PATTERN, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey } from '../src/store/keys.js'
+import { DAYS_KEY_PATTERN, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey } from '../src/store/keys.js'
+import { COUNTS, fill } from './helpers/insights.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { startApp, type RunningApp } from './helpers/serve.js'
 import { teardown } from './helpers/teardown.js'
-
-/** sensor → day → field → value → packets. Each day's dport counts add up to its protocol counts. */
-type Counts = Record<string, Record<string, Record<string, Record<string, number>>>>
-const COUNTS: Counts = {
-  'lab-ins-1': {
-    20231231: { protocol: { 6: 7 } },
-    20240301: { protocol: { 6: 100, 17: 20 }, dport: { 22: 40, 80: 30, 4444: 5, '-1': 45 } },
-    20240302: { protocol: { 6: 50 }, dport: { 22: 20, 80: 25, 443: 5 } },
-    // 2024-03-04: no capture at all (not in lab-ins-1_DAYS).
-    20240303: { protocol: { 6: 30, 1: 5 }, dport: { 22: 10, 443: 20, 8080: 5 } },
-    20240305: { protocol: { 6: 70, 17: 10 }, dport: { 22: 30, 4444: 15, 23: 15, 443: 10, '-1': 10 } }
-  },
-  'lab-ins-2': {
-    20240305: { protocol: { 17: 12 }, dport: { 22: 3, 53: 9 } }
-  }
-}
-
-async function fill (client: Redis, counts: Counts, fields: string[]): Promise<void> {
-  const m = client.multi().hset(PARAMETERS, 'format', 'standard', 'ck', 'False').rpush(JSON_FIELDS, ...fields)
-  for (const [sensor, days] of Object.entries(counts)) {
-    m.sadd(daysKey(sensor), ...Object.keys(days))
-    for (const [day, byField] of Object.entries(days)) {
-      for (const [field, values] of Object.entries(byField)) m.zadd(fieldKey(sensor, day, field), ...Object.entries(values).flatMap(([v, n]) => [n, v]))
-    }
-  }
-  await m.exec()
-}
 
 async function getJson (url: string): Promise<{ status: number, body: any }> {
   const res = await fetch(url)
