@@ -243,8 +243,13 @@ dport,8080,http-alt,0,5,-5,-100,reference
     })
     const page = await (await fetch(`${app.url}/calendar?sensor=lab-ins-1`)).text()
     const figure = JSON.parse(/<script type="application\/json" id="calendar-figure">(.*?)<\/script>/.exec(page)![1]!)
-    const trace = figure.data[0]
+    const [none, trace] = figure.data
     assert.equal(trace.type, 'heatmap')
+    // The days without data are a trace of their own under the counts: 366 days, 4 with data.
+    assert.equal(none.z.flat().filter((z: number | null) => z === 0).length, 362)
+    assert.equal(none.z[0][9], 0)
+    assert.equal(none.z[1][9], null)
+    assert.equal(none.showscale, false)
     assert.deepEqual(trace.y, ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'])
     // 2024-01-01 is a Monday: 53 weeks, March 1 (a Friday) in week 8, March 5 (a Tuesday) in week 9.
     assert.equal(trace.x.length, 53)
@@ -271,7 +276,7 @@ dport,8080,http-alt,0,5,-5,-100,reference
     assert.match(page, /<summary>Packets per day, as a table \(4 days with data\)<\/summary>/)
     assert.match(page, /<nav class="years" aria-label="Years with data"><a href="\/calendar\?sensor=lab-ins-1&amp;year=2023">← 2023<\/a> · <a href="\/calendar\?sensor=lab-ins-1&amp;year=2023">2023<\/a> <strong aria-current="page">2024<\/strong><\/nav>/)
     const year2023 = await (await fetch(`${app.url}/calendar?sensor=lab-ins-1&year=2023`)).text()
-    const z2023 = JSON.parse(/id="calendar-figure">(.*?)<\/script>/.exec(year2023)![1]!).data[0]
+    const z2023 = JSON.parse(/id="calendar-figure">(.*?)<\/script>/.exec(year2023)![1]!).data[1]
     // 2023-01-01 is a Sunday (row 6 of week 0; the Monday before it is 2022's, no text) and so is 2023-12-31 (week 52).
     assert.equal(z2023.text[6][0], '2023-01-01')
     assert.equal(z2023.text[0][0], '')

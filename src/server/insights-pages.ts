@@ -28,6 +28,7 @@ table.compare td.only { font-size: 0.8125rem; color: var(--muted, #5b6470) }
 table.compare td.up { color: #009E73 } table.compare td.down { color: #D55E00 }
 .calendar .potiron-chart { height: 260px; max-width: 72rem }
 details.calendar-days { margin-top: 1rem }
+.scroll { max-width: 100%; overflow-x: auto }
 </style>`
 
 /** `lab-gen-1, 2024-03-05` or `lab-gen-1, 2024-03-01 to 2024-03-05`. */
@@ -82,9 +83,9 @@ export function comparePage (base: string, c: Comparison, sensors: readonly stri
     const rows = f.rows.map(r => `<tr data-value="${escapeHtml(r.value)}"${r.only === null ? '' : ` class="only-${r.only}"`}><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${number(r.reference)}</td>${changeCells(r)}<td class="only">${r.only === 'period' ? 'period only' : r.only === 'reference' ? 'reference only' : ''}</td></tr>`).join('\n')
     const table = f.rows.length === 0
       ? `<p class="empty">No ${escapeHtml(f.title)} values on either side.</p>`
-      : `<table class="compare">${head}<tbody>
+      : `<div class="scroll"><table class="compare">${head}<tbody>
 ${rows}
-</tbody></table>`
+</tbody></table></div>`
     const caveat = f.missingAtMost === undefined ? '' : `\n<p class="muted">A top proven only among each day's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`
     return `<section class="field" data-field="${escapeHtml(f.field)}">
 <h2>${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span></h2>
@@ -119,13 +120,15 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /**
  * The year as a heatmap of weeks (columns, from Monday) × weekdays (rows): a day with data is
- * its packets and opens its overview (customdata[0]), a day without is blank (null), never 0.
+ * its packets and opens its overview (customdata[0]); a day without is a neutral "no data" cell
+ * (a trace of its own, under the counts: null in the counts), never 0.
  */
 export function calendarFigure (base: string, cal: Calendar): Figure {
   const all = daysOfYear(cal.year)
   const weeks = calendarCell(all[all.length - 1]!).week + 1
   const grid = <T>(fill: T): T[][] => WEEKDAYS.map(() => new Array<T>(weeks).fill(fill))
   const z = grid<number | null>(null)
+  const none = grid<number | null>(null)
   const text = grid('')
   const customdata = grid<[string] | null>(null)
   const totals = new Map(cal.days.map(d => [d.day.replaceAll('-', ''), d.total]))
@@ -134,13 +137,31 @@ export function calendarFigure (base: string, cal: Calendar): Figure {
     const day = `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`
     text[weekday]![week] = day
     const total = totals.get(ymd)
-    if (total === undefined || total === null) continue
+    if (total === undefined || total === null) {
+      none[weekday]![week] = 0
+      continue
+    }
     z[weekday]![week] = total
     customdata[weekday]![week] = [href(base, '/', { sensor: cal.sensor, day })]
   }
   const firsts = MONTHS.map((_, m) => calendarCell(`${cal.year}${String(m + 1).padStart(2, '0')}01`).week)
   return {
     data: [{
+      // Under the counts, the year's days without data as neutral cells: the calendar keeps its
+      // shape, and such a day reads "no data", never a count of 0.
+      type: 'heatmap',
+      x: Array.from({ length: weeks }, (_, w) => w),
+      y: WEEKDAYS,
+      z: none,
+      text,
+      hoverongaps: false,
+      xgap: 2,
+      ygap: 2,
+      colorscale: [[0, 'rgba(128,128,128,0.15)'], [1, 'rgba(128,128,128,0.15)']],
+      showscale: false,
+      hovertemplate: '%{text}: no data<extra></extra>',
+      name: 'no data'
+    }, {
       type: 'heatmap',
       x: Array.from({ length: weeks }, (_, w) => w),
       y: WEEKDAYS,
