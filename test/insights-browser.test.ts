@@ -5,11 +5,16 @@
  * opens its overview, the comparison page loads; no console error and no request to another
  * host on any page. The overview's markup for sparklines (body data-*, `td.spark`,
  * `div.new-today`) is drawn by pages.ts; this test serves a small page of that markup beside the
- * app (same origin, same CSP) so it does not depend on the overview's layout.
+ * app (same origin, same CSP) so it does not depend on the overview's layout. Each page, in the
+ * light and dark schemes at 1400 and 800 px wide: a screenshot in test-artifacts/, no horizontal
+ * scroll, no chart wider than its container, and axe-core finds no serious or critical violation.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Redis } from 'ioredis'
 import type { Browser, Page } from 'playwright-core'
@@ -17,9 +22,12 @@ import { createApp } from '../src/server/app.js'
 import { dashboardClient } from '../src/server/client.js'
 import { launchChromium, visit, type Visit } from './helpers/browser.js'
 import { COUNTS, fill } from './helpers/insights.js'
+import { ROOT } from './helpers/shared.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { teardown } from './helpers/teardown.js'
 
+const ARTIFACTS = join(ROOT, 'test-artifacts')
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 /** The overview's markup for the insights, as pages.ts draws it: a field's rows, a spark cell each, its new-today box. */
@@ -136,5 +144,40 @@ test('the calendar draws its heatmap, a click on a day opens its overview; the c
     assert.deepEqual(page.errors, [], path)
     onlyLocal(page)
     await page.page.close()
+  }
+})
+
+test('each insights page, light and dark, 1400 and 800 px wide: no horizontal scroll, charts within their box, no serious axe-core violation', async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const pages: Array<[string, string]> = [['calendar', '/calendar?sensor=lab-ins-1'], ['compare', '/compare?sensor=lab-ins-1&day=2024-03-05'], ['sparklines', '/fixture']]
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const width of [1400, 800]) {
+      for (const [name, path] of pages) {
+        const what = `${name} ${scheme} ${width}`
+        // bypassCSP for axe's own script only: the pages' CSP is checked by the tests above.
+        const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme, bypassCSP: true })
+        const errors: string[] = []
+        page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
+        page.on('pageerror', e => { errors.push(e.message) })
+        await page.goto(`${url}${path}`)
+        if (name === 'calendar') await chartsReady(page)
+        if (name === 'sparklines') await page.locator('body[data-sparklines="ready"]').waitFor({ state: 'attached', timeout: 30_000 })
+        const sizes = await page.evaluate<{ scroll: number, client: number, charts: number[][] }>(`(() => ({
+          scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+          charts: [...document.querySelectorAll('div.potiron-chart')].map(c => [c.getBoundingClientRect().right, c.parentElement.getBoundingClientRect().right, c.querySelector('svg.main-svg')?.getBoundingClientRect().width ?? 0, c.getBoundingClientRect().width])
+        }))()`)
+        assert.ok(sizes.scroll <= sizes.client, `${what}: ${sizes.scroll} px wide in a ${sizes.client} px window`)
+        for (const [right, parentRight, drawn, box] of sizes.charts) {
+          assert.ok(right! <= parentRight! + 0.5 && drawn! <= box! + 0.5, `${what}: chart ${right}/${drawn} px past its box ${parentRight}/${box}`)
+        }
+        await page.screenshot({ path: join(ARTIFACTS, `insights-${name}-${scheme}-${width}.png`), fullPage: true })
+        await page.evaluate(AXE)
+        const violations = await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] })
+          .then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`)
+        assert.deepEqual(violations, [], what)
+        assert.deepEqual(errors, [], what)
+        await page.close()
+      }
+    }
   }
 })

@@ -24,8 +24,7 @@ function options (values: readonly string[], selected: string | undefined): stri
 
 /** Styles of these pages only (the frame's stylesheet does the rest); `style-src` allows them inline. */
 const STYLE = `<style>
-table.compare td.only { font-size: 0.8125rem; color: var(--muted, #5b6470) }
-table.compare td.up { color: #009E73 } table.compare td.down { color: #D55E00 }
+table.compare td.only { font-size: 0.8125rem; color: var(--muted, #5b6470) } table.compare td.n { white-space: nowrap }
 .calendar .potiron-chart { height: 260px; max-width: 72rem }
 details.calendar-days { margin-top: 1rem }
 .scroll { max-width: 100%; overflow-x: auto }
@@ -207,7 +206,7 @@ ${rows}
 </tbody></table></details>`
   const chart = counted.length === 0
     ? `<p class="empty">No packet counts for sensor ${escapeHtml(cal.sensor)} in ${cal.year}: the data has no protocol field to count a day's packets from.</p>`
-    : `<p class="muted">${plural(sum, 'packet', number(sum))} over ${plural(cal.days.length, 'day')} with data in ${cal.year}; days without data are blank. Click a day for its overview.</p>
+    : `<p class="muted">${plural(sum, 'packet', number(sum))} over ${plural(cal.days.length, 'day')} with data in ${cal.year}; days without data are grey (no data, not 0). Click a day for its overview.</p>
 <div class="calendar">${chartBlock('calendar', calendarFigure(base, cal))}</div>`
   return page({ base, title: `Calendar of sensor ${cal.sensor}, ${cal.year}`, sensor: cal.sensor, body: `${STYLE}${form}\n${nav}\n${chart}\n${table}`, charts: counted.length > 0 })
 }

@@ -63,7 +63,7 @@
         const dot = document.createElementNS(SVG, 'circle')
         dot.setAttribute('cx', run[0][0])
         dot.setAttribute('cy', run[0][1])
-        dot.setAttribute('r', '1.5')
+        dot.setAttribute('r', '2')
         dot.style.fill = 'var(--accent, #0a62c9)'
         svg.appendChild(dot)
       } else if (run.length > 1) {
