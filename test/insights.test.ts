@@ -104,6 +104,26 @@ describe('insights over HTTP', () => {
     ])
   })
 
+  test('GET /api/sparklines and /api/new read boundedly: one ZMSCORE per day with data and field, no KEYS or unions', async () => {
+    const calls = async (path: string): Promise<Record<string, number>> => {
+      await redis.client.config('RESETSTAT')
+      assert.equal((await fetch(`${app.url}${path}`)).status, 200)
+      const stats = await redis.client.info('commandstats')
+      return Object.fromEntries([...stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(m => [m[1]!, Number(m[2])]))
+    }
+    // 2024-03-01 to 2024-03-05: four days with data (the 4th is never asked).
+    const spark = await calls('/api/sparklines?sensor=lab-ins-1&day=2024-03-05&from=2024-03-01&to=2024-03-05&field=dport')
+    assert.equal(spark.zmscore, 4)
+    assert.equal(spark.keys, undefined)
+    assert.equal(spark.zunionstore, undefined)
+    // Two previous days with data, two fields.
+    const fresh = await calls('/api/new?sensor=lab-ins-1&day=2024-03-05&newdays=2')
+    assert.equal(fresh.zmscore, 4)
+    // The calendar: one ZRANGE of each day's protocol key, in one pipeline.
+    const calendar = await calls('/api/calendar?sensor=lab-ins-1&year=2024')
+    assert.equal(calendar.zrange, 4)
+  })
+
   test('GET /api/sparklines with combined keys: the protocols summed per day', async () => {
     const { body } = await getJson(`${combinedApp.url}/api/sparklines?sensor=lab-ck-1&from=2024-03-03`)
     assert.deepEqual(body.fields, [{ field: 'dport', values: [{ value: '22', counts: [4, null, 30] }, { value: '443', counts: [0, null, 10] }, { value: '53', counts: [0, null, 5] }] }])
