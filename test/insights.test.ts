@@ -306,6 +306,34 @@ dport,8080,http-alt,0,5,-5,-100,reference
     assert.deepEqual(await getJson(`${app.url}/api/calendar?sensor=lab-ins-1&year=24`), { status: 400, body: { error: "year: expected a year such as 2024, got '24'" } })
   })
 
+  test('a reference without data counts 0 on every row, each marked as the period\'s only', async () => {
+    const { body } = await getJson(`${app.url}/api/compare?sensor=lab-ins-1&day=2024-03-05&ref_day=2024-03-04&field=dport`)
+    assert.deepEqual(body.reference, { sensor: 'lab-ins-1', from: '2024-03-04', to: '2024-03-04', days: [], total: 0 })
+    assert.deepEqual(body.fields[0].rows.map((r: { value: string, reference: number, only: string }) => [r.value, r.reference, r.only]), [['22', 0, 'period'], ['23', 0, 'period'], ['4444', 0, 'period'], ['443', 0, 'period']])
+    const page = await (await fetch(`${app.url}/compare?sensor=lab-ins-1&day=2024-03-05&ref_day=2024-03-04`)).text()
+    assert.match(page, /<br>lab-ins-1, 2024-03-04: no data\.<\/p>/)
+  })
+
+  test('a sensor name made of markup is shown as text on the comparison and the calendar', async () => {
+    const evil = 'lab-<img src=x onerror=alert(1)>-1'
+    await redis.client.multi().sadd(daysKey(evil), '20240305').zadd(`${evil}:20240305:protocol`, 3, '6').zadd(`${evil}:20240305:dport`, 3, '<b>22</b>').exec()
+    const fresh = await startApp(client, { sensorTtlMs: 0 })
+    try {
+      for (const path of ['/compare', '/calendar']) {
+        const text = await (await fetch(`${fresh.url}${path}?sensor=${encodeURIComponent(evil)}`)).text()
+        assert.doesNotMatch(text, /<img|<b>22/, path)
+        assert.match(text, /lab-&lt;img src=x onerror=alert\(1\)&gt;-1/, path)
+      }
+      const calendar = await (await fetch(`${fresh.url}/calendar?sensor=${encodeURIComponent(evil)}`)).text()
+      const figure = JSON.parse(/id="calendar-figure">(.*?)<\/script>/.exec(calendar)![1]!)
+      assert.equal(figure.data[1].name, 'lab-&lt;img src=x onerror=alert(1)&gt;-1')
+      assert.deepEqual(figure.data[1].customdata[1][9], [`/?sensor=${encodeURIComponent(evil).replaceAll('%20', '+').replaceAll('(', '%28').replaceAll(')', '%29')}&day=2024-03-05`])
+    } finally {
+      await fresh.close()
+      await redis.client.del(daysKey(evil), `${evil}:20240305:protocol`, `${evil}:20240305:dport`)
+    }
+  })
+
   test('the insights script is served as an asset, and the pages hold no inline script', async () => {
     const res = await fetch(`${app.url}/assets/insights.js`)
     assert.equal(res.status, 200)
