@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { GROUP_MEMBERS } from '../src/store/write.js'
+import { queue, zaddCommand } from '../src/store/framed.js'
 import { envInt, grouped, machineLine, median, redisCpuMs, startServer, table } from './util.js'
 
 /** The batch: `members` distinct values over 12 keys, counts 1-7, as a day's contribution. */
@@ -31,6 +32,18 @@ async function viaIoredis (redis: Redis, data: ReturnType<typeof batch>): Promis
       const args: Array<string | number> = []
       for (const [member, count] of members.slice(i, i + GROUP_MEMBERS)) args.push(count, member)
       pipeline.zadd(key, ...args)
+      if (pipeline.length === 20) { await pipeline.exec(); pipeline = redis.pipeline() }
+    }
+  }
+  await pipeline.exec()
+}
+
+/** The same ZADDs framed by zaddCommand (store/framed.ts, what writeBatch stages with) in an ioredis pipeline. */
+async function viaFramed (redis: Redis, data: ReturnType<typeof batch>): Promise<void> {
+  let pipeline = redis.pipeline()
+  for (const [key, members] of data) {
+    for (let i = 0; i < members.length; i += GROUP_MEMBERS) {
+      queue(pipeline, zaddCommand(key, members.slice(i, i + GROUP_MEMBERS)))
       if (pipeline.length === 20) { await pipeline.exec(); pipeline = redis.pipeline() }
     }
   }
@@ -84,6 +97,7 @@ async function main (): Promise<void> {
     const data = batch(members)
     const ways: Array<[string, () => Promise<void>]> = [
       ['ioredis pipeline of ZADDs', async () => { await viaIoredis(server.client, data) }],
+      ['ioredis pipeline of zaddCommand (framed here)', async () => { await viaFramed(server.client, data) }],
       ['one RESP buffer per 20 ZADDs, plain socket', async () => { await viaBuffer(socket, data) }]
     ]
     const client = ways.map(() => [] as number[])

@@ -32,6 +32,7 @@ import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePrefix, stagedKey, writtenGroupsKey } from './keys.js'
 import type { Contribution } from './merge.js'
 import { exec } from './write.js'
+import { queue, zaddCommand } from './framed.js'
 
 /** How long an unfinished staging lives (a run that died before its commit). */
 export const STAGE_TTL_SECONDS = 3600
@@ -192,19 +193,19 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     if (first) round.call('MULTI').sadd(keys, key).expire(keys, STAGE_TTL_SECONDS).call('EXEC')
     else round.sadd(keys, key)
     first = false
-    let pairs: Array<string | number> = []
+    let pairs: Array<[string, number]> = []
     let made = false
     const flush = (): void => {
       // A key is made with its expiry, in one transaction: a run killed between the two would leave it for ever.
-      if (made) round.zadd(staged, ...pairs)
-      else round.call('MULTI').zadd(staged, ...pairs).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
+      if (made) queue(round, zaddCommand(staged, pairs))
+      else queue(round.call('MULTI'), zaddCommand(staged, pairs)).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
       made = true
-      inRound += pairs.length / 2
+      inRound += pairs.length
       pairs = []
     }
-    for (const [member, count] of counts) {
-      pairs.push(count, member)
-      if (pairs.length === 2 * APPLY_MEMBERS) flush()
+    for (const pair of counts) {
+      pairs.push(pair)
+      if (pairs.length === APPLY_MEMBERS) flush()
     }
     if (pairs.length > 0) flush()
     members += counts.size
