@@ -197,13 +197,13 @@ ${chartBlock(`chart-${i}`, compact(figure))}
 </div>`
 }
 
-/** A timeline made to fit a card: no title (the card's heading says it), no axis title under the dates, the legend below, small margins. */
+/** A timeline made to fit a card: no title (the card's heading says it), no axis title under the dates, the legend below, small margins (the top one holds the mode bar, off the points). */
 function compact (figure: Figure): Figure {
   const { title: _title, margin: _margin, ...layout } = figure.layout
   const { title: _xTitle, ...xaxis } = figure.layout.xaxis as Record<string, unknown>
   return {
     data: figure.data,
-    layout: { ...layout, xaxis, margin: { t: 10, r: 10, b: 10, l: 50 }, legend: { orientation: 'h', x: 0, y: -0.15, yanchor: 'top' } }
+    layout: { ...layout, xaxis, margin: { t: 32, r: 10, b: 10, l: 50 }, legend: { orientation: 'h', x: 0, y: -0.15, yanchor: 'top' } }
   }
 }
 

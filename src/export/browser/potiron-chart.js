@@ -12,7 +12,9 @@
   const CONFIG = {
     displaylogo: false,
     responsive: true,
-    modeBarButtonsToRemove: ['lasso2d', 'select2d', 'autoScale2d', 'zoomIn2d', 'zoomOut2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian']
+    // Never the button that sends the chart to a remote host.
+    showSendToCloud: false,
+    modeBarButtonsToRemove: ['sendChartToCloud', 'lasso2d', 'select2d', 'autoScale2d', 'zoomIn2d', 'zoomOut2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian']
   }
   const root = document.documentElement
   const darkSystem = window.matchMedia('(prefers-color-scheme: dark)')
@@ -36,6 +38,7 @@
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: Object.assign({}, layout.font, { color: text }),
       colorway: dark ? OKABE_ITO.slice(0, -1).concat('#999999') : OKABE_ITO,
+      modebar: { bgcolor: 'rgba(0,0,0,0)', color: token('--muted', dark ? '#9aa4b1' : '#5b6470'), activecolor: token('--accent', dark ? '#6cb0ff' : '#0a62c9') },
       xaxis: axis(layout.xaxis),
       yaxis: axis(layout.yaxis)
     })
