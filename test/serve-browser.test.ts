@@ -14,7 +14,7 @@ import { CHROMIUM_ARGS, launchChromium, plotlyPoint, visit, type Visit } from '.
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
 import { teardown } from './helpers/teardown.js'
-import { checkPage } from './helpers/page-checks.js'
+import { axeViolations, checkPage } from './helpers/page-checks.js'
 import { readFileSync } from 'node:fs'
 
 let redis: TestRedis
@@ -364,8 +364,16 @@ test('a table\'s CSV link downloads the rows export csv writes', async () => {
   await chartsReady(page)
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('section[data-field="sport"] a.csv').click()])
   assert.equal(download.suggestedFilename(), 'lab-pair-1_source-port_2010-07-04.csv')
-  const text = readFileSync((await download.path())!, 'utf8')
+  const text = readFileSync(await download.path(), 'utf8')
   assert.deepEqual(text.split('\n').slice(0, 4), ['value,count,label', '36050,1000,', '36051,993,', '22,4,ssh'])
   assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('the page checks can fail: axe-core finds text too faint to read', async () => {
+  const { page } = await open('/custom?sensor=lab-pair-1')
+  assert.deepEqual(await axeViolations(page), [])
+  await page.evaluate('(() => { const p = document.createElement("p"); p.id = "faint"; p.textContent = "faint"; p.style.color = "#eeeeee"; p.style.background = "#ffffff"; document.querySelector("main").append(p) })()')
+  assert.deepEqual(await axeViolations(page), ['color-contrast (serious): #faint'])
   await page.close()
 })
