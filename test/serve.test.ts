@@ -359,7 +359,7 @@ describe('JSON API and pages', () => {
       for (const tag of text.match(/<script[^>]*>/g) ?? []) assert.match(tag, /^<script (src="\/assets\/[a-z-]+\.js"|type="application\/json" id="[a-z0-9-]+")>$/, `${path}: ${tag}`)
     }
     const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
-    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td class="v"><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n share" style="--share: 50.00%">50.00 %<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/)
+    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n share" style="--share:50.00%">50.00 %<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/)
     assert.match(overview, /<input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29">/)
     // The evolution chart: a date axis over the 180 days asked, month names at any zoom (never a
     // tick finer than a day's without its date), hovers with the whole date; the days without any
@@ -427,7 +427,7 @@ describe('JSON API and pages', () => {
     // notset=1: the box ticked, and 255 is a row of the top like any value.
     const shown = await (await fetch(`${app.url}/?sensor=lab-pair-1&notset=1`)).text()
     assert.match(shown, /<label><input type="checkbox" name="notset" value="1" checked> show "not set" values<\/label>/)
-    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td><td class="n share" style="--share: 100.00%">100.00 %<\/td>/)
+    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td><td class="n share" style="--share:100.00%">100.00 %<\/td>/)
     // A top with rows says what it left out.
     const dnsicmp = await (await fetch(`${app.url}/?sensor=lab-dnsicmp-1`)).text()
     assert.deepEqual(paragraphs(sectionOf(dnsicmp, 'icmptype')), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])
@@ -440,6 +440,7 @@ describe('JSON API and pages', () => {
       const page = await (await fetch(`${app.url}/?sensor=lab-traceroute-1`)).text()
       assert.doesNotMatch(page, /<img/)
       assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;<\/a>/)
+      assert.match(page, /<tr data-value="&lt;img src=x onerror=alert\(1\)&gt;">/)
       assert.match(page, /value=%3Cimg\+src%3Dx\+onerror%3Dalert%281%29%3E/)
       // Chart data: Plotly gets the value as escaped text (plotlyText), and no `<` closes the JSON block.
       assert.match(page, /"name":"&lt;img src=x onerror=alert\(1\)&gt;"/)
@@ -459,7 +460,7 @@ describe('JSON API and pages', () => {
     assert.match(html, /<label>From <input type="date" name="from" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29"><\/label>\n<label>To <input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-07-04"><\/label>\n<datalist id="days-with-data"><option value="2010-06-29"><\/option><option value="2010-07-04"><\/option><\/datalist>/)
     // 2,011 packets that day: 1,000 / 2,011 = 49.73 %, 993 → 49.38 %, 4 → 0.20 %.
     const sport = /<section class="field card" data-field="sport">(.*?)<\/section>/s.exec(html)![1]!
-    const shares = [...sport.matchAll(/<tr data-value="([^"]*)">.*?<td class="n">([\d,]+)<\/td><td class="n share" style="--share: ([\d.]+)%">([\d.]+ %)<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/g)].map(m => m.slice(1))
+    const shares = [...sport.matchAll(/<tr data-value="([^"]*)">.*?<td class="n">([\d,]+)<\/td><td class="n share" style="--share:([\d.]+)%">([\d.]+ %)<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/g)].map(m => m.slice(1))
     assert.deepEqual(shares.slice(0, 3), [['36050', '1,000', '49.73', '49.73 %'], ['36051', '993', '49.38', '49.38 %'], ['22', '4', '0.20', '0.20 %']])
     assert.equal(shares.length, 10)
     assert.equal((html.match(/<section class="field card" data-field="[a-z]+">\n<h2>/g) ?? []).length, 12)
