@@ -14,8 +14,9 @@ import { CHROMIUM_ARGS, launchChromium, plotlyPoint, visit, type Visit } from '.
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
 import { teardown } from './helpers/teardown.js'
-import { axeViolations, checkPage } from './helpers/page-checks.js'
-import { readFileSync } from 'node:fs'
+import { ARTIFACTS, THEMES, WIDTHS, axeViolations, checkPage } from './helpers/page-checks.js'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 
 let redis: TestRedis
 let client: Redis
@@ -260,6 +261,7 @@ test('every dashboard page in both themes at 1400 and 800 px: no sideways scroll
   const gone = dashboardClient({ socket: '/nonexistent/potiron-test.sock' })
   const down = await startApp(gone)
   const page = await browser.newPage()
+  const started = Date.now() - 1000
   try {
     for (const [name, url] of [
       ['overview', `${app.url}/?sensor=lab-pair-1`],
@@ -269,7 +271,10 @@ test('every dashboard page in both themes at 1400 and 800 px: no sideways scroll
       ['custom', `${app.url}/custom?sensor=lab-pair-1`],
       ['settings', `${app.url}/settings?sensor=lab-pair-1`],
       ['unavailable', `${down.url}/`]
-    ] as const) await checkPage(page, { name, url, status: name === 'unavailable' ? 503 : 200 })
+    ] as const) {
+      await checkPage(page, { name, url, status: name === 'unavailable' ? 503 : 200 })
+      for (const theme of THEMES) for (const width of WIDTHS) assert.ok(statSync(join(ARTIFACTS, `${name}-${theme}-${width}.png`)).mtimeMs >= started, `${name}-${theme}-${width}.png written`)
+    }
   } finally {
     await page.close()
     await down.close()

@@ -500,6 +500,8 @@ describe('JSON API and pages', () => {
       const sport = await (await fetch(`${app.url}/csv?sensor=lab-pair-1&day=2010-07-04&field=sport`)).text()
       assert.deepEqual(sport.split('\n').slice(0, 4), ['value,count,label', '36050,1000,', '36051,993,', '22,4,ssh'])
       assert.equal(await (await fetch(`${app.url}/csv?sensor=lab-pair-1&day=2010-07-04&field=icmptype&notset=1`)).text(), 'value,count,label\n255,2011,not set\n')
+      // Combined keys: the protocols added up, as export csv without --protocols does.
+      assert.equal(await (await fetch(`${combinedApp.url}/csv?sensor=lab-pair-1&day=2010-07-04&field=sport`)).text(), sport)
       const error = async (query: string): Promise<[number, string]> => {
         const res = await fetch(`${app.url}/csv?${query}`)
         return [res.status, /<p class="error">(.*?)<\/p>/.exec(await res.text())?.[1] ?? '']
