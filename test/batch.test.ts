@@ -179,3 +179,12 @@ test('two runs at once over the same captures: each file counted once', async ()
   assert.deepEqual(withoutBookkeeping(await dump(redis.client)), oneByOne)
   assert.deepEqual(await redis.client.keys('potiron:part:*'), [])
 })
+
+test('ingest --force over counted captures and new ones: the counted ones recounted without doubling, the new ones counted', async () => {
+  await redis.client.flushall()
+  await ingest(files.slice(0, COPIES / 2), redis.socket)
+  const exit = await ingest([join(root, 'captures'), '--force', '--json'], redis.socket)
+  const summary = JSON.parse(exit.stdout) as { ingested: number, replaced: number, skipped: number }
+  assert.deepEqual([summary.ingested, summary.replaced, summary.skipped], [COPIES, COPIES / 2, 0])
+  assert.deepEqual(await dump(redis.client), oneByOne)
+})

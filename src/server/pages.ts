@@ -37,7 +37,7 @@ export interface Picker {
   notSet?: boolean
 }
 
-interface Frame {
+export interface Frame {
   base: string
   title: string
   sensor?: string | undefined
@@ -49,17 +49,20 @@ interface Frame {
 }
 
 /**
- * A dashboard page: the stylesheet and dashboard.js in the head (it sets the stored theme before
- * the first paint; no inline script), the sticky header, the page's main part, then Plotly.
+ * The dashboard's page frame, every page of potiron serve is drawn in: the stylesheet and
+ * dashboard.js in the head (it sets the stored theme before the first paint; no inline script),
+ * the sticky header, the page's main part, then Plotly and insights.js (which fills the overview's
+ * sparklines and new values after load).
  */
-function page (frame: Frame): string {
+export function page (frame: Frame): string {
   const { base, sensor } = frame
   const nav = [
     a(href(base, '/', { sensor }), 'Overview'),
     a(href(base, '/custom', { sensor }), 'Custom query'),
+    a(href(base, '/calendar', { sensor }), 'Calendar'), a(href(base, '/compare', { sensor }), 'Compare'),
     a(href(base, '/settings', { sensor }), 'Settings')
   ].join('\n')
-  const scripts = frame.charts === true ? scriptsAt(`${base}/assets`) : []
+  const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`) : []), `${base}/assets/insights.js`]
   const data = Object.entries(frame.data ?? {}).map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`).join('')
   return `<!doctype html>
 <html lang="en">
