@@ -61,6 +61,8 @@
       el.on('plotly_treemapclick', follow)
       el.on('plotly_click', function (event) { if (event.points[0].data.type !== 'treemap') follow(event) })
       el.dataset.ready = 'true'
+      // Plotly follows the window's size only: a chart whose box changes (a table beside it that grows) is resized too.
+      if (window.ResizeObserver !== undefined) new window.ResizeObserver(function () { window.Plotly.Plots.resize(el) }).observe(el)
     })
   }
   /** Every chart drawn again, from its JSON, in the theme now in force. */
