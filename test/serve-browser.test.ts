@@ -14,6 +14,9 @@ import { CHROMIUM_ARGS, launchChromium, plotlyPoint, visit, type Visit } from '.
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { fillRedis, startApp, type RunningApp } from './helpers/serve.js'
 import { teardown } from './helpers/teardown.js'
+import { ARTIFACTS, THEMES, WIDTHS, axeViolations, checkPage } from './helpers/page-checks.js'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 
 let redis: TestRedis
 let client: Redis
@@ -65,7 +68,7 @@ async function xAxis (page: Page, selector: string): Promise<{ type: string, tic
 /** The rows of a field's top-10 table: [value, label, count, share]. */
 async function rows (page: Page, field: string): Promise<string[][]> {
   return await page.locator(`section[data-field="${field}"] table.top tbody tr`).evaluateAll(trs =>
-    trs.map(tr => [...tr.querySelectorAll('td')].slice(1).map(td => td.textContent ?? '')))
+    trs.map(tr => [...tr.querySelectorAll('td')].slice(1, 5).map(td => td.textContent ?? '')))
 }
 
 test('the overview draws a table and a chart for every field of the sensor that has values, under the CSP', async () => {
@@ -80,15 +83,18 @@ test('the overview draws a table and a chart for every field of the sensor that 
     type: 'date', tickformat: '%b %-d', range: ['2010-06-27 12:00', '2010-07-04 12:00'], ticks: ['Jun 28', 'Jun 29', 'Jun 30', 'Jul 1', 'Jul 2', 'Jul 3', 'Jul 4']
   })
   assert.deepEqual((await traces(page, 'section[data-field="sport"] div.potiron-chart')).map(t => t.name), ['36050', '36051', '22, ssh'])
-  assert.equal(await page.locator('select[name="day"]').inputValue(), '2010-07-04')
+  assert.deepEqual([await page.locator('input[name="from"]').inputValue(), await page.locator('input[name="day"]').inputValue()], ['2010-06-29', '2010-07-04'])
   assert.deepEqual(errors, [])
   await page.close()
 })
 
-test('choosing another day in the list reloads the tables and charts for that day', async () => {
+test('choosing another day in the header reloads the tables and charts for that day', async () => {
   const { page, errors } = await open('/?sensor=lab-pair-1')
   await chartsReady(page)
-  await Promise.all([page.waitForURL(/day=2010-06-29/), page.selectOption('select[name="day"]', '2010-06-29')])
+  // An empty From: the default week up to the day chosen.
+  await page.locator('input[name="from"]').fill('')
+  await page.locator('input[name="day"]').fill('2010-06-29')
+  await Promise.all([page.waitForURL(/day=2010-06-29/), page.locator('form.picker button[type="submit"]').click()])
   // ICMP only on 2010-06-29: sport, dport, tcpseq and tcpack hold only "not set".
   assert.equal(await chartsReady(page), 8)
   assert.deepEqual(await rows(page, 'icmptype'), [['0', 'echo reply', '10', '50.00 %'], ['8', 'echo request', '10', '50.00 %']])
@@ -140,7 +146,9 @@ test('"not set" is left out of the tops, said with its count; ticking the box sh
   await Promise.all([page.waitForURL(/notset=1/), page.locator('input[name="notset"]').check()])
   await chartsReady(page)
   assert.deepEqual(await rows(page, 'icmptype'), [['255', 'not set', '2,011', '100.00 %']])
-  assert.deepEqual(await traces(page, 'section[data-field="icmptype"] div.potiron-chart'), [{ name: '255, not set', y: [null, 0, null, null, null, null, 2011] }])
+  // The range kept, from the sensor's first day with data (the From input's min) on.
+  assert.match(page.url(), /from=2010-06-29&day=2010-07-04&notset=1$/)
+  assert.deepEqual(await traces(page, 'section[data-field="icmptype"] div.potiron-chart'), [{ name: '255, not set', y: [0, null, null, null, null, 2011] }])
   assert.equal(await page.locator('input[name="notset"]').isChecked(), true)
   assert.deepEqual(errors, [])
   await page.close()
@@ -163,7 +171,7 @@ test('the custom query form (field, value, date) opens that value\'s evolution u
   await page.locator('select[name="field"]').selectOption('iptos')
   await page.locator('input[name="value"]').fill('0x00')
   await page.locator('input[name="until"]').fill('2010-07-04')
-  await Promise.all([page.waitForURL(/\/evolution\?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-07-04$/), page.locator('button[type="submit"]').click()])
+  await Promise.all([page.waitForURL(/\/evolution\?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-07-04$/), page.locator('main button[type="submit"]').click()])
   assert.equal(await chartsReady(page), 1)
   assert.equal(await page.locator('h1').textContent(), 'Evolution of type of service 0x00')
   assert.deepEqual(errors, [])
@@ -246,4 +254,131 @@ test('DNS rebinding: a page whose name resolves to 127.0.0.1 gets 421, and so do
   } finally {
     await rebound.close()
   }
+})
+
+test('every dashboard page in both themes at 1400 and 800 px: no sideways scroll, charts inside their cards, legends, no console error, no other host, axe-core clean', async () => {
+  // A sensor with IPv6 addresses (long values) and one with lines of equal counts; the 503 page from an app whose Redis is not there.
+  const gone = dashboardClient({ socket: '/nonexistent/potiron-test.sock' })
+  const down = await startApp(gone)
+  const page = await browser.newPage()
+  const started = Date.now() - 1000
+  try {
+    for (const [name, url] of [
+      ['overview', `${app.url}/?sensor=lab-pair-1`],
+      ['overview-ipv6', `${app.url}/?sensor=lab-ipv6http-1`],
+      ['overview-icmp', `${app.url}/?sensor=lab-pair-1&day=2010-06-29`],
+      ['evolution', `${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00`],
+      ['custom', `${app.url}/custom?sensor=lab-pair-1`],
+      ['settings', `${app.url}/settings?sensor=lab-pair-1`],
+      ['unavailable', `${down.url}/`]
+    ] as const) {
+      await checkPage(page, { name, url, status: name === 'unavailable' ? 503 : 200 })
+      for (const theme of THEMES) for (const width of WIDTHS) assert.ok(statSync(join(ARTIFACTS, `${name}-${theme}-${width}.png`)).mtimeMs >= started, `${name}-${theme}-${width}.png written`)
+    }
+  } finally {
+    await page.close()
+    await down.close()
+    gone.disconnect()
+  }
+})
+
+test('field cards: two per row at 1400 px, one at 800 px', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  const perRow = async (): Promise<number> => {
+    await chartsReady(page)
+    return await page.evaluate('(() => { const tops = [...document.querySelectorAll("section.card")].map(c => c.getBoundingClientRect().top); return tops.filter(t => t === tops[0]).length })()')
+  }
+  await page.setViewportSize({ width: 1400, height: 900 })
+  assert.equal(await perRow(), 2)
+  await page.setViewportSize({ width: 800, height: 900 })
+  assert.equal(await perRow(), 1)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('the theme switch: dark stored in localStorage and kept on the next page, charts redrawn in the theme\'s colours; "system" follows the system', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  const chart = 'section[data-field="sport"] div.potiron-chart'
+  const colours = async (): Promise<unknown> => await page.locator(chart).evaluate(el => {
+    const gd = el as unknown as { _fullLayout: { paper_bgcolor: string, plot_bgcolor: string, font: { color: string } }, _fullData: Array<{ line: { color: string } }> }
+    return { paper: gd._fullLayout.paper_bgcolor, plot: gd._fullLayout.plot_bgcolor, font: gd._fullLayout.font.color, lines: gd._fullData.map(t => t.line.color) }
+  })
+  const okabeIto = ['#0072B2', '#E69F00', '#009E73']
+  assert.deepEqual(await colours(), { paper: 'rgba(0,0,0,0)', plot: 'rgba(0,0,0,0)', font: '#1b1f24', lines: okabeIto })
+  assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(255, 255, 255)')
+  await page.locator('#theme').selectOption('dark')
+  await page.waitForFunction(`document.querySelector('${chart}')._fullLayout.font.color === '#e6e9ee'`)
+  await chartsReady(page)
+  assert.deepEqual(await colours(), { paper: 'rgba(0,0,0,0)', plot: 'rgba(0,0,0,0)', font: '#e6e9ee', lines: okabeIto })
+  assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(17, 20, 24)')
+  assert.deepEqual(await page.evaluate('[document.documentElement.dataset.theme, localStorage.getItem("potiron-theme")]'), ['dark', 'dark'])
+  // The next page starts dark, before its first paint (dashboard.js in the head), and says so in the switch.
+  await page.goto(`${app.url}/custom?sensor=lab-pair-1`)
+  assert.deepEqual(await page.evaluate('[document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]'), ['dark', 'rgb(17, 20, 24)'])
+  assert.equal(await page.locator('#theme').inputValue(), 'dark')
+  await page.locator('#theme').selectOption('system')
+  await page.emulateMedia({ colorScheme: 'light' })
+  assert.deepEqual(await page.evaluate('[document.documentElement.hasAttribute("data-theme"), localStorage.getItem("potiron-theme"), getComputedStyle(document.body).backgroundColor]'), [false, null, 'rgb(255, 255, 255)'])
+  await page.emulateMedia({ colorScheme: 'dark' })
+  assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(17, 20, 24)')
+  // Forced light wins over a dark system.
+  await page.locator('#theme').selectOption('light')
+  assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(255, 255, 255)')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('the mode bar keeps download, zoom, pan and reset only (no logo, no "share" to a remote host); the compact charts have no title of their own', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  const chart = page.locator('section[data-field="sport"] div.potiron-chart')
+  await chart.hover()
+  assert.deepEqual(await chart.locator('.modebar-btn').evaluateAll(bs => bs.map(b => b.getAttribute('data-title'))), ['Download plot as a PNG', 'Zoom', 'Pan', 'Reset axes'])
+  assert.equal(await page.locator('.modebar-btn--logo').count(), 0)
+  assert.equal(await page.locator('section.card .gtitle').count(), 0)
+  assert.equal(await page.locator('section[data-field="sport"] h2').count(), 1)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('the date range: bounded by the days with data, a day without data refused before sending, a valid range sent as from and day', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  const from = page.locator('input[name="from"]')
+  const day = page.locator('input[name="day"]')
+  assert.deepEqual(await day.evaluate(el => [el.getAttribute('min'), el.getAttribute('max')]), ['2010-06-29', '2010-07-04'])
+  await day.fill('2010-07-01')
+  assert.deepEqual(await day.evaluate(el => [(el as unknown as { validity: { valid: boolean } }).validity.valid, (el as unknown as { validationMessage: string }).validationMessage]), [false, 'No data on 2010-07-01: choose a day from the list'])
+  await day.fill('2010-06-29')
+  await from.fill('2010-07-04')
+  assert.equal(await from.evaluate(el => (el as unknown as { validationMessage: string }).validationMessage), 'The range starts after it ends')
+  await from.fill('2010-06-29')
+  await Promise.all([page.waitForURL(/\?sensor=lab-pair-1&from=2010-06-29&day=2010-06-29$/), page.locator('form.picker button[type="submit"]').click()])
+  assert.equal(await chartsReady(page), 8)
+  assert.deepEqual(await traces(page, 'section[data-field="icmptype"] div.potiron-chart'), [{ name: '0, echo reply', y: [10] }, { name: '8, echo request', y: [10] }])
+  // Keyboard: the header's controls are reached with Tab, focus drawn.
+  await page.keyboard.press('Tab')
+  assert.deepEqual(await page.evaluate('[document.activeElement.className, getComputedStyle(document.activeElement).outlineStyle]'), ['brand', 'solid'])
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('a table\'s CSV link downloads the rows export csv writes', async () => {
+  const { page, errors } = await open('/?sensor=lab-pair-1')
+  await chartsReady(page)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('section[data-field="sport"] a.csv').click()])
+  assert.equal(download.suggestedFilename(), 'lab-pair-1_source-port_2010-07-04.csv')
+  const text = readFileSync(await download.path(), 'utf8')
+  assert.deepEqual(text.split('\n').slice(0, 4), ['value,count,label', '36050,1000,', '36051,993,', '22,4,ssh'])
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+test('the page checks can fail: axe-core finds text too faint to read', async () => {
+  const { page } = await open('/custom?sensor=lab-pair-1')
+  assert.deepEqual(await axeViolations(page), [])
+  await page.evaluate('(() => { const p = document.createElement("p"); p.id = "faint"; p.textContent = "faint"; p.style.color = "#eeeeee"; p.style.background = "#ffffff"; document.querySelector("main").append(p) })()')
+  assert.deepEqual(await axeViolations(page), ['color-contrast (serious): #faint'])
+  await page.close()
 })

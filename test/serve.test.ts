@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -359,8 +359,8 @@ describe('JSON API and pages', () => {
       for (const tag of text.match(/<script[^>]*>/g) ?? []) assert.match(tag, /^<script (src="\/assets\/[a-z-]+\.js"|type="application\/json" id="[a-z0-9-]+")>$/, `${path}: ${tag}`)
     }
     const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
-    assert.match(overview, /<a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n">50.00 %<\/td>/)
-    assert.match(overview, /<option value="2010-06-29" selected>2010-06-29<\/option>/)
+    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n share" style="--share:50.00%">50.00 %<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/)
+    assert.match(overview, /<input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29">/)
     // The evolution chart: a date axis over the 180 days asked, month names at any zoom (never a
     // tick finer than a day's without its date), hovers with the whole date; the days without any
     // capture between the sensor's two days are a gap (a null point), not a line across them.
@@ -391,10 +391,11 @@ describe('JSON API and pages', () => {
     const none = await (await fetch(`${app.url}/evolution?sensor=lab-pair-1&field=iptos&value=0x00&until=2010-06-01&days=30`)).text()
     assert.deepEqual([...none.matchAll(/<p class="empty">(.*?)<\/p>/g)].map(m => m[1]), ['Sensor lab-pair-1 has no data from 2010-05-03 to 2010-06-01.'])
     assert.doesNotMatch(none, /<div class="potiron-chart"|plotly\.js/)
-    for (const name of ['plotly.js', 'potiron-chart.js', 'dashboard.js']) {
+    for (const name of ['plotly.js', 'potiron-chart.js', 'dashboard.js', 'potiron.css']) {
       const res = await fetch(`${app.url}/assets/${name}`)
       assert.equal(res.status, 200)
-      assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8')
+      assert.equal(res.headers.get('content-type'), name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8')
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=3600')
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff')
     }
     assert.equal((await fetch(`${app.url}/assets/..%2Fpackage.json`)).status, 404)
@@ -405,25 +406,28 @@ describe('JSON API and pages', () => {
   })
 
   test('overview page: days without capture are gaps on a date axis naming months; "not set" left out with its count and a link that shows it; a field with nothing else is one sentence', async () => {
-    const sectionOf = (page: string, field: string): string => new RegExp(`<section class="field" data-field="${field}">(.*?)</section>`, 's').exec(page)![1]!
+    const sectionOf = (page: string, field: string): string => new RegExp(`<section class="field card" data-field="${field}">(.*?)</section>`, 's').exec(page)![1]!
     const html = await (await fetch(`${app.url}/?sensor=lab-pair-1`)).text()
     const section = (field: string): string => sectionOf(html, field)
     const figure = JSON.parse(/id="chart-5-figure">(.*?)<\/script>/s.exec(section('iptos'))![1]!) as { data: Array<{ name: string, x: string[], y: unknown[] }>, layout: { xaxis: unknown } }
     const week = ['2010-06-28', '2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04']
     assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [['0x00', week, [null, 20, null, null, null, null, 2011]]])
+    // A compact chart: no title (the card's heading says it), no axis title under its dates.
     assert.deepEqual(figure.layout.xaxis, {
-      title: { text: 'Day' }, type: 'date', range: ['2010-06-27 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2010-06-28'
+      type: 'date', range: ['2010-06-27 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2010-06-28'
     })
+    assert.equal((figure.layout as { title?: unknown }).title, undefined)
     const paragraphs = (text: string): string[] => [...text.matchAll(/<p class="([a-z -]+)">(.*?)<\/p>/g)].map(m => `${m[1]!}: ${m[2]!}`)
     const show = '<a href="/?sensor=lab-pair-1&amp;day=2010-07-04&amp;notset=1">Show &quot;not set&quot; values</a>'
     assert.deepEqual(paragraphs(section('icmptype')), [`empty: No icmp type on 2010-07-04: all 2,011 packets have it "not set" (255). ${show}`])
     assert.equal((section('icmptype').match(/potiron-chart|<table/g) ?? []).length, 0)
     assert.deepEqual(paragraphs(section('tcpseq')), [])
     assert.match(html, /<label><input type="checkbox" name="notset" value="1"> show "not set" values<\/label>/)
+    assert.match(section('iptos'), /^\n<h2>type of service <span class="muted">\(iptos\)<\/span> <a class="csv" href="\/csv\?sensor=lab-pair-1&amp;day=2010-07-04&amp;field=iptos" download>CSV<span class="visually-hidden"> of type of service<\/span><\/a><\/h2>\n<div class="new-today" data-field="iptos"><\/div>\n/)
     // notset=1: the box ticked, and 255 is a row of the top like any value.
     const shown = await (await fetch(`${app.url}/?sensor=lab-pair-1&notset=1`)).text()
     assert.match(shown, /<label><input type="checkbox" name="notset" value="1" checked> show "not set" values<\/label>/)
-    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td>/)
+    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td><td class="n share" style="--share:100.00%">100.00 %<\/td>/)
     // A top with rows says what it left out.
     const dnsicmp = await (await fetch(`${app.url}/?sensor=lab-dnsicmp-1`)).text()
     assert.deepEqual(paragraphs(sectionOf(dnsicmp, 'icmptype')), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])
@@ -436,6 +440,7 @@ describe('JSON API and pages', () => {
       const page = await (await fetch(`${app.url}/?sensor=lab-traceroute-1`)).text()
       assert.doesNotMatch(page, /<img/)
       assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;<\/a>/)
+      assert.match(page, /<tr data-value="&lt;img src=x onerror=alert\(1\)&gt;">/)
       assert.match(page, /value=%3Cimg\+src%3Dx\+onerror%3Dalert%281%29%3E/)
       // Chart data: Plotly gets the value as escaped text (plotlyText), and no `<` closes the JSON block.
       assert.match(page, /"name":"&lt;img src=x onerror=alert\(1\)&gt;"/)
@@ -445,6 +450,67 @@ describe('JSON API and pages', () => {
       assert.match(evolution, /"text":"destination port &lt;img src=x onerror=alert\(1\)&gt;, 180 days until 2009-07-02"/)
     } finally {
       await plain.client.zrem('lab-traceroute-1:20090702:dport', evil)
+    }
+  })
+
+  test('overview markup: body data for insights, share bars of the day\'s packets, a date range bounded by the days with data', async () => {
+    const html = await (await fetch(`${app.url}/?sensor=lab-pair-1`)).text()
+    assert.match(html, /<body data-sensor="lab-pair-1" data-day="2010-07-04" data-from="2010-06-28" data-to="2010-07-04">/)
+    // The range starts at the first day with data (the input's min); the datalist names the days with data.
+    assert.match(html, /<label>From <input type="date" name="from" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29"><\/label>\n<label>To <input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-07-04"><\/label>\n<datalist id="days-with-data"><option value="2010-06-29"><\/option><option value="2010-07-04"><\/option><\/datalist>/)
+    // 2,011 packets that day: 1,000 / 2,011 = 49.73 %, 993 → 49.38 %, 4 → 0.20 %.
+    const sport = /<section class="field card" data-field="sport">(.*?)<\/section>/s.exec(html)![1]!
+    const shares = [...sport.matchAll(/<tr data-value="([^"]*)">.*?<td class="n">([\d,]+)<\/td><td class="n share" style="--share:([\d.]+)%">([\d.]+ %)<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/g)].map(m => m.slice(1))
+    assert.deepEqual(shares.slice(0, 3), [['36050', '1,000', '49.73', '49.73 %'], ['36051', '993', '49.38', '49.38 %'], ['22', '4', '0.20', '0.20 %']])
+    assert.equal(shares.length, 10)
+    assert.equal((html.match(/<section class="field card" data-field="[a-z]+">\n<h2>/g) ?? []).length, 12)
+    assert.equal((html.match(/<div class="new-today" data-field="[a-z]+"><\/div>/g) ?? []).length, 12)
+    assert.doesNotMatch(html, /<style>/)
+    // The range chosen in the header: from 2010-06-29 to 2010-07-04 is 6 days of charts.
+    const ranged = await (await fetch(`${app.url}/?sensor=lab-pair-1&from=2010-06-29&day=2010-07-04`)).text()
+    assert.match(ranged, /data-from="2010-06-29" data-to="2010-07-04"/)
+    const iptos = JSON.parse(/id="chart-5-figure">(.*?)<\/script>/s.exec(ranged)![1]!) as { data: Array<{ x: string[], y: unknown[] }> }
+    assert.deepEqual(iptos.data.map(t => [t.x, t.y]), [[['2010-06-29', '2010-06-30', '2010-07-01', '2010-07-02', '2010-07-03', '2010-07-04'], [20, null, null, null, null, 2011]]])
+    assert.deepEqual((await getJson(`${app.url}/api/overview?sensor=lab-pair-1&from=2010-06-29&day=2010-07-04`)).body.days, 6)
+    const refused = async (query: string): Promise<[number, string]> => {
+      const res = await fetch(`${app.url}/?${query}`)
+      return [res.status, /<p class="error">(.*?)<\/p>/.exec(await res.text())?.[1] ?? '']
+    }
+    assert.deepEqual(await refused('sensor=lab-pair-1&day=2010-07-01'), [400, 'day: sensor &#39;lab-pair-1&#39; has no data on 2010-07-01 (days: 2010-06-29 to 2010-07-04)'])
+    assert.deepEqual(await refused('sensor=lab-pair-1&from=2010-07-05&day=2010-07-04'), [400, 'from: 2010-07-05 is after the day shown, 2010-07-04'])
+    assert.deepEqual(await refused('sensor=lab-pair-1&from=2010-04-05&day=2010-07-04'), [400, 'from: at most 90 days up to 2010-07-04 (from 2010-04-06 on), got 2010-04-05'])
+    assert.deepEqual(await refused('sensor=lab-pair-1&from=2010-06-29&days=3'), [400, 'from: give either from or days, not both'])
+    assert.deepEqual(await refused('sensor=lab-pair-1&from=2010-06-31'), [400, 'from: expected a day YYYY-MM-DD, got &#39;2010-06-31&#39;'])
+  })
+
+  test('CSV of a card\'s table: the file potiron export csv writes for that day and field, named the same', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'potiron-serve-csv-'))
+    try {
+      for (const [query, skip] of [['field=sport', []], ['field=icmptype&notset=1', ['--skip']]] as const) {
+        const field = /field=([a-z]+)/.exec(query)![1]!
+        const exported = await potiron('export', 'csv', '--unix', plain.socket, '--sensor', 'lab-pair-1', '--field', field, '--date', '2010-07-04', '--out', out, ...skip)
+        assert.equal(exported.status, 0, exported.err.join('\n'))
+        const name = readdirSync(out).find(f => f.includes(field === 'sport' ? 'source-port' : 'icmp-type'))!
+        const res = await fetch(`${app.url}/csv?sensor=lab-pair-1&day=2010-07-04&${query}`)
+        assert.equal(res.status, 200)
+        assert.equal(res.headers.get('content-type'), 'text/csv; charset=utf-8')
+        assert.equal(res.headers.get('content-disposition'), `attachment; filename="${name}"`)
+        assert.equal(await res.text(), readFileSync(join(out, name), 'utf8'))
+      }
+      const sport = await (await fetch(`${app.url}/csv?sensor=lab-pair-1&day=2010-07-04&field=sport`)).text()
+      assert.deepEqual(sport.split('\n').slice(0, 4), ['value,count,label', '36050,1000,', '36051,993,', '22,4,ssh'])
+      assert.equal(await (await fetch(`${app.url}/csv?sensor=lab-pair-1&day=2010-07-04&field=icmptype&notset=1`)).text(), 'value,count,label\n255,2011,not set\n')
+      // Combined keys: the protocols added up, as export csv without --protocols does.
+      assert.equal(await (await fetch(`${combinedApp.url}/csv?sensor=lab-pair-1&day=2010-07-04&field=sport`)).text(), sport)
+      const error = async (query: string): Promise<[number, string]> => {
+        const res = await fetch(`${app.url}/csv?${query}`)
+        return [res.status, /<p class="error">(.*?)<\/p>/.exec(await res.text())?.[1] ?? '']
+      }
+      assert.deepEqual(await error('sensor=lab-pair-1&day=2010-07-01&field=sport'), [400, 'day: no data for sensor &#39;lab-pair-1&#39; on 2010-07-01'])
+      assert.deepEqual(await error('sensor=lab-pair-1&day=2010-07-04&field=nope'), [400, `field: unknown field &#39;nope&#39; (fields: ${FIELDS.join(', ')})`])
+      assert.deepEqual(await error('sensor=lab-pair-1&day=2010-07-04'), [400, 'field: missing'])
+    } finally {
+      rmSync(out, { recursive: true, force: true })
     }
   })
 

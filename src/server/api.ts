@@ -11,7 +11,7 @@ import { sentinelOf, valueOrder } from '../aggregate/fields.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { readShownFields, writeShownFields } from '../store/shown-fields.js'
 import { DEFAULTS } from '../config/defaults.js'
-import { HttpError, badRequest, daysUntil, flagParam, intParam, listed, optional, required, ymdOf } from './params.js'
+import { HttpError, badRequest, daysUntil, flagParam, intParam, listed, optional, required, shiftDay, ymdOf } from './params.js'
 import { dashed } from '../export/names.js'
 
 export const TOP = 10
@@ -116,7 +116,10 @@ export class Api {
 
   async overview (params: URLSearchParams): Promise<Overview> {
     // Parameters that need no data are checked before anything is asked of Redis.
-    const span = intParam(params, 'days', DEFAULTS.overviewDays, 1, MAX_OVERVIEW_DAYS)
+    const fromText = optional(params, 'from')
+    if (fromText !== undefined && params.has('days')) throw badRequest('from: give either from or days, not both')
+    const fromYmd = fromText === undefined ? undefined : ymdOf(fromText, 'from')
+    const daysGiven = intParam(params, 'days', DEFAULTS.overviewDays, 1, MAX_OVERVIEW_DAYS)
     const showNotSet = flagParam(params, 'notset')
     const given = optional(params, 'day')
     const givenYmd = given === undefined ? undefined : ymdOf(given, 'day')
@@ -125,6 +128,7 @@ export class Api {
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
     const ymd = givenYmd ?? days[days.length - 1]!
     if (!days.includes(ymd)) throw badRequest(`day: sensor '${sensor}' has no data on ${dashed(ymd)} (days: ${dashed(days[0]!)} to ${dashed(days[days.length - 1]!)})`)
+    const span = fromYmd === undefined ? daysGiven : spanOf(fromYmd, ymd)
     const shown = layout.fields.filter(field => isShown(field, enabled))
     const chartDays = daysUntil(ymd, span)
     const withData = new Set(days)
@@ -236,6 +240,14 @@ export class Api {
     await writeShownFields(this.#redis, chosen, layout.fields)
     return this.#settingsOf(layout, chosen)
   }
+}
+
+/** The days from `from` to `to` (YYYYMMDD), both counted: the overview's `from` (the header's date range), at most MAX_OVERVIEW_DAYS. */
+function spanOf (from: string, to: string): number {
+  const span = Math.round((Date.UTC(+to.slice(0, 4), +to.slice(4, 6) - 1, +to.slice(6)) - Date.UTC(+from.slice(0, 4), +from.slice(4, 6) - 1, +from.slice(6))) / 86_400_000) + 1
+  if (span < 1) throw badRequest(`from: ${dashed(from)} is after the day shown, ${dashed(to)}`)
+  if (span > MAX_OVERVIEW_DAYS) throw badRequest(`from: at most ${MAX_OVERVIEW_DAYS} days up to ${dashed(to)} (from ${dashed(shiftDay(to, 1 - MAX_OVERVIEW_DAYS))} on), got ${dashed(from)}`)
+  return span
 }
 
 /** The days of the overview's timelines (YYYYMMDD), and those of them the sensor has data for. */

@@ -8,21 +8,26 @@ import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import type { Redis } from 'ioredis'
-import { RedisTimeoutError } from '../errors.js'
+import { RedisTimeoutError, UsageError } from '../errors.js'
 import { replyCode } from '../redis-errors.js'
 import { ASSET_FILES } from '../export/page.js'
-import { readLayout } from '../store/read.js'
+import { readLayout, sensorDays } from '../store/read.js'
 import { Api } from './api.js'
 import { LOOPBACK_HOSTS, checkHost, checkOrigin } from './hosts.js'
-import { HttpError, badRequest, optional } from './params.js'
+import { HttpError, badRequest, flagParam, listed, optional, required, ymdOf } from './params.js'
 import { Insights } from './insights.js'
 import { calendarPage, compareCsv, compareFileName, comparePage } from './insights-pages.js'
-import { customPage, errorPage, evolutionPage, href, overviewPage, settingsPage, unavailablePage } from './pages.js'
+import { customPage, errorPage, evolutionPage, href, overviewPage, settingsPage, unavailablePage, type Picker } from './pages.js'
+import { readTables } from '../store/report-data.js'
+import { csvText } from '../export/csv.js'
+import { dashed, topStem } from '../export/names.js'
+import { DEFAULTS } from '../config/defaults.js'
 
-// dist/src/server/app.js → src/server/browser/dashboard.js (not compiled: it runs in the browser as written)
-const DASHBOARD_SCRIPT = fileURLToPath(new URL('../../../src/server/browser/dashboard.js', import.meta.url))
-const INSIGHTS_SCRIPT = fileURLToPath(new URL('../../../src/server/browser/insights.js', import.meta.url))
-const ASSETS: Readonly<Record<string, string>> = { ...ASSET_FILES, 'dashboard.js': DASHBOARD_SCRIPT, 'insights.js': INSIGHTS_SCRIPT }
+// dist/src/server/app.js → src/server/browser/ (not compiled: they run in the browser as written)
+const browserFile = (name: string): string => fileURLToPath(new URL(`../../../src/server/browser/${name}`, import.meta.url))
+const ASSETS: Readonly<Record<string, string>> = {
+  ...ASSET_FILES, 'dashboard.js': browserFile('dashboard.js'), 'insights.js': browserFile('insights.js'), 'potiron.css': browserFile('potiron.css')
+}
 const MAX_BODY = 64 * 1024
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -103,7 +108,8 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       })
       assetCache.set(name, body)
     }
-    send(res, 200, 'text/javascript; charset=utf-8', await body, { 'Cache-Control': 'public, max-age=3600' })
+    const type = name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8'
+    send(res, 200, type, await body, { 'Cache-Control': 'public, max-age=3600' })
   }
 
   async function route (req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams): Promise<void> {
@@ -122,12 +128,24 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
         html(res, 200, overviewPage(base, overview, await api.sensors.get()))
         return
       }
-      case '/evolution': only('GET'); html(res, 200, evolutionPage(base, await api.evolution(params))); return
+      case '/evolution': {
+        only('GET')
+        const evolution = await api.evolution(params)
+        html(res, 200, evolutionPage(base, evolution, await pickerOf(evolution.sensor)))
+        return
+      }
       case '/custom': {
         only('GET')
         const [sensors, layout] = await Promise.all([api.sensors.get(), readLayout(redis)])
-        const sensor = optional(params, 'sensor')
-        html(res, 200, customPage(base, sensors, sensor !== undefined && sensors.includes(sensor) ? sensor : undefined, layout.fields))
+        const given = optional(params, 'sensor')
+        const sensor = given !== undefined && sensors.includes(given) ? given : undefined
+        html(res, 200, customPage(base, sensors, sensor, layout.fields, await pickerOf(sensor)))
+        return
+      }
+      case '/csv': {
+        only('GET')
+        const { name, text } = await topCsv(params)
+        send(res, 200, 'text/csv; charset=utf-8', text, { 'Cache-Control': 'no-store', 'Content-Disposition': `attachment; filename="${name}"` })
         return
       }
       case '/settings': {
@@ -139,7 +157,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
           return
         }
         only('GET')
-        html(res, 200, settingsPage(base, await api.settings(), sensor, optional(params, 'saved') === '1'))
+        html(res, 200, settingsPage(base, await api.settings(), sensor, optional(params, 'saved') === '1', await pickerOf(sensor)))
         return
       }
       // The insights (insights.ts): sparklines and new values fetched by the overview after load, comparison, calendar.
@@ -166,6 +184,40 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       }
       default: throw new HttpError(404, `no page ${path}`)
     }
+  }
+
+  /**
+   * The header's pickers on a page other than the overview: the sensor named when it is known,
+   * else the first; its days with data (one SMEMBERS). None when there is no sensor yet.
+   */
+  async function pickerOf (given: string | undefined): Promise<Picker | undefined> {
+    const sensors = await api.sensors.get()
+    const sensor = given !== undefined && sensors.includes(given) ? given : sensors[0]
+    if (sensor === undefined) return undefined
+    return { sensors, sensor, days: (await sensorDays(redis, sensor)).map(dashed) }
+  }
+
+  /**
+   * A field's top on a day as `potiron export csv --sensor S --field F --date D` writes it (its
+   * rows, its file name; `notset=1` as `--skip` with no value), for the overview's CSV links.
+   */
+  async function topCsv (params: URLSearchParams): Promise<{ name: string, text: string }> {
+    const field = required(params, 'field')
+    const ymd = ymdOf(required(params, 'day'), 'day')
+    const keepAll = flagParam(params, 'notset')
+    const sensor = await api.sensorOf(params)
+    const layout = await readLayout(redis)
+    if (!layout.fields.includes(field)) throw badRequest(`field: unknown field '${field}' (fields: ${listed(layout.fields)})`)
+    let tables
+    try {
+      tables = await readTables(redis, { sensor, field, date: ymd, eachDay: false, protocols: false, limit: DEFAULTS.reportLimit, skip: keepAll ? new Set() : undefined })
+    } catch (error) {
+      // A day without data, as export csv says it.
+      if (error instanceof UsageError) throw badRequest(`day: ${error.message}`)
+      throw error
+    }
+    const { top } = tables.tables[0]!
+    return { name: `${topStem(sensor, field, ymd)}.csv`, text: csvText(field, top.rows) }
   }
 
   /** `{"fields": [...]}` as JSON, or `fields=a&fields=b` as a form. */

@@ -7,7 +7,7 @@
  */
 import { timelineFigure, type Figure } from '../export/charts.js'
 import { DEFAULTS } from '../config/defaults.js'
-import { chartBlock, document, escapeHtml, scriptsAt } from '../export/page.js'
+import { chartBlock, escapeHtml, scriptsAt } from '../export/page.js'
 import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings } from './api.js'
 import { plural } from '../plural.js'
 import { dashed } from '../export/names.js'
@@ -25,22 +25,35 @@ function a (url: string, text: string): string {
   return `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>`
 }
 
-const STYLE = `<style>
-.field { margin: 1.5rem 0 2.5rem } .field .potiron-chart { height: 320px; max-width: 60rem }
-.grid { display: flex; flex-wrap: wrap; gap: 1rem 3rem; align-items: flex-start }
-.error { color: #a00 } .muted { color: #666 } form.inline { display: inline } fieldset { border: 1px solid #ccc }
-th { border-bottom: 1px solid #ccc }
-</style>`
+/** What the header's pickers offer: the sensors, the chosen one's days with data (YYYY-MM-DD, ascending) and the range shown. */
+export interface Picker {
+  sensors: readonly string[]
+  sensor: string
+  days: readonly string[]
+  /** The range's first and last day shown in the inputs (empty: none, the latest day). */
+  from?: string
+  to?: string
+  /** The overview's own choices, kept by its form. */
+  notSet?: boolean
+}
 
 export interface Frame {
   base: string
   title: string
   sensor?: string | undefined
+  picker?: Picker | undefined
   body: string
   charts?: boolean
+  /** `data-*` attributes of `<body>` (names without `data-`). */
+  data?: Record<string, string>
 }
 
-/** The dashboard's page frame (nav, title, scripts): every page of potiron serve is drawn in it. */
+/**
+ * The dashboard's page frame, every page of potiron serve is drawn in: the stylesheet and
+ * dashboard.js in the head (it sets the stored theme before the first paint; no inline script),
+ * the sticky header, the page's main part, then Plotly and insights.js (which fills the overview's
+ * sparklines and new values after load).
+ */
 export function page (frame: Frame): string {
   const { base, sensor } = frame
   const nav = [
@@ -48,13 +61,51 @@ export function page (frame: Frame): string {
     a(href(base, '/custom', { sensor }), 'Custom query'),
     a(href(base, '/calendar', { sensor }), 'Calendar'), a(href(base, '/compare', { sensor }), 'Compare'),
     a(href(base, '/settings', { sensor }), 'Settings')
-  ].join(' · ')
-  const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`) : []), `${base}/assets/dashboard.js`]
-  scripts.push(`${base}/assets/insights.js`)
-  return document(frame.title, `${STYLE}
-<nav>${nav}</nav>
+  ].join('\n')
+  const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`) : []), `${base}/assets/insights.js`]
+  const data = Object.entries(frame.data ?? {}).map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`).join('')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(frame.title)}</title>
+<link rel="stylesheet" href="${escapeHtml(`${base}/assets/potiron.css`)}">
+<script src="${escapeHtml(`${base}/assets/dashboard.js`)}"></script>
+</head>
+<body${data}>
+<header class="bar">
+<a class="brand" href="${escapeHtml(href(base, '/', { sensor }))}">Potiron</a>
+${frame.picker === undefined ? '' : pickerForm(base, frame.picker)}<label>Theme <select id="theme" name="theme"><option value="system">System</option><option value="light">Light</option><option value="dark">Dark</option></select></label>
+<nav aria-label="Pages">${nav}</nav>
+</header>
+<main>
 <h1>${escapeHtml(frame.title)}</h1>
-${frame.body}`, scripts)
+${frame.body}
+</main>
+${scripts.map(s => `<script src="${escapeHtml(s)}"></script>`).join('\n')}
+</body>
+</html>
+`
+}
+
+/**
+ * The sensor and the date range, sent to the overview: two date inputs bounded by the sensor's
+ * first and last day with data, the days with data listed for them (dashboard.js refuses
+ * another; the server answers one with its one-sentence error).
+ */
+function pickerForm (base: string, p: Picker): string {
+  const first = p.days[0] ?? ''
+  const last = p.days[p.days.length - 1] ?? ''
+  const bounds = `min="${escapeHtml(first)}" max="${escapeHtml(last)}" list="days-with-data"`
+  return `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit class="picker">
+<label>Sensor <select name="sensor">${options(p.sensors, p.sensor)}</select></label>
+<label>From <input type="date" name="from" ${bounds} value="${escapeHtml(p.from ?? '')}"></label>
+<label>To <input type="date" name="day" ${bounds} value="${escapeHtml(p.to ?? '')}"></label>
+<datalist id="days-with-data">${p.days.map(d => `<option value="${escapeHtml(d)}"></option>`).join('')}</datalist>
+${p.notSet === undefined ? '' : `<label><input type="checkbox" name="notset" value="1"${p.notSet ? ' checked' : ''}> show "not set" values</label>\n`}<button type="submit">Show</button>
+</form>
+`
 }
 
 function options (values: readonly string[], selected: string | undefined, text: (v: string) => string = v => v): string {
@@ -69,21 +120,36 @@ function evolutionHref (base: string, sensor: string, field: string, value: stri
   return href(base, '/evolution', { sensor, field, value, until, protocol })
 }
 
+/** The overview's first day: `days` days until `day` (YYYY-MM-DD). */
+export function rangeStart (day: string, days: number): string {
+  return dashed(shiftDay(day.replaceAll('-', ''), 1 - days))
+}
+
 export function overviewPage (base: string, o: Overview, sensors: readonly string[]): string {
-  const form = `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit>
-<label>Sensor <select name="sensor">${options(sensors, o.sensor)}</select></label>
-<label>Day <select name="day"><option value="">latest</option>${options([...o.sensorDays].reverse(), o.day)}</select></label>
-<label><input type="checkbox" name="notset" value="1"${o.showNotSet ? ' checked' : ''}> show "not set" values</label>
-${o.days === DEFAULTS.overviewDays ? '' : `<input type="hidden" name="days" value="${o.days}">`}
-<button type="submit">Show</button>
-</form>
-<p class="muted">${o.total === null ? '' : `${plural(o.total, 'packet', number(o.total))} on ${escapeHtml(o.day)}. `}Click a value for its evolution.${o.showNotSet ? '' : ' Each field\'s "not set" value is left out of its top.'}</p>`
-  const fields = o.fields.map((f, i) => `<section class="field" data-field="${escapeHtml(f.field)}">
-<h2>${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span></h2>
+  const from = rangeStart(o.day, o.days)
+  // The input cannot hold a day before the sensor's first (its min): the range then starts there.
+  const picker: Picker = { sensors, sensor: o.sensor, days: o.sensorDays, from: from < o.sensorDays[0]! ? o.sensorDays[0]! : from, to: o.day, notSet: o.showNotSet }
+  const intro = `<p class="muted">${o.total === null ? '' : `${plural(o.total, 'packet', number(o.total))} on ${escapeHtml(o.day)}. `}Click a value for its evolution.${o.showNotSet ? '' : ' Each field\'s "not set" value is left out of its top.'}</p>`
+  const fields = o.fields.map((f, i) => `<section class="field card" data-field="${escapeHtml(f.field)}">
+<h2>${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span>${f.top.length === 0 ? '' : ` <a class="csv" href="${escapeHtml(csvHref(base, o, f.field))}" download>CSV<span class="visually-hidden"> of ${escapeHtml(f.title)}</span></a>`}</h2>
+<div class="new-today" data-field="${escapeHtml(f.field)}"></div>
 ${notSetNote(base, o, f)}${f.top.length === 0 ? '' : fieldTop(base, o, f, i)}
 </section>`).join('\n')
   const none = o.fields.length === 0 ? `<p class="error">No field to show: choose some in ${a(href(base, '/settings', { sensor: o.sensor }), 'Settings')}.</p>` : ''
-  return page({ base, title: `Potiron: sensor ${o.sensor}, ${o.day}`, sensor: o.sensor, body: form + none + fields, charts: true })
+  return page({
+    base,
+    title: `Potiron: sensor ${o.sensor}, ${o.day}`,
+    sensor: o.sensor,
+    picker,
+    body: `${intro}${none}\n<div class="cards">\n${fields}\n</div>`,
+    charts: true,
+    data: { sensor: o.sensor, day: o.day, from, to: o.day }
+  })
+}
+
+/** The CSV of a field's top on the overview's day: the rows `potiron export csv` writes (app.ts). */
+function csvHref (base: string, o: Overview, field: string): string {
+  return href(base, '/csv', { sensor: o.sensor, day: o.day, field, notset: o.showNotSet ? 1 : undefined })
 }
 
 /**
@@ -100,27 +166,51 @@ function notSetNote (base: string, o: Overview, f: Overview['fields'][number]): 
   return `<p class="empty">${sentence}${show}</p>`
 }
 
-/** A field's top-10 table and the chart of its leading values over the overview's days. */
+/** Share of the day's packets, as the table shows it and its bar's width. */
+function percent (share: number): string {
+  return (share * 100).toFixed(2)
+}
+
+/**
+ * A field's top-10 table, each share a bar behind its percentage, and beside it the compact
+ * chart of its leading values over the overview's days (no title: the card's heading says it).
+ * Each row carries its value (`data-value`) and an empty cell for its sparkline, filled by
+ * insights.js.
+ */
 function fieldTop (base: string, o: Overview, f: Overview['fields'][number], i: number): string {
   const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
-  const rows = f.top.map((r, n) => `<tr><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td><td class="n">${r.share === null ? '' : `${(r.share * 100).toFixed(2)} %`}</td></tr>`).join('\n')
+  const rows = f.top.map((r, n) => {
+    const share = r.share === null ? '<td class="n"></td>' : `<td class="n share" style="--share:${percent(r.share)}%">${percent(r.share)} %</td>`
+    return `<tr data-value="${escapeHtml(r.value)}"><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td>${share}<td class="spark" aria-hidden="true"></td></tr>`
+  }).join('\n')
   const { days, series } = f.timeline
-  const figure = timelineFigure(`Top ${series.length} of ${f.title}, ${plural(days.length, 'day')} until ${o.day}`, series.map(s => {
+  const figure = timelineFigure('', series.map(s => {
     // Every point of a line opens the same evolution page: its address made once.
     const to = link(s.value)
     return { name: s.value, label: s.label, x: days, y: s.counts, links: days.map(() => to) }
   }), { first: days[0]!, last: days[days.length - 1]! })
-  return `<div class="grid">
-<table class="top"><thead><tr><th>#</th><th>Value</th><th>Label</th><th>Count</th><th>Share</th></tr></thead>
+  return `<div class="card-body">
+<div class="table-wrap"><table class="top"><caption class="visually-hidden">Top ${f.top.length} of ${escapeHtml(f.title)} on ${escapeHtml(o.day)}</caption>
+<thead><tr><th class="n">#</th><th>Value</th><th>Label</th><th class="n">Count</th><th class="n">Share</th><th class="spark" aria-hidden="true"></th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table>
+</tbody></table></div>
 ${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`}
-${chartBlock(`chart-${i}`, figure)}
+${chartBlock(`chart-${i}`, compact(figure))}
 </div>`
 }
 
-export function evolutionPage (base: string, e: Evolution): string {
+/** A timeline made to fit a card: no title (the card's heading says it), no axis title under the dates, the legend below, small margins (the top one holds the mode bar, off the points). */
+function compact (figure: Figure): Figure {
+  const { title: _title, margin: _margin, ...layout } = figure.layout
+  const { title: _xTitle, ...xaxis } = figure.layout.xaxis as Record<string, unknown>
+  return {
+    data: figure.data,
+    layout: { ...layout, xaxis, margin: { t: 32, r: 10, b: 10, l: 50 }, legend: { orientation: 'h', x: 0, y: -0.15, yanchor: 'top' } }
+  }
+}
+
+export function evolutionPage (base: string, e: Evolution, picker?: Picker): string {
   const subject = `${e.title} ${e.value}${e.label === '' ? '' : ` (${e.label})`}`
   const first = dashed(shiftDay(e.until.replaceAll('-', ''), 1 - e.days))
   const protocols = e.protocols.length === 0
@@ -139,8 +229,8 @@ ${protocols}
     ? `${form}\n<p class="empty">Sensor ${escapeHtml(e.sensor)} has no data from ${escapeHtml(first)} to ${escapeHtml(e.until)}.</p>`
     : `${form}
 <p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data (days without any capture are gaps in the lines). Click a point for that day's overview.</p>
-<div class="field">${chartBlock('evolution', evolutionFigure(base, e, subject, first))}</div>`
-  return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, body, charts: withData > 0 })
+<div class="chart-wide">${chartBlock('evolution', evolutionFigure(base, e, subject, first))}</div>`
+  return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, picker, body, charts: withData > 0, data: { sensor: e.sensor } })
 }
 
 /** The evolution's chart: its days with data over the whole period asked (`first` to `until`), a gap over the days without. */
@@ -150,18 +240,18 @@ function evolutionFigure (base: string, e: Evolution, subject: string, first: st
   })), { first, last: e.until })
 }
 
-export function customPage (base: string, sensors: readonly string[], sensor: string | undefined, fields: readonly string[]): string {
-  const body = `<form method="get" action="${escapeHtml(href(base, '/evolution'))}">
+export function customPage (base: string, sensors: readonly string[], sensor: string | undefined, fields: readonly string[], picker?: Picker): string {
+  const body = `<form class="stack" method="get" action="${escapeHtml(href(base, '/evolution'))}">
 <p><label>Sensor <select name="sensor">${options(sensors, sensor)}</select></label></p>
 <p><label>Field <select name="field">${options(fields, undefined)}</select></label></p>
 <p><label>Value <input type="text" name="value" required maxlength="${MAX_VALUE_LENGTH}"></label></p>
 <p><label>Until <input type="date" name="until"></label> <span class="muted">(empty: the latest day)</span></p>
 <p><button type="submit">Show evolution</button></p>
 </form>`
-  return page({ base, title: 'Custom query', sensor, body })
+  return page({ base, title: 'Custom query', sensor, picker, body })
 }
 
-export function settingsPage (base: string, s: Settings, sensor: string | undefined, saved: boolean): string {
+export function settingsPage (base: string, s: Settings, sensor: string | undefined, saved: boolean, picker?: Picker): string {
   const boxes = s.fields.map(f => `<label><input type="checkbox" name="fields" value="${escapeHtml(f.field)}"${f.enabled ? ' checked' : ''}${s.readOnly ? ' disabled' : ''}> ${escapeHtml(f.title)} <span class="muted">(${escapeHtml(f.field)})</span></label><br>`).join('\n')
   const note = s.stored ? '' : '<p class="muted">No choice stored yet (no ENFIELDS set): the overview shows every field.</p>'
   const body = s.readOnly
@@ -172,7 +262,7 @@ ${boxes}
 </fieldset>
 <p><button type="submit">Save</button></p>
 </form>`
-  return page({ base, title: 'Settings', sensor, body })
+  return page({ base, title: 'Settings', sensor, picker, body })
 }
 
 export function errorPage (base: string, status: number, message: string): string {
