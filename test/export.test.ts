@@ -588,7 +588,7 @@ describe('heatmaps and treemaps', () => {
       // Counts on a day without data are not drawn, whatever they say: the day is blank.
       { value: '<b>', label: '', counts: [0, 5, 0, 7, 0] }
     ], days, period)
-    const [trace] = figure.data as Array<Record<string, unknown>>
+    const [trace] = figure.data
     assert.deepEqual(trace, {
       type: 'heatmap',
       x: days.x,
@@ -615,7 +615,7 @@ describe('heatmaps and treemaps', () => {
 
   test('a treemap: an "others" tile (opening nothing) makes the area honest, every tile says its share of the chart', () => {
     const items = [{ value: '22', label: 'ssh', count: 600, link: 't22.html' }, { value: '23', label: 'telnet', count: 300, link: 't23.html' }]
-    const [trace] = topFigure('', items, 100).data as Array<Record<string, unknown>>
+    const [trace] = topFigure('', items, 100).data
     assert.deepEqual([trace!.labels, trace!.values, trace!.customdata, trace!.marker], [
       ['22', '23', 'others'],
       [600, 300, 100],
@@ -626,7 +626,7 @@ describe('heatmaps and treemaps', () => {
     assert.equal(trace!.hovertemplate, '%{label}<br>%{customdata[1]}<br>%{value:,} packets (%{customdata[2]})<extra></extra>')
     // No others when the values are all there is; no title in a card (''), one on a page.
     const whole = topFigure('Top', items, 0)
-    assert.deepEqual([(whole.data[0]!.labels as string[]), whole.layout.title], [['22', '23'], { text: 'Top' }])
+    assert.deepEqual([whole.data[0]!.labels as string[], whole.layout.title], [['22', '23'], { text: 'Top' }])
     assert.equal(topFigure('', items).layout.title, undefined)
     assert.deepEqual([shareText(1, 3), shareText(1, 10_000), shareText(0, 10), shareText(5, 0)], ['33.3%', '<0.1%', '0.0%', '0.0%'])
   })
