@@ -137,7 +137,8 @@ ${strip}`
   }))
   const heat = heatmapFigure(heatRows, { x: calendar.map(c => c.day), links: calendar.map(c => c.page) }, period)
   const others = plan.others(monthPage)
-  const tiles = topFigure('', rows.map(r => ({ ...r, label: valueLabel(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) })), others)
+  const items = rows.map(r => ({ ...r, label: valueLabel(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) }))
+  const tiles = topFigure('', items, others)
   const heatTable = `<details>
 <summary>The heatmap as a table</summary>
 <div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(fieldTitle(field))}: packets per day"><table>
@@ -157,7 +158,7 @@ ${heatTable}
 <div class="card">
 <h3>Month's top values</h3>
 ${chartBlock(`${id}-tiles`, tiles)}
-${topTable(field, rows, others, undefined, `${fieldTitle(field)}, ${monthName(month)}`)}
+${topTable(field, items, others, undefined, `${fieldTitle(field)}, ${monthName(month)}`)}
 </div>
 </div>
 </section>`

@@ -216,18 +216,22 @@ export function othersOf (data: PageData & { kind: 'top' }): number {
   return Math.max(0, data.total - shown)
 }
 
-/** A top's table, the text alternative of its treemap: each value with its count and its share of the chart (a bar behind it). */
-export function topTable (field: string, rows: readonly Row[], others: number, protocol: string | undefined, caption: string): string {
+/**
+ * A top's table, the text alternative of its treemap: each value with its count and its share of
+ * the chart (a bar behind it), linking what its tile opens (the keyboard's way there).
+ */
+export function topTable (field: string, rows: ReadonlyArray<Row & { link?: string | null }>, others: number, protocol: string | undefined, caption: string): string {
   const total = rows.reduce((sum, r) => sum + r.count, others)
-  const line = (value: string, label: string, count: number): string => {
+  const line = (value: string, label: string, count: number, link?: string | null): string => {
     const share = shareText(count, total)
-    return `<tr><td>${escapeHtml(value)}</td><td>${escapeHtml(label)}</td><td class="n">${count.toLocaleString('en-US')}</td><td class="n share" style="--share: ${share.replace('<', '')}">${escapeHtml(share)}</td></tr>`
+    const shown = link === undefined || link === null ? escapeHtml(value) : `<a href="${escapeHtml(encodeURI(link))}">${escapeHtml(value)}</a>`
+    return `<tr><td>${shown}</td><td>${escapeHtml(label)}</td><td class="n">${count.toLocaleString('en-US')}</td><td class="n share" style="--share: ${share.replace('<', '')}">${escapeHtml(share)}</td></tr>`
   }
   return `<div class="scroll"><table>
 <caption class="muted">${escapeHtml(caption)}</caption>
 <thead><tr><th scope="col">Value</th><th scope="col">Label</th><th scope="col" class="n">Packets</th><th scope="col" class="n">Share</th></tr></thead>
 <tbody>
-${[...rows.map(r => line(r.value, valueLabel(field, r.value, protocol), r.count)), ...others > 0 ? [line('others', 'other values', others)] : []].join('\n')}
+${[...rows.map(r => line(r.value, valueLabel(field, r.value, protocol), r.count, r.link)), ...others > 0 ? [line('others', 'other values', others)] : []].join('\n')}
 </tbody>
 </table></div>`
 }
@@ -261,7 +265,7 @@ function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 't
       links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]),
       assets: options.assets ?? ASSETS,
       notes: caveats,
-      ...rows.length > 0 ? { table: topTable(field, rows, others, protocol, 'The chart\'s values, with their share of its packets') } : {}
+      ...rows.length > 0 ? { table: topTable(field, items, others, protocol, 'The chart\'s values, with their share of its packets') } : {}
     })]
   ]
 }
@@ -282,7 +286,11 @@ function timelineFiles (plan: SitePlan, options: SiteOptions, field: string, spe
   return [[`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series, monthPeriod(month)), links: nav(options, []), assets: options.assets ?? ASSETS, table: timelineTable(series) })]]
 }
 
-/** A timeline's text alternative: a row per day with data, a column per line (folded: a month of rows). */
+function dayLink (day: string, link: string | null): string {
+  return link === null ? escapeHtml(day) : `<a href="${escapeHtml(encodeURI(link))}">${escapeHtml(day)}</a>`
+}
+
+/** A timeline's text alternative: a row per day with data (opening its day's page, as its points do), a column per line (folded: a month of rows). */
 function timelineTable (series: readonly TimelineLine[]): string {
   const days = series[0]?.x ?? []
   return `<details>
@@ -290,7 +298,7 @@ function timelineTable (series: readonly TimelineLine[]): string {
 <div class="scroll"><table>
 <thead><tr><th scope="col">Day</th>${series.map(s => `<th scope="col" class="n">${escapeHtml(s.label === '' ? s.name : `${s.name}, ${s.label}`)}</th>`).join('')}</tr></thead>
 <tbody>
-${days.map((day, d) => `<tr><th scope="row">${escapeHtml(day)}</th>${series.map(s => `<td class="n">${(s.y[d] ?? 0).toLocaleString('en-US')}</td>`).join('')}</tr>`).join('\n')}
+${days.map((day, d) => `<tr><th scope="row">${dayLink(day, series[0]!.links[d] ?? null)}</th>${series.map(s => `<td class="n">${(s.y[d] ?? 0).toLocaleString('en-US')}</td>`).join('')}</tr>`).join('\n')}
 </tbody>
 </table></div>
 </details>`
