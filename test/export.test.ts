@@ -594,11 +594,8 @@ describe('heatmaps and treemaps', () => {
       x: days.x,
       y: ['22 ssh', '&lt;b&gt;'],
       z: [[97, 93, 94, null, 47], [0, 5, 0, null, 0]],
-      customdata: [
-        [['d1.html', '22 ssh'], ['d2.html', '22 ssh'], ['d3.html', '22 ssh'], [null, '22 ssh'], ['d5.html', '22 ssh']],
-        [['d1.html', '&lt;b&gt;'], ['d2.html', '&lt;b&gt;'], ['d3.html', '&lt;b&gt;'], [null, '&lt;b&gt;'], ['d5.html', '&lt;b&gt;']]
-      ],
-      hovertemplate: '%{customdata[1]}<br>%{x}: %{z:,} packets<extra></extra>',
+      customdata: [[['d1.html'], ['d2.html'], ['d3.html'], [null], ['d5.html']], [['d1.html'], ['d2.html'], ['d3.html'], [null], ['d5.html']]],
+      hovertemplate: '%{y}<br>%{x}: %{z:,} packets<extra></extra>',
       hoverongaps: false,
       colorscale: 'Viridis',
       xgap: 1,
@@ -649,7 +646,7 @@ describe('heatmaps and treemaps', () => {
     // Each value's counts per day, as the day tables give them (destination ports per day of the generated capture).
     const perDay = (port: string): Array<number | null> => [...MARCH.map(day => writtenPorts([day]).get(port) ?? 0), ...new Array<null>(28).fill(null)]
     assert.deepEqual([heat.y, heat.z], [['22 ssh', '23 telnet', '80 www-http'], ['22', '23', '80'].map(perDay)])
-    assert.deepEqual((heat.customdata as Array<Array<[string | null, string]>>)[1]!.slice(0, 4).map(([link]) => link), [
+    assert.deepEqual((heat.customdata as Array<Array<[string | null]>>)[1]!.slice(0, 4).map(([link]) => link), [
       'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-02.html', 'lab-gen-1_destination-port_2024-03-03.html', null
     ])
     const tiles = block('field-dport-tiles').data[0]!

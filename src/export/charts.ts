@@ -210,8 +210,9 @@ export function heatmapFigure (rows: readonly HeatmapRow[], days: HeatmapDays, p
       x: [...days.x],
       y: names.map(plotlyText),
       z: rows.map(r => days.x.map((_, d) => days.links[d] === null ? null : r.counts[d] ?? null)),
-      customdata: rows.map((_, i) => days.links.map(link => [link, plotlyText(names[i]!)])),
-      hovertemplate: '%{customdata[1]}<br>%{x}: %{z:,} packets<extra></extra>',
+      // Only the link per cell: the row's name is its y (a month of cells per value, per field, on one page).
+      customdata: rows.map(() => days.links.map(link => [link])),
+      hovertemplate: '%{y}<br>%{x}: %{z:,} packets<extra></extra>',
       hoverongaps: false,
       colorscale: 'Viridis',
       xgap: 1,
