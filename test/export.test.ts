@@ -714,7 +714,8 @@ describe('charts that tell the truth', () => {
     // Nothing drawn: no Plotly loaded (only the theme, in the head).
     assert.deepEqual([...read(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')).matchAll(/<script[^>]*>/g)].map(m => m[0]), ['<script src="assets/potiron-theme.js">'])
     assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07.html'), [' class="empty"No icmp type values on 2010-07 but those left out: 255 (not set), 2,011 packets.'])
-    // The index says what every top leaves out.
+    // The index says what every top leaves out, and a field with nothing else says it in one sentence.
+    assert.deepEqual(paragraphs('index.html').filter(p => p.startsWith(' class="empty"')), [' class="empty"No icmp type values in July 2010 but those left out: 255 (not set), 2,011 packets.'])
     assert.deepEqual(paragraphs('index.html').slice(0, 1), ['1 day with data; top 10 values per chart, leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype).'])
     // A top with rows and "not set" packets says how many were left out.
     const plainOut = outDir()

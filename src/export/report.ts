@@ -124,7 +124,7 @@ ${calendar.map(({ day, page }) => {
 ${strip}`
   if (rows.length === 0) {
     return `${head}
-<p class="empty">No ${escapeHtml(fieldTitle(field))} values in ${escapeHtml(monthName(month))} but those left out (see the month's page).</p>
+<p class="empty">${escapeHtml(plan.emptyText(monthPage, field, monthName(month)))}</p>
 </section>`
   }
   // Each value's counts per day: its own timeline, which its tile links to (read already).

@@ -92,6 +92,11 @@ export class SitePlan implements PagePlan {
     return othersOf(this.#topData(name))
   }
 
+  /** The sentence that says a top page read has nothing to draw, its month named `when`. */
+  emptyText (name: string, field: string, when: string): string {
+    return emptyTop(field, when, undefined, leftOut(field, this.#topData(name).left, undefined))
+  }
+
   #topData (name: string): PageData & { kind: 'top' } {
     const data = this.#data.get(name)
     if (data?.kind !== 'top') throw new Error(`${name}: not a top page read`)
@@ -206,6 +211,11 @@ function nav (options: SiteOptions, extra: readonly Link[]): Link[] {
   return [...(options.home !== undefined ? [{ href: options.home, text: 'index' }] : []), ...extra]
 }
 
+/** The one sentence of a top with nothing to draw, `when` as it reads (`on 2010-07-04`'s date, or a month's name). */
+function emptyTop (field: string, when: string, protocol: string | undefined, skipped: string): string {
+  return `No ${fieldTitle(field)} values ${/^\d/.test(when) ? 'on' : 'in'} ${when}${protocol === undefined ? '' : ` in ${protocol} packets`}${skipped === '' ? '' : ` but those left out: ${skipped}`}.`
+}
+
 /**
  * A top's packets that none of its values shown hold: the period's total less the rows and what
  * was left out ("not set", said apart); 0 when the total is unknown.
@@ -255,7 +265,7 @@ function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 't
   const others = othersOf(data)
   const figure = rows.length > 0
     ? topFigure(title, items, others)
-    : `No ${fieldTitle(field)} values on ${dashed(period)}${protocol === undefined ? '' : ` in ${protocol} packets`}${skipped === '' ? '' : ` but those left out: ${skipped}`}.`
+    : emptyTop(field, dashed(period), protocol, skipped)
   const caveats = [...note === undefined ? [] : [note], ...rows.length > 0 && skipped !== '' ? [`Left out of this top: ${skipped}.`] : []]
   return [
     [`${stem}.csv`, csvText(field, rows, protocol)],
