@@ -225,7 +225,8 @@ test('Redis stops mid-ingest: exit 1 with one line after the one naming Redis; r
   try {
     // The run must see the closed connection, not wait out the (30 s) command timeout: the reason
     // it gives says which, with no clock to race on a slow machine.
-    const run = cli(['ingest', captures, '--unix', server.socket], { ...process.env, POTIRON_REDIS_TIMEOUT: '30' })
+    // --quiet: without it a periodic progress line may come first if the machine is slow.
+    const run = cli(['ingest', captures, '--unix', server.socket, '--quiet'], { ...process.env, POTIRON_REDIS_TIMEOUT: '30' })
     await filesReach(server.client, 1)
     await server.client.call('SHUTDOWN', 'NOSAVE').catch(() => {})
     await server.exited

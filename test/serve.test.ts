@@ -95,7 +95,7 @@ describe('JSON API and pages', () => {
     const { status, body, headers } = await getJson(`${app.url}/api/sensors`)
     assert.equal(status, 200)
     assert.deepEqual(body, { sensors: SENSORS })
-    assert.equal(headers.get('content-security-policy'), "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'")
+    assert.equal(headers.get('content-security-policy'), "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
     assert.equal(headers.get('x-content-type-options'), 'nosniff')
     assert.equal(headers.get('referrer-policy'), 'same-origin')
   })
@@ -354,7 +354,7 @@ describe('JSON API and pages', () => {
       const res = await fetch(`${app.url}${path}`)
       assert.equal(res.status, 200, path)
       assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8')
-      assert.equal(res.headers.get('content-security-policy'), "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'")
+      assert.equal(res.headers.get('content-security-policy'), "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
       const text = await res.text()
       for (const tag of text.match(/<script[^>]*>/g) ?? []) assert.match(tag, /^<script (src="\/assets\/[a-z-]+\.js"|type="application\/json" id="[a-z0-9-]+")>$/, `${path}: ${tag}`)
     }

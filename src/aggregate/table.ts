@@ -45,6 +45,20 @@ export function tableBuffers (t: CountTable): ArrayBuffer[] {
   return [...buffers]
 }
 
+/** Rows of the table: what it holds, whatever the strings they make. */
+export function tableRows (t: CountTable): number {
+  let rows = 0
+  for (const g of t.groups) rows += g.values.length
+  return rows
+}
+
+/** The days (YYYYMMDD) the table has counts for (undated rows aside). */
+export function tableDays (t: CountTable): Set<string> {
+  const days = new Set<string>()
+  for (const g of t.groups) if (g.day !== UNDATED) days.add(ymdString(g.day))
+  return days
+}
+
 export interface MemberRow {
   /** YYYYMMDD, or '' for UNDATED rows */
   day: string

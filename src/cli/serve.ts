@@ -27,7 +27,7 @@ export interface ServeOptions {
 
 export const serveCommand = command({
   usage: 'serve',
-  description: 'Web dashboard on Redis\'s data: top values of each field per sensor and day, evolution of a value, custom queries, settings',
+  description: 'Web dashboard on Redis\'s data: top values of each field per sensor and day, evolution of a value, a calendar of packets per day, comparison of periods or sensors, custom queries, settings',
   positionals: {},
   options: {
     ...redisOptions('when it runs'),

@@ -36,18 +36,20 @@ export function twinOf (name: string): string {
 }
 
 /**
- * A file before it is parsed: to read (`again`: it is in FILES and --force reads it again), or
- * not, with the reason: modified too recently (--min-age), counted with other content, counted.
+ * A file before it is parsed: to read (`again`: it is in FILES and --force reads it again;
+ * `batch`: a batch of a run that stopped midway, or is running, claimed it: finishing that
+ * batch counts it), or not, with the reason: modified too recently (--min-age), counted with
+ * other content, counted.
  */
 export type Pick =
-  | { kind: 'read', seen: OnDisk | undefined, again: boolean }
+  | { kind: 'read', seen: OnDisk | undefined, again: boolean, batch?: string | undefined }
   | { kind: 'unsettled' | 'changed' | 'counted', reason: string }
 
 export async function pick (file: string, redis: Redis, options: { minAge?: number | undefined, force?: boolean | undefined }): Promise<Pick> {
   const seen = await onDisk(file)
   if (seen !== undefined && Date.now() - seen.mtimeMs < (options.minAge ?? 0) * 1000) return { kind: 'unsettled', reason: `not settled yet (modified less than ${options.minAge} s ago)` }
   const state = await fileState(redis, basename(file))
-  if (!state.counted) return { kind: 'read', seen, again: false }
+  if (!state.counted) return { kind: 'read', seen, again: false, batch: state.batch }
   const was = state.identity
   if (was !== undefined && seen !== undefined && (was.size !== seen.size || was.disk !== seen.disk)) {
     return { kind: 'changed', reason: `${basename(file)} was counted when it was ${plural(was.size, 'byte')}; it is now ${plural(seen.size, 'byte')}, with other content: not counted again (its earlier counts stay)` }

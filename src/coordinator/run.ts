@@ -1,6 +1,7 @@
 /**
- * The ingest coordinator: parses capture files on the worker pool and writes each result to
- * Redis as it arrives, one file per transaction. A bad file is recorded and the run carries on;
+ * The ingest coordinator: parses capture files on the worker pool and writes the results to
+ * Redis as they arrive, the files parsed meanwhile merged into one batch (store/batch.ts), one
+ * file at a time when only one is waiting. A bad file is recorded and the run carries on;
  * a lost Redis connection stops the run with one RedisUnreachableError (every file either fully
  * counted or not at all, so running the same command again finishes the job).
  * `removeFiles` parses the same way and takes each file's contribution back out.
@@ -17,10 +18,12 @@ import { sensorOf } from '../capture/filename.js'
 import { statError } from '../capture/io.js'
 import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
-import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
+import { addTable, emptyContribution, memberCount, type Contribution } from '../store/merge.js'
+import { tableDays, tableRows } from '../aggregate/table.js'
+import { finishBatch, writeBatch } from '../store/batch.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
-import { fileState, removeFile, writeFile } from '../store/write.js'
+import { fileState, filesInfo, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { createPool, inFlightLimit } from './pool.js'
 import { pick, sameCapture, twinOf, type OnDisk } from './pick.js'
@@ -96,6 +99,7 @@ export interface IngestSummary {
  */
 interface Parsed {
   file: string
+  sensor: string
   /** The file on disk when it was picked (undefined when it could not be looked at). */
   seen: OnDisk | undefined
   name: string
@@ -120,6 +124,61 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
   }
   let parameters: Promise<void> | undefined
   const order = new Map(files.map((file, i) => [file, i]))
+  const identityOf = (p: Parsed): FileIdentity | undefined => p.seen === undefined ? undefined : { size: p.seen.size, disk: p.seen.disk, content: p.result.content.fingerprint }
+  /** Whether a parsed file is to be written; if not, it is settled here. */
+  const writable = async (p: Parsed, redis: Redis): Promise<boolean> => {
+    const { result } = p
+    if (result.json?.failed !== undefined) {
+      // --json-out asked for both: counted without its documents, a rerun would skip the file.
+      fail(p.file, `${result.json.failed}; nothing counted`)
+      return false
+    }
+    const problem = result.error ?? result.warning
+    if (problem !== undefined && result.stats.packets === 0) {
+      // Not a packet read, and something wrong (gone, empty, not a capture, cut inside its
+      // header): nothing is written, so the file is counted once it can be read, and a run of
+      // such files leaves Redis as it was.
+      fail(p.file, `${problem.message}; nothing counted`)
+      return false
+    }
+    const now = p.seen === undefined ? undefined : await stat(p.file).catch(() => undefined)
+    if (p.seen !== undefined && (now === undefined || now.size !== p.seen.size || now.mtimeMs !== p.seen.mtimeMs)) {
+      fail(p.file, `changed while it was read (${plural(p.seen.size, 'byte')} when it was picked, ${now === undefined ? 'gone' : plural(now.size, 'byte')} now): not counted; run again once it is complete`)
+      return false
+    }
+    const twin = twinOf(p.name)
+    if (sameCapture(await fileState(redis, twin), result.content.fingerprint)) {
+      summary.skipped++
+      summary.sameCapture.push({ file: p.file, as: twin })
+      options.onFile?.(p.file, 'skipped', `the same capture as ${twin}, counted already`, 0)
+      return false
+    }
+    return true
+  }
+  /** Records a file written (or, in FILES already, not: --force or a skip); `written` says how. */
+  const counted = (p: Parsed, outcome: WriteOutcome, written: string): void => {
+    const { result } = p
+    // --force, a file already in FILES: taking out its earlier contribution (what the stored
+    // settings, which these are, make of the capture) and adding it again changes no count.
+    const replaced = !outcome.written
+    if (replaced && options.force !== true) { skip(p.file); return }
+    summary.packets += result.stats.packets
+    summary.counted += result.stats.counted
+    const sensorDays = days.get(p.sensor) ?? days.set(p.sensor, new Set()).get(p.sensor)!
+    for (const day of tableDays(result.table)) sensorDays.add(day)
+    if (result.error !== undefined) {
+      // The readable part is counted, as the original did (tshark read up to the error) and as
+      // `inspect` and `json` do; the file still fails the run so the damage is not missed.
+      fail(p.file, `${result.error.message}; ${beforeTheError(result.stats, replaced)}`, result.stats.counted)
+      return
+    }
+    summary.ingested++
+    if (replaced) summary.replaced++
+    if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
+    for (const note of fileNotes(result)) summary.warnings.push({ file: p.file, reason: note })
+    const done = replaced ? 'recounted (--force)' : 'ingested'
+    options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${written}`, result.stats.counted)
+  }
   await eachParsed(files, redis, options, {
     fail,
     untouched: 'nothing counted',
@@ -130,7 +189,13 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       return (order.get(twin) ?? Infinity) < order.get(file)! ? twin : undefined
     },
     wanted: async file => {
-      const picked = await pick(file, redis, options)
+      let picked = await pick(file, redis, options)
+      if (picked.kind === 'read' && picked.batch !== undefined) {
+        // Claimed by a batch that a run committed (and was killed, or still writes): finished
+        // from Redis alone, it counts the file; two runs may finish it together.
+        await finishBatch(redis, picked.batch)
+        picked = await pick(file, redis, options)
+      }
       switch (picked.kind) {
         case 'read': return { seen: picked.seen }
         case 'unsettled':
@@ -141,58 +206,36 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
         case 'counted': skip(file); return false
       }
     },
-    apply: async (p, writer) => {
-      const { result } = p
-      if (result.json?.failed !== undefined) {
-        // --json-out asked for both: counted without its documents, a rerun would skip the file.
-        fail(p.file, `${result.json.failed}; nothing counted`)
-        return
+    ready: async (p, attempt) => {
+      let ok = false
+      await attempt([p.file], async () => { ok = await writable(p, redis) })
+      return ok
+    },
+    apply: async ({ files: ready, merged }, writer, attempt) => {
+      if (options.parameters !== undefined) await attempt(ready.map(p => p.file), async () => { await (parameters ??= ensureParameters(writer, options.parameters!)) })
+      if (ready.length > 1) {
+        let taken = false
+        await attempt(ready.map(p => p.file), async () => {
+          const allDays = [...new Set([...merged!.days, ...ready.flatMap(p => p.extraDays)])].sort()
+          const batchFiles = ready.map(p => { const identity = identityOf(p); return { name: p.name, info: identity === undefined ? undefined : filesInfo(identity) } })
+          const outcome = await writeBatch(writer, batchFiles, merged!, allDays)
+          taken = outcome.taken.length > 0
+          if (taken) return
+          summary.members += outcome.members
+          for (const p of ready) counted(p, { written: true, members: 0 }, `in a batch of ${ready.length} files, ${plural(outcome.members, 'member')} written`)
+        })
+        // A file of the batch counted or claimed meanwhile (another run): each goes on its own.
+        if (!taken) return
       }
-      const problem = result.error ?? result.warning
-      if (problem !== undefined && result.stats.packets === 0) {
-        // Not a packet read, and something wrong (gone, empty, not a capture, cut inside its
-        // header): nothing is written, so the file is counted once it can be read, and a run of
-        // such files leaves Redis as it was.
-        fail(p.file, `${problem.message}; nothing counted`)
-        return
+      for (const p of ready) {
+        await attempt([p.file], async () => {
+          const claimed = (await fileState(writer, p.name)).batch
+          if (claimed !== undefined) await finishBatch(writer, claimed)
+          const outcome = await writeFile(writer, p.name, ready.length === 1 ? merged! : p.contribution, p.extraDays, { identity: identityOf(p) })
+          summary.members += outcome.members
+          counted(p, outcome, `${plural(outcome.members, 'member')} written`)
+        })
       }
-      const now = p.seen === undefined ? undefined : await stat(p.file).catch(() => undefined)
-      if (p.seen !== undefined && (now === undefined || now.size !== p.seen.size || now.mtimeMs !== p.seen.mtimeMs)) {
-        fail(p.file, `changed while it was read (${plural(p.seen.size, 'byte')} when it was picked, ${now === undefined ? 'gone' : plural(now.size, 'byte')} now): not counted; run again once it is complete`)
-        return
-      }
-      const twin = twinOf(p.name)
-      if (sameCapture(await fileState(writer, twin), result.content.fingerprint)) {
-        summary.skipped++
-        summary.sameCapture.push({ file: p.file, as: twin })
-        options.onFile?.(p.file, 'skipped', `the same capture as ${twin}, counted already`, 0)
-        return
-      }
-      if (options.parameters !== undefined) await (parameters ??= ensureParameters(writer, options.parameters))
-      const c = p.contribution
-      const identity = p.seen === undefined ? undefined : { size: p.seen.size, disk: p.seen.disk, content: result.content.fingerprint }
-      const outcome = await writeFile(writer, p.name, c, p.extraDays, { identity })
-      // --force, a file already in FILES: taking out its earlier contribution (what the stored
-      // settings, which these are, make of the capture) and adding it again changes no count.
-      const replaced = !outcome.written
-      if (replaced && options.force !== true) { skip(p.file); return }
-      summary.packets += result.stats.packets
-      summary.counted += result.stats.counted
-      summary.members += outcome.members
-      const sensorDays = days.get(c.sensor) ?? days.set(c.sensor, new Set()).get(c.sensor)!
-      for (const day of c.days) sensorDays.add(day)
-      if (result.error !== undefined) {
-        // The readable part is counted, as the original did (tshark read up to the error) and as
-        // `inspect` and `json` do; the file still fails the run so the damage is not missed.
-        fail(p.file, `${result.error.message}; ${beforeTheError(result.stats, replaced)}`, result.stats.counted)
-        return
-      }
-      summary.ingested++
-      if (replaced) summary.replaced++
-      if (result.warning !== undefined) summary.warnings.push({ file: p.file, reason: result.warning.message })
-      for (const note of fileNotes(result)) summary.warnings.push({ file: p.file, reason: note })
-      const done = replaced ? 'recounted (--force)' : 'ingested'
-      options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${plural(outcome.members, 'member')} written`, result.stats.counted)
     }
   })
   for (const [sensor, set] of [...days].sort(([a], [b]) => a < b ? -1 : 1)) summary.days[sensor] = [...set].sort()
@@ -248,6 +291,22 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
     summary.failed.push({ file, reason })
     options.onFile?.(file, 'failed', reason)
   }
+  const removeOne = async (p: Parsed, writer: Redis): Promise<void> => {
+    // A capture that failed midway had its readable part counted: that same part is taken back.
+    // One that cannot be read (gone, a directory, an I/O error) tells nothing of what it added.
+    const code = p.result.error?.code
+    if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
+    const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields: options.fields, combinedKeys: options.combinedKeys, sensorFromName: p.sensorFromName })
+    if (outcome.missing.length > 0) {
+      fail(p.file, `its counts are not in Redis (${outcome.missing.length} of its keys missing, e.g. ${outcome.missing[0]!}): was it ingested with another --sensor? nothing removed`)
+      return
+    }
+    if (!outcome.removed) { absent(p.file); return }
+    summary.removed++
+    summary.counted += p.result.stats.counted
+    summary.members += outcome.members
+    options.onFile?.(p.file, 'removed', `${plural(p.result.stats.counted, 'packet')}, ${plural(outcome.members, 'member')}`)
+  }
   await eachParsed(files, redis, options, {
     fail,
     untouched: 'nothing removed',
@@ -259,22 +318,8 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
       else absent(file)
       return false
     },
-    apply: async (p, writer) => {
-      // A capture that failed midway had its readable part counted: that same part is taken back.
-      // One that cannot be read (gone, a directory, an I/O error) tells nothing of what it added.
-      const code = p.result.error?.code
-      if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
-      const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields: options.fields, combinedKeys: options.combinedKeys, sensorFromName: p.sensorFromName })
-      if (outcome.missing.length > 0) {
-        fail(p.file, `its counts are not in Redis (${outcome.missing.length} of its keys missing, e.g. ${outcome.missing[0]!}): was it ingested with another --sensor? nothing removed`)
-        return
-      }
-      if (!outcome.removed) { absent(p.file); return }
-      summary.removed++
-      summary.counted += p.result.stats.counted
-      summary.members += outcome.members
-      options.onFile?.(p.file, 'removed', `${plural(p.result.stats.counted, 'packet')}, ${plural(outcome.members, 'member')}`)
-    }
+    batchFiles: 1,
+    apply: async ({ files: [p] }, writer, attempt) => { await attempt([p!.file], async () => { await removeOne(p!, writer) }) }
   })
   const at = placeIn(files)
   summary.failed.sort((a, b) => at(a.file) - at(b.file))
@@ -283,20 +328,43 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
   return summary
 }
 
+/** Runs a step that talks to Redis for `files`: a failure settles each of them (see parseAndApply). */
+type Attempt = (files: readonly string[], step: () => Promise<void>) => Promise<void>
+
+/** Parsed files written together (of one sensor, with distinct names), and their merged counts. */
+interface Batch {
+  files: Parsed[]
+  /** Their contributions added up (undefined for batchFiles 1: each file's own is used). */
+  merged: Contribution | undefined
+}
+
 interface Handlers {
   fail: (file: string, reason: string) => void
   /** What a failed file leaves in Redis, for messages: `nothing counted`, `nothing removed`. */
   untouched: string
   /** False when the file is settled without parsing (the handler reports it), else what was seen of it. */
   wanted: (file: string) => Promise<false | { seen: OnDisk | undefined }>
-  /** Writes a parsed file on `writer`, the connection kept for transactions. */
-  apply: (parsed: Parsed, writer: Redis) => Promise<void>
+  /** Whether a parsed file is to be written (else the handler settles it); default yes. */
+  ready?: (parsed: Parsed, attempt: Attempt) => Promise<boolean>
+  /** Files written together at most (default BATCH_FILES; 1: no merging). */
+  batchFiles?: number
+  /** Writes a batch on `writer`, the connection kept for transactions, each step through `attempt`. */
+  apply: (batch: Batch, writer: Redis, attempt: Attempt) => Promise<void>
   /** A file of the run that must be settled before this one is looked at. */
   after?: ((file: string) => string | undefined) | undefined
 }
 
 /**
- * Parses `files` on a worker pool and hands each result to `apply`, one at a time. The writes
+ * Merged members a batch takes at most, counting each row of a file's table as a new member
+ * until merged: about 180 B each on the coordinator (README). With the batch being written and
+ * one waiting, this bounds the coordinator's memory whatever the number of files.
+ */
+export const BATCH_MEMBERS = 1_500_000
+/** Files of one batch at most: its commit checks each in one script (store/batch.ts). */
+export const BATCH_FILES = 256
+
+/**
+ * Parses `files` on a worker pool and hands the results to `apply`, batch by batch. The writes
  * (WATCH/MULTI/EXEC) run on a connection of their own: a check made on `redis` while a
  * transaction is open would be queued in it and answered QUEUED. Throws RedisUnreachableError
  * once in-flight work has settled when a connection was lost.
@@ -317,13 +385,32 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   }
 }
 
+/** A batch being filled: its files' settling, their names, and its members so far. */
+interface Open extends Batch {
+  sensor: string
+  names: Set<string>
+  members: number
+  settled: Array<() => void>
+}
+
+/**
+ * Files are parsed `limit` at a time; each parsed file joins the last open batch (merged into
+ * it as it arrives, while Redis works on the batch before) or starts one. A batch is written
+ * when the writer is free and it is full, or every file is listed and parsed, or the listing
+ * waits for a file to be settled (a twin): a day's captures go together whatever the pace of
+ * the listing. The listing stops while a full batch waits.
+ */
 async function parseAndApply (files: readonly string[], redis: Redis, writer: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
   const pool = createPool({ threads: options.threads })
   const limit = inFlightLimit(pool)
-  const inFlight = new Set<Promise<void>>()
-  let writes: Promise<void> = Promise.resolve()
-  /** Files whose write is queued or running. */
-  let waiting = 0
+  const batchFiles = handlers.batchFiles ?? BATCH_FILES
+  const parsing = new Set<Promise<void>>()
+  const batches: Open[] = []
+  let writing: Promise<void> | undefined
+  /** True while the listing waits for a file's job to be settled. */
+  let blocked = false
+  /** False once every file is listed: no file is parsed after the ones parsing. */
+  let listing = true
   let lost: unknown
   // Once Redis is gone every later command fails the same way: report it once, not per file.
   const settle = (file: string, err: unknown): void => {
@@ -343,32 +430,72 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       throw err
     }
   }
-  const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<void> => {
+  const attempt: Attempt = async (files, step) => {
+    if (lost !== undefined) return
+    try {
+      await viaRedis(step)
+    } catch (err) {
+      for (const file of files) settle(file, err)
+    }
+  }
+  const full = (b: Open): boolean => b.files.length >= batchFiles || b.members >= BATCH_MEMBERS
+  const join = (p: Parsed, settled: () => void): void => {
+    const rows = tableRows(p.result.table)
+    let open = batches.at(-1)
+    if (open === undefined || full(open) || open.sensor !== p.sensor || open.names.has(p.name) || open.members + rows > BATCH_MEMBERS) {
+      open = { files: [], merged: batchFiles === 1 ? undefined : emptyContribution(p.sensor), sensor: p.sensor, names: new Set(), members: 0, settled: [] }
+      batches.push(open)
+    }
+    open.files.push(p)
+    open.names.add(p.name)
+    open.settled.push(settled)
+    if (open.merged === undefined) return
+    addTable(open.merged, p.result.table, { sensor: p.sensor, combinedKeys: options.combinedKeys })
+    open.members = memberCount(open.merged)
+  }
+  const pump = (): void => {
+    const next = batches[0]
+    if (writing !== undefined || next === undefined) return
+    if (batches.length === 1 && !full(next) && (listing || parsing.size > 0) && !blocked) return
+    batches.shift()
+    writing = (async () => {
+      try {
+        await handlers.apply(next, writer, attempt)
+      } finally {
+        for (const settled of next.settled) settled()
+      }
+    })().finally(() => {
+      writing = undefined
+      pump()
+    })
+  }
+  const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<Parsed> => {
     const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const onProgress = options.onProgress
     const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined
-    const parsed: Parsed = {
-      file, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
+    return {
+      file, sensor, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
       get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combinedKeys: options.combinedKeys })) }
     }
-    // The file next in line makes its member strings now, while Redis executes the current
-    // transaction; files further back wait with their compact tables (bench:ingest).
-    if (waiting++ <= 1 && lost === undefined) void parsed.contribution
-    const mine = writes.then(async () => {
-      if (lost !== undefined) return
-      await viaRedis(async () => { await handlers.apply(parsed, writer) })
-    }).finally(() => { waiting-- })
-    // The next write waits for this one but does not inherit its failure.
-    writes = mine.catch(() => {})
-    await mine
   }
-  /** Each file's job (parse and write), for `handlers.after`. */
+  /** Each file's job (parsed, then settled), for `handlers.after`. */
   const jobs = new Map<string, Promise<void>>()
+  /** Waits for `job` with the writer told that the listing is stopped. */
+  const unblocked = async (job: Promise<unknown>): Promise<void> => {
+    blocked = true
+    pump()
+    try {
+      await job
+    } finally {
+      blocked = false
+    }
+  }
+  const waitingFull = (): boolean => batches.length > 1
   try {
     for (const file of files) {
       const first = handlers.after?.(file)
-      if (first !== undefined) await jobs.get(first)
+      if (first !== undefined) await unblocked(jobs.get(first) ?? Promise.resolve())
       if (lost !== undefined) break
       const named = sensorOf(file, options.sensor)
       if (named instanceof Error) {
@@ -385,16 +512,32 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
         continue
       }
       if (wanted === false) continue
-      // Backpressure: at most `limit` files parsed or waiting to be written at any time.
-      while (inFlight.size >= limit) await Promise.race(inFlight)
+      // Backpressure: at most `limit` files parsed at once, and no more while a full batch waits.
+      while (parsing.size >= limit) await Promise.race(parsing)
+      for (let w = writing; w !== undefined && waitingFull(); w = writing) await unblocked(w)
+      let settled: () => void = () => {}
+      jobs.set(file, new Promise<void>(resolve => { settled = resolve }))
       const job = parse(file, wanted.seen, named.sensor, named.day, options.sensor === undefined)
-        .catch((err: unknown) => { settle(file, err) })
-        .finally(() => { inFlight.delete(job) })
-      inFlight.add(job)
-      jobs.set(file, job)
+        .then(async p => {
+          if (lost === undefined && (handlers.ready === undefined || await handlers.ready(p, attempt))) join(p, settled)
+          else settled()
+        }, (err: unknown) => {
+          settle(file, err)
+          settled()
+        })
+        .finally(() => {
+          parsing.delete(job)
+          pump()
+        })
+      parsing.add(job)
     }
-    await Promise.all(inFlight)
-    await writes
+    listing = false
+    while (parsing.size > 0) await Promise.race(parsing)
+    pump()
+    for (let w = writing; w !== undefined; w = writing) {
+      await w
+      pump()
+    }
   } finally {
     await pool.destroy()
   }

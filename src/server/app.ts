@@ -15,15 +15,18 @@ import { readLayout } from '../store/read.js'
 import { Api } from './api.js'
 import { LOOPBACK_HOSTS, checkHost, checkOrigin } from './hosts.js'
 import { HttpError, badRequest, optional } from './params.js'
+import { Insights } from './insights.js'
+import { calendarPage, compareCsv, compareFileName, comparePage } from './insights-pages.js'
 import { customPage, errorPage, evolutionPage, href, overviewPage, settingsPage, unavailablePage } from './pages.js'
 
 // dist/src/server/app.js → src/server/browser/dashboard.js (not compiled: it runs in the browser as written)
 const DASHBOARD_SCRIPT = fileURLToPath(new URL('../../../src/server/browser/dashboard.js', import.meta.url))
-const ASSETS: Readonly<Record<string, string>> = { ...ASSET_FILES, 'dashboard.js': DASHBOARD_SCRIPT }
+const INSIGHTS_SCRIPT = fileURLToPath(new URL('../../../src/server/browser/insights.js', import.meta.url))
+const ASSETS: Readonly<Record<string, string>> = { ...ASSET_FILES, 'dashboard.js': DASHBOARD_SCRIPT, 'insights.js': INSIGHTS_SCRIPT }
 const MAX_BODY = 64 * 1024
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'",
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY'
@@ -76,6 +79,7 @@ function isBackendFailure (error: unknown, redis: Redis): boolean {
 export function createApp (redis: Redis, options: AppOptions = {}): RequestListener {
   const base = basePathOf(options.basePath)
   const api = new Api(redis, options.readOnly ?? false, options.sensorTtlMs)
+  const insights = new Insights(redis, api)
   const log = options.log ?? (line => { process.stderr.write(line + '\n') })
   const hosts: ReadonlySet<string> = new Set(options.allowedHosts ?? LOOPBACK_HOSTS)
   const assetCache = new Map<string, Promise<Buffer>>()
@@ -138,6 +142,19 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
         html(res, 200, settingsPage(base, await api.settings(), sensor, optional(params, 'saved') === '1'))
         return
       }
+      // The insights (insights.ts): sparklines and new values fetched by the overview after load, comparison, calendar.
+      case '/api/sparklines': only('GET'); json(res, 200, await insights.sparklines(params)); return
+      case '/api/new': only('GET'); json(res, 200, await insights.newToday(params)); return
+      case '/api/compare': only('GET'); json(res, 200, await insights.compare(params)); return
+      case '/api/calendar': only('GET'); json(res, 200, await insights.calendar(params)); return
+      case '/compare': only('GET'); html(res, 200, comparePage(base, await insights.compare(params), await api.sensors.get())); return
+      case '/compare.csv': {
+        only('GET')
+        const comparison = await insights.compare(params)
+        send(res, 200, 'text/csv; charset=utf-8', compareCsv(comparison), { 'Cache-Control': 'no-store', 'Content-Disposition': `attachment; filename="${compareFileName(comparison)}"` })
+        return
+      }
+      case '/calendar': only('GET'); html(res, 200, calendarPage(base, await insights.calendar(params), await api.sensors.get())); return
       case '/api/sensors': only('GET'); json(res, 200, await api.sensorList()); return
       case '/api/overview': only('GET'); json(res, 200, await api.overview(params)); return
       case '/api/evolution': only('GET'); json(res, 200, await api.evolution(params)); return

@@ -32,7 +32,7 @@ const STYLE = `<style>
 th { border-bottom: 1px solid #ccc }
 </style>`
 
-interface Frame {
+export interface Frame {
   base: string
   title: string
   sensor?: string | undefined
@@ -40,14 +40,17 @@ interface Frame {
   charts?: boolean
 }
 
-function page (frame: Frame): string {
+/** The dashboard's page frame (nav, title, scripts): every page of potiron serve is drawn in it. */
+export function page (frame: Frame): string {
   const { base, sensor } = frame
   const nav = [
     a(href(base, '/', { sensor }), 'Overview'),
     a(href(base, '/custom', { sensor }), 'Custom query'),
+    a(href(base, '/calendar', { sensor }), 'Calendar'), a(href(base, '/compare', { sensor }), 'Compare'),
     a(href(base, '/settings', { sensor }), 'Settings')
   ].join(' · ')
   const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`) : []), `${base}/assets/dashboard.js`]
+  scripts.push(`${base}/assets/insights.js`)
   return document(frame.title, `${STYLE}
 <nav>${nav}</nav>
 <h1>${escapeHtml(frame.title)}</h1>

@@ -38,6 +38,30 @@ export function removedGroupsKey (name: string): string {
   return `potiron:unpart:${name}`
 }
 
+/**
+ * Hash, potiron's own, of a batch: several captures counted together (store/batch.ts). It holds
+ * `state` (`staging`, then `committed`), the files with what FILES_INFO gets for each, the
+ * sensor, the days and the protocols; it goes away in the script that adds the files to FILES.
+ */
+export function batchKey (id: string): string {
+  return `potiron:batch:${id}`
+}
+
+/** Set, potiron's own: the sorted sets a batch adds to (each staged under stagedKey). */
+export function batchKeysKey (id: string): string {
+  return `potiron:batch:${id}:keys`
+}
+
+/** Zset, potiron's own: a batch's counts for `key`, until they are added to it. */
+export function stagedKey (id: string, key: string): string {
+  return `${stagePrefix(id)}${key}`
+}
+
+/** What stagedKey puts before the key (the scripts make the names themselves). */
+export function stagePrefix (id: string): string {
+  return `potiron:stage:${id}:`
+}
+
 /** Set: the days (YYYYMMDD) a sensor has data for. */
 export function daysKey (sensor: string): string {
   return `${sensor}_DAYS`

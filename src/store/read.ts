@@ -312,6 +312,22 @@ export async function totalOf (redis: Redis, keys: readonly string[]): Promise<n
   return total
 }
 
+/**
+ * totalOf for several groups of keys in one pipeline: result[g] is the sum of every score of
+ * `groups[g]` (a day's `protocol` keys, so a day's packets). Small keys only, as totalOf.
+ */
+export async function totalsOf (redis: Redis, groups: ReadonlyArray<readonly string[]>): Promise<number[]> {
+  const pipeline = redis.pipeline()
+  for (const keys of groups) for (const key of keys) pipeline.zrange(key, 0, -1, 'WITHSCORES')
+  const replies = await exec(pipeline)
+  let i = 0
+  return groups.map(keys => {
+    let total = 0
+    for (let k = 0; k < keys.length; k++) for (const { count } of pairs(replies[i++] as string[])) total += count
+    return total
+  })
+}
+
 /** Runs a pipeline; its replies, or the first command's error. */
 async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   return ((await pipeline.exec()) ?? []).map(([error, reply]) => {

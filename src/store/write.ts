@@ -70,12 +70,15 @@ export interface FileState {
   identity: FileIdentity | undefined
   /** An ingest that was stopped wrote some of its groups. */
   partial: boolean
+  /** The batch (store/batch.ts) that claimed it: counted once that batch is finished. */
+  batch: string | undefined
 }
 
 /** Reads where `name` stands (no WATCH: a check before parsing, made again when writing). */
 export async function fileState (redis: Redis, name: string): Promise<FileState> {
-  const [counted, identity, partial] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).exists(writtenGroupsKey(name)))
-  return { counted: flag(counted, 'SISMEMBER FILES'), identity: recordOf(identity).identity, partial: flag(partial, 'EXISTS') }
+  const marker = writtenGroupsKey(name)
+  const [counted, identity, partial, batch] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).exists(marker).hget(marker, 'batch'))
+  return { counted: flag(counted, 'SISMEMBER FILES'), identity: recordOf(identity).identity, partial: flag(partial, 'EXISTS'), batch: typeof batch === 'string' ? batch : undefined }
 }
 
 /** A FILES_INFO entry: the file's identity, and when it was counted (ISO 8601 UTC, to the second). */
@@ -93,13 +96,13 @@ export function recordOf (stored: unknown): FileRecord {
   return { identity, counted: typeof value.counted === 'string' ? value.counted : undefined }
 }
 
-/** Now, as FileRecord.counted keeps it. */
-function countedNow (): string {
-  return `${new Date().toISOString().slice(0, 19)}Z`
+/** The FILES_INFO value of a file with `identity` counted now (the time to the second, UTC). */
+export function filesInfo (identity: FileIdentity): string {
+  return JSON.stringify({ ...identity, counted: `${new Date().toISOString().slice(0, 19)}Z` })
 }
 
 /** Runs a pipeline and returns its replies, throwing the first error. */
-async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+export async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   const replies = await pipeline.exec()
   if (replies === null) throw new RedisWriteError('pipeline: no reply', 0)
   return replies.map(([err, reply]) => {
@@ -132,6 +135,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
   const [counted, stored] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
   if (flag(counted, 'SISMEMBER FILES')) return { written: false, members: 0 }
   const done = stored as Record<string, string>
+  if (done.batch !== undefined) throw new RedisWriteError(`${name}: claimed by batch ${done.batch} (with other files, by another run or one that stopped midway): finish it first (finishBatch)`, 0)
   checkPlan(name, marker, done, groups.length)
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
@@ -150,7 +154,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
           if (protocols.length > 0) t.sadd(PROTOCOLS, ...protocols)
           t.sadd(FILES, name)
           // When: read by `potiron status --files`, set in the transaction that counts the file.
-          if (options.identity !== undefined) t.hset(FILES_INFO, name, JSON.stringify({ ...options.identity, counted: countedNow() }))
+          if (options.identity !== undefined) t.hset(FILES_INFO, name, filesInfo(options.identity))
           t.del(marker)
         }
         : undefined

@@ -1,0 +1,247 @@
+/**
+ * Writes several captures as one batch: their counts merged before they reach Redis, so a day
+ * cut into 24 hourly captures costs Redis what one capture of the same traffic costs (a value
+ * seen in every hour is one member written, not 24 increments, and the day's keys are new to
+ * the batch: multi-member ZADDs). bench:ingest measures it.
+ *
+ * Exactly once, and finished from Redis alone, in four steps:
+ * 1. Stage: the merged counts go to staging keys (stagedKey), unseen by readers and expiring
+ *    after STAGE_TTL_SECONDS, with the batch's hash (batchKey: state `staging`, its files, days
+ *    and protocols) and its key set. Nothing is claimed: a run that dies here leaves only what
+ *    expires, and the next run counts the files.
+ * 2. Commit (COMMIT, one script): unless a file of the batch is in FILES or claimed (by another
+ *    batch, or a single-file write's marker), every file is claimed (writtenGroupsKey(name)
+ *    field `batch`), the batch becomes `committed` and its keys stop expiring. When one is taken
+ *    nothing is claimed, the staging is dropped, and the caller writes the files one by one.
+ * 3. Apply (APPLY, per key): a key that does not exist takes the staging key's place (RENAME:
+ *    no member copied); else at most APPLY_MEMBERS members are popped from the staging key and
+ *    added to the key's in the same call. A member leaves the staging key in the call that adds
+ *    it, so it is added once, whoever makes the call and however often.
+ * 4. Finish (FINISH, one script): once nothing is staged, the files go to FILES and FILES_INFO,
+ *    the days and protocols to their sets, and the claims and the batch's keys go away.
+ * A run that meets a claimed file finishes its batch (finishBatch) before looking at the file:
+ * no capture is needed for that, so the next run finishes a killed one whatever files it is
+ * given, and two runs at once finish a batch together.
+ *
+ * Until step 4, the batch's days are not in `<sensor>_DAYS` unless counted files gave them, as
+ * with a single file's groups (write.ts).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { RedisWriteError } from '../errors.js'
+import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePrefix, stagedKey, writtenGroupsKey } from './keys.js'
+import type { Contribution } from './merge.js'
+import { exec } from './write.js'
+
+/** How long an unfinished staging lives (a run that died before its commit). */
+export const STAGE_TTL_SECONDS = 3600
+/** Members one APPLY call moves at most: a few milliseconds of Redis's thread, as a group of write.ts. */
+export const APPLY_MEMBERS = 2000
+/** Members per staging round trip (one more is built meanwhile): bounds the client's buffers. */
+const STAGE_ROUND = 64_000
+/** Keys whose APPLY calls go in one round trip. */
+const APPLY_ROUND = 256
+
+/** A capture of a batch: its name in FILES, and its FILES_INFO value (JSON), if any. */
+export interface BatchFile {
+  name: string
+  info: string | undefined
+}
+
+/**
+ * KEYS: FILES, the batch, its key set, then each file's claim key; ARGV: the batch id, the
+ * staging prefix, then the names in the same order. Returns the names taken (nothing done), or
+ * none (all claimed, the batch committed).
+ */
+const COMMIT = `local files, batch, keys = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('HGET', batch, 'state') ~= 'staging' then return redis.error_reply('potiron batch ' .. ARGV[1] .. ' is not staged any more (expired?)') end
+local taken = {}
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', files, ARGV[i]) == 1 or redis.call('EXISTS', KEYS[i + 1]) == 1 then taken[#taken + 1] = ARGV[i] end
+end
+if #taken > 0 then return taken end
+for i = 3, #ARGV do redis.call('HSET', KEYS[i + 1], 'batch', ARGV[1]) end
+for _, key in ipairs(redis.call('SMEMBERS', keys)) do redis.call('PERSIST', ARGV[2] .. key) end
+redis.call('PERSIST', keys)
+redis.call('PERSIST', batch)
+redis.call('HSET', batch, 'state', 'committed')
+return taken`
+
+/**
+ * KEYS: a staging key, its key. ARGV: members per call, and '1' when Redis has ZMSCORE (6.2).
+ * Returns the members still staged. The new counts are the sums ZINCRBY would store.
+ */
+export const APPLY = `local staged, key = KEYS[1], KEYS[2]
+if redis.call('EXISTS', staged) == 0 then return 0 end
+if redis.call('EXISTS', key) == 0 then
+  redis.call('RENAME', staged, key)
+  return 0
+end
+local popped = redis.call('ZPOPMIN', staged, ARGV[1])
+local n = #popped / 2
+if ARGV[2] == '1' then
+  local members, pairs = {}, {}
+  for i = 1, n do members[i] = popped[2 * i - 1] end
+  local before = redis.call('ZMSCORE', key, unpack(members))
+  for i = 1, n do
+    local count = tonumber(popped[2 * i])
+    if before[i] then count = count + tonumber(before[i]) end
+    pairs[2 * i - 1] = count
+    pairs[2 * i] = members[i]
+  end
+  redis.call('ZADD', key, unpack(pairs))
+else
+  for i = 1, #popped, 2 do redis.call('ZINCRBY', key, popped[i + 1], popped[i]) end
+end
+return redis.call('ZCARD', staged)`
+
+/**
+ * KEYS: FILES, the batch, its key set, FILES_INFO, PROTOCOLS, the sensor's day set. ARGV: the
+ * staging prefix, the claim prefix. Returns 1 when it finished the batch, 0 when it was done.
+ */
+const FINISH = `local batch, keys = KEYS[2], KEYS[3]
+local state = redis.call('HGET', batch, 'state')
+if not state then return 0 end
+if state ~= 'committed' then return redis.error_reply('potiron batch ' .. batch .. ' is not committed') end
+for _, key in ipairs(redis.call('SMEMBERS', keys)) do
+  if redis.call('EXISTS', ARGV[1] .. key) == 1 then return redis.error_reply('potiron batch ' .. batch .. ': ' .. key .. ' is still staged') end
+end
+local function add (set, values)
+  for i = 1, #values, 1000 do redis.call('SADD', set, unpack(values, i, math.min(i + 999, #values))) end
+end
+for _, file in ipairs(cjson.decode(redis.call('HGET', batch, 'files'))) do
+  redis.call('SADD', KEYS[1], file[1])
+  if file[2] ~= cjson.null then redis.call('HSET', KEYS[4], file[1], file[2]) end
+  redis.call('DEL', ARGV[2] .. file[1])
+end
+add(KEYS[6], cjson.decode(redis.call('HGET', batch, 'days')))
+add(KEYS[5], cjson.decode(redis.call('HGET', batch, 'protocols')))
+redis.call('DEL', batch, keys)
+return 1`
+
+/** KEYS: the batch, its key set; ARGV: the staging prefix. Drops a staging that was not committed. */
+const DROP = `if redis.call('HGET', KEYS[1], 'state') ~= 'staging' then return 0 end
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[1] .. key) end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1`
+
+export interface BatchOutcome {
+  /** Names found in FILES or claimed when committing: nothing of the batch was written. */
+  taken: string[]
+  /** (key, member) pairs written. */
+  members: number
+}
+
+/**
+ * Writes `files`, whose merged counts are `c`, as one batch (see the module comment); `days`
+ * are every day for `<sensor>_DAYS` (the counts' days and the name days). Runs on any
+ * connection (no WATCH).
+ */
+export async function writeBatch (redis: Redis, files: readonly BatchFile[], c: Contribution, days: readonly string[]): Promise<BatchOutcome> {
+  const id = randomBytes(8).toString('hex')
+  const members = await stage(redis, id, files, c, days)
+  const claims = files.map(f => writtenGroupsKey(f.name))
+  const taken = await redis.eval(COMMIT, 3 + files.length, FILES, batchKey(id), batchKeysKey(id), ...claims, id, stagePrefix(id), ...files.map(f => f.name)) as string[]
+  if (taken.length > 0) {
+    await redis.eval(DROP, 2, batchKey(id), batchKeysKey(id), stagePrefix(id))
+    return { taken, members: 0 }
+  }
+  await apply(redis, id, [...c.zsets.keys()])
+  await finish(redis, id, c.sensor)
+  return { taken: [], members }
+}
+
+/** Finishes batch `id` (committed by this run or another, maybe killed since) from Redis alone. */
+export async function finishBatch (redis: Redis, id: string): Promise<void> {
+  const [state, sensor] = await redis.hmget(batchKey(id), 'state', 'sensor')
+  if (state === null) return
+  if (state !== 'committed' || typeof sensor !== 'string') throw new RedisWriteError(`potiron batch ${id} is claimed by files but not committed (state ${String(state)})`, 0)
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.sscan(batchKeysKey(id), cursor, 'COUNT', APPLY_ROUND)
+    await apply(redis, id, keys)
+    cursor = next
+  } while (cursor !== '0')
+  await finish(redis, id, sensor)
+}
+
+/** Stages `c` and the batch's hash; returns the members staged. */
+async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: Contribution, days: readonly string[]): Promise<number> {
+  const batch = batchKey(id)
+  const keys = batchKeysKey(id)
+  // Every key of a staging expires until the commit, from the command that makes it: a run
+  // killed anywhere before leaves nothing lasting. The batch's hash first: it expires first.
+  let round = redis.pipeline().call('MULTI')
+    .hset(batch, { state: 'staging', sensor: c.sensor, files: JSON.stringify(files.map(f => [f.name, f.info ?? null])), days: JSON.stringify(days), protocols: JSON.stringify([...c.protocols].sort()) })
+    .expire(batch, STAGE_TTL_SECONDS).call('EXEC')
+  let inRound = 0
+  let members = 0
+  let sent: Promise<unknown> | undefined
+  const send = async (): Promise<void> => {
+    const replies = exec(round)
+    // Awaited after the next round is built; meanwhile a failure is not an unhandled one.
+    replies.catch(() => {})
+    if (sent !== undefined) await sent
+    sent = replies
+    round = redis.pipeline()
+    inRound = 0
+  }
+  let first = true
+  for (const [key, counts] of c.zsets) {
+    const staged = stagedKey(id, key)
+    if (first) round.call('MULTI').sadd(keys, key).expire(keys, STAGE_TTL_SECONDS).call('EXEC')
+    else round.sadd(keys, key)
+    first = false
+    let pairs: Array<string | number> = []
+    let made = false
+    const flush = (): void => {
+      // A key is made with its expiry, in one transaction: a run killed between the two would leave it for ever.
+      if (made) round.zadd(staged, ...pairs)
+      else round.call('MULTI').zadd(staged, ...pairs).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
+      made = true
+      inRound += pairs.length / 2
+      pairs = []
+    }
+    for (const [member, count] of counts) {
+      pairs.push(count, member)
+      if (pairs.length === 2 * APPLY_MEMBERS) flush()
+    }
+    if (pairs.length > 0) flush()
+    members += counts.size
+    if (inRound >= STAGE_ROUND) await send()
+  }
+  await send()
+  await sent
+  return members
+}
+
+/** Applies the staged counts of `keys`, APPLY_ROUND keys per round trip until none is left. */
+async function apply (redis: Redis, id: string, keys: readonly string[]): Promise<void> {
+  const zmscore = await hasZmscore(redis) ? '1' : '0'
+  for (let i = 0; i < keys.length; i += APPLY_ROUND) {
+    let left = keys.slice(i, i + APPLY_ROUND)
+    while (left.length > 0) {
+      const round = redis.pipeline()
+      for (const key of left) round.eval(APPLY, 2, stagedKey(id, key), key, APPLY_MEMBERS, zmscore)
+      const replies = await exec(round)
+      left = left.filter((_, j) => replies[j] !== 0)
+    }
+  }
+}
+
+async function finish (redis: Redis, id: string, sensor: string): Promise<void> {
+  await redis.eval(FINISH, 6, FILES, batchKey(id), batchKeysKey(id), FILES_INFO, PROTOCOLS, daysKey(sensor), stagePrefix(id), writtenGroupsKey(''))
+}
+
+const zmscoreOf = new WeakMap<Redis, boolean>()
+
+/** Whether the server has ZMSCORE (Redis 6.2): one INFO per connection. */
+async function hasZmscore (redis: Redis): Promise<boolean> {
+  let known = zmscoreOf.get(redis)
+  if (known === undefined) {
+    const [major = 0, minor = 0] = (/redis_version:(\d+)\.(\d+)/.exec(await redis.info('server')) ?? []).slice(1).map(Number)
+    known = major > 6 || (major === 6 && minor >= 2)
+    zmscoreOf.set(redis, known)
+  }
+  return known
+}

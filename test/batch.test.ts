@@ -1,0 +1,190 @@
+/**
+ * Captures of one sensor counted together (store/batch.ts): the same counts as the files one by
+ * one, into new keys and existing ones; a run killed while staging, after its commit or in the
+ * middle of applying, finished by the next run (after a commit, from Redis alone, whatever files
+ * it is given); two runs at once over the same files. Real redis-servers, the CLI as a process,
+ * a gate (test/helpers/redis-gate.ts) to stop a run at an exact command.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIN, FIXTURES } from './helpers/shared.js'
+import { dump, type Dump } from './helpers/redis.js'
+import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+import { openGate } from './helpers/redis-gate.js'
+import { APPLY, STAGE_TTL_SECONDS } from '../src/store/batch.js'
+
+/** Copies of two fixtures as one sensor's captures of one day (names differ by the second). */
+const COPIES = 12
+const SENSOR = 'lab-batch-1'
+
+let root: string
+let files: string[]
+let redis: PrivateRedis
+/** The database after each file was ingested on its own, one command each. */
+let oneByOne: Dump
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+function cli (args: string[]): { kill: () => void, done: Promise<Exit> } {
+  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) }))
+  return { kill: () => { child.kill('SIGKILL') }, done }
+}
+
+async function ingest (args: string[], socket: string): Promise<Exit> {
+  const exit = await cli(['ingest', ...args, '--unix', socket, '--quiet']).done
+  assert.equal(exit.code, 0, exit.stderr)
+  return exit
+}
+
+/** Keys a batch keeps while it runs: its hash and key set, its staging keys, its files' claims. */
+const BOOKKEEPING = /^potiron:(batch|stage|part):/
+
+const isEval = (command: string[], text: string): boolean => command[0]!.toLowerCase() === 'eval' && command[1]!.includes(text)
+
+function withoutBookkeeping (d: Dump): Dump {
+  return Object.fromEntries(Object.entries(d).filter(([key]) => !BOOKKEEPING.test(key)))
+}
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'potiron-batch-'))
+  mkdirSync(join(root, 'captures'))
+  files = []
+  for (let i = 0; i < COPIES; i++) {
+    const source = i % 2 === 0 ? 'lab-synscan-1-20100704202416.pcapng' : 'lab-traceroute-1-20090702194230.pcapng'
+    const file = join(root, 'captures', `${SENSOR}-201007042024${String(10 + i)}.pcapng`)
+    copyFileSync(join(FIXTURES, source), file)
+    files.push(file)
+  }
+  mkdirSync(join(root, 'main'))
+  redis = await startPrivateRedis(join(root, 'main'), { durable: false })
+  for (const file of files) await ingest([file], redis.socket)
+  oneByOne = await dump(redis.client)
+  assert.equal((oneByOne.FILES?.value as string[]).length, COPIES)
+})
+
+after(async () => {
+  await redis.stop()
+  rmSync(root, { recursive: true, force: true })
+})
+
+test('files of one sensor ingested by one command: one batch, the same database as the files one by one', async () => {
+  await redis.client.flushall()
+  const gate = await openGate(join(root, 'gate-all.sock'), redis.socket, () => false)
+  try {
+    await ingest([join(root, 'captures')], gate.socket)
+  } finally {
+    await gate.close()
+  }
+  const commits = gate.passed.filter(p => isEval(p.command, "HSET', KEYS[i + 1], 'batch'"))
+  assert.equal(commits.length, 1)
+  assert.deepEqual(commits[0]!.command.slice(-COPIES).sort(), files.map(f => f.split('/').pop()).sort())
+  assert.deepEqual(await dump(redis.client), oneByOne)
+})
+
+test('a batch into keys that exist (the first file counted by an earlier run): the same database as the files one by one', async () => {
+  await redis.client.flushall()
+  await ingest([files[0]!], redis.socket)
+  await ingest([join(root, 'captures')], redis.socket)
+  assert.deepEqual(await dump(redis.client), oneByOne)
+})
+
+test('APPLY without ZMSCORE (Redis before 6.2) adds as ZINCRBY does, and moves each member once', async () => {
+  await redis.client.flushall()
+  await redis.client.zadd('k', 5, 'a', 1, 'b')
+  await redis.client.zadd('s', 2, 'a', 7, 'c', 1, 'd')
+  for (const zmscore of ['0', '1']) {
+    await redis.client.del('k2', 's2')
+    await redis.client.copy('k', 'k2')
+    await redis.client.copy('s', 's2')
+    assert.equal(await redis.client.eval(APPLY, 2, 's2', 'k2', 2, zmscore), 1)
+    assert.equal(await redis.client.eval(APPLY, 2, 's2', 'k2', 2, zmscore), 0)
+    assert.equal(await redis.client.eval(APPLY, 2, 's2', 'k2', 2, zmscore), 0)
+    assert.deepEqual(await redis.client.zrange('k2', 0, -1, 'WITHSCORES'), ['b', '1', 'd', '1', 'a', '7', 'c', '7'])
+    assert.equal(await redis.client.exists('s2'), 0)
+  }
+  // A key that does not exist takes the staging key's place.
+  assert.equal(await redis.client.eval(APPLY, 2, 's', 'new', 2, '1'), 0)
+  assert.deepEqual([await redis.client.exists('s'), await redis.client.zcard('new')], [0, 3])
+})
+
+/** Runs the ingest of every capture through a gate that shuts on `shut`, then kills it. */
+async function killedAt (label: string, shut: (command: string[]) => boolean): Promise<void> {
+  const gate = await openGate(join(root, 'gate.sock'), redis.socket, shut)
+  const run = cli(['ingest', join(root, 'captures'), '--unix', gate.socket, '--quiet'])
+  const ended = await Promise.race([gate.shut.then(() => false), run.done.then(() => true)])
+  run.kill()
+  const exit = await run.done
+  await gate.close()
+  assert.ok(!ended, `${label}: the run ended before the gate shut: ${exit.stderr}`)
+  assert.equal(exit.signal, 'SIGKILL', label)
+}
+
+test('killed while staging: nothing counted, the staging expires, the next run counts every file once', async () => {
+  await redis.client.flushall()
+  let zadds = 0
+  await killedAt('staging', c => c[0]!.toLowerCase() === 'zadd' && c[1]!.startsWith('potiron:stage:') && ++zadds === 3)
+  assert.equal(await redis.client.scard('FILES'), 0)
+  assert.deepEqual(await redis.client.keys('potiron:part:*'), [])
+  const staged = await redis.client.keys('potiron:stage:*')
+  assert.ok(staged.length >= 2, `${staged.length} staging keys`)
+  for (const key of [...staged, ...await redis.client.keys('potiron:batch:*')]) {
+    const ttl = await redis.client.ttl(key)
+    assert.ok(ttl > 0 && ttl <= STAGE_TTL_SECONDS, `${key}: TTL ${ttl}`)
+  }
+  await ingest([join(root, 'captures')], redis.socket)
+  const after = await dump(redis.client)
+  assert.deepEqual(withoutBookkeeping(after), oneByOne)
+  // What is left is the dead run's staging, expiring: never a count.
+  for (const key of Object.keys(after).filter(key => BOOKKEEPING.test(key))) assert.ok(await redis.client.ttl(key) > 0, key)
+})
+
+test('killed right after its commit: the next run, given only one of the files, finishes the batch from Redis alone', async () => {
+  await redis.client.flushall()
+  await killedAt('commit', c => isEval(c, "HSET', KEYS[i + 1], 'batch'"))
+  assert.equal(await redis.client.scard('FILES'), 0)
+  assert.equal((await redis.client.keys('potiron:part:*')).length, COPIES)
+  const exit = await ingest([files[COPIES - 1]!], redis.socket)
+  assert.equal(exit.stderr, `potiron: redis unix:${redis.socket}\n`)
+  assert.deepEqual(await dump(redis.client), oneByOne)
+})
+
+test('killed in the middle of applying into existing keys: the same command again gives the same database as the files one by one', async () => {
+  await redis.client.flushall()
+  await ingest([files[0]!], redis.socket)
+  let applied = 0
+  await killedAt('apply', c => isEval(c, 'ZPOPMIN') && ++applied === 3)
+  const staged = await redis.client.keys('potiron:stage:*')
+  assert.ok(staged.length > 0, 'some counts are still staged')
+  assert.equal(await redis.client.scard('FILES'), 1)
+  await ingest([join(root, 'captures')], redis.socket)
+  assert.deepEqual(await dump(redis.client), oneByOne)
+})
+
+test('two runs at once over the same captures: each file counted once', async () => {
+  await redis.client.flushall()
+  const one = cli(['ingest', join(root, 'captures'), '--unix', redis.socket, '--quiet'])
+  const two = cli(['ingest', ...files.slice().reverse(), '--unix', redis.socket, '--quiet'])
+  const [a, b] = await Promise.all([one.done, two.done])
+  assert.equal(a.code, 0, a.stderr)
+  assert.equal(b.code, 0, b.stderr)
+  assert.deepEqual(withoutBookkeeping(await dump(redis.client)), oneByOne)
+  assert.deepEqual(await redis.client.keys('potiron:part:*'), [])
+})
+
+test('ingest --force over counted captures and new ones: the counted ones recounted without doubling, the new ones counted', async () => {
+  await redis.client.flushall()
+  await ingest(files.slice(0, COPIES / 2), redis.socket)
+  const exit = await ingest([join(root, 'captures'), '--force', '--json'], redis.socket)
+  const summary = JSON.parse(exit.stdout) as { ingested: number, replaced: number, skipped: number }
+  assert.deepEqual([summary.ingested, summary.replaced, summary.skipped], [COPIES, COPIES / 2, 0])
+  assert.deepEqual(await dump(redis.client), oneByOne)
+})
