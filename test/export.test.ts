@@ -17,6 +17,8 @@ import { byCount, topOf } from '../src/store/read.js'
 import { Redis } from 'ioredis'
 import { Rng, type GeneratedPacket } from '../bench/gen-capture.js'
 import { parseSpec } from '../src/export/report.js'
+import { heatmapFigure, shareText, topFigure } from '../src/export/charts.js'
+import { othersOf } from '../src/export/site.js'
 import { FIXTURES } from './helpers/shared.js'
 import { potiron } from './helpers/cli.js'
 import { MONTH_SENSOR as S, writeLaterCapture, writeMonthCapture } from './helpers/month.js'
@@ -379,16 +381,19 @@ describe('names and labels', () => {
 })
 
 /** Every href in the site's pages and every link in its charts' data, with the page it is on. */
+/** The files `page` links to: its hrefs and srcs, and what its charts' points, tiles and cells open. Links within the page (`#id`) must name an element of it. */
 function linksOf (root: string, page: string): string[] {
   const html = read(join(root, page))
   const base = page.includes('/') ? page.slice(0, page.lastIndexOf('/') + 1) : ''
   const links = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map(m => decodeURI(m[1]!.replaceAll('&amp;', '&')))
-  const figure = /<script type="application\/json" id="chart-figure">(.*?)<\/script>/s.exec(html)
-  if (figure !== null) {
-    const data = (JSON.parse(figure[1]!) as { data: Array<{ customdata: Array<[string | null]> }> }).data
-    for (const trace of data) for (const [link] of trace.customdata) if (link !== null) links.push(link)
+  for (const fragment of links.filter(l => l.startsWith('#'))) assert.match(html, new RegExp(` id="${fragment.slice(1)}"`), `${page}: ${fragment}`)
+  for (const figure of html.matchAll(/<script type="application\/json" id="[^"]*-figure">(.*?)<\/script>/gs)) {
+    const data = (JSON.parse(figure[1]!) as { data: Array<{ customdata: Array<[string | null] | Array<[string | null]>> }> }).data
+    // A heatmap's customdata is a row of cells per value; the others' a cell per point or tile.
+    const cells = data.flatMap(trace => trace.customdata.flatMap(c => Array.isArray(c[0]) ? c as Array<[string | null]> : [c as [string | null]]))
+    for (const [link] of cells) if (link !== null) links.push(link)
   }
-  return links.map(l => join(base, l))
+  return links.filter(l => !l.startsWith('#')).map(l => join(base, l))
 }
 
 function htmlFiles (root: string): string[] {
@@ -403,7 +408,9 @@ describe('report', () => {
     assert.equal(run.status, 0, run.err.join('\n'))
     // Only reads, never KEYS: the commands Redis ran for the report (and this INFO).
     const commands = [...(await plain.client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):/gm)].map(m => m[1]).sort()
-    assert.deepEqual(commands, ['config|resetstat', 'exists', 'hget', 'info', 'lrange', 'ping', 'smembers', 'zmscore', 'zrangebyscore', 'zrevrange'])
+    assert.deepEqual(commands, ['config|resetstat', 'exists', 'hget', 'info', 'lrange', 'ping', 'smembers', 'zmscore', 'zrange', 'zrangebyscore', 'zrevrange'])
+    // The tops' totals (their "others" tiles): each day's protocol key read once, for every field and the month.
+    assert.match(await plain.client.info('commandstats'), /^cmdstat_zrange:calls=3,/m)
     const pages = htmlFiles(out)
     assert.equal(run.out[0], `${pages.length + pages.filter(p => p !== 'index.html' && !p.includes('_2024-03_')).length} files written under ${out}; open ${join(out, 'index.html')}`)
     assert.deepEqual(pages.filter(p => !p.includes('_2024-03_')), [
@@ -415,7 +422,7 @@ describe('report', () => {
     ])
     assert.ok(pages.includes('lab-gen-1_2024-03_destination-port_22_23_443_445_80.html'))
     assert.ok(pages.includes('lab-gen-1_2024-03_protocol_1_17_58_6.html'))
-    assert.deepEqual(readdirSync(join(out, 'assets')).sort(), ['plotly.js', 'potiron-chart.js'])
+    assert.deepEqual(readdirSync(join(out, 'assets')).sort(), ['plotly.js', 'potiron-chart.js', 'potiron-report.css', 'potiron-theme.js'])
     let checked = 0
     for (const page of pages) {
       for (const link of linksOf(out, page)) {
@@ -475,7 +482,7 @@ describe('report', () => {
     ])
     // Each sensor's report shows the fields asked for, no others.
     for (const report of ['lab-dnsicmp-1/2013-05', 'lab-gen-1/2024-03', 'lab-synscan-1/2010-07']) {
-      assert.deepEqual([...read(join(out, report, 'index.html')).matchAll(/<h2>(.*?) <small>/g)].map(m => m[1]), ['destination port', 'protocol'], report)
+      assert.deepEqual([...read(join(out, report, 'index.html')).matchAll(/<h2 id="[^"]+">(.*?) <small>/g)].map(m => m[1]), ['destination port', 'protocol'], report)
     }
     for (const page of htmlFiles(out)) for (const link of linksOf(out, page)) assert.ok(existsSync(join(out, link)), `${page} → ${link}`)
 
@@ -571,6 +578,88 @@ function figureOf (path: string): { data: Array<{ name: string, x: string[], y: 
   return block === null ? undefined : JSON.parse(block[1]!)
 }
 
+describe('heatmaps and treemaps', () => {
+  const period = { first: '2024-03-01', last: '2024-03-05' }
+  const days = { x: ['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05'], links: ['d1.html', 'd2.html', 'd3.html', null, 'd5.html'] }
+
+  test('a heatmap: a row per value (the first on top), a cell per day, blank (null) on a day without data, 0 where the value had none; cells open their day', () => {
+    const figure = heatmapFigure([
+      { value: '22', label: 'ssh', counts: [97, 93, 94, null, 47] },
+      // Counts on a day without data are not drawn, whatever they say: the day is blank.
+      { value: '<b>', label: '', counts: [0, 5, 0, 7, 0] }
+    ], days, period)
+    const [trace] = figure.data
+    assert.deepEqual(trace, {
+      type: 'heatmap',
+      x: days.x,
+      y: ['22 ssh', '&lt;b&gt;'],
+      z: [[97, 93, 94, null, 47], [0, 5, 0, null, 0]],
+      customdata: [[['d1.html'], ['d2.html'], ['d3.html'], [null], ['d5.html']], [['d1.html'], ['d2.html'], ['d3.html'], [null], ['d5.html']]],
+      hovertemplate: '%{y}<br>%{x}: %{z:,} packets<extra></extra>',
+      hoverongaps: false,
+      colorscale: 'Viridis',
+      xgap: 1,
+      ygap: 1,
+      colorbar: { title: { text: 'Packets' }, thickness: 12, tickformat: ',d' }
+    })
+    assert.deepEqual(figure.layout, {
+      xaxis: { type: 'date', range: ['2024-02-29 12:00', '2024-03-05 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2024-03-01', showgrid: false },
+      yaxis: { type: 'category', autorange: 'reversed', automargin: true, showgrid: false },
+      height: 138,
+      margin: { t: 10, r: 10, b: 40 }
+    })
+  })
+
+  test('a treemap: an "others" tile (opening nothing) makes the area honest, every tile says its share of the chart', () => {
+    const items = [{ value: '22', label: 'ssh', count: 600, link: 't22.html' }, { value: '23', label: 'telnet', count: 300, link: 't23.html' }]
+    const [trace] = topFigure('', items, 100).data
+    assert.deepEqual([trace!.labels, trace!.values, trace!.customdata, trace!.marker], [
+      ['22', '23', 'others'],
+      [600, 300, 100],
+      [['t22.html', 'ssh', '60.0%'], ['t23.html', 'telnet', '30.0%'], [null, 'other values', '10.0%']],
+      { colors: ['#0a62c9', '#cfe0f7', '#999999'] }
+    ])
+    assert.equal(trace!.texttemplate, '%{label}<br>%{text}<br>%{value:,} · %{customdata[2]}')
+    assert.equal(trace!.hovertemplate, '%{label}<br>%{customdata[1]}<br>%{value:,} packets (%{customdata[2]})<extra></extra>')
+    // No others when the values are all there is; no title in a card (''), one on a page.
+    const whole = topFigure('Top', items, 0)
+    assert.deepEqual([whole.data[0]!.labels as string[], whole.layout.title], [['22', '23'], { text: 'Top' }])
+    assert.equal(topFigure('', items).layout.title, undefined)
+    assert.deepEqual([shareText(1, 3), shareText(1, 10_000), shareText(0, 10), shareText(5, 0)], ['33.3%', '<0.1%', '0.0%', '0.0%'])
+  })
+
+  test('others: the total less the values shown and those left out, never below 0; none when the total is unknown', () => {
+    const top = { rows: [{ value: '22', count: 284 }, { value: '23', count: 245 }, { value: '80', count: 209 }] }
+    const left = [{ value: '-1', count: 229 }]
+    assert.equal(othersOf({ kind: 'top', top, left, total: 3000 }), 2033)
+    assert.equal(othersOf({ kind: 'top', top, left, total: 900 }), 0)
+    assert.equal(othersOf({ kind: 'top', top, left, total: undefined }), 0)
+  })
+
+  test('the month\'s index: per field the heatmap of the month\'s top values from their timelines, and the month\'s treemap with its others, as read', async () => {
+    const out = outDir()
+    const run = await potiron('report', '--sensor', S, '--date', '2024-03', '--fields', 'dport', '--limit', '3', '--out', out, '--unix', plain.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+    const index = read(join(out, 'index.html'))
+    const block = (id: string): { data: Array<Record<string, unknown>> } => JSON.parse(new RegExp(`id="${id}-figure">(.*?)</script>`, 's').exec(index)![1]!)
+    const heat = block('field-dport-heat').data[0]!
+    // Each value's counts per day, as the day tables give them (destination ports per day of the generated capture).
+    const perDay = (port: string): Array<number | null> => [...MARCH.map(day => writtenPorts([day]).get(port) ?? 0), ...new Array<null>(28).fill(null)]
+    assert.deepEqual([heat.y, heat.z], [['22 ssh', '23 telnet', '80 www-http'], ['22', '23', '80'].map(perDay)])
+    assert.deepEqual((heat.customdata as Array<Array<[string | null]>>)[1]!.slice(0, 4).map(([link]) => link), [
+      'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-02.html', 'lab-gen-1_destination-port_2024-03-03.html', null
+    ])
+    const tiles = block('field-dport-tiles').data[0]!
+    const month = writtenPorts(MARCH)
+    const shown = ['22', '23', '80'].map(p => month.get(p)!)
+    const others = [...month].filter(([p]) => p !== '-1').reduce((sum, [, n]) => sum + n, 0) - shown.reduce((a, b) => a + b, 0)
+    assert.deepEqual([tiles.labels, tiles.values], [['22', '23', '80', 'others'], [...shown, others]])
+    // Days of March: a link for each day with data, the rest said as plain numbers.
+    assert.deepEqual([...index.matchAll(/<li><a href="([^"]+)" title="([^"]+)">/g)].map(m => [m[1], m[2]]), MARCH.map(d => [`lab-gen-1_destination-port_${d}.html`, d]))
+    assert.equal([...index.matchAll(/<li><span title="no data on/g)].length, 28)
+  })
+})
+
 describe('charts that tell the truth', () => {
   let redis: TestRedis
   before(async () => {
@@ -622,9 +711,11 @@ describe('charts that tell the truth', () => {
     const paragraphs = (page: string): string[] => [...read(join(out, page)).matchAll(/<p( class="[a-z]+")?>(.*?)<\/p>/g)].map(m => `${m[1] ?? ''}${m[2]!}`)
     assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07-04.html'), [' class="empty"No icmp type values on 2010-07-04 but those left out: 255 (not set), 2,011 packets.'])
     assert.equal(figureOf(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')), undefined)
-    assert.doesNotMatch(read(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')), /<script/)
+    // Nothing drawn: no Plotly loaded (only the theme, in the head).
+    assert.deepEqual([...read(join(out, 'lab-synscan-1_icmp-type_2010-07-04.html')).matchAll(/<script[^>]*>/g)].map(m => m[0]), ['<script src="assets/potiron-theme.js">'])
     assert.deepEqual(paragraphs('lab-synscan-1_icmp-type_2010-07.html'), [' class="empty"No icmp type values on 2010-07 but those left out: 255 (not set), 2,011 packets.'])
-    // The index says what every top leaves out.
+    // The index says what every top leaves out, and a field with nothing else says it in one sentence.
+    assert.deepEqual(paragraphs('index.html').filter(p => p.startsWith(' class="empty"')), [' class="empty"No icmp type values in July 2010 but those left out: 255 (not set), 2,011 packets.'])
     assert.deepEqual(paragraphs('index.html').slice(0, 1), ['1 day with data; top 10 values per chart, leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype).'])
     // A top with rows and "not set" packets says how many were left out.
     const plainOut = outDir()

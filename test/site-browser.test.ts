@@ -17,6 +17,7 @@ import { MONTH_SENSOR, writeLaterCapture, writeMonthCapture } from './helpers/mo
 import { launchChromium, plotlyPoint, visit as open, type PlotlyChart, type Visit } from './helpers/browser.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { teardown } from './helpers/teardown.js'
+import { chartsDrawn, checkPage, forcedTheme } from './helpers/page-checks.js'
 
 const ARTIFACTS = join(ROOT, 'test-artifacts')
 
@@ -65,9 +66,9 @@ test('every page opens offline with no console error, and every chart has its tr
       if (name.includes('_2024-03_')) {
         assert.ok(traces.length > 0 && traces.every(([type, n]) => type === 'scatter' && n === 3), `${name}: ${JSON.stringify(traces)}`)
       } else {
-        // A tile per row of the CSV beside the page.
+        // A tile per row of the CSV beside the page, and one of the others.
         const rows = readFileSync(join(site, name.replace(/\.html$/, '.csv')), 'utf8').trim().split('\n').length - 1
-        assert.deepEqual(traces, [['treemap', rows]], name)
+        assert.deepEqual(traces, [['treemap', rows + 1]], name)
       }
     } finally {
       await page.close()
@@ -104,7 +105,7 @@ test('clicking a day point opens that day\'s top values; clicking a value opens 
     // Hovering it shows the value, its label and its count (77 packets on March 2).
     await tile.hover()
     await page.waitForSelector('g.hovertext')
-    assert.equal(await page.locator('g.hovertext').first().textContent(), '23telnet77 packets')
+    assert.equal(await page.locator('g.hovertext').first().textContent(), '23telnet77 packets (8.3%)')
     await Promise.all([page.waitForURL(url('lab-gen-1_2024-03_destination-port_23.html')), tile.click()])
     await page.waitForSelector('#chart[data-ready="true"]')
     const title = await page.locator('h1').textContent()
@@ -151,6 +152,105 @@ test('charts that tell the truth: a day without capture is a gap on a month-name
     await empty.page.close()
   } finally {
     await truth.stop()
+  }
+})
+
+test('every kind of page, in both themes at 1400 and 800 px: no sideways scroll, charts within their cards, legends, no console error, offline, no serious axe violation', async () => {
+  // The reports' index (several sensors), a month's index, a day's and the month's top values, a
+  // timeline of several values and of one, and a top with nothing to draw.
+  const all = join(dir, 'all')
+  const synscan = await startRedis()
+  const empty = join(dir, 'empty')
+  try {
+    assert.equal((await potiron('ingest', join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'), await writeMonthCapture(dir), '--unix', synscan.socket, '--quiet')).status, 0)
+    assert.equal((await potiron('report', '--sensor', 'lab-synscan-1', '--fields', 'icmptype', '--out', empty, '--unix', synscan.socket)).status, 0)
+    const run = await potiron('report', '--fields', 'dport,icmptype', '--limit', '5', '--out', all, '--unix', synscan.socket)
+    assert.equal(run.status, 0, run.err.join('\n'))
+  } finally {
+    await synscan.stop()
+  }
+  const kinds: Array<[string, string]> = [
+    ['site-reports', join(all, 'index.html')],
+    ['site-month', join(site, 'index.html')],
+    ['site-day', join(site, 'lab-gen-1_destination-port_2024-03-02.html')],
+    ['site-month-top', join(site, 'lab-gen-1_destination-port_2024-03.html')],
+    ['site-timeline', join(site, 'lab-gen-1_2024-03_destination-port_22_23_80.html')],
+    ['site-value-timeline', join(site, 'lab-gen-1_2024-03_destination-port_23.html')],
+    ['site-empty-top', join(empty, 'lab-synscan-1_icmp-type_2010-07-04.html')],
+    ['site-empty-month', join(empty, 'index.html')]
+  ]
+  const page = await browser.newPage()
+  try {
+    for (const [name, path] of kinds) await checkPage(page, { name, url: pathToFileURL(path).href })
+  } finally {
+    await page.close()
+  }
+})
+
+test('the month\'s index: per field a heatmap of the top values per day (a cell opens its day), the month\'s treemap with "others", a strip of the days', async () => {
+  const { page, errors } = await visit('index.html')
+  try {
+    await chartsDrawn(page)
+    assert.deepEqual(await page.locator('section.field h2').allTextContents(), ['destination port (dport)', 'protocol (protocol)'])
+    // Every day of March in the strip, the three with data as links.
+    const strip = page.locator('#field-dport ol.days')
+    assert.equal(await strip.locator('li').count(), 31)
+    assert.deepEqual(await strip.locator('a').evaluateAll(as => as.map(a => a.getAttribute('href'))), [
+      'lab-gen-1_destination-port_2024-03-01.html', 'lab-gen-1_destination-port_2024-03-02.html', 'lab-gen-1_destination-port_2024-03-03.html'
+    ])
+    const heat = page.locator('#field-dport-heat')
+    const drawn = await heat.evaluate(el => {
+      const gd = el as unknown as { data: Array<{ type: string, y: string[], z: Array<Array<number | null>> }> }
+      return { type: gd.data[0]!.type, y: gd.data[0]!.y, z: gd.data[0]!.z.map(row => row.slice(0, 5)) }
+    })
+    // The month's top 3 (22, 23, 80) on March 1-3; March 4 and 5 have no data: blank, not 0.
+    assert.deepEqual(drawn, { type: 'heatmap', y: ['22 ssh', '23 telnet', '80 www-http'], z: [[97, 93, 94, null, null], [88, 77, 80, null, null], [58, 70, 81, null, null]] })
+    const tiles = await page.locator('#field-dport-tiles').evaluate(el => (el as unknown as { data: Array<{ labels: string[], values: number[] }> }).data[0]!)
+    // The month's 3,000 packets: 284 + 245 + 209 shown, 229 "not set" (said apart), the 2,033 others.
+    assert.deepEqual([tiles.labels, tiles.values], [['22', '23', '80', 'others'], [284, 245, 209, 2033]])
+    // The cell of 23 on March 2 opens March 2's top values.
+    const cell = await heat.evaluate(el => {
+      const gd = el as unknown as { _fullLayout: { xaxis: { _offset: number, d2p: (v: string) => number }, yaxis: { _offset: number, d2p: (v: string) => number } } }
+      const { xaxis, yaxis } = gd._fullLayout
+      return { x: xaxis._offset + xaxis.d2p('2024-03-02'), y: yaxis._offset + yaxis.d2p('23 telnet') }
+    })
+    const box = (await heat.boundingBox())!
+    await page.mouse.move(box.x + cell.x, box.y + cell.y)
+    await page.waitForSelector('g.hovertext')
+    assert.equal(await page.locator('g.hovertext').first().textContent(), '23 telnet2024-03-02: 77 packets')
+    await Promise.all([page.waitForURL(url('lab-gen-1_destination-port_2024-03-02.html')), page.mouse.click(box.x + cell.x, box.y + cell.y)])
+    assert.deepEqual(errors, [])
+  } finally {
+    await page.close()
+  }
+})
+
+test('the theme switch: system, light, dark, kept across pages; charts take the theme\'s text colour', async () => {
+  const page = await browser.newPage()
+  try {
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.goto(url('lab-gen-1_destination-port_2024-03-02.html'))
+    await page.waitForSelector('#chart[data-ready="true"]')
+    const button = page.locator('button.theme-switch')
+    const state = async (): Promise<[string | null, string | null, string]> => [
+      await button.textContent(),
+      await forcedTheme(page),
+      await page.locator('#chart').evaluate(el => (el as unknown as { _fullLayout: { font: { color: string } } })._fullLayout.font.color)
+    ]
+    assert.deepEqual(await state(), ['Theme: system', null, '#1b1f24'])
+    // Keyboard: focus and Enter.
+    await button.focus()
+    await page.keyboard.press('Enter')
+    assert.deepEqual(await state(), ['Theme: light', 'light', '#1b1f24'])
+    await page.keyboard.press('Enter')
+    assert.deepEqual(await state(), ['Theme: dark', 'dark', '#e6e9ee'])
+    // Kept on the next page.
+    await page.goto(url('index.html'))
+    assert.equal(await forcedTheme(page), 'dark')
+    await page.locator('button.theme-switch').click()
+    assert.equal(await forcedTheme(page), null)
+  } finally {
+    await page.close()
   }
 })
 

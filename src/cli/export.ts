@@ -176,7 +176,7 @@ export const plotCommand = command({
 
 export const reportCommand = command({
   usage: 'report',
-  description: 'Write the offline site of a sensor\'s month: index.html, top-values charts of the month and of each day, month timelines, CSV files; without --sensor, of every sensor under one index',
+  description: 'Write the offline site of a sensor\'s month: index.html (per field, a heatmap of the top values per day and the month\'s treemap), top-values charts of the month and of each day, month timelines, CSV files; without --sensor, of every sensor under one index',
   positionals: {},
   options: {
     ...exportOptions,

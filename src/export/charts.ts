@@ -129,24 +129,101 @@ export function timelineFigure (title: string, lines: readonly TimelineLine[], p
   }
 }
 
-export function topFigure (title: string, items: readonly TopItem[]): Figure {
+/** Tile colours from the least count (light) to the most (the accent): the same in both themes, text contrasted by Plotly. */
+const TILE_LOW = [0xcf, 0xe0, 0xf7] as const
+const TILE_HIGH = [0x0a, 0x62, 0xc9] as const
+/** The "others" tile: grey, apart from the values' blues. */
+const OTHERS_COLOR = '#999999'
+
+function tileColor (count: number, least: number, most: number): string {
+  const t = most === least ? 1 : (count - least) / (most - least)
+  return '#' + TILE_LOW.map((low, i) => Math.round(low + (TILE_HIGH[i]! - low) * t).toString(16).padStart(2, '0')).join('')
+}
+
+/** `12.3%`: a tile's share of its chart, one decimal (`<0.1%` for a share that would read 0.0%). */
+export function shareText (count: number, total: number): string {
+  const percent = total > 0 ? (100 * count) / total : 0
+  return percent > 0 && percent < 0.05 ? '<0.1%' : `${percent.toFixed(1)}%`
+}
+
+/**
+ * The top values of a period as a treemap, a tile per value. `others`: the period's packets of
+ * values not shown (the total minus the values' sum and what was left out), drawn as one grey
+ * tile that opens nothing, so that areas are honest: a value's tile is its share of the period.
+ * Every tile says its share. `title` '' draws none (a chart in a card that has its heading).
+ */
+export function topFigure (title: string, items: readonly TopItem[], others = 0): Figure {
+  const tiles = [...items, ...others > 0 ? [{ value: 'others', label: 'other values', count: others, link: null }] : []]
+  const total = tiles.reduce((sum, t) => sum + t.count, 0)
+  const counts = items.map(i => i.count)
+  const [least, most] = [Math.min(...counts), Math.max(...counts)]
   return {
     data: [{
       type: 'treemap',
-      labels: items.map(i => plotlyText(i.value)),
-      parents: items.map(() => ''),
-      values: items.map(i => i.count),
-      text: items.map(i => plotlyText(i.label)),
-      customdata: items.map(i => [i.link, plotlyText(i.label)]),
-      textinfo: 'label+text+value',
-      hovertemplate: '%{label}<br>%{customdata[1]}<br>%{value:,} packets<extra></extra>',
-      marker: { colorscale: 'Blues', colors: items.map(i => i.count), reversescale: true },
-      root: { color: 'white' },
+      labels: tiles.map(i => plotlyText(i.value)),
+      parents: tiles.map(() => ''),
+      values: tiles.map(i => i.count),
+      text: tiles.map(i => plotlyText(i.label)),
+      customdata: tiles.map(i => [i.link, plotlyText(i.label), shareText(i.count, total)]),
+      texttemplate: '%{label}<br>%{text}<br>%{value:,} · %{customdata[2]}',
+      hovertemplate: '%{label}<br>%{customdata[1]}<br>%{value:,} packets (%{customdata[2]})<extra></extra>',
+      marker: { colors: tiles.map((t, i) => i < items.length ? tileColor(t.count, least, most) : OTHERS_COLOR) },
+      root: { color: 'rgba(0,0,0,0)' },
+      // No path bar: a page's tiles never zoom (a click opens the value's timeline).
+      pathbar: { visible: false },
       sort: false
     }],
     layout: {
-      title: { text: plotlyText(title) },
-      margin: { t: 60, l: 10, r: 10, b: 10 }
+      ...title === '' ? {} : { title: { text: plotlyText(title) } },
+      margin: { t: title === '' ? 10 : 60, l: 10, r: 10, b: 10 }
+    }
+  }
+}
+
+export interface HeatmapRow {
+  value: string
+  /** Human label: `ssh`; may be ''. */
+  label: string
+  /** Packets of the value on each day of the period (HeatmapDays.x); null on a day without data. */
+  counts: ReadonlyArray<number | null>
+}
+
+export interface HeatmapDays {
+  /** Every day of the period, YYYY-MM-DD, ascending. */
+  x: readonly string[]
+  /** The page each day's cells open (null: a day without data, whose cells are blank). */
+  links: ReadonlyArray<string | null>
+}
+
+/**
+ * Days × values: a row per value (the first on top), a cell per day coloured by its packets.
+ * A day without data is a blank cell (null), never a 0; a cell opens its day's page.
+ */
+export function heatmapFigure (rows: readonly HeatmapRow[], days: HeatmapDays, period: Period): Figure {
+  const names = rows.map(r => r.label === '' ? r.value : `${r.value} ${r.label}`)
+  // The rows say what they are: no axis titles in a chart whose card has its heading.
+  const xaxis = dateAxis(period)
+  delete xaxis.title
+  return {
+    data: [{
+      type: 'heatmap',
+      x: [...days.x],
+      y: names.map(plotlyText),
+      z: rows.map(r => days.x.map((_, d) => days.links[d] === null ? null : r.counts[d] ?? null)),
+      // Only the link per cell: the row's name is its y (a month of cells per value, per field, on one page).
+      customdata: rows.map(() => days.links.map(link => [link])),
+      hovertemplate: '%{y}<br>%{x}: %{z:,} packets<extra></extra>',
+      hoverongaps: false,
+      colorscale: 'Viridis',
+      xgap: 1,
+      ygap: 1,
+      colorbar: { title: { text: 'Packets' }, thickness: 12, tickformat: ',d' }
+    }],
+    layout: {
+      xaxis: { ...xaxis, showgrid: false },
+      yaxis: { type: 'category', autorange: 'reversed', automargin: true, showgrid: false },
+      height: 90 + 24 * rows.length,
+      margin: { t: 10, r: 10, b: 40 }
     }
   }
 }

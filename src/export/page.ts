@@ -16,16 +16,24 @@ const CHART_SCRIPT = fileURLToPath(new URL('../../../src/export/browser/potiron-
 
 /** Browser-side files by name: copied into a site's `assets/`, or served by potiron serve. */
 export const ASSET_FILES: Readonly<Record<string, string>> = { 'plotly.js': PLOTLY, 'potiron-chart.js': CHART_SCRIPT }
+/** The report's look, beside the charts' scripts in its `assets/`: the stylesheet and the theme switch (loaded in the head). */
+export const REPORT_CSS = 'potiron-report.css'
+export const THEME_SCRIPT = 'potiron-theme.js'
+const SITE_FILES: Readonly<Record<string, string>> = {
+  ...ASSET_FILES,
+  [REPORT_CSS]: fileURLToPath(new URL(`../../../src/export/browser/${REPORT_CSS}`, import.meta.url)),
+  [THEME_SCRIPT]: fileURLToPath(new URL(`../../../src/export/browser/${THEME_SCRIPT}`, import.meta.url))
+}
 
 /** The scripts a chart page loads, from the assets directory at `href` (relative to the page). */
 export function scriptsAt (href: string): string[] {
   return Object.keys(ASSET_FILES).map(name => `${href}/${name}`)
 }
 
-/** Copies Plotly and the chart script into `dir` (a site's `assets/`). */
+/** Copies Plotly, the chart script, the stylesheet and the theme switch into `dir` (a site's `assets/`). */
 export async function writeAssets (dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
-  await Promise.all(Object.entries(ASSET_FILES).map(async ([name, path]) => { await copyFile(path, join(dir, name)) }))
+  await Promise.all(Object.entries(SITE_FILES).map(async ([name, path]) => { await copyFile(path, join(dir, name)) }))
 }
 
 export function escapeHtml (text: string): string {
@@ -49,25 +57,41 @@ export interface ChartPage {
   assets: string
   /** Caveats shown under the title, one paragraph each. */
   notes?: readonly string[]
+  /** The chart's text alternative (HTML: its table), shown under it. */
+  table?: string
 }
 
 export function linkList (links: readonly Link[]): string {
   return links.map(l => `<a href="${escapeHtml(encodeURI(l.href))}">${escapeHtml(l.text)}</a>`).join(' · ')
 }
 
-export function document (title: string, body: string, scripts: readonly string[] = []): string {
+/** What a page's head loads besides its title (document's `head`): stylesheets, and scripts that must run before the body is drawn. */
+export interface Head {
+  stylesheets?: readonly string[]
+  scripts?: readonly string[]
+}
+
+/**
+ * A page. With `head.stylesheets`, they replace the built-in style (the report's pages: the
+ * shared look in assets/); `head.scripts` run before the body (the theme, so no page flashes
+ * in the other one).
+ */
+export function document (title: string, body: string, scripts: readonly string[] = [], head: Head = {}): string {
+  const styles = head.stylesheets ?? []
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>
+${styles.length > 0
+    ? styles.map(s => `<link rel="stylesheet" href="${escapeHtml(s)}">`).join('\n')
+    : `<style>
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222 }
 nav { margin-bottom: 1rem }
 .potiron-chart { width: 100%; height: 80vh }
 table { border-collapse: collapse } td, th { padding: .2rem .8rem; text-align: left } td.n { text-align: right }
-</style>
+</style>`}${(head.scripts ?? []).map(s => `\n<script src="${escapeHtml(s)}"></script>`).join('')}
 </head>
 <body>
 ${body}
@@ -75,6 +99,19 @@ ${scripts.map(s => `<script src="${escapeHtml(s)}"></script>`).join('\n')}
 </body>
 </html>
 `
+}
+
+/** The head of a report page whose assets are at `assets` (relative to it): the shared look and the theme. */
+export function reportHead (assets: string): Head {
+  return { stylesheets: [`${assets}/${REPORT_CSS}`], scripts: [`${assets}/${THEME_SCRIPT}`] }
+}
+
+/** A report page's header: its links, and the theme switch (a button potiron-theme.js shows and wires). */
+export function pageHeader (links: readonly Link[]): string {
+  return `<header class="bar">
+<nav aria-label="Site">${linkList(links)}</nav>
+<button type="button" class="theme-switch" hidden>Theme: system</button>
+</header>`
 }
 
 /** A chart: its div and its figure's JSON, which browser/potiron-chart.js draws from. */
@@ -86,7 +123,9 @@ export function chartBlock (id: string, figure: Figure): string {
 export function chartPage (page: ChartPage): string {
   const notes = (page.notes ?? []).map(note => `<p class="note">${escapeHtml(note)}</p>\n`).join('')
   const chart = typeof page.figure === 'string' ? `<p class="empty">${escapeHtml(page.figure)}</p>` : chartBlock('chart', page.figure)
-  return document(page.title, `<nav>${linkList(page.links)}</nav>
+  return document(page.title, `${pageHeader(page.links)}
+<main>
 <h1>${escapeHtml(page.title)}</h1>
-${notes}${chart}`, typeof page.figure === 'string' ? [] : scriptsAt(page.assets))
+${notes}${chart}${page.table === undefined ? '' : `\n${page.table}`}
+</main>`, typeof page.figure === 'string' ? [] : scriptsAt(page.assets), reportHead(page.assets))
 }

@@ -7,11 +7,12 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
-import { ASSETS, document, escapeHtml, linkList, writeAssets, type Link } from './page.js'
+import { ASSETS, chartBlock, document, escapeHtml, linkList, pageHeader, reportHead, scriptsAt, writeAssets, type Link } from './page.js'
+import { heatmapFigure, topFigure } from './charts.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { fitName } from '../documents/fit-name.js'
 import { dashed, namePart, specText, type ValueSpec } from './names.js'
-import { SitePlan, monthName, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
+import { SitePlan, monthName, monthPeriod, topTable, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
 import type { Layout } from '../store/read.js'
 import type { Month } from '../store/report-data.js'
 import { plural } from '../plural.js'
@@ -71,29 +72,96 @@ export async function writeReport (plan: SitePlan, job: ReportJob): Promise<Site
   const written = await writeSite(plan, options)
   const { month, days } = plan.month
   const fields = reportFields(plan.month, job.fields)
-  const sections = fields.map(field => {
-    const monthPage = plan.need({ kind: 'top', field, period: month })
-    const csv = (page: string): string => page.replace(/\.html$/, '.csv')
-    const top = plan.top(monthPage).slice(0, TIMELINE_VALUES)
-    const timeline = top.length === 0 ? undefined : plan.need(leadingTimeline(field, top.map(r => r.value)))
-    const values = top.map(r => {
-      const label = valueLabel(field, r.value)
-      return `${escapeHtml(r.value)}${label !== '' ? ` (${escapeHtml(label)})` : ''}: ${r.count.toLocaleString('en-US')}`
-    })
-    return `<section>
-<h2>${escapeHtml(fieldTitle(field))} <small>(${escapeHtml(field)})</small></h2>
-<p>Month: ${linkList([{ href: monthPage, text: 'top values' }, { href: csv(monthPage), text: 'CSV' }, ...(timeline !== undefined ? [{ href: timeline, text: `timeline of the top ${top.length}` }] : [])])}</p>
-<p>Leading values: ${values.length > 0 ? values.join('; ') : 'none'}</p>
-<table><tr><th>Day</th><th>Top values</th><th>CSV</th></tr>
-${days.map(d => [d, plan.need({ kind: 'top', field, period: d })] as const).map(([d, page]) => `<tr><td>${dashed(d)}</td><td>${linkList([{ href: page, text: 'chart' }])}</td><td>${linkList([{ href: csv(page), text: 'CSV' }])}</td></tr>`).join('\n')}
-</table>
-</section>`
-  })
+  const assets = job.assets ?? ASSETS
+  const sections = fields.map(field => fieldSection(plan, field))
   const title = `potiron: sensor ${plan.month.sensor}, ${monthName(month)}`
-  await writeSiteFile(job.out, INDEX, document(title, `<h1>${escapeHtml(title)}</h1>
+  await writeSiteFile(job.out, INDEX, document(title, `${pageHeader(fields.map(f => ({ href: `#${fieldId(f)}`, text: fieldTitle(f) })))}
+<main>
+<h1>${escapeHtml(title)}</h1>
 <p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${skipText(job.skip)}.</p>
-${sections.join('\n')}`), written)
+${sections.join('\n')}
+</main>`, sections.some(s => s.includes('potiron-chart')) ? scriptsAt(assets) : [], reportHead(assets)), written)
   return { files: written.files, entry: INDEX, notes: written.notes }
+}
+
+const MONTH_WORD = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+
+function fieldId (field: string): string {
+  return `field-${field}`
+}
+
+/**
+ * A field on the index: the month's top values as a treemap with its table, a heatmap of those
+ * values on each day (a cell opens its day's page), a strip of the month's days linking each
+ * day's top values. All from pages read already: the month's top and its values' timelines.
+ */
+function fieldSection (plan: SitePlan, field: string): string {
+  const { month, days } = plan.month
+  const monthPage = plan.need({ kind: 'top', field, period: month })
+  const csv = (page: string): string => page.replace(/\.html$/, '.csv')
+  const rows = plan.top(monthPage)
+  const leading = rows.slice(0, TIMELINE_VALUES)
+  const timeline = leading.length === 0 ? undefined : plan.need(leadingTimeline(field, leading.map(r => r.value)))
+  const id = fieldId(field)
+  const period = monthPeriod(month)
+  // Every calendar day, a link for a day with data.
+  const calendar: Array<{ day: string, page: string | null }> = []
+  for (let d = period.first; d <= period.last; d = new Date(Date.parse(d) + 86_400_000).toISOString().slice(0, 10)) {
+    const compact = d.replaceAll('-', '')
+    calendar.push({ day: d, page: days.includes(compact) ? plan.need({ kind: 'top', field, period: compact }) : null })
+  }
+  const strip = `<ol class="days" aria-label="${escapeHtml(fieldTitle(field))}: each day's top values">
+${calendar.map(({ day, page }) => {
+    // The day's number, its month said to screen readers only: `March 1`.
+    const text = `<span class="vh">${MONTH_WORD[Number(day.slice(5, 7)) - 1]!} </span>${Number(day.slice(8))}`
+    return `<li>${page === null ? `<span title="no data on ${day}">${text}</span>` : `<a href="${escapeHtml(encodeURI(page))}" title="${day}">${text}</a>`}</li>`
+  }).join('')}
+</ol>`
+  const links = linkList([{ href: monthPage, text: 'top values' }, { href: csv(monthPage), text: 'CSV' }, ...(timeline !== undefined ? [{ href: timeline, text: `timeline of the top ${leading.length}` }] : [])])
+  const head = `<section class="field" id="${escapeHtml(id)}" aria-labelledby="${escapeHtml(id)}-h">
+<h2 id="${escapeHtml(id)}-h">${escapeHtml(fieldTitle(field))} <small>(${escapeHtml(field)})</small></h2>
+<p>Month: ${links}</p>
+${strip}`
+  if (rows.length === 0) {
+    return `${head}
+<p class="empty">${escapeHtml(plan.emptyText(monthPage, field, monthName(month)))}</p>
+</section>`
+  }
+  // Each value's counts per day: its own timeline, which its tile links to (read already).
+  const counts = rows.map(r => plan.counts(plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }))[0]!)
+  const at = new Map(days.map((d, i) => [d, i]))
+  const heatRows = rows.map((r, v) => ({
+    value: r.value,
+    label: valueLabel(field, r.value),
+    counts: calendar.map(({ day }) => { const i = at.get(day.replaceAll('-', '')); return i === undefined ? null : counts[v]![i]! })
+  }))
+  const heat = heatmapFigure(heatRows, { x: calendar.map(c => c.day), links: calendar.map(c => c.page) }, period)
+  const others = plan.others(monthPage)
+  const items = rows.map(r => ({ ...r, label: valueLabel(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) }))
+  const tiles = topFigure('', items, others)
+  const heatTable = `<details>
+<summary>The heatmap as a table</summary>
+<div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(fieldTitle(field))}: packets per day"><table>
+<thead><tr><th scope="col">Value</th>${days.map(d => `<th scope="col" class="n">${dashed(d).slice(5)}</th>`).join('')}</tr></thead>
+<tbody>
+${heatRows.map((r, v) => `<tr><th scope="row">${escapeHtml(r.label === '' ? r.value : `${r.value} ${r.label}`)}</th>${counts[v]!.map(n => `<td class="n">${n.toLocaleString('en-US')}</td>`).join('')}</tr>`).join('\n')}
+</tbody>
+</table></div>
+</details>`
+  return `${head}
+<div class="cards">
+<div class="card">
+<h3>Top ${rows.length} per day</h3>
+${chartBlock(`${id}-heat`, heat).replace('class="potiron-chart"', 'class="potiron-chart heatmap"')}
+${heatTable}
+</div>
+<div class="card">
+<h3>Month's top values</h3>
+${chartBlock(`${id}-tiles`, tiles)}
+${topTable(field, items, others, undefined, `${fieldTitle(field)}, ${monthName(month)}`)}
+</div>
+</div>
+</section>`
 }
 
 /** What the index says is left out of every top: each page says how many packets that is. */
@@ -175,10 +243,13 @@ export async function writeReports (reports: readonly SitePlan[], job: ReportsJo
     notes.push(...result.notes.map(n => `${dir}/${n}`))
     items.push({ href: `${dir}/${result.entry}`, text: `${sensor}, ${monthName(month)}` })
   }
-  await writeFile(join(job.out, INDEX), document('potiron reports', `<h1>potiron reports</h1>
-<ul>
+  await writeFile(join(job.out, INDEX), document('potiron reports', `${pageHeader([])}
+<main>
+<h1>potiron reports</h1>
+<ul class="reports">
 ${items.map(i => `<li>${linkList([i])}</li>`).join('\n')}
-</ul>`))
+</ul>
+</main>`, [], reportHead(ASSETS)))
   files.push(INDEX)
   return { files, entry: INDEX, notes }
 }

@@ -6,13 +6,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { timelineFigure, topFigure, type Period, type TimelineLine } from './charts.js'
+import { shareText, timelineFigure, topFigure, type Period, type TimelineLine } from './charts.js'
 import { csvText, incompleteNote } from './csv.js'
 import { fieldTitle, valueLabel } from './labels.js'
 import { dashed, specText, timelineStem, topStem, type ValueSpec } from './names.js'
-import { ASSETS, chartPage, writeAssets, type Link } from './page.js'
+import { ASSETS, chartPage, escapeHtml, writeAssets, type Link } from './page.js'
 import { daysFromCivil } from '../aggregate/days.js'
-import type { Row, Top } from '../store/read.js'
+import type { Row } from '../store/read.js'
 import type { Line, Month, PageData, PagePlan, PageQuery } from '../store/report-data.js'
 import { plural } from '../plural.js'
 
@@ -35,7 +35,7 @@ export function monthName (month: string): string {
 }
 
 /** Every calendar day of `month` (YYYYMM): a month timeline spans them, days without data as gaps. */
-function monthPeriod (month: string): Period {
+export function monthPeriod (month: string): Period {
   const [year, m] = [Number(month.slice(0, 4)), Number(month.slice(4))]
   const length = daysFromCivil(year, m + 1, 1) - daysFromCivil(year, m, 1)
   return { first: `${dashed(month)}-01`, last: `${dashed(month)}-${String(length).padStart(2, '0')}` }
@@ -84,9 +84,30 @@ export class SitePlan implements PagePlan {
 
   /** The rows of a top page read. */
   top (name: string): Row[] {
+    return this.#topData(name).top.rows
+  }
+
+  /** The packets of a top page read that its tiles do not show: its "others" (see othersOf). */
+  others (name: string): number {
+    return othersOf(this.#topData(name))
+  }
+
+  /** The sentence that says a top page read has nothing to draw, its month named `when`. */
+  emptyText (name: string, field: string, when: string): string {
+    return emptyTop(field, when, undefined, leftOut(field, this.#topData(name).left, undefined))
+  }
+
+  #topData (name: string): PageData & { kind: 'top' } {
     const data = this.#data.get(name)
     if (data?.kind !== 'top') throw new Error(`${name}: not a top page read`)
-    return data.top.rows
+    return data
+  }
+
+  /** The counts of a timeline page read: `[line][day]` over the month's days with data. */
+  counts (name: string): number[][] {
+    const data = this.#data.get(name)
+    if (data?.kind !== 'timeline') throw new Error(`${name}: not a timeline read`)
+    return data.y
   }
 
   next (): { query: PageQuery, answer: (data: PageData) => void } | undefined {
@@ -174,7 +195,7 @@ export async function writeSite (plan: SitePlan, options: SiteOptions): Promise<
   const written: Written = { files: [], notes: [] }
   for (const [, page, data] of plan.read()) {
     const files = page.kind === 'top' && data.kind === 'top'
-      ? topFiles(plan, options, page, data.top, data.left, written.notes)
+      ? topFiles(plan, options, page, data, written.notes)
       : page.kind === 'timeline' && data.kind === 'timeline' ? timelineFiles(plan, options, page.field, page.specs, data.y) : []
     for (const [name, text] of files) await writeSiteFile(options.out, name, text, written)
   }
@@ -190,7 +211,43 @@ function nav (options: SiteOptions, extra: readonly Link[]): Link[] {
   return [...(options.home !== undefined ? [{ href: options.home, text: 'index' }] : []), ...extra]
 }
 
-function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 'top' }, top: Top, left: readonly Row[], notes: string[]): Array<[string, string]> {
+/** The one sentence of a top with nothing to draw, `when` as it reads (`on 2010-07-04`'s date, or a month's name). */
+function emptyTop (field: string, when: string, protocol: string | undefined, skipped: string): string {
+  return `No ${fieldTitle(field)} values ${/^\d/.test(when) ? 'on' : 'in'} ${when}${protocol === undefined ? '' : ` in ${protocol} packets`}${skipped === '' ? '' : ` but those left out: ${skipped}`}.`
+}
+
+/**
+ * A top's packets that none of its values shown hold: the period's total less the rows and what
+ * was left out ("not set", said apart); 0 when the total is unknown.
+ */
+export function othersOf (data: PageData & { kind: 'top' }): number {
+  if (data.total === undefined) return 0
+  const shown = [...data.top.rows, ...data.left].reduce((sum, r) => sum + r.count, 0)
+  return Math.max(0, data.total - shown)
+}
+
+/**
+ * A top's table, the text alternative of its treemap: each value with its count and its share of
+ * the chart (a bar behind it), linking what its tile opens (the keyboard's way there).
+ */
+export function topTable (field: string, rows: ReadonlyArray<Row & { link?: string | null }>, others: number, protocol: string | undefined, caption: string): string {
+  const total = rows.reduce((sum, r) => sum + r.count, others)
+  const line = (value: string, label: string, count: number, link?: string | null): string => {
+    const share = shareText(count, total)
+    const shown = link === undefined || link === null ? escapeHtml(value) : `<a href="${escapeHtml(encodeURI(link))}">${escapeHtml(value)}</a>`
+    return `<tr><td>${shown}</td><td>${escapeHtml(label)}</td><td class="n">${count.toLocaleString('en-US')}</td><td class="n share" style="--share: ${share.replace('<', '')}">${escapeHtml(share)}</td></tr>`
+  }
+  return `<div class="scroll"><table>
+<caption class="muted">${escapeHtml(caption)}</caption>
+<thead><tr><th scope="col">Value</th><th scope="col">Label</th><th scope="col" class="n">Packets</th><th scope="col" class="n">Share</th></tr></thead>
+<tbody>
+${[...rows.map(r => line(r.value, valueLabel(field, r.value, protocol), r.count, r.link)), ...others > 0 ? [line('others', 'other values', others)] : []].join('\n')}
+</tbody>
+</table></div>`
+}
+
+function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 'top' }, data: PageData & { kind: 'top' }, notes: string[]): Array<[string, string]> {
+  const { top, left } = data
   const { sensor } = plan.month
   const { field, period, protocol } = page
   const { rows, missingAtMost } = top
@@ -205,13 +262,21 @@ function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 't
   }))
   const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
   // Nothing to draw: one sentence instead of an empty chart (and what was left out, in it).
+  const others = othersOf(data)
   const figure = rows.length > 0
-    ? topFigure(title, items)
-    : `No ${fieldTitle(field)} values on ${dashed(period)}${protocol === undefined ? '' : ` in ${protocol} packets`}${skipped === '' ? '' : ` but those left out: ${skipped}`}.`
+    ? topFigure(title, items, others)
+    : emptyTop(field, dashed(period), protocol, skipped)
   const caveats = [...note === undefined ? [] : [note], ...rows.length > 0 && skipped !== '' ? [`Left out of this top: ${skipped}.`] : []]
   return [
     [`${stem}.csv`, csvText(field, rows, protocol)],
-    [`${stem}.html`, chartPage({ title, figure, links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]), assets: options.assets ?? ASSETS, notes: caveats })]
+    [`${stem}.html`, chartPage({
+      title,
+      figure,
+      links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]),
+      assets: options.assets ?? ASSETS,
+      notes: caveats,
+      ...rows.length > 0 ? { table: topTable(field, items, others, protocol, 'The chart\'s values, with their share of its packets') } : {}
+    })]
   ]
 }
 
@@ -228,7 +293,25 @@ function timelineFiles (plan: SitePlan, options: SiteOptions, field: string, spe
   }))
   const title = `Packets per day with ${fieldTitle(field)} ${specs.map(specText).join(', ')} on sensor ${sensor}, ${monthName(month)}`
   const stem = timelineStem(sensor, field, month, specs)
-  return [[`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series, monthPeriod(month)), links: nav(options, []), assets: options.assets ?? ASSETS })]]
+  return [[`${stem}.html`, chartPage({ title, figure: timelineFigure(title, series, monthPeriod(month)), links: nav(options, []), assets: options.assets ?? ASSETS, table: timelineTable(series) })]]
+}
+
+function dayLink (day: string, link: string | null): string {
+  return link === null ? escapeHtml(day) : `<a href="${escapeHtml(encodeURI(link))}">${escapeHtml(day)}</a>`
+}
+
+/** A timeline's text alternative: a row per day with data (opening its day's page, as its points do), a column per line (folded: a month of rows). */
+function timelineTable (series: readonly TimelineLine[]): string {
+  const days = series[0]?.x ?? []
+  return `<details>
+<summary>The chart's counts as a table</summary>
+<div class="scroll"><table>
+<thead><tr><th scope="col">Day</th>${series.map(s => `<th scope="col" class="n">${escapeHtml(s.label === '' ? s.name : `${s.name}, ${s.label}`)}</th>`).join('')}</tr></thead>
+<tbody>
+${days.map((day, d) => `<tr><th scope="row">${dayLink(day, series[0]!.links[d] ?? null)}</th>${series.map(s => `<td class="n">${(s.y[d] ?? 0).toLocaleString('en-US')}</td>`).join('')}</tr>`).join('\n')}
+</tbody>
+</table></div>
+</details>`
 }
 
 function pageName (sensor: string, month: string, page: Page): string {

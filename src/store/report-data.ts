@@ -103,8 +103,12 @@ export type PageQuery =
   | { kind: 'timeline', field: string, lines: readonly Line[] }
 
 export type PageData =
-  /** `left`: the values left out (TopScope.skip) that have packets in the period, with their counts. */
-  | { kind: 'top', top: Top, left: Row[] }
+  /**
+   * `left`: the values left out (TopScope.skip) that have packets in the period, with their counts.
+   * `total`: the period's packets (of the protocol), every value of the field counted, left-out
+   * ones included; undefined when the data has none of TOTAL_FIELDS to sum cheaply.
+   */
+  | { kind: 'top', top: Top, left: Row[], total: number | undefined }
   /** `y[line][day]`: the line's count on each of the month's days. */
   | { kind: 'timeline', y: number[][] }
 
@@ -118,24 +122,55 @@ export interface PagePlan {
   more: () => boolean
 }
 
+/**
+ * Fields of few members whose key of a day sums to the day's packets: every packet counts in every
+ * field, as its value or the field's "not set" sentinel. The first one in the data gives a top's total.
+ */
+const TOTAL_FIELDS = ['protocol', 'icmptype', 'icmpcode', 'iptos', 'ipttl'] as const
+
+/** Packets in each key (the sum of its scores), each key read once per run: every field's tops of a day share it. */
+type Totals = Map<string, Promise<number>>
+
+async function totalOf (redis: Redis, keys: readonly string[], totals: Totals): Promise<number> {
+  const missing = keys.filter(key => !totals.has(key))
+  if (missing.length > 0) {
+    const pipeline = redis.pipeline()
+    for (const key of missing) pipeline.zrange(key, 0, -1, 'WITHSCORES')
+    const replies = pipeline.exec().then(r => (r ?? []).map(([error, reply]) => {
+      if (error !== null) throw error
+      return (reply as string[]).reduce((sum, v, i) => i % 2 === 1 ? sum + Number(v) : sum, 0)
+    }))
+    missing.forEach((key, i) => { totals.set(key, replies.then(sums => sums[i]!)) })
+  }
+  return (await Promise.all(keys.map(async key => await totals.get(key)!))).reduce((a, b) => a + b, 0)
+}
+
 /** Reads every page `plan` asks for, `concurrency` at a time. */
 export async function readPages (redis: Redis, month: Month, scope: TopScope, plan: PagePlan, concurrency = 8): Promise<void> {
+  const totals: Totals = new Map()
   const run = async (): Promise<void> => {
-    for (let page = plan.next(); page !== undefined; page = plan.next()) page.answer(await readPage(redis, month, scope, page.query))
+    for (let page = plan.next(); page !== undefined; page = plan.next()) page.answer(await readPage(redis, month, scope, page.query, totals))
   }
   // A runner that found nothing to read stops while others may still plan pages: go on until none are left.
   while (plan.more()) await Promise.all(Array.from({ length: concurrency }, run))
 }
 
-async function readPage (redis: Redis, month: Month, scope: TopScope, query: PageQuery): Promise<PageData> {
+async function readPage (redis: Redis, month: Month, scope: TopScope, query: PageQuery, totals: Totals): Promise<PageData> {
   const { layout, sensor, days } = month
   if (query.kind === 'top') {
     const periodDays = query.period.length === 8 ? [query.period] : days
     const keys = periodDays.flatMap(d => dayKeys(layout, sensor, d, query.field, query.protocol))
     const skip = [...skippedIn(scope.skip, query.field)]
-    // What is left out is said on the page: its counts are asked alongside, one ZMSCORE per key.
-    const [top, [left]] = await Promise.all([topOf(redis, keys, scope.limit, new Set(skip), topOptions(scope, query.field)), scoresOf(redis, [keys], skip)])
-    return { kind: 'top', top, left: skip.map((value, i) => ({ value, count: left![i]! })).filter(r => r.count > 0) }
+    // What is left out is said on the page: its counts are asked alongside, one ZMSCORE per key;
+    // and the period's packets, for the "others" tile of the chart (each day's total read once).
+    const by = TOTAL_FIELDS.find(f => layout.fields.includes(f))
+    const totalKeys = by === undefined ? [] : periodDays.flatMap(d => dayKeys(layout, sensor, d, by, query.protocol))
+    const [top, [left], total] = await Promise.all([
+      topOf(redis, keys, scope.limit, new Set(skip), topOptions(scope, query.field)),
+      scoresOf(redis, [keys], skip),
+      by === undefined ? undefined : totalOf(redis, totalKeys, totals)
+    ])
+    return { kind: 'top', top, left: skip.map((value, i) => ({ value, count: left![i]! })).filter(r => r.count > 0), total }
   }
   // Each key is asked once for every value, not once per line: with combined keys, the total
   // of all protocols is the sum of the protocols' own counts.

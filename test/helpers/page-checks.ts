@@ -2,8 +2,9 @@
  * What a person checks on any page of potiron's (the dashboard's or the offline report's), in
  * Chromium: the page in both themes (the system's light and dark, as prefers-color-scheme) at
  * 1400 and 800 px wide, each screenshotted into test-artifacts/<name>-<theme>-<width>.png, and in
- * each: no horizontal scroll, no chart wider than its card, a legend on every chart of more than
- * one line, no console error, no request to another host, and no serious or critical violation
+ * each: the theme's background, no horizontal scroll, no chart wider than its card, a legend on
+ * every chart of more than one line and a colour bar on every heatmap, no console error, no
+ * request to another host (file:// pages: files only), and no serious or critical violation
  * found by axe-core.
  */
 import assert from 'node:assert/strict'
@@ -33,8 +34,10 @@ export interface PageToCheck {
 interface Layout {
   scrollWidth: number
   clientWidth: number
-  /** Each chart: its id, its drawing's width and its card's inner width, its lines and legend entries. */
-  charts: Array<{ id: string, drawn: number, card: number, lines: number, legend: number }>
+  /** The body's background colour. */
+  background: string
+  /** Each chart: its id, its drawing's width and its card's inner width, its lines and legend entries, its heatmaps and colour bars. */
+  charts: Array<{ id: string, drawn: number, card: number, lines: number, legend: number, heatmaps: number, colorbars: number }>
 }
 
 /** Waits until every Plotly chart of the page (potiron-chart.js sets data-ready) is drawn. */
@@ -47,7 +50,8 @@ export async function chartsDrawn (page: Page): Promise<void> {
 export async function axeViolations (page: Page): Promise<string[]> {
   // page.evaluate runs outside the page's Content-Security-Policy; a script tag would be refused.
   if (await page.evaluate('typeof window.axe') === 'undefined') await page.evaluate(AXE_SOURCE)
-  return await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations
+  // No preload: axe would fetch the stylesheets again by XHR, which file:// pages refuse (a console error).
+  return await page.evaluate(`axe.run(document, { resultTypes: ['violations'], preload: false }).then(r => r.violations
     .filter(v => v.impact === 'serious' || v.impact === 'critical')
     .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`)
 }
@@ -65,11 +69,18 @@ async function layoutOf (page: Page): Promise<Layout> {
         drawn: svg === null ? 0 : svg.getBoundingClientRect().width,
         card: card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
         lines,
-        legend: el.querySelectorAll('.legend .traces').length
+        legend: el.querySelectorAll('.legend .traces').length,
+        heatmaps: (el._fullData ?? []).filter(t => t.type === 'heatmap').length,
+        colorbars: el.querySelectorAll('g.colorbar').length
       }
     })
-    return { scrollWidth: s.scrollWidth, clientWidth: s.clientWidth, charts }
+    return { scrollWidth: s.scrollWidth, clientWidth: s.clientWidth, background: getComputedStyle(document.body).backgroundColor, charts }
   })()`)
+}
+
+/** The theme forced on the page (`<html data-theme>`), null when it follows the system. */
+export async function forcedTheme (page: Page): Promise<string | null> {
+  return await page.evaluate('document.documentElement.dataset.theme ?? null')
 }
 
 /** The page at `url` in both themes and widths: screenshots, layout, legends, console, requests and axe-core (see the file's comment). */
@@ -104,9 +115,11 @@ export async function checkPage (page: Page, { name, url, status = 200 }: PageTo
         await page.screenshot({ path: join(ARTIFACTS, `${name}-${theme}-${width}.png`), fullPage: true })
         const layout = await layoutOf(page)
         assert.ok(layout.scrollWidth <= layout.clientWidth, `${at}: scrolls sideways (${layout.scrollWidth} > ${layout.clientWidth} px)`)
+        assert.equal(layout.background, theme === 'dark' ? 'rgb(17, 20, 24)' : 'rgb(255, 255, 255)', `${at}: background of the ${theme} theme`)
         for (const chart of layout.charts) {
           assert.ok(chart.drawn > 0 && chart.drawn <= chart.card + 1, `${at}: chart ${chart.id} is ${chart.drawn} px wide in a card of ${chart.card} px`)
           if (chart.lines > 1) assert.equal(chart.legend, chart.lines, `${at}: chart ${chart.id} has ${chart.lines} lines but ${chart.legend} legend entries`)
+          assert.equal(chart.colorbars, chart.heatmaps, `${at}: chart ${chart.id} has ${chart.heatmaps} heatmaps and ${chart.colorbars} colour bars`)
         }
         // Both themes, once each: the width changes no colour.
         if (width === WIDTHS[0]) assert.deepEqual(await axeViolations(page), [], `${at}: axe-core`)

@@ -1,5 +1,5 @@
 // Draws every <div class="potiron-chart"> from the figure JSON in the <script> it names and
-// makes clicks follow a point's or tile's link (customdata[0]). Loaded after plotly.js; shared
+// makes clicks follow a point's, tile's or cell's link (customdata[0]). Loaded after plotly.js; shared
 // by the offline site (potiron report) and the dashboard (potiron serve).
 // The charts follow the page's theme: transparent backgrounds, the text colour of the page
 // (its --text, --muted and --border tokens), Okabe-Ito series colours (colour-blind safe);
@@ -28,20 +28,25 @@
     return value === '' ? fallback : value
   }
   /** The figure's layout with the theme's colours (the figure's own settings kept). */
-  function themed (layout) {
+  function themed (figure) {
+    const layout = figure.layout
     const dark = isDark()
     const text = token('--text', dark ? '#e6e9ee' : '#1b1f24')
     const grid = token('--border', dark ? '#2f3742' : '#d9dde3')
     const axis = function (a) { return Object.assign({ gridcolor: grid, linecolor: grid, zerolinecolor: grid }, a) }
-    return Object.assign({}, layout, {
+    const out = Object.assign({}, layout, {
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: Object.assign({}, layout.font, { color: text }),
       colorway: dark ? OKABE_ITO.slice(0, -1).concat('#999999') : OKABE_ITO,
-      modebar: { bgcolor: 'rgba(0,0,0,0)', color: token('--muted', dark ? '#9aa4b1' : '#5b6470'), activecolor: token('--accent', dark ? '#6cb0ff' : '#0a62c9') },
-      xaxis: axis(layout.xaxis),
-      yaxis: axis(layout.yaxis)
+      modebar: { bgcolor: 'rgba(0,0,0,0)', color: token('--muted', dark ? '#9aa4b1' : '#5b6470'), activecolor: token('--accent', dark ? '#6cb0ff' : '#0a62c9') }
     })
+    // Only a chart with axes gets their colours: a treemap given xaxis.* would grow empty axes.
+    if (figure.data.some(function (trace) { return trace.type !== 'treemap' })) {
+      out.xaxis = axis(layout.xaxis)
+      out.yaxis = axis(layout.yaxis)
+    }
+    return out
   }
 
   function linkOf (event) {
@@ -56,7 +61,7 @@
   }
   function draw (el) {
     const figure = JSON.parse(document.getElementById(el.dataset.figure).textContent)
-    return window.Plotly.newPlot(el, figure.data, themed(figure.layout), CONFIG).then(function () {
+    return window.Plotly.newPlot(el, figure.data, themed(figure), CONFIG).then(function () {
       // A treemap tile click would zoom into the tile: follow the link instead (returning false stops the zoom).
       el.on('plotly_treemapclick', follow)
       el.on('plotly_click', function (event) { if (event.points[0].data.type !== 'treemap') follow(event) })
@@ -70,7 +75,7 @@
     document.querySelectorAll('div.potiron-chart[data-ready="true"]').forEach(function (el) {
       const figure = JSON.parse(document.getElementById(el.dataset.figure).textContent)
       el.dataset.ready = 'false'
-      window.Plotly.react(el, figure.data, themed(figure.layout), CONFIG).then(function () { el.dataset.ready = 'true' })
+      window.Plotly.react(el, figure.data, themed(figure), CONFIG).then(function () { el.dataset.ready = 'true' })
     })
   }
   document.querySelectorAll('div.potiron-chart').forEach(draw)
