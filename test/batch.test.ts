@@ -17,7 +17,7 @@ import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js
 import { openGate } from './helpers/redis-gate.js'
 import { APPLY, STAGE_TTL_SECONDS } from '../src/store/batch.js'
 
-/** Copies of two fixtures as one sensor's captures of one day (names differ by the second). */
+/** Copies of a fixture as one sensor's captures of its day (names differ by the second). */
 const COPIES = 12
 const SENSOR = 'lab-batch-1'
 
@@ -59,9 +59,8 @@ before(async () => {
   mkdirSync(join(root, 'captures'))
   files = []
   for (let i = 0; i < COPIES; i++) {
-    const source = i % 2 === 0 ? 'lab-synscan-1-20100704202416.pcapng' : 'lab-traceroute-1-20090702194230.pcapng'
     const file = join(root, 'captures', `${SENSOR}-201007042024${String(10 + i)}.pcapng`)
-    copyFileSync(join(FIXTURES, source), file)
+    copyFileSync(join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'), file)
     files.push(file)
   }
   mkdirSync(join(root, 'main'))
@@ -76,7 +75,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-test('files of one sensor ingested by one command: one batch, the same database as the files one by one', async () => {
+test('captures of one sensor and day ingested by one command: one batch, the same database as the files one by one', async () => {
   await redis.client.flushall()
   const gate = await openGate(join(root, 'gate-all.sock'), redis.socket, () => false)
   try {
@@ -187,4 +186,21 @@ test('ingest --force over counted captures and new ones: the counted ones recoun
   const summary = JSON.parse(exit.stdout) as { ingested: number, replaced: number, skipped: number }
   assert.deepEqual([summary.ingested, summary.replaced, summary.skipped], [COPIES, COPIES / 2, 0])
   assert.deepEqual(await dump(redis.client), oneByOne)
+})
+
+test('captures of other days do not share a batch: each day\'s files written on their own', async () => {
+  await redis.client.flushall()
+  const dir = join(root, 'days')
+  mkdirSync(dir)
+  const names = ['lab-days-1-20100704202416.pcapng', 'lab-days-1-20090702194230.pcapng']
+  copyFileSync(join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng'), join(dir, names[0]!))
+  copyFileSync(join(FIXTURES, 'lab-traceroute-1-20090702194230.pcapng'), join(dir, names[1]!))
+  const gate = await openGate(join(root, 'gate-days.sock'), redis.socket, () => false)
+  try {
+    await ingest([dir], gate.socket)
+  } finally {
+    await gate.close()
+  }
+  assert.deepEqual(gate.passed.filter(p => isEval(p.command, "HSET', KEYS[i + 1], 'batch'")), [])
+  assert.deepEqual((await redis.client.smembers('FILES')).sort(), names.slice().sort())
 })

@@ -100,6 +100,8 @@ export interface IngestSummary {
 interface Parsed {
   file: string
   sensor: string
+  /** The days its counts have (its table's). */
+  days: Set<string>
   /** The file on disk when it was picked (undefined when it could not be looked at). */
   seen: OnDisk | undefined
   name: string
@@ -165,7 +167,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     summary.packets += result.stats.packets
     summary.counted += result.stats.counted
     const sensorDays = days.get(p.sensor) ?? days.set(p.sensor, new Set()).get(p.sensor)!
-    for (const day of tableDays(result.table)) sensorDays.add(day)
+    for (const day of p.days) sensorDays.add(day)
     if (result.error !== undefined) {
       // The readable part is counted, as the original did (tshark read up to the error) and as
       // `inspect` and `json` do; the file still fails the run so the damage is not missed.
@@ -405,7 +407,10 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
   const limit = inFlightLimit(pool)
   const batchFiles = handlers.batchFiles ?? BATCH_FILES
   const parsing = new Set<Promise<void>>()
-  const batches: Open[] = []
+  /** The batch parsed files join, merged as they arrive; written when the writer is free (see pump). */
+  let open: Open | undefined
+  /** Parsed files that did not fit in `open`: only their count tables, until the next batch. */
+  const pending: Array<{ p: Parsed, settled: () => void }> = []
   let writing: Promise<void> | undefined
   /** True while the listing waits for a file's job to be settled. */
   let blocked = false
@@ -439,13 +444,22 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     }
   }
   const full = (b: Open): boolean => b.files.length >= batchFiles || b.members >= BATCH_MEMBERS
+  /**
+   * Whether `p` may join `b`: its own sensor and name, room for its rows, and a day in common
+   * (files of other days gain nothing from sharing a batch but hold its members longer).
+   */
+  const fits = (b: Open, p: Parsed): boolean => {
+    if (b.merged === undefined || full(b) || b.sensor !== p.sensor || b.names.has(p.name)) return false
+    if (b.members + tableRows(p.result.table) > BATCH_MEMBERS) return false
+    return p.days.size === 0 || [...p.days].some(day => b.merged!.days.has(day))
+  }
+  /** Adds `p` to the open batch (merging its counts), or, when it does not fit, to `pending`. */
   const join = (p: Parsed, settled: () => void): void => {
-    const rows = tableRows(p.result.table)
-    let open = batches.at(-1)
-    if (open === undefined || full(open) || open.sensor !== p.sensor || open.names.has(p.name) || open.members + rows > BATCH_MEMBERS) {
-      open = { files: [], merged: batchFiles === 1 ? undefined : emptyContribution(p.sensor), sensor: p.sensor, names: new Set(), members: 0, settled: [] }
-      batches.push(open)
+    if (open !== undefined && !fits(open, p)) {
+      pending.push({ p, settled })
+      return
     }
+    open ??= { files: [], merged: batchFiles === 1 ? undefined : emptyContribution(p.sensor), sensor: p.sensor, names: new Set(), members: 0, settled: [] }
     open.files.push(p)
     open.names.add(p.name)
     open.settled.push(settled)
@@ -454,10 +468,10 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     open.members = memberCount(open.merged)
   }
   const pump = (): void => {
-    const next = batches[0]
+    const next = open
     if (writing !== undefined || next === undefined) return
-    if (batches.length === 1 && !full(next) && (listing || parsing.size > 0) && !blocked) return
-    batches.shift()
+    if (!full(next) && pending.length === 0 && (listing || parsing.size > 0) && !blocked) return
+    open = undefined
     writing = (async () => {
       try {
         await handlers.apply(next, writer, attempt)
@@ -468,6 +482,11 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       writing = undefined
       pump()
     })
+    // The files that waited make the next batch while Redis works on this one.
+    setImmediate(() => {
+      for (const { p, settled } of pending.splice(0)) join(p, settled)
+      pump()
+    })
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<Parsed> => {
     const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
@@ -475,7 +494,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined
     return {
-      file, sensor, seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
+      file, sensor, days: tableDays(result.table), seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
       get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combinedKeys: options.combinedKeys })) }
     }
   }
@@ -491,7 +510,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       blocked = false
     }
   }
-  const waitingFull = (): boolean => batches.length > 1
+  const waitingFull = (): boolean => pending.length > 0
   try {
     for (const file of files) {
       const first = handlers.after?.(file)
@@ -512,7 +531,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
         continue
       }
       if (wanted === false) continue
-      // Backpressure: at most `limit` files parsed at once, and no more while a full batch waits.
+      // Backpressure: at most `limit` files parsed at once, and no more while a file waits for the next batch.
       while (parsing.size >= limit) await Promise.race(parsing)
       for (let w = writing; w !== undefined && waitingFull(); w = writing) await unblocked(w)
       let settled: () => void = () => {}
@@ -536,6 +555,8 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     pump()
     for (let w = writing; w !== undefined; w = writing) {
       await w
+      // Files that waited joined a new batch on the next turn of the event loop.
+      await new Promise(resolve => setImmediate(resolve))
       pump()
     }
   } finally {
