@@ -359,7 +359,7 @@ describe('JSON API and pages', () => {
       for (const tag of text.match(/<script[^>]*>/g) ?? []) assert.match(tag, /^<script (src="\/assets\/[a-z-]+\.js"|type="application\/json" id="[a-z0-9-]+")>$/, `${path}: ${tag}`)
     }
     const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
-    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n share" style="--share:50.00%">50.00 %<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/)
+    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n share" style="--share:50.00%">50.00 %<\/td><td class="spark"><\/td><\/tr>/)
     assert.match(overview, /<input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29">/)
     // The evolution chart: a date axis over the 180 days asked, month names at any zoom (never a
     // tick finer than a day's without its date), hovers with the whole date; the days without any
@@ -460,7 +460,7 @@ describe('JSON API and pages', () => {
     assert.match(html, /<label>From <input type="date" name="from" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29"><\/label>\n<label>To <input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-07-04"><\/label>\n<datalist id="days-with-data"><option value="2010-06-29"><\/option><option value="2010-07-04"><\/option><\/datalist>/)
     // 2,011 packets that day: 1,000 / 2,011 = 49.73 %, 993 → 49.38 %, 4 → 0.20 %.
     const sport = /<section class="field card" data-field="sport">(.*?)<\/section>/s.exec(html)![1]!
-    const shares = [...sport.matchAll(/<tr data-value="([^"]*)">.*?<td class="n">([\d,]+)<\/td><td class="n share" style="--share:([\d.]+)%">([\d.]+ %)<\/td><td class="spark" aria-hidden="true"><\/td><\/tr>/g)].map(m => m.slice(1))
+    const shares = [...sport.matchAll(/<tr data-value="([^"]*)">.*?<td class="n">([\d,]+)<\/td><td class="n share" style="--share:([\d.]+)%">([\d.]+ %)<\/td><td class="spark"><\/td><\/tr>/g)].map(m => m.slice(1))
     assert.deepEqual(shares.slice(0, 3), [['36050', '1,000', '49.73', '49.73 %'], ['36051', '993', '49.38', '49.38 %'], ['22', '4', '0.20', '0.20 %']])
     assert.equal(shares.length, 10)
     assert.equal((html.match(/<section class="field card" data-field="[a-z]+">\n<h2>/g) ?? []).length, 12)

@@ -181,7 +181,7 @@ function fieldTop (base: string, o: Overview, f: Overview['fields'][number], i: 
   const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
   const rows = f.top.map((r, n) => {
     const share = r.share === null ? '<td class="n"></td>' : `<td class="n share" style="--share:${percent(r.share)}%">${percent(r.share)} %</td>`
-    return `<tr data-value="${escapeHtml(r.value)}"><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td>${share}<td class="spark" aria-hidden="true"></td></tr>`
+    return `<tr data-value="${escapeHtml(r.value)}"><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td>${share}<td class="spark"></td></tr>`
   }).join('\n')
   const { days, series } = f.timeline
   const figure = timelineFigure('', series.map(s => {
