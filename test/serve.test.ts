@@ -359,7 +359,7 @@ describe('JSON API and pages', () => {
       for (const tag of text.match(/<script[^>]*>/g) ?? []) assert.match(tag, /^<script (src="\/assets\/[a-z-]+\.js"|type="application\/json" id="[a-z0-9-]+")>$/, `${path}: ${tag}`)
     }
     const overview = await (await fetch(`${app.url}/?sensor=lab-pair-1&day=2010-06-29`)).text()
-    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a><\/td><td>echo request<\/td><td class="n">10<\/td><td class="n share" style="--share:50.00%">50.00 %<\/td><td class="spark"><\/td><\/tr>/)
+    assert.match(overview, /<tr data-value="8"><td class="n">2<\/td><td><a href="\/evolution\?sensor=lab-pair-1&amp;field=icmptype&amp;value=8&amp;until=2010-06-29">8<\/a> <span class="label">echo request<\/span><\/td><td class="n">10<\/td><td class="n share" style="--share:50.00%">50.00 %<\/td><td class="spark"><\/td><\/tr>/)
     assert.match(overview, /<input type="date" name="day" min="2010-06-29" max="2010-07-04" list="days-with-data" value="2010-06-29">/)
     // The evolution chart: a date axis over the 180 days asked, month names at any zoom (never a
     // tick finer than a day's without its date), hovers with the whole date; the days without any
@@ -414,7 +414,7 @@ describe('JSON API and pages', () => {
     assert.deepEqual(figure.data.map(t => [t.name, t.x, t.y]), [['0x00', week, [null, 20, null, null, null, null, 2011]]])
     // A compact chart: no title (the card's heading says it), no axis title under its dates.
     assert.deepEqual(figure.layout.xaxis, {
-      type: 'date', range: ['2010-06-27 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 86400000, tick0: '2010-06-28'
+      type: 'date', range: ['2010-06-27 12:00', '2010-07-04 12:00'], tickformat: '%b %-d', hoverformat: '%Y-%m-%d', dtick: 2 * 86400000, tick0: '2010-06-28', tickangle: 0
     })
     assert.equal((figure.layout as { title?: unknown }).title, undefined)
     const paragraphs = (text: string): string[] => [...text.matchAll(/<p class="([a-z -]+)">(.*?)<\/p>/g)].map(m => `${m[1]!}: ${m[2]!}`)
@@ -427,7 +427,7 @@ describe('JSON API and pages', () => {
     // notset=1: the box ticked, and 255 is a row of the top like any value.
     const shown = await (await fetch(`${app.url}/?sensor=lab-pair-1&notset=1`)).text()
     assert.match(shown, /<label><input type="checkbox" name="notset" value="1" checked> show "not set" values<\/label>/)
-    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a><\/td><td>not set<\/td><td class="n">2,011<\/td><td class="n share" style="--share:100.00%">100.00 %<\/td>/)
+    assert.match(shown, /value=255&amp;until=2010-07-04">255<\/a> <span class="label">not set<\/span><\/td><td class="n">2,011<\/td><td class="n share" style="--share:100.00%">100.00 %<\/td>/)
     // A top with rows says what it left out.
     const dnsicmp = await (await fetch(`${app.url}/?sensor=lab-dnsicmp-1`)).text()
     assert.deepEqual(paragraphs(sectionOf(dnsicmp, 'icmptype')), ['muted not-set: Left out: 255 (not set), 10 packets. <a href="/?sensor=lab-dnsicmp-1&amp;day=2013-05-30&amp;notset=1">Show &quot;not set&quot; values</a>'])

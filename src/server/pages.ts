@@ -172,8 +172,9 @@ function percent (share: number): string {
 }
 
 /**
- * A field's top-10 table, each share a bar behind its percentage, and beside it the compact
- * chart of its leading values over the overview's days (no title: the card's heading says it).
+ * A field's top-10 table, each value's label beside it (one column less: the table leaves room
+ * for the chart), each share a bar behind its percentage, and beside it the compact chart of
+ * its leading values over the overview's days (no title: the card's heading says it).
  * Each row carries its value (`data-value`) and an empty cell for its sparkline, filled by
  * insights.js.
  */
@@ -181,7 +182,7 @@ function fieldTop (base: string, o: Overview, f: Overview['fields'][number], i: 
   const link = (value: string): string => evolutionHref(base, o.sensor, f.field, value, o.day)
   const rows = f.top.map((r, n) => {
     const share = r.share === null ? '<td class="n"></td>' : `<td class="n share" style="--share:${percent(r.share)}%">${percent(r.share)} %</td>`
-    return `<tr data-value="${escapeHtml(r.value)}"><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}</td><td>${escapeHtml(r.label)}</td><td class="n">${number(r.count)}</td>${share}<td class="spark"></td></tr>`
+    return `<tr data-value="${escapeHtml(r.value)}"><td class="n">${n + 1}</td><td>${a(link(r.value), r.value)}${r.label === '' ? '' : ` <span class="label">${escapeHtml(r.label)}</span>`}</td><td class="n">${number(r.count)}</td>${share}<td class="spark"></td></tr>`
   }).join('\n')
   const { days, series } = f.timeline
   const figure = timelineFigure('', series.map(s => {
@@ -191,22 +192,31 @@ function fieldTop (base: string, o: Overview, f: Overview['fields'][number], i: 
   }), { first: days[0]!, last: days[days.length - 1]! })
   return `<div class="card-body">
 <div class="table-wrap"><table class="top"><caption class="visually-hidden">Top ${f.top.length} of ${escapeHtml(f.title)} on ${escapeHtml(o.day)}</caption>
-<thead><tr><th class="n">#</th><th>Value</th><th>Label</th><th class="n">Count</th><th class="n">Share</th><th class="spark" aria-hidden="true"></th></tr></thead>
+<thead><tr><th class="n">#</th><th>Value <span class="label">label</span></th><th class="n">Count</th><th class="n">Share</th><th class="spark" aria-hidden="true"></th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>
 ${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`}
-${chartBlock(`chart-${i}`, compact(figure))}
+${chartBlock(`chart-${i}`, compact(figure, days.length))}
 </div>`
 }
 
 /** A timeline made to fit a card: no title (the card's heading says it), no axis title under the dates, the legend below, small margins (the top one holds the mode bar, off the points). */
-function compact (figure: Figure): Figure {
+/**
+ * A card's narrow date axis: at most 4 ticks, a whole number of days apart, left level (Plotly
+ * would turn a tick a day on end, into the legend below).
+ */
+function levelTicks (xaxis: Record<string, unknown>, days: number): Record<string, unknown> {
+  const step = Math.ceil(days / 4)
+  return { ...xaxis, ...(step > 1 && typeof xaxis.dtick === 'number' ? { dtick: xaxis.dtick * step } : {}), tickangle: 0 }
+}
+
+function compact (figure: Figure, days: number): Figure {
   const { title: _title, margin: _margin, ...layout } = figure.layout
   const { title: _xTitle, ...xaxis } = figure.layout.xaxis as Record<string, unknown>
   return {
     data: figure.data,
-    layout: { ...layout, xaxis, margin: { t: 32, r: 10, b: 10, l: 50 }, legend: { orientation: 'h', x: 0, y: -0.15, yanchor: 'top' } }
+    layout: { ...layout, xaxis: levelTicks(xaxis, days), margin: { t: 32, r: 10, b: 10, l: 50 }, legend: { orientation: 'h', x: 0, y: -0.15, yanchor: 'top' } }
   }
 }
 
