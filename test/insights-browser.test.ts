@@ -20,7 +20,6 @@ import type { Redis } from 'ioredis'
 import type { Browser, Page } from 'playwright-core'
 import { createApp } from '../src/server/app.js'
 import { dashboardClient } from '../src/server/client.js'
-import { SPARK_CELL, insightsBodyAttributes, newTodayBox } from '../src/server/insights-pages.js'
 import { launchChromium, visit, type Visit } from './helpers/browser.js'
 import { COUNTS, fill } from './helpers/insights.js'
 import { ROOT } from './helpers/shared.js'
@@ -34,14 +33,14 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 /** The overview's markup for the insights, as pages.ts draws it: a field's rows, a spark cell each, its new-today box. */
 const FIXTURE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sparklines</title></head>
-<body${insightsBodyAttributes('lab-ins-1', '2024-03-05', { from: '2024-03-01', to: '2024-03-05' })}>
+<body data-sensor="lab-ins-1" data-day="2024-03-05" data-from="2024-03-01" data-to="2024-03-05">
 <section class="field" data-field="dport">
-${newTodayBox('dport')}
+<div class="new-today" data-field="dport"></div>
 <table class="top"><tbody>
-${['22', '23', '4444', '443'].map(v => `<tr data-value="${v}"><td>${v}</td>${SPARK_CELL}</tr>`).join('\n')}
+${['22', '23', '4444', '443'].map(v => `<tr data-value="${v}"><td>${v}</td><td class="spark"></td></tr>`).join('\n')}
 </tbody></table>
 </section>
-<section class="field" data-field="protocol">${newTodayBox('protocol')}</section>
+<section class="field" data-field="protocol"><div class="new-today" data-field="protocol"></div></section>
 <script src="/assets/insights.js"></script>
 </body></html>`
 

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict'
 import type { Redis } from 'ioredis'
 import { dashboardClient } from '../src/server/client.js'
 import { calendarCell, compareRows, daysOfYear, gapSeries, newRows, previousDaysWithData } from '../src/server/insights.js'
-import { insightsBodyAttributes, newTodayBox } from '../src/server/insights-pages.js'
 import { DAYS_KEY_PATTERN, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey } from '../src/store/keys.js'
 import { COUNTS, fill } from './helpers/insights.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
@@ -382,11 +381,5 @@ describe('insights: shaping', () => {
     assert.deepEqual(calendarCell('20241231'), { week: 52, weekday: 1 })
     assert.deepEqual(calendarCell('20230101'), { week: 0, weekday: 6 })
     assert.deepEqual(calendarCell('20230102'), { week: 1, weekday: 0 })
-  })
-
-  test('the overview\'s markup for insights.js: body attributes and new-today boxes, escaped', () => {
-    assert.equal(insightsBodyAttributes('lab-"<x>-1', '2024-03-05'), ' data-sensor="lab-&quot;&lt;x&gt;-1" data-day="2024-03-05"')
-    assert.equal(insightsBodyAttributes('s', '2024-03-05', { from: '2024-03-01', to: '2024-03-05' }), ' data-sensor="s" data-day="2024-03-05" data-from="2024-03-01" data-to="2024-03-05"')
-    assert.equal(newTodayBox('dport'), '<div class="new-today" data-field="dport"></div>')
   })
 })

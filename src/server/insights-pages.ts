@@ -22,21 +22,6 @@ function options (values: readonly string[], selected: string | undefined): stri
   return values.map(v => `<option value="${escapeHtml(v)}"${v === selected ? ' selected' : ''}>${escapeHtml(v)}</option>`).join('')
 }
 
-/**
- * The overview's markup that browser/insights.js fills, for pages.ts to draw: the attributes of
- * `<body>` naming the sensor, the day and the sparklines' range (YYYY-MM-DD; the range left out
- * is the 30 days ending at the day), a row's spark cell (in a `<tr data-value="...">` inside
- * `<section data-field="...">`), and a field's new-today box.
- */
-export function insightsBodyAttributes (sensor: string, day: string, range: { from?: string, to?: string } = {}): string {
-  const attrs: Array<[string, string | undefined]> = [['sensor', sensor], ['day', day], ['from', range.from], ['to', range.to]]
-  return attrs.filter(([, v]) => v !== undefined).map(([n, v]) => ` data-${n}="${escapeHtml(v!)}"`).join('')
-}
-export const SPARK_CELL = '<td class="spark"></td>'
-export function newTodayBox (field: string): string {
-  return `<div class="new-today" data-field="${escapeHtml(field)}"></div>`
-}
-
 /** Styles of these pages only (the frame's stylesheet does the rest); `style-src` allows them inline. */
 const STYLE = `<style>
 table.compare td.only { font-size: 0.8125rem; color: var(--muted, #5b6470) } table.compare td.n { white-space: nowrap }
