@@ -396,11 +396,12 @@ interface Open extends Batch {
 }
 
 /**
- * Files are parsed `limit` at a time; each parsed file joins the last open batch (merged into
- * it as it arrives, while Redis works on the batch before) or starts one. A batch is written
- * when the writer is free and it is full, or every file is listed and parsed, or the listing
- * waits for a file to be settled (a twin): a day's captures go together whatever the pace of
- * the listing. The listing stops while a full batch waits.
+ * Files are parsed `limit` at a time; each parsed file joins the open batch (merged into it as
+ * it arrives, while Redis works on the batch before) when it fits (see `fits`), else waits as
+ * its count table in `pending` for the next batch. The open batch is written when the writer
+ * is free and it is full, or a file waits in `pending`, or every file is listed and parsed, or
+ * the listing waits for a file to be settled (a twin): a day's captures go together whatever
+ * the pace of the listing. The listing stops while a file waits in `pending`.
  */
 async function parseAndApply (files: readonly string[], redis: Redis, writer: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
   const pool = createPool({ threads: options.threads })
