@@ -96,7 +96,7 @@ test('--help states the defaults of the settings flags as they now are: the stor
   const help = async (command: string): Promise<string> => (await potiron(command, '--help')).out.join('\n').replace(/\s+/g, ' ')
   const ingest = await help('ingest')
   assert.match(ingest, new RegExp(`--combined-keys [^[]*; ${STORED} off \\[boolean\\] --`))
-  assert.match(ingest, /--fields Comma-separated fields to count \(default: as stored in the database's JSON_FIELDS, else all: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype\) \[string\] -/)
+  assert.match(ingest, /--fields Comma-separated fields to count \(default: as stored in the database's JSON_FIELDS, else the original's: length, protocol, ipsrc, ipdst, ipttl, iptos, sport, dport, tcpseq, tcpack, icmpcode, icmptype\); enrichment adds sasn, dasn, scc, dcc \(source\/destination AS and country\) \[string\] -/)
   assert.match(ingest, new RegExp(`--ipv4-only [^[]*; ${STORED} IPv4 and IPv6, fields from the outermost IP header \\[boolean\\] --`))
   assert.match(ingest, new RegExp(`--tz IANA time zone for days \\(e\\.g\\. Europe/Luxembourg\\); ${STORED} UTC \\[string\\] --`))
   const imports = await help('import-json')

@@ -6,7 +6,7 @@ import type { PacketFacts } from '../decode/facts.js'
 import { Ipv6Table, Uint32Counter, type Rows } from './counter.js'
 import { DirectCounter } from './direct-counter.js'
 import { LogCounter } from './log-counter.js'
-import { FIELDS, IPV6_BASE, type FieldName } from './fields.js'
+import { IPV6_BASE, PACKET_FIELDS, type FieldName, type PacketField } from './fields.js'
 import { ALL_PROTOCOLS, type CountGroup, type CountTable } from './table.js'
 
 /**
@@ -35,7 +35,7 @@ export interface AggregateOptions {
 }
 
 type DirectField = 'length' | 'protocol' | 'ipttl' | 'iptos' | 'sport' | 'dport' | 'icmpcode' | 'icmptype'
-type HashedField = Exclude<FieldName, DirectField>
+type HashedField = Exclude<PacketField, DirectField>
 /** The fields read from 8 or 16 bits, and their largest value. */
 const DIRECT: ReadonlyArray<readonly [DirectField, number]> = [
   ['length', 0xffff], ['protocol', 0xff], ['ipttl', 0xff], ['iptos', 0xff], ['sport', 0xffff], ['dport', 0xffff], ['icmpcode', 0xff], ['icmptype', 0xff]
@@ -96,7 +96,7 @@ class Slot {
   }
 
   /** The field's (value, count) rows; drops the counter. */
-  take (name: FieldName): Rows[] {
+  take (name: PacketField): Rows[] {
     let counter: DirectCounter | Uint32Counter | LogCounter | null | undefined = this.direct.get(name as DirectField)
     if (counter !== undefined) {
       this.direct.delete(name as DirectField)
@@ -194,7 +194,7 @@ export class Aggregator {
     this.#last = undefined
     const groups: CountGroup[] = []
     for (const slot of slots) {
-      FIELDS.forEach((name, field) => {
+      PACKET_FIELDS.forEach((name, field) => {
         for (const rows of slot.take(name)) groups.push({ day: slot.day, proto: slot.proto, field, values: rows.values, counts: rows.counts })
       })
     }

@@ -1,9 +1,22 @@
 /**
- * potiron's indexed fields (the original's JSON_FIELDS, in its order) and how a counted value
- * becomes the member string the original writes to Redis.
+ * potiron's indexed fields and how a counted value becomes the member string written to Redis:
+ * the original's twelve, read from each packet (its JSON_FIELDS, in its order), then the four
+ * enrichment fields, worked out from the day's address counts (src/enrich/).
  */
-export const FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype'] as const
+export const PACKET_FIELDS = ['length', 'protocol', 'ipsrc', 'ipdst', 'ipttl', 'iptos', 'sport', 'dport', 'tcpseq', 'tcpack', 'icmpcode', 'icmptype'] as const
+/** Source and destination AS number, source and destination country (ISO 3166 alpha-2). */
+export const ENRICH_FIELDS = ['sasn', 'dasn', 'scc', 'dcc'] as const
+export const FIELDS = [...PACKET_FIELDS, ...ENRICH_FIELDS] as const
 export type FieldName = typeof FIELDS[number]
+export type PacketField = typeof PACKET_FIELDS[number]
+export type EnrichField = typeof ENRICH_FIELDS[number]
+
+/**
+ * What an enrichment field counts an address as when it is not a network of the database: the
+ * words are members of all four fields, coded in count tables as these negative values.
+ * `unknown` (-1) is also the fields' ABSENT sentinel.
+ */
+export const ENRICH_WORDS = ['unknown', 'private', 'loopback', 'link-local', 'documentation', 'multicast', 'reserved'] as const
 
 /** Values of ipsrc/ipdst at or above this are IPv6 address ids (value - IPV6_BASE). */
 export const IPV6_BASE = 4294967296
@@ -25,7 +38,15 @@ export const ABSENT: Readonly<Record<FieldName, string>> = {
   tcpseq: '-1',
   tcpack: '-1',
   icmpcode: '255',
-  icmptype: '255'
+  icmptype: '255',
+  sasn: 'unknown',
+  dasn: 'unknown',
+  scc: 'unknown',
+  dcc: 'unknown'
+}
+
+export function isEnrichField (field: string): field is EnrichField {
+  return (ENRICH_FIELDS as readonly string[]).includes(field)
 }
 
 /** ABSENT of a field named in stored data; `-1` for a name potiron does not know. */
@@ -33,8 +54,8 @@ export function sentinelOf (field: string): string {
   return (FIELDS as readonly string[]).includes(field) ? ABSENT[field as FieldName] : '-1'
 }
 
-/** Fields whose members are decimal numbers (all but the addresses and `0x28`-style iptos). */
-const NUMERIC_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter(f => f !== 'ipsrc' && f !== 'ipdst' && f !== 'iptos'))
+/** Fields whose members are decimal numbers (all but the addresses, `0x28`-style iptos and countries). */
+const NUMERIC_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter(f => f !== 'ipsrc' && f !== 'ipdst' && f !== 'iptos' && f !== 'scc' && f !== 'dcc'))
 const DECIMAL = /^-?\d{1,15}$/
 
 /** Byte order, as Redis keeps members of equal score. */
@@ -62,11 +83,13 @@ export function valueOrder (field: string): (a: string, b: string) => number {
 /**
  * The member string of a value, as the original writes it: decimal numbers, dotted IPv4,
  * `0x28` for the type of service; for an absent value its sentinel (ABSENT). IPv6 addresses in
- * RFC 5952 text.
+ * RFC 5952 text. AS numbers in decimal, countries as their two letters (coded `(c1 << 8) | c2`),
+ * the enrichment words from their negative codes (ENRICH_WORDS).
  */
 export function memberString (field: FieldName, value: number, ipv6: Uint8Array): string {
-  if (value < 0) return ABSENT[field]
+  if (value < 0) return value < -1 && isEnrichField(field) ? (ENRICH_WORDS[-value - 1] ?? ABSENT[field]) : ABSENT[field]
   switch (field) {
+    case 'scc': case 'dcc': return String.fromCharCode(value >> 8, value & 255)
     case 'iptos': return '0x' + value.toString(16).padStart(2, '0')
     case 'ipsrc': case 'ipdst':
       return value >= IPV6_BASE ? ipv6ToString(ipv6, (value - IPV6_BASE) * 16) : ipv4ToString(value)

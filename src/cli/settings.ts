@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
-import { FIELDS, type FieldName } from '../aggregate/fields.js'
+import { ENRICH_FIELDS, FIELDS, PACKET_FIELDS, type FieldName } from '../aggregate/fields.js'
 import { UsageError } from '../errors.js'
 import { resolveSettings, type StoredSettings } from '../store/parameters.js'
 import { IPV4_ONLY, selectionOf, zoneOf } from './common.js'
@@ -18,7 +18,7 @@ export const STORED = "default: as stored in the database's PARAMETERS, else"
 /** The options of the settings: no yargs default, so that a flag left out (the stored setting) is told from one given. */
 export const settingOptions = {
   'combined-keys': { type: 'boolean', description: `Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original's -ck; exports and serve add the protocols up); ${STORED} off` },
-  fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else all: ${FIELDS.join(', ')})` },
+  fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else the original's: ${PACKET_FIELDS.join(', ')}); enrichment adds ${ENRICH_FIELDS.join(', ')} (source/destination AS and country)` },
   'ipv4-only': { type: 'boolean', description: `${IPV4_ONLY}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` }
 } as const satisfies Record<string, Options>

@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { PacketFacts } from '../decode/facts.js'
-import { ABSENT, FIELDS, ipv4ToString, ipv6ToString, type FieldName } from '../aggregate/fields.js'
+import { ABSENT, PACKET_FIELDS, ipv4ToString, ipv6ToString, type FieldName } from '../aggregate/fields.js'
 import { civilTime, pad, type DayClock } from '../aggregate/days.js'
 import { NAME_BYTES, fitName } from './fit-name.js'
 
@@ -40,7 +40,7 @@ export class JsonDocumentWriter {
     mkdirSync(dirname(this.#path), { recursive: true })
     this.#fd = openSync(this.#tmp, 'w')
     this.#write('[{"type": 1, "sensorname": ' + JSON.stringify(header.sensorname) + ', "filename": ' + JSON.stringify(header.filename) +
-      ', "format": "standard", "tshark_filter": "", "json_fields": [' + FIELDS.map(f => `"${f}"`).join(', ') + ']}')
+      ', "format": "standard", "tshark_filter": "", "json_fields": [' + PACKET_FIELDS.map(f => `"${f}"`).join(', ') + ']}')
   }
 
   get path (): string {

@@ -23,7 +23,11 @@ const WORDS: Readonly<Record<FieldName, string>> = {
   tcpseq: 'sequence number',
   tcpack: 'acknowledgement number',
   icmpcode: 'icmp code',
-  icmptype: 'icmp type'
+  icmptype: 'icmp type',
+  sasn: 'source AS',
+  dasn: 'destination AS',
+  scc: 'source country',
+  dcc: 'destination country'
 }
 
 /** ICMP (RFC 792 and successors) type names, for the icmptype label. */

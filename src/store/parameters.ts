@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis'
 import type { Selection } from '../aggregate/analyzer.js'
-import { FIELDS as FIELD_NAMES, type FieldName } from '../aggregate/fields.js'
+import { FIELDS as FIELD_NAMES, PACKET_FIELDS, type FieldName } from '../aggregate/fields.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
@@ -89,7 +89,7 @@ async function readSettings (redis: Redis): Promise<(Omit<StoredSettings, 'field
 }
 
 /** The settings of a run on an empty database when none is given (README, ingest's --help). */
-export const DEFAULT_SETTINGS: StoredSettings = { combinedKeys: false, fields: FIELD_NAMES, selection: 'default', zone: DEFAULTS.zone }
+export const DEFAULT_SETTINGS: StoredSettings = { combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone }
 
 /**
  * The settings of a run that adds counts (ingest, import-json): each one as given, else as
