@@ -333,3 +333,10 @@ test("the outputs of the README's commands (site/, the exports' default out/) ar
   const ignored = spawnSync('git', ['check-ignore', 'site/index.html', 'out/ipsrc.csv'], { cwd: ROOT, encoding: 'utf8' })
   assert.equal(ignored.stdout, 'site/index.html\nout/ipsrc.csv\n')
 })
+
+test('output into a pipe closed early (potiron inspect ... | head -1): a quiet exit, no internal error or stack', () => {
+  // `head -1` reads one line and exits; potiron's next write meets a closed pipe (EPIPE).
+  const r = spawnSync('sh', ['-c', `node ${JSON.stringify(BIN)} inspect ${JSON.stringify(FIXTURES)} | head -1`], { encoding: 'utf8' })
+  assert.equal(r.stderr, '')
+  assert.equal(r.stdout, join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap') + '\n')
+})
