@@ -45,7 +45,7 @@ export function special4 (addr: number): number {
   if (top16 === ((169 << 8) | 254)) return LINK_LOCAL // 169.254.0.0/16
   if ((addr >>> 20) === ((172 << 4) | 1)) return PRIVATE // 172.16.0.0/12
   if (top16 === ((192 << 8) | 168)) return PRIVATE // 192.168.0.0/16
-  if (top24 === ((192 << 16) | 2) || top24 === ((198 << 16) | (51 << 8) | 100) || top24 === ((203 << 16) | (113 << 8))) return DOCUMENTATION
+  if (top24 === ((192 << 16) | 2) || top24 === ((198 << 16) | (51 << 8) | 100) || top24 === ((203 << 16) | 113)) return DOCUMENTATION
   return PUBLIC
 }
 
