@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Worker } from 'node:worker_threads'
 import { loadEnricher, prepareEnrichment, type EnrichSpec } from '../src/enrich/databases.js'
+import { special4, special6 } from '../src/enrich/special.js'
 import { addressBytes, writeMmdb } from './helpers/mmdb-writer.js'
 
 const require = createRequire(import.meta.url)
@@ -74,26 +75,52 @@ function mmdblookup (file: string, ip: string, ...path: string[]): string | numb
   throw new Error(`mmdblookup said: ${out}`)
 }
 
-const lines = new Map<string, string[]>()
-function csvLines (csv: string): string[] {
-  let read = lines.get(csv)
-  if (read === undefined) lines.set(csv, read = readFileSync(csv, 'utf8').split('\n'))
-  return read
+interface CsvLine { start: bigint, end: bigint, asn: number, name: string }
+const parsed = new Map<string, CsvLine[]>()
+/** The lines of an ASN CSV, parsed here (the CSV is sorted by start). */
+function csvLines (csv: string): CsvLine[] {
+  let lines = parsed.get(csv)
+  if (lines === undefined) {
+    lines = readFileSync(csv, 'utf8').split('\n').filter(line => line !== '').map(line => {
+      const [start, end, asn] = line.split(',', 3) as [string, string, string]
+      const name = line.slice(start.length + end.length + asn.length + 3)
+      return { start: BigInt(start), end: BigInt(end), asn: Number(asn), name: name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name }
+    })
+    parsed.set(csv, lines)
+  }
+  return lines
 }
 
-/** The AS number and name of the CSV line covering `ip`, read from the CSV itself; undefined in a gap. */
-function csvAsn (ip: string): { asn: number, name: string } | undefined {
-  const csv = ip.includes(':') ? ASN_CSV6 : ASN_CSV4
-  const bytes = addressBytes(ip)
-  const value = bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n)
-  for (const line of csvLines(csv)) {
-    const [start, end, asn] = line.split(',', 3) as [string, string, string]
-    if (line !== '' && BigInt(start) <= value && value <= BigInt(end)) {
-      const name = line.slice(start.length + end.length + asn.length + 3)
-      return { asn: Number(asn), name: name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name }
-    }
+/** The number of an address: dotted IPv4 or IPv6 text. */
+function addressValue (ip: string): bigint {
+  const bytes = ip.includes(':') ? addressBytes(ip) : addressBytes(ip).subarray(12)
+  return bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n)
+}
+
+/**
+ * The AS number and name of the CSV line covering address `value`, read from the CSV itself;
+ * undefined in a gap. Of two lines that overlap, the later-starting one.
+ */
+function csvAsn (value: bigint, ipv6: boolean): { asn: number, name: string } | undefined {
+  const lines = csvLines(ipv6 ? ASN_CSV6 : ASN_CSV4)
+  let lo = 0
+  let hi = lines.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (lines[mid]!.start <= value) lo = mid + 1
+    else hi = mid
+  }
+  for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
+    const line = lines[i]!
+    if (line.end >= value) return { asn: line.asn, name: line.name }
   }
   return undefined
+}
+
+function bytesOf (value: bigint): Uint8Array {
+  const bytes = new Uint8Array(16)
+  for (let i = 15; i >= 0; i--) { bytes[i] = Number(value & 255n); value >>= 8n }
+  return bytes
 }
 
 describe('the packaged databases', () => {
@@ -112,7 +139,7 @@ describe('the packaged databases', () => {
     test(`${ip}: the AS of its CSV line and the country mmdblookup reads`, () => {
       const enricher = loadEnricher(spec)
       const country = mmdblookup(COUNTRY_MMDB, ip, 'country_code')
-      const as = csvAsn(ip)
+      const as = csvAsn(addressValue(ip), ip.includes(':'))
       assert.equal(typeof country, 'string')
       assert.notEqual(as, undefined)
       const asn = ip.includes(':') ? enricher.asn6(addressBytes(ip), 0) : enricher.asn4(v4(ip))
@@ -129,12 +156,33 @@ describe('the packaged databases', () => {
     assert.equal(enricher.asnName(4294967295), undefined)
   })
 
+  test('the first and last address of every 97th CSV range, and the one after it, IPv4 and IPv6, are the CSV\'s answer', () => {
+    const enricher = loadEnricher(spec)
+    for (const ipv6 of [false, true]) {
+      const addresses = csvLines(ipv6 ? ASN_CSV6 : ASN_CSV4).filter((_, i) => i % 97 === 0).flatMap(l => [l.start, l.end, l.end + 1n])
+      const got: Array<number | undefined> = []
+      const expected: Array<number | undefined> = []
+      for (const value of addresses) {
+        if (ipv6 ? special6(bytesOf(value), 0) !== 0 : value > 0xffffffffn || special4(Number(value)) !== 0) continue
+        got.push(ipv6 ? enricher.asn6(bytesOf(value), 0) : enricher.asn4(Number(value)))
+        expected.push(csvAsn(value, ipv6)?.asn ?? WORD.unknown)
+      }
+      assert.ok(got.length > (ipv6 ? 3000 : 12000), `${got.length} addresses`)
+      assert.deepEqual(got, expected)
+    }
+  })
+
+  test('the pair of overlapping IPv4 ranges: the later-starting one wins from its start', () => {
+    const enricher = loadEnricher(spec)
+    assert.deepEqual([3607101439, 3607101440, 3607166975, 3607167999].map(a => enricher.asn4(a)), [749, 721, 721, 721])
+  })
+
   test('addresses no network covers are unknown: the first gap between two CSV lines, and where mmdblookup finds nothing', () => {
     const enricher = loadEnricher(spec)
     const lines = readFileSync(ASN_CSV4, 'utf8').split('\n', 1000).map(l => l.split(',', 2).map(Number) as [number, number])
     const gap = lines.findIndex(([, end], i) => end + 1 < lines[i + 1]![0])
     const free = lines[gap]![1] + 1
-    assert.equal(csvAsn(`${free >>> 24}.${(free >>> 16) & 255}.${(free >>> 8) & 255}.${free & 255}`), undefined)
+    assert.equal(csvAsn(BigInt(free), false), undefined)
     assert.equal(enricher.asn4(free), WORD.unknown)
     for (const ip of ['198.18.0.1', '192.88.99.1']) {
       assert.equal(mmdblookup(COUNTRY_MMDB, ip, 'country_code'), undefined)
@@ -173,7 +221,7 @@ describe('the packaged databases', () => {
     const outside = ['100.128.0.1', '100.63.255.255', '172.32.0.1', '169.253.255.255', '192.0.3.1', '198.51.101.1', '203.0.114.1', '223.255.255.1', '3fff:1000::1', 'fec0::1', '2001:db9::1']
     const expected = outside.map(ip => {
       const country = mmdblookup(COUNTRY_MMDB, ip, 'country_code')
-      return [ip, csvAsn(ip)?.asn ?? WORD.unknown, country === undefined ? WORD.unknown : cc(country as string)]
+      return [ip, csvAsn(addressValue(ip), ip.includes(':'))?.asn ?? WORD.unknown, country === undefined ? WORD.unknown : cc(country as string)]
     })
     const got = outside.map(ip => ip.includes(':')
       ? [ip, enricher.asn6(addressBytes(ip), 0), enricher.country6(addressBytes(ip), 0)]

@@ -26,7 +26,10 @@ export class MmdbFile {
   readonly #nodeCount: number
   readonly #recordSize: number
   readonly #ipv6: boolean
-  readonly #ipv4Start: number
+  /** Where the walk of an IPv4 address stands after its first 16 bits, by those bits: 16 steps fewer per lookup. */
+  readonly #ipv4Top16 = new Uint32Array(65536)
+  /** The same for IPv6 addresses, from the root. */
+  readonly #ipv6Top16 = new Uint32Array(65536)
 
   /** Opens `path`; throws an Error saying why when it is no MaxMind DB. */
   constructor (path: string) {
@@ -44,7 +47,7 @@ export class MmdbFile {
     if (searchTreeSize > db.length) throw new Error(`${path}: not a MaxMind DB file (a search tree of ${searchTreeSize} bytes in ${db.length})`)
     this.type = String(databaseType)
     this.built = buildEpoch.toISOString().slice(0, 10)
-    this.bytes = db.length
+    this.bytes = db.length + this.#ipv4Top16.byteLength + this.#ipv6Top16.byteLength
     this.#db = db
     this.#reader = reader as unknown as RecordResolver
     this.#nodeCount = nodeCount
@@ -53,7 +56,18 @@ export class MmdbFile {
     // IPv4 addresses of an IPv6 tree are ::a.b.c.d: their subtree is 96 left turns from the root.
     let node = 0
     for (let i = 0; this.#ipv6 && i < 96 && node < nodeCount; i++) node = this.#child(node, 0)
-    this.#ipv4Start = node
+    this.#fillTop16(this.#ipv4Top16, node, 0, 0)
+    if (this.#ipv6) this.#fillTop16(this.#ipv6Top16, 0, 0, 0)
+  }
+
+  /** Fills `top16` for the addresses whose first `depth` bits are `prefix`, from their subtree `node`. */
+  #fillTop16 (top16: Uint32Array, node: number, depth: number, prefix: number): void {
+    if (depth === 16 || node >= this.#nodeCount) {
+      top16.fill(node, prefix << (16 - depth), (prefix + 1) << (16 - depth))
+      return
+    }
+    this.#fillTop16(top16, this.#child(node, 0), depth + 1, prefix << 1)
+    this.#fillTop16(top16, this.#child(node, 1), depth + 1, (prefix << 1) | 1)
   }
 
   /** Record `bit` (0 left, 1 right) of node `node`. */
@@ -82,8 +96,8 @@ export class MmdbFile {
   /** The data pointer of an IPv4 address (uint32), or 0 when the tree has no record for it. */
   pointer4 (addr: number): number {
     const nodeCount = this.#nodeCount
-    let node = this.#ipv4Start
-    for (let bit = 31; bit >= 0 && node < nodeCount; bit--) node = this.#child(node, (addr >>> bit) & 1)
+    let node = this.#ipv4Top16[addr >>> 16]!
+    for (let bit = 15; bit >= 0 && node < nodeCount; bit--) node = this.#child(node, (addr >>> bit) & 1)
     return node > nodeCount ? node : 0
   }
 
@@ -91,8 +105,8 @@ export class MmdbFile {
   pointer6 (bytes: Uint8Array, off: number): number {
     if (!this.#ipv6) return 0
     const nodeCount = this.#nodeCount
-    let node = 0
-    for (let i = 0; i < 128 && node < nodeCount; i++) node = this.#child(node, (bytes[off + (i >> 3)]! >> (7 - (i & 7))) & 1)
+    let node = this.#ipv6Top16[(bytes[off]! << 8) | bytes[off + 1]!]!
+    for (let i = 16; i < 128 && node < nodeCount; i++) node = this.#child(node, (bytes[off + (i >> 3)]! >> (7 - (i & 7))) & 1)
     return node > nodeCount ? node : 0
   }
 

@@ -11,6 +11,7 @@
  * starts4[n4] ends4[n4] asns4[n4]      IPv4 ranges, sorted, disjoint
  * top16[65537]                         number of IPv4 ranges starting below (h << 16), for h = 0..65536
  * starts6[4 n6] ends6[4 n6] asns6[n6]  IPv6 ranges, each address as 4 words, most significant first
+ * top16v6[65537]                       number of IPv6 ranges starting below (h << 112)
  * nameAsns[names] nameOffsets[names+1] the AS names, by AS number (sorted), as offsets into
  * nameBytes (UTF-8)
  * ```
@@ -30,14 +31,14 @@ const TOP16 = 65537
 interface Range { start: bigint, end: bigint, asn: number }
 
 /** Layout of a body: word offsets of each section, from the header's counts. */
-interface Layout { n4: number, n6: number, names: number, nameBytes: number, starts4: number, ends4: number, asns4: number, top16: number, starts6: number, ends6: number, asns6: number, nameAsns: number, nameOffsets: number, nameText: number, total: number }
+interface Layout { n4: number, n6: number, names: number, nameBytes: number, starts4: number, ends4: number, asns4: number, top16: number, starts6: number, ends6: number, asns6: number, top16v6: number, nameAsns: number, nameOffsets: number, nameText: number, total: number }
 
 function layout (n4: number, n6: number, names: number, nameBytes: number): Layout {
   let word = HEADER_BYTES / 4
   const take = (words: number): number => { const at = word; word += words; return at }
   const sections = {
     starts4: take(n4), ends4: take(n4), asns4: take(n4), top16: take(TOP16),
-    starts6: take(4 * n6), ends6: take(4 * n6), asns6: take(n6),
+    starts6: take(4 * n6), ends6: take(4 * n6), asns6: take(n6), top16v6: take(TOP16),
     nameAsns: take(names), nameOffsets: take(names + 1)
   }
   return { n4, n6, names, nameBytes, ...sections, nameText: word * 4, total: word * 4 + nameBytes }
@@ -109,10 +110,8 @@ export async function buildRangesIndex (csv4: string, csv6: string): Promise<Uin
     words[l.ends4 + i] = Number(r.end)
     words[l.asns4 + i] = r.asn
   })
-  for (let h = 0, i = 0; h < TOP16; h++) {
-    while (i < v4.length && v4[i]!.start < BigInt(h) << 16n) i++
-    words[l.top16 + h] = i
-  }
+  fillTop16(words, l.top16, v4, 16n)
+  fillTop16(words, l.top16v6, v6, 112n)
   v6.forEach((r, i) => {
     for (let w = 0; w < 4; w++) {
       const shift = BigInt(96 - 32 * w)
@@ -133,6 +132,14 @@ export async function buildRangesIndex (csv4: string, csv6: string): Promise<Uin
   words.set([INDEX_FORMAT, l.n4, l.n6, l.names, l.nameBytes, l.total], 2)
   bytes.set(digest(bytes), DIGEST_AT)
   return bytes
+}
+
+/** For each h of 0..65536, the number of ranges starting below (h << shift): where the ranges of each first 16 bits begin. */
+function fillTop16 (words: Uint32Array, at: number, ranges: readonly Range[], shift: bigint): void {
+  for (let h = 0, i = 0; h < TOP16; h++) {
+    while (i < ranges.length && ranges[i]!.start < BigInt(h) << shift) i++
+    words[at + h] = i
+  }
 }
 
 function digest (bytes: Uint8Array): Uint8Array {
@@ -184,6 +191,7 @@ export class RangesIndex {
   readonly #starts6: Uint32Array
   readonly #ends6: Uint32Array
   readonly #asns6: Uint32Array
+  readonly #top16v6: Uint32Array
   readonly #nameAsns: Uint32Array
   readonly #nameOffsets: Uint32Array
   readonly #nameText: Uint8Array
@@ -203,6 +211,7 @@ export class RangesIndex {
     this.#starts6 = words(l.starts6, 4 * l.n6)
     this.#ends6 = words(l.ends6, 4 * l.n6)
     this.#asns6 = words(l.asns6, l.n6)
+    this.#top16v6 = words(l.top16v6, TOP16)
     this.#nameAsns = words(l.nameAsns, l.names)
     this.#nameOffsets = words(l.nameOffsets, l.names + 1)
     this.#nameText = bytes.subarray(l.nameText)
@@ -227,15 +236,16 @@ export class RangesIndex {
     return i >= 0 && this.#ends4[i]! >= addr ? this.#asns4[i]! : UNKNOWN
   }
 
-  /** The AS number of the IPv6 address in the 16 bytes at `off`, or UNKNOWN. */
+  /** The AS number of the IPv6 address in the 16 bytes at `off`, or UNKNOWN; searched as asn4 is. */
   asn6 (bytes: Uint8Array, off: number): number {
     const a0 = word(bytes, off)
     const a1 = word(bytes, off + 4)
     const a2 = word(bytes, off + 8)
     const a3 = word(bytes, off + 12)
     const starts = this.#starts6
-    let lo = 0
-    let hi = this.#asns6.length
+    const h = a0 >>> 16
+    let lo = this.#top16v6[h]!
+    let hi = this.#top16v6[h + 1]!
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (compare(starts, 4 * mid, a0, a1, a2, a3) <= 0) lo = mid + 1
