@@ -315,6 +315,14 @@ describe("a user's own MaxMind databases", () => {
     })
   }
 
+  test('AS names from a user\'s ASN mmdb before any lookup (a thread that only labels)', async () => {
+    const asn = join(dir, 'asn-names.mmdb')
+    writeFileSync(asn, writeMmdb(ASN))
+    const e = loadEnricher(await prepareEnrichment({ asnDb: asn }))
+    assert.deepEqual([e.asnName(12322), e.asnName(64500), e.asnName(4200000000), e.asnName(1)], ['Free SAS', 'Example AS', 'Große Netze', undefined])
+    assert.equal(e.asn4(v4('1.2.3.4')), 64500)
+  })
+
   test('a missing file, a file that is no mmdb, or the wrong kind of database: an Error naming the option, the file and why', async () => {
     const text = join(dir, 'notes.txt')
     writeFileSync(text, 'not a database\n')

@@ -48,8 +48,8 @@ function packageDate (version: string): string {
   return `${m[1]}-${m[2]}-${m[3]}`
 }
 
-/** A user's file, opened and checked: the Error says which option named it, which file, and why it cannot be used. */
-function userFile (path: string, option: string, check: (file: MmdbFile) => void): MmdbFile {
+/** A .mmdb file, opened and checked: the Error says what named it (`--geoip-db`...), which file, and why it cannot be used. */
+function mmdbFile (path: string, namedBy: string, check: (file: MmdbFile) => void): MmdbFile {
   try {
     const file = new MmdbFile(path)
     check(file)
@@ -58,16 +58,18 @@ function userFile (path: string, option: string, check: (file: MmdbFile) => void
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT'
       ? `${path}: no such file`
       : (error as NodeJS.ErrnoException).code === 'EISDIR' ? `${path}: a directory` : (error as Error).message
-    throw new Error(`${option} ${reason}`, { cause: error })
+    throw new Error(`${namedBy} ${reason}`, { cause: error })
   }
 }
 
 /** Opens the user's databases or the packaged defaults; builds the ASN CSV's compact index once, cached on disk. */
 export async function prepareEnrichment (options: { geoipDb?: string | undefined, asnDb?: string | undefined }): Promise<EnrichSpec> {
-  const country = userFile(options.geoipDb ?? require.resolve(COUNTRY_FILE), '--geoip-db', checkCountries)
+  const country = options.geoipDb === undefined
+    ? mmdbFile(require.resolve(COUNTRY_FILE), 'the packaged country database', checkCountries)
+    : mmdbFile(options.geoipDb, '--geoip-db', checkCountries)
   const countryInfo = { name: options.geoipDb === undefined ? 'ip-location-db/geo-whois-asn-country' : country.type, built: country.built }
   if (options.asnDb !== undefined) {
-    const asn = userFile(options.asnDb, '--asn-db', checkAsns)
+    const asn = mmdbFile(options.asnDb, '--asn-db', checkAsns)
     return { asn: { kind: 'mmdb', path: asn.path }, country: { kind: 'mmdb', path: country.path }, asnInfo: { name: asn.type, built: asn.built }, countryInfo }
   }
   const { version } = JSON.parse(readFileSync(require.resolve(`${ASN_PACKAGE}/package.json`), 'utf8')) as { version: string }

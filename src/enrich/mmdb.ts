@@ -116,14 +116,13 @@ export class MmdbFile {
   }
 
   /**
-   * Up to `limit` distinct records of the file, the first met walking the tree left first (at
-   * most 100,000 nodes): what the file's records look like, to tell a country database from an
-   * ASN one. Throws when a pointer leads to no decodable record.
+   * Up to `limit` distinct data pointers of the file, the first met walking the tree left first
+   * (each node once: at most nodeCount steps, even in a damaged file).
    */
-  sample (limit: number): unknown[] {
+  pointers (limit: number): Set<number> {
     const pointers = new Set<number>()
     const stack = [0]
-    for (let visited = 0; stack.length > 0 && pointers.size < limit && visited < 100_000; visited++) {
+    for (let visited = 0; stack.length > 0 && pointers.size < limit && visited < this.#nodeCount; visited++) {
       const node = stack.pop()!
       for (const bit of [1, 0]) {
         const next = this.#child(node, bit)
@@ -131,7 +130,7 @@ export class MmdbFile {
         else if (next > this.#nodeCount) pointers.add(next)
       }
     }
-    return [...pointers].slice(0, limit).map(p => this.record(p))
+    return pointers
   }
 }
 
@@ -158,7 +157,7 @@ function asNumber (record: unknown): number | undefined {
 function checkShape (file: MmdbFile, what: string, answers: (record: unknown) => boolean): void {
   let records: unknown[]
   try {
-    records = file.sample(64)
+    records = [...file.pointers(64)].map(p => file.record(p))
   } catch (error) {
     throw new Error(`${file.path}: a damaged MaxMind DB file (${(error as Error).message})`)
   }
@@ -205,13 +204,15 @@ export class MmdbCountries {
 }
 
 /**
- * AS numbers from a .mmdb file (GeoLite2-ASN), or UNKNOWN. An mmdb cannot list its ASes, so it
- * knows the name of those its lookups in this thread have met.
+ * AS numbers from a .mmdb file (GeoLite2-ASN), or UNKNOWN. Names come from the records lookups
+ * decode; a name asked for before any lookup met its AS has every record of the file decoded
+ * once (an mmdb has no index by AS), so a thread that only labels gets them all.
  */
 export class MmdbAsns {
   readonly file: MmdbFile
   readonly #asns = new Map<number, number>()
   readonly #names = new Map<number, string>()
+  #scanned = false
 
   constructor (file: MmdbFile) {
     this.file = file
@@ -226,6 +227,10 @@ export class MmdbAsns {
   }
 
   name (asn: number): string | undefined {
+    if (!this.#names.has(asn) && !this.#scanned) {
+      this.#scanned = true
+      for (const pointer of this.file.pointers(Infinity)) this.#asn(pointer)
+    }
     return this.#names.get(asn)
   }
 
