@@ -237,6 +237,18 @@ describe('the packaged databases', () => {
     assert.deepEqual([enricher.asn6(bytes, 4), enricher.country6(bytes, 4)], [13335, cc('AU')])
   })
 
+  test('an IPv4-only tree (ip_version 4): IPv4 answers as mmdblookup reads them, IPv6 unknown', async () => {
+    const ipv4Only = require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country-ipv4.mmdb')
+    const e = loadEnricher(await withEnv({ POTIRON_CACHE_DIR: join(dir, 'cache') }, () => prepareEnrichment({ geoipDb: ipv4Only })))
+    const ips = ['1.1.1.1', '193.51.224.1', '202.12.27.33', '198.18.0.1']
+    assert.deepEqual(ips.map(ip => e.country4(v4(ip))), ips.map(ip => {
+      const code = mmdblookup(ipv4Only, ip, 'country_code')
+      return code === undefined ? WORD.unknown : cc(code as string)
+    }))
+    assert.equal(e.country6(addressBytes('2606:4700:4700::1111'), 0), WORD.unknown)
+    assert.equal(e.country6(addressBytes('::ffff:1.1.1.1'), 0), cc('AU'))
+  })
+
   test('a worker thread loads the spec it is sent, as the ingest workers do', async () => {
     const url = new URL('../src/enrich/databases.js', import.meta.url).href
     const worker = new Worker(`

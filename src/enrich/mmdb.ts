@@ -45,6 +45,7 @@ export class MmdbFile {
     const { nodeCount, recordSize, ipVersion, databaseType, buildEpoch, searchTreeSize } = reader.metadata
     if (recordSize !== 24 && recordSize !== 28 && recordSize !== 32) throw new Error(`${path}: not a MaxMind DB file (record size ${recordSize})`)
     if (searchTreeSize > db.length) throw new Error(`${path}: not a MaxMind DB file (a search tree of ${searchTreeSize} bytes in ${db.length})`)
+    if (Number.isNaN(buildEpoch.getTime())) throw new Error(`${path}: a MaxMind DB file without a build_epoch (the build date potiron records)`)
     this.type = String(databaseType)
     this.built = buildEpoch.toISOString().slice(0, 10)
     this.bytes = db.length + this.#ipv4Top16.byteLength + this.#ipv6Top16.byteLength
@@ -116,18 +117,24 @@ export class MmdbFile {
   }
 
   /**
-   * Up to `limit` distinct data pointers of the file, the first met walking the tree left first
-   * (each node once: at most nodeCount steps, even in a damaged file).
+   * Up to `limit` distinct data pointers of the file, the first met walking the tree left first.
+   * Each node once: MaxMind's IPv6 files alias the IPv4 subtree (at ::ffff:0:0/96, 2002::/16),
+   * and a damaged file could loop.
    */
   pointers (limit: number): Set<number> {
     const pointers = new Set<number>()
+    const seen = new Uint8Array(this.#nodeCount)
     const stack = [0]
-    for (let visited = 0; stack.length > 0 && pointers.size < limit && visited < this.#nodeCount; visited++) {
+    seen[0] = 1
+    while (stack.length > 0 && pointers.size < limit) {
       const node = stack.pop()!
-      for (const bit of [1, 0]) {
+      for (let bit = 1; bit >= 0; bit--) {
         const next = this.#child(node, bit)
-        if (next < this.#nodeCount) stack.push(next)
-        else if (next > this.#nodeCount) pointers.add(next)
+        if (next > this.#nodeCount) pointers.add(next)
+        else if (next < this.#nodeCount && seen[next] === 0) {
+          seen[next] = 1
+          stack.push(next)
+        }
       }
     }
     return pointers
