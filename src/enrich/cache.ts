@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildRangesIndex, checkRangesIndex, INDEX_FORMAT, readWhole } from './ranges.js'
+import { buildRangesIndex, checkRangesIndex, INDEX_FORMAT } from './ranges.js'
+import { readWhole } from './read-whole.js'
 
 /** `$POTIRON_CACHE_DIR`, else `$XDG_CACHE_HOME/potiron`, else `~/.cache/potiron`. */
 export function cacheDir (): string {

@@ -8,7 +8,7 @@
  */
 import { Reader } from 'maxmind'
 import { UNKNOWN } from './special.js'
-import { readWhole } from './ranges.js'
+import { readWhole } from './read-whole.js'
 
 /** What the Reader does but does not declare public: decode the record a search-tree pointer leads to. */
 interface RecordResolver { resolveDataPointer (pointer: number): unknown }

@@ -17,8 +17,8 @@
  * ```
  */
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { readWhole } from './read-whole.js'
 import { UNKNOWN } from './special.js'
 
 /** Bumped whenever the layout above changes: it is part of the cache file's name. */
@@ -163,22 +163,6 @@ export function checkRangesIndex (bytes: Uint8Array): string | undefined {
   if (typeof l === 'string') return l
   const stored = bytes.subarray(DIGEST_AT, DIGEST_AT + 32)
   return digest(bytes).every((b, i) => b === stored[i]) ? undefined : 'its body does not match its digest'
-}
-
-/** A file's bytes in a buffer of their own, so that the typed arrays over it are aligned. */
-export function readWhole (path: string): Uint8Array {
-  const fd = openSync(path, 'r')
-  try {
-    const bytes = new Uint8Array(fstatSync(fd).size)
-    for (let at = 0; at < bytes.length;) {
-      const n = readSync(fd, bytes, at, bytes.length - at, at)
-      if (n === 0) return bytes.subarray(0, at)
-      at += n
-    }
-    return bytes
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /** AS numbers of address ranges, from an index file prepared by the coordinator. */
