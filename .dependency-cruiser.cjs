@@ -103,6 +103,16 @@ module.exports = {
       to: { path: '^src/(store|export|server|cli|coordinator|redis-server)/' }
     },
     {
+      name: 'enrich-stays-light',
+      severity: 'error',
+      comment: 'Worker threads load the enrichment databases (src/enrich/): node built-ins, maxmind and the field list (src/aggregate/fields.ts) only.',
+      from: { path: '^src/enrich/' },
+      to: {
+        dependencyTypesNot: ['core'],
+        pathNot: ['^src/enrich/', '^src/aggregate/fields\\.ts$', '(^|/)node_modules/(maxmind|mmdb-lib|tiny-lru)/']
+      }
+    },
+    {
       name: 'src-not-tests',
       severity: 'error',
       comment: 'The product never imports tests or benchmarks.',
