@@ -98,8 +98,8 @@ module.exports = {
     {
       name: 'parsing-below-the-sink',
       severity: 'error',
-      comment: 'Reading, decoding and aggregation know nothing of Redis, exports, the server or the CLI.',
-      from: { path: '^src/(capture|decode|aggregate)/' },
+      comment: 'Reading, decoding, aggregation and the enrichment databases know nothing of Redis, exports, the server or the CLI.',
+      from: { path: '^src/(capture|decode|aggregate|enrich)/' },
       to: { path: '^src/(store|export|server|cli|coordinator|redis-server)/' }
     },
     {

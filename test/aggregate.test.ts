@@ -13,7 +13,7 @@ import { FILE_BYTES, PAIR_BYTES, VALUE_BYTES } from '../src/aggregate/aggregator
 import { Analyzer } from '../src/aggregate/analyzer.js'
 import { Uint32Counter, type Rows } from '../src/aggregate/counter.js'
 import { DirectCounter } from '../src/aggregate/direct-counter.js'
-import { FIELDS, type FieldName } from '../src/aggregate/fields.js'
+import { PACKET_FIELDS as FIELDS, type FieldName } from '../src/aggregate/fields.js'
 import { LogCounter } from '../src/aggregate/log-counter.js'
 import { memberRows, type CountTable } from '../src/aggregate/table.js'
 import { readCapture } from '../src/capture/read.js'

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Analyzer, type Selection } from '../src/aggregate/analyzer.js'
-import { FIELDS } from '../src/aggregate/fields.js'
+import { PACKET_FIELDS as FIELDS } from '../src/aggregate/fields.js'
 import { ETH_IPV4, ETH_IPV6, IPV4_UDP, IPV6_UDP, LT_ETHERNET, hex } from './helpers/frames.js'
 
 /** IPV4_UDP sent to the limited broadcast 255.255.255.255. */

@@ -27,16 +27,16 @@ function usage (f: () => unknown, message: RegExp): void {
 }
 
 test('inspect and json: files as given, selection and zone checked', () => {
-  assert.deepEqual(inspectCommand.check({ files: ['a.pcap', 'dir/'], json: true, 'ipv4-only': true, tz: 'Europe/Luxembourg' }),
-    { paths: ['a.pcap', 'dir/'], options: { json: true, selection: 'ipv4-only', zone: 'Europe/Luxembourg' } })
-  usage(() => inspectCommand.check({ files: ['a.pcap'], json: false, 'ipv4-only': false, tz: 'Mars/Olympus' }), /^--tz: unknown time zone 'Mars\/Olympus'/)
+  assert.deepEqual(inspectCommand.check({ files: ['a.pcap', 'dir/'], json: true, 'ipv4-only': true, tz: 'Europe/Luxembourg', 'geoip-db': 'c.mmdb', 'asn-db': undefined }),
+    { paths: ['a.pcap', 'dir/'], options: { json: true, selection: 'ipv4-only', zone: 'Europe/Luxembourg', enrich: { geoipDb: 'c.mmdb', asnDb: undefined } } })
+  usage(() => inspectCommand.check({ files: ['a.pcap'], json: false, 'ipv4-only': false, tz: 'Mars/Olympus', 'geoip-db': undefined, 'asn-db': undefined }), /^--tz: unknown time zone 'Mars\/Olympus'/)
   assert.deepEqual(jsonCommand.check({ files: ['a.pcap'], out: 'json/', ...CAPTURE, sensor: 's-1' }),
     { paths: ['a.pcap'], options: { out: 'json/', selection: 'default', zone: undefined, sensor: 's-1' } })
 })
 
 const INGEST = {
   files: ['captures/'], ...SOCKET, ...CAPTURE, 'ipv4-only': undefined, threads: undefined, 'combined-keys': undefined, fields: undefined, json: false,
-  'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false
+  'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false, 'geoip-db': undefined, 'asn-db': undefined
 }
 
 test('ingest: the options it runs with, every flag checked', () => {
@@ -44,7 +44,7 @@ test('ingest: the options it runs with, every flag checked', () => {
     paths: ['captures/'],
     settings: {
       target: { socket: '/run/potiron.sock' }, threads: undefined, given: {}, sensor: undefined,
-      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined, dryRun: false
+      json: false, quiet: false, jsonOut: undefined, force: false, minAge: 0, report: undefined, dryRun: false, enrich: { geoipDb: undefined, asnDb: undefined }
     }
   })
   const checked = ingestCommand.check({ ...INGEST, unix: undefined, redis: 'redis://db:6379/1', threads: '4', fields: ' dport, ipsrc ,', 'combined-keys': true, 'ipv4-only': false, tz: 'UTC', 'min-age': '120' })
@@ -69,7 +69,7 @@ test('import-json and remove: settings given are kept, those left out stay unset
   assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': true, 'ipv4-only': true, tz: 'UTC', json: false }),
     { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, given: { combinedKeys: true, selection: 'ipv4-only', zone: 'UTC' }, json: false } })
   assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': undefined, 'ipv4-only': undefined, tz: undefined, json: false }).settings.given, {})
-  const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, json: false }
+  const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, json: false, 'geoip-db': undefined, 'asn-db': undefined }
   assert.deepEqual(removeCommand.check(remove).settings.given, {})
   assert.deepEqual(removeCommand.check({ ...remove, 'combined-keys': false, fields: 'dport', 'ipv4-only': false, tz: 'UTC' }).settings.given,
     { combinedKeys: false, fields: ['dport'], selection: 'default', zone: 'UTC' })

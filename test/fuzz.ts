@@ -31,7 +31,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
 import { Analyzer, type AnalyzeOptions } from '../src/aggregate/analyzer.js'
-import { FIELDS } from '../src/aggregate/fields.js'
+import { PACKET_FIELDS as FIELDS } from '../src/aggregate/fields.js'
 import { UNDATED } from '../src/aggregate/table.js'
 import { MAX_INTERFACES_PER_SECTION } from '../src/capture/constants.js'
 import { readCapture } from '../src/capture/read.js'

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { daysFromCivil } from '../src/aggregate/days.js'
-import { FIELDS } from '../src/aggregate/fields.js'
+import { PACKET_FIELDS as FIELDS } from '../src/aggregate/fields.js'
 import { ALL_PROTOCOLS, UNDATED, type CountGroup, type CountTable } from '../src/aggregate/table.js'
 import { combinedKey, daysKey, fieldKey } from '../src/store/keys.js'
 import { addTable, emptyContribution, entries, memberCount } from '../src/store/merge.js'

@@ -1,7 +1,7 @@
 /** The Redis sink on its own: bounded transactions per file, skipped when in FILES. */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FIELDS } from '../src/aggregate/fields.js'
+import { PACKET_FIELDS as FIELDS } from '../src/aggregate/fields.js'
 import { emptyContribution } from '../src/store/merge.js'
 import { ensureParameters, tsharkFields } from '../src/store/parameters.js'
 import { connect } from '../src/store/connection.js'

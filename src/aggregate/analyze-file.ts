@@ -11,6 +11,9 @@ import type { CaptureError } from '../errors.js'
 import { isSupportedLinktype } from '../decode/link.js'
 import { JsonDocumentWriter } from '../documents/writer.js'
 import { Analyzer, type AnalyzeOptions, type PacketObserver } from './analyzer.js'
+import { enrichTable } from './enrich-table.js'
+import { isEnrichField } from './fields.js'
+import { loadEnricher } from '../enrich/databases.js'
 import { DayClock, ymdString } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
@@ -36,6 +39,8 @@ export interface FileResult {
   content: ContentFingerprint
   /** With a JsonOut: the documents file, left as `<path>.partial` when the capture failed. */
   json?: JsonResult
+  /** With enrichment fields: the AS numbers counted and their names, ascending. */
+  asnNames?: Array<[number, string]>
 }
 
 export interface JsonResult {
@@ -59,6 +64,7 @@ export interface JsonOut {
 export type FileProgress = (bytes: number, packets: number) => void
 
 export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut, progress?: FileProgress): Promise<FileResult> {
+  if (options.enrich === undefined && options.fields.some(isEnrichField)) throw new Error(`${options.fields.filter(isEnrichField).join(', ')}: enrichment fields need their databases (AnalyzeOptions.enrich)`)
   const documents = jsonOut === undefined ? undefined : new Documents(file, options.zone, jsonOut)
   const analyzer = new Analyzer(options, documents?.observer)
   let read: ReadResult
@@ -70,6 +76,7 @@ export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOu
   }
   const table = analyzer.finish()
   const result: FileResult = { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), content: read.content }
+  if (options.enrich !== undefined) result.asnNames = enrichTable(table, options.fields, loadEnricher(options.enrich))
   if (documents !== undefined) result.json = documents.end(read.error === undefined)
   return result
 }

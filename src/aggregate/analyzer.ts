@@ -11,6 +11,8 @@ import { decodeFrame } from '../decode/link.js'
 import { Aggregator } from './aggregator.js'
 import { DayClock, ymdString } from './days.js'
 import type { FieldName } from './fields.js'
+import { countedFields } from './enrich-table.js'
+import type { EnrichSpec } from '../enrich/databases.js'
 import { emptyStats, type FileStats } from './stats.js'
 import { UNDATED, type CountTable } from './table.js'
 
@@ -31,6 +33,8 @@ export interface AnalyzeOptions {
   selection: Selection
   /** IANA time zone for days; undefined = UTC. */
   zone: string | undefined
+  /** The databases of the enrichment fields among `fields` (src/enrich/), prepared by the coordinator. */
+  enrich?: EnrichSpec | undefined
 }
 
 export type PacketObserver = (facts: PacketFacts, buf: Buffer, sec: number, nsec: number) => void
@@ -55,7 +59,7 @@ export class Analyzer implements PacketSink {
     this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
-    this.#aggregator = new Aggregator({ fields: options.fields, combinedKeys: options.combinedKeys })
+    this.#aggregator = new Aggregator({ fields: countedFields(options.fields), combinedKeys: options.combinedKeys })
     this.#clock = new DayClock(options.zone)
   }
 

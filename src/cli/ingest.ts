@@ -6,7 +6,8 @@ import { ingestFiles, type IngestSummary } from '../coordinator/run.js'
 import { EXIT, command, type ExitStatus } from './command.js'
 import { captureOptions, redisOptions, redisText, targetArgs, targetOf, withRedis, type RedisName } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
-import { checkParameters } from '../store/parameters.js'
+import { checkParameters, otherDatabases } from '../store/parameters.js'
+import { databasesOf, enrichArgsOf, enrichmentFor, enrichOptions, type EnrichArgs } from './enrich.js'
 import { createProgress, named, type ProgressMode } from './progress.js'
 import { printable } from './printable.js'
 import { commandLine } from './invocation.js'
@@ -37,6 +38,8 @@ export interface IngestArgs extends DryRunArgs {
   report?: string | undefined
   /** Only say what would be read, skipped and written (`--dry-run`). */
   dryRun?: boolean | undefined
+  /** The user's own enrichment databases (`--geoip-db`, `--asn-db`). */
+  enrich?: EnrichArgs | undefined
 }
 
 export function threadsOf (argv: { threads?: string | undefined }): number | undefined {
@@ -51,7 +54,7 @@ export const ingestCommand = command({
   usage: 'ingest <files..>',
   description: "Count captures into Redis in the original potiron's layout (<sensor>:<day>:<field> sorted sets); files already counted are skipped",
   positionals: { files: FILES_POSITIONAL },
-  options: { ...ingestOptions, ...captureOptions, ...settingOptions },
+  options: { ...ingestOptions, ...captureOptions, ...settingOptions, ...enrichOptions },
   examples: [
     ['$0 ingest captures/ --unix /run/redis/potiron.sock', 'Every capture under captures/, one thread per core'],
     ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
@@ -62,7 +65,7 @@ export const ingestCommand = command({
   check: argv => ({
     paths: argv.files,
     settings: {
-      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run']
+      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run'], enrich: enrichArgsOf(argv)
     }
   }),
   run: async ({ paths, settings }, io) => await (settings.dryRun ? dryRun : ingest)({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
@@ -71,14 +74,21 @@ export const ingestCommand = command({
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: true }, async (redis, used) => {
-    const parameters = await settingsFor(redis, args.given, err)
+    const settings = await settingsFor(redis, args.given, err)
+    const enrich = await enrichmentFor(settings.fields, args.enrich ?? {})
+    const parameters = { ...settings, databases: enrich === undefined ? undefined : databasesOf(enrich) }
+    // --force onto other databases: new files are counted with them, counted ones are left as
+    // they are (taking their counts out needs the databases they were counted with).
+    const other = args.force === true ? await otherDatabases(redis, parameters) : []
+    for (const line of other) err(`potiron: warning: --force: ${line}; only files not counted yet are counted with it, PARAMETERS lists both`)
+    Object.assign(parameters, { addDatabases: other.length > 0 })
     await checkParameters(redis, parameters)
     const mode: ProgressMode = args.quiet === true ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines'
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let summary
     try {
       summary = await ingestFiles(args.files, redis, {
-        threads: args.threads, ...parameters, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force, minAge: args.minAge, parameters,
+        threads: args.threads, ...parameters, sensor: args.sensor, jsonOut: args.jsonOut, force: args.force === true && other.length === 0, minAge: args.minAge, parameters, enrich,
         onFile: progress.onFile, onProgress: progress.onProgress
       })
     } finally {

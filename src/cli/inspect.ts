@@ -2,8 +2,8 @@
 import { analyzeFile, type FileResult } from '../aggregate/analyze-file.js'
 import type { Selection } from '../aggregate/analyzer.js'
 import { civilTime, pad } from '../aggregate/days.js'
-import { ABSENT, valueOrder } from '../aggregate/fields.js'
-import { memberRows } from '../aggregate/table.js'
+import { ABSENT, valueOrder, type FieldName } from '../aggregate/fields.js'
+import { memberRows, type MemberRow } from '../aggregate/table.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { valueLabel } from '../export/labels.js'
 import { dashed } from '../export/names.js'
@@ -13,20 +13,26 @@ import { EXIT, command } from './command.js'
 import { captureOptions, selectionOf, zoneOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
+import { enrichArgsOf, enrichmentFor, enrichOptions, type EnrichArgs } from './enrich.js'
 
 export interface InspectOptions {
   json: boolean
   selection: Selection
   zone: string | undefined
+  /** The user's own enrichment databases (`--geoip-db`, `--asn-db`). */
+  enrich?: EnrichArgs | undefined
 }
+
+/** The fields inspect counts: its top destination ports, source ASes and countries. */
+const INSPECTED: readonly FieldName[] = ['dport', 'sasn', 'scc']
 
 export const inspectCommand = command({
   usage: 'inspect <files..>',
-  description: 'Describe captures: format, link types, packets, IPv4/IPv6, protocols, times, anomalies, top destination ports',
+  description: 'Describe captures: format, link types, packets, IPv4/IPv6, protocols, times, anomalies, top destination ports, source ASes and countries',
   positionals: { files: FILES_POSITIONAL },
-  options: { json: { type: 'boolean', default: false, description: 'One JSON object per file' }, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz },
+  options: { json: { type: 'boolean', default: false, description: 'One JSON object per file' }, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz, ...enrichOptions },
   examples: [['$0 inspect fixtures/', 'Every capture under fixtures/'], ['$0 inspect --json capture.pcap.gz', 'Machine-readable summary']],
-  check: argv => ({ paths: argv.files, options: { json: argv.json, selection: selectionOf(argv), zone: zoneOf(argv) } }),
+  check: argv => ({ paths: argv.files, options: { json: argv.json, selection: selectionOf(argv), zone: zoneOf(argv), enrich: enrichArgsOf(argv) } }),
   run: async ({ paths, options }, io) => {
     const failed = await inspect(await expandPaths(paths, io.err), options, io.out, io.err)
     return failed > 0 ? EXIT.failed : EXIT.ok
@@ -58,6 +64,10 @@ export interface InspectReport {
   skippedBlocks: number
   counted: number
   topDestinationPorts: Array<[number, number]>
+  /** The most frequent source ASes: AS number (or a word: `private`, `unknown`...), packets, AS name ('' when none). */
+  topSourceAsns: Array<[string, number, string]>
+  /** The most frequent source countries: ISO 3166 code (or a word), packets, country name. */
+  topSourceCountries: Array<[string, number, string]>
   warning: string | null
   error: string | null
 }
@@ -69,8 +79,9 @@ export interface InspectReport {
  */
 export async function inspect (files: readonly string[], options: InspectOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   let failed = 0
+  const enrich = await enrichmentFor(INSPECTED, options.enrich ?? {})
   for (const file of files) {
-    const result = await analyzeFile(file, { fields: ['dport'], combinedKeys: false, selection: options.selection, zone: options.zone })
+    const result = await analyzeFile(file, { fields: INSPECTED, combinedKeys: false, selection: options.selection, zone: options.zone, enrich })
     const report = toReport(result)
     if (options.json) out(JSON.stringify(report))
     else if (report.error === null || report.packets > 0) out(renderText(report))
@@ -84,11 +95,9 @@ export async function inspect (files: readonly string[], options: InspectOptions
 }
 
 export function toReport (r: FileResult): InspectReport {
-  const byPort = new Map<string, number>()
-  for (const row of memberRows(r.table, false)) if (row.member !== ABSENT.dport) byPort.set(row.member, (byPort.get(row.member) ?? 0) + row.count)
-  // Ties as in every top of potiron (export csv, report, the dashboard): by port number.
-  const byNumber = valueOrder('dport')
-  const ports = [...byPort].sort((a, b) => b[1] - a[1] || byNumber(a[0], b[0]))
+  const rows = memberRows(r.table, false)
+  const ports = top(rows, 'dport').filter(([port]) => port !== ABSENT.dport)
+  const names = new Map((r.asnNames ?? []).map(([asn, name]) => [String(asn), name]))
   const s = r.stats
   return {
     file: r.file,
@@ -115,9 +124,19 @@ export function toReport (r: FileResult): InspectReport {
     skippedBlocks: r.info.skippedBlocks,
     counted: s.counted,
     topDestinationPorts: ports.slice(0, DEFAULTS.topPorts).map(([port, count]) => [Number(port), count]),
+    topSourceAsns: top(rows, 'sasn').slice(0, DEFAULTS.topPorts).map(([asn, count]) => [asn, count, names.get(asn) ?? '']),
+    topSourceCountries: top(rows, 'scc').slice(0, DEFAULTS.topPorts).map(([cc, count]) => [cc, count, valueLabel('scc', cc)]),
     warning: r.warning?.message ?? null,
     error: r.error?.message ?? null
   }
+}
+
+/** A field's values by count, ties as in every top of potiron (export csv, report, the dashboard). */
+function top (rows: readonly MemberRow[], field: FieldName): Array<[string, number]> {
+  const counts = new Map<string, number>()
+  for (const row of rows) if (row.field === field) counts.set(row.member, (counts.get(row.member) ?? 0) + row.count)
+  const order = valueOrder(field)
+  return [...counts].sort((a, b) => b[1] - a[1] || order(a[0], b[0]))
 }
 
 /** `2013-05-30T22:45:17.270862000Z` (any year), from whole seconds and nanoseconds. */
@@ -142,6 +161,9 @@ function renderText (r: InspectReport): string {
   row('days', days.length === 0 ? 'none' : days.map(([d, c]) => `${dashed(d)}: ${n(c)}`).join(', '))
   row('anomalies', `${n(r.malformed)} malformed, ${n(r.snapTruncated)} cut by the snap length, ${n(r.noTimestamp)} without timestamp, ${n(r.outOfRange)} with a time beyond year 9999`)
   row('top dports', r.topDestinationPorts.length === 0 ? 'none' : r.topDestinationPorts.map(([p, c]) => `${p} (${n(c)})`).join(', '))
+  const labelled = (tops: Array<[string, number, string]>): string => tops.length === 0 ? 'none' : tops.map(([v, c, label]) => `${v}${label === '' || label === v ? '' : ` ${label}`} (${n(c)})`).join(', ')
+  row('top src AS', labelled(r.topSourceAsns))
+  row('top src cc', labelled(r.topSourceCountries))
   return lines.join('\n') + '\n'
 }
 

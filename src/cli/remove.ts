@@ -5,7 +5,8 @@
  */
 import type { Options } from 'yargs'
 import { removeFiles, type RemoveSummary } from '../coordinator/run.js'
-import { storedSettings, type StoredSettings } from '../store/parameters.js'
+import { sameDatabases, storedSettings, type StoredSettings } from '../store/parameters.js'
+import { databasesOf, enrichArgsOf, enrichmentFor, enrichOptions, type EnrichArgs } from './enrich.js'
 
 import { EXIT, command, type ExitStatus } from './command.js'
 import { captureOptions, redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
@@ -34,7 +35,9 @@ const removeOptions = {
   fields: { type: 'string', description: 'Optional: must match what is stored in JSON_FIELDS' },
   'ipv4-only': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
   tz: { type: 'string', description: 'Optional: must match the zone stored in PARAMETERS' },
-  json: { type: 'boolean', default: false, description: 'Print the summary as JSON' }
+  json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
+  'geoip-db': { ...enrichOptions['geoip-db'], description: 'With enrichment fields: the country .mmdb the files were counted with, when it was not the packaged one (PARAMETERS country_db names it)' },
+  'asn-db': { ...enrichOptions['asn-db'], description: 'With enrichment fields: the ASN .mmdb the files were counted with, when it was not the packaged one (PARAMETERS asn_db names it)' }
 } as const satisfies Record<string, Options>
 
 export const removeCommand = command({
@@ -43,7 +46,7 @@ export const removeCommand = command({
   positionals: { files: FILES_POSITIONAL },
   options: removeOptions,
   examples: [['$0 remove captures/lab-x-1-20240101000000.pcap', 'Uncount one capture (read again with the stored settings)']],
-  check: argv => ({ paths: argv.files, settings: { target: targetOf(argv), threads: threadsOf(argv), sensor: argv.sensor, json: argv.json, given: givenSettingsOf(argv) } }),
+  check: argv => ({ paths: argv.files, settings: { target: targetOf(argv), threads: threadsOf(argv), sensor: argv.sensor, json: argv.json, given: givenSettingsOf(argv), enrich: enrichArgsOf(argv) } }),
   run: async ({ paths, settings }, io) => await remove({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
 })
 
@@ -54,6 +57,7 @@ export interface RemoveArgs {
   sensor: string | undefined
   json: boolean
   given: Partial<StoredSettings>
+  enrich?: EnrichArgs | undefined
 }
 
 /** Runs the removal and prints its summary; 0 when every file was removed, else 1. */
@@ -63,8 +67,12 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
     if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return EXIT.failed }
     const differ = differences(stored, args.given)
     if (differ.length > 0) { err(`potiron: these files were counted with other settings: ${differ.join('; ')}. Leave the options out to use the stored ones`); return EXIT.failed }
+    // Counts are taken out as the databases that made them make them again: the same ones only.
+    const enrich = await enrichmentFor(stored.fields, args.enrich ?? {})
+    const other = enrich === undefined ? [] : await sameDatabases(redis, databasesOf(enrich))
+    if (other.length > 0) { err(`potiron: these files were enriched with other databases: ${other.join('; ')}. Pass the ones they were counted with (--asn-db, --geoip-db)`); return EXIT.failed }
     const summary = await removeFiles(args.files, redis, {
-      threads: args.threads, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor,
+      threads: args.threads, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor, enrich,
       onFile: args.json ? undefined : (file, outcome, detail) => { err(outcomeLine(file, outcome, detail)) }
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))

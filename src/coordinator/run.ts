@@ -25,6 +25,8 @@ import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
 import { fileState, filesInfo, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
+import type { EnrichSpec } from '../enrich/databases.js'
+import { ASN_NAMES } from '../store/keys.js'
 import { createPool, inFlightLimit } from './pool.js'
 import { pick, sameCapture, twinOf, type OnDisk } from './pick.js'
 
@@ -37,6 +39,8 @@ export interface ParseSettings {
   sensor: string | undefined
   /** Also write each capture's JSON documents under this directory (`--json-out`), in the worker. */
   jsonOut?: string | undefined
+  /** The databases of the enrichment fields among `fields` (prepareEnrichment). */
+  enrich?: EnrichSpec | undefined
   /**
    * Told while a file is parsed: bytes of it read so far (compressed bytes for gzip) and packets
    * counted from them, at the first chunk, then a few times a second, and at its end; always
@@ -215,6 +219,9 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     },
     apply: async ({ files: ready, merged }, writer, attempt) => {
       if (options.parameters !== undefined) await attempt(ready.map(p => p.file), async () => { await (parameters ??= ensureParameters(writer, options.parameters!)) })
+      // The names of the AS numbers about to be counted, there before their counts are.
+      const names = ready.flatMap(p => p.result.asnNames ?? [])
+      if (names.length > 0) await attempt(ready.map(p => p.file), async () => { await writer.hset(ASN_NAMES, Object.fromEntries(names)) })
       if (ready.length > 1) {
         let taken = false
         await attempt(ready.map(p => p.file), async () => {
@@ -490,7 +497,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     })
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<Parsed> => {
-    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
+    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone, enrich: options.enrich }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const onProgress = options.onProgress
     const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined

@@ -17,6 +17,12 @@ export const PROTOCOLS = 'PROTOCOLS'
 export const ENFIELDS = 'ENFIELDS'
 
 /**
+ * Hash, potiron's own: AS number → its name in the database that enriched the data (the labels of
+ * the `sasn`/`dasn` members), filled by ingest for every AS it counts.
+ */
+export const ASN_NAMES = 'potiron:asn-names'
+
+/**
  * Hash, potiron's own: capture basename → what the file was when it was counted (its size on
  * disk and fingerprints, JSON: see FileIdentity), so that the same name with other content is
  * never taken for the file counted, and when it was counted (`counted`, for `potiron status`).

@@ -9,6 +9,7 @@ import { FIELDS as FIELD_NAMES, PACKET_FIELDS, type FieldName } from '../aggrega
 import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
+import type { DatabaseInfo } from '../enrich/databases.js'
 
 export interface RunParameters {
   combinedKeys: boolean
@@ -16,6 +17,28 @@ export interface RunParameters {
   selection: string
   /** IANA zone of the days, 'UTC' by default. */
   zone: string
+  /** The databases of the enrichment fields, when `fields` has some. */
+  databases?: Databases | undefined
+  /**
+   * Databases other than the stored ones are taken (`ingest --force`): each is added to the
+   * stored list (`A + B`) rather than refused. Only files not counted yet are counted with it.
+   */
+  addDatabases?: boolean | undefined
+}
+
+/** The databases enrichment fields are worked out with: what PARAMETERS' `asn_db` and `country_db` name. */
+export interface Databases {
+  asn: DatabaseInfo
+  country: DatabaseInfo
+}
+
+/** The PARAMETERS fields naming the databases, each `<name> <build date>`, or several joined by DATABASES_JOIN. */
+const DATABASE_KEYS = ['asn_db', 'country_db'] as const
+const DATABASES_JOIN = ' + '
+
+/** `ip-location-db/asn 2026-06-17`: a database as PARAMETERS names it. */
+export function databaseText (d: DatabaseInfo): string {
+  return `${d.name} ${d.built}`
 }
 
 /**
@@ -30,7 +53,48 @@ const CK = { on: 'True', off: 'False' } as const
  * change which packets and days are counted, so they must match too.
  */
 export function parameterHash (p: RunParameters): Record<string, string> {
-  return { format: 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
+  const hash: Record<string, string> = { format: 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
+  if (p.databases !== undefined) {
+    hash.asn_db = databaseText(p.databases.asn)
+    hash.country_db = databaseText(p.databases.country)
+  }
+  return hash
+}
+
+/**
+ * The databases of `p` that are not the ones the stored data was last enriched with, as
+ * `asn_db is 'A' in Redis but 'B' here`; none on a database without enrichment fields.
+ */
+export async function otherDatabases (redis: Redis, p: RunParameters): Promise<string[]> {
+  if (p.databases === undefined) return []
+  const stored = await storedDatabases(redis)
+  const wanted = parameterHash(p)
+  const lines: string[] = []
+  for (const key of DATABASE_KEYS) {
+    const have = stored[key]?.split(DATABASES_JOIN).at(-1)
+    if (have !== undefined && have !== wanted[key]) lines.push(`${key} is '${have}' in Redis but '${wanted[key]!}' here`)
+  }
+  return lines
+}
+
+/**
+ * How the stored databases differ from `databases` (`asn_db is 'A + B' in Redis but 'B' here`):
+ * taking counts back out needs exactly the databases that made them, a forced mix of two none.
+ */
+export async function sameDatabases (redis: Redis, databases: Databases): Promise<string[]> {
+  const stored = await storedDatabases(redis)
+  const wanted = { asn_db: databaseText(databases.asn), country_db: databaseText(databases.country) }
+  return DATABASE_KEYS.filter(key => stored[key] !== wanted[key]).map(key => `${key} is '${stored[key] ?? '(none)'}' in Redis but '${wanted[key]}' here`)
+}
+
+/**
+ * The databases PARAMETERS says enriched the data, `asn_db` and `country_db` as stored: several
+ * joined by ` + ` when an ingest was forced onto another one. Empty when the data has no
+ * enrichment fields.
+ */
+export async function storedDatabases (redis: Redis): Promise<Partial<Record<typeof DATABASE_KEYS[number], string>>> {
+  const [asn, country] = await redis.hmget(PARAMETERS, ...DATABASE_KEYS)
+  return { ...(asn === null ? {} : { asn_db: asn }), ...(country === null ? {} : { country_db: country }) }
 }
 
 /** The original's FIELDS: `timestamp`, then the tshark column(s) behind each indexed field. */
@@ -135,11 +199,12 @@ export async function ensureParameters (redis: Redis, p: RunParameters): Promise
       redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
     ])
     const fresh = Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0
-    const conflict = fresh ? undefined : conflictWith(wanted, p.fields, fields, stored, storedFields, storedJson)
+    const added = p.addDatabases === true ? addedDatabases(wanted, stored) : {}
+    const conflict = fresh ? undefined : conflictWith(without(wanted, added), p.fields, fields, stored, storedFields, storedJson)
     const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => stored[name] === undefined))
     const transaction = redis.multi()
     if (fresh) transaction.hset(PARAMETERS, wanted).rpush(FIELDS, ...fields).rpush(JSON_FIELDS, ...p.fields)
-    else if (conflict === undefined && Object.keys(missing).length > 0) transaction.hset(PARAMETERS, missing)
+    else if (conflict === undefined && Object.keys({ ...missing, ...added }).length > 0) transaction.hset(PARAMETERS, { ...missing, ...added })
     // null: a watched key changed since WATCH (on a fresh database, the other run wrote first),
     // so the reads may straddle its write: read again before concluding anything.
     const replies = await transaction.exec()
@@ -161,15 +226,35 @@ export async function checkParameters (redis: Redis, p: RunParameters): Promise<
     redis.hgetall(PARAMETERS), redis.lrange(FIELDS, 0, -1), redis.lrange(JSON_FIELDS, 0, -1)
   ])
   if (Object.keys(stored).length === 0 && storedFields.length === 0 && storedJson.length === 0) return
-  const conflict = conflictWith(parameterHash(p), p.fields, tsharkFields(p.fields), stored, storedFields, storedJson)
+  const wanted = parameterHash(p)
+  const conflict = conflictWith(p.addDatabases === true ? without(wanted, addedDatabases(wanted, stored)) : wanted, p.fields, tsharkFields(p.fields), stored, storedFields, storedJson)
   if (conflict !== undefined) throw conflict
+}
+
+/**
+ * The database fields of `wanted` whose database is not the last one stored, as the stored list
+ * with it added: what a forced ingest onto other databases writes (RunParameters.addDatabases).
+ */
+function addedDatabases (wanted: Record<string, string>, stored: Record<string, string>): Record<string, string> {
+  const added: Record<string, string> = {}
+  for (const key of DATABASE_KEYS) {
+    const now = wanted[key]
+    const have = stored[key]
+    if (now !== undefined && have !== undefined && have.split(DATABASES_JOIN).at(-1) !== now) added[key] = have + DATABASES_JOIN + now
+  }
+  return added
+}
+
+function without (hash: Record<string, string>, keys: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(hash).filter(([key]) => !(key in keys)))
 }
 
 /** A ParameterConflictError naming every difference between the wanted and stored settings, if any. */
 function conflictWith (wanted: Record<string, string>, json: readonly string[], fields: readonly string[], stored: Record<string, string>, storedFields: string[], storedJson: string[]): ParameterConflictError | undefined {
   const differences: string[] = []
   for (const [name, value] of Object.entries(wanted)) {
-    const have = stored[name] ?? IMPLIED[name]
+    // A database list (`A + B`) is the data of a forced ingest: the last one is the one in use.
+    const have = (DATABASE_KEYS as readonly string[]).includes(name) ? stored[name]?.split(DATABASES_JOIN).at(-1) : stored[name] ?? IMPLIED[name]
     if (have !== undefined && have !== value) differences.push(`${name} is '${have}' in Redis but '${value}' here${hint(name)}`)
   }
   if (storedJson.join(',') !== json.join(',')) differences.push(`fields are ${storedJson.join(',') || '(none)'} in Redis but ${json.join(',')} here (--fields)`)
@@ -183,6 +268,8 @@ function hint (name: string): string {
     case 'ck': return ' (--combined-keys)'
     case 'selection': return ' (--ipv4-only)'
     case 'tz': return ' (--tz)'
+    case 'asn_db': return ' (--asn-db; ingest --force counts new files with it)'
+    case 'country_db': return ' (--geoip-db; ingest --force counts new files with it)'
     default: return ''
   }
 }
