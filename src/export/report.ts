@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import { ASSETS, chartBlock, document, escapeHtml, linkList, pageHeader, reportHead, scriptsAt, writeAssets, type Link } from './page.js'
 import { heatmapFigure, topFigure } from './charts.js'
-import { fieldTitle, valueLabel } from './labels.js'
+import { fieldTitle } from './labels.js'
 import { fitName } from '../documents/fit-name.js'
 import { dashed, namePart, specText, type ValueSpec } from './names.js'
 import { SitePlan, monthName, monthPeriod, topTable, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
@@ -132,12 +132,12 @@ ${strip}`
   const at = new Map(days.map((d, i) => [d, i]))
   const heatRows = rows.map((r, v) => ({
     value: r.value,
-    label: valueLabel(field, r.value),
+    label: plan.label(field, r.value),
     counts: calendar.map(({ day }) => { const i = at.get(day.replaceAll('-', '')); return i === undefined ? null : counts[v]![i]! })
   }))
   const heat = heatmapFigure(heatRows, { x: calendar.map(c => c.day), links: calendar.map(c => c.page) }, period)
   const others = plan.others(monthPage)
-  const items = rows.map(r => ({ ...r, label: valueLabel(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) }))
+  const items = rows.map(r => ({ ...r, label: plan.label(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) }))
   const tiles = topFigure('', items, others)
   const heatTable = `<details>
 <summary>The heatmap as a table</summary>
@@ -158,7 +158,7 @@ ${heatTable}
 <div class="card">
 <h3>Month's top values</h3>
 ${chartBlock(`${id}-tiles`, tiles)}
-${topTable(field, items, others, undefined, `${fieldTitle(field)}, ${monthName(month)}`)}
+${topTable(items, others, `${fieldTitle(field)}, ${monthName(month)}`)}
 </div>
 </div>
 </section>`

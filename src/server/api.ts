@@ -6,7 +6,7 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
+import { asNamesOf, dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
 import { sentinelOf, valueOrder } from '../aggregate/fields.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { readShownFields, writeShownFields } from '../store/shown-fields.js'
@@ -156,7 +156,11 @@ export class Api {
     // count comes with its timeline's scores, in the same command (bench:serve: a command more
     // per field cost the overview ~10 % of its requests/s).
     const asked = chart.days.filter(d => chart.withData.has(d))
-    const counts = await scoresOf(this.#redis, asked.map(d => dayKeys(layout, sensor, d, field)), [...values, notSet])
+    // The AS fields' labels, their names, are asked alongside (one HMGET for the top's values).
+    const [counts, asNames] = await Promise.all([
+      scoresOf(this.#redis, asked.map(d => dayKeys(layout, sensor, d, field)), [...values, notSet]),
+      asNamesOf(this.#redis, field, rows.map(r => r.value))
+    ])
     const notSetCount = counts[asked.indexOf(ymd)]![values.length]!
     const countsOf = (v: number): Array<number | null> => {
       let a = 0
@@ -165,11 +169,11 @@ export class Api {
     return {
       field,
       title: fieldTitle(field),
-      top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })),
+      top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value, undefined, asNames), count: r.count, share: null })),
       notSet: { value: notSet, count: notSetCount },
       timeline: {
         days: chart.days.map(dashed),
-        series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: countsOf(v) }))
+        series: values.map((value, v) => ({ value, label: valueLabel(field, value, undefined, asNames), counts: countsOf(v) }))
       },
       ...(missingAtMost === undefined ? {} : { missingAtMost })
     }
@@ -199,6 +203,8 @@ export class Api {
     const groupsOf = (p?: string): string[][] => inRange.map(d => dayKeys(layout, sensor, d, field, p))
     const pointsOf = (counts: number[][]): Array<{ day: string, count: number }> => inRange.map((d, i) => ({ day: dashed(d), count: counts[i]![0]! }))
     let series: Evolution['series']
+    // The value's AS name (AS fields only), asked while its counts are.
+    const asNames = asNamesOf(this.#redis, field, [value])
     if (protocol === 'each') {
       const each = await Promise.all(layout.protocols.map(async p => await scoresOf(this.#redis, groupsOf(p), [value])))
       series = layout.protocols.map((p, i) => ({ name: p, points: pointsOf(each[i]!) }))
@@ -208,7 +214,7 @@ export class Api {
       series = [{ name: protocol ?? 'total', points: pointsOf(await scoresOf(this.#redis, groupsOf(protocol ?? undefined), [value])) }]
     }
     return {
-      sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined),
+      sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined, await asNames),
       until: dashed(until), days: span, protocol, protocols: layout.combinedKeys ? layout.protocols : [], series
     }
   }

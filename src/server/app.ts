@@ -217,7 +217,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       throw error
     }
     const { top } = tables.tables[0]!
-    return { name: `${topStem(sensor, field, ymd)}.csv`, text: csvText(field, top.rows) }
+    return { name: `${topStem(sensor, field, ymd)}.csv`, text: csvText(field, top.rows, undefined, tables.asNames) }
   }
 
   /** `{"fields": [...]}` as JSON, or `fields=a&fields=b` as a form. */
