@@ -18,6 +18,8 @@ export const TOP = 10
 /** Values in the overview's timeline of each field. */
 export const TIMELINE_VALUES = 3
 export const MAX_VALUE_LENGTH = 512
+/** Countries the overview's world map reads (scc): every country and word, so the map is the whole day's. */
+export const MAP_COUNTRIES = 300
 /** The longest periods the overview and the evolution accept, in days. */
 export const MAX_OVERVIEW_DAYS = 90
 export const MAX_EVOLUTION_DAYS = 3660
@@ -33,6 +35,8 @@ export interface FieldOverview {
   timeline: { days: string[], series: Array<{ value: string, label: string, counts: Array<number | null> }> }
   /** Only with combined keys, when the protocols' heads do not prove the top: the most a value left out can count (see topOf). */
   missingAtMost?: number
+  /** Source countries (scc) only: the day's countries for its world map, up to MAP_COUNTRIES, as `top` (share null). */
+  map?: TopRow[]
 }
 export interface Overview {
   sensor: string
@@ -157,9 +161,11 @@ export class Api {
     // per field cost the overview ~10 % of its requests/s).
     const asked = chart.days.filter(d => chart.withData.has(d))
     // The AS fields' labels, their names, are asked alongside (one HMGET for the top's values).
-    const [counts, asNames] = await Promise.all([
+    // And the source countries' map reads the day's countries (a key of a few hundred members at most).
+    const [counts, asNames, map] = await Promise.all([
       scoresOf(this.#redis, asked.map(d => dayKeys(layout, sensor, d, field)), [...values, notSet]),
-      asNamesOf(this.#redis, field, rows.map(r => r.value))
+      asNamesOf(this.#redis, field, rows.map(r => r.value)),
+      field === 'scc' ? topOf(this.#redis, keys, MAP_COUNTRIES, new Set([notSet]), { fullReadLimit: 0, order: valueOrder(field) }) : undefined
     ])
     const notSetCount = counts[asked.indexOf(ymd)]![values.length]!
     const countsOf = (v: number): Array<number | null> => {
@@ -175,7 +181,8 @@ export class Api {
         days: chart.days.map(dashed),
         series: values.map((value, v) => ({ value, label: valueLabel(field, value, undefined, asNames), counts: countsOf(v) }))
       },
-      ...(missingAtMost === undefined ? {} : { missingAtMost })
+      ...(missingAtMost === undefined ? {} : { missingAtMost }),
+      ...(map === undefined ? {} : { map: map.rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })) })
     }
   }
 

@@ -371,7 +371,10 @@ export async function asNamesOf (redis: Redis, field: string, values: readonly s
   const asked = hasAsNames(field) ? [...new Set(values.filter(v => /^\d+$/.test(v)))] : []
   if (asked.length === 0) return names
   const replies = await redis.hmget(ASN_NAMES, ...asked)
-  asked.forEach((asn, i) => { if (replies[i] !== null && replies[i] !== undefined) names.set(asn, replies[i]!) })
+  asked.forEach((asn, i) => {
+    const name = replies[i]
+    if (typeof name === 'string') names.set(asn, name)
+  })
   return names
 }
 
