@@ -53,7 +53,19 @@ export function worldMapFigure (items: readonly TopItem[]): Figure | undefined {
       colorbar: { title: { text: 'Packets' }, thickness: 12, tickformat: ',d' }
     }],
     layout: {
-      geo: { scope: 'world', resolution: 110, projection: { type: 'natural earth' }, showframe: false, showcoastlines: false, showland: true, showcountries: true },
+      // The projection's scale, rotation and centre spelled out: Plotly 4.1 left to its defaults
+      // draws the world twice too big, half of it cut off. Antarctica left out (no sensor's source).
+      geo: {
+        scope: 'world',
+        resolution: 110,
+        projection: { type: 'natural earth', scale: 1, rotation: { lon: 0, lat: 0, roll: 0 } },
+        center: { lon: 0, lat: 15 },
+        lataxis: { range: [-60, 90] },
+        showframe: false,
+        showcoastlines: false,
+        showland: true,
+        showcountries: true
+      },
       margin: { t: 10, r: 10, b: 10, l: 10 }
     }
   }
