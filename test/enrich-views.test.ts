@@ -17,6 +17,7 @@ import { Api } from '../src/server/api.js'
 import { potiron } from './helpers/cli.js'
 import { ENRICH_SENSOR, fillEnriched } from './helpers/enrich.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
+import { startApp } from './helpers/serve.js'
 import { teardown } from './helpers/teardown.js'
 
 let redis: TestRedis
@@ -174,4 +175,18 @@ test('the dashboard\'s overview: AS names and country names as labels, the day\'
   assert.equal(field('sasn').map, undefined)
   const evolution = await api.evolution(new URLSearchParams({ sensor: ENRICH_SENSOR, field: 'sasn', value: '16509' }))
   assert.deepEqual([evolution.label, evolution.series[0]!.points], ['Amazon.com, Inc.', [{ day: '2024-01-05', count: 0 }, { day: '2024-01-06', count: 30 }]])
+})
+
+test('the dashboard serves the world\'s outline with its assets, under its Content-Security-Policy', async () => {
+  const app = await startApp(redis.client)
+  try {
+    const answer = await fetch(`${app.url}/assets/potiron-world.js`)
+    assert.deepEqual([answer.status, answer.headers.get('content-type'), answer.headers.get('content-security-policy')],
+      [200, 'text/javascript; charset=utf-8', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"])
+    assert.equal(await answer.text(), await worldScript())
+    const overview = await (await fetch(`${app.url}/?sensor=${ENRICH_SENSOR}&day=2024-01-05`)).text()
+    assert.deepEqual([...overview.matchAll(/<script src="([^"]+)"/g)].map(m => m[1]), ['/assets/dashboard.js', '/assets/plotly.js', '/assets/potiron-world.js', '/assets/potiron-chart.js', '/assets/insights.js'])
+  } finally {
+    await app.close()
+  }
 })
