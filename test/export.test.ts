@@ -422,7 +422,7 @@ describe('report', () => {
     ])
     assert.ok(pages.includes('lab-gen-1_2024-03_destination-port_22_23_443_445_80.html'))
     assert.ok(pages.includes('lab-gen-1_2024-03_protocol_1_17_58_6.html'))
-    assert.deepEqual(readdirSync(join(out, 'assets')).sort(), ['plotly.js', 'potiron-chart.js', 'potiron-report.css', 'potiron-theme.js'])
+    assert.deepEqual(readdirSync(join(out, 'assets')).sort(), ['plotly.js', 'potiron-chart.js', 'potiron-report.css', 'potiron-theme.js', 'potiron-world.js'])
     let checked = 0
     for (const page of pages) {
       for (const link of linksOf(out, page)) {

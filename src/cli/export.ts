@@ -24,7 +24,7 @@ export const exportOptions = {
   ...redisOptions('when it runs'),
   sensor: { type: 'string', description: 'Sensor name (default: the only sensor in the data)' },
   limit: { type: 'string', requiresArg: true, defaultDescription: String(DEFAULTS.reportLimit), description: 'Values per table or chart (top N)' },
-  skip: { type: 'string', array: true, defaultDescription: 'the field\'s "not set" value: -1, 0 for iptos, 255 for icmptype and icmpcode', description: 'Values to leave out; --skip with no value keeps all' },
+  skip: { type: 'string', array: true, defaultDescription: 'the field\'s "not set" value: -1, 0 for iptos, 255 for icmptype and icmpcode, unknown for sasn, dasn, scc and dcc', description: 'Values to leave out; --skip with no value keeps all' },
   out: { type: 'string', default: 'out', description: 'Output directory (created if missing)' },
   exact: { type: 'boolean', default: false, description: `Sum every value of a month (or of the protocols) when its first ${LIST_CAP} of each day do not prove the top; by default such a table says how far it holds` }
 } as const satisfies Record<string, Options>

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { valueLabel } from './labels.js'
+import { valueLabel, type AsNames } from './labels.js'
 import { topStem } from './names.js'
 import type { Row } from '../store/read.js'
 import type { Tables } from '../store/report-data.js'
@@ -16,8 +16,9 @@ function cell (text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-export function csvText (field: string, rows: readonly Row[], protocol?: string): string {
-  return ['value,count,label', ...rows.map(r => `${cell(r.value)},${r.count},${cell(valueLabel(field, r.value, protocol))}`)].join('\n') + '\n'
+/** A table's CSV; `asNames`: the names of its AS numbers, read with it (the AS fields' labels). */
+export function csvText (field: string, rows: readonly Row[], protocol?: string, asNames?: AsNames): string {
+  return ['value,count,label', ...rows.map(r => `${cell(r.value)},${r.count},${cell(valueLabel(field, r.value, protocol, asNames))}`)].join('\n') + '\n'
 }
 
 export interface CsvJob {
@@ -41,7 +42,7 @@ export async function writeCsv (data: Tables, job: CsvJob, warn: (line: string) 
     if (protocol !== undefined && rows.length === 0) continue
     const name = `${topStem(job.sensor, job.field, period, protocol, job.protocols)}.csv`
     if (missingAtMost !== undefined) warn(incompleteNote(name, missingAtMost, data.listCap))
-    await writeFile(join(job.out, name), csvText(job.field, rows, protocol))
+    await writeFile(join(job.out, name), csvText(job.field, rows, protocol, data.asNames))
     written.push(name)
   }
   return written

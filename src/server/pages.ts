@@ -5,10 +5,11 @@
  * forbids them): chart data sits in `<script type="application/json">` blocks that
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
-import { timelineFigure, type Figure } from '../export/charts.js'
+import { timelineFigure, type Figure, type TopItem } from '../export/charts.js'
+import { asnBarFigure, worldMapFigure } from '../export/world.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, escapeHtml, scriptsAt } from '../export/page.js'
-import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings } from './api.js'
+import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings, type TopRow } from './api.js'
 import { plural } from '../plural.js'
 import { dashed } from '../export/names.js'
 import { shiftDay } from './params.js'
@@ -44,6 +45,8 @@ export interface Frame {
   picker?: Picker | undefined
   body: string
   charts?: boolean
+  /** Whether a chart is a world map: the world's outline is loaded with the charts' scripts (export/world.ts). */
+  world?: boolean
   /** `data-*` attributes of `<body>` (names without `data-`). */
   data?: Record<string, string>
 }
@@ -62,7 +65,7 @@ export function page (frame: Frame): string {
     a(href(base, '/calendar', { sensor }), 'Calendar'), a(href(base, '/compare', { sensor }), 'Compare'),
     a(href(base, '/settings', { sensor }), 'Settings')
   ].join('\n')
-  const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`) : []), `${base}/assets/insights.js`]
+  const scripts = [...(frame.charts === true ? scriptsAt(`${base}/assets`, frame.world) : []), `${base}/assets/insights.js`]
   const data = Object.entries(frame.data ?? {}).map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`).join('')
   return `<!doctype html>
 <html lang="en">
@@ -143,6 +146,7 @@ ${notSetNote(base, o, f)}${f.top.length === 0 ? '' : fieldTop(base, o, f, i)}
     picker,
     body: `${intro}${none}\n<div class="cards">\n${fields}\n</div>`,
     charts: true,
+    world: o.fields.some(f => f.top.length > 0 && f.map !== undefined),
     data: { sensor: o.sensor, day: o.day, from, to: o.day }
   })
 }
@@ -198,7 +202,25 @@ ${rows}
 </tbody></table></div>
 ${f.missingAtMost === undefined ? '' : `<p class="muted">Top of the protocols' sum proven only among each protocol's first values: a value with at most ${plural(f.missingAtMost, 'packet', number(f.missingAtMost))} may be missing.</p>`}
 ${chartBlock(`chart-${i}`, compact(figure, days.length))}
-</div>`
+</div>
+${enrichmentChart(f, i, link)}`
+}
+
+/**
+ * The enrichment fields' chart under their card's table: the day's source countries on a world
+ * map (scc), the top source ASes as bars with their names (sasn); '' for other fields. The
+ * table above is their text alternative (the map's countries beyond its top 10 are in the CSV).
+ */
+function enrichmentChart (f: Overview['fields'][number], i: number, link: (value: string) => string): string {
+  const items = (rows: readonly TopRow[]): TopItem[] => rows.map(r => ({ value: r.value, label: r.label, count: r.count, link: link(r.value) }))
+  if (f.map !== undefined) {
+    const map = worldMapFigure(items(f.map))
+    return map === undefined
+      ? '<p class="muted">None of the day\'s source countries has a place on the map.</p>'
+      : `<h3 class="chart-title">On the map</h3>\n${chartBlock(`map-${i}`, map).replace('class="potiron-chart"', 'class="potiron-chart map"')}`
+  }
+  if (f.field === 'sasn') return `<h3 class="chart-title">Top source ASes</h3>\n${chartBlock(`asn-${i}`, asnBarFigure(items(f.top))).replace('class="potiron-chart"', 'class="potiron-chart bars"')}`
+  return ''
 }
 
 /** A timeline made to fit a card: no title (the card's heading says it), no axis title under the dates, the legend below, small margins (the top one holds the mode bar, off the points). */

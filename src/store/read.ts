@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES, byBytes } from '../aggregate/fields.js'
-import { DAYS_KEY_PATTERN, FILES, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
+import { ASN_NAMES, DAYS_KEY_PATTERN, FILES, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
 import { storedCombined } from './parameters.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
@@ -355,6 +355,27 @@ export async function scoresOf (redis: Redis, groups: ReadonlyArray<readonly str
     }
   })
   return result
+}
+
+/** Whether `field`'s values are AS numbers, labelled by their names (asNamesOf). */
+export function hasAsNames (field: string): boolean {
+  return field === 'sasn' || field === 'dasn'
+}
+
+/**
+ * The names of the AS numbers among `values` (ASN_NAMES), for the labels of `field`'s values
+ * shown: one HMGET for all of them, none for another field. Numbers without a name are left out.
+ */
+export async function asNamesOf (redis: Redis, field: string, values: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>()
+  const asked = hasAsNames(field) ? [...new Set(values.filter(v => /^\d+$/.test(v)))] : []
+  if (asked.length === 0) return names
+  const replies = await redis.hmget(ASN_NAMES, ...asked)
+  asked.forEach((asn, i) => {
+    const name = replies[i]
+    if (typeof name === 'string') names.set(asn, name)
+  })
+  return names
 }
 
 function pairs (flat: readonly string[]): Row[] {

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis'
 import { UsageError } from '../errors.js'
 import { sentinelOf, valueOrder } from '../aggregate/fields.js'
-import { LIST_CAP, checkField, dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row, type Top, type TopOptions } from './read.js'
+import { LIST_CAP, asNamesOf, checkField, dayKeys, readLayout, scoresOf, sensorDays, topOf, type Layout, type Row, type Top, type TopOptions } from './read.js'
 
 /** `YYYY-MM-DD` of `YYYYMMDD`, `YYYY-MM` of `YYYYMM` (as export/names.ts writes dates), for messages. */
 function dashedDate (compact: string): string {
@@ -54,6 +54,8 @@ export interface Tables {
   listCap: number
   /** In the order they are written; a protocol's table may have no rows. */
   tables: Table[]
+  /** The names of the AS numbers in the tables (AS fields only; see asNamesOf), for their labels. */
+  asNames: Map<string, string>
 }
 
 /** The tables of `export csv`: a day, each day of a month, or the month as one; per protocol or not. */
@@ -72,7 +74,9 @@ export async function readTables (redis: Redis, query: TablesQuery): Promise<Tab
       tables.push({ period, protocol, top: await topOf(redis, keys, query.limit, skippedIn(query.skip, query.field), topOptions(query, query.field)) })
     }
   }
-  return { listCap: LIST_CAP, tables }
+  // Every table's values named at once: one HMGET for the whole export.
+  const asNames = await asNamesOf(redis, query.field, tables.flatMap(t => t.top.rows.map(r => r.value)))
+  return { listCap: LIST_CAP, tables, asNames }
 }
 
 /** One sensor's month, as a site of it needs to know it. */
@@ -107,10 +111,11 @@ export type PageData =
    * `left`: the values left out (TopScope.skip) that have packets in the period, with their counts.
    * `total`: the period's packets (of the protocol), every value of the field counted, left-out
    * ones included; undefined when the data has none of TOTAL_FIELDS to sum cheaply.
+   * `asNames`: the names of the AS numbers shown (AS fields only; see asNamesOf).
    */
-  | { kind: 'top', top: Top, left: Row[], total: number | undefined }
+  | { kind: 'top', top: Top, left: Row[], total: number | undefined, asNames: Map<string, string> }
   /** `y[line][day]`: the line's count on each of the month's days. */
-  | { kind: 'timeline', y: number[][] }
+  | { kind: 'timeline', y: number[][], asNames: Map<string, string> }
 
 /**
  * The pages to read, as the site plans them: a page's data can make it link to more pages, so
@@ -170,7 +175,9 @@ async function readPage (redis: Redis, month: Month, scope: TopScope, query: Pag
       scoresOf(redis, [keys], skip),
       by === undefined ? undefined : totalOf(redis, totalKeys, totals)
     ])
-    return { kind: 'top', top, left: skip.map((value, i) => ({ value, count: left![i]! })).filter(r => r.count > 0), total }
+    const shown = skip.map((value, i) => ({ value, count: left![i]! })).filter(r => r.count > 0)
+    const asNames = await asNamesOf(redis, query.field, [...top.rows, ...shown].map(r => r.value))
+    return { kind: 'top', top, left: shown, total, asNames }
   }
   // Each key is asked once for every value, not once per line: with combined keys, the total
   // of all protocols is the sum of the protocols' own counts.
@@ -178,9 +185,13 @@ async function readPage (redis: Redis, month: Month, scope: TopScope, query: Pag
   const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combinedKeys ? all : [protocol]
   const asked = [...new Set(query.lines.flatMap(l => partsOf(l.protocol)))]
   const values = [...new Set(query.lines.map(l => l.value))]
-  const counts = await scoresOf(redis, asked.flatMap(protocol => days.map(d => dayKeys(layout, sensor, d, query.field, protocol))), values)
+  const [counts, asNames] = await Promise.all([
+    scoresOf(redis, asked.flatMap(protocol => days.map(d => dayKeys(layout, sensor, d, query.field, protocol))), values),
+    asNamesOf(redis, query.field, values)
+  ])
   return {
     kind: 'timeline',
+    asNames,
     y: query.lines.map(line => {
       const v = values.indexOf(line.value)
       const rows = partsOf(line.protocol).map(p => asked.indexOf(p) * days.length)

@@ -3,7 +3,7 @@
  * Chromium: the page in both themes (the system's light and dark, as prefers-color-scheme) at
  * 1400 and 800 px wide, each screenshotted into test-artifacts/<name>-<theme>-<width>.png, and in
  * each: the theme's background, no horizontal scroll, no chart wider than its card, a legend on
- * every chart of more than one line and a colour bar on every heatmap, no console error, no
+ * every chart of more than one line and a colour bar on every heatmap and map, no console error, no
  * request to another host (file:// pages: files only), and no serious or critical violation
  * found by axe-core.
  */
@@ -36,7 +36,7 @@ interface Layout {
   clientWidth: number
   /** The body's background colour. */
   background: string
-  /** Each chart: its id, its drawing's width and its card's inner width, its lines and legend entries, its heatmaps and colour bars. */
+  /** Each chart: its id, its drawing's width and its card's inner width, its lines and legend entries, its heatmaps and maps (coloured by a scale) and colour bars. */
   charts: Array<{ id: string, drawn: number, card: number, lines: number, legend: number, heatmaps: number, colorbars: number }>
 }
 
@@ -70,7 +70,7 @@ async function layoutOf (page: Page): Promise<Layout> {
         card: card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
         lines,
         legend: el.querySelectorAll('.legend .traces').length,
-        heatmaps: (el._fullData ?? []).filter(t => t.type === 'heatmap').length,
+        heatmaps: (el._fullData ?? []).filter(t => t.type === 'heatmap' || t.type === 'choropleth').length,
         colorbars: el.querySelectorAll('g.colorbar').length
       }
     })

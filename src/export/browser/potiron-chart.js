@@ -41,10 +41,14 @@
       colorway: dark ? OKABE_ITO.slice(0, -1).concat('#999999') : OKABE_ITO,
       modebar: { bgcolor: 'rgba(0,0,0,0)', color: token('--muted', dark ? '#9aa4b1' : '#5b6470'), activecolor: token('--accent', dark ? '#6cb0ff' : '#0a62c9') }
     })
-    // Only a chart with axes gets their colours: a treemap given xaxis.* would grow empty axes.
-    if (figure.data.some(function (trace) { return trace.type !== 'treemap' })) {
+    // Only a chart with axes gets their colours: a treemap or a map given xaxis.* would grow empty axes.
+    if (figure.data.some(function (trace) { return trace.type !== 'treemap' && trace.type !== 'choropleth' })) {
       out.xaxis = axis(layout.xaxis)
       out.yaxis = axis(layout.yaxis)
+    }
+    // A map: land in the page's background colour (a card is --surface), borders in the grid's, no background of its own.
+    if (layout.geo !== undefined) {
+      out.geo = Object.assign({}, layout.geo, { bgcolor: 'rgba(0,0,0,0)', landcolor: token('--bg', dark ? '#111418' : '#ffffff'), countrycolor: grid, coastlinecolor: grid })
     }
     return out
   }
