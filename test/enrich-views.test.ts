@@ -1,6 +1,6 @@
 /**
  * The enrichment fields in the views (issue 17): labels (AS names from potiron:asn-names, country
- * names from Intl.DisplayNames, the words as themselves), `export csv`, `plot month` and
+ * names from Intl.DisplayNames, no label for the words), `export csv`, `plot month` and
  * `report` on known counts, the world map's country codes and figures, and the dashboard's API.
  */
 import { after, before, test } from 'node:test'
@@ -35,12 +35,12 @@ after(async () => {
 
 const NAMES = new Map([['13335', 'Cloudflare, Inc.']])
 
-test('an AS number is labelled with its name, a country with its English name, the words as themselves', () => {
-  assert.deepEqual(['13335', '64512', 'unknown', 'private', 'reserved'].map(v => valueLabel('sasn', v, undefined, NAMES)), ['Cloudflare, Inc.', '', 'unknown', 'private', 'reserved'])
-  assert.deepEqual(['13335', 'unknown'].map(v => valueLabel('dasn', v, undefined, NAMES)), ['Cloudflare, Inc.', 'unknown'])
+test('an AS number is labelled with its name, a country with its English name, the words with none (they say it themselves)', () => {
+  assert.deepEqual(['13335', '64512', 'unknown', 'private', 'reserved'].map(v => valueLabel('sasn', v, undefined, NAMES)), ['Cloudflare, Inc.', '', '', '', ''])
+  assert.deepEqual(['13335', 'unknown'].map(v => valueLabel('dasn', v, undefined, NAMES)), ['Cloudflare, Inc.', ''])
   assert.deepEqual(['FR', 'US', 'CI', 'XK', 'link-local', 'documentation', 'multicast', 'loopback', 'unknown'].map(v => valueLabel('scc', v)),
-    ['France', 'United States', 'Côte d’Ivoire', 'Kosovo', 'link-local', 'documentation', 'multicast', 'loopback', 'unknown'])
-  assert.deepEqual(['DE', 'private'].map(v => valueLabel('dcc', v)), ['Germany', 'private'])
+    ['France', 'United States', 'Côte d’Ivoire', 'Kosovo', '', '', '', '', ''])
+  assert.deepEqual(['DE', 'private'].map(v => valueLabel('dcc', v)), ['Germany', ''])
   // Another field's values are not taken for AS numbers or countries.
   assert.deepEqual([valueLabel('dport', '13335', undefined, NAMES), valueLabel('ipsrc', 'FR'), valueLabel('dport', '-1')], ['', '', 'not set'])
   assert.deepEqual(['sasn', 'dasn', 'scc', 'dcc'].map(fieldTitle), ['source AS', 'destination AS', 'source country', 'destination country'])
@@ -48,8 +48,8 @@ test('an AS number is labelled with its name, a country with its English name, t
 
 test('a CSV table labels AS numbers with the names given and countries with their names', () => {
   const rows = [{ value: '13335', count: 50 }, { value: '64512', count: 5 }, { value: 'private', count: 25 }]
-  assert.equal(csvText('sasn', rows, undefined, NAMES), 'value,count,label\n13335,50,"Cloudflare, Inc."\n64512,5,\nprivate,25,private\n')
-  assert.equal(csvText('scc', [{ value: 'FR', count: 3 }, { value: 'link-local', count: 1 }]), 'value,count,label\nFR,3,France\nlink-local,1,link-local\n')
+  assert.equal(csvText('sasn', rows, undefined, NAMES), 'value,count,label\n13335,50,"Cloudflare, Inc."\n64512,5,\nprivate,25,\n')
+  assert.equal(csvText('scc', [{ value: 'FR', count: 3 }, { value: 'link-local', count: 1 }]), 'value,count,label\nFR,3,France\nlink-local,1,\n')
 })
 
 const ISO_CODES = '/usr/share/iso-codes/json/iso_3166-1.json'
@@ -125,10 +125,10 @@ test('export csv labels the AS fields from potiron:asn-names (one HMGET for the 
   assert.equal(scc.status, 0, scc.err.join('\n'))
   assert.equal(await commandCalls('hmget'), 1)
   assert.deepEqual(readdirSync(out).sort(), ['lab-enr-1_source-AS_2024-01-05.csv', 'lab-enr-1_source-AS_2024-01-06.csv', 'lab-enr-1_source-country_2024-01-05.csv'])
-  assert.equal(readFileSync(join(out, 'lab-enr-1_source-AS_2024-01-05.csv'), 'utf8'), 'value,count,label\n13335,50,"Cloudflare, Inc."\n3215,30,Orange S.A.\nprivate,25,private\n64512,5,\n')
+  assert.equal(readFileSync(join(out, 'lab-enr-1_source-AS_2024-01-05.csv'), 'utf8'), 'value,count,label\n13335,50,"Cloudflare, Inc."\n3215,30,Orange S.A.\nprivate,25,\n64512,5,\n')
   assert.equal(readFileSync(join(out, 'lab-enr-1_source-AS_2024-01-06.csv'), 'utf8'), 'value,count,label\n16509,30,"Amazon.com, Inc."\n13335,10,"Cloudflare, Inc."\n')
   assert.equal(readFileSync(join(out, 'lab-enr-1_source-country_2024-01-05.csv'), 'utf8'),
-    'value,count,label\nUS,50,United States\nFR,30,France\nprivate,25,private\nunknown,6,unknown\nSG,5,Singapore\nlink-local,4,link-local\n')
+    'value,count,label\nUS,50,United States\nFR,30,France\nprivate,25,\nunknown,6,\nSG,5,Singapore\nlink-local,4,\n')
 })
 
 test('plot month takes the words as values and names the lines with their labels', async () => {
@@ -144,7 +144,7 @@ test('plot month takes the words as values and names the lines with their labels
   }
   // The two timelines asked for (the pages their points lead to link timelines of one value each).
   const timelines = readdirSync(out).filter(f => f.includes('_2024-01_')).sort().map(names).filter(lines => lines.length === 2)
-  assert.deepEqual(timelines, [['13335, Cloudflare, Inc.: 50 10', 'private, private: 25 0'], ['link-local, link-local: 4 0', 'DE, Germany: 0 30']])
+  assert.deepEqual(timelines, [['13335, Cloudflare, Inc.: 50 10', 'private: 25 0'], ['link-local: 4 0', 'DE, Germany: 0 30']])
 })
 
 test('report: the source countries on a world map and the top source ASes as named bars, the outline in assets/', async () => {
@@ -169,9 +169,9 @@ test('the dashboard\'s overview: AS names and country names as labels, the day\'
   const api = new Api(redis.client, true)
   const overview = await api.overview(new URLSearchParams({ sensor: ENRICH_SENSOR, day: '2024-01-05' }))
   const field = (name: string): (typeof overview.fields)[number] => overview.fields.find(f => f.field === name)!
-  assert.deepEqual(field('sasn').top.map(r => [r.value, r.label, r.count]), [['13335', 'Cloudflare, Inc.', 50], ['3215', 'Orange S.A.', 30], ['private', 'private', 25], ['64512', '', 5]])
-  assert.deepEqual(field('sasn').timeline.series.map(s => s.label), ['Cloudflare, Inc.', 'Orange S.A.', 'private'])
-  assert.deepEqual(field('scc').map?.map(r => [r.value, r.label, r.count]), [['US', 'United States', 50], ['FR', 'France', 30], ['private', 'private', 25], ['SG', 'Singapore', 5], ['link-local', 'link-local', 4]])
+  assert.deepEqual(field('sasn').top.map(r => [r.value, r.label, r.count]), [['13335', 'Cloudflare, Inc.', 50], ['3215', 'Orange S.A.', 30], ['private', '', 25], ['64512', '', 5]])
+  assert.deepEqual(field('sasn').timeline.series.map(s => s.label), ['Cloudflare, Inc.', 'Orange S.A.', ''])
+  assert.deepEqual(field('scc').map?.map(r => [r.value, r.label, r.count]), [['US', 'United States', 50], ['FR', 'France', 30], ['private', '', 25], ['SG', 'Singapore', 5], ['link-local', '', 4]])
   assert.equal(field('sasn').map, undefined)
   const evolution = await api.evolution(new URLSearchParams({ sensor: ENRICH_SENSOR, field: 'sasn', value: '16509' }))
   assert.deepEqual([evolution.label, evolution.series[0]!.points], ['Amazon.com, Inc.', [{ day: '2024-01-05', count: 0 }, { day: '2024-01-06', count: 30 }]])

@@ -81,11 +81,12 @@ export function fieldWords (field: string): string {
  * A short label for a value: `ssh` for port 22 (the TCP service when `protocol` is not given or
  * has none, then UDP's), `tcp` for protocol 6, `echo request` for ICMP type 8, `not set` for the
  * field's sentinel, '' when there is nothing to say. For the enrichment fields: an AS number's
- * name from `asNames`, a country's English name (`France` for `FR`), and the words (`private`,
- * `unknown`...) as themselves.
+ * name from `asNames`, a country's English name (`France` for `FR`), and nothing for the words
+ * (`private`, `unknown`...): they say it themselves (`unknown` is no "not set": the database has
+ * no entry, the address was there).
  */
 export function valueLabel (field: string, value: string, protocol?: string, asNames: AsNames = NO_NAMES): string {
-  if (isEnrichField(field) && WORDS_OF_ENRICHMENT.has(value)) return value
+  if (isEnrichField(field) && WORDS_OF_ENRICHMENT.has(value)) return ''
   if (value === sentinelOf(field)) return 'not set'
   switch (field) {
     case 'sasn': case 'dasn': return asNames.get(value) ?? ''

@@ -30,9 +30,6 @@ export const ASN_NAMES = 'potiron:asn-names'
  */
 export const FILES_INFO = 'potiron:files'
 
-/** Hash, potiron's own: AS number (decimal) → its name, filled by ingest for every AS it counts (the AS fields' labels). */
-export const ASN_NAMES = 'potiron:asn-names'
-
 /**
  * Hash, potiron's own, while a capture's counts are being written in several transactions:
  * `plan` → the number of groups, and one field per group written. It goes away in the
