@@ -5,7 +5,8 @@
  * IPv6 ones, in random order, through asn + country: ns per address on the first pass (every
  * record decoded for the first time, as on a thread's first day) and on a second (records
  * memoized, as on later days). IPv6 addresses are drawn inside the ASN CSV's ranges. Uses the
- * packaged databases and the user's cache directory.
+ * packaged databases and the user's cache directory. Then what enrichment adds to a day's ingest
+ * wall time (bench/enrich-ingest.ts: BENCH_PACKETS distinct sources, BENCH_ROUNDS rounds).
  */
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
@@ -16,6 +17,10 @@ import { buildRangesIndex } from '../src/enrich/ranges.js'
 import { special4, special6 } from '../src/enrich/special.js'
 import { Rng } from './gen-capture.js'
 import { envInt, gcFunction, grouped, machineLine, mib, table, timeMs } from './util.js'
+import { enrichIngest, enrichIngestTable } from './enrich-ingest.js'
+import { mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /** murmur3's finalizer: a bijection of uint32, so distinct inputs give distinct, well-spread addresses. */
 function mix (h: number): number {
@@ -113,3 +118,9 @@ console.log(`ASN index build (first use, not cached): ${grouped(buildMs)} ms; pr
 console.log(`loadEnricher in a fresh worker thread (once per thread): ${grouped(loaded.ms)} ms, Enricher.bytes ${mib(loaded.bytes)} MiB, the thread's RSS +${mib(loaded.rss)} MiB`)
 console.log(`RSS +${mib(rssAfter - rss0)} MiB over the lookups below (records memoized per data pointer)`)
 console.log(table(['lookup', '>addresses', '>ns/address, first pass', '>again', '>unknown'], rows))
+
+// The ingest of a day, plain and enriched, alternating (each a CLI process of its own).
+const packets = envInt('BENCH_PACKETS', 1_000_000)
+const dir = join(tmpdir(), 'potiron-bench-enrich')
+mkdirSync(dir, { recursive: true })
+console.log(enrichIngestTable(await enrichIngest(dir, packets, envInt('BENCH_ROUNDS', 3)), packets))
