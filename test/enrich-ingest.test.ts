@@ -97,6 +97,8 @@ test('ingest --fields with enrichment: AS and country keys, names in potiron:asn
     assert.deepEqual(d[ASN_NAMES]?.value, { 13335: 'CLOUDFLARENET', 15169: 'GOOGLE' })
     assert.deepEqual(d.PARAMETERS?.value, { format: 'standard', ck: 'False', tshark_filter: '', selection: 'default', tz: 'UTC', asn_db: 'GeoLite2-ASN 2023-11-14', country_db: 'GeoLite2-Country 2023-11-14' })
     assert.deepEqual(d.JSON_FIELDS?.value, ['dport', 'sasn', 'dasn', 'scc', 'dcc'])
+    const status = await potiron('status', '--unix', redis.socket)
+    assert.deepEqual(status.out.join('\n').split('\n').slice(2, 4), ['fields: dport,sasn,dasn,scc,dcc', 'databases: AS GeoLite2-ASN 2023-11-14, country GeoLite2-Country 2023-11-14'])
   } finally {
     await redis.stop()
   }

@@ -52,9 +52,10 @@ export function formatStatus (redisUsed: RedisName, s: DatabaseStatus): string {
   const lines = [`redis: ${redisText(redisUsed)}`]
   if (s.settings === undefined) lines.push('settings: none (nothing ingested yet)')
   else {
-    const { combinedKeys, selection, zone, fields } = s.settings
+    const { combinedKeys, selection, zone, fields, databases } = s.settings
     lines.push(`settings: combined keys ${combinedKeys ? 'on' : 'off'}, selection ${printable(selection)}, tz ${printable(zone)}`)
     lines.push(`fields: ${fields.length > 0 ? printable(fields.join(',')) : 'none stored (no JSON_FIELDS)'}`)
+    if (databases !== undefined) lines.push(`databases: AS ${printable(databases.asn)}, country ${printable(databases.country)}`)
   }
   lines.push(`sensors: ${s.sensors.length > 0 ? s.sensors.length : 'none'}`)
   for (const sensor of s.sensors) lines.push(`  ${printable(sensor.sensor)}: ${daySpan(sensor.days, sensor.first, sensor.last)}`)
