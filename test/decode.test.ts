@@ -784,3 +784,38 @@ describe('parseCaptureName', () => {
     assert.equal(stem('x.txt'), 'x.txt')
   })
 })
+
+describe('what filters and the ISN and ARP modes read: TCP flags, VLAN tags, ARP messages', () => {
+  const decodeRaw = (buf: Uint8Array, linktype = LT_ETHERNET): PacketFacts => {
+    const f = new PacketFacts()
+    f.reset()
+    decodeFrame(buf, 0, buf.length, linktype, f)
+    return f
+  }
+  // who-has 192.0.2.1 tell 192.0.2.9 (from 02:00:00:00:00:09), padded to 60 bytes as on the wire
+  const ARP = hex('ffff ffff ffff 0200 0000 0009 0806', '0001 0800 0604 0001 0200 0000 0009 c000 0209 0000 0000 0000 c000 0201', '00'.repeat(18))
+
+  it('the flags byte of the first TCP header; none for UDP, nor for a TCP header quoted in an ICMP error', () => {
+    assert.equal(decodeRaw(hex(ETH_IPV4, IPV4_TCP)).tcpFlags, 0x10)
+    assert.equal(decodeRaw(hex(ETH_IPV4, IPV4_UDP)).tcpFlags, -1)
+    const quoted = hex(`4500 0038 0000 0000 4001 0000 ${ADDRS4}`, '0303 0000 0000 0000', hex(IPV4_TCP).subarray(0, 28).toString('hex'))
+    assert.deepEqual([decodeRaw(quoted, LT_RAW).tcpSeq, decodeRaw(quoted, LT_RAW).tcpFlags], [0xdeadbeef, -1])
+  })
+
+  it('a VLAN tag, or two, is said; an untagged frame is not', () => {
+    assert.equal(decodeRaw(hex(eth('8100'), '0064 0800', IPV4_TCP)).vlan, true)
+    assert.equal(decodeRaw(hex(eth('88a8'), '0064 8100 0065 0800', IPV4_TCP)).vlan, true)
+    assert.equal(decodeRaw(hex(ETH_IPV4, IPV4_TCP)).vlan, false)
+  })
+
+  it('an Ethernet/IPv4 ARP message is found where it starts, tagged or not; a cut or non-IPv4 one is not', () => {
+    const f = decodeRaw(ARP)
+    assert.deepEqual([f.arpAt, f.ipVersion, f.malformed], [14, 0, false])
+    const tagged = Buffer.concat([ARP.subarray(0, 12), hex('8100 0064'), ARP.subarray(12)])
+    assert.equal(decodeRaw(tagged).arpAt, 18)
+    assert.deepEqual([decodeRaw(ARP.subarray(0, 40)).arpAt, decodeRaw(ARP.subarray(0, 40)).malformed], [-1, true])
+    const other = Buffer.from(ARP)
+    other[17] = 0xdd // protocol type 0x86dd
+    assert.equal(decodeRaw(other).arpAt, -1)
+  })
+})

@@ -30,6 +30,9 @@ export const ETHERTYPE_MIN = 0x0600       // below this the field is an IEEE 802
 export const ETHERTYPE_MAX_LENGTH = 1500  // largest IEEE 802.3 length
 export const ETHERTYPE_IPV4 = 0x0800
 export const ETHERTYPE_VLAN = 0x8100      // IEEE 802.1Q
+export const ETHERTYPE_ARP = 0x0806       // RFC 826
+/** An ARP message for IPv4 over Ethernet: 8 bytes of header, two 6-byte MACs and two 4-byte addresses. */
+export const ARP_IPV4_LENGTH = 28
 export const ETHERTYPE_QINQ = 0x88a8      // IEEE 802.1ad service tag
 export const ETHERTYPE_QINQ_OLD = 0x9100  // pre-standard QinQ
 export const ETHERTYPE_IPV6 = 0x86dd

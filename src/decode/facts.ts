@@ -47,6 +47,12 @@ export class PacketFacts {
   udpDport = -1
   icmpType = -1
   icmpCode = -1
+  /** The first TCP header's flags byte (CWR ECE URG ACK PSH RST SYN FIN), -1 without one (or only quoted in an ICMP error). */
+  tcpFlags = -1
+  /** An 802.1Q / 802.1ad tag was met. */
+  vlan = false
+  /** Offset in the packet buffer of an Ethernet/IPv4 ARP message (28 bytes, RFC 826), -1 when the frame has none. */
+  arpAt = -1
 
   /** IP headers entered so far in this frame (1 = the outermost). */
   ipCount = 0
@@ -81,6 +87,9 @@ export class PacketFacts {
     this.udpDport = -1
     this.icmpType = -1
     this.icmpCode = -1
+    this.tcpFlags = -1
+    this.vlan = false
+    this.arpAt = -1
     this.ipCount = 0
     this.inner = false
     this.malformed = false

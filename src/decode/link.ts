@@ -5,7 +5,7 @@
  */
 import { u16, u32 } from './bytes.js'
 import {
-  AF_INET, AF_INET6_BSD, AF_INET6_DARWIN, AF_INET6_FREEBSD, ETHERTYPE_MAX_LENGTH,
+  AF_INET, AF_INET6_BSD, AF_INET6_DARWIN, AF_INET6_FREEBSD, ARP_IPV4_LENGTH, ETHERTYPE_ARP, ETHERTYPE_MAX_LENGTH,
   ETHERTYPE_CMD, ETHERTYPE_ERSPAN2, ETHERTYPE_ERSPAN3, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_MPLS,
   ETHERTYPE_MPLS_MC, ETHERTYPE_PPP, ETHERTYPE_PPPOE, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB,
   ETHERTYPE_VLAN, LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_IPOIB, LINKTYPE_IPV4, LINKTYPE_IPV6,
@@ -78,6 +78,7 @@ export function decodeEthertype (buf: Uint8Array, off: number, end: number, type
  * holds 65,000 of them); then, as tshark's VLAN dissector does, a length below 0x0600 means LLC.
  */
 function decodeTags (buf: Uint8Array, off: number, end: number, type: number, facts: PacketFacts, depth: number): void {
+  facts.vlan = true
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
     if (off + 4 > end) return markMalformed(facts)
     type = u16(buf, off + 2)
@@ -94,6 +95,7 @@ function decodeOtherEthertype (buf: Uint8Array, off: number, end: number, type: 
     case ETHERTYPE_MPLS: case ETHERTYPE_MPLS_MC: return decodeMpls(buf, off, end, facts, depth)
     case ETHERTYPE_PPPOE: return off + 6 > end ? markMalformed(facts) : decodePpp(buf, off + 6, end, facts, depth)
     case ETHERTYPE_PPP: return decodePpp(buf, off, end, facts, depth)
+    case ETHERTYPE_ARP: return decodeArp(buf, off, end, facts)
     case ETHERTYPE_TEB: return decodeEthernet(buf, off, end, facts, depth + 1)
     case ETHERTYPE_ERSPAN2: return decodeEthernet(buf, off + 8, end, facts, depth + 1)
     // Cisco MetaData after an Ethernet header: version, length, options, SGT, then the EtherType.
@@ -106,6 +108,12 @@ function decodeOtherEthertype (buf: Uint8Array, off: number, end: number, type: 
     }
     default:
   }
+}
+
+/** ARP (RFC 826) for IPv4 over Ethernet: hardware type 1, protocol 0x0800, address lengths 6 and 4. Others are not potiron's. */
+function decodeArp (buf: Uint8Array, off: number, end: number, facts: PacketFacts): void {
+  if (off + ARP_IPV4_LENGTH > end) return markMalformed(facts)
+  if (u16(buf, off) === 1 && u16(buf, off + 2) === ETHERTYPE_IPV4 && buf[off + 4] === 6 && buf[off + 5] === 4 && facts.arpAt < 0) facts.arpAt = off
 }
 
 /**

@@ -31,6 +31,7 @@ export function decodeTcp (buf: Uint8Array, off: number, end: number, facts: Pac
   if ((buf[off + 12]! >> 4) * 4 < TCP_MIN_HEADER) return void (facts.malformed = true)
   facts.tcpSeq = u32(buf, off + 4)
   facts.tcpAck = u32(buf, off + 8)
+  if (!inError) facts.tcpFlags = buf[off + 13]!
 }
 
 export function decodeUdp (buf: Uint8Array, off: number, end: number, facts: PacketFacts, depth: number): void {
