@@ -8,6 +8,7 @@ import { Piscina } from 'piscina'
 import { analyzeFile, type FileResult, type JsonOut } from '../src/aggregate/analyze-file.js'
 import type { AnalyzeOptions } from '../src/aggregate/analyzer.js'
 import { tableBuffers } from '../src/aggregate/table.js'
+import { modeBuffers } from '../src/aggregate/modes.js'
 
 export interface ParseTask {
   file: string
@@ -37,6 +38,6 @@ export default async function parseCapture (task: ParseTask): Promise<FileResult
     progress?.close()
   }
   // A Transferable wrapper: piscina sends the value and moves every buffer the table owns.
-  const movable = { [Piscina.transferableSymbol]: tableBuffers(result.table), [Piscina.valueSymbol]: result }
+  const movable = { [Piscina.transferableSymbol]: [...tableBuffers(result.table), ...modeBuffers(result.mode)], [Piscina.valueSymbol]: result }
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as FileResult
 }

@@ -17,6 +17,7 @@ import { loadEnricher } from '../enrich/databases.js'
 import { DayClock, ymdString } from './days.js'
 import type { FileStats } from './stats.js'
 import type { CountTable } from './table.js'
+import type { ModeResult } from './modes.js'
 import { plural } from '../plural.js'
 
 /** A capture problem as plain data (error objects do not survive structured cloning intact). */
@@ -41,6 +42,8 @@ export interface FileResult {
   json?: JsonResult
   /** With enrichment fields: the AS numbers counted and their names, ascending. */
   asnNames?: Array<[number, string]>
+  /** In ISN or layer-2 format (AnalyzeOptions.format): what its collector kept; the table is then empty. */
+  mode?: ModeResult
 }
 
 export interface JsonResult {
@@ -76,6 +79,8 @@ export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOu
   }
   const table = analyzer.finish()
   const result: FileResult = { file, info: read.info, stats: analyzer.stats, table, error: problem(read.error), warning: problem(read.warning), content: read.content }
+  const mode = analyzer.mode()
+  if (mode !== undefined) result.mode = mode
   if (options.enrich !== undefined) result.asnNames = enrichTable(table, options.fields, loadEnricher(options.enrich))
   if (documents !== undefined) result.json = documents.end(read.error === undefined)
   return result

@@ -15,6 +15,7 @@ import { countedFields } from './enrich-table.js'
 import type { EnrichSpec } from '../enrich/databases.js'
 import { emptyStats, type FileStats } from './stats.js'
 import { UNDATED, type CountTable } from './table.js'
+import { collectorFor, type Format, type ModeCollector, type ModeResult } from './modes.js'
 
 /**
  * Which packets are counted:
@@ -35,6 +36,8 @@ export interface AnalyzeOptions {
   zone: string | undefined
   /** The databases of the enrichment fields among `fields` (src/enrich/), prepared by the coordinator. */
   enrich?: EnrichSpec | undefined
+  /** 'isn' or 'layer2': the packets go to that format's collector (modes.ts), not to the field counters. */
+  format?: Format | undefined
 }
 
 export type PacketObserver = (facts: PacketFacts, buf: Buffer, sec: number, nsec: number) => void
@@ -49,6 +52,7 @@ export class Analyzer implements PacketSink {
   /** Every IPv4 packet counts, broadcast included ('every-ip'). */
   readonly #everyIp: boolean
   readonly #observer: PacketObserver | undefined
+  readonly #collector: ModeCollector | undefined
   readonly #protocols = new Float64Array(256)
   readonly #perDay = new Map<number, number>()
   #day = NO_DAY
@@ -59,8 +63,9 @@ export class Analyzer implements PacketSink {
     this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
-    this.#aggregator = new Aggregator({ fields: countedFields(options.fields), combinedKeys: options.combinedKeys })
     this.#clock = new DayClock(options.zone)
+    this.#collector = collectorFor(options.format, this.#clock)
+    this.#aggregator = new Aggregator({ fields: this.#collector === undefined ? countedFields(options.fields) : [], combinedKeys: options.combinedKeys })
   }
 
   packet (buf: Buffer, off: number, caplen: number, _origlen: number, linktype: number, sec: number, nsec: number): void {
@@ -88,6 +93,13 @@ export class Analyzer implements PacketSink {
       else this.#switchDay(day)
     }
 
+    if (this.#collector !== undefined) {
+      if (this.#collector.take(f, buf, sec, nsec, day)) {
+        if (day !== day) stats.undated++
+        else stats.counted++
+      }
+      return
+    }
     if (!this.#selected(f)) return
     if (day !== day) {
       stats.undated++
@@ -136,6 +148,11 @@ export class Analyzer implements PacketSink {
   /** Bytes of the aggregator's counters so far (Aggregator.bytes). */
   get countBytes (): number {
     return this.#aggregator.bytes
+  }
+
+  /** What the format's collector kept (call after finish()); undefined for the standard counts. */
+  mode (): ModeResult | undefined {
+    return this.#collector?.result()
   }
 
   /** Closes the file: returns the count table and completes `stats`. */

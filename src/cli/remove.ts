@@ -72,7 +72,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
     const other = enrich === undefined ? [] : await sameDatabases(redis, databasesOf(enrich))
     if (other.length > 0) { err(`potiron: these files were enriched with other databases: ${other.join('; ')}. Pass the ones they were counted with (--asn-db, --geoip-db)`); return EXIT.failed }
     const summary = await removeFiles(args.files, redis, {
-      threads: args.threads, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor, enrich,
+      threads: args.threads, format: stored.format, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor, enrich,
       onFile: args.json ? undefined : (file, outcome, detail) => { err(outcomeLine(file, outcome, detail)) }
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))

@@ -20,7 +20,9 @@ export const settingOptions = {
   'combined-keys': { type: 'boolean', description: `Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original's -ck; exports and serve add the protocols up); ${STORED} off` },
   fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else the original's: ${PACKET_FIELDS.join(', ')}); enrichment adds ${ENRICH_FIELDS.join(', ')} (source/destination AS and country)` },
   'ipv4-only': { type: 'boolean', description: `${IPV4_ONLY}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
-  tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` }
+  tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` },
+  isn: { type: 'boolean', description: `ISN format: keep each TCP SYN and SYN-ACK's time, ports, sequence and acknowledgement numbers (<sensor>:<day>:isn and :isn-sport), no field counts; for a database of its own (${STORED} the standard counts)` },
+  layer2: { type: 'boolean', description: `Layer-2 format: count ARP requests and replies and their who-has and is-at pairs (<sensor>_<day>_count, <sensor>:<day>:arp-*), no field counts; for a database of its own (${STORED} the standard counts)` }
 } as const satisfies Record<string, Options>
 
 /** Parses `--fields dport,ipsrc`, keeping potiron's field order. */
@@ -34,8 +36,14 @@ export function fieldsOf (text: string): readonly FieldName[] {
 }
 
 /** The settings given on the command line; those left out are absent (resolveSettings fills them). */
-export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined }): Partial<StoredSettings> {
+export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined, isn?: boolean | undefined, layer2?: boolean | undefined }): Partial<StoredSettings> {
   const given: Partial<StoredSettings> = {}
+  if (argv.isn === true && argv.layer2 === true) throw new UsageError('--isn and --layer2: one format per database, choose one')
+  const format = argv.isn === true ? '--isn' : argv.layer2 === true ? '--layer2' : undefined
+  if (format !== undefined) {
+    if (argv.fields !== undefined) throw new UsageError(`${format} keeps its own values, not counted fields: leave --fields out`)
+    given.format = format === '--isn' ? 'isn' : 'layer2'
+  }
   if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
   if (argv.fields !== undefined) given.fields = fieldsOf(argv.fields)
   if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
@@ -44,7 +52,7 @@ export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, 
   return given
 }
 
-const SETTINGS = ['combinedKeys', 'fields', 'selection', 'zone'] as const
+const SETTINGS = ['format', 'combinedKeys', 'fields', 'selection', 'zone'] as const
 
 /**
  * Resolves the run's settings (resolveSettings) and says, in one line, those taken from the
@@ -61,6 +69,7 @@ export async function settingsFor (redis: Redis, given: Partial<StoredSettings>,
 /** The flag that sets `key` to its value in `s`, as typed on a command line. */
 function flagOf (s: StoredSettings, key: keyof StoredSettings): string {
   switch (key) {
+    case 'format': return s.format === 'standard' ? '(standard counts)' : `--${s.format}`
     case 'combinedKeys': return s.combinedKeys ? '--combined-keys' : '--no-combined-keys'
     case 'fields': return `--fields ${s.fields.join(',')}`
     case 'selection': return s.selection === 'ipv4-only' ? '--ipv4-only' : '--no-ipv4-only'

@@ -26,7 +26,9 @@ import { connected, redisLoss } from '../store/connection.js'
 import { fileState, filesInfo, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import type { EnrichSpec } from '../enrich/databases.js'
-import { ASN_NAMES } from '../store/keys.js'
+import { ASN_NAMES, FORMAT_DAY_KEYS } from '../store/keys.js'
+import type { Format } from '../aggregate/modes.js'
+import { addMode, modeDays, modeRows } from '../store/modes.js'
 import { createPool, inFlightLimit } from './pool.js'
 import { pick, sameCapture, twinOf, type OnDisk } from './pick.js'
 
@@ -41,6 +43,8 @@ export interface ParseSettings {
   jsonOut?: string | undefined
   /** The databases of the enrichment fields among `fields` (prepareEnrichment). */
   enrich?: EnrichSpec | undefined
+  /** 'isn' or 'layer2': each file's records or ARP pairs instead of its field counts (store/modes.ts). */
+  format?: Format | undefined
   /**
    * Told while a file is parsed: bytes of it read so far (compressed bytes for gzip) and packets
    * counted from them, at the first chunk, then a few times a second, and at its end; always
@@ -305,7 +309,8 @@ export async function removeFiles (files: readonly string[], redis: Redis, optio
     // One that cannot be read (gone, a directory, an I/O error) tells nothing of what it added.
     const code = p.result.error?.code
     if (code === 'UNREADABLE' || code === 'NOT_A_FILE') { fail(p.file, `${p.result.error!.message}; nothing removed`); return }
-    const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields: options.fields, combinedKeys: options.combinedKeys, sensorFromName: p.sensorFromName })
+    const fields = options.format === 'isn' || options.format === 'layer2' ? FORMAT_DAY_KEYS[options.format] : options.fields
+    const outcome = await removeFile(writer, p.name, p.contribution, p.extraDays, { fields, combinedKeys: options.combinedKeys, sensorFromName: p.sensorFromName })
     if (outcome.missing.length > 0) {
       fail(p.file, `its counts are not in Redis (${outcome.missing.length} of its keys missing, e.g. ${outcome.missing[0]!}): was it ingested with another --sensor? nothing removed`)
       return
@@ -458,7 +463,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
    */
   const fits = (b: Open, p: Parsed): boolean => {
     if (b.merged === undefined || full(b) || b.sensor !== p.sensor || b.names.has(p.name)) return false
-    if (b.members + tableRows(p.result.table) > BATCH_MEMBERS) return false
+    if (b.members + tableRows(p.result.table) + modeRows(p.result.mode) > BATCH_MEMBERS) return false
     return p.days.size === 0 || [...p.days].some(day => b.merged!.days.has(day))
   }
   /** Adds `p` to the open batch (merging its counts), or, when it does not fit, to `pending`. */
@@ -472,7 +477,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     open.names.add(p.name)
     open.settled.push(settled)
     if (open.merged === undefined) return
-    addTable(open.merged, p.result.table, { sensor: p.sensor, combinedKeys: options.combinedKeys })
+    addMode(addTable(open.merged, p.result.table, { sensor: p.sensor, combinedKeys: options.combinedKeys }), p.result.mode, p.name)
     open.members = memberCount(open.merged)
   }
   const pump = (): void => {
@@ -497,13 +502,13 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     })
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<Parsed> => {
-    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone, enrich: options.enrich }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
+    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone, enrich: options.enrich, format: options.format }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const onProgress = options.onProgress
     const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined
     return {
-      file, sensor, days: tableDays(result.table), seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
-      get contribution () { return (contribution ??= addTable(emptyContribution(sensor), result.table, { sensor, combinedKeys: options.combinedKeys })) }
+      file, sensor, days: new Set([...tableDays(result.table), ...modeDays(result.mode)]), seen, name: basename(file), extraDays: nameDay === undefined ? [] : [nameDay], sensorFromName, result,
+      get contribution () { return (contribution ??= addMode(addTable(emptyContribution(sensor), result.table, { sensor, combinedKeys: options.combinedKeys }), result.mode, basename(file))) }
     }
   }
   /** Each file's job (parsed, then settled), for `handlers.after`. */

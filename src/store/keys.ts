@@ -92,6 +92,36 @@ export function combinedKey (sensor: string, protocol: string, ymd: string, fiel
 }
 
 /**
+ * Zsets of an ISN database (`ingest --isn`), one record per TCP SYN or SYN-ACK packet, the
+ * same members in both (store/modes.ts isnMember): scored by time (epoch seconds with µs) in
+ * `<sensor>:<day>:isn`, by source port in `<sensor>:<day>:isn-sport`, so that an hour or a port
+ * range is one ZRANGEBYSCORE (the original: one hash per packet, found with KEYS).
+ */
+export function isnKey (sensor: string, ymd: string, by: 'time' | 'sport'): string {
+  return fieldKey(sensor, ymd, by === 'time' ? 'isn' : 'isn-sport')
+}
+
+/** Zset of a layer-2 database: ARP `request` and `reply` counts of a day (the original's key). */
+export function arpCountKey (sensor: string, ymd: string): string {
+  return `${sensor}_${ymd}_count`
+}
+
+/**
+ * Zsets of a layer-2 database, a day's ARP pairs with their packet counts: `who-has` members
+ * `<target IP> <sender IP> <sender MAC>` (requests), `is-at` members `<IP> <MAC>` (replies),
+ * `hours` members `<HH> request` / `<HH> reply`.
+ */
+export function arpKey (sensor: string, ymd: string, what: 'who-has' | 'is-at' | 'hours'): string {
+  return fieldKey(sensor, ymd, `arp-${what}`)
+}
+
+/**
+ * The `<sensor>:<day>:<name>` key every day of a format has, which tells `remove`'s cleanup
+ * (cleanup-script.ts, which takes them as its fields) whether a day still has data.
+ */
+export const FORMAT_DAY_KEYS = { isn: ['isn'], layer2: ['arp-hours'] } as const
+
+/**
  * The tshark column names behind each indexed field: the original's FIELDS holds these, and
  * sport/dport each came from a TCP and a UDP column.
  */

@@ -10,8 +10,11 @@ import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
 import type { DatabaseInfo } from '../enrich/databases.js'
+import { FORMATS, type Format } from '../aggregate/modes.js'
 
 export interface RunParameters {
+  /** PARAMETERS `format`: the standard counts, or ISN records, or ARP pairs (aggregate/modes.ts); 'standard' when left out. */
+  format?: Format | undefined
   combinedKeys: boolean
   fields: readonly FieldName[]
   selection: string
@@ -53,7 +56,7 @@ const CK = { on: 'True', off: 'False' } as const
  * change which packets and days are counted, so they must match too.
  */
 export function parameterHash (p: RunParameters): Record<string, string> {
-  const hash: Record<string, string> = { format: 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
+  const hash: Record<string, string> = { format: p.format ?? 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
   if (p.databases !== undefined) {
     hash.asn_db = databaseText(p.databases.asn)
     hash.country_db = databaseText(p.databases.country)
@@ -105,11 +108,18 @@ export function tsharkFields (fields: readonly FieldName[]): string[] {
 }
 
 /** The original's data has no `selection`/`tz`: it counted IPv4 only, in UTC for this corpus. */
-const IMPLIED: Readonly<Record<string, string>> & { selection: string, tz: string } = { selection: 'ipv4-only', tz: 'UTC' }
+const IMPLIED: Readonly<Record<string, string>> & { selection: string, tz: string } = { selection: 'ipv4-only', tz: 'UTC', format: 'standard' }
+
+/**
+ * The fields an ISN or layer-2 database names in FIELDS and JSON_FIELDS: the packet values of
+ * its records that are potiron fields (the ports and TCP numbers; ARP's sender and target IP
+ * addresses, which the original's layer-2 documents call ipsrc and ipdst).
+ */
+export const FORMAT_FIELDS: Readonly<Record<Exclude<Format, 'standard'>, readonly FieldName[]>> = { isn: ['sport', 'dport', 'tcpseq', 'tcpack'], layer2: ['ipsrc', 'ipdst'] }
 
 /** The settings a stored PARAMETERS hash says, with the original's missing ones implied. */
-export function settingsOf (stored: Record<string, string>): { combinedKeys: boolean, selection: string, zone: string } {
-  return { combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
+export function settingsOf (stored: Record<string, string>): { format: string, combinedKeys: boolean, selection: string, zone: string } {
+  return { format: stored.format ?? 'standard', combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
 }
 
 /** Whether the stored data splits counts per protocol: `ck` alone (one HGET, for readers). */
@@ -119,6 +129,7 @@ export async function storedCombined (redis: Redis): Promise<boolean> {
 
 /** The stored settings a file was counted with. */
 export interface StoredSettings {
+  format: Format
   combinedKeys: boolean
   fields: readonly FieldName[]
   selection: Selection
@@ -147,13 +158,14 @@ async function readSettings (redis: Redis): Promise<(Omit<StoredSettings, 'field
   if (Object.keys(stored).length === 0 && json.length === 0) return undefined
   const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
   if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
-  const { combinedKeys, selection, zone } = settingsOf(stored)
+  const { format, combinedKeys, selection, zone } = settingsOf(stored)
+  if (!(FORMATS as readonly string[]).includes(format)) throw new ParameterConflictError(`${PARAMETERS} format '${format}' is not one potiron knows`)
   if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
-  return { combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone }
+  return { format: format as Format, combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone }
 }
 
 /** The settings of a run on an empty database when none is given (README, ingest's --help). */
-export const DEFAULT_SETTINGS: StoredSettings = { combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone }
+export const DEFAULT_SETTINGS: StoredSettings = { format: 'standard', combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone }
 
 /**
  * The settings of a run that adds counts (ingest, import-json): each one as given, else as
@@ -172,7 +184,10 @@ export async function resolveSettings (redis: Redis, given: Partial<StoredSettin
     if (given[key] === undefined && String(value) !== String(DEFAULT_SETTINGS[key])) fromDatabase.push(key)
     return value
   }
-  const settings = { combinedKeys: pick('combinedKeys'), fields: pick('fields'), selection: pick('selection'), zone: pick('zone') }
+  const format = pick('format')
+  // An ISN or layer-2 database's fields are its format's: a given --fields differs (refused below).
+  const fields = format === 'standard' || given.fields !== undefined ? pick('fields') : FORMAT_FIELDS[format]
+  const settings = { format, combinedKeys: pick('combinedKeys'), fields, selection: pick('selection'), zone: pick('zone') }
   if (stored !== undefined) {
     // Without JSON_FIELDS (import-json takes them from the first header), no fields to contradict.
     const fields = stored.fields ?? settings.fields
@@ -265,6 +280,7 @@ function conflictWith (wanted: Record<string, string>, json: readonly string[], 
 
 function hint (name: string): string {
   switch (name) {
+    case 'format': return ' (--isn, --layer2: one format per database)'
     case 'ck': return ' (--combined-keys)'
     case 'selection': return ' (--ipv4-only)'
     case 'tz': return ' (--tz)'

@@ -420,6 +420,17 @@ export const INCREMENTS = `local key = KEYS[1]
 for i = 1, #ARGV, 2 do redis.call('ZINCRBY', key, ARGV[i], ARGV[i + 1]) end
 return #ARGV / 2`
 
+/**
+ * As INCREMENTS with negative increments (taking a file's counts out), dropping each member it
+ * leaves at 0 or below, as if never written. Only the members it was given: in an ISN
+ * database's `isn-sport` key a score of 0 is a record's source port, not an emptied count.
+ */
+export const DECREMENTS = `local key = KEYS[1]
+for i = 1, #ARGV, 2 do
+  if tonumber(redis.call('ZINCRBY', key, ARGV[i], ARGV[i + 1])) <= 0 then redis.call('ZREM', key, ARGV[i + 1]) end
+end
+return #ARGV / 2`
+
 /** A group's commands in a MULTI, ready to EXEC. */
 function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>): ReturnType<Redis['multi']> {
   const t = redis.multi()
@@ -429,7 +440,7 @@ function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<str
   const flush = (): void => {
     if (pairs.length === 0) return
     if (fresh.has(key)) t.zadd(key, ...pairs)
-    else t.eval(INCREMENTS, 1, key, ...pairs)
+    else t.eval(step.sign === 1 ? INCREMENTS : DECREMENTS, 1, key, ...pairs)
     pairs = []
   }
   for (const [k, member, count] of step.entries) {
@@ -440,8 +451,6 @@ function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<str
     pairs.push(step.sign * count, member)
   }
   flush()
-  // Taking counts out: members left at 0 are dropped, as if never written.
-  if (step.sign === -1) for (const key of new Set(step.entries.map(([key]) => key))) t.zremrangebyscore(key, '-inf', 0)
   if (step.final !== undefined) step.final(t)
   else t.hset(step.marker, 'plan', String(step.groups), String(step.group), '1')
   return t

@@ -1,0 +1,122 @@
+/**
+ * ISN mode (`ingest --isn`): the records of TCP SYN and SYN-ACK packets, exact, on a generated
+ * capture; the hour and source-port queries; `remove`; one format per database.
+ */
+import { after, before, beforeEach, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { potiron } from './helpers/cli.js'
+import { pcapOf } from './helpers/captures.js'
+import { ADDRS4, ADDRS6, ETH_IPV4, ETH_IPV6, LT_ETHERNET, hex } from './helpers/frames.js'
+import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+
+/** An Ethernet IPv4 TCP frame sport → dport with `seq`, `ack` and `flags` (hex byte). */
+export function tcp4 (sport: number, dport: number, seq: number, ack: number, flags: string): Buffer {
+  return hex(ETH_IPV4, `4500 0028  0001 0000  4006 0000  ${ADDRS4}`, tcpHeader(sport, dport, seq, ack, flags))
+}
+
+export function tcp6 (sport: number, dport: number, seq: number, ack: number, flags: string): Buffer {
+  return hex(ETH_IPV6, `6000 0000  0014 0640  ${ADDRS6}`, tcpHeader(sport, dport, seq, ack, flags))
+}
+
+function tcpHeader (sport: number, dport: number, seq: number, ack: number, flags: string): string {
+  const h = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0')
+  return `${h(sport, 2)} ${h(dport, 2)}  ${h(seq, 4)}  ${h(ack, 4)}  50${flags} ffff  0000 0000`
+}
+
+const SENSOR = 'lab-isn-1'
+/** 2017-03-01 00:00:01 UTC. */
+const T0 = 1488326401
+const NAME = `${SENSOR}-20170301000000.pcap`
+/** Four SYNs (one IPv6, one from port 0), a SYN-ACK, an ACK and a RST that are not kept, one SYN the next day. */
+const PACKETS = [
+  { frame: tcp4(51234, 22, 3000000000, 0, '02'), sec: T0, usec: 123456 },
+  { frame: tcp4(22, 51234, 777, 3000000001, '12'), sec: T0, usec: 123500 },
+  { frame: tcp4(51234, 22, 3000000001, 778, '10'), sec: T0, usec: 123600 },
+  { frame: tcp6(40000, 23, 0xc6336402, 0, '02'), sec: T0 + 3600, usec: 5 },
+  { frame: tcp4(0, 2323, 12345, 0, '02'), sec: T0 + 7200, usec: 0 },
+  { frame: tcp4(60000, 80, 1, 0, '04'), sec: T0 + 7300, usec: 0 },
+  { frame: tcp4(1024, 443, 42, 0, '02'), sec: T0 + 86400, usec: 999999 }
+]
+
+let redis: TestRedis
+let dir: string
+let file: string
+
+before(async () => {
+  redis = await startRedis()
+  dir = mkdtempSync(join(tmpdir(), 'potiron-isn-'))
+  file = join(dir, NAME)
+  writeFileSync(file, pcapOf(LT_ETHERNET, PACKETS))
+})
+
+after(async () => {
+  await redis.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+beforeEach(async () => { await redis.client.flushall() })
+
+test('ingest --isn: one member per SYN and SYN-ACK, scored by time and by source port', async () => {
+  const run = await potiron('ingest', file, '--isn', '--unix', redis.socket, '--json')
+  assert.equal(run.status, 0, run.err.join('\n'))
+  const summary = JSON.parse(run.out[0]!) as { counted: number, members: number }
+  assert.deepEqual([summary.counted, summary.members], [5, 10])
+  const d = await dump(redis.client)
+  const m = (time: string, rest: string): string => `${time} ${rest} ${NAME}`
+  assert.deepEqual(d[`${SENSOR}:20170301:isn`], {
+    type: 'zset',
+    value: {
+      [m('1488326401.123456', '51234 22 3000000000 0 S 0')]: 1488326401.123456,
+      [m('1488326401.123500', '22 51234 777 3000000001 SA 1')]: 1488326401.1235,
+      [m('1488330001.000005', '40000 23 3325256706 0 S 3')]: 1488330001.000005,
+      [m('1488333601.000000', '0 2323 12345 0 S 4')]: 1488333601
+    }
+  })
+  assert.deepEqual(d[`${SENSOR}:20170301:isn-sport`], {
+    type: 'zset',
+    value: {
+      [m('1488326401.123456', '51234 22 3000000000 0 S 0')]: 51234,
+      [m('1488326401.123500', '22 51234 777 3000000001 SA 1')]: 22,
+      [m('1488330001.000005', '40000 23 3325256706 0 S 3')]: 40000,
+      [m('1488333601.000000', '0 2323 12345 0 S 4')]: 0
+    }
+  })
+  assert.deepEqual(d[`${SENSOR}:20170302:isn`]?.value, { [m('1488412801.999999', '1024 443 42 0 S 6')]: 1488412801.999999 })
+  assert.deepEqual(d[`${SENSOR}_DAYS`], { type: 'set', value: ['20170301', '20170302'] })
+  assert.deepEqual(d.PARAMETERS?.value, { format: 'isn', ck: 'False', tshark_filter: '', selection: 'default', tz: 'UTC' })
+  assert.deepEqual(d.JSON_FIELDS?.value, ['sport', 'dport', 'tcpseq', 'tcpack'])
+})
+
+test('remove takes an ISN file back out exactly: the database as before, a source port 0 record of another file kept', async () => {
+  const other = join(dir, `${SENSOR}-20170301010000.pcap`)
+  writeFileSync(other, pcapOf(LT_ETHERNET, [{ frame: tcp4(0, 23, 5, 0, '02'), sec: T0 + 60 }]))
+  assert.equal((await potiron('ingest', other, '--isn', '--unix', redis.socket)).status, 0)
+  const before = await dump(redis.client)
+  assert.equal((await potiron('ingest', file, '--unix', redis.socket)).status, 0)
+  const removed = await potiron('remove', file, '--unix', redis.socket)
+  assert.equal(removed.status, 0, removed.err.join('\n'))
+  assert.deepEqual(await dump(redis.client), before)
+})
+
+test('one format per database: --layer2 or --fields onto ISN records, --isn onto standard counts, are refused, the database unchanged', async () => {
+  assert.equal((await potiron('ingest', file, '--isn', '--unix', redis.socket)).status, 0)
+  const before = await dump(redis.client)
+  const layer2 = await potiron('ingest', file, '--layer2', '--unix', redis.socket)
+  assert.equal(layer2.status, 1)
+  assert.match(layer2.err.join('\n'), /format is 'isn' in Redis but 'layer2' here \(--isn, --layer2: one format per database\)/)
+  const fields = await potiron('ingest', file, '--fields', 'dport', '--unix', redis.socket)
+  assert.equal(fields.status, 1)
+  assert.match(fields.err.join('\n'), /fields are sport,dport,tcpseq,tcpack in Redis but dport here/)
+  assert.deepEqual(await dump(redis.client), before)
+  await redis.client.flushall()
+  assert.equal((await potiron('ingest', file, '--unix', redis.socket)).status, 0)
+  const isn = await potiron('ingest', file, '--isn', '--unix', redis.socket)
+  assert.equal(isn.status, 1)
+  assert.match(isn.err.join('\n'), /format is 'standard' in Redis but 'isn' here/)
+  const both = await potiron('ingest', file, '--isn', '--layer2', '--unix', redis.socket)
+  assert.equal(both.status, 2)
+  assert.match(both.err.join('\n'), /--isn and --layer2: one format per database, choose one/)
+})
