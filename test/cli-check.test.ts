@@ -93,9 +93,18 @@ test('export, plot and report: dates, limits and fields checked before Redis is 
   usage(() => exportCommand.check({ ...csv, date: '2024-02-30' }), /^--date: 2024-02-30 does not exist \(2024-02 has 29 days\)$/)
   usage(() => exportCommand.check({ ...csv, limit: '0' }), /^--limit: expected a whole number from 1 to 100000, got '0'$/)
   assert.equal(exportCommand.check({ ...csv, limit: undefined }).reading.shared.limit, DEFAULTS.reportLimit)
-  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined }
+  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined, hour: undefined, sports: undefined, points: undefined }
   assert.deepEqual([plotCommand.check(plot).month, plotCommand.check(plot).values], [undefined, ['22', '22-tcp']])
   usage(() => plotCommand.check({ ...plot, date: '2024-03-05' }), /^--date: expected YYYY-MM, got '2024-03-05'$/)
+  usage(() => plotCommand.check({ ...plot, hour: '3' }), /^--hour, --sports and --points are for plot isn$/)
+  usage(() => plotCommand.check({ ...plot, values: undefined }), /^Missing required argument: values$/)
+  const isn = { ...plot, chart: 'isn' as const, field: undefined, values: undefined, date: '2024-03-05', hour: '7', sports: '1024-65535' }
+  assert.deepEqual(plotCommand.check(isn).isn, { day: '20240305', hour: 7, sports: [1024, 65535], points: undefined })
+  usage(() => plotCommand.check({ ...isn, date: '2024-03' }), /^plot isn: --date names a day, YYYY-MM-DD, not 2024-03$/)
+  usage(() => plotCommand.check({ ...isn, date: undefined }), /^plot isn needs --date YYYY-MM-DD$/)
+  usage(() => plotCommand.check({ ...isn, hour: '24' }), /^--hour: expected a whole number from 0 to 23, got '24'$/)
+  usage(() => plotCommand.check({ ...isn, sports: '80-22' }), /^--sports: 80-22 is empty \(the low port first\)$/)
+  usage(() => plotCommand.check({ ...isn, field: 'dport' }), /^plot isn draws every SYN record: leave --field and --values out$/)
   const report = { ...EXPORT, date: '2024-03', fields: ' dport , ipsrc' }
   assert.deepEqual([reportCommand.check(report).month, reportCommand.check(report).fields], ['202403', ['dport', 'ipsrc']])
   usage(() => reportCommand.check({ ...report, fields: ' , ' }), /^--fields: name at least one field/)

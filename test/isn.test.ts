@@ -4,13 +4,14 @@
  */
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { potiron } from './helpers/cli.js'
 import { pcapOf } from './helpers/captures.js'
 import { ADDRS4, ADDRS6, ETH_IPV4, ETH_IPV6, LT_ETHERNET, hex } from './helpers/frames.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
+import { readIsn, timeRange, type IsnQuery } from '../src/store/isn-read.js'
 
 /** An Ethernet IPv4 TCP frame sport → dport with `seq`, `ack` and `flags` (hex byte). */
 export function tcp4 (sport: number, dport: number, seq: number, ack: number, flags: string): Buffer {
@@ -119,4 +120,40 @@ test('one format per database: --layer2 or --fields onto ISN records, --isn onto
   const both = await potiron('ingest', file, '--isn', '--layer2', '--unix', redis.socket)
   assert.equal(both.status, 2)
   assert.match(both.err.join('\n'), /--isn and --layer2: one format per database, choose one/)
+})
+
+test('an hour, a source port range, both: one ZRANGEBYSCORE each, records of counted files only', async () => {
+  assert.equal((await potiron('ingest', file, '--isn', '--unix', redis.socket)).status, 0)
+  const packets = async (q: Omit<IsnQuery, 'sensor'>): Promise<number[]> => (await readIsn(redis.client, { sensor: SENSOR, ...q }, 'UTC')).records.map(r => r.packet)
+  assert.deepEqual(await packets({ day: '20170301' }), [0, 1, 3, 4])
+  assert.deepEqual(await packets({ day: '20170301', hour: 0 }), [0, 1])
+  assert.deepEqual(await packets({ day: '20170301', hour: 1 }), [3])
+  assert.deepEqual(await packets({ day: '20170301', hour: 23 }), [])
+  assert.deepEqual(await packets({ day: '20170301', sports: [0, 1023] }), [4, 1])
+  assert.deepEqual(await packets({ day: '20170301', sports: [40000, 65535] }), [3, 0])
+  assert.deepEqual(await packets({ day: '20170301', hour: 0, sports: [50000, 60000] }), [0])
+  assert.deepEqual(await packets({ day: '20170302', hour: 0 }), [6])
+  const limited = await readIsn(redis.client, { sensor: SENSOR, day: '20170301', limit: 3 }, 'UTC')
+  assert.deepEqual([limited.records.length, limited.cut], [3, true])
+  // In Europe/Luxembourg (UTC+1), 2017-03-01 01:00 local is 00:00 UTC.
+  assert.deepEqual(timeRange('20170301', 'Europe/Luxembourg', 1), [1488326400, 1488330000])
+  // A record of a file not in FILES (an ingest killed after some groups) is not shown.
+  await redis.client.zadd(`${SENSOR}:20170301:isn`, 1488326402, `1488326402.000000 1 2 3 4 S 0 ${SENSOR}-20170301999999.pcap`)
+  const read = await readIsn(redis.client, { sensor: SENSOR, day: '20170301', hour: 0 }, 'UTC')
+  assert.deepEqual([read.records.map(r => r.packet), read.uncounted], [[0, 1], 1])
+})
+
+test('plot isn writes the scatter page of a day or an hour; other reading commands refuse an ISN database', async () => {
+  assert.equal((await potiron('ingest', file, '--isn', '--unix', redis.socket)).status, 0)
+  const out = join(dir, 'plots')
+  const run = await potiron('plot', 'isn', '--sensor', SENSOR, '--date', '2017-03-01', '--hour', '0', '--unix', redis.socket, '--out', out)
+  assert.equal(run.status, 0, run.err.join('\n'))
+  const page = join(out, `isn_${SENSOR}_2017-03-01_00.html`)
+  assert.deepEqual(run.out, [`2 records drawn; open ${page}`])
+  const html = readFileSync(page, 'utf8')
+  const figure = JSON.parse(/<script type="application\/json" id="isn-seq-figure">(.*?)<\/script>/.exec(html)![1]!) as { data: Array<{ type: string, x: number[], y: number[], marker: { color: number[] } }> }
+  assert.deepEqual(figure.data.map(t => [t.type, t.x, t.y, t.marker.color]), [['scattergl', [1488326401123.456, 1488326401123.5], [3000000000, 777], [22, 51234]]])
+  const refused = await potiron('export', 'csv', '--field', 'dport', '--date', '2017-03-01', '--unix', redis.socket, '--out', out)
+  assert.equal(refused.status, 2)
+  assert.match(refused.err.join('\n'), /this database holds TCP SYN records \(ingest --isn\): 'plot isn', not field counts/)
 })

@@ -19,6 +19,7 @@ import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { wholeNumber } from './numbers.js'
 import { printable } from './printable.js'
+import { isnPlotOf, needFormat, plotIsn } from './modes.js'
 
 export const exportOptions = {
   ...redisOptions('when it runs'),
@@ -143,6 +144,7 @@ export const exportCommand = command({
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
     const sensor = await sensorOf(redis, options.reading.sensor)
+    await needFormat(redis, 'standard')
     const { field, protocols } = options
     const tables = await readTables(redis, { sensor, field, date: options.date, eachDay: options.eachDay, protocols, ...shared })
     const files = await writeCsv(tables, { sensor, field, protocols, out: shared.out }, line => { io.err(`potiron: ${printable(line)}`) })
@@ -152,21 +154,36 @@ export const exportCommand = command({
 
 export const plotCommand = command({
   usage: 'plot <chart>',
-  description: 'Write a month timeline of some values (Plotly, opens offline), with the day charts its points link to',
-  positionals: { chart: { choices: ['month'], demandOption: true, description: 'Chart kind' } },
+  description: 'Write a month timeline of some values (Plotly, opens offline), with the day charts its points link to; or, from an ISN database (ingest --isn), the TCP sequence and acknowledgement numbers of a day or an hour',
+  positionals: { chart: { choices: ['month', 'isn'], demandOption: true, description: 'Chart kind' } },
   options: {
     ...exportOptions,
-    field: { type: 'string', demandOption: true, description: 'Field (e.g. dport)' },
-    values: { type: 'string', array: true, demandOption: true, description: '22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
-    date: { type: 'string', description: 'YYYY-MM (default: the month of the latest day)' }
+    field: { type: 'string', description: 'month: the field (e.g. dport)' },
+    values: { type: 'string', array: true, description: 'month: 22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
+    date: { type: 'string', description: 'month: YYYY-MM (default: the month of the latest day); isn: the day, YYYY-MM-DD' },
+    hour: { type: 'string', requiresArg: true, description: 'isn: that hour of the day only (0-23, in the database\'s zone)' },
+    sports: { type: 'string', requiresArg: true, description: 'isn: the records from these source ports only (22, or 1024-65535)' },
+    points: { type: 'string', requiresArg: true, description: 'isn: records drawn at most (default 1000000)' }
   },
   examples: [
     ['$0 plot month --sensor hp-1 --field dport --values 22 23', 'Ports 22 and 23 over the latest month: out/hp-1_<YYYY-MM>_..._22_23.html'],
-    ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)']
+    ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'],
+    ['$0 plot isn --sensor hp-1 --date 2024-03-05 --hour 13', 'SYN sequence numbers against time, 13:00-14:00: out/isn_hp-1_2024-03-05_13.html']
   ],
-  check: argv => ({ month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }),
+  check: argv => {
+    if (argv.chart === 'isn') {
+      if (argv.field !== undefined || argv.values !== undefined) throw new UsageError('plot isn draws every SYN record: leave --field and --values out')
+      return { isn: isnPlotOf(argv, text => compactDate(text)), reading: readingOf(argv), month: undefined, field: '', values: [] }
+    }
+    if (argv.hour !== undefined || argv.sports !== undefined || argv.points !== undefined) throw new UsageError('--hour, --sports and --points are for plot isn')
+    if (argv.field === undefined) throw new UsageError('Missing required argument: field')
+    if (argv.values === undefined) throw new UsageError('Missing required argument: values')
+    return { isn: undefined, month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }
+  },
   run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
     const sensor = await sensorOf(redis, options.reading.sensor)
+    if (options.isn !== undefined) { await plotIsn(redis, sensor, options.isn, shared.out, io); return }
+    await needFormat(redis, 'standard')
     const month = await readMonth(redis, sensor, await monthOf(redis, sensor, options.month), [options.field])
     const planned = planPlot(month, options.field, options.values)
     await readPages(redis, month, shared, planned.plan)
@@ -195,6 +212,7 @@ export const reportCommand = command({
     return { month, fields, reading: readingOf(argv) }
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
+    await needFormat(redis, 'standard')
     const sensors = await sensorsOf(redis, options.reading.sensor)
     if (sensors.length > 1) {
       printSite(io, shared.out, await writeReportSites(redis, await reportMonthsOf(redis, sensors, options.month), { ...shared, fields: options.fields }))
