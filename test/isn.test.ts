@@ -9,23 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { potiron } from './helpers/cli.js'
 import { pcapOf } from './helpers/captures.js'
-import { ADDRS4, ADDRS6, ETH_IPV4, ETH_IPV6, LT_ETHERNET, hex } from './helpers/frames.js'
+import { LT_ETHERNET } from './helpers/frames.js'
+import { tcp4, tcp6 } from './helpers/modes.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
 import { readIsn, timeRange, type IsnQuery } from '../src/store/isn-read.js'
-
-/** An Ethernet IPv4 TCP frame sport → dport with `seq`, `ack` and `flags` (hex byte). */
-export function tcp4 (sport: number, dport: number, seq: number, ack: number, flags: string): Buffer {
-  return hex(ETH_IPV4, `4500 0028  0001 0000  4006 0000  ${ADDRS4}`, tcpHeader(sport, dport, seq, ack, flags))
-}
-
-export function tcp6 (sport: number, dport: number, seq: number, ack: number, flags: string): Buffer {
-  return hex(ETH_IPV6, `6000 0000  0014 0640  ${ADDRS6}`, tcpHeader(sport, dport, seq, ack, flags))
-}
-
-function tcpHeader (sport: number, dport: number, seq: number, ack: number, flags: string): string {
-  const h = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0')
-  return `${h(sport, 2)} ${h(dport, 2)}  ${h(seq, 4)}  ${h(ack, 4)}  50${flags} ffff  0000 0000`
-}
 
 const SENSOR = 'lab-isn-1'
 /** 2017-03-01 00:00:01 UTC. */
