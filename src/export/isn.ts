@@ -39,12 +39,12 @@ export function isnFigure (read: IsnRead, y: 'seq' | 'ack', color: 'dport' | 'sp
       // Milliseconds since the epoch: a number per point, not a date string, for millions of them.
       x: records.map(r => Number(r.time) * 1000),
       y: records.map(r => r[y]),
-      marker: { size: 3, color: records.map(r => r[color]), colorscale: 'Viridis', cmin: 0, cmax: 65535, showscale: true, colorbar: { title: { text: port }, thickness: 12 } },
+      marker: { size: 3, color: records.map(r => r[color]), colorscale: 'Viridis', showscale: true, colorbar: { title: { text: port }, thickness: 12 } },
       hovertemplate: `%{x|%H:%M:%S.%L}<br>${name} %{y}<br>${port} %{marker.color}<extra></extra>`
     }],
     layout: {
       xaxis: { type: 'date', title: { text: 'Time (UTC)' } },
-      yaxis: { title: { text: name }, range: [0, 4294967295], tickformat: ',d' },
+      yaxis: { title: { text: name }, range: [0, 4294967295], tickformat: ',d', automargin: true },
       margin: { t: 10, r: 10 },
       height: 520
     }
