@@ -86,8 +86,13 @@ test('export, plot and report: dates, limits and fields checked before Redis is 
   const csv = { ...EXPORT, format: 'csv' as const, field: 'dport', date: '2024-03', 'each-day': true, protocols: false }
   assert.deepEqual(exportCommand.check(csv), {
     reading: { target: { socket: '/run/potiron.sock' }, sensor: 'lab-gen-1', shared: { limit: 10, skip: new Set(['-1']), out: 'out', exact: false } },
-    field: 'dport', date: '202403', eachDay: true, protocols: false
+    arp: false, field: 'dport', date: '202403', eachDay: true, protocols: false
   })
+  const arp = { ...EXPORT, format: 'arp' as const, field: undefined, date: '2024-03-05', 'each-day': false, protocols: false }
+  assert.deepEqual([exportCommand.check(arp).arp, exportCommand.check(arp).date], [true, '20240305'])
+  usage(() => exportCommand.check({ ...arp, date: '2024-03' }), /^export arp: --date names a day, YYYY-MM-DD, not 2024-03$/)
+  usage(() => exportCommand.check({ ...arp, field: 'dport' }), /^export arp writes a day's ARP: --field, --each-day and --protocols are for export csv$/)
+  usage(() => exportCommand.check({ ...csv, field: undefined }), /^Missing required argument: field$/)
   assert.deepEqual(exportCommand.check({ ...csv, 'each-day': false, date: '2024-03-05', skip: [''] }).reading.shared.skip, new Set())
   usage(() => exportCommand.check({ ...csv, date: '2024-03-05' }), /^--each-day needs --date YYYY-MM$/)
   usage(() => exportCommand.check({ ...csv, date: '2024-02-30' }), /^--date: 2024-02-30 does not exist \(2024-02 has 29 days\)$/)

@@ -98,8 +98,8 @@ test('a mistyped flag or command: "did you mean", and the --help of the command 
   }
   assert.deepEqual(await said('inspect', 'x.pcap', '--jsno'), [2, ['potiron: unknown option --jsno (did you mean --json?)', "Run 'potiron inspect --help' for usage."]])
   // yargs checks required options first: the flag meant is then "missing".
-  assert.deepEqual(await said('export', 'csv', '--date', '2013-05', '--feild', 'dport'),
-    [2, ['potiron: Missing required argument: field; unknown option --feild (did you mean --field?)', "Run 'potiron export csv --help' for usage."]])
+  assert.deepEqual(await said('export', 'csv', '--field', 'dport', '--dat', '2013-05'),
+    [2, ['potiron: Missing required argument: date; unknown option --dat (did you mean --date?)', "Run 'potiron export csv --help' for usage."]])
   assert.deepEqual(await said('export', 'csv', '--field', 'dport', '--date', '2013-05', '--limt', '3', 'extra', '--frobnicate'),
     [2, ["potiron: unknown option --limt (did you mean --limit?); unknown option --frobnicate; unexpected argument 'extra'", "Run 'potiron export csv --help' for usage."]])
   assert.deepEqual(await said('inpsect', 'x.pcap'), [2, ["potiron: unknown command 'inpsect' (did you mean inspect?)", "Run 'potiron --help' for usage."]])

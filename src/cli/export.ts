@@ -19,7 +19,7 @@ import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { wholeNumber } from './numbers.js'
 import { printable } from './printable.js'
-import { isnPlotOf, needFormat, plotIsn } from './modes.js'
+import { exportArp, isnPlotOf, needFormat, plotIsn } from './modes.js'
 
 export const exportOptions = {
   ...redisOptions('when it runs'),
@@ -123,27 +123,35 @@ export function printSite (io: Io, out: string, result: SiteResult): void {
 
 export const exportCommand = command({
   usage: 'export <format>',
-  description: 'Write top-N tables of a field from Redis (CSV)',
-  positionals: { format: { choices: ['csv'], demandOption: true, description: 'Table format' } },
+  description: 'Write top-N tables of a field from Redis (CSV); or, from a layer-2 database (ingest --layer2), a day\'s ARP: its IP-MAC pairs (flagged when an IP has several MACs or a MAC several IPs), its requests (CSV) and a chart of them per hour',
+  positionals: { format: { choices: ['csv', 'arp'], demandOption: true, description: 'csv: a field\'s top values; arp: a day\'s ARP' } },
   options: {
     ...exportOptions,
-    field: { type: 'string', demandOption: true, description: 'Field (e.g. dport, ipsrc, protocol)' },
-    date: { type: 'string', demandOption: true, description: 'YYYY-MM-DD (one day) or YYYY-MM (the month\'s totals)' },
+    field: { type: 'string', description: 'csv: the field (e.g. dport, ipsrc, protocol)' },
+    date: { type: 'string', demandOption: true, description: 'YYYY-MM-DD (one day) or, for csv, YYYY-MM (the month\'s totals)' },
     'each-day': { type: 'boolean', default: false, description: 'With --date YYYY-MM: one file per day that has data' },
     protocols: { type: 'boolean', default: false, description: 'One file per protocol plus their total (needs data ingested with --combined-keys)' }
   },
   examples: [
     ['$0 export csv --sensor hp-1 --field dport --date 2024-03-05', 'out/hp-1_destination-port_2024-03-05.csv'],
     ['$0 export csv --field ipsrc --date 2024-03 --each-day', 'One file per day of March 2024 that has data'],
-    ['$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total']
+    ['$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total'],
+    ['$0 export arp --sensor lan-1 --date 2024-03-05', 'out/lan-1_arp_2024-03-05.csv (IP-MAC pairs, flagged), ..._arp-who-has_...csv and ..._arp_2024-03-05.html']
   ],
   check: argv => {
     const date = compactDate(argv.date)
+    if (argv.format === 'arp') {
+      if (date.length !== 8) throw new UsageError(`export arp: --date names a day, YYYY-MM-DD, not ${argv.date}`)
+      if (argv.field !== undefined || argv['each-day'] || argv.protocols) throw new UsageError('export arp writes a day\'s ARP: --field, --each-day and --protocols are for export csv')
+      return { arp: true, reading: readingOf(argv), field: '', date, eachDay: false, protocols: false }
+    }
+    if (argv.field === undefined) throw new UsageError('Missing required argument: field')
     if (argv['each-day'] && date.length === 8) throw new UsageError('--each-day needs --date YYYY-MM')
-    return { reading: readingOf(argv), field: argv.field, date, eachDay: argv['each-day'], protocols: argv.protocols }
+    return { arp: false, reading: readingOf(argv), field: argv.field, date, eachDay: argv['each-day'], protocols: argv.protocols }
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
     const sensor = await sensorOf(redis, options.reading.sensor)
+    if (options.arp) { await exportArp(redis, sensor, options.date, shared.out, io); return }
     await needFormat(redis, 'standard')
     const { field, protocols } = options
     const tables = await readTables(redis, { sensor, field, date: options.date, eachDay: options.eachDay, protocols, ...shared })

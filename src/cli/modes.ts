@@ -1,12 +1,14 @@
 /**
  * The commands' parts for ISN and layer-2 databases (`ingest --isn`, `--layer2`): `plot isn`
- * here, called by export.ts's `plot`; and the check every reading command makes that the
+ * and `export arp` here, called by export.ts's `plot` and `export`; and the check every reading command makes that the
  * database holds the format it reads.
  */
 import type { Redis } from 'ioredis'
 import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { writeIsnPlot } from '../export/isn.js'
+import { arpWarnings, writeArpDay } from '../export/arp.js'
+import { readArpDay } from '../store/arp-read.js'
 import { readIsn } from '../store/isn-read.js'
 import { PARAMETERS } from '../store/keys.js'
 import { settingsOf } from '../store/parameters.js'
@@ -70,4 +72,14 @@ export async function plotIsn (redis: Redis, sensor: string, options: IsnPlotOpt
   if (read.uncounted > 0) io.err(`potiron: warning: ${read.uncounted} records of files whose ingest has not finished left out (run it again to finish it)`)
   const path = await writeIsnPlot({ sensor, day: dashed(options.day), hour: options.hour, zone, read }, out)
   io.out(printable(`${read.records.length} records drawn; open ${resolve(path)}`))
+}
+
+/** Reads and writes `export arp` of `sensor`'s day (YYYYMMDD). */
+export async function exportArp (redis: Redis, sensor: string, day: string, out: string, io: Io): Promise<void> {
+  await needFormat(redis, 'layer2')
+  const read = await readArpDay(redis, sensor, day)
+  if (read.request + read.reply === 0) throw new UsageError(`no ARP for sensor ${sensor} on ${dashed(day)}`)
+  const { files, pairs } = await writeArpDay(sensor, dashed(day), read, out)
+  for (const line of arpWarnings(pairs)) io.err(`potiron: warning: ${printable(line)}`)
+  io.out(printable(`${files.length} files written under ${out}: ${read.request} requests, ${read.reply} replies, ${pairs.length} IP-MAC pairs (${pairs.filter(p => p.flag !== '').length} flagged); open ${resolve(out, files[files.length - 1]!)}`))
 }
