@@ -92,6 +92,8 @@ test('remove takes an ISN file back out exactly: the database as before, a sourc
 test('one format per database: --layer2 or --fields onto ISN records, --isn onto standard counts, are refused, the database unchanged', async () => {
   assert.equal((await potiron('ingest', file, '--isn', '--unix', redis.socket)).status, 0)
   const before = await dump(redis.client)
+  const report = await potiron('ingest', file, '--report', join(dir, 'site'), '--unix', redis.socket)
+  assert.deepEqual([report.status, report.err.at(-1)?.split('\n')[0]], [2, 'potiron: --isn keeps no field counts: --json-out and --report are for the standard format (then plot isn, export arp)'])
   const layer2 = await potiron('ingest', file, '--layer2', '--unix', redis.socket)
   assert.equal(layer2.status, 1)
   assert.match(layer2.err.join('\n'), /format is 'isn' in Redis but 'layer2' here \(--isn, --layer2: one format per database\)/)

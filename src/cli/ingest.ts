@@ -16,6 +16,7 @@ import { reportMonths } from '../export/report.js'
 import { dryRun, type DryRunArgs } from './dry-run.js'
 import { givenSettingsOf, settingOptions, settingsFor } from './settings.js'
 import { seconds, wholeNumber } from './numbers.js'
+import { UsageError } from '../errors.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
@@ -75,6 +76,8 @@ export const ingestCommand = command({
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   return await withRedis(args.target, err, { start: true }, async (redis, used) => {
     const settings = await settingsFor(redis, args.given, err)
+    // ISN records and ARP pairs have no documents and no report of field counts.
+    if (settings.format !== 'standard' && (args.jsonOut !== undefined || args.report !== undefined)) throw new UsageError(`--${settings.format} keeps no field counts: --json-out and --report are for the standard format (then plot isn, export arp)`)
     const enrich = await enrichmentFor(settings.fields, args.enrich ?? {})
     const parameters = { ...settings, databases: enrich === undefined ? undefined : databasesOf(enrich) }
     // --force onto other databases: new files are counted with them, counted ones are left as
