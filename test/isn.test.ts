@@ -146,3 +146,17 @@ test('plot isn writes the scatter page of a day or an hour; other reading comman
   assert.equal(refused.status, 2)
   assert.match(refused.err.join('\n'), /this database holds TCP SYN records \(ingest --isn\): 'plot isn', not field counts/)
 })
+
+test('report of an ISN database: each day\'s plot isn page, linked from index.html', async () => {
+  assert.equal((await potiron('ingest', file, '--isn', '--unix', redis.socket)).status, 0)
+  const out = join(dir, 'report')
+  const run = await potiron('report', '--unix', redis.socket, '--date', '2017-03', '--out', out)
+  assert.equal(run.status, 0, run.err.join('\n'))
+  assert.deepEqual(run.out, [`3 files written under ${out}; open ${join(out, 'index.html')}`])
+  const index = readFileSync(join(out, 'index.html'), 'utf8')
+  assert.deepEqual([...index.matchAll(/<a href="([^"]+)">([^<]+)<\/a><\/td><td class="n">(\d+)</g)].map(m => m.slice(1)), [
+    [`isn_${SENSOR}_2017-03-01.html`, '2017-03-01', '4'],
+    [`isn_${SENSOR}_2017-03-02.html`, '2017-03-02', '1']
+  ])
+  assert.match(readFileSync(join(out, `isn_${SENSOR}_2017-03-02.html`), 'utf8'), /1 packets: 1 SYN, 0 SYN-ACK\./)
+})

@@ -19,7 +19,7 @@ import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { wholeNumber } from './numbers.js'
 import { printable } from './printable.js'
-import { exportArp, isnPlotOf, needFormat, plotIsn } from './modes.js'
+import { exportArp, formatOf, isnPlotOf, needFormat, plotIsn, reportIsn } from './modes.js'
 
 export const exportOptions = {
   ...redisOptions('when it runs'),
@@ -220,6 +220,7 @@ export const reportCommand = command({
     return { month, fields, reading: readingOf(argv) }
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
+    if (await formatOf(redis) === 'isn') { await reportIsn(redis, await sensorOf(redis, options.reading.sensor), options.month, shared.out, io); return }
     await needFormat(redis, 'standard')
     const sensors = await sensorsOf(redis, options.reading.sensor)
     if (sensors.length > 1) {

@@ -4,15 +4,19 @@
  * database holds the format it reads.
  */
 import type { Redis } from 'ioredis'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
-import { writeIsnPlot } from '../export/isn.js'
+import { isnFileName, isnIndex, writeIsnPlot } from '../export/isn.js'
 import { arpWarnings, writeArpDay } from '../export/arp.js'
 import { readArpDay } from '../store/arp-read.js'
 import { readIsn } from '../store/isn-read.js'
 import { PARAMETERS } from '../store/keys.js'
 import { settingsOf } from '../store/parameters.js'
 import { dashed } from '../export/names.js'
+import { INDEX } from '../export/report.js'
+import { ASSETS } from '../export/page.js'
+import { sensorDays } from '../store/read.js'
 import type { Io } from './command.js'
 import { wholeNumber } from './numbers.js'
 import { printable } from './printable.js'
@@ -30,10 +34,14 @@ const FORMAT_READERS: Readonly<Record<string, string>> = {
  * another, and says what to run instead.
  */
 export async function needFormat (redis: Redis, format: 'standard' | 'isn' | 'layer2'): Promise<string> {
-  const stored = await redis.hgetall(PARAMETERS)
-  const settings = settingsOf(stored)
+  const settings = settingsOf(await redis.hgetall(PARAMETERS))
   if (settings.format !== format) throw new UsageError(`this database holds ${FORMAT_READERS[settings.format] ?? `format '${settings.format}'`}, not ${FORMAT_READERS[format]!.split(':')[0]!}`)
   return settings.zone
+}
+
+/** The database's format (PARAMETERS `format`, 'standard' when it has none). */
+export async function formatOf (redis: Redis): Promise<string> {
+  return settingsOf(await redis.hgetall(PARAMETERS)).format
 }
 
 export interface IsnPlotOptions {
@@ -82,4 +90,24 @@ export async function exportArp (redis: Redis, sensor: string, day: string, out:
   const { files, pairs } = await writeArpDay(sensor, dashed(day), read, out)
   for (const line of arpWarnings(pairs)) io.err(`potiron: warning: ${printable(line)}`)
   io.out(printable(`${files.length} files written under ${out}: ${read.request} requests, ${read.reply} replies, ${pairs.length} IP-MAC pairs (${pairs.filter(p => p.flag !== '').length} flagged); open ${resolve(out, files[files.length - 1]!)}`))
+}
+
+/**
+ * `report` of an ISN database: the plot isn page of each day of `sensor`'s `month` (YYYYMM, or
+ * its latest), and an index.html linking them.
+ */
+export async function reportIsn (redis: Redis, sensor: string, month: string | undefined, out: string, io: Io): Promise<void> {
+  const zone = await needFormat(redis, 'isn')
+  const all = await sensorDays(redis, sensor)
+  const chosen = month ?? all[all.length - 1]?.slice(0, 6) ?? ''
+  const days = all.filter(d => d.startsWith(chosen))
+  if (days.length === 0) throw new UsageError(`no ISN records for sensor ${sensor} in ${dashed(chosen)}`)
+  const pages: Array<{ day: string, records: number, page: string }> = []
+  for (const day of days) {
+    const read = await readIsn(redis, { sensor, day }, zone)
+    await writeIsnPlot({ sensor, day: dashed(day), zone, read }, out)
+    pages.push({ day: dashed(day), records: read.records.length, page: isnFileName({ sensor, day: dashed(day) }) })
+  }
+  await writeFile(join(out, INDEX), isnIndex(sensor, pages, ASSETS))
+  io.out(printable(`${pages.length + 1} files written under ${out}; open ${resolve(out, INDEX)}`))
 }

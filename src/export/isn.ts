@@ -82,3 +82,18 @@ export async function writeIsnPlot (p: IsnPlot, out: string): Promise<string> {
   await writeFile(path, isnPage(p, ASSETS))
   return path
 }
+
+/** The index of an ISN report: a link to each day's page, with its number of records. */
+export function isnIndex (sensor: string, days: ReadonlyArray<{ day: string, records: number, page: string }>, assets: string): string {
+  const title = `TCP initial sequence numbers of ${sensor}`
+  const rows = days.map(d => `<tr><td><a href="${escapeHtml(encodeURI(d.page))}">${escapeHtml(d.day)}</a></td><td class="n">${d.records}</td></tr>`).join('\n')
+  return document(title, `${pageHeader([])}
+<main>
+<h1>${escapeHtml(title)}</h1>
+<p class="note">An ISN database (ingest --isn): each day's SYN and SYN-ACK sequence and acknowledgement numbers.</p>
+<table><thead><tr><th scope="col">Day</th><th scope="col">Records</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+</main>`, [], reportHead(assets))
+}
