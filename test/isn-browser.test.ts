@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
+import type { Redis } from 'ioredis'
+import { dashboardClient } from '../src/server/client.js'
+import { startApp, type RunningApp } from './helpers/serve.js'
 import { launchChromium, visit } from './helpers/browser.js'
 import { potiron } from './helpers/cli.js'
 import { pcapOf } from './helpers/captures.js'
@@ -28,6 +31,8 @@ let redis: TestRedis
 let dir: string
 let page: string
 let browser: Browser
+let client: Redis
+let app: RunningApp
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'potiron-isn-browser-'))
@@ -41,11 +46,14 @@ before(async () => {
   const run = await potiron('plot', 'isn', '--sensor', SENSOR, '--date', '2017-03-01', '--hour', '13', '--unix', redis.socket, '--out', out)
   assert.equal(run.status, 0, run.err.join('\n'))
   page = pathToFileURL(join(out, `isn_${SENSOR}_2017-03-01_13.html`)).href
+  client = dashboardClient({ socket: redis.socket })
+  await client.connect()
+  app = await startApp(client)
   browser = await launchChromium()
 })
 
 after(async () => {
-  await teardown(async () => await browser?.close(), async () => await redis?.stop(), () => rmSync(dir, { recursive: true, force: true }))
+  await teardown(async () => await browser?.close(), async () => await app?.close(), () => client?.disconnect(), async () => await redis?.stop(), () => rmSync(dir, { recursive: true, force: true }))
 })
 
 test('plot isn draws both scatters with WebGL, offline, every record a point', async () => {
@@ -68,4 +76,16 @@ test('plot isn\'s page passes the page checks', async () => {
   const p = await browser.newPage()
   await checkPage(p, { name: 'isn', url: page })
   await p.close()
+})
+
+test('the dashboard of an ISN database: its overview is the latest day\'s scatters, with links to each hour', async () => {
+  const v = await visit(browser, `${app.url}/`)
+  await chartsDrawn(v.page)
+  assert.deepEqual(await v.page.locator('#isn-seq').evaluate(el => (el as unknown as { _fullData: Array<{ type: string, x: number[] }> })._fullData.map(t => [t.type, t.x.length])), [['scattergl', COUNT]])
+  assert.equal(await v.page.locator('h1').textContent(), `TCP initial sequence numbers of ${SENSOR}, 2017-03-01`)
+  await v.page.locator('a', { hasText: /^14$/ }).click()
+  await v.page.waitForURL(/hour=14/)
+  assert.match(await v.page.locator('p.empty').textContent() ?? '', /No TCP SYN or SYN-ACK packet in this period/)
+  assert.deepEqual(v.errors, [])
+  await v.page.close()
 })

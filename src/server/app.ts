@@ -23,6 +23,7 @@ import { readTables } from '../store/report-data.js'
 import { csvText } from '../export/csv.js'
 import { dashed, topStem } from '../export/names.js'
 import { DEFAULTS } from '../config/defaults.js'
+import { isnDashboard, isnDatabase } from './isn-pages.js'
 
 // dist/src/server/app.js → src/server/browser/ (not compiled: they run in the browser as written)
 const browserFile = (name: string): string => fileURLToPath(new URL(`../../../src/server/browser/${name}`, import.meta.url))
@@ -124,8 +125,11 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     if (path === '/favicon.ico') { only('GET'); res.writeHead(204, SECURITY_HEADERS).end(); return } // a 204 has no content headers (RFC 9110)
     if (path.startsWith('/assets/')) { only('GET'); await asset(res, path.slice('/assets/'.length)); return }
     switch (path) {
-      case '/': case '': {
+      case '/': case '': case '/isn': {
         only('GET')
+        const isn = await isnDatabase(redis)
+        if (isn !== undefined) { html(res, 200, await isnDashboard(redis, base, params, await api.sensors.get(), isn.zone)); return }
+        if (path === '/isn') throw new HttpError(404, 'this database holds no ISN records (ingest --isn)')
         const overview = await api.overview(params)
         html(res, 200, overviewPage(base, overview, await api.sensors.get()))
         return
