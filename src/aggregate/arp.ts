@@ -8,28 +8,12 @@
  */
 import type { PacketFacts } from '../decode/facts.js'
 import type { DayClock } from './days.js'
-import type { ModeCollector } from './modes.js'
+import type { ArpCounts, ArpDay, ModeCollector } from './collector.js'
 
 /** ARP operation codes (RFC 826); the original took any other code as a reply as well. */
 export const ARP_REQUEST = 1
 
-/** One day's ARP: counts per kind, per pair, and per hour of the day (in the run's zone). */
-export interface ArpDay {
-  day: number
-  request: number
-  reply: number
-  /** `<target IP> <sender IP> <sender MAC>` → requests. */
-  whoHas: Map<string, number>
-  /** `<IP> <MAC>` → replies. */
-  isAt: Map<string, number>
-  /** [hour * 2]: requests in that hour, [hour * 2 + 1]: replies. */
-  hours: number[]
-}
-
-export interface ArpCounts {
-  kind: 'layer2'
-  days: ArpDay[]
-}
+export type { ArpCounts, ArpDay } from './collector.js'
 
 export class ArpCollector implements ModeCollector {
   readonly #days = new Map<number, ArpDay>()

@@ -12,28 +12,14 @@
  * hourly or by size.
  */
 import type { PacketFacts } from '../decode/facts.js'
-import type { ModeCollector } from './modes.js'
+import type { IsnRecords, ModeCollector } from './collector.js'
 
 export const ISN_RECORDS_MAX = 4_000_000
 /** TCP flag bits (RFC 9293 §3.1). */
 export const TCP_SYN = 0x02
 export const TCP_ACK = 0x10
 
-/** The records of one file, `count` of them, in packet order (`ordinal`: the packet's index in the file, from 0). */
-export interface IsnRecords {
-  kind: 'isn'
-  count: number
-  /** Day numbers (days.ts) of each record. */
-  days: Int32Array
-  /** Microseconds since the epoch (exact: below 2^53 until year 2255). */
-  micros: Float64Array
-  sport: Uint16Array
-  dport: Uint16Array
-  seq: Uint32Array
-  ack: Uint32Array
-  flags: Uint8Array
-  ordinal: Float64Array
-}
+export type { IsnRecords } from './collector.js'
 
 /** What a file with more SYN records than ISN_RECORDS_MAX fails with. */
 export class TooManyRecordsError extends Error {

@@ -5,22 +5,15 @@
  * format's collector instead of the field counters; what the collector keeps goes back to the
  * coordinator with the file's result (FileResult.mode).
  */
-import type { PacketFacts } from '../decode/facts.js'
-import { ArpCollector, type ArpCounts } from './arp.js'
+import { ArpCollector } from './arp.js'
+import type { ModeCollector, ModeResult } from './collector.js'
 import type { DayClock } from './days.js'
-import { IsnCollector, type IsnRecords } from './isn.js'
+import { IsnCollector } from './isn.js'
+
+export type { ModeCollector, ModeResult } from './collector.js'
 
 export const FORMATS = ['standard', 'isn', 'layer2'] as const
 export type Format = typeof FORMATS[number]
-
-/** What a collector kept of one file. */
-export type ModeResult = IsnRecords | ArpCounts
-
-export interface ModeCollector {
-  /** Whether the packet is the format's (then counted in the file's stats); keeps it when `day` is a day. */
-  take: (f: PacketFacts, buf: Buffer, sec: number, nsec: number, day: number) => boolean
-  result: () => ModeResult
-}
 
 /** The collector of `format`, or undefined for the standard counts. */
 export function collectorFor (format: Format | undefined, clock: DayClock): ModeCollector | undefined {
