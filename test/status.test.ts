@@ -90,7 +90,7 @@ test('status: stored settings, each sensor\'s first and last day and days, files
   assert.match(`memory used: ${parsed.memory.human}`, MEMORY)
   assert.deepEqual({ ...parsed, memory: undefined }, {
     redis: { address: `unix:${redis.socket}`, own: false },
-    settings: { combinedKeys: true, selection: 'default', zone: 'UTC', fields: FIELDS.slice('fields: '.length).split(',') },
+    settings: { format: 'standard', combinedKeys: true, selection: 'default', zone: 'UTC', fields: FIELDS.slice('fields: '.length).split(',') },
     sensors: [{ sensor: 'lab-dnsicmp-1', first: '2013-05-30', last: '2013-06-02', days: 3 }, { sensor: 'lab-vlan-1', first: '2010-06-29', last: '2010-06-29', days: 1 }],
     files: {
       count: 3,

@@ -136,7 +136,7 @@ export const exportCommand = command({
     ['$0 export csv --sensor hp-1 --field dport --date 2024-03-05', 'out/hp-1_destination-port_2024-03-05.csv'],
     ['$0 export csv --field ipsrc --date 2024-03 --each-day', 'One file per day of March 2024 that has data'],
     ['$0 export csv --field dport --date 2024-03 --protocols', 'Per protocol: ..._with-protocols_2024-03_tcp.csv, and the total'],
-    ['$0 export arp --sensor lan-1 --date 2024-03-05', 'out/lan-1_arp_2024-03-05.csv (IP-MAC pairs, flagged), ..._arp-who-has_...csv and ..._arp_2024-03-05.html']
+    ['$0 export arp --sensor lan-1 --date 2024-03-05', 'out/lan-1_arp_2024-03-05.csv (flagged IP-MAC pairs), .html, ...']
   ],
   check: argv => {
     const date = compactDate(argv.date)
@@ -176,7 +176,7 @@ export const plotCommand = command({
   examples: [
     ['$0 plot month --sensor hp-1 --field dport --values 22 23', 'Ports 22 and 23 over the latest month: out/hp-1_<YYYY-MM>_..._22_23.html'],
     ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'],
-    ['$0 plot isn --sensor hp-1 --date 2024-03-05 --hour 13', 'SYN sequence numbers against time, 13:00-14:00: out/isn_hp-1_2024-03-05_13.html']
+    ['$0 plot isn --sensor hp-1 --date 2024-03-05 --hour 13', 'SYNs of 13:00-14:00: out/isn_hp-1_2024-03-05_13.html']
   ],
   check: argv => {
     if (argv.chart === 'isn') {

@@ -185,9 +185,10 @@ export async function resolveSettings (redis: Redis, given: Partial<StoredSettin
     return value
   }
   const format = pick('format')
+  const combinedKeys = pick('combinedKeys')
   // An ISN or layer-2 database's fields are its format's: a given --fields differs (refused below).
   const fields = format === 'standard' || given.fields !== undefined ? pick('fields') : FORMAT_FIELDS[format]
-  const settings = { format, combinedKeys: pick('combinedKeys'), fields, selection: pick('selection'), zone: pick('zone') }
+  const settings = { format, combinedKeys, fields, selection: pick('selection'), zone: pick('zone') }
   if (stored !== undefined) {
     // Without JSON_FIELDS (import-json takes them from the first header), no fields to contradict.
     const fields = stored.fields ?? settings.fields

@@ -11,6 +11,8 @@ import { recordOf } from './write.js'
 
 /** The settings PARAMETERS and JSON_FIELDS say the data was counted with. */
 export interface StatusSettings {
+  /** PARAMETERS format: `standard`, `isn` or `layer2`. */
+  format: string
   combinedKeys: boolean
   /** JSON_FIELDS; empty when it is missing. */
   fields: string[]
