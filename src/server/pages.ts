@@ -6,7 +6,7 @@
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
 import { timelineFigure, type Figure, type TopItem } from '../export/charts.js'
-import { asnBarFigure, worldMapFigure } from '../export/world.js'
+import { ASN_CREDIT, asnBarFigure, worldMapFigure } from '../export/world.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, escapeHtml, scriptsAt } from '../export/page.js'
 import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings, type TopRow } from './api.js'
@@ -219,7 +219,7 @@ function enrichmentChart (f: Overview['fields'][number], i: number, link: (value
       ? '<p class="muted">None of the day\'s source countries has a place on the map.</p>'
       : `<h3 class="chart-title">On the map</h3>\n${chartBlock(`map-${i}`, map).replace('class="potiron-chart"', 'class="potiron-chart map"')}`
   }
-  if (f.field === 'sasn') return `<h3 class="chart-title">Top source ASes</h3>\n${chartBlock(`asn-${i}`, asnBarFigure(items(f.top))).replace('class="potiron-chart"', 'class="potiron-chart bars"')}`
+  if (f.field === 'sasn') return `<h3 class="chart-title">Top source ASes</h3>\n${chartBlock(`asn-${i}`, asnBarFigure(items(f.top))).replace('class="potiron-chart"', 'class="potiron-chart bars"')}\n<p class="muted">${ASN_CREDIT}</p>`
   return ''
 }
 
