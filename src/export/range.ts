@@ -130,3 +130,14 @@ export function aggregate (first: string, last: string, daysWithData: readonly s
   })
   return { aggregation, buckets, withData, sums }
 }
+
+/**
+ * What a point covers, as its hover says: `2024-W09, 2024-03-01 to 2024-03-03 (partial week: 3
+ * days in the period), 3 of 3 days with data`. `first` and `last` as YYYY-MM-DD.
+ */
+export function bucketText (b: Pick<Bucket, 'label' | 'first' | 'last' | 'days' | 'partial'>, withData: number, aggregation: Aggregation): string {
+  const span = b.first === b.last ? b.first : `${b.first} to ${b.last}`
+  const days = (n: number): string => `${n} ${n === 1 ? 'day' : 'days'}`
+  const partial = b.partial ? ` (partial ${aggregation}: ${days(b.days)} in the period)` : ''
+  return `${aggregation === 'day' ? span : `${b.label}, ${span}`}${partial}, ${withData} of ${days(b.days)} with data`
+}

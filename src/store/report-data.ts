@@ -205,3 +205,16 @@ export async function readTimeline (redis: Redis, layout: Layout, sensor: string
     })
   }
 }
+
+/**
+ * A long timeline's counts (`plot range`): the sensor's days with data from `first` to `last`
+ * (YYYYMMDD; from its day set, never KEYS) and `lines`' counts on each (readTimeline: one
+ * pipelined ZMSCORE per day and protocol key). No day with data is a usage error.
+ */
+export async function readRange (redis: Redis, layout: Layout, sensor: string, first: string, last: string, field: string, lines: readonly Line[]): Promise<{ days: string[], y: number[][], asNames: Map<string, string> }> {
+  checkField(layout, field)
+  const all = await sensorDays(redis, sensor)
+  const days = all.filter(d => d >= first && d <= last)
+  if (days.length === 0) throw new UsageError(`no data for sensor '${sensor}' from ${dashedDate(first)} to ${dashedDate(last)} (its days: ${dashedDate(all[0]!)} to ${dashedDate(all[all.length - 1]!)})`)
+  return { days, ...await readTimeline(redis, layout, sensor, days, field, lines) }
+}
