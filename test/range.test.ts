@@ -11,27 +11,13 @@ import { join } from 'node:path'
 import { aggregate, aggregationOf, bucketsOf, isoWeek, monthsPeriod } from '../src/export/range.js'
 import { daysFromCivil } from '../src/aggregate/days.js'
 import { potiron } from './helpers/cli.js'
-import { fill, type Counts } from './helpers/insights.js'
+import { fill } from './helpers/insights.js'
+import { RANGE_COUNTS, RANGE_SENSOR as S } from './helpers/range.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import type { Redis } from 'ioredis'
 import { dashboardClient } from '../src/server/client.js'
 import { startApp, type RunningApp } from './helpers/serve.js'
 import { teardown } from './helpers/teardown.js'
-
-const S = 'lab-range-1'
-/** Three years of one sensor: a few days with data, some without port 23, a Sunday ending a year. */
-export const RANGE_COUNTS: Counts = {
-  [S]: {
-    20220103: { protocol: { 6: 5 }, dport: { 22: 5 } },
-    20230101: { protocol: { 6: 4 }, dport: { 22: 3, 23: 1 } },
-    20231231: { protocol: { 6: 2 }, dport: { 80: 2 } },
-    20240301: { protocol: { 6: 70 }, dport: { 22: 40, 80: 30 } },
-    20240302: { protocol: { 6: 20 }, dport: { 22: 20 } },
-    20240303: { protocol: { 6: 30 }, dport: { 22: 10, 443: 20 } },
-    20240305: { protocol: { 6: 45 }, dport: { 22: 30, 23: 15 } },
-    20241231: { protocol: { 6: 1 }, dport: { 22: 1 } }
-  }
-}
 
 async function getJson (url: string): Promise<{ status: number, body: any }> {
   const res = await fetch(url)
