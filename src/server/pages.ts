@@ -243,11 +243,11 @@ function compact (figure: Figure, days: number): Figure {
   }
 }
 
-/** What a long evolution's points are, said above its chart. */
+/** What the evolution's points are, said above its chart (our own words, HTML as they are). */
 const AGGREGATED: Record<Aggregation, string> = {
-  day: 'A point per day with data (days without any capture are gaps in the lines).',
-  week: `More than ${MAX_POINTS} days: a point per ISO week (Monday to Sunday), the sum of its days (a day without data adds 0); a week the period cuts is partial, an open marker.`,
-  month: `More than ${MAX_POINTS} weeks: a point per month, the sum of its days (a day without data adds 0); a month the period cuts is partial, an open marker.`
+  day: ' (days without any capture are gaps in the lines). Click a point for that day\'s overview.',
+  week: `. More than ${MAX_POINTS} days: a point per ISO week (Monday to Sunday), the sum of its days (a day without data adds 0); a week the period cuts is partial, an open marker.`,
+  month: `. More than ${MAX_POINTS} weeks: a point per month, the sum of its days (a day without data adds 0); a month the period cuts is partial, an open marker.`
 }
 
 export function evolutionPage (base: string, e: Evolution, picker?: Picker): string {
@@ -277,7 +277,7 @@ ${which}${e.protocol === null ? '' : `<input type="hidden" name="protocol" value
   const body = withData === 0
     ? `${form}\n<p class="empty">Sensor ${escapeHtml(e.sensor)} has no data from ${escapeHtml(first)} to ${escapeHtml(e.until)}.</p>`
     : `${form}
-<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data. ${escapeHtml(AGGREGATED[e.aggregation])}${e.aggregation === 'day' ? ' Click a point for that day\'s overview.' : ''}</p>
+<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data${AGGREGATED[e.aggregation]}</p>
 <p class="calendars">Calendar of this value: ${calendars}</p>
 <div class="chart-wide">${chartBlock('evolution', evolutionFigure(base, e, subject, first))}</div>`
   return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, picker, body, charts: withData > 0, data: { sensor: e.sensor } })
