@@ -162,13 +162,13 @@ export const plotCommand = command({
     values: { type: 'string', array: true, demandOption: true, description: '22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
     date: { type: 'string', description: 'plot month: YYYY-MM (default: the month of the latest day)' },
     from: { type: 'string', requiresArg: true, description: `plot range: the first month, YYYY-MM (a point per day up to ${MAX_POINTS} days, then per ISO week, then per month)` },
-    to: { type: 'string', requiresArg: true, description: 'plot range: the last month, YYYY-MM' },
-    calendar: { type: 'string', requiresArg: true, description: 'plot range: also a calendar heatmap of each value over the year YYYY (written for each year when the range is whole years; without --from/--to, the range is that year)' }
+    to: { type: 'string', requiresArg: true, description: 'plot range: the last month, YYYY-MM (default: the month of the latest day)' },
+    calendar: { type: 'string', requiresArg: true, description: 'plot range: also a calendar heatmap of each value over the year YYYY (written for each year the range holds whole; without --from/--to, the range is that year)' }
   },
   examples: [
     ['$0 plot month --sensor hp-1 --field dport --values 22 23', 'Ports 22 and 23 over the latest month: out/hp-1_<YYYY-MM>_..._22_23.html'],
     ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'],
-    ['$0 plot range --field dport --values 22 23 --from 2022-01 --to 2024-12', 'Weekly sums over three years, the CSV, and a calendar of each port for 2022, 2023 and 2024'],
+    ['$0 plot range --field dport --values 22 23 --from 2022-01', 'From 2022 to the latest month, weekly; a calendar per port and whole year'],
     ['$0 plot range --field dport --values 22 --calendar 2024', 'Port 22 over 2024 (a point per day) and its calendar of 2024']
   ],
   check: argv => {
@@ -199,28 +199,38 @@ export const plotCommand = command({
 /** The most months a range may span: a point each is then still at most MAX_POINTS. */
 export const MAX_RANGE_MONTHS = MAX_POINTS
 
-/** A range's months (YYYYMM) and the years of its calendars, checked (pure). */
-export function rangeOf (fromText: string | undefined, toText: string | undefined, calendarText: string | undefined): { from: string, to: string, calendars: number[] } {
+/** The months of `plot range` as given (YYYYMM; `to` undefined: the latest month with data), checked as far as they go without Redis (pure). */
+export interface RangeGiven { from: string, to: string | undefined, calendar: number | undefined }
+
+export function rangeOf (fromText: string | undefined, toText: string | undefined, calendarText: string | undefined): RangeGiven {
   if (calendarText !== undefined && !/^\d{4}$/.test(calendarText)) throw new UsageError(`--calendar: expected a year YYYY, got '${calendarText}'`)
-  if (fromText === undefined && toText === undefined && calendarText !== undefined) return { from: `${calendarText}01`, to: `${calendarText}12`, calendars: [Number(calendarText)] }
-  if (fromText === undefined || toText === undefined) throw new UsageError(`plot range needs --from and --to (YYYY-MM), or --calendar YYYY alone (missing: --${fromText === undefined ? 'from' : 'to'})`)
-  const [from, to] = [compactDate(fromText, false, 'from'), compactDate(toText, false, 'to')]
+  const calendar = calendarText === undefined ? undefined : Number(calendarText)
+  if (fromText === undefined && toText === undefined && calendarText !== undefined) return { from: `${calendarText}01`, to: `${calendarText}12`, calendar }
+  if (fromText === undefined) throw new UsageError('plot range needs --from YYYY-MM (--to defaults to the latest month with data), or --calendar YYYY alone')
+  const given = { from: compactDate(fromText, false, 'from'), to: toText === undefined ? undefined : compactDate(toText, false, 'to'), calendar }
+  if (given.to !== undefined) rangeMonths(given.from, given.to, calendar)
+  return given
+}
+
+/** A range's months (YYYYMM) checked, and the years of its calendars: each year it holds whole, and `calendar`, which must be one of its years. */
+export function rangeMonths (from: string, to: string, calendar: number | undefined): { from: string, to: string, calendars: number[] } {
   const months = monthCount(from, to)
-  if (months < 1) throw new UsageError(`--from ${fromText} is after --to ${toText}`)
-  if (months > MAX_RANGE_MONTHS) throw new UsageError(`--from ${fromText} --to ${toText} is ${months} months, at most ${MAX_RANGE_MONTHS}`)
+  if (months < 1) throw new UsageError(`--from ${dashed(from)} is after --to ${dashed(to)}`)
+  if (months > MAX_RANGE_MONTHS) throw new UsageError(`--from ${dashed(from)} --to ${dashed(to)} is ${months} months, at most ${MAX_RANGE_MONTHS}`)
   const [first, last] = [Number(from.slice(0, 4)), Number(to.slice(0, 4))]
-  // Whole years: the calendar of each; a calendar asked must overlap the range, whose data is read.
-  const calendars = from.endsWith('01') && to.endsWith('12') ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : []
-  if (calendarText !== undefined) {
-    const year = Number(calendarText)
-    if (year < first || year > last) throw new UsageError(`--calendar ${calendarText}: not a year of --from ${fromText} --to ${toText}`)
-    if (!calendars.includes(year)) calendars.push(year)
+  // The years it holds whole: the calendar of each; a calendar asked must overlap the range, whose data is read.
+  const [wholeFirst, wholeLast] = [from.endsWith('01') ? first : first + 1, to.endsWith('12') ? last : last - 1]
+  const calendars = Array.from({ length: Math.max(0, wholeLast - wholeFirst + 1) }, (_, i) => wholeFirst + i)
+  if (calendar !== undefined) {
+    if (calendar < first || calendar > last) throw new UsageError(`--calendar ${calendar}: not a year of --from ${dashed(from)} --to ${dashed(to)}`)
+    if (!calendars.includes(calendar)) calendars.push(calendar)
   }
   return { from, to, calendars }
 }
 
 /** What `plot range` draws, read: the range's days and the calendars' whole years. */
-async function readRangePlot (redis: Redis, sensor: string, options: { from: string, to: string, calendars: readonly number[], field: string, values: readonly string[] }): Promise<RangePlot> {
+async function readRangePlot (redis: Redis, sensor: string, given: RangeGiven & { field: string, values: readonly string[] }): Promise<RangePlot> {
+  const options = { ...given, ...rangeMonths(given.from, given.to ?? await monthOf(redis, sensor, undefined), given.calendar) }
   const layout = await readLayout(redis)
   checkField(layout, options.field)
   const specs = options.values.map(v => parseSpec(v, layout))
