@@ -122,7 +122,7 @@ describe('plot range and the evolution over months', () => {
     const cells: Array<[number, number, number]> = []
     cal.data[1].z.forEach((row: Array<number | null>, wd: number) => { row.forEach((z, w) => { if (z !== null) cells.push([wd, w, z]) }) })
     assert.deepEqual(cells, [[6, 0, 1], [6, 52, 0]])
-    assert.match(calendar, /<p class="note">1 packets over 2 days with data; days without data are grey \(no data, not 0\)\.<\/p>/)
+    assert.match(calendar, /<p class="note">1 packet over 2 days with data; days without data are grey \(no data, not 0\)\.<\/p>/)
   })
 
   test('one month: a point per day, days without data are gaps as in plot month; --calendar YYYY alone is that year', async () => {

@@ -14,6 +14,7 @@ import { ASSETS, chartPage, escapeHtml, writeAssets, type Link } from './page.js
 import { aggregate, bucketText, monthsPeriod, type Aggregated, type Aggregation } from './range.js'
 import type { SiteResult } from './report.js'
 import { monthName, writeSiteFile, type Written } from './site.js'
+import { plural } from '../plural.js'
 import type { Layout } from '../store/read.js'
 import type { Line } from '../store/report-data.js'
 
@@ -131,6 +132,6 @@ function calendarPage (plot: RangePlot, year: number, line: number, subject: str
   const sum = [...counts.values()].reduce((a, b) => a + b, 0)
   const title = `Packets per day with ${subject} on sensor ${plot.sensor}, ${year}`
   const figure = counts.size === 0 ? `Sensor ${plot.sensor} has no data in ${year}.` : calendarFigure(year, counts, subject, () => null)
-  const note = `${sum.toLocaleString('en-US')} packets over ${counts.size} ${counts.size === 1 ? 'day' : 'days'} with data; days without data are grey (no data, not 0).`
+  const note = `${plural(sum, 'packet', sum.toLocaleString('en-US'))} over ${plural(counts.size, 'day')} with data; days without data are grey (no data, not 0).`
   return chartPage({ title, figure, links: [{ href: back, text: 'timeline' }], assets: ASSETS, notes: [note] })
 }

@@ -9,6 +9,7 @@
  */
 import { dayToYmd, daysFromCivil } from '../aggregate/days.js'
 import { dashed } from './names.js'
+import { plural } from '../plural.js'
 
 /** The most points a long timeline draws: a day each up to this many days, then weeks, then months. */
 export const MAX_POINTS = 400
@@ -137,7 +138,6 @@ export function aggregate (first: string, last: string, daysWithData: readonly s
  */
 export function bucketText (b: Pick<Bucket, 'label' | 'first' | 'last' | 'days' | 'partial'>, withData: number, aggregation: Aggregation): string {
   const span = b.first === b.last ? b.first : `${b.first} to ${b.last}`
-  const days = (n: number): string => `${n} ${n === 1 ? 'day' : 'days'}`
-  const partial = b.partial ? ` (partial ${aggregation}: ${days(b.days)} in the period)` : ''
-  return `${aggregation === 'day' ? span : `${b.label}, ${span}`}${partial}, ${withData} of ${days(b.days)} with data`
+  const partial = b.partial ? ` (partial ${aggregation}: ${plural(b.days, 'day')} in the period)` : ''
+  return `${aggregation === 'day' ? span : `${b.label}, ${span}`}${partial}, ${withData} of ${plural(b.days, 'day')} with data`
 }
