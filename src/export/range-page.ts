@@ -125,13 +125,18 @@ function rangeFigure (title: string, agg: Aggregated, lines: Array<{ name: strin
   return bucketFigure(title, agg.aggregation === 'week' ? 'Week' : 'Month', lines, points, period)
 }
 
+/** A calendar's height in px (its page's chart is otherwise 75vh tall). */
+const CALENDAR_HEIGHT = 300
+
 /** A value's calendar of `year`: its packets on each day with data (0 on one without it), days without data grey. */
 function calendarPage (plot: RangePlot, year: number, line: number, subject: string, back: string): string {
   const counts = new Map<string, number>()
   plot.days.forEach((d, i) => { if (d.startsWith(String(year))) counts.set(d, plot.y[line]![i]!) })
   const sum = [...counts.values()].reduce((a, b) => a + b, 0)
   const title = `Packets per day with ${subject} on sensor ${plot.sensor}, ${year}`
-  const figure = counts.size === 0 ? `Sensor ${plot.sensor} has no data in ${year}.` : calendarFigure(year, counts, subject, () => null)
+  const drawn = calendarFigure(year, counts, subject, () => null)
+  // Seven rows of cells: as tall as the dashboard's calendar, not the 75vh of a timeline (kind 'calendar').
+  const figure = counts.size === 0 ? `Sensor ${plot.sensor} has no data in ${year}.` : { data: drawn.data, layout: { ...drawn.layout, height: CALENDAR_HEIGHT } }
   const note = `${plural(sum, 'packet', sum.toLocaleString('en-US'))} over ${plural(counts.size, 'day')} with data; days without data are grey (no data, not 0).`
-  return chartPage({ title, figure, links: [{ href: back, text: 'timeline' }], assets: ASSETS, notes: [note] })
+  return chartPage({ title, figure, links: [{ href: back, text: 'timeline' }], assets: ASSETS, notes: [note], kind: 'calendar' })
 }
