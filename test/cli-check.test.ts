@@ -93,7 +93,7 @@ test('export, plot and report: dates, limits and fields checked before Redis is 
   usage(() => exportCommand.check({ ...csv, date: '2024-02-30' }), /^--date: 2024-02-30 does not exist \(2024-02 has 29 days\)$/)
   usage(() => exportCommand.check({ ...csv, limit: '0' }), /^--limit: expected a whole number from 1 to 100000, got '0'$/)
   assert.equal(exportCommand.check({ ...csv, limit: undefined }).reading.shared.limit, DEFAULTS.reportLimit)
-  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined }
+  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined, from: undefined, to: undefined, calendar: undefined }
   assert.deepEqual([plotCommand.check(plot).month, plotCommand.check(plot).values], [undefined, ['22', '22-tcp']])
   usage(() => plotCommand.check({ ...plot, date: '2024-03-05' }), /^--date: expected YYYY-MM, got '2024-03-05'$/)
   const report = { ...EXPORT, date: '2024-03', fields: ' dport , ipsrc' }
