@@ -325,8 +325,8 @@ class Parser {
     if (q.proto === 'arp') throw new FilterError("'arp' has no ports", t.at)
     const parts = range ? t.text.split('-') : [t.text]
     if (range && parts.length !== 2) throw new FilterError(`expected a port range such as 1-1024 but found '${t.text}'`, t.at)
+    if (parts.some(p => /^[A-Za-z]/.test(p))) throw new FilterError(`port names are not resolved: give '${t.text}' as ${range ? 'numbers' : 'a number'}`, t.at)
     const [low, high] = parts.map(p => this.#number({ ...t, text: p }, 65535)) as [number, number]
-    if (!range && !/^\d/.test(t.text)) throw new FilterError(`port names are not resolved: give '${t.text}' as a number`, t.at)
     const transport = q.proto === 'tcp' ? 'tcp' : q.proto === 'udp' ? 'udp' : 'both'
     return portRange(q.dir, familyOf(q.proto), transport, Math.min(low, high ?? low), Math.max(low, high ?? low))
   }
