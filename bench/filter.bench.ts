@@ -83,7 +83,7 @@ async function main (): Promise<void> {
     const none = median(times.none!)
     console.log(table(['variant', 'median ms', 'packets/s', 'counted', 'vs none'], variants.map(v => {
       const ms = median(times[v]!)
-      return [FILTERS[v] === undefined ? 'no filter' : `--filter '${FILTERS[v]!}'`, ms.toFixed(1), grouped(packets / ms * 1000), grouped(counted[v]!), `${((ms / none - 1) * 100).toFixed(1)} %`]
+      return [FILTERS[v] === undefined ? 'no filter' : `--filter '${FILTERS[v]}'`, ms.toFixed(1), grouped(packets / ms * 1000), grouped(counted[v]!), `${((ms / none - 1) * 100).toFixed(1)} %`]
     })))
     const cost = median(times['kept anyway']!) / none - 1
     console.log(`cost of asking the filter of every packet: ${(cost * 100).toFixed(1)} % (target: at most ${TARGET_COST * 100} %) ${cost <= TARGET_COST ? 'ok' : 'MISSED'}`)

@@ -17,7 +17,7 @@ import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis
 export const IPV4_ONLY = 'Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255'
 
 /** What --filter does (ingest's default is said apart: the database's). */
-export const FILTER = "Count only the packets this pcap-filter expression (tcpdump's syntax) matches, e.g. 'tcp and dst port 22' (README: the primitives potiron knows)"
+export const FILTER = "Only the packets this pcap-filter expression (tcpdump's syntax) matches are counted (and written), e.g. 'tcp and dst port 22' (README, Filters: the primitives potiron knows)"
 
 /** Checks a --filter expression by compiling it: '' is none; a mistake is a UsageError saying where. */
 export function filterOf (text: string): string {
