@@ -53,6 +53,8 @@ test('ingest --filter counts the matching packets, keeps the filter, uses it whe
   assert.match(first.out.join('\n'), /^packets: 2011 read, 1994 counted, 17 filtered out \(--filter\);/m)
   assert.equal((await redis.client.hgetall('PARAMETERS')).tshark_filter, SYNS)
   assert.equal(await total('lab-synscan-1:20100704:dport'), 1994)
+  const status = await potiron('status', '--unix', redis.socket)
+  assert.ok(status.out.join('\n').includes(`settings: combined keys off, selection default, tz UTC, filter '${SYNS}'`))
   // Left out: the stored filter, said; the DNS capture has no SYN, so it counts nothing.
   const second = await ingest(DNS)
   assert.deepEqual([second.status, second.err], [0, [NAMED, `potiron: using the database's settings: --filter '${SYNS}'`]])
