@@ -33,7 +33,7 @@ export const inspectCommand = command({
   description: 'Describe captures: format, link types, packets, IPv4/IPv6, protocols, times, anomalies, top destination ports, source ASes and countries',
   positionals: { files: FILES_POSITIONAL },
   options: { json: { type: 'boolean', default: false, description: 'One JSON object per file' }, filter: captureOptions.filter, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz, ...enrichOptions },
-  examples: [['$0 inspect fixtures/', 'Every capture under fixtures/'], ['$0 inspect --json capture.pcap.gz', 'Machine-readable summary'], ["$0 inspect capture.pcap --filter 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn'", 'Top destination ports of the SYNs only']],
+  examples: [['$0 inspect fixtures/', 'Every capture under fixtures/'], ['$0 inspect --json capture.pcap.gz', 'Machine-readable summary'], ["$0 inspect capture.pcap --filter 'tcp[tcpflags] == tcp-syn'", 'Top destination ports of the bare SYNs only']],
   check: argv => ({ paths: argv.files, options: { json: argv.json, selection: selectionOf(argv), zone: zoneOf(argv), ...withFilter(givenFilterOf(argv)), enrich: enrichArgsOf(argv) } }),
   run: async ({ paths, options }, io) => {
     const failed = await inspect(await expandPaths(paths, io.err), options, io.out, io.err)
