@@ -13,6 +13,7 @@ import { DayClock, ymdString } from './days.js'
 import type { FieldName } from './fields.js'
 import { countedFields } from './enrich-table.js'
 import type { EnrichSpec } from '../enrich/databases.js'
+import { filterOf, type Predicate } from '../filter/filter.js'
 import { emptyStats, type FileStats } from './stats.js'
 import { UNDATED, type CountTable } from './table.js'
 
@@ -35,6 +36,8 @@ export interface AnalyzeOptions {
   zone: string | undefined
   /** The databases of the enrichment fields among `fields` (src/enrich/), prepared by the coordinator. */
   enrich?: EnrichSpec | undefined
+  /** A pcap-filter expression (`--filter`, src/filter/): packets it does not match are not counted. */
+  filter?: string | undefined
 }
 
 export type PacketObserver = (facts: PacketFacts, buf: Buffer, sec: number, nsec: number) => void
@@ -49,6 +52,8 @@ export class Analyzer implements PacketSink {
   /** Every IPv4 packet counts, broadcast included ('every-ip'). */
   readonly #everyIp: boolean
   readonly #observer: PacketObserver | undefined
+  /** The compiled `filter`, null without one. */
+  readonly #filter: Predicate | null
   readonly #protocols = new Float64Array(256)
   readonly #perDay = new Map<number, number>()
   #day = NO_DAY
@@ -58,12 +63,13 @@ export class Analyzer implements PacketSink {
   constructor (options: AnalyzeOptions, observer?: PacketObserver) {
     this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
+    this.#filter = options.filter === undefined ? null : filterOf(options.filter)
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
     this.#aggregator = new Aggregator({ fields: countedFields(options.fields), combinedKeys: options.combinedKeys })
     this.#clock = new DayClock(options.zone)
   }
 
-  packet (buf: Buffer, off: number, caplen: number, _origlen: number, linktype: number, sec: number, nsec: number): void {
+  packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
     const stats = this.stats
     const f = this.#facts
     stats.packets++
@@ -88,6 +94,11 @@ export class Analyzer implements PacketSink {
       else this.#switchDay(day)
     }
 
+    // The filter is asked about every packet, so that `packets - filtered` is what it matched.
+    if (this.#filter !== null && !this.#filter(f, buf, origlen)) {
+      stats.filtered++
+      return
+    }
     if (!this.#selected(f)) return
     if (day !== day) {
       stats.undated++

@@ -10,6 +10,7 @@ import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
 import type { DatabaseInfo } from '../enrich/databases.js'
+import { compileFilter, FilterError } from '../filter/filter.js'
 
 export interface RunParameters {
   combinedKeys: boolean
@@ -17,6 +18,8 @@ export interface RunParameters {
   selection: string
   /** IANA zone of the days, 'UTC' by default. */
   zone: string
+  /** The pcap-filter expression packets were counted through (`--filter`), '' or undefined for none: PARAMETERS `tshark_filter`. */
+  filter?: string | undefined
   /** The databases of the enrichment fields, when `fields` has some. */
   databases?: Databases | undefined
   /**
@@ -49,11 +52,12 @@ const CK = { on: 'True', off: 'False' } as const
 
 /**
  * PARAMETERS as written. `format`, `ck` and `tshark_filter` mean the same as in the original
- * (our selection adds no user filter, hence ''); `selection` and `tz` are potiron's own: they
+ * (`tshark_filter` holds the user's filter, '' for none: a pcap-filter expression here, where
+ * the original's was a tshark display filter); `selection` and `tz` are potiron's own: they
  * change which packets and days are counted, so they must match too.
  */
 export function parameterHash (p: RunParameters): Record<string, string> {
-  const hash: Record<string, string> = { format: 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
+  const hash: Record<string, string> = { format: 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: p.filter ?? '', selection: p.selection, tz: p.zone }
   if (p.databases !== undefined) {
     hash.asn_db = databaseText(p.databases.asn)
     hash.country_db = databaseText(p.databases.country)
@@ -108,8 +112,8 @@ export function tsharkFields (fields: readonly FieldName[]): string[] {
 const IMPLIED: Readonly<Record<string, string>> & { selection: string, tz: string } = { selection: 'ipv4-only', tz: 'UTC' }
 
 /** The settings a stored PARAMETERS hash says, with the original's missing ones implied. */
-export function settingsOf (stored: Record<string, string>): { combinedKeys: boolean, selection: string, zone: string } {
-  return { combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
+export function settingsOf (stored: Record<string, string>): { combinedKeys: boolean, selection: string, zone: string, filter: string } {
+  return { combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz, filter: stored.tshark_filter ?? '' }
 }
 
 /** Whether the stored data splits counts per protocol: `ck` alone (one HGET, for readers). */
@@ -123,6 +127,8 @@ export interface StoredSettings {
   fields: readonly FieldName[]
   selection: Selection
   zone: string
+  /** The pcap-filter expression packets were counted through, '' for none (PARAMETERS `tshark_filter`). */
+  filter: string
 }
 
 /**
@@ -147,13 +153,22 @@ async function readSettings (redis: Redis): Promise<(Omit<StoredSettings, 'field
   if (Object.keys(stored).length === 0 && json.length === 0) return undefined
   const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
   if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
-  const { combinedKeys, selection, zone } = settingsOf(stored)
+  const { combinedKeys, selection, zone, filter } = settingsOf(stored)
   if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
-  return { combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone }
+  if (filter !== '') {
+    // The original stored tshark display filters there: counting more files needs the same filter, as potiron reads it.
+    try {
+      compileFilter(filter)
+    } catch (err) {
+      if (!(err instanceof FilterError)) throw err
+      throw new ParameterConflictError(`${PARAMETERS} tshark_filter '${filter}' is not a filter potiron can apply (${err.message})`)
+    }
+  }
+  return { combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone, filter }
 }
 
 /** The settings of a run on an empty database when none is given (README, ingest's --help). */
-export const DEFAULT_SETTINGS: StoredSettings = { combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone }
+export const DEFAULT_SETTINGS: StoredSettings = { combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone, filter: '' }
 
 /**
  * The settings of a run that adds counts (ingest, import-json): each one as given, else as
@@ -172,7 +187,7 @@ export async function resolveSettings (redis: Redis, given: Partial<StoredSettin
     if (given[key] === undefined && String(value) !== String(DEFAULT_SETTINGS[key])) fromDatabase.push(key)
     return value
   }
-  const settings = { combinedKeys: pick('combinedKeys'), fields: pick('fields'), selection: pick('selection'), zone: pick('zone') }
+  const settings = { combinedKeys: pick('combinedKeys'), fields: pick('fields'), selection: pick('selection'), zone: pick('zone'), filter: pick('filter') }
   if (stored !== undefined) {
     // Without JSON_FIELDS (import-json takes them from the first header), no fields to contradict.
     const fields = stored.fields ?? settings.fields
@@ -268,6 +283,7 @@ function hint (name: string): string {
     case 'ck': return ' (--combined-keys)'
     case 'selection': return ' (--ipv4-only)'
     case 'tz': return ' (--tz)'
+    case 'tshark_filter': return ' (--filter)'
     case 'asn_db': return ' (--asn-db; ingest --force counts new files with it)'
     case 'country_db': return ' (--geoip-db; ingest --force counts new files with it)'
     default: return ''
