@@ -99,7 +99,7 @@ module.exports = {
       name: 'parsing-below-the-sink',
       severity: 'error',
       comment: 'Reading, decoding, aggregation and the enrichment databases know nothing of Redis, exports, the server or the CLI.',
-      from: { path: '^src/(capture|decode|aggregate|enrich)/' },
+      from: { path: '^src/(capture|decode|aggregate|enrich|filter)/' },
       to: { path: '^src/(store|export|server|cli|coordinator|redis-server)/' }
     },
     {
@@ -110,6 +110,16 @@ module.exports = {
       to: {
         dependencyTypesNot: ['core'],
         pathNot: ['^src/enrich/', '^src/aggregate/fields\\.ts$', '(^|/)node_modules/(maxmind|mmdb-lib|tiny-lru)/']
+      }
+    },
+    {
+      name: 'filter-stays-light',
+      severity: 'error',
+      comment: 'Worker threads compile --filter (src/filter/): it reads the decoded packet (src/decode/) with node built-ins only.',
+      from: { path: '^src/filter/' },
+      to: {
+        dependencyTypesNot: ['core'],
+        pathNot: ['^src/filter/', '^src/decode/']
       }
     },
     {

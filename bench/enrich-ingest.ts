@@ -29,7 +29,9 @@ function isPublic (a: number): boolean {
  * from another public address (a multiplicative walk of the 32-bit space: distinct by construction).
  */
 export async function distinctSourcesCapture (dir: string, packets: number): Promise<string> {
-  const file = join(dir, `bench-enrich-1-${new Date(DAY * 1000).toISOString().slice(0, 10).replaceAll('-', '')}000000.pcap`)
+  // One directory per size: a capture of another run's size is never taken for this one.
+  mkdirSync(join(dir, String(packets)), { recursive: true })
+  const file = join(dir, String(packets), `bench-enrich-1-${new Date(DAY * 1000).toISOString().slice(0, 10).replaceAll('-', '')}000000.pcap`)
   if (existsSync(file)) return file
   const out = await open(`${file}.partial`, 'w')
   const header = Buffer.alloc(24)

@@ -20,16 +20,16 @@ import { removeCommand } from '../src/cli/remove.js'
 import { serveCommand } from '../src/cli/serve.js'
 
 const SOCKET = { redis: undefined, unix: '/run/potiron.sock' }
-const CAPTURE = { 'ipv4-only': false, tz: undefined, sensor: undefined }
+const CAPTURE = { 'ipv4-only': false, tz: undefined, sensor: undefined, filter: undefined }
 
 function usage (f: () => unknown, message: RegExp): void {
   assert.throws(f, (e: unknown) => e instanceof UsageError && message.test(e.message))
 }
 
 test('inspect and json: files as given, selection and zone checked', () => {
-  assert.deepEqual(inspectCommand.check({ files: ['a.pcap', 'dir/'], json: true, 'ipv4-only': true, tz: 'Europe/Luxembourg', 'geoip-db': 'c.mmdb', 'asn-db': undefined }),
+  assert.deepEqual(inspectCommand.check({ files: ['a.pcap', 'dir/'], json: true, filter: undefined, 'ipv4-only': true, tz: 'Europe/Luxembourg', 'geoip-db': 'c.mmdb', 'asn-db': undefined }),
     { paths: ['a.pcap', 'dir/'], options: { json: true, selection: 'ipv4-only', zone: 'Europe/Luxembourg', enrich: { geoipDb: 'c.mmdb', asnDb: undefined } } })
-  usage(() => inspectCommand.check({ files: ['a.pcap'], json: false, 'ipv4-only': false, tz: 'Mars/Olympus', 'geoip-db': undefined, 'asn-db': undefined }), /^--tz: unknown time zone 'Mars\/Olympus'/)
+  usage(() => inspectCommand.check({ files: ['a.pcap'], json: false, filter: undefined, 'ipv4-only': false, tz: 'Mars/Olympus', 'geoip-db': undefined, 'asn-db': undefined }), /^--tz: unknown time zone 'Mars\/Olympus'/)
   assert.deepEqual(jsonCommand.check({ files: ['a.pcap'], out: 'json/', ...CAPTURE, sensor: 's-1' }),
     { paths: ['a.pcap'], options: { out: 'json/', selection: 'default', zone: undefined, sensor: 's-1' } })
 })
@@ -69,7 +69,7 @@ test('import-json and remove: settings given are kept, those left out stay unset
   assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': true, 'ipv4-only': true, tz: 'UTC', json: false }),
     { paths: ['json/'], settings: { target: { socket: '/run/potiron.sock' }, given: { combinedKeys: true, selection: 'ipv4-only', zone: 'UTC' }, json: false } })
   assert.deepEqual(importJsonCommand.check({ files: ['json/'], ...SOCKET, 'combined-keys': undefined, 'ipv4-only': undefined, tz: undefined, json: false }).settings.given, {})
-  const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, json: false, 'geoip-db': undefined, 'asn-db': undefined }
+  const remove = { files: ['a.pcap'], ...SOCKET, threads: undefined, sensor: undefined, 'combined-keys': undefined, fields: undefined, 'ipv4-only': undefined, tz: undefined, filter: undefined, json: false, 'geoip-db': undefined, 'asn-db': undefined }
   assert.deepEqual(removeCommand.check(remove).settings.given, {})
   assert.deepEqual(removeCommand.check({ ...remove, 'combined-keys': false, fields: 'dport', 'ipv4-only': false, tz: 'UTC' }).settings.given,
     { combinedKeys: false, fields: ['dport'], selection: 'default', zone: 'UTC' })
@@ -98,7 +98,7 @@ test('export, plot and report: dates, limits and fields checked before Redis is 
   usage(() => exportCommand.check({ ...csv, date: '2024-02-30' }), /^--date: 2024-02-30 does not exist \(2024-02 has 29 days\)$/)
   usage(() => exportCommand.check({ ...csv, limit: '0' }), /^--limit: expected a whole number from 1 to 100000, got '0'$/)
   assert.equal(exportCommand.check({ ...csv, limit: undefined }).reading.shared.limit, DEFAULTS.reportLimit)
-  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined, hour: undefined, sports: undefined, points: undefined }
+  const plot = { ...EXPORT, chart: 'month' as const, field: 'dport', values: ['22', '22-tcp'], date: undefined, from: undefined, to: undefined, calendar: undefined, hour: undefined, sports: undefined, points: undefined }
   assert.deepEqual([plotCommand.check(plot).month, plotCommand.check(plot).values], [undefined, ['22', '22-tcp']])
   usage(() => plotCommand.check({ ...plot, date: '2024-03-05' }), /^--date: expected YYYY-MM, got '2024-03-05'$/)
   usage(() => plotCommand.check({ ...plot, hour: '3' }), /^--hour, --sports and --points are for plot isn$/)

@@ -190,7 +190,7 @@ test('counts in the singular: one file written, one day with data (report index,
   const index = readFileSync(join(out, 'index.html'), 'utf8').split('\n')
   assert.deepEqual(index.filter(line => line.includes('with data')), ['<p>1 day with data; top 10 values per chart, leaving out each field\'s "not set" value (-1; 0 for iptos; 255 for icmpcode and icmptype).</p>'])
   const page = evolutionPage('', {
-    sensor: SENSOR, field: 'dport', title: 'destination port', value: '53', label: 'domain', until: '2013-05-30', days: 1, protocol: null, protocols: [],
+    sensor: SENSOR, field: 'dport', title: 'destination port', value: '53', label: 'domain', until: '2013-05-30', days: 1, protocol: null, protocols: [], aggregation: 'day',
     series: [{ name: 'total', points: [{ day: '2013-05-30', count: 1 }] }]
   })
   assert.deepEqual(page.split('\n').filter(line => line.includes('with data')), ['<p class="muted">Sensor lab-dnsicmp-1: 1 packet over 1 day with data (days without any capture are gaps in the lines). Click a point for that day\'s overview.</p>'])

@@ -57,6 +57,8 @@ test('inspect (text): protocols named beside their numbers, days as YYYY-MM-DD',
   days        2013-05-30: 32
   anomalies   0 malformed, 0 cut by the snap length, 0 without timestamp, 0 with a time beyond year 9999
   top dports  53 (5), 50082 (1), 51677 (1), 54627 (1), 57086 (1), 60038 (1)
+  top src AS  private (22), 15169 Google LLC (4), 3356 Level 3 Communications, Inc. (3), 19893 NTT Global Data Centers Americas, INC. (3)
+  top src cc  private (22), US United States (10)
 `)
 })
 
@@ -83,6 +85,8 @@ potiron: ${bad}: not a pcap or pcapng file: magic 0x7b0a2020 (at byte offset 0)
   days        2004-05-13: 42
   anomalies   0 malformed, 0 cut by the snap length, 0 without timestamp, 0 with a time beyond year 9999
   top dports  80 (19), 3372 (17), 3371 (4), 53 (1), 3009 (1)
+  top src AS  3209 Vodafone GmbH (21), 701 Verizon Business (17), 15169 Google LLC (4)
+  top src cc  DE Germany (21), US United States (21)
 `)
   assert.equal(warned.err, `potiron: warning: ${truncated}: capture cut short inside a record (43 of 70 bytes) (at byte offset 25733)\n`)
 })
@@ -104,7 +108,7 @@ test('inspect (text): a capture that fails midway shows what was read before its
     const { status, out, err } = await run('inspect', file)
     assert.equal(status, 1)
     assert.deepEqual(out.split('\n').slice(0, 4), [file, '  format      pcap (usec)', '  link types  1 ETHERNET', '  packets     2 (IPv4 2, IPv6 0, other 0), 204 bytes captured'])
-    assert.equal(out.split('\n').length, 10)
+    assert.equal(out.split('\n').length, 12)
     assert.equal(err.split('\n').length, 2)
     assert.match(err, new RegExp(`^potiron: ${file.replaceAll('.', '\\.')}: .*\\(at byte offset ${third}\\)\n$`))
   } finally {
@@ -244,7 +248,9 @@ test('--help fits 80 columns: each example whole on its own line, its descriptio
     '  potiron ingest captures/ --report site/',
     '      Then write site/index.html: a report per sensor and month ingested',
     '  potiron ingest captures/ --dry-run',
-    '      What it would read, skip and write'
+    '      What it would read, skip and write',
+    "  potiron ingest captures/ --filter 'tcp and dst port 22'",
+    '      Count only what reaches port 22 over TCP (the database keeps the filter)'
   ])
 })
 

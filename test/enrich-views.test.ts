@@ -162,6 +162,8 @@ test('report: the source countries on a world map and the top source ASes as nam
   assert.equal(index.includes('field-dcc-map'), false)
   assert.ok(readFileSync(join(out, 'assets', 'potiron-world.js'), 'utf8').includes('window.PlotlyGeoAssets.topojson.world_110m = {"type":"Topology"'))
   assert.ok(index.includes('<td>Cloudflare, Inc.</td>') && index.includes('<td>Germany</td>'))
+  // The packaged AS data's licence (CC BY 4.0) asks for its credit where it is shown.
+  assert.ok(index.includes('<a href="https://db-ip.com">DB-IP</a> and <a href="https://www.routeviews.org">RouteViews</a> data (CC BY 4.0)'))
   assert.match(index, /unknown for the AS and country fields\)\.<\/p>/)
 })
 

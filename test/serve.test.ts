@@ -180,7 +180,7 @@ describe('JSON API and pages', () => {
     assert.equal(status, 200)
     assert.deepEqual(body, {
       sensor: 'lab-pair-1', field: 'iptos', title: 'type of service', value: '0x00', label: '', until: '2010-07-04', days: 180,
-      protocol: null, protocols: [], series: [{ name: 'total', points: [{ day: '2010-06-29', count: 20 }, { day: '2010-07-04', count: 2011 }] }]
+      protocol: null, protocols: [], aggregation: 'day', series: [{ name: 'total', points: [{ day: '2010-06-29', count: 20 }, { day: '2010-07-04', count: 2011 }] }]
     })
     const short = (await getJson(`${app.url}/api/evolution?sensor=lab-pair-1&field=dport&value=22&until=2010-07-04&days=5`)).body
     assert.deepEqual(short.series, [{ name: 'total', points: [{ day: '2010-07-04', count: 1 }] }])
@@ -191,7 +191,7 @@ describe('JSON API and pages', () => {
 
   test('GET /api/evolution per protocol (combined keys): one protocol, each protocol and the total', async () => {
     const url = `${combinedApp.url}/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53`
-    const base = { sensor: 'lab-dnsicmp-1', field: 'dport', title: 'destination port', value: '53', label: 'domain', until: '2013-05-30', days: 180, protocols: ['icmp', 'tcp', 'udp'] }
+    const base = { sensor: 'lab-dnsicmp-1', field: 'dport', title: 'destination port', value: '53', label: 'domain', until: '2013-05-30', days: 180, protocols: ['icmp', 'tcp', 'udp'], aggregation: 'day' }
     const points = (count: number): object[] => [{ day: '2013-05-30', count }]
     assert.deepEqual((await getJson(url)).body, { ...base, protocol: null, series: [{ name: 'total', points: points(5) }] })
     assert.deepEqual((await getJson(`${url}&protocol=udp`)).body, { ...base, protocol: 'udp', series: [{ name: 'udp', points: points(5) }] })

@@ -68,7 +68,7 @@ export type FileProgress = (bytes: number, packets: number) => void
 
 export async function analyzeFile (file: string, options: AnalyzeOptions, jsonOut?: JsonOut, progress?: FileProgress): Promise<FileResult> {
   if (options.enrich === undefined && options.fields.some(isEnrichField)) throw new Error(`${options.fields.filter(isEnrichField).join(', ')}: enrichment fields need their databases (AnalyzeOptions.enrich)`)
-  const documents = jsonOut === undefined ? undefined : new Documents(file, options.zone, jsonOut)
+  const documents = jsonOut === undefined ? undefined : new Documents(file, options.zone, jsonOut, options.filter)
   const analyzer = new Analyzer(options, documents?.observer)
   let read: ReadResult
   try {
@@ -97,7 +97,7 @@ class Documents {
   #writer: JsonDocumentWriter | undefined
   #failed: string | undefined
 
-  constructor (readonly file: string, zone: string | undefined, readonly out: JsonOut) {
+  constructor (readonly file: string, zone: string | undefined, readonly out: JsonOut, readonly filter: string | undefined) {
     this.#clock = new DayClock(zone)
   }
 
@@ -140,7 +140,7 @@ class Documents {
 
   #open (sec: number): JsonDocumentWriter {
     const day = this.out.day ?? (Number.isNaN(sec) ? undefined : ymdString(this.#clock.day(sec)))
-    return new JsonDocumentWriter(this.out.dir, stem(this.file), day, { sensorname: this.out.sensor, filename: basename(this.file) }, this.#clock)
+    return new JsonDocumentWriter(this.out.dir, stem(this.file), day, { sensorname: this.out.sensor, filename: basename(this.file), tshark_filter: this.filter }, this.#clock)
   }
 }
 

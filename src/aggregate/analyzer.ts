@@ -13,6 +13,7 @@ import { DayClock, ymdString } from './days.js'
 import type { FieldName } from './fields.js'
 import { countedFields } from './enrich-table.js'
 import type { EnrichSpec } from '../enrich/databases.js'
+import { filterOf, type Predicate } from '../filter/filter.js'
 import { emptyStats, type FileStats } from './stats.js'
 import { UNDATED, type CountTable } from './table.js'
 import { collectorFor, type Format, type ModeCollector, type ModeResult } from './modes.js'
@@ -38,6 +39,8 @@ export interface AnalyzeOptions {
   enrich?: EnrichSpec | undefined
   /** 'isn' or 'layer2': the packets go to that format's collector (modes.ts), not to the field counters. */
   format?: Format | undefined
+  /** A pcap-filter expression (`--filter`, src/filter/): packets it does not match are not counted. */
+  filter?: string | undefined
 }
 
 export type PacketObserver = (facts: PacketFacts, buf: Buffer, sec: number, nsec: number) => void
@@ -53,6 +56,8 @@ export class Analyzer implements PacketSink {
   readonly #everyIp: boolean
   readonly #observer: PacketObserver | undefined
   readonly #collector: ModeCollector | undefined
+  /** The compiled `filter`, null without one. */
+  readonly #filter: Predicate | null
   readonly #protocols = new Float64Array(256)
   readonly #perDay = new Map<number, number>()
   #day = NO_DAY
@@ -62,13 +67,14 @@ export class Analyzer implements PacketSink {
   constructor (options: AnalyzeOptions, observer?: PacketObserver) {
     this.#everyIp = options.selection === 'every-ip'
     this.#observer = observer
+    this.#filter = options.filter === undefined ? null : filterOf(options.filter)
     this.#facts = new PacketFacts(options.selection === 'ipv4-only')
     this.#clock = new DayClock(options.zone)
     this.#collector = collectorFor(options.format, this.#clock)
     this.#aggregator = new Aggregator({ fields: this.#collector === undefined ? countedFields(options.fields) : [], combinedKeys: options.combinedKeys })
   }
 
-  packet (buf: Buffer, off: number, caplen: number, _origlen: number, linktype: number, sec: number, nsec: number): void {
+  packet (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, sec: number, nsec: number): void {
     const stats = this.stats
     const f = this.#facts
     stats.packets++
@@ -93,8 +99,13 @@ export class Analyzer implements PacketSink {
       else this.#switchDay(day)
     }
 
+    // The filter is asked about every packet, so that `packets - filtered` is what it matched.
+    if (this.#filter !== null && !this.#filter(f, buf, origlen)) {
+      stats.filtered++
+      return
+    }
     if (this.#collector !== undefined) {
-      if (this.#collector.take(f, buf, sec, nsec, day)) {
+      if (this.#collector.take(f, buf, sec, nsec, day, stats.packets - 1)) {
         if (day !== day) stats.undated++
         else stats.counted++
       }

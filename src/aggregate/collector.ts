@@ -5,8 +5,8 @@ import type { PacketFacts } from '../decode/facts.js'
 export type ModeResult = IsnRecords | ArpCounts
 
 export interface ModeCollector {
-  /** Whether the packet is the format's (then counted in the file's stats); keeps it when `day` is a day. */
-  take: (f: PacketFacts, buf: Buffer, sec: number, nsec: number, day: number) => boolean
+  /** Whether the packet (the file's `index`th, from 0) is the format's (then counted in the file's stats); keeps it when `day` is a day. */
+  take: (f: PacketFacts, buf: Buffer, sec: number, nsec: number, day: number, index: number) => boolean
   result: () => ModeResult
 }
 

@@ -28,10 +28,8 @@ export class TooManyRecordsError extends Error {
 
 export class IsnCollector implements ModeCollector {
   #r: IsnRecords = columns(1024)
-  #packet = -1
 
-  take (f: PacketFacts, _buf: Buffer, sec: number, nsec: number, day: number): boolean {
-    this.#packet++
+  take (f: PacketFacts, _buf: Buffer, sec: number, nsec: number, day: number, index: number): boolean {
     if (f.tcpFlags < 0 || (f.tcpFlags & TCP_SYN) === 0 || f.ipVersion === 0) return false
     if (day !== day) return true // eslint-disable-line no-self-compare -- NaN: no day, not kept
     let r = this.#r
@@ -47,7 +45,7 @@ export class IsnCollector implements ModeCollector {
     r.seq[i] = f.tcpSeq
     r.ack[i] = f.tcpAck
     r.flags[i] = f.tcpFlags
-    r.ordinal[i] = this.#packet
+    r.ordinal[i] = index
     return true
   }
 

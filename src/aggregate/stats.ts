@@ -29,6 +29,8 @@ export interface FileStats {
   perDay: Record<string, number>
   /** Packets counted into the fields (selected and with a day). */
   counted: number
+  /** Packets the run's filter (`--filter`) did not match: not counted, whatever the selection. */
+  filtered: number
   /** Selected packets without a valid day: counted in the table under UNDATED, in no day. */
   undated: number
 }
@@ -36,6 +38,6 @@ export interface FileStats {
 export function emptyStats (): FileStats {
   return {
     packets: 0, ipv4: 0, ipv6: 0, nonIp: 0, unsupportedLink: 0, malformed: 0, innerTransport: 0, protocols: {},
-    noTimestamp: 0, outOfRange: 0, first: null, last: null, min: null, max: null, perDay: {}, counted: 0, undated: 0
+    noTimestamp: 0, outOfRange: 0, first: null, last: null, min: null, max: null, perDay: {}, counted: 0, filtered: 0, undated: 0
   }
 }

@@ -5,6 +5,7 @@ import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
+import { compileFilter, FilterError } from '../filter/filter.js'
 import { connect, connected, isTimeout, nameOf, redisLoss, type RedisTarget } from '../store/connection.js'
 import { holdsPotironData } from '../store/read.js'
 import { EXIT, type ExitStatus } from './command.js'
@@ -15,7 +16,23 @@ import { findOnPath, ping, redisDirOf, serverPaths, startServer } from '../redis
 /** What --ipv4-only does (its default is said apart: ingest's is the database's). */
 export const IPV4_ONLY = 'Count exactly what the original potiron counted: IPv4 packets (fields from the first IPv4 header) not sent to 255.255.255.255'
 
+/** What --filter does (ingest's default is said apart: the database's). */
+export const FILTER = "Only the packets this pcap-filter expression (tcpdump's syntax) matches are counted (and written), e.g. 'tcp and dst port 22' (README, Filters: the primitives potiron knows)"
+
+/** Checks a --filter expression by compiling it: '' is none; a mistake is a UsageError saying where. */
+export function filterOf (text: string): string {
+  if (text.trim() === '') return ''
+  try {
+    compileFilter(text)
+  } catch (err) {
+    if (err instanceof FilterError) throw new UsageError(`--filter '${text}': ${err.message}`)
+    throw err
+  }
+  return text
+}
+
 export const captureOptions = {
+  filter: { type: 'string', description: FILTER },
   'ipv4-only': { type: 'boolean', default: false, description: `${IPV4_ONLY}. Default: IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: 'IANA time zone for days (e.g. Europe/Luxembourg); default UTC' },
   sensor: { type: 'string', description: 'Sensor name for every file, instead of the one in the file name (prefix-sensor-instance-YYYYMMDDhhmmss.ext)' }
@@ -23,6 +40,17 @@ export const captureOptions = {
 
 export function selectionOf (argv: { 'ipv4-only': boolean }): Selection {
   return argv['ipv4-only'] ? 'ipv4-only' : 'default'
+}
+
+/** --filter as given (checked), undefined without one. */
+export function givenFilterOf (argv: { filter?: string | undefined }): string | undefined {
+  const filter = argv.filter === undefined ? '' : filterOf(argv.filter)
+  return filter === '' ? undefined : filter
+}
+
+/** `{ filter }` with one, `{}` without: options objects name a filter only when there is one. */
+export function withFilter (filter: string | undefined): { filter?: string } {
+  return filter === undefined ? {} : { filter }
 }
 
 /** Checks --tz up front so a typo is a usage error, not one error per file. */

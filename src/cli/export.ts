@@ -10,11 +10,13 @@ import { DEFAULTS } from '../config/defaults.js'
 import { UsageError } from '../errors.js'
 import { plural } from '../plural.js'
 import { writeCsv } from '../export/csv.js'
-import { LIST_CAP, findSensors, hasSensor, sensorDays } from '../store/read.js'
-import { readMonth, readPages, readTables, type TopScope } from '../store/report-data.js'
+import { LIST_CAP, checkField, findSensors, hasSensor, readLayout, sensorDays } from '../store/read.js'
+import { readMonth, readPages, readRange, readTables, type TopScope } from '../store/report-data.js'
+import { MAX_POINTS, monthCount, monthsPeriod } from '../export/range.js'
+import { rangeLines, writeRange, type RangePlot } from '../export/range-page.js'
 import type { SitePlan } from '../export/site.js'
 import { compactOf, dashed } from '../export/names.js'
-import { planPlot, planReport, writePlot, writeReport, writeReports, type ReportsJob, type SiteResult } from '../export/report.js'
+import { parseSpec, planPlot, planReport, writePlot, writeReport, writeReports, type ReportsJob, type SiteResult } from '../export/report.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { wholeNumber } from './numbers.js'
@@ -30,16 +32,16 @@ export const exportOptions = {
   exact: { type: 'boolean', default: false, description: `Sum every value of a month (or of the protocols) when its first ${LIST_CAP} of each day do not prove the top; by default such a table says how far it holds` }
 } as const satisfies Record<string, Options>
 
-/** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error. */
-export function compactDate (text: string, allowDay = true): string {
+/** `YYYY-MM-DD` → `YYYYMMDD`, `YYYY-MM` → `YYYYMM`; anything else, or a day that does not exist, is a usage error (naming `--<flag>`). */
+export function compactDate (text: string, allowDay = true, flag = 'date'): string {
   const compact = compactOf(text, allowDay ? 'day or month' : 'month')
   if (compact !== undefined) return compact
   const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text)
   const [year, month] = [Number(m?.[1]), Number(m?.[2])]
   // Well formed, but not in the calendar: say so, rather than repeat the format it follows.
-  if (m !== null && (month < 1 || month > 12)) throw new UsageError(`--date: ${text} does not exist (there is no month ${m[2]!})`)
-  if (m?.[3] !== undefined && allowDay) throw new UsageError(`--date: ${text} does not exist (${m[1]!}-${m[2]!} has ${daysFromCivil(year, month + 1, 1) - daysFromCivil(year, month, 1)} days)`)
-  throw new UsageError(`--date: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
+  if (m !== null && (month < 1 || month > 12)) throw new UsageError(`--${flag}: ${text} does not exist (there is no month ${m[2]!})`)
+  if (m?.[3] !== undefined && allowDay) throw new UsageError(`--${flag}: ${text} does not exist (${m[1]!}-${m[2]!} has ${daysFromCivil(year, month + 1, 1) - daysFromCivil(year, month, 1)} days)`)
+  throw new UsageError(`--${flag}: expected ${allowDay ? 'YYYY-MM-DD or ' : ''}YYYY-MM, got '${text}'`)
 }
 
 export function limitOf (text: string | undefined): number {
@@ -162,42 +164,107 @@ export const exportCommand = command({
 
 export const plotCommand = command({
   usage: 'plot <chart>',
-  description: 'Write a month timeline of some values (Plotly, opens offline), with the day charts its points link to; or, from an ISN database (ingest --isn), the TCP sequence and acknowledgement numbers of a day or an hour',
-  positionals: { chart: { choices: ['month', 'isn'], demandOption: true, description: 'Chart kind' } },
+  description: 'Write a timeline of some values (Plotly, opens offline): a month with the day charts its points link to, or any months with weekly or monthly sums and year calendars; or, from an ISN database (ingest --isn), the TCP sequence and acknowledgement numbers of a day or an hour',
+  positionals: { chart: { choices: ['month', 'range', 'isn'], demandOption: true, description: 'Chart kind: month (--date), range (--from, --to) or isn (--date YYYY-MM-DD)' } },
   options: {
     ...exportOptions,
-    field: { type: 'string', description: 'month: the field (e.g. dport)' },
-    values: { type: 'string', array: true, description: 'month: 22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
-    date: { type: 'string', description: 'month: YYYY-MM (default: the month of the latest day); isn: the day, YYYY-MM-DD' },
-    hour: { type: 'string', requiresArg: true, description: 'isn: that hour of the day only (0-23, in the database\'s zone)' },
-    sports: { type: 'string', requiresArg: true, description: 'isn: the records from these source ports only (22, or 1024-65535)' },
-    points: { type: 'string', requiresArg: true, description: 'isn: records drawn at most (default 1000000)' }
+    field: { type: 'string', description: 'month, range: the field (e.g. dport)' },
+    values: { type: 'string', array: true, description: 'month, range: 22 (all protocols), 22-tcp (one protocol), 22-* (each protocol and the total)' },
+    date: { type: 'string', description: 'plot month: YYYY-MM (default: the month of the latest day); plot isn: the day, YYYY-MM-DD' },
+    from: { type: 'string', requiresArg: true, description: `plot range: the first month, YYYY-MM (a point per day up to ${MAX_POINTS} days, then per ISO week, then per month)` },
+    to: { type: 'string', requiresArg: true, description: 'plot range: the last month, YYYY-MM (default: the month of the latest day)' },
+    calendar: { type: 'string', requiresArg: true, description: 'plot range: also a calendar heatmap of each value over the year YYYY (written for each year the range holds whole; without --from/--to, the range is that year)' },
+    hour: { type: 'string', requiresArg: true, description: 'plot isn: that hour of the day only (0-23, in the database\'s zone)' },
+    sports: { type: 'string', requiresArg: true, description: 'plot isn: the records from these source ports only (22, or 1024-65535)' },
+    points: { type: 'string', requiresArg: true, description: 'plot isn: records drawn at most (default 1000000)' }
   },
   examples: [
     ['$0 plot month --sensor hp-1 --field dport --values 22 23', 'Ports 22 and 23 over the latest month: out/hp-1_<YYYY-MM>_..._22_23.html'],
     ['$0 plot month --field dport --values 22-* --date 2024-03', 'Port 22 per protocol and in total (combined keys)'],
+    ['$0 plot range --field dport --values 22 23 --from 2022-01', 'From 2022 to the latest month, weekly; a calendar per port and whole year'],
+    ['$0 plot range --field dport --values 22 --calendar 2024', 'Port 22 over 2024 (a point per day) and its calendar of 2024'],
     ['$0 plot isn --sensor hp-1 --date 2024-03-05 --hour 13', 'SYNs of 13:00-14:00: out/isn_hp-1_2024-03-05_13.html']
   ],
   check: argv => {
+    const reading = readingOf(argv)
     if (argv.chart === 'isn') {
       if (argv.field !== undefined || argv.values !== undefined) throw new UsageError('plot isn draws every SYN record: leave --field and --values out')
-      return { isn: isnPlotOf(argv, text => compactDate(text)), reading: readingOf(argv), month: undefined, field: '', values: [] }
+      const misplaced = (['from', 'to', 'calendar'] as const).find(flag => argv[flag] !== undefined)
+      if (misplaced !== undefined) throw new UsageError(`--${misplaced} is for plot range; plot isn takes --date YYYY-MM-DD`)
+      return { chart: 'isn' as const, isn: isnPlotOf(argv, text => compactDate(text)), reading }
     }
     if (argv.hour !== undefined || argv.sports !== undefined || argv.points !== undefined) throw new UsageError('--hour, --sports and --points are for plot isn')
     if (argv.field === undefined) throw new UsageError('Missing required argument: field')
     if (argv.values === undefined) throw new UsageError('Missing required argument: values')
-    return { isn: undefined, month: givenMonth(argv.date), reading: readingOf(argv), field: argv.field, values: argv.values.map(String) }
+    const { field } = argv
+    const values = argv.values.map(String)
+    if (argv.chart === 'month') {
+      const misplaced = (['from', 'to', 'calendar'] as const).find(flag => argv[flag] !== undefined)
+      if (misplaced !== undefined) throw new UsageError(`--${misplaced} is for plot range; plot month takes --date YYYY-MM`)
+      return { chart: 'month' as const, month: givenMonth(argv.date), reading, field, values }
+    }
+    if (argv.date !== undefined) throw new UsageError('--date is for plot month; plot range takes --from YYYY-MM --to YYYY-MM')
+    return { chart: 'range' as const, ...rangeOf(argv.from, argv.to, argv.calendar), reading, field, values }
   },
   run: async (options, io) => await reading(options.reading, io, async (redis, shared) => {
     const sensor = await sensorOf(redis, options.reading.sensor)
-    if (options.isn !== undefined) { await plotIsn(redis, sensor, options.isn, shared.out, io); return }
+    if (options.chart === 'isn') { await plotIsn(redis, sensor, options.isn, shared.out, io); return }
     await needFormat(redis, 'standard')
+    if (options.chart === 'range') {
+      printSite(io, shared.out, await writeRange(await readRangePlot(redis, sensor, options), shared.out))
+      return
+    }
     const month = await readMonth(redis, sensor, await monthOf(redis, sensor, options.month), [options.field])
     const planned = planPlot(month, options.field, options.values)
     await readPages(redis, month, shared, planned.plan)
     printSite(io, shared.out, await writePlot(planned, { out: shared.out }))
   })
 })
+
+/** The most months a range may span: a point each is then still at most MAX_POINTS. */
+export const MAX_RANGE_MONTHS = MAX_POINTS
+
+/** The months of `plot range` as given (YYYYMM; `to` undefined: the latest month with data), checked as far as they go without Redis (pure). */
+export interface RangeGiven { from: string, to: string | undefined, calendar: number | undefined }
+
+export function rangeOf (fromText: string | undefined, toText: string | undefined, calendarText: string | undefined): RangeGiven {
+  if (calendarText !== undefined && !/^\d{4}$/.test(calendarText)) throw new UsageError(`--calendar: expected a year YYYY, got '${calendarText}'`)
+  const calendar = calendarText === undefined ? undefined : Number(calendarText)
+  if (fromText === undefined && toText === undefined && calendarText !== undefined) return { from: `${calendarText}01`, to: `${calendarText}12`, calendar }
+  if (fromText === undefined) throw new UsageError('plot range needs --from YYYY-MM (--to defaults to the latest month with data), or --calendar YYYY alone')
+  const given = { from: compactDate(fromText, false, 'from'), to: toText === undefined ? undefined : compactDate(toText, false, 'to'), calendar }
+  if (given.to !== undefined) rangeMonths(given.from, given.to, calendar)
+  return given
+}
+
+/** A range's months (YYYYMM) checked, and the years of its calendars: each year it holds whole, and `calendar`, which must be one of its years. */
+export function rangeMonths (from: string, to: string, calendar: number | undefined): { from: string, to: string, calendars: number[] } {
+  const months = monthCount(from, to)
+  if (months < 1) throw new UsageError(`--from ${dashed(from)} is after --to ${dashed(to)}`)
+  if (months > MAX_RANGE_MONTHS) throw new UsageError(`--from ${dashed(from)} --to ${dashed(to)} is ${months} months, at most ${MAX_RANGE_MONTHS}`)
+  const [first, last] = [Number(from.slice(0, 4)), Number(to.slice(0, 4))]
+  // The years it holds whole: the calendar of each; a calendar asked must overlap the range, whose data is read.
+  const [wholeFirst, wholeLast] = [from.endsWith('01') ? first : first + 1, to.endsWith('12') ? last : last - 1]
+  const calendars = Array.from({ length: Math.max(0, wholeLast - wholeFirst + 1) }, (_, i) => wholeFirst + i)
+  if (calendar !== undefined) {
+    if (calendar < first || calendar > last) throw new UsageError(`--calendar ${calendar}: not a year of --from ${dashed(from)} --to ${dashed(to)}`)
+    if (!calendars.includes(calendar)) calendars.push(calendar)
+  }
+  return { from, to, calendars }
+}
+
+/** What `plot range` draws, read: the range's days and the calendars' whole years. */
+async function readRangePlot (redis: Redis, sensor: string, given: RangeGiven & { field: string, values: readonly string[] }): Promise<RangePlot> {
+  const options = { ...given, ...rangeMonths(given.from, given.to ?? await monthOf(redis, sensor, undefined), given.calendar) }
+  const layout = await readLayout(redis)
+  checkField(layout, options.field)
+  const specs = options.values.map(v => parseSpec(v, layout))
+  const lines = rangeLines(specs, layout)
+  const { first, last } = monthsPeriod(options.from, options.to)
+  const years = options.calendars
+  const read = await readRange(redis, layout, sensor, [first, ...years.map(y => `${y}0101`)].sort()[0]!, [last, ...years.map(y => `${y}1231`)].sort().at(-1)!, options.field, lines.map(l => l.line))
+  return { sensor, field: options.field, specs, from: options.from, to: options.to, calendars: years, lines, ...read }
+}
 
 export const reportCommand = command({
   usage: 'report',

@@ -61,7 +61,8 @@ export const ingestCommand = command({
     ['$0 ingest \'2024/**/*.pcap.gz\' --combined-keys --ipv4-only', "Per-protocol keys too, and the original's packet selection"],
     ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
     ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'],
-    ['$0 ingest captures/ --dry-run', 'What it would read, skip and write']
+    ['$0 ingest captures/ --dry-run', 'What it would read, skip and write'],
+    ["$0 ingest captures/ --filter 'tcp and dst port 22'", 'Count only what reaches port 22 over TCP (the database keeps the filter)']
   ],
   check: argv => ({
     paths: argv.files,
@@ -123,7 +124,8 @@ export function formatSummary (s: IngestSummary, used: RedisName, minAge = 0): s
   for (const f of s.sameCapture) lines.push(`  same capture: ${printable(`${f.file} is ${f.as}, counted already`)}`)
   for (const f of s.failed) lines.push(`  failed: ${named(f)}`)
   for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
-  lines.push(`packets: ${s.packets} read, ${s.counted} counted; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)
+  const filtered = s.filtered > 0 ? `, ${s.filtered} filtered out (--filter)` : ''
+  lines.push(`packets: ${s.packets} read, ${s.counted} counted${filtered}; members: ${s.members}; ${seconds.toFixed(2)} s, ${rate} packets/s`)
   lines.push(`redis: ${redisText(used)}`)
   return lines.join('\n')
 }

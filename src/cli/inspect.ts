@@ -10,7 +10,7 @@ import { dashed } from '../export/names.js'
 import { LINKTYPE_NAMES } from '../decode/constants.js'
 import { isSupportedLinktype } from '../decode/link.js'
 import { EXIT, command } from './command.js'
-import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { captureOptions, givenFilterOf, selectionOf, withFilter, zoneOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 import { enrichArgsOf, enrichmentFor, enrichOptions, type EnrichArgs } from './enrich.js'
@@ -19,6 +19,8 @@ export interface InspectOptions {
   json: boolean
   selection: Selection
   zone: string | undefined
+  /** Only the packets this pcap-filter expression matches are counted (`--filter`). */
+  filter?: string | undefined
   /** The user's own enrichment databases (`--geoip-db`, `--asn-db`). */
   enrich?: EnrichArgs | undefined
 }
@@ -30,9 +32,9 @@ export const inspectCommand = command({
   usage: 'inspect <files..>',
   description: 'Describe captures: format, link types, packets, IPv4/IPv6, protocols, times, anomalies, top destination ports, source ASes and countries',
   positionals: { files: FILES_POSITIONAL },
-  options: { json: { type: 'boolean', default: false, description: 'One JSON object per file' }, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz, ...enrichOptions },
-  examples: [['$0 inspect fixtures/', 'Every capture under fixtures/'], ['$0 inspect --json capture.pcap.gz', 'Machine-readable summary']],
-  check: argv => ({ paths: argv.files, options: { json: argv.json, selection: selectionOf(argv), zone: zoneOf(argv), enrich: enrichArgsOf(argv) } }),
+  options: { json: { type: 'boolean', default: false, description: 'One JSON object per file' }, filter: captureOptions.filter, 'ipv4-only': captureOptions['ipv4-only'], tz: captureOptions.tz, ...enrichOptions },
+  examples: [['$0 inspect fixtures/', 'Every capture under fixtures/'], ['$0 inspect --json capture.pcap.gz', 'Machine-readable summary'], ["$0 inspect capture.pcap --filter 'tcp[tcpflags] == tcp-syn'", 'Top destination ports of the bare SYNs only']],
+  check: argv => ({ paths: argv.files, options: { json: argv.json, selection: selectionOf(argv), zone: zoneOf(argv), ...withFilter(givenFilterOf(argv)), enrich: enrichArgsOf(argv) } }),
   run: async ({ paths, options }, io) => {
     const failed = await inspect(await expandPaths(paths, io.err), options, io.out, io.err)
     return failed > 0 ? EXIT.failed : EXIT.ok
@@ -63,6 +65,8 @@ export interface InspectReport {
   outOfRange: number
   skippedBlocks: number
   counted: number
+  /** Packets the --filter expression did not match (0 without one). */
+  filtered: number
   topDestinationPorts: Array<[number, number]>
   /** The most frequent source ASes: AS number (or a word: `private`, `unknown`...), packets, AS name ('' when none). */
   topSourceAsns: Array<[string, number, string]>
@@ -81,7 +85,7 @@ export async function inspect (files: readonly string[], options: InspectOptions
   let failed = 0
   const enrich = await enrichmentFor(INSPECTED, options.enrich ?? {})
   for (const file of files) {
-    const result = await analyzeFile(file, { fields: INSPECTED, combinedKeys: false, selection: options.selection, zone: options.zone, enrich })
+    const result = await analyzeFile(file, { fields: INSPECTED, combinedKeys: false, selection: options.selection, zone: options.zone, filter: options.filter, enrich })
     const report = toReport(result)
     if (options.json) out(JSON.stringify(report))
     else if (report.error === null || report.packets > 0) out(renderText(report))
@@ -123,6 +127,7 @@ export function toReport (r: FileResult): InspectReport {
     outOfRange: s.outOfRange,
     skippedBlocks: r.info.skippedBlocks,
     counted: s.counted,
+    filtered: s.filtered,
     topDestinationPorts: ports.slice(0, DEFAULTS.topPorts).map(([port, count]) => [Number(port), count]),
     topSourceAsns: top(rows, 'sasn').slice(0, DEFAULTS.topPorts).map(([asn, count]) => [asn, count, names.get(asn) ?? '']),
     topSourceCountries: top(rows, 'scc').slice(0, DEFAULTS.topPorts).map(([cc, count]) => [cc, count, valueLabel('scc', cc)]),
@@ -159,6 +164,7 @@ function renderText (r: InspectReport): string {
   if (r.min !== r.first || r.max !== r.last) row('earliest', `${r.min ?? ''}, latest ${r.max ?? ''}`)
   const days = Object.entries(r.perDay)
   row('days', days.length === 0 ? 'none' : days.map(([d, c]) => `${dashed(d)}: ${n(c)}`).join(', '))
+  if (r.filtered > 0) row('filtered', `${n(r.filtered)} not matching --filter, ${n(r.packets - r.filtered)} matching`)
   row('anomalies', `${n(r.malformed)} malformed, ${n(r.snapTruncated)} cut by the snap length, ${n(r.noTimestamp)} without timestamp, ${n(r.outOfRange)} with a time beyond year 9999`)
   row('top dports', r.topDestinationPorts.length === 0 ? 'none' : r.topDestinationPorts.map(([p, c]) => `${p} (${n(c)})`).join(', '))
   const labelled = (tops: Array<[string, number, string]>): string => tops.length === 0 ? 'none' : tops.map(([v, c, label]) => `${v}${label === '' || label === v ? '' : ` ${label}`} (${n(c)})`).join(', ')

@@ -4,7 +4,7 @@ import type { Selection } from '../aggregate/analyzer.js'
 import { sensorOf } from '../capture/filename.js'
 import { statError } from '../capture/io.js'
 import { EXIT, command } from './command.js'
-import { captureOptions, selectionOf, zoneOf } from './common.js'
+import { captureOptions, givenFilterOf, selectionOf, zoneOf, withFilter } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 import { plural } from '../plural.js'
@@ -14,6 +14,8 @@ export interface JsonOptions {
   selection: Selection
   zone: string | undefined
   sensor: string | undefined
+  /** Only the packets this pcap-filter expression matches are written (`--filter`). */
+  filter?: string | undefined
 }
 
 export const jsonCommand = command({
@@ -21,8 +23,8 @@ export const jsonCommand = command({
   description: "Write the original potiron's normalized JSON documents (OUT/YYYY/MM/DD/<name>.json)",
   positionals: { files: FILES_POSITIONAL },
   options: { out: { type: 'string', demandOption: true, description: 'Root directory of the documents' }, ...captureOptions },
-  examples: [['$0 json captures/ --out json/', 'One JSON file per capture under json/YYYY/MM/DD/']],
-  check: argv => ({ paths: argv.files, options: { out: argv.out, selection: selectionOf(argv), zone: zoneOf(argv), sensor: argv.sensor } }),
+  examples: [['$0 json captures/ --out json/', 'One JSON file per capture under json/YYYY/MM/DD/'], ["$0 json captures/ --out json/ --filter 'udp port 53'", 'The DNS packets only']],
+  check: argv => ({ paths: argv.files, options: { out: argv.out, selection: selectionOf(argv), zone: zoneOf(argv), sensor: argv.sensor, ...withFilter(givenFilterOf(argv)) } }),
   run: async ({ paths, options }, io) => {
     const failed = await writeJson(await expandPaths(paths, io.err), options, io.err)
     return failed > 0 ? EXIT.failed : EXIT.ok
@@ -43,7 +45,7 @@ export async function writeJson (files: readonly string[], options: JsonOptions,
       failed++
       continue
     }
-    const result = await analyzeFile(file, { fields: [], combinedKeys: false, selection: options.selection, zone: options.zone }, { dir: options.out, sensor: named.sensor, day: named.day })
+    const result = await analyzeFile(file, { fields: [], combinedKeys: false, selection: options.selection, zone: options.zone, filter: options.filter }, { dir: options.out, sensor: named.sensor, day: named.day })
     const json = result.json!
     if (json.failed !== undefined) {
       log(`potiron: ${printable(file)}: ${printable(json.failed)}`)

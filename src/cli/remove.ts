@@ -23,6 +23,7 @@ export function differences (stored: StoredSettings, given: Partial<StoredSettin
   if (given.fields !== undefined && given.fields.join(',') !== stored.fields.join(',')) out.push(`fields are ${stored.fields.join(',')} in Redis (--fields)`)
   if (given.selection !== undefined && given.selection !== stored.selection) out.push(`selection is '${stored.selection}' in Redis (--ipv4-only)`)
   if (given.zone !== undefined && given.zone !== stored.zone) out.push(`tz is '${stored.zone}' in Redis (--tz)`)
+  if (given.filter !== undefined && given.filter !== stored.filter) out.push(`the filter is '${stored.filter}' in Redis (--filter)`)
   return out
 }
 
@@ -35,6 +36,7 @@ const removeOptions = {
   fields: { type: 'string', description: 'Optional: must match what is stored in JSON_FIELDS' },
   'ipv4-only': { type: 'boolean', description: 'Optional: must match what is stored in PARAMETERS' },
   tz: { type: 'string', description: 'Optional: must match the zone stored in PARAMETERS' },
+  filter: { type: 'string', description: 'Optional: must match the filter stored in PARAMETERS (tshark_filter), which the files are read again through' },
   json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
   'geoip-db': { ...enrichOptions['geoip-db'], description: 'With enrichment fields: the country .mmdb the files were counted with, when it was not the packaged one (PARAMETERS country_db names it)' },
   'asn-db': { ...enrichOptions['asn-db'], description: 'With enrichment fields: the ASN .mmdb the files were counted with, when it was not the packaged one (PARAMETERS asn_db names it)' }
@@ -72,7 +74,7 @@ export async function remove (args: RemoveArgs, out: (text: string) => void, err
     const other = enrich === undefined ? [] : await sameDatabases(redis, databasesOf(enrich))
     if (other.length > 0) { err(`potiron: these files were enriched with other databases: ${other.join('; ')}. Pass the ones they were counted with (--asn-db, --geoip-db)`); return EXIT.failed }
     const summary = await removeFiles(args.files, redis, {
-      threads: args.threads, format: stored.format, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, sensor: args.sensor, enrich,
+      threads: args.threads, format: stored.format, combinedKeys: stored.combinedKeys, fields: stored.fields, selection: stored.selection, zone: stored.zone, filter: stored.filter, sensor: args.sensor, enrich,
       onFile: args.json ? undefined : (file, outcome, detail) => { err(outcomeLine(file, outcome, detail)) }
     })
     out(args.json ? JSON.stringify(summary) : formatRemoveSummary(summary))

@@ -9,7 +9,7 @@ import type { Options } from 'yargs'
 import { ENRICH_FIELDS, FIELDS, PACKET_FIELDS, type FieldName } from '../aggregate/fields.js'
 import { UsageError } from '../errors.js'
 import { resolveSettings, type StoredSettings } from '../store/parameters.js'
-import { IPV4_ONLY, selectionOf, zoneOf } from './common.js'
+import { FILTER, filterOf, IPV4_ONLY, selectionOf, zoneOf } from './common.js'
 import { printable } from './printable.js'
 
 /** How --help says a setting left out defaults: the one stored with the data (resolveSettings). */
@@ -19,6 +19,7 @@ export const STORED = "default: as stored in the database's PARAMETERS, else"
 export const settingOptions = {
   'combined-keys': { type: 'boolean', description: `Count per protocol instead: <sensor>:<proto>:<day>:<field> keys and the PROTOCOLS set, no <sensor>:<day>:<field> keys (the original's -ck; exports and serve add the protocols up); ${STORED} off` },
   fields: { type: 'string', description: `Comma-separated fields to count (default: as stored in the database's JSON_FIELDS, else the original's: ${PACKET_FIELDS.join(', ')}); enrichment adds ${ENRICH_FIELDS.join(', ')} (source/destination AS and country)` },
+  filter: { type: 'string', description: `${FILTER}; ${STORED} none ('' says none)` },
   'ipv4-only': { type: 'boolean', description: `${IPV4_ONLY}; ${STORED} IPv4 and IPv6, fields from the outermost IP header` },
   tz: { type: 'string', description: `IANA time zone for days (e.g. Europe/Luxembourg); ${STORED} UTC` },
   isn: { type: 'boolean', description: `ISN format: keep each TCP SYN and SYN-ACK's time, ports, sequence and acknowledgement numbers (<sensor>:<day>:isn and :isn-sport), no field counts; for a database of its own (${STORED} the standard counts)` },
@@ -36,7 +37,7 @@ export function fieldsOf (text: string): readonly FieldName[] {
 }
 
 /** The settings given on the command line; those left out are absent (resolveSettings fills them). */
-export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined, isn?: boolean | undefined, layer2?: boolean | undefined }): Partial<StoredSettings> {
+export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, fields?: string | undefined, filter?: string | undefined, 'ipv4-only'?: boolean | undefined, tz?: string | undefined, isn?: boolean | undefined, layer2?: boolean | undefined }): Partial<StoredSettings> {
   const given: Partial<StoredSettings> = {}
   if (argv.isn === true && argv.layer2 === true) throw new UsageError('--isn and --layer2: one format per database, choose one')
   const format = argv.isn === true ? '--isn' : argv.layer2 === true ? '--layer2' : undefined
@@ -46,13 +47,14 @@ export function givenSettingsOf (argv: { 'combined-keys'?: boolean | undefined, 
   }
   if (argv['combined-keys'] !== undefined) given.combinedKeys = argv['combined-keys']
   if (argv.fields !== undefined) given.fields = fieldsOf(argv.fields)
+  if (argv.filter !== undefined) given.filter = filterOf(argv.filter)
   if (argv['ipv4-only'] !== undefined) given.selection = selectionOf({ 'ipv4-only': argv['ipv4-only'] })
   const zone = zoneOf(argv)
   if (zone !== undefined) given.zone = zone
   return given
 }
 
-const SETTINGS = ['format', 'combinedKeys', 'fields', 'selection', 'zone'] as const
+const SETTINGS = ['format', 'combinedKeys', 'fields', 'selection', 'zone', 'filter'] as const
 
 /**
  * Resolves the run's settings (resolveSettings) and says, in one line, those taken from the
@@ -74,5 +76,6 @@ function flagOf (s: StoredSettings, key: keyof StoredSettings): string {
     case 'fields': return `--fields ${s.fields.join(',')}`
     case 'selection': return s.selection === 'ipv4-only' ? '--ipv4-only' : '--no-ipv4-only'
     case 'zone': return `--tz ${s.zone}`
+    case 'filter': return `--filter '${s.filter}'`
   }
 }

@@ -52,8 +52,8 @@ export function formatStatus (redisUsed: RedisName, s: DatabaseStatus): string {
   const lines = [`redis: ${redisText(redisUsed)}`]
   if (s.settings === undefined) lines.push('settings: none (nothing ingested yet)')
   else {
-    const { format, combinedKeys, selection, zone, fields, databases } = s.settings
-    lines.push(`settings: ${format === 'standard' ? '' : `format ${printable(format)}, `}combined keys ${combinedKeys ? 'on' : 'off'}, selection ${printable(selection)}, tz ${printable(zone)}`)
+    const { format, combinedKeys, selection, zone, filter, fields, databases } = s.settings
+    lines.push(`settings: ${format === 'standard' ? '' : `format ${printable(format)}, `}combined keys ${combinedKeys ? 'on' : 'off'}, selection ${printable(selection)}, tz ${printable(zone)}${filter === undefined ? '' : `, filter '${printable(filter)}'`}`)
     lines.push(`fields: ${fields.length > 0 ? printable(fields.join(',')) : 'none stored (no JSON_FIELDS)'}`)
     if (databases !== undefined) lines.push(`databases: AS ${printable(databases.asn)}, country ${printable(databases.country)}`)
   }

@@ -38,6 +38,8 @@ export interface ParseSettings {
   fields: readonly FieldName[]
   selection: Selection
   zone: string | undefined
+  /** Only the packets this pcap-filter expression matches are counted (`--filter`); '' or undefined: all. */
+  filter?: string | undefined
   sensor: string | undefined
   /** Also write each capture's JSON documents under this directory (`--json-out`), in the worker. */
   jsonOut?: string | undefined
@@ -93,6 +95,8 @@ export interface IngestSummary {
   packets: number
   /** Packets counted into the fields (selected, with a day). */
   counted: number
+  /** Packets the run's filter (`--filter`) did not match, in the ingested files. */
+  filtered: number
   /** (key, member) increments written. */
   members: number
   /** Sensor → days (YYYYMMDD, ascending) that this run wrote counts for. */
@@ -122,7 +126,7 @@ interface Parsed {
 /** Ingests `files` (already expanded and sorted) into `redis`; never throws for one bad file. */
 export async function ingestFiles (files: readonly string[], redis: Redis, options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now()
-  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, unsettled: [], sameCapture: [], failed: [], warnings: [], packets: 0, counted: 0, members: 0, days: {}, elapsedMs: 0 }
+  const summary: IngestSummary = { ingested: 0, replaced: 0, skipped: 0, unsettled: [], sameCapture: [], failed: [], warnings: [], packets: 0, counted: 0, filtered: 0, members: 0, days: {}, elapsedMs: 0 }
   const days = new Map<string, Set<string>>()
   const fail = (file: string, reason: string, packets = 0): void => {
     summary.failed.push({ file, reason })
@@ -174,6 +178,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     if (replaced && options.force !== true) { skip(p.file); return }
     summary.packets += result.stats.packets
     summary.counted += result.stats.counted
+    summary.filtered += result.stats.filtered
     const sensorDays = days.get(p.sensor) ?? days.set(p.sensor, new Set()).get(p.sensor)!
     for (const day of p.days) sensorDays.add(day)
     if (result.error !== undefined) {
@@ -502,7 +507,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     })
   }
   const parse = async (file: string, seen: OnDisk | undefined, sensor: string, nameDay: string | undefined, sensorFromName: boolean): Promise<Parsed> => {
-    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone, enrich: options.enrich, format: options.format }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
+    const task: ParseTask = { file, options: { fields: options.fields, combinedKeys: options.combinedKeys, selection: options.selection, zone: options.zone, enrich: options.enrich, format: options.format, ...(options.filter === undefined || options.filter === '' ? {} : { filter: options.filter }) }, jsonOut: options.jsonOut === undefined ? undefined : { dir: options.jsonOut, sensor, day: nameDay } }
     const onProgress = options.onProgress
     const result = await runTask(pool, task, onProgress === undefined ? undefined : (bytes, packets) => { onProgress(file, bytes, packets) })
     let contribution: Contribution | undefined

@@ -27,8 +27,9 @@ export function parseHeader (element: Record<string, unknown>): DocumentsHeader 
   if (format !== 'standard') return `format is ${JSON.stringify(format)}: only 'standard' documents can be imported`
   if (typeof sensorname !== 'string' || sensorname === '') return 'the header has no sensorname'
   if (typeof filename !== 'string' || filename === '') return 'the header has no filename'
-  // potiron counts with no user filter (PARAMETERS tshark_filter is ''); filtered data cannot mix in.
-  if (filter !== '') return `tshark_filter is ${JSON.stringify(filter)} but potiron's data has none ('')`
+  // Documents written through a filter (`potiron json --filter`) are not imported: the database
+  // would have to record it, which import-json does not do yet; unfiltered counts cannot mix with them.
+  if (filter !== '') return `tshark_filter is ${JSON.stringify(filter)}: documents written through a filter cannot be imported`
   if (!Array.isArray(fields) || fields.length === 0) return 'the header has no json_fields'
   for (const f of fields) {
     if (!(FIELDS as readonly unknown[]).includes(f)) return `json_fields: unknown field ${JSON.stringify(f)}`

@@ -17,6 +17,8 @@ const FLUSH_BYTES = 1 << 20
 export interface DocumentHeader {
   sensorname: string
   filename: string
+  /** The pcap-filter expression the packets went through (`--filter`), as the original's header said its tshark filter; '' or absent: none. */
+  tshark_filter?: string | undefined
 }
 
 /** Streams the documents of one capture to `DIR/YYYY/MM/DD/<stem>.json` (via a temporary name). */
@@ -40,7 +42,7 @@ export class JsonDocumentWriter {
     mkdirSync(dirname(this.#path), { recursive: true })
     this.#fd = openSync(this.#tmp, 'w')
     this.#write('[{"type": 1, "sensorname": ' + JSON.stringify(header.sensorname) + ', "filename": ' + JSON.stringify(header.filename) +
-      ', "format": "standard", "tshark_filter": "", "json_fields": [' + PACKET_FIELDS.map(f => `"${f}"`).join(', ') + ']}')
+      ', "format": "standard", "tshark_filter": ' + JSON.stringify(header.tshark_filter ?? '') + ', "json_fields": [' + PACKET_FIELDS.map(f => `"${f}"`).join(', ') + ']}')
   }
 
   get path (): string {

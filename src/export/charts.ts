@@ -129,6 +129,59 @@ export function timelineFigure (title: string, lines: readonly TimelineLine[], p
   }
 }
 
+export interface BucketLine {
+  /** Legend name and human label, as TimelineLine's. */
+  name: string
+  label: string
+  /** The line's packets in each point (BucketPoint), in order. */
+  y: readonly number[]
+}
+
+export interface BucketPoint {
+  /** Where the point sits: the first day of its whole week or month, YYYY-MM-DD. */
+  x: string
+  /** What its hover says it covers: `2024-W09, 2024-03-01 to 2024-03-03 (partial week: 3 of 7 days), 3 days with data`. */
+  text: string
+  /** A week or month cut by the period: an open marker. */
+  partial: boolean
+}
+
+/**
+ * A long timeline of weekly or monthly sums: a point per week or month at its first day, every
+ * point a sum (a day without data adds 0, never a gap), its hover saying which days it covers and
+ * how many had data; a partial point (the period cuts its week or month) is an open marker.
+ */
+export function bucketFigure (title: string, unit: 'Week' | 'Month', lines: readonly BucketLine[], points: readonly BucketPoint[], period: Period): Figure {
+  const x = points.map(p => p.x)
+  // The hover says the point's days itself (customdata[1]): no date format of the axis.
+  const { hoverformat: _hoverformat, ...xaxis } = dateAxis({ first: x[0] ?? period.first, last: period.last })
+  const customdata = points.map(p => [null, plotlyText(p.text)])
+  return {
+    data: lines.map((line, i) => {
+      const symbol = SYMBOLS[i % SYMBOLS.length]!
+      return {
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: plotlyText(line.label === '' ? line.name : `${line.name}, ${line.label}`),
+        x,
+        y: [...line.y],
+        marker: { symbol: points.map(p => p.partial ? `${symbol}-open` : symbol), size: Math.max(5, 11 - 2 * i) },
+        line: { dash: DASHES[i % DASHES.length] },
+        customdata,
+        hovertemplate: '%{fullData.name}<br>%{customdata[1]}: %{y:,} packets<extra></extra>'
+      }
+    }),
+    layout: {
+      title: { text: plotlyText(title) },
+      xaxis: { ...xaxis, title: { text: `${unit} (its first day)` } },
+      yaxis: { title: { text: 'Packets' }, rangemode: 'tozero', tickformat: ',d' },
+      hovermode: 'closest',
+      showlegend: true,
+      margin: { t: 60 }
+    }
+  }
+}
+
 /** Tile colours from the least count (light) to the most (the accent): the same in both themes, text contrasted by Plotly. */
 const TILE_LOW = [0xcf, 0xe0, 0xf7] as const
 const TILE_HIGH = [0x0a, 0x62, 0xc9] as const

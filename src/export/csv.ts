@@ -12,7 +12,7 @@ import type { Tables } from '../store/report-data.js'
 import { plural } from '../plural.js'
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-function cell (text: string): string {
+export function cell (text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

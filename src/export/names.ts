@@ -69,7 +69,21 @@ export function specText (spec: ValueSpec): string {
 
 /** Stem of a month timeline: values in sorted order, `*` written `all`. */
 export function timelineStem (sensor: string, field: string, month: string, specs: readonly ValueSpec[]): string {
+  return periodStem(sensor, dashed(month), field, specs)
+}
+
+/** Stem of a long timeline (`plot range`) from month `from` to `to` (YYYYMM): `<sensor>_<YYYY-MM>_to_<YYYY-MM>_...` as a month's. */
+export function rangeStem (sensor: string, field: string, from: string, to: string, specs: readonly ValueSpec[]): string {
+  return periodStem(sensor, `${dashed(from)}_to_${dashed(to)}`, field, specs)
+}
+
+/** Stem of a value's year calendar: `<sensor>_<YYYY>_calendar_<field words>_<value>`. */
+export function calendarStem (sensor: string, field: string, year: number, spec: ValueSpec): string {
+  return periodStem(sensor, `${year}_calendar`, field, [spec])
+}
+
+function periodStem (sensor: string, period: string, field: string, specs: readonly ValueSpec[]): string {
   const perProtocol = specs.some(s => s.protocol !== undefined)
   const parts = specs.map(s => namePart(specText({ value: s.value, protocol: s.protocol === '*' ? 'all' : s.protocol }))).sort()
-  return fitName(`${namePart(sensor)}_${dashed(month)}_${fieldPart(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`, STEM_BYTES)
+  return fitName(`${namePart(sensor)}_${period}_${fieldPart(field)}${perProtocol ? '_with-protocols' : ''}_${parts.join('_')}`, STEM_BYTES)
 }

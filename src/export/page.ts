@@ -67,6 +67,8 @@ export interface ChartPage {
   notes?: readonly string[]
   /** The chart's text alternative (HTML: its table), shown under it. */
   table?: string
+  /** `calendar`: a chart as tall as its figure's layout.height says, not 75vh (potiron-report.css). */
+  kind?: 'calendar'
 }
 
 export function linkList (links: readonly Link[]): string {
@@ -122,15 +124,15 @@ export function pageHeader (links: readonly Link[]): string {
 </header>`
 }
 
-/** A chart: its div and its figure's JSON, which browser/potiron-chart.js draws from. */
-export function chartBlock (id: string, figure: Figure): string {
-  return `<div class="potiron-chart" id="${id}" data-figure="${id}-figure"></div>
+/** A chart: its div and its figure's JSON, which browser/potiron-chart.js draws from; `kind` a class of the div besides potiron-chart. */
+export function chartBlock (id: string, figure: Figure, kind?: string): string {
+  return `<div class="potiron-chart${kind === undefined ? '' : ` ${kind}`}" id="${id}" data-figure="${id}-figure"></div>
 <script type="application/json" id="${id}-figure">${scriptJson(figure)}</script>`
 }
 
 export function chartPage (page: ChartPage): string {
   const notes = (page.notes ?? []).map(note => `<p class="note">${escapeHtml(note)}</p>\n`).join('')
-  const chart = typeof page.figure === 'string' ? `<p class="empty">${escapeHtml(page.figure)}</p>` : chartBlock('chart', page.figure)
+  const chart = typeof page.figure === 'string' ? `<p class="empty">${escapeHtml(page.figure)}</p>` : chartBlock('chart', page.figure, page.kind)
   return document(page.title, `${pageHeader(page.links)}
 <main>
 <h1>${escapeHtml(page.title)}</h1>

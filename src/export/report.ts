@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js'
 import { ENRICH_WORDS, isEnrichField } from '../aggregate/fields.js'
 import { ASSETS, chartBlock, document, escapeHtml, linkList, pageHeader, reportHead, scriptsAt, writeAssets, type Link } from './page.js'
 import { heatmapFigure, topFigure, type TopItem } from './charts.js'
-import { asnBarFigure, worldMapFigure } from './world.js'
+import { ASN_CREDIT, asnBarFigure, worldMapFigure } from './world.js'
 import { fieldTitle } from './labels.js'
 import { fitName } from '../documents/fit-name.js'
 import { dashed, namePart, specText, type ValueSpec } from './names.js'
@@ -191,6 +191,7 @@ ${body}
     return `<div class="card">
 <h3>Top source ASes</h3>
 ${chartBlock(`${id}-asn`, asnBarFigure(items)).replace('class="potiron-chart"', 'class="potiron-chart bars"')}
+<p class="note">${ASN_CREDIT}</p>
 </div>
 `
   }

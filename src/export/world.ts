@@ -79,6 +79,12 @@ function asName (item: TopItem, cut = Infinity): string {
   return /^\d+$/.test(item.value) ? `AS${item.value}${name === '' ? '' : ` ${name}`}` : item.value
 }
 
+/**
+ * The credit under AS charts: the packaged AS data is DB-IP's and RouteViews' (CC BY 4.0, which
+ * asks for attribution where it is shown); a user's own database is the one `potiron status` names.
+ */
+export const ASN_CREDIT = 'AS numbers and names: the database named by <code>potiron status</code>; potiron\'s own is <a href="https://db-ip.com">DB-IP</a> and <a href="https://www.routeviews.org">RouteViews</a> data (CC BY 4.0).'
+
 /** The top ASes as horizontal bars, the first on top, each named `AS13335 Cloudflare, Inc.`. */
 export function asnBarFigure (items: readonly TopItem[]): Figure {
   return {

@@ -12,7 +12,8 @@ import { fieldTitle, valueLabel } from '../export/labels.js'
 import { readShownFields, writeShownFields } from '../store/shown-fields.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { HttpError, badRequest, daysUntil, flagParam, intParam, listed, optional, required, shiftDay, ymdOf } from './params.js'
-import { dashed } from '../export/names.js'
+import { compactOf, dashed } from '../export/names.js'
+import { aggregate, daysFrom, monthCount, monthsPeriod, type Aggregation } from '../export/range.js'
 
 export const TOP = 10
 /** Values in the overview's timeline of each field. */
@@ -60,7 +61,13 @@ export interface Evolution {
   days: number
   protocol: string | null
   protocols: string[]
-  series: Array<{ name: string, points: Array<{ day: string, count: number }> }>
+  /** The months asked (`from`/`to`, YYYY-MM), whose days are the period; absent when it is `days` until `until`. */
+  months?: { from: string, to: string }
+  /** The chart's points: a day each up to MAX_POINTS days, then an ISO week, then a month (export/range.ts). */
+  aggregation: Aggregation
+  /** With weeks or months, the points (YYYY-MM-DD days; `start` the first day of the whole week or month; a week or month the period cuts is partial); each series' `sums` has one per point. */
+  periods?: Array<{ label: string, start: string, first: string, last: string, days: number, daysWithData: number, partial: boolean }>
+  series: Array<{ name: string, points: Array<{ day: string, count: number }>, sums?: number[] }>
 }
 export interface Settings {
   fields: Array<{ field: string, title: string, enabled: boolean }>
@@ -191,9 +198,11 @@ export class Api {
     const fieldName = required(params, 'field')
     const value = required(params, 'value')
     if (value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
-    const span = intParam(params, 'days', DEFAULTS.evolutionDays, 1, MAX_EVOLUTION_DAYS)
+    const months = monthsParams(params)
     const untilText = optional(params, 'until')
-    const untilGiven = untilText === undefined ? undefined : ymdOf(untilText, 'until')
+    if (months !== undefined && (untilText !== undefined || params.has('days'))) throw badRequest('from/to: give either the months from/to or until/days, not both')
+    const span = months === undefined ? intParam(params, 'days', DEFAULTS.evolutionDays, 1, MAX_EVOLUTION_DAYS) : months.days
+    const untilGiven = months !== undefined ? months.last : untilText === undefined ? undefined : ymdOf(untilText, 'until')
     const protocol = optional(params, 'protocol') ?? null
     const sensor = await this.sensorOf(params)
     const [layout, days] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor)])
@@ -220,9 +229,19 @@ export class Api {
     } else {
       series = [{ name: protocol ?? 'total', points: pointsOf(await scoresOf(this.#redis, groupsOf(protocol ?? undefined), [value])) }]
     }
+    // A long period is drawn as weekly or monthly sums: a day without data adds 0 to its point.
+    const aggregated = aggregate(from, until, inRange, series.map(s => s.points.map(p => p.count)))
+    const long = aggregated.aggregation === 'day'
+      ? {}
+      : {
+          periods: aggregated.buckets.map((b, i) => ({ label: b.label, start: dashed(b.start), first: dashed(b.first), last: dashed(b.last), days: b.days, daysWithData: aggregated.withData[i]!, partial: b.partial })),
+          series: series.map((s, i) => ({ ...s, sums: aggregated.sums[i]! }))
+        }
     return {
       sensor, field, title: fieldTitle(field), value, label: valueLabel(field, value, protocol ?? undefined, await asNames),
-      until: dashed(until), days: span, protocol, protocols: layout.combinedKeys ? layout.protocols : [], series
+      until: dashed(until), days: span, protocol, protocols: layout.combinedKeys ? layout.protocols : [],
+      ...(months === undefined ? {} : { months: { from: dashed(months.from), to: dashed(months.to) } }),
+      aggregation: aggregated.aggregation, series, ...long
     }
   }
 
@@ -261,6 +280,27 @@ function spanOf (from: string, to: string): number {
   if (span < 1) throw badRequest(`from: ${dashed(from)} is after the day shown, ${dashed(to)}`)
   if (span > MAX_OVERVIEW_DAYS) throw badRequest(`from: at most ${MAX_OVERVIEW_DAYS} days up to ${dashed(to)} (from ${dashed(shiftDay(to, 1 - MAX_OVERVIEW_DAYS))} on), got ${dashed(from)}`)
   return span
+}
+
+/**
+ * The evolution's `from`/`to` months (YYYY-MM, both or neither), checked: at most
+ * MAX_EVOLUTION_DAYS days, from the first day of `from` to the last of `to`; undefined when not given.
+ */
+function monthsParams (params: URLSearchParams): { from: string, to: string, last: string, days: number } | undefined {
+  const [fromText, toText] = [optional(params, 'from'), optional(params, 'to')]
+  if (fromText === undefined && toText === undefined) return undefined
+  if (fromText === undefined || toText === undefined) throw badRequest(`${fromText === undefined ? 'from' : 'to'}: missing (a range of months needs from and to, YYYY-MM)`)
+  const monthOf = (text: string, name: string): string => {
+    const month = compactOf(text, 'month')
+    if (month === undefined) throw badRequest(`${name}: expected a month YYYY-MM, got '${text}'`)
+    return month
+  }
+  const [from, to] = [monthOf(fromText, 'from'), monthOf(toText, 'to')]
+  if (monthCount(from, to) < 1) throw badRequest(`from: ${fromText} is after to ${toText}`)
+  const { first, last } = monthsPeriod(from, to)
+  const days = daysFrom(first, last).length
+  if (days > MAX_EVOLUTION_DAYS) throw badRequest(`from/to: ${fromText} to ${toText} is ${days} days, at most ${MAX_EVOLUTION_DAYS}`)
+  return { from, to, last, days }
 }
 
 /** The days of the overview's timelines (YYYYMMDD), and those of them the sensor has data for. */

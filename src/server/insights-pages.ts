@@ -3,11 +3,10 @@
  * periods or sensors (with its CSV), and the calendar heatmap of a sensor's packets per day with
  * its table. Everything from the data is escaped (escapeHtml in HTML, plotlyText in the chart).
  */
-import type { Figure } from '../export/charts.js'
-import { plotlyText } from '../export/charts.js'
+import { calendarFigure } from '../export/calendar.js'
 import { chartBlock, escapeHtml } from '../export/page.js'
 import { plural } from '../plural.js'
-import { calendarCell, daysOfYear, MAX_COMPARE_DAYS, type Calendar, type Comparison, type CompareRow, type Side } from './insights.js'
+import { MAX_COMPARE_DAYS, type Calendar, type Comparison, type CompareRow, type Side } from './insights.js'
 import { href, page } from './pages.js'
 
 function a (url: string, text: string): string {
@@ -114,87 +113,24 @@ export function compareFileName (c: Comparison): string {
   return `compare_${side(c.period)}_vs_${side(c.reference)}.csv`.replace(/[^A-Za-z0-9._-]/g, '_')
 }
 
-const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-
-/**
- * The year as a heatmap of weeks (columns, from Monday) × weekdays (rows): a day with data is
- * its packets and opens its overview (customdata[0]); a day without is a neutral "no data" cell
- * (a trace of its own, under the counts: null in the counts), never 0.
- */
-export function calendarFigure (base: string, cal: Calendar): Figure {
-  const all = daysOfYear(cal.year)
-  const weeks = calendarCell(all[all.length - 1]!).week + 1
-  const grid = <T>(fill: T): T[][] => WEEKDAYS.map(() => new Array<T>(weeks).fill(fill))
-  const z = grid<number | null>(null)
-  const none = grid<number | null>(null)
-  const text = grid('')
-  const customdata = grid<[string] | null>(null)
-  const totals = new Map(cal.days.map(d => [d.day.replaceAll('-', ''), d.total]))
-  for (const ymd of all) {
-    const { week, weekday } = calendarCell(ymd)
-    const day = `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`
-    text[weekday]![week] = day
-    const total = totals.get(ymd)
-    if (total === undefined || total === null) {
-      none[weekday]![week] = 0
-      continue
-    }
-    z[weekday]![week] = total
-    customdata[weekday]![week] = [href(base, '/', { sensor: cal.sensor, day })]
-  }
-  const firsts = MONTHS.map((_, m) => calendarCell(`${cal.year}${String(m + 1).padStart(2, '0')}01`).week)
-  return {
-    data: [{
-      // Under the counts, the year's days without data as neutral cells: the calendar keeps its
-      // shape, and such a day reads "no data", never a count of 0.
-      type: 'heatmap',
-      x: Array.from({ length: weeks }, (_, w) => w),
-      y: WEEKDAYS,
-      z: none,
-      text,
-      hoverongaps: false,
-      xgap: 2,
-      ygap: 2,
-      colorscale: [[0, 'rgba(128,128,128,0.15)'], [1, 'rgba(128,128,128,0.15)']],
-      showscale: false,
-      hovertemplate: '%{text}: no data<extra></extra>',
-      name: 'no data'
-    }, {
-      type: 'heatmap',
-      x: Array.from({ length: weeks }, (_, w) => w),
-      y: WEEKDAYS,
-      z,
-      text,
-      customdata,
-      hoverongaps: false,
-      xgap: 2,
-      ygap: 2,
-      colorscale: [[0, '#cfe0f7'], [1, '#0a62c9']],
-      colorbar: { title: { text: 'Packets' }, thickness: 12, tickformat: ',d' },
-      hovertemplate: '%{text}: %{z:,} packets<extra></extra>',
-      name: plotlyText(cal.sensor)
-    }],
-    layout: {
-      xaxis: { tickvals: firsts, ticktext: MONTHS, showgrid: false, zeroline: false, fixedrange: true, side: 'top' },
-      yaxis: { autorange: 'reversed', showgrid: false, zeroline: false, fixedrange: true },
-      margin: { t: 30, r: 10, b: 10, l: 40 },
-      paper_bgcolor: 'rgba(0,0,0,0)',
-      plot_bgcolor: 'rgba(0,0,0,0)'
-    }
-  }
+/** `destination port 22 (ssh)`: the value a calendar counts, as its title says it. */
+function subjectOf (v: NonNullable<Calendar['value']>): string {
+  return `${v.title} ${v.value}${v.label === '' ? '' : ` (${v.label})`}`
 }
 
 export function calendarPage (base: string, cal: Calendar, sensors: readonly string[]): string {
   const at = cal.years.indexOf(cal.year)
-  const yearLink = (y: number | undefined, text: string): string => y === undefined ? '' : a(href(base, '/calendar', { sensor: cal.sensor, year: y }), text)
+  const v = cal.value
+  const counting = v === undefined ? {} : { field: v.field, value: v.value }
+  const yearLink = (y: number | undefined, text: string): string => y === undefined ? '' : a(href(base, '/calendar', { sensor: cal.sensor, year: y, ...counting }), text)
   const nav = `<nav class="years" aria-label="Years with data">${[
     yearLink(cal.years[at - 1], `← ${cal.years[at - 1] ?? ''}`),
     cal.years.map(y => y === cal.year ? `<strong aria-current="page">${y}</strong>` : yearLink(y, String(y))).join(' '),
     yearLink(cal.years[at + 1], `${cal.years[at + 1] ?? ''} →`)
   ].filter(s => s !== '').join(' · ')}</nav>`
+  const hidden = v === undefined ? '' : `<input type="hidden" name="field" value="${escapeHtml(v.field)}"><input type="hidden" name="value" value="${escapeHtml(v.value)}">\n`
   const form = `<form method="get" action="${escapeHtml(href(base, '/calendar'))}" data-autosubmit>
-<label>Sensor <select name="sensor">${options(sensors, cal.sensor)}</select></label>
+${hidden}<label>Sensor <select name="sensor">${options(sensors, cal.sensor)}</select></label>
 <button type="submit">Show</button>
 </form>`
   const counted = cal.days.filter(d => d.total !== null)
@@ -204,9 +140,13 @@ export function calendarPage (base: string, cal: Calendar, sensors: readonly str
 <table class="calendar-days"><thead><tr><th scope="col">Day</th><th scope="col">Packets</th></tr></thead><tbody>
 ${rows}
 </tbody></table></details>`
+  const about = v === undefined
+    ? ''
+    : ` with ${escapeHtml(subjectOf(v))} (a day with data without it is 0). ${a(href(base, '/evolution', { sensor: cal.sensor, field: v.field, value: v.value, from: `${cal.year}-01`, to: `${cal.year}-12` }), 'Its evolution over the year')} · ${a(href(base, '/calendar', { sensor: cal.sensor, year: cal.year }), 'all the sensor\'s packets')}.`
   const chart = counted.length === 0
     ? `<p class="empty">No packet counts for sensor ${escapeHtml(cal.sensor)} in ${cal.year}: the data has no protocol field to count a day's packets from.</p>`
-    : `<p class="muted">${plural(sum, 'packet', number(sum))} over ${plural(cal.days.length, 'day')} with data in ${cal.year}; days without data are grey (no data, not 0). Click a day for its overview.</p>
-<div class="calendar">${chartBlock('calendar', calendarFigure(base, cal))}</div>`
-  return page({ base, title: `Calendar of sensor ${cal.sensor}, ${cal.year}`, sensor: cal.sensor, body: `${STYLE}${form}\n${nav}\n${chart}\n${table}`, charts: counted.length > 0 })
+    : `<p class="muted">${plural(sum, 'packet', number(sum))} over ${plural(cal.days.length, 'day')} with data in ${cal.year}${about}; days without data are grey (no data, not 0). Click a day for its overview.</p>
+<div class="calendar">${chartBlock('calendar', calendarFigure(cal.year, new Map(cal.days.map(d => [d.day.replaceAll('-', ''), d.total])), v === undefined ? cal.sensor : v.value, day => href(base, '/', { sensor: cal.sensor, day })))}</div>`
+  const title = v === undefined ? `Calendar of sensor ${cal.sensor}, ${cal.year}` : `Calendar of ${subjectOf(v)} on sensor ${cal.sensor}, ${cal.year}`
+  return page({ base, title, sensor: cal.sensor, body: `${STYLE}${form}\n${nav}\n${chart}\n${table}`, charts: counted.length > 0 })
 }

@@ -1,7 +1,7 @@
 /**
  * The dashboard's insights, as plain JSON the pages are drawn from: a sparkline per value of a
  * field's top over a range of days, the values new in a day's top, two periods (or two sensors)
- * compared field by field, and a sensor's packets per day over a year. Reads are bounded and
+ * compared field by field, and a sensor's (or one value's) packets per day over a year. Reads are bounded and
  * pipelined: the day's top cut by Redis as the overview cuts it (topOf), then at most one ZMSCORE
  * of those values per day with data (per protocol with combined keys) and field; a day's packets
  * from its `protocol` keys (at most 257 members each). Days not in `<sensor>_DAYS` are never
@@ -13,7 +13,7 @@ import { fieldTitle, valueLabel, type AsNames } from '../export/labels.js'
 import { dashed } from '../export/names.js'
 import { asNamesOf, dayKeys, readLayout, scoresOf, sensorDays, topOf, totalsOf, type Layout, type Row } from '../store/read.js'
 import { readShownFields } from '../store/shown-fields.js'
-import { TOP, type Api } from './api.js'
+import { MAX_VALUE_LENGTH, TOP, type Api } from './api.js'
 import { HttpError, badRequest, daysUntil, flagParam, intParam, listed, optional, shiftDay, ymdOf } from './params.js'
 
 /** Days of a sparkline when the range is not given: the 30 ending at the day shown. */
@@ -94,7 +94,9 @@ export interface Calendar {
   year: number
   /** Years the sensor has data in, ascending. */
   years: number[]
-  /** The year's days with data and their packets, ascending. */
+  /** The value counted (`field=` and `value=`): each day's packets with it; absent, each day's packets. */
+  value?: { field: string, title: string, value: string, label: string }
+  /** The year's days with data and their packets (of the value), ascending. */
   days: CalendarDay[]
 }
 
@@ -138,25 +140,6 @@ export function compareRows (field: string, values: readonly string[], counts: r
       only: reference === 0 ? 'period' as const : count === 0 ? 'reference' as const : null
     }
   }).sort((a, b) => b.count - a.count || b.reference - a.reference || order(a.value, b.value))
-}
-
-/** Monday = 0 ... Sunday = 6, of a YYYYMMDD day. */
-function weekdayOf (ymd: string): number {
-  return (new Date(Date.UTC(Number(ymd.slice(0, 4)), Number(ymd.slice(4, 6)) - 1, Number(ymd.slice(6, 8)))).getUTCDay() + 6) % 7
-}
-
-/** Every day of `year`, YYYYMMDD, ascending. */
-export function daysOfYear (year: number): string[] {
-  const first = `${year}0101`
-  const count = (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000
-  return Array.from({ length: count }, (_, i) => shiftDay(first, i))
-}
-
-/** Where a day sits in a year's calendar grid: its week column (weeks start on Monday; the week of January 1 is 0) and weekday row. */
-export function calendarCell (ymd: string): { week: number, weekday: number } {
-  const year = Number(ymd.slice(0, 4))
-  const index = (Date.UTC(year, Number(ymd.slice(4, 6)) - 1, Number(ymd.slice(6, 8))) - Date.UTC(year, 0, 1)) / 86_400_000
-  return { week: Math.floor((index + weekdayOf(`${year}0101`)) / 7), weekday: weekdayOf(ymd) }
 }
 
 /** A whole-period parameter pair `from`/`to`, or `day` for both; undefined where not given. */
@@ -323,17 +306,35 @@ export class Insights {
     return { field, title: fieldTitle(field), rows: compareRows(field, values, counts!, references!, asNames), ...(missing > 0 ? { missingAtMost: missing } : {}) }
   }
 
-  /** GET /api/calendar?sensor=&year=: the sensor's packets on each day with data of the year (default the latest year with data), one pipeline. */
+  /**
+   * GET /api/calendar?sensor=&year=&field=&value=: the sensor's packets on each day with data of
+   * the year (default the latest year with data), or with `field` and `value` the value's (a 0 on
+   * a day with data without it), in one pipeline: a ZRANGE of each day's `protocol` keys (at most
+   * 257 members), or a ZMSCORE of each day's keys of the field.
+   */
   async calendar (params: URLSearchParams): Promise<Calendar> {
     const yearText = optional(params, 'year')
     if (yearText !== undefined && !/^\d{4}$/.test(yearText)) throw badRequest(`year: expected a year such as 2024, got '${yearText}'`)
+    const fieldName = optional(params, 'field')
+    const value = optional(params, 'value')
+    if ((fieldName === undefined) !== (value === undefined)) throw badRequest(`${fieldName === undefined ? 'field' : 'value'}: missing (a value's calendar needs both field and value)`)
+    if (value !== undefined && value.length > MAX_VALUE_LENGTH) throw badRequest(`value: longer than ${MAX_VALUE_LENGTH} characters`)
     const sensor = await this.#api.sensorOf(params)
     const [layout, days] = await Promise.all([readLayout(this.#redis), sensorDays(this.#redis, sensor)])
     if (days.length === 0) throw new HttpError(404, `sensor '${sensor}' has no days any more`)
+    if (fieldName !== undefined && !layout.fields.includes(fieldName)) throw badRequest(`field: unknown field '${fieldName}' (fields: ${listed(layout.fields)})`)
     const years = [...new Set(days.map(d => Number(d.slice(0, 4))))]
     const year = yearText === undefined ? years[years.length - 1]! : Number(yearText)
     if (!years.includes(year)) throw badRequest(`year: sensor '${sensor}' has no data in ${year} (years: ${listed(years.map(String))})`)
     const inYear = days.filter(d => d.startsWith(String(year)))
+    if (fieldName !== undefined && value !== undefined) {
+      const [counts, asNames] = await Promise.all([
+        scoresOf(this.#redis, inYear.map(d => dayKeys(layout, sensor, d, fieldName)), [value]),
+        asNamesOf(this.#redis, fieldName, [value])
+      ])
+      const counted = { field: fieldName, title: fieldTitle(fieldName), value, label: valueLabel(fieldName, value, undefined, asNames) }
+      return { sensor, year, years, value: counted, days: inYear.map((d, i) => ({ day: dashed(d), total: counts[i]![0]! })) }
+    }
     const counted = layout.fields.includes('protocol')
     const totals = counted ? await totalsOf(this.#redis, inYear.map(d => dayKeys(layout, sensor, d, 'protocol'))) : []
     return { sensor, year, years, days: inYear.map((d, i) => ({ day: dashed(d), total: totals[i] ?? null })) }

@@ -5,8 +5,9 @@
  * forbids them): chart data sits in `<script type="application/json">` blocks that
  * potiron-chart.js reads, and dashboard.js adds the little behaviour the forms have.
  */
-import { timelineFigure, type Figure, type TopItem } from '../export/charts.js'
-import { asnBarFigure, worldMapFigure } from '../export/world.js'
+import { bucketFigure, timelineFigure, type Figure, type TopItem } from '../export/charts.js'
+import { MAX_POINTS, bucketText, type Aggregation } from '../export/range.js'
+import { ASN_CREDIT, asnBarFigure, worldMapFigure } from '../export/world.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { chartBlock, escapeHtml, scriptsAt } from '../export/page.js'
 import { MAX_EVOLUTION_DAYS, MAX_VALUE_LENGTH, type Evolution, type Overview, type Settings, type TopRow } from './api.js'
@@ -219,7 +220,7 @@ function enrichmentChart (f: Overview['fields'][number], i: number, link: (value
       ? '<p class="muted">None of the day\'s source countries has a place on the map.</p>'
       : `<h3 class="chart-title">On the map</h3>\n${chartBlock(`map-${i}`, map).replace('class="potiron-chart"', 'class="potiron-chart map"')}`
   }
-  if (f.field === 'sasn') return `<h3 class="chart-title">Top source ASes</h3>\n${chartBlock(`asn-${i}`, asnBarFigure(items(f.top))).replace('class="potiron-chart"', 'class="potiron-chart bars"')}`
+  if (f.field === 'sasn') return `<h3 class="chart-title">Top source ASes</h3>\n${chartBlock(`asn-${i}`, asnBarFigure(items(f.top))).replace('class="potiron-chart"', 'class="potiron-chart bars"')}\n<p class="muted">${ASN_CREDIT}</p>`
   return ''
 }
 
@@ -242,32 +243,55 @@ function compact (figure: Figure, days: number): Figure {
   }
 }
 
+/** What the evolution's points are, said above its chart (our own words, HTML as they are). */
+const AGGREGATED: Record<Aggregation, string> = {
+  day: ' (days without any capture are gaps in the lines). Click a point for that day\'s overview.',
+  week: `. More than ${MAX_POINTS} days: a point per ISO week (Monday to Sunday), the sum of its days (a day without data adds 0); a week the period cuts is partial, an open marker.`,
+  month: `. More than ${MAX_POINTS} weeks: a point per month, the sum of its days (a day without data adds 0); a month the period cuts is partial, an open marker.`
+}
+
 export function evolutionPage (base: string, e: Evolution, picker?: Picker): string {
   const subject = `${e.title} ${e.value}${e.label === '' ? '' : ` (${e.label})`}`
   const first = dashed(shiftDay(e.until.replaceAll('-', ''), 1 - e.days))
   const protocols = e.protocols.length === 0
     ? ''
     : `<label>Protocol <select name="protocol"><option value="">all (sum)</option>${options(['each', ...e.protocols], e.protocol ?? undefined, p => p === 'each' ? 'each protocol' : p)}</select></label>`
+  const which = `<input type="hidden" name="sensor" value="${escapeHtml(e.sensor)}"><input type="hidden" name="field" value="${escapeHtml(e.field)}"><input type="hidden" name="value" value="${escapeHtml(e.value)}">`
   const form = `<form method="get" action="${escapeHtml(href(base, '/evolution'))}" data-autosubmit>
-<input type="hidden" name="sensor" value="${escapeHtml(e.sensor)}"><input type="hidden" name="field" value="${escapeHtml(e.field)}"><input type="hidden" name="value" value="${escapeHtml(e.value)}">
+${which}
 <label>Until <input type="date" name="until" value="${escapeHtml(e.until)}"></label>
 <label>Days <input type="number" name="days" min="1" max="${MAX_EVOLUTION_DAYS}" value="${e.days}"></label>
 ${protocols}
 <button type="submit">Show</button>
+</form>
+<form method="get" action="${escapeHtml(href(base, '/evolution'))}" class="months">
+${which}${e.protocol === null ? '' : `<input type="hidden" name="protocol" value="${escapeHtml(e.protocol)}">`}
+<label>From month <input type="month" name="from" value="${escapeHtml(e.months?.from ?? first.slice(0, 7))}" required></label>
+<label>To month <input type="month" name="to" value="${escapeHtml(e.months?.to ?? e.until.slice(0, 7))}" required></label>
+<button type="submit">Show months</button>
 </form>`
   const total = e.series[e.series.length - 1]!.points.reduce((sum, p) => sum + p.count, 0)
   const withData = e.series[0]!.points.length
+  const years = [...new Set(e.series[0]!.points.map(p => p.day.slice(0, 4)))]
+  const calendars = years.map(year => a(href(base, '/calendar', { sensor: e.sensor, field: e.field, value: e.value, year }), year)).join(' · ')
   const body = withData === 0
     ? `${form}\n<p class="empty">Sensor ${escapeHtml(e.sensor)} has no data from ${escapeHtml(first)} to ${escapeHtml(e.until)}.</p>`
     : `${form}
-<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data (days without any capture are gaps in the lines). Click a point for that day's overview.</p>
+<p class="muted">Sensor ${escapeHtml(e.sensor)}: ${plural(total, 'packet', number(total))} over ${plural(withData, 'day')} with data${AGGREGATED[e.aggregation]}</p>
+<p class="calendars">Calendar of this value: ${calendars}</p>
 <div class="chart-wide">${chartBlock('evolution', evolutionFigure(base, e, subject, first))}</div>`
   return page({ base, title: `Evolution of ${subject}`, sensor: e.sensor, picker, body, charts: withData > 0, data: { sensor: e.sensor } })
 }
 
-/** The evolution's chart: its days with data over the whole period asked (`first` to `until`), a gap over the days without. */
+/** The evolution's chart: its days with data over the whole period asked (`first` to `until`), a gap over the days without; or its weekly or monthly sums. */
 function evolutionFigure (base: string, e: Evolution, subject: string, first: string): Figure {
-  return timelineFigure(`${subject}, ${plural(e.days, 'day')} until ${e.until}`, e.series.map(s => ({
+  const when = e.months === undefined ? `${plural(e.days, 'day')} until ${e.until}` : `${e.months.from} to ${e.months.to}`
+  if (e.periods !== undefined) {
+    const unit = e.aggregation === 'week' ? 'Week' : 'Month'
+    const points = e.periods.map(p => ({ x: p.start, text: bucketText(p, p.daysWithData, e.aggregation), partial: p.partial }))
+    return bucketFigure(`${subject} per ${e.aggregation === 'week' ? 'ISO week' : 'month'} (sums), ${when}`, unit, e.series.map(s => ({ name: s.name, label: '', y: s.sums ?? [] })), points, { first, last: e.until })
+  }
+  return timelineFigure(`${subject}, ${when}`, e.series.map(s => ({
     name: s.name, label: '', x: s.points.map(p => p.day), y: s.points.map(p => p.count), links: s.points.map(p => href(base, '/', { sensor: e.sensor, day: p.day }))
   })), { first, last: e.until })
 }

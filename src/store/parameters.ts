@@ -11,6 +11,7 @@ import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
 import type { DatabaseInfo } from '../enrich/databases.js'
 import { FORMATS, type Format } from '../aggregate/modes.js'
+import { compileFilter, FilterError } from '../filter/filter.js'
 
 export interface RunParameters {
   /** PARAMETERS `format`: the standard counts, or ISN records, or ARP pairs (aggregate/modes.ts); 'standard' when left out. */
@@ -20,6 +21,8 @@ export interface RunParameters {
   selection: string
   /** IANA zone of the days, 'UTC' by default. */
   zone: string
+  /** The pcap-filter expression packets were counted through (`--filter`), '' or undefined for none: PARAMETERS `tshark_filter`. */
+  filter?: string | undefined
   /** The databases of the enrichment fields, when `fields` has some. */
   databases?: Databases | undefined
   /**
@@ -52,11 +55,12 @@ const CK = { on: 'True', off: 'False' } as const
 
 /**
  * PARAMETERS as written. `format`, `ck` and `tshark_filter` mean the same as in the original
- * (our selection adds no user filter, hence ''); `selection` and `tz` are potiron's own: they
+ * (`tshark_filter` holds the user's filter, '' for none: a pcap-filter expression here, where
+ * the original's was a tshark display filter); `selection` and `tz` are potiron's own: they
  * change which packets and days are counted, so they must match too.
  */
 export function parameterHash (p: RunParameters): Record<string, string> {
-  const hash: Record<string, string> = { format: p.format ?? 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: '', selection: p.selection, tz: p.zone }
+  const hash: Record<string, string> = { format: p.format ?? 'standard', ck: p.combinedKeys ? CK.on : CK.off, tshark_filter: p.filter ?? '', selection: p.selection, tz: p.zone }
   if (p.databases !== undefined) {
     hash.asn_db = databaseText(p.databases.asn)
     hash.country_db = databaseText(p.databases.country)
@@ -118,8 +122,8 @@ const IMPLIED: Readonly<Record<string, string>> & { selection: string, tz: strin
 export const FORMAT_FIELDS: Readonly<Record<Exclude<Format, 'standard'>, readonly FieldName[]>> = { isn: ['sport', 'dport', 'tcpseq', 'tcpack'], layer2: ['ipsrc', 'ipdst'] }
 
 /** The settings a stored PARAMETERS hash says, with the original's missing ones implied. */
-export function settingsOf (stored: Record<string, string>): { format: string, combinedKeys: boolean, selection: string, zone: string } {
-  return { format: stored.format ?? 'standard', combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz }
+export function settingsOf (stored: Record<string, string>): { format: string, combinedKeys: boolean, selection: string, zone: string, filter: string } {
+  return { format: stored.format ?? 'standard', combinedKeys: stored.ck === CK.on, selection: stored.selection ?? IMPLIED.selection, zone: stored.tz ?? IMPLIED.tz, filter: stored.tshark_filter ?? '' }
 }
 
 /** Whether the stored data splits counts per protocol: `ck` alone (one HGET, for readers). */
@@ -134,6 +138,8 @@ export interface StoredSettings {
   fields: readonly FieldName[]
   selection: Selection
   zone: string
+  /** The pcap-filter expression packets were counted through, '' for none (PARAMETERS `tshark_filter`). */
+  filter: string
 }
 
 /**
@@ -158,14 +164,23 @@ async function readSettings (redis: Redis): Promise<(Omit<StoredSettings, 'field
   if (Object.keys(stored).length === 0 && json.length === 0) return undefined
   const unknown = json.filter(f => !(FIELD_NAMES as readonly string[]).includes(f))
   if (unknown.length > 0) throw new ParameterConflictError(`${JSON_FIELDS} holds fields potiron does not know: ${unknown.join(',')}`)
-  const { format, combinedKeys, selection, zone } = settingsOf(stored)
+  const { format, combinedKeys, selection, zone, filter } = settingsOf(stored)
   if (!(FORMATS as readonly string[]).includes(format)) throw new ParameterConflictError(`${PARAMETERS} format '${format}' is not one potiron knows`)
   if (selection !== 'default' && selection !== 'ipv4-only') throw new ParameterConflictError(`${PARAMETERS} selection '${selection}' is not one potiron knows`)
-  return { format: format as Format, combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone }
+  if (filter !== '') {
+    // The original stored tshark display filters there: counting more files needs the same filter, as potiron reads it.
+    try {
+      compileFilter(filter)
+    } catch (err) {
+      if (!(err instanceof FilterError)) throw err
+      throw new ParameterConflictError(`${PARAMETERS} tshark_filter '${filter}' is not a filter potiron can apply (${err.message})`)
+    }
+  }
+  return { format: format as Format, combinedKeys, fields: json.length > 0 ? json as FieldName[] : undefined, selection, zone, filter }
 }
 
 /** The settings of a run on an empty database when none is given (README, ingest's --help). */
-export const DEFAULT_SETTINGS: StoredSettings = { format: 'standard', combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone }
+export const DEFAULT_SETTINGS: StoredSettings = { format: 'standard', combinedKeys: false, fields: PACKET_FIELDS, selection: 'default', zone: DEFAULTS.zone, filter: '' }
 
 /**
  * The settings of a run that adds counts (ingest, import-json): each one as given, else as
@@ -188,7 +203,7 @@ export async function resolveSettings (redis: Redis, given: Partial<StoredSettin
   const combinedKeys = pick('combinedKeys')
   // An ISN or layer-2 database's fields are its format's: a given --fields differs (refused below).
   const fields = format === 'standard' || given.fields !== undefined ? pick('fields') : FORMAT_FIELDS[format]
-  const settings = { format, combinedKeys, fields, selection: pick('selection'), zone: pick('zone') }
+  const settings = { format, combinedKeys, fields, selection: pick('selection'), zone: pick('zone'), filter: pick('filter') }
   if (stored !== undefined) {
     // Without JSON_FIELDS (import-json takes them from the first header), no fields to contradict.
     const fields = stored.fields ?? settings.fields
@@ -285,6 +300,7 @@ function hint (name: string): string {
     case 'ck': return ' (--combined-keys)'
     case 'selection': return ' (--ipv4-only)'
     case 'tz': return ' (--tz)'
+    case 'tshark_filter': return ' (--filter)'
     case 'asn_db': return ' (--asn-db; ingest --force counts new files with it)'
     case 'country_db': return ' (--geoip-db; ingest --force counts new files with it)'
     default: return ''

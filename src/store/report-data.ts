@@ -179,23 +179,42 @@ async function readPage (redis: Redis, month: Month, scope: TopScope, query: Pag
     const asNames = await asNamesOf(redis, query.field, [...top.rows, ...shown].map(r => r.value))
     return { kind: 'top', top, left: shown, total, asNames }
   }
-  // Each key is asked once for every value, not once per line: with combined keys, the total
-  // of all protocols is the sum of the protocols' own counts.
+  return { kind: 'timeline', ...await readTimeline(redis, layout, sensor, days, query.field, query.lines) }
+}
+
+/**
+ * The daily counts of `lines` of `field` on `days` (YYYYMMDD, with data): `y[line][day]`. Each
+ * key is asked once for every value, not once per line (one pipelined ZMSCORE per key): with
+ * combined keys, the total of all protocols is the sum of the protocols' own counts.
+ */
+export async function readTimeline (redis: Redis, layout: Layout, sensor: string, days: readonly string[], field: string, lines: readonly Line[]): Promise<{ y: number[][], asNames: Map<string, string> }> {
   const { combinedKeys, protocols: all } = layout
   const partsOf = (protocol: string | undefined): ReadonlyArray<string | undefined> => protocol === undefined && combinedKeys ? all : [protocol]
-  const asked = [...new Set(query.lines.flatMap(l => partsOf(l.protocol)))]
-  const values = [...new Set(query.lines.map(l => l.value))]
+  const asked = [...new Set(lines.flatMap(l => partsOf(l.protocol)))]
+  const values = [...new Set(lines.map(l => l.value))]
   const [counts, asNames] = await Promise.all([
-    scoresOf(redis, asked.flatMap(protocol => days.map(d => dayKeys(layout, sensor, d, query.field, protocol))), values),
-    asNamesOf(redis, query.field, values)
+    scoresOf(redis, asked.flatMap(protocol => days.map(d => dayKeys(layout, sensor, d, field, protocol))), values),
+    asNamesOf(redis, field, values)
   ])
   return {
-    kind: 'timeline',
     asNames,
-    y: query.lines.map(line => {
+    y: lines.map(line => {
       const v = values.indexOf(line.value)
       const rows = partsOf(line.protocol).map(p => asked.indexOf(p) * days.length)
       return days.map((_, d) => rows.reduce((sum, first) => sum + counts[first + d]![v]!, 0))
     })
   }
+}
+
+/**
+ * A long timeline's counts (`plot range`): the sensor's days with data from `first` to `last`
+ * (YYYYMMDD; from its day set, never KEYS) and `lines`' counts on each (readTimeline: one
+ * pipelined ZMSCORE per day and protocol key). No day with data is a usage error.
+ */
+export async function readRange (redis: Redis, layout: Layout, sensor: string, first: string, last: string, field: string, lines: readonly Line[]): Promise<{ days: string[], y: number[][], asNames: Map<string, string> }> {
+  checkField(layout, field)
+  const all = await sensorDays(redis, sensor)
+  const days = all.filter(d => d >= first && d <= last)
+  if (days.length === 0) throw new UsageError(`no data for sensor '${sensor}' from ${dashedDate(first)} to ${dashedDate(last)} (its days: ${dashedDate(all[0]!)} to ${dashedDate(all[all.length - 1]!)})`)
+  return { days, ...await readTimeline(redis, layout, sensor, days, field, lines) }
 }

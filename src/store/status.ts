@@ -18,6 +18,8 @@ export interface StatusSettings {
   fields: string[]
   selection: string
   zone: string
+  /** The pcap-filter expression the packets were counted through (PARAMETERS tshark_filter), when there is one. */
+  filter?: string
   /** The enrichment databases (PARAMETERS asn_db, country_db), when the data has enrichment fields. */
   databases?: { asn: string, country: string }
 }
@@ -56,7 +58,8 @@ export async function readStatus (redis: Redis, { files }: { files: boolean }): 
     redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1), redis.scard(FILES), redis.info('memory')
   ])
   const { asn_db: asn, country_db: country } = parameters
-  const settings = Object.keys(parameters).length === 0 ? undefined : { ...settingsOf(parameters), fields, ...(asn === undefined || country === undefined ? {} : { databases: { asn, country } }) }
+  const { filter, ...stored } = settingsOf(parameters)
+  const settings = Object.keys(parameters).length === 0 ? undefined : { ...stored, ...(filter === '' ? {} : { filter }), fields, ...(asn === undefined || country === undefined ? {} : { databases: { asn, country } }) }
   const sensors: SensorSpan[] = []
   for (const sensor of await findSensors(redis)) {
     const days = await sensorDays(redis, sensor)

@@ -36,7 +36,7 @@ interface Layout {
   clientWidth: number
   /** The body's background colour. */
   background: string
-  /** Each chart: its id, its drawing's width and its card's inner width, its lines and legend entries, its heatmaps, maps and scatters coloured by a scale, and colour bars. */
+  /** Each chart: its id, its drawing's width and its card's inner width, its lines and legend entries, its heatmaps and maps that show their scale (a calendar's "no data" layer does not), its scatters coloured by a scale, and colour bars. */
   charts: Array<{ id: string, drawn: number, card: number, lines: number, legend: number, heatmaps: number, colorbars: number }>
 }
 
@@ -70,7 +70,7 @@ async function layoutOf (page: Page): Promise<Layout> {
         card: card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
         lines,
         legend: el.querySelectorAll('.legend .traces').length,
-        heatmaps: (el._fullData ?? []).filter(t => t.type === 'heatmap' || t.type === 'choropleth' || (t.marker !== undefined && t.marker.showscale === true)).length,
+        heatmaps: (el._fullData ?? []).filter(t => ((t.type === 'heatmap' || t.type === 'choropleth') && t.showscale !== false) || (t.marker !== undefined && t.marker.showscale === true)).length,
         colorbars: el.querySelectorAll('g.colorbar').length
       }
     })
