@@ -81,12 +81,14 @@ export function arpWhoHasCsv (day: ArpDayRead): string {
 /** Requests and replies per hour of the day: two bar traces. */
 export function arpHoursFigure (day: ArpDayRead): Figure {
   const x = day.hours.map((_, h) => `${String(h).padStart(2, '0')}:00`)
+  // Below 5 packets an hour Plotly's automatic ticks fall on halves, which ',d' shows as 0, 1, 1, 2, 2: whole steps then.
+  const whole = Math.max(...day.hours.flat()) < 5 ? { dtick: 1 } : {}
   return {
     data: [
       { type: 'bar', name: 'request', x, y: day.hours.map(h => h[0]), hovertemplate: '%{x}: %{y:,} requests<extra></extra>' },
       { type: 'bar', name: 'reply', x, y: day.hours.map(h => h[1]), hovertemplate: '%{x}: %{y:,} replies<extra></extra>' }
     ],
-    layout: { barmode: 'group', xaxis: { type: 'category', title: { text: 'Hour' } }, yaxis: { title: { text: 'Packets' }, rangemode: 'tozero', tickformat: ',d' }, margin: { t: 10, r: 10 }, height: 420 }
+    layout: { barmode: 'group', xaxis: { type: 'category', title: { text: 'Hour' } }, yaxis: { title: { text: 'Packets' }, rangemode: 'tozero', tickformat: ',d', ...whole }, margin: { t: 10, r: 10 }, height: 420 }
   }
 }
 

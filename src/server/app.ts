@@ -23,7 +23,10 @@ import { readTables } from '../store/report-data.js'
 import { csvText } from '../export/csv.js'
 import { dashed, topStem } from '../export/names.js'
 import { DEFAULTS } from '../config/defaults.js'
-import { isnDashboard, isnDatabase } from './isn-pages.js'
+import { isnDashboard } from './isn-pages.js'
+import { arpDashboard } from './arp-pages.js'
+import { PARAMETERS } from '../store/keys.js'
+import { settingsOf } from '../store/parameters.js'
 
 // dist/src/server/app.js → src/server/browser/ (not compiled: they run in the browser as written)
 const browserFile = (name: string): string => fileURLToPath(new URL(`../../../src/server/browser/${name}`, import.meta.url))
@@ -125,11 +128,14 @@ export function createApp (redis: Redis, options: AppOptions = {}): RequestListe
     if (path === '/favicon.ico') { only('GET'); res.writeHead(204, SECURITY_HEADERS).end(); return } // a 204 has no content headers (RFC 9110)
     if (path.startsWith('/assets/')) { only('GET'); await asset(res, path.slice('/assets/'.length)); return }
     switch (path) {
-      case '/': case '': case '/isn': {
+      case '/': case '': case '/isn': case '/arp': {
         only('GET')
-        const isn = await isnDatabase(redis)
-        if (isn !== undefined) { html(res, 200, await isnDashboard(redis, base, params, await api.sensors.get(), isn.zone)); return }
+        // A database holds one format (PARAMETERS, one HGETALL of a small hash): ISN and layer-2 ones have their own overview.
+        const { format, zone } = settingsOf(await redis.hgetall(PARAMETERS))
+        if (format === 'isn' && path !== '/arp') { html(res, 200, await isnDashboard(redis, base, params, await api.sensors.get(), zone)); return }
+        if (format === 'layer2' && path !== '/isn') { html(res, 200, await arpDashboard(redis, base, params, await api.sensorOf(params), await api.sensors.get())); return }
         if (path === '/isn') throw new HttpError(404, 'this database holds no ISN records (ingest --isn)')
+        if (path === '/arp') throw new HttpError(404, 'this database holds no ARP requests and replies (ingest --layer2)')
         const overview = await api.overview(params)
         html(res, 200, overviewPage(base, overview, await api.sensors.get()))
         return

@@ -8,17 +8,9 @@ import { chartBlock, escapeHtml } from '../export/page.js'
 import { isnFigure } from '../export/isn.js'
 import { dashed } from '../export/names.js'
 import { readIsn } from '../store/isn-read.js'
-import { PARAMETERS } from '../store/keys.js'
-import { settingsOf } from '../store/parameters.js'
 import { sensorDays } from '../store/read.js'
 import { href, page } from './pages.js'
 import { badRequest, intParam, optional, ymdOf } from './params.js'
-
-/** Whether the database holds ISN records (PARAMETERS format), read per request: one HGETALL of a small hash. */
-export async function isnDatabase (redis: Redis): Promise<{ zone: string } | undefined> {
-  const settings = settingsOf(await redis.hgetall(PARAMETERS))
-  return settings.format === 'isn' ? { zone: settings.zone } : undefined
-}
 
 /** `/` (or `/isn`) of an ISN database: `sensor`, `day` (YYYY-MM-DD, default the latest) and `hour` (0-23) from the query. */
 export async function isnDashboard (redis: Redis, base: string, params: URLSearchParams, sensors: readonly string[], zone: string): Promise<string> {

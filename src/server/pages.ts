@@ -37,6 +37,8 @@ export interface Picker {
   to?: string
   /** The overview's own choices, kept by its form. */
   notSet?: boolean
+  /** The page shows one day (`to`), as a layer-2 database's: a Day input, no From. */
+  oneDay?: boolean
 }
 
 export interface Frame {
@@ -94,7 +96,7 @@ ${scripts.map(s => `<script src="${escapeHtml(s)}"></script>`).join('\n')}
 }
 
 /**
- * The sensor and the date range, sent to the overview: two date inputs bounded by the sensor's
+ * The sensor and the date range (or the day), sent to the overview: two date inputs bounded by the sensor's
  * first and last day with data, the days with data listed for them (dashboard.js refuses
  * another; the server answers one with its one-sentence error).
  */
@@ -104,8 +106,7 @@ function pickerForm (base: string, p: Picker): string {
   const bounds = `min="${escapeHtml(first)}" max="${escapeHtml(last)}" list="days-with-data"`
   return `<form method="get" action="${escapeHtml(href(base, '/'))}" data-autosubmit class="picker">
 <label>Sensor <select name="sensor">${options(p.sensors, p.sensor)}</select></label>
-<label>From <input type="date" name="from" ${bounds} value="${escapeHtml(p.from ?? '')}"></label>
-<label>To <input type="date" name="day" ${bounds} value="${escapeHtml(p.to ?? '')}"></label>
+${p.oneDay === true ? '' : `<label>From <input type="date" name="from" ${bounds} value="${escapeHtml(p.from ?? '')}"></label>\n`}<label>${p.oneDay === true ? 'Day' : 'To'} <input type="date" name="day" ${bounds} value="${escapeHtml(p.to ?? '')}"></label>
 <datalist id="days-with-data">${p.days.map(d => `<option value="${escapeHtml(d)}"></option>`).join('')}</datalist>
 ${p.notSet === undefined ? '' : `<label><input type="checkbox" name="notset" value="1"${p.notSet ? ' checked' : ''}> show "not set" values</label>\n`}<button type="submit">Show</button>
 </form>

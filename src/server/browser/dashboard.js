@@ -33,19 +33,20 @@
   }
 
   function dateChecks (form) {
+    // A one-day picker (a layer-2 database's overview) has no From.
     const from = form.querySelector('input[name="from"]')
     const to = form.querySelector('input[name="day"]')
-    if (from === null || to === null) return
+    if (to === null) return
+    const inputs = from === null ? [to] : [from, to]
     const list = document.getElementById(to.getAttribute('list'))
     const days = new Set(Array.prototype.map.call(list === null ? [] : list.options, function (o) { return o.value }))
     function check () {
-      [from, to].forEach(function (input) {
+      inputs.forEach(function (input) {
         input.setCustomValidity(input.value === '' || days.has(input.value) ? '' : 'No data on ' + input.value + ': choose a day from the list')
       })
-      if (from.validity.customError === false && from.value !== '' && to.value !== '' && from.value > to.value) from.setCustomValidity('The range starts after it ends')
+      if (from !== null && from.validity.customError === false && from.value !== '' && to.value !== '' && from.value > to.value) from.setCustomValidity('The range starts after it ends')
     }
-    from.addEventListener('input', check)
-    to.addEventListener('input', check)
+    inputs.forEach(function (input) { input.addEventListener('input', check) })
     check()
   }
 
