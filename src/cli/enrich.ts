@@ -10,7 +10,7 @@ import type { Databases } from '../store/parameters.js'
 import { UsageError } from '../errors.js'
 
 /** Said in --help and docs: why an old archive wants an old database. */
-export const DATABASE_DATE = "a database describes the Internet of its build date, not the capture's: for old archives pass a snapshot of their time (docs/enrichment.md)"
+const DATABASE_DATE = "a database describes the Internet of its build date, not the capture's: for old archives pass a snapshot of their time (docs/enrichment.md)"
 
 export const enrichOptions = {
   'geoip-db': { type: 'string', requiresArg: true, description: `MaxMind GeoLite2/GeoIP2 Country or City .mmdb for scc and dcc (default: the packaged ip-location-db geo-whois-asn-country); ${DATABASE_DATE}` },

@@ -43,7 +43,7 @@ const DATABASE_KEYS = ['asn_db', 'country_db'] as const
 const DATABASES_JOIN = ' + '
 
 /** `ip-location-db/asn 2026-06-17`: a database as PARAMETERS names it. */
-export function databaseText (d: DatabaseInfo): string {
+function databaseText (d: DatabaseInfo): string {
   return `${d.name} ${d.built}`
 }
 
