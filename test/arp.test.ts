@@ -10,30 +10,10 @@ import { join } from 'node:path'
 import { potiron } from './helpers/cli.js'
 import { pcapOf } from './helpers/captures.js'
 import { LT_ETHERNET } from './helpers/frames.js'
-import { arp, tcp4 } from './helpers/modes.js'
+import { ARP_PACKETS, writeArpCapture } from './helpers/arp-day.js'
 import { dump, startRedis, type TestRedis } from './helpers/redis.js'
 
 const SENSOR = 'lab-arp-1'
-/** 2017-03-01 00:00:05 UTC. */
-const T0 = 1488326405
-const NAME = `${SENSOR}-20170301000000.pcap`
-const ASKER = '02000000000a'
-const OWNER = '020000000001'
-const SPOOF = '020000000066'
-const ZERO = '000000000000'
-const PACKETS = [
-  // who has 192.0.2.1? tell 192.0.2.10; 192.0.2.1 is at 02:00:00:00:00:01
-  { frame: arp(1, ASKER, '192.0.2.10', ZERO, '192.0.2.1'), sec: T0 },
-  { frame: arp(2, OWNER, '192.0.2.1', ASKER, '192.0.2.10'), sec: T0 + 1 },
-  { frame: arp(1, ASKER, '192.0.2.10', ZERO, '192.0.2.1'), sec: T0 + 3600 },
-  // A second answer for 192.0.2.1, from another MAC that also claims 192.0.2.30.
-  { frame: arp(2, SPOOF, '192.0.2.1', ASKER, '192.0.2.10'), sec: T0 + 3601 },
-  { frame: arp(2, SPOOF, '192.0.2.30', ASKER, '192.0.2.10'), sec: T0 + 3602 },
-  // A probe (RFC 5227): sender 0.0.0.0 claims nothing.
-  { frame: arp(1, '020000000020', '0.0.0.0', ZERO, '192.0.2.20'), sec: T0 + 7200 },
-  { frame: tcp4(51234, 22, 1, 0, '02'), sec: T0 + 7201 },
-  { frame: arp(1, ASKER, '192.0.2.10', ZERO, '192.0.2.1'), sec: T0 + 86400 }
-]
 
 let redis: TestRedis
 let dir: string
@@ -42,8 +22,7 @@ let file: string
 before(async () => {
   redis = await startRedis()
   dir = mkdtempSync(join(tmpdir(), 'potiron-arp-'))
-  file = join(dir, NAME)
-  writeFileSync(file, pcapOf(LT_ETHERNET, PACKETS))
+  file = writeArpCapture(dir, SENSOR)
 })
 
 after(async () => {
@@ -98,7 +77,7 @@ test('export arp: the IP-MAC pairs flagged, the requests, the day\'s page; a war
 
 test('remove takes a layer-2 file back out exactly', async () => {
   const other = join(dir, `${SENSOR}-20170301010000.pcap`)
-  writeFileSync(other, pcapOf(LT_ETHERNET, [PACKETS[0]!, PACKETS[1]!]))
+  writeFileSync(other, pcapOf(LT_ETHERNET, ARP_PACKETS.slice(0, 2)))
   assert.equal((await potiron('ingest', other, '--layer2', '--unix', redis.socket)).status, 0)
   const before = await dump(redis.client)
   assert.equal((await potiron('ingest', file, '--unix', redis.socket)).status, 0)
