@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { ENRICH_FIELDS, PACKET_FIELDS } from '../src/aggregate/fields.js'
-import { grouped, median, redisCpuMs, startServer, table, timeMs } from './util.js'
+import { grouped, hourlyCaptures, median, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const CLI = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
@@ -78,9 +78,16 @@ export async function distinctSourcesCapture (dir: string, packets: number): Pro
 
 export interface EnrichIngestResult { plain: number[], enriched: number[], redisPlain: number[], redisEnriched: number[] }
 
-/** The ingest rounds, alternating plain and enriched (the order flipped each round). */
-export async function enrichIngest (dir: string, packets: number, rounds: number): Promise<EnrichIngestResult> {
-  const capture = await distinctSourcesCapture(dir, packets)
+/**
+ * The ingest rounds of the day as one capture or, `hourly`, as the 24 hourly captures it cuts
+ * into (each file's addresses are looked up apart: an address seen in several hours is looked up
+ * once per file).
+ */
+export async function enrichIngest (dir: string, packets: number, rounds: number, hourly = false): Promise<EnrichIngestResult> {
+  const day = await distinctSourcesCapture(dir, packets)
+  const hours = join(dir, String(packets), 'hourly')
+  if (hourly) mkdirSync(hours, { recursive: true })
+  const capture = hourly ? (await hourlyCaptures(day, hours, 'bench-enrich-1'), hours) : day
   mkdirSync(join(dir, 'redis'), { recursive: true })
   const server = await startServer(join(dir, 'redis'))
   const result: EnrichIngestResult = { plain: [], enriched: [], redisPlain: [], redisEnriched: [] }
@@ -106,10 +113,10 @@ export async function enrichIngest (dir: string, packets: number, rounds: number
   return result
 }
 
-export function enrichIngestTable (r: EnrichIngestResult, packets: number): string {
+export function enrichIngestTable (r: EnrichIngestResult, packets: number, hourly = false): string {
   const ratios = r.enriched.map((e, i) => e / r.plain[i]!)
   const ms = (v: readonly number[]): string => `${grouped(median(v))} (${grouped(Math.min(...v))}-${grouped(Math.max(...v))})`
-  return table(['ingest of a day, ' + grouped(packets) + ' distinct sources', '>wall ms, median (spread)', '>Redis CPU ms'], [
+  return table([`ingest of a day${hourly ? ' in 24 hourly captures' : ''}, ${grouped(packets)} distinct sources`, '>wall ms, median (spread)', '>Redis CPU ms'], [
     ['12 fields', ms(r.plain), grouped(median(r.redisPlain))],
     ['12 + sasn dasn scc dcc', ms(r.enriched), grouped(median(r.redisEnriched))],
     ['enriched ÷ plain, per round', `${median(ratios).toFixed(3)}x (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`, '']
