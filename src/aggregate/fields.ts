@@ -55,7 +55,7 @@ export function sentinelOf (field: string): string {
 }
 
 /** Fields whose members are decimal numbers (all but the addresses, `0x28`-style iptos and countries). */
-const NUMERIC_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter(f => f !== 'ipsrc' && f !== 'ipdst' && f !== 'iptos' && f !== 'scc' && f !== 'dcc'))
+export const NUMERIC_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter(f => f !== 'ipsrc' && f !== 'ipdst' && f !== 'iptos' && f !== 'scc' && f !== 'dcc'))
 const DECIMAL = /^-?\d{1,15}$/
 
 /** Byte order, as Redis keeps members of equal score. */

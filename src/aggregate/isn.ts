@@ -6,7 +6,7 @@
  *
  * A file keeps at most ISN_RECORDS_MAX records: the coordinator turns them into member strings
  * (about 180 B each with their two sorted-set entries) when the file's turn to be written comes,
- * so this bounds its memory for one file (about 0.7 GB) as BATCH_MEMBERS does for counts. A
+ * so this bounds its memory for one file (about 0.7 GB) as BATCH_BYTES does for counts. A
  * capture with more SYNs fails, nothing written, with a message saying to cut it into smaller
  * files (`editcap -c`): 4 million SYNs is hours of a busy honeypot, which are usually rotated
  * hourly or by size.

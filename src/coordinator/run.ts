@@ -18,7 +18,7 @@ import { sensorOf } from '../capture/filename.js'
 import { statError } from '../capture/io.js'
 import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
-import { addTable, emptyContribution, memberCount, type Contribution } from '../store/merge.js'
+import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
 import { tableDays, tableRows } from '../aggregate/table.js'
 import { finishBatch, writeBatch } from '../store/batch.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
@@ -374,11 +374,15 @@ interface Handlers {
 }
 
 /**
- * Merged members a batch takes at most, counting each row of a file's table as a new member
- * until merged: about 180 B each on the coordinator (README). With the batch being written and
- * one waiting, this bounds the coordinator's memory whatever the number of files.
+ * Bytes of merged counts a batch holds at most on the coordinator, counting each row of a
+ * file's table as a new member until merged: a count table's row as NUMERIC_ROW_BYTES (store/
+ * members.ts: 8 B packed, 8 B while sorted, 16 B once in order), an ISN record or ARP pair as
+ * STRING_MEMBER_BYTES (a string in a Map). With the batch being written and one waiting, this
+ * bounds the coordinator's memory whatever the number of files.
  */
-export const BATCH_MEMBERS = 1_500_000
+export const BATCH_BYTES = 270 * 2 ** 20
+const NUMERIC_ROW_BYTES = 32
+const STRING_MEMBER_BYTES = 180
 /** Files of one batch at most: its commit checks each in one script (store/batch.ts). */
 export const BATCH_FILES = 256
 
@@ -404,11 +408,11 @@ async function eachParsed (files: readonly string[], redis: Redis, options: Pars
   }
 }
 
-/** A batch being filled: its files' settling, their names, and its members so far. */
+/** A batch being filled: its files' settling, their names, and the bytes of its counts so far (BATCH_BYTES). */
 interface Open extends Batch {
   sensor: string
   names: Set<string>
-  members: number
+  bytes: number
   settled: Array<() => void>
 }
 
@@ -461,14 +465,15 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       for (const file of files) settle(file, err)
     }
   }
-  const full = (b: Open): boolean => b.files.length >= batchFiles || b.members >= BATCH_MEMBERS
+  const bytesOf = (p: Parsed): number => tableRows(p.result.table) * NUMERIC_ROW_BYTES + modeRows(p.result.mode) * STRING_MEMBER_BYTES
+  const full = (b: Open): boolean => b.files.length >= batchFiles || b.bytes >= BATCH_BYTES
   /**
    * Whether `p` may join `b`: its own sensor and name, room for its rows, and a day in common
    * (files of other days gain nothing from sharing a batch but hold its members longer).
    */
   const fits = (b: Open, p: Parsed): boolean => {
     if (b.merged === undefined || full(b) || b.sensor !== p.sensor || b.names.has(p.name)) return false
-    if (b.members + tableRows(p.result.table) + modeRows(p.result.mode) > BATCH_MEMBERS) return false
+    if (b.bytes + bytesOf(p) > BATCH_BYTES) return false
     return p.days.size === 0 || [...p.days].some(day => b.merged!.days.has(day))
   }
   /** Adds `p` to the open batch (merging its counts), or, when it does not fit, to `pending`. */
@@ -477,13 +482,13 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       pending.push({ p, settled })
       return
     }
-    open ??= { files: [], merged: batchFiles === 1 ? undefined : emptyContribution(p.sensor), sensor: p.sensor, names: new Set(), members: 0, settled: [] }
+    open ??= { files: [], merged: batchFiles === 1 ? undefined : emptyContribution(p.sensor), sensor: p.sensor, names: new Set(), bytes: 0, settled: [] }
     open.files.push(p)
     open.names.add(p.name)
     open.settled.push(settled)
     if (open.merged === undefined) return
     addMode(addTable(open.merged, p.result.table, { sensor: p.sensor, combinedKeys: options.combinedKeys }), p.result.mode, p.name)
-    open.members = memberCount(open.merged)
+    open.bytes += bytesOf(p)
   }
   const pump = (): void => {
     const next = open

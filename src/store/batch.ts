@@ -28,12 +28,13 @@
  * with a single file's groups (write.ts).
  */
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { Command, Redis } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePrefix, stagedKey, writtenGroupsKey } from './keys.js'
 import type { Contribution } from './merge.js'
 import { exec } from './write.js'
-import { queue, zaddCommand } from './framed.js'
+import { queue, zaddCommand, zaddMembers } from './framed.js'
+import { MemberCounts } from './members.js'
 
 /** How long an unfinished staging lives (a run that died before its commit). */
 export const STAGE_TTL_SECONDS = 3600
@@ -207,21 +208,27 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     if (first) round.call('MULTI').sadd(keys, key).expire(keys, STAGE_TTL_SECONDS).call('EXEC')
     else round.sadd(keys, key)
     first = false
-    let pairs: Array<[string, number]> = []
     let made = false
-    const flush = (): void => {
+    const flush = (command: Command, n: number): void => {
       // A key is made with its expiry, in one transaction: a run killed between the two would leave it for ever.
-      if (made) queue(round, zaddCommand(staged, pairs))
-      else queue(round.call('MULTI'), zaddCommand(staged, pairs)).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
+      if (made) queue(round, command)
+      else queue(round.call('MULTI'), command).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
       made = true
-      inRound += pairs.length
-      pairs = []
+      inRound += n
     }
-    for (const pair of counts) {
-      pairs.push(pair)
-      if (pairs.length === APPLY_MEMBERS) flush()
+    if (counts instanceof MemberCounts) {
+      for (let from = 0; from < counts.size; from += APPLY_MEMBERS) {
+        const n = Math.min(APPLY_MEMBERS, counts.size - from)
+        flush(zaddMembers(staged, counts, from, n), n)
+      }
+    } else {
+      let pairs: Array<[string, number]> = []
+      for (const pair of counts) {
+        pairs.push(pair)
+        if (pairs.length === APPLY_MEMBERS) { flush(zaddCommand(staged, pairs), pairs.length); pairs = [] }
+      }
+      if (pairs.length > 0) flush(zaddCommand(staged, pairs), pairs.length)
     }
-    if (pairs.length > 0) flush()
     members += counts.size
     if (inRound >= STAGE_ROUND) await send()
   }

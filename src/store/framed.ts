@@ -6,17 +6,19 @@
  * errors, timeout and pipeline slot are ioredis's); only its bytes are made here.
  */
 import { Command, type ChainableCommander, type Pipeline } from 'ioredis'
+import { IPV6_BASE, NUMERIC_FIELDS } from '../aggregate/fields.js'
+import type { MemberCounts } from './members.js'
 
 class FramedCommand extends Command {
-  readonly #text: string
+  readonly #text: string | Buffer
 
-  constructor (name: string, key: string, text: string) {
+  constructor (name: string, key: string, text: string | Buffer) {
     // The key alone as arguments: what ioredis reads of them (a cluster slot, debug output).
     super(name, [key], { replyEncoding: 'utf8' })
     this.#text = text
   }
 
-  override toWritable (): string {
+  override toWritable (): string | Buffer {
     return this.#text
   }
 }
@@ -34,6 +36,100 @@ export function zaddCommand (key: string, pairs: ReadonlyArray<readonly [string,
     parts.push(`$${score.length}\r\n${score}\r\n${bulk(member)}`)
   }
   return new FramedCommand('zadd', key, parts.join(''))
+}
+
+/** Bytes a (score, member) pair takes at most: two bulk strings of at most 45 bytes (an IPv6 address) and their framing. */
+const PAIR_BYTES = 2 * (1 + 2 + 2 + 45 + 2)
+
+/**
+ * `ZADD key count member ...` of members `from` to `from + n - 1` of `members`, written
+ * straight into bytes: no member string is made for numbers and IPv4 addresses
+ * (bench:encode measures it against zaddCommand).
+ */
+export function zaddMembers (key: string, members: MemberCounts, from: number, n: number): Command {
+  const head = `*${2 + 2 * n}\r\n$4\r\nZADD\r\n${bulk(key)}`
+  const buf = Buffer.allocUnsafe(Buffer.byteLength(head) + n * PAIR_BYTES)
+  let o = buf.write(head, 0, 'utf8')
+  const { values, counts } = members.inOrder()
+  const decimal = NUMERIC_FIELDS.has(members.field)
+  const address = members.field === 'ipsrc' || members.field === 'ipdst'
+  for (let i = from; i < from + n; i++) {
+    o = writeBulkDecimal(buf, o, counts[i]!)
+    const v = values[i]!
+    if (v >= 0 && v < IPV6_BASE && Number.isInteger(v) && (decimal || address)) {
+      o = decimal ? writeBulkDecimal(buf, o, v) : writeBulkAddress(buf, o, v)
+    } else {
+      const text = members.memberOf(v)
+      o = writeLength(buf, o, Buffer.byteLength(text))
+      o += buf.write(text, o, 'utf8')
+      o = crlf(buf, o)
+    }
+  }
+  return new FramedCommand('zadd', key, buf.subarray(0, o))
+}
+
+/** Digits of a non-negative integer below 2^53. */
+function digits (n: number): number {
+  let d = 1
+  while (n >= 10) { n = Math.floor(n / 10); d++ }
+  return d
+}
+
+/** Writes non-negative integer `n` in `d` digits at `o`; returns the offset after it. */
+function writeDigits (buf: Buffer, o: number, n: number, d: number): number {
+  for (let i = o + d - 1; i >= o; i--) {
+    const q = Math.floor(n / 10)
+    buf[i] = 48 + n - 10 * q
+    n = q
+  }
+  return o + d
+}
+
+function crlf (buf: Buffer, o: number): number {
+  buf[o] = 13
+  buf[o + 1] = 10
+  return o + 2
+}
+
+/** `$<length>\r\n`. */
+function writeLength (buf: Buffer, o: number, length: number): number {
+  buf[o] = 36
+  return crlf(buf, writeDigits(buf, o + 1, length, digits(length)))
+}
+
+/** A bulk string of an integer (a count, or a decimal member): its sign if negative, then its digits. */
+function writeBulkDecimal (buf: Buffer, o: number, n: number): number {
+  if (!Number.isInteger(n)) {
+    const text = String(n)
+    o = writeLength(buf, o, text.length)
+    return crlf(buf, o + buf.write(text, o, 'latin1'))
+  }
+  const negative = n < 0
+  if (negative) n = -n
+  const d = digits(n)
+  o = writeLength(buf, o, d + (negative ? 1 : 0))
+  if (negative) buf[o++] = 45
+  return crlf(buf, writeDigits(buf, o, n, d))
+}
+
+/** A bulk string of a dotted IPv4 address. */
+function writeBulkAddress (buf: Buffer, o: number, v: number): number {
+  const a = v >>> 24
+  const b = (v >>> 16) & 255
+  const c = (v >>> 8) & 255
+  const e = v & 255
+  const da = digits(a)
+  const db = digits(b)
+  const dc = digits(c)
+  const de = digits(e)
+  o = writeLength(buf, o, da + db + dc + de + 3)
+  o = writeDigits(buf, o, a, da)
+  buf[o++] = 46
+  o = writeDigits(buf, o, b, db)
+  buf[o++] = 46
+  o = writeDigits(buf, o, c, dc)
+  buf[o++] = 46
+  return crlf(buf, writeDigits(buf, o, e, de))
 }
 
 /** Queues `command` in `pipeline` (a Pipeline: ioredis types what `pipeline()` returns as less). */

@@ -1,19 +1,20 @@
 /**
- * Folds a file's count table into what one file writes to Redis: per key, member string →
- * packet count, plus the days and protocol names it adds to the sets. Pure: no I/O, so it is
- * tested without Redis or workers. Member strings are made here, on the coordinator, because
- * workers hand over numeric tables (strings would be cloned, not transferred).
+ * Folds files' count tables into what they write to Redis: per key, its members and their
+ * packet counts (numbers until written: store/members.ts), plus the days and protocol names
+ * they add to the sets. Pure: no I/O, so it is tested without Redis or workers.
  */
 import { ymdString } from '../aggregate/days.js'
-import { ALL_PROTOCOLS, UNDATED, forEachGroup, type CountTable } from '../aggregate/table.js'
+import { FIELDS } from '../aggregate/fields.js'
+import { ALL_PROTOCOLS, UNDATED, type CountTable } from '../aggregate/table.js'
 import { combinedKey, fieldKey } from './keys.js'
+import { MemberCounts, type Members } from './members.js'
 import { protocolName } from './protocols.js'
 
-/** One file's contribution, ready to write. */
+/** One file's contribution (or several files' merged), ready to write. */
 export interface Contribution {
   sensor: string
-  /** Zset key → member → count. */
-  zsets: Map<string, Map<string, number>>
+  /** Zset key → member → count: MemberCounts for the fields' keys, Maps for the other formats' (store/modes.ts). */
+  zsets: Map<string, Members>
   /** Days (YYYYMMDD) for `<sensor>_DAYS`. */
   days: Set<string>
   /** Protocol names for PROTOCOLS (combined keys only). */
@@ -36,8 +37,10 @@ export function emptyContribution (sensor: string): Contribution {
  * have no key in the original's layout and are left out (the file's stats still count them).
  */
 export function addTable (into: Contribution, table: CountTable, options: MergeOptions): Contribution {
-  forEachGroup(table, (g, field) => {
-    if (g.day === UNDATED) return undefined
+  for (const g of table.groups) {
+    const field = FIELDS[g.field]
+    if (field === undefined) throw new RangeError(`count table: unknown field index ${g.field}`)
+    if (g.day === UNDATED) continue
     const ymd = ymdString(g.day)
     let key: string
     if (options.combinedKeys) {
@@ -49,10 +52,11 @@ export function addTable (into: Contribution, table: CountTable, options: MergeO
       key = fieldKey(options.sensor, ymd, field)
     }
     into.days.add(ymd)
-    const members = into.zsets.get(key) ?? new Map<string, number>()
-    into.zsets.set(key, members)
-    return (member, count) => { members.set(member, (members.get(member) ?? 0) + count) }
-  })
+    let members = into.zsets.get(key)
+    if (members === undefined) into.zsets.set(key, members = new MemberCounts(field))
+    if (!(members instanceof MemberCounts)) throw new RangeError(`contribution: ${key} holds another format's members`)
+    members.addGroup(g, table.ipv6)
+  }
   return into
 }
 

@@ -65,9 +65,10 @@ export function modeDays (mode: ModeResult | undefined): Set<string> {
 }
 
 function zset (into: Contribution, key: string): Map<string, number> {
-  let members = into.zsets.get(key)
-  if (members === undefined) into.zsets.set(key, members = new Map<string, number>())
-  return members
+  const members = into.zsets.get(key) ?? new Map<string, number>()
+  if (!(members instanceof Map)) throw new RangeError(`contribution: ${key} holds the fields' members`)
+  into.zsets.set(key, members)
+  return members as Map<string, number>
 }
 
 function addIsn (into: Contribution, r: IsnRecords, name: string): void {

@@ -20,6 +20,7 @@ import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
 import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
+import type { Members } from './members.js'
 import { plural } from '../plural.js'
 
 /** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
@@ -286,7 +287,7 @@ async function absentKeys (redis: Redis, keys: readonly string[]): Promise<strin
 
 /** A run of one key's members within a group. */
 interface Slice {
-  members: ReadonlyMap<string, number>
+  members: Members
   key: string
   count: number
 }

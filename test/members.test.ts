@@ -1,0 +1,94 @@
+/**
+ * MemberCounts (store/members.ts) against the member strings it stands for: the same members
+ * and counts as adding memberString's strings in a Map, in ascending order of value, and
+ * zaddMembers's bytes the same as zaddCommand's for the same pairs.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { FIELDS, IPV6_BASE, memberString, type FieldName } from '../src/aggregate/fields.js'
+import type { CountGroup } from '../src/aggregate/table.js'
+import { zaddCommand, zaddMembers } from '../src/store/framed.js'
+import { MemberCounts } from '../src/store/members.js'
+
+/** A deterministic generator (xorshift32), so a failure is reproduced by its seed. */
+function rng (seed: number): () => number {
+  let x = seed
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) / 4294967296
+  }
+}
+
+/** A group of `rows` random values of `field` (absent codes, words, IPv6 ids of a 4-address table included) and counts. */
+function randomGroup (field: FieldName, rows: number, random: () => number): CountGroup {
+  const values = new Float64Array(rows)
+  const counts = new Float64Array(rows)
+  for (let i = 0; i < rows; i++) {
+    const r = random()
+    if (r < 0.05) values[i] = -1 - Math.floor(random() * 9)
+    else if (r < 0.1 && (field === 'ipsrc' || field === 'ipdst')) values[i] = IPV6_BASE + Math.floor(random() * 4)
+    else if (field === 'scc' || field === 'dcc') values[i] = (65 + Math.floor(random() * 3)) << 8 | (65 + Math.floor(random() * 3))
+    else if (field === 'iptos' || field === 'icmptype' || field === 'icmpcode') values[i] = Math.floor(random() * 256)
+    else values[i] = Math.floor(random() * (random() < 0.5 ? 300 : 4294967296))
+    // Mostly small counts; now and then one that does not pack with its value (MemberCounts's loose rows).
+    counts[i] = random() < 0.02 ? 2 ** 20 + Math.floor(random() * 10) : 1 + Math.floor(random() * 5)
+  }
+  return { day: 0, proto: -2, field: FIELDS.indexOf(field), values, counts }
+}
+
+function ipv6Table (first: number): Uint8Array {
+  const bytes = new Uint8Array(64)
+  for (let id = 0; id < 4; id++) bytes.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, first + id], id * 16)
+  return bytes
+}
+
+test('merged tables: the members and counts of memberString strings added up, in ascending order of value', () => {
+  for (const field of FIELDS) {
+    const random = rng(7 + FIELDS.indexOf(field))
+    const m = new MemberCounts(field)
+    const expected = new Map<string, number>()
+    // Three tables, their IPv6 ids naming other addresses (ids 0-3 of each are 2001:db8::t..t+3).
+    for (let t = 0; t < 3; t++) {
+      const ipv6 = ipv6Table(t * 2)
+      for (let g = 0; g < 2; g++) {
+        const group = randomGroup(field, 400, random)
+        m.addGroup(group, ipv6)
+        for (let i = 0; i < group.values.length; i++) {
+          const member = memberString(field, group.values[i]!, ipv6)
+          expected.set(member, (expected.get(member) ?? 0) + group.counts[i]!)
+        }
+      }
+      // Put in order between tables: later rows are merged into the ordered members.
+      if (t === 1) m.inOrder()
+    }
+    assert.deepEqual(new Map(m.entries()), expected, field)
+    assert.equal(m.size, expected.size, field)
+    const { values } = m.inOrder()
+    for (let i = 1; i < values.length; i++) assert.ok(values[i - 1]! < values[i]!, `${field}: ${values[i - 1]!} before ${values[i]!}`)
+  }
+})
+
+test('an absent ICMP type is type 255, every absent code of a field its one sentinel, the words their own members', () => {
+  const icmp = new MemberCounts('icmptype')
+  icmp.addGroup({ day: 0, proto: -2, field: FIELDS.indexOf('icmptype'), values: Float64Array.of(-1, 255, 8, -3), counts: Float64Array.of(4, 1, 2, 1) }, new Uint8Array(0))
+  assert.deepEqual([...icmp], [['8', 2], ['255', 6]])
+  const asn = new MemberCounts('sasn')
+  asn.addGroup({ day: 0, proto: -2, field: FIELDS.indexOf('sasn'), values: Float64Array.of(-2, 13335, -1, -9, -7), counts: Float64Array.of(1, 2, 3, 4, 5) }, new Uint8Array(0))
+  assert.deepEqual([...asn], [['reserved', 5], ['private', 1], ['unknown', 7], ['13335', 2]])
+})
+
+test('zaddMembers frames the same bytes as zaddCommand, for every field and across a cut', () => {
+  for (const field of FIELDS) {
+    const m = new MemberCounts(field)
+    m.addGroup(randomGroup(field, 300, rng(99 + FIELDS.indexOf(field))), ipv6Table(0))
+    const pairs = [...m.entries()]
+    const middle = Math.floor(pairs.length / 3)
+    for (const [from, n] of [[0, pairs.length], [0, 1], [middle, middle], [pairs.length - 5, 5]] as const) {
+      const bytes = zaddMembers(`s:20240101:${field}`, m, from, n).toWritable(undefined as never)
+      const text = zaddCommand(`s:20240101:${field}`, pairs.slice(from, from + n)).toWritable(undefined as never)
+      assert.equal(Buffer.from(bytes).toString('latin1'), text, `${field} ${from}+${n}`)
+    }
+  }
+})
