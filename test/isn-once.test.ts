@@ -9,16 +9,18 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { pcapOf } from './helpers/captures.js'
 import { LT_ETHERNET } from './helpers/frames.js'
 import { tcp4 } from './helpers/modes.js'
 import { BIN } from './helpers/shared.js'
 import { dump, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
-import { openGate } from './helpers/redis-gate.js'
+import { openGate, type GateConnection } from './helpers/redis-gate.js'
 import { readIsn } from '../src/store/isn-read.js'
 import { GROUP_MEMBERS } from '../src/store/write.js'
+
+type Shut = (command: string[], c: GateConnection) => boolean
 
 /** SYNs of the big file: 2.5 groups of members (each record is in two keys). */
 const SYNS = Math.round(GROUP_MEMBERS * 1.25)
@@ -67,23 +69,45 @@ after(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-test('kill -9 between the groups of an ISN file: none of its records shown, the rerun gives one clean run\'s database', async () => {
-  await redis.client.flushall()
-  let groups = 0
-  // Shut after the EXEC of the file's second group (its marker written, FILES not yet).
-  const gate = await openGate(join(root, 'gate.sock'), redis.socket, (command, c) => command[0]!.toUpperCase() === 'EXEC' && c.queued?.some(q => q[0]!.toUpperCase() === 'HSET' && q[1]!.startsWith('potiron:part:')) === true && ++groups === 2)
-  const child = spawn(process.execPath, [BIN, 'ingest', big, '--isn', '--unix', gate.socket], { stdio: 'ignore' })
+/**
+ * Runs `ingest ARGS --isn` through a gate that shuts on `shut`, kills it there, and checks what a
+ * reader sees of the day meanwhile: `records` counted before, none of the file's, `uncounted` of them left out.
+ */
+async function killedAt (args: string[], shut: Shut, records: number, uncounted: number): Promise<void> {
+  const gate = await openGate(join(root, 'gate.sock'), redis.socket, shut)
+  const child = spawn(process.execPath, [BIN, 'ingest', ...args, '--isn', '--unix', gate.socket], { stdio: 'ignore' })
   const closed = new Promise(resolve => child.once('close', resolve))
-  await gate.shut
+  const ended = await Promise.race([gate.shut.then(() => false), closed.then(() => true)])
   child.kill('SIGKILL')
   await closed
   await gate.close()
+  assert.ok(!ended, 'the run ended before the gate shut')
+  assert.equal(await redis.client.sismember('FILES', basename(big)), 0)
+  const read = await readIsn(redis.client, { sensor: SENSOR, day: '20170301' }, 'UTC')
+  assert.deepEqual([read.records.length, read.uncounted], [records, uncounted])
+}
+
+test('kill -9 between the groups of an ISN file into keys that exist: none of its records shown, the rerun gives one clean run\'s database', async () => {
+  await redis.client.flushall()
+  // A small file of the day counted first: the big one then goes by groups (store/write.ts).
+  const small = all[1]!
+  assert.equal((await cli(['ingest', small, '--isn', '--unix', redis.socket])).code, 0)
+  let groups = 0
+  // Shut after the EXEC of the file's second group (its marker written, FILES not yet).
+  await killedAt([big], (command, c) => command[0]!.toUpperCase() === 'EXEC' && c.queued?.some(q => q[0]!.toUpperCase() === 'HSET' && q[1]!.startsWith('potiron:part:')) === true && ++groups === 2, 100, SYNS)
   // Two groups of the file's three written: the time key whole, part of the port key.
   const written = [await redis.client.zcard(`${SENSOR}:20170301:isn`), await redis.client.zcard(`${SENSOR}:20170301:isn-sport`)]
-  assert.deepEqual(written, [SYNS, 2 * GROUP_MEMBERS - SYNS])
-  assert.equal(await redis.client.scard('FILES'), 0)
-  const read = await readIsn(redis.client, { sensor: SENSOR, day: '20170301' }, 'UTC')
-  assert.deepEqual([read.records.length, read.uncounted], [0, SYNS])
+  assert.deepEqual(written, [SYNS + 100, 2 * GROUP_MEMBERS - SYNS + 100])
+  const rerun = await cli(['ingest', ...all, '--isn', '--unix', redis.socket])
+  assert.equal(rerun.code, 0, rerun.stderr)
+  assert.deepEqual(await dump(redis.client), clean)
+})
+
+test('kill -9 amid the batch of an ISN file into new keys: none of its records shown, the rerun gives one clean run\'s database', async () => {
+  await redis.client.flushall()
+  // Shut once its staged time key has taken the key's place (APPLY), the port key still staged.
+  await killedAt([big], command => command[0]!.toLowerCase() === 'eval' && command[1]!.includes("'applied:'") && command[4] === `${SENSOR}:20170301:isn`, 0, SYNS)
+  assert.deepEqual([await redis.client.zcard(`${SENSOR}:20170301:isn`), await redis.client.exists(`${SENSOR}:20170301:isn-sport`)], [SYNS, 0])
   const rerun = await cli(['ingest', ...all, '--isn', '--unix', redis.socket])
   assert.equal(rerun.code, 0, rerun.stderr)
   assert.deepEqual(await dump(redis.client), clean)

@@ -20,7 +20,7 @@ import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
 import { tableDays, tableRows } from '../aggregate/table.js'
-import { finishBatch, writeBatch } from '../store/batch.js'
+import { finishBatch, loneBatch, writeBatch } from '../store/batch.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
 import { fileState, filesInfo, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
@@ -231,7 +231,9 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       // The names of the AS numbers about to be counted, there before their counts are.
       const names = ready.flatMap(p => p.result.asnNames ?? [])
       if (names.length > 0) await attempt(ready.map(p => p.file), async () => { await writer.hset(ASN_NAMES, Object.fromEntries(names)) })
-      if (ready.length > 1) {
+      let together = ready.length > 1
+      if (!together) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
+      if (together) {
         let taken = false
         await attempt(ready.map(p => p.file), async () => {
           const allDays = [...new Set([...merged!.days, ...ready.flatMap(p => p.extraDays)])].sort()
@@ -240,7 +242,8 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
           taken = outcome.taken.length > 0
           if (taken) return
           summary.members += outcome.members
-          for (const p of ready) counted(p, { written: true, members: 0 }, `in a batch of ${ready.length} files, ${plural(outcome.members, 'member')} written`)
+          const written = `${plural(outcome.members, 'member')} written`
+          for (const p of ready) counted(p, { written: true, members: 0 }, ready.length === 1 ? written : `in a batch of ${ready.length} files, ${written}`)
         })
         // A file of the batch counted or claimed meanwhile (another run): each goes on its own.
         if (!taken) return

@@ -32,7 +32,7 @@ import type { Command, Redis } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePrefix, stagedKey, writtenGroupsKey } from './keys.js'
 import type { Contribution } from './merge.js'
-import { exec } from './write.js'
+import { absentKeys, exec } from './write.js'
 import { queue, zaddCommand, zaddMembers } from './framed.js'
 import { MemberCounts } from './members.js'
 
@@ -165,6 +165,17 @@ export async function writeBatch (redis: Redis, files: readonly BatchFile[], c: 
   await apply(redis, id, [...c.zsets.keys()])
   await finish(redis, id, c.sensor)
   return { taken: [], members }
+}
+
+/**
+ * Whether a lone file is written as a batch (else by writeFile): when none of its keys exists,
+ * so that every staged key takes its key's place. Staged members applied to a key that exists
+ * cost Redis about twice writeFile's increments in place (bench:ingest), and a file in FILES
+ * is not written at all. A key made meanwhile by another run costs time, not exactness.
+ */
+export async function loneBatch (redis: Redis, name: string, c: Contribution): Promise<boolean> {
+  if (await redis.sismember(FILES, name) === 1) return false
+  return (await absentKeys(redis, [...c.zsets.keys()])).length === c.zsets.size
 }
 
 /** Finishes batch `id` (committed by this run or another, maybe killed since) from Redis alone. */

@@ -273,7 +273,7 @@ function checkPlan (name: string, marker: string, done: Record<string, string>, 
 }
 
 /** The keys of `keys` that do not exist, read in pipelined batches. */
-async function absentKeys (redis: Redis, keys: readonly string[]): Promise<string[]> {
+export async function absentKeys (redis: Redis, keys: readonly string[]): Promise<string[]> {
   const missing: string[] = []
   for (let i = 0; i < keys.length; i += BATCH_SIZE) {
     const batch = keys.slice(i, i + BATCH_SIZE)

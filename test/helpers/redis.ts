@@ -69,6 +69,14 @@ function timeless (info: Record<string, string>): Record<string, string> {
  * The dump without potiron's own bookkeeping (FILES_INFO, which ingest keeps and neither the
  * original nor import-json has: it describes capture files), to compare what tools counted.
  */
+/** Keys a batch keeps while it runs (store/batch.ts): its hash and key set, its staging keys, its files' claims. */
+export const BOOKKEEPING = /^potiron:(batch|stage|part):/
+
+/** `d` without a batch's keys (BOOKKEEPING): what a run killed while staging leaves to expire. */
+export function withoutBookkeeping (d: Dump): Dump {
+  return Object.fromEntries(Object.entries(d).filter(([key]) => !BOOKKEEPING.test(key)))
+}
+
 export function counts (d: Dump): Dump {
   return Object.fromEntries(Object.entries(d).filter(([key]) => key !== FILES_INFO))
 }
