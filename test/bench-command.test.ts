@@ -120,9 +120,9 @@ test('the report as text: settings, phases, the thread table, the references, th
     '',
     "One worker, the sample's files one after another: reading 100.0 ms (disk or page cache, gunzip, records), parsing 600.0 ms (headers), aggregation 300.0 ms (counting); peak memory 20.0 MiB",
     '',
-    'threads  files/s  packets/s  MB/s  MB/s disk  CPU µs/packet  peak MiB  ingest packets/s  Redis busy  limit',
-    '      1      2.0    100,000  10.0        8.0          10.00     100.0            80,000        20 %  parsing',
-    '      2      4.0    200,000  20.0       16.0          11.00     150.0           125,000        31 %  parsing',
+    'threads  files/s  packets/s  MB/s raw  MB/s disk  CPU µs/packet  peak MiB  ingest packets/s  Redis busy  limit',
+    '      1      2.0    100,000      10.0        8.0          10.00     100.0            80,000        20 %  parsing',
+    '      2      4.0    200,000      20.0       16.0          11.00     150.0           125,000        31 %  parsing',
     '',
     'Reference points, not potiron (the same sample, one process per file, output discarded):',
     'tool     files/s  packets/s  MB/s disk  command',
@@ -218,7 +218,7 @@ test('by default: a private redis-server of the run, said; the references beside
   assert.deepEqual(run.err, [`potiron: wrote ${html}`])
   const lines = run.out.join('\n').split('\n')
   assert.deepEqual(lines.slice(0, 2), ['PATH: 1 capture file, 3.64 KB on disk; sample: all of it', 'Redis: a private redis-server started for this run, stopped after'])
-  assert.equal(lines[7], 'threads  files/s  packets/s  MB/s  MB/s disk  CPU µs/packet  peak MiB  ingest packets/s  Redis busy  limit')
+  assert.equal(lines[7], 'threads  files/s  packets/s  MB/s raw  MB/s disk  CPU µs/packet  peak MiB  ingest packets/s  Redis busy  limit')
   const refs = lines.indexOf('Reference points, not potiron (the same sample, one process per file, output discarded):')
   assert.ok(refs > 0)
   assert.equal(lines[refs + 1], 'tool     files/s  packets/s  MB/s disk  command')

@@ -190,7 +190,7 @@ export function formatReport (r: BenchReport): string {
   const ph = r.phases
   lines.push(`One worker, the sample's files one after another: reading ${grouped(ph.readingMs, 1)} ms (disk or page cache, gunzip, records), parsing ${grouped(ph.parsingMs, 1)} ms (headers), aggregation ${grouped(ph.aggregationMs, 1)} ms (counting); peak memory ${(ph.workerPeakRss / MIB).toFixed(1)} MiB`)
   lines.push('')
-  const headers = ['>threads', '>files/s', '>packets/s', '>MB/s', '>MB/s disk', '>CPU µs/packet', '>peak MiB', '>ingest packets/s', '>Redis busy', 'limit']
+  const headers = ['>threads', '>files/s', '>packets/s', '>MB/s raw', '>MB/s disk', '>CPU µs/packet', '>peak MiB', '>ingest packets/s', '>Redis busy', 'limit']
   lines.push(table(headers, r.threads.map(t => [
     String(t.threads), grouped(t.filesPerSecond, 1), grouped(t.packetsPerSecond), grouped(t.mbPerSecond, 1), grouped(t.diskMbPerSecond, 1),
     grouped(t.cpuMicrosPerPacket, 2), (t.peakRss / MIB).toFixed(1),
