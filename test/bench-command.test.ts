@@ -66,10 +66,10 @@ test('the projection: wall = bytes ÷ bytes/s; Redis cores = CPU per member × m
   assert.deepEqual(assumptions(false).at(-1), 'no Redis measured (--no-redis): the wall time is the parse alone, Redis not sized')
 })
 
-test('the limiting phase: Redis from 80 % of the wall busy, else the costliest worker phase', () => {
+test('the limiting phase: Redis from 80 % of the wall busy, the writing from an ingest 1.5 times the parse, else the costliest worker phase', () => {
   const phases = { reading: 10, parsing: 30, aggregation: 20 }
-  assert.deepEqual([limitingPhase(phases, undefined), limitingPhase(phases, 0.79), limitingPhase(phases, 0.8), limitingPhase({ reading: 50, parsing: 30, aggregation: 40 }, 0.1)],
-    ['parsing', 'parsing', 'redis', 'reading'])
+  assert.deepEqual([limitingPhase(phases, undefined), limitingPhase(phases, 0.79, 1.49), limitingPhase(phases, 0.8, 3), limitingPhase(phases, 0.5, 1.5), limitingPhase({ reading: 50, parsing: 30, aggregation: 40 }, 0.1, 1)],
+    ['parsing', 'parsing', 'redis', 'writing', 'reading'])
 })
 
 test('tshark extracts potiron\'s fields: frame.time_epoch, then each field\'s columns', () => {
@@ -87,6 +87,7 @@ const MEASURES: BenchMeasures = {
   total: { files: 2000, bytes: 8e9 },
   sample: { files: 2, bytes: 8e6 },
   phases: { reading: 100, parsing: 600, aggregation: 300 },
+  phaseSample: { files: 2, bytes: 8e6 },
   workerRss: 20 * 2 ** 20,
   rows: [
     {
@@ -142,6 +143,7 @@ test('the report as JSON: its keys, each thread row\'s and the projection\'s', (
   assert.deepEqual(Object.keys(r), ['machine', 'redis', 'settings', 'path', 'sample', 'phases', 'threads', 'references', 'projection'])
   assert.deepEqual(Object.keys(r.threads[0]!), ['threads', 'files', 'filesPerSecond', 'packets', 'packetsPerSecond', 'mbPerSecond', 'diskMbPerSecond', 'cpuMicrosPerPacket', 'peakRss', 'ingest', 'limit'])
   assert.deepEqual(Object.keys(r.threads[0]!.ingest!), ['wallMs', 'packetsPerSecond', 'diskMbPerSecond', 'members', 'redisCpuMs', 'redisBusy', 'failedFiles'])
+  assert.deepEqual(r.phases, { files: 2, bytes: 8e6, readingMs: 100, parsingMs: 600, aggregationMs: 300, workerPeakRss: 20 * 2 ** 20 })
   assert.deepEqual(Object.keys(r.references[0]!), ['tool', 'command', 'wallMs', 'filesPerSecond', 'packetsPerSecond', 'diskMbPerSecond', 'failedFiles', 'note'])
   assert.deepEqual(r.projection, { threads: 2, totalBytes: 8e9, wallSeconds: 500, members: 5e7, redisCpuSeconds: 250, redisCores: 0.5, assumptions: assumptions(true) })
   assert.deepEqual(r.redis, { mode: 'private', address: null, note: 'a private redis-server started for this run, stopped after' })

@@ -16,7 +16,7 @@ import { RedisUnreachableError, UsageError } from '../errors.js'
 import { benchPage } from '../export/bench-page.js'
 import { ASSETS, writeAssets } from '../export/page.js'
 import { findOnPath, startPrivateServer, type PrivateServer } from '../redis-server/process.js'
-import { analyzeOptions, phaseRun, threadRows, type BenchSettings, type SampleFile } from '../sizing/measure.js'
+import { analyzeOptions, phaseRun, threadRows, type BenchSettings, type SampleFile, type ThreadRow } from '../sizing/measure.js'
 import { defaultThreads, parseSize, parseThreads, pickSample } from '../sizing/projection.js'
 import { referenceRows } from '../sizing/references.js'
 import { benchReport, formatReport, type BenchReport, type RedisUse } from '../sizing/report.js'
@@ -26,6 +26,7 @@ import { targetOf } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 import { fieldsOf } from './settings.js'
+import { plural } from '../plural.js'
 
 /** The sensor of every file when the sample's names do not all say theirs. */
 export const BENCH_SENSOR = 'potiron-bench'
@@ -104,13 +105,14 @@ export async function bench (args: BenchArgs, io: Io, env: NodeJS.ProcessEnv = p
   const db = await openDatabase(args.redis, io, env)
   if (db === undefined) return EXIT.failed
   let report: BenchReport
+  let rows: ThreadRow[] = []
   try {
     if (db.redis !== undefined && args.redis.mode === 'given') {
       const keys = await db.redis.dbsize()
       if (keys > 0) throw new UsageError(`${printable(nameOf(args.redis.target))} holds ${keys} ${keys === 1 ? 'key' : 'keys'}: bench writes only into an empty database (DBSIZE 0). Name an empty one (e.g. redis://host:6379/15), leave out --redis/--unix for a private redis-server, or --no-redis`)
     }
-    const { phases, workerRss } = await phaseRun(sample, analyzeOptions(settings))
-    const rows = await threadRows(sample, args.threads, settings, phases, db.redis)
+    const { phases, workerRss, files: phaseFiles, bytes: phaseBytes } = await phaseRun(sample, analyzeOptions(settings))
+    rows = await threadRows(sample, args.threads, settings, phases, db.redis)
     const references = args.references ? await referenceRows(sample.map(f => f.file), args.fields, env) : []
     const redisUse: RedisUse = args.redis.mode === 'given' ? { mode: 'given', address: nameOf(args.redis.target), keysAfter: await db.redis!.dbsize() } : args.redis
     const list = cpus()
@@ -123,6 +125,7 @@ export async function bench (args: BenchArgs, io: Io, env: NodeJS.ProcessEnv = p
       total: { files: readable.length, bytes: readable.reduce((a, f) => a + f.size, 0) },
       sample: { files: sample.length, bytes: sample.reduce((a, f) => a + f.size, 0) },
       phases,
+      phaseSample: { files: phaseFiles, bytes: phaseBytes },
       workerRss,
       rows,
       references
@@ -131,9 +134,10 @@ export async function bench (args: BenchArgs, io: Io, env: NodeJS.ProcessEnv = p
     await db.close()
   }
   io.out(args.json ? JSON.stringify(report) : formatReport(report))
-  for (const row of report.threads) {
-    if (row.ingest !== null && row.ingest.failedFiles > 0) io.err(`potiron: warning: ${row.threads} threads: the ingest failed ${row.ingest.failedFiles} of the sample's files (see 'potiron ingest' on them)`)
-  }
+  // The same files fail at every thread count: said once, each with its reason.
+  const failed = new Map(rows.flatMap(r => r.ingest?.failed ?? []).map(f => [f.file, f.reason]))
+  if (failed.size > 0) io.err(`potiron: warning: the ingest failed ${failed.size} of the sample's ${plural(sample.length, 'file')}, as 'potiron ingest' would:`)
+  for (const [file, reason] of failed) io.err(`  ${printable(file)}: ${printable(reason)}`)
   if (args.html !== undefined) {
     await writeAssets(join(dirname(args.html), ASSETS))
     await writeFile(args.html, benchPage(

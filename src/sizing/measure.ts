@@ -19,7 +19,7 @@ import { ASN_NAMES, combinedKey, daysKey, FIELDS, fieldKey, FILES, FILES_INFO, J
 import type { ParseTask } from '../../workers/parse-capture.js'
 import { peakRss, resetPeakRss } from './memory.js'
 import type { PhaseReport, PhaseTask } from './phase-child.js'
-import { limitingPhase, type Phase, type PhaseTimes } from './projection.js'
+import { limitingPhase, pickSample, type Phase, type PhaseTimes } from './projection.js'
 
 const PHASE_CHILD = fileURLToPath(new URL('./phase-child.js', import.meta.url))
 
@@ -177,14 +177,24 @@ async function deleteWritten (redis: Redis, files: readonly string[], s: BenchSe
   return { deleted, left: await redis.dbsize() }
 }
 
-/** One worker's pass over the sample, by phase, in a child process (phase-child.ts). */
-export async function phaseRun (sample: readonly SampleFile[], options: AnalyzeOptions): Promise<{ phases: PhaseTimes, workerRss: number }> {
-  const task: PhaseTask = { files: sample.map(f => f.file), options }
+/**
+ * At most this much of the sample, taken evenly, is read for the phases: they are shares of one
+ * worker's time, which a part tells as well, and three passes over a whole 1 GB sample on one
+ * thread would outlast the rest of the run.
+ */
+export const PHASE_SAMPLE_BYTES = 64e6
+
+/** One worker's pass over (part of) the sample, by phase, in a child process (phase-child.ts). */
+export async function phaseRun (sample: readonly SampleFile[], options: AnalyzeOptions): Promise<{ phases: PhaseTimes, workerRss: number, files: number, bytes: number }> {
+  const part = pickSample(sample.map(f => f.size), PHASE_SAMPLE_BYTES).map(i => sample[i]!)
+  const task: PhaseTask = { files: part.map(f => f.file), options }
   const { stdout } = await promisify(execFile)(process.execPath, [PHASE_CHILD, JSON.stringify(task)], { maxBuffer: 1 << 20 })
   const r = JSON.parse(stdout) as PhaseReport
   return {
     phases: { reading: r.read, parsing: Math.max(0, r.decode - r.read), aggregation: Math.max(0, r.analyze - r.decode) },
-    workerRss: Math.max(0, r.peakRss - r.idleRss)
+    workerRss: Math.max(0, r.peakRss - r.idleRss),
+    files: part.length,
+    bytes: part.reduce((a, f) => a + f.size, 0)
   }
 }
 
@@ -195,7 +205,7 @@ export async function threadRows (sample: readonly SampleFile[], counts: readonl
     const parse = await parseRun(sample, threads, analyzeOptions(s))
     const ingest = redis === undefined ? undefined : await ingestRun(sample, threads, redis, s)
     const redisBusy = ingest === undefined ? undefined : ingest.redisCpuMs / ingest.wallMs
-    rows.push({ threads, parse, ingest, redisBusy, limit: limitingPhase(phases, redisBusy) })
+    rows.push({ threads, parse, ingest, redisBusy, limit: limitingPhase(phases, redisBusy, ingest === undefined ? undefined : ingest.wallMs / parse.wallMs) })
   }
   return rows
 }

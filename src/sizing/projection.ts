@@ -60,8 +60,12 @@ export function pickSample (sizes: readonly number[], bytes: number): number[] {
   return [...picked].sort((a, b) => a - b)
 }
 
-/** The phases of a run, in the order a packet goes through them. */
-export type Phase = 'reading' | 'parsing' | 'aggregation' | 'redis'
+/**
+ * The phases of a run, in the order a packet goes through them: three in each worker, then
+ * `writing` on the coordinator (merging the files' counts, sending them, waiting for replies),
+ * then Redis executing them.
+ */
+export type Phase = 'reading' | 'parsing' | 'aggregation' | 'writing' | 'redis'
 
 /** One thread's time per phase over the sample, ms: measured apart (measure.ts phaseTimes). */
 export interface PhaseTimes {
@@ -80,13 +84,22 @@ export interface PhaseTimes {
 export const REDIS_BUSY_LIMIT = 0.8
 
 /**
- * The phase that limits a run: Redis when its main-thread CPU reaches REDIS_BUSY_LIMIT of the
- * ingest's wall time (adding threads cannot help then), else the worker phase that costs the
- * most per packet (each worker runs all three in turn, so the largest bounds them).
+ * The ingest is held back by its writing once it takes this many times the parse's wall time
+ * on the same threads while Redis is not the limit: the time added is the coordinator's.
  */
-export function limitingPhase (phases: PhaseTimes, redisBusy: number | undefined): Phase {
+export const WRITING_LIMIT = 1.5
+
+/**
+ * The phase that limits a run: Redis when its main-thread CPU reaches REDIS_BUSY_LIMIT of the
+ * ingest's wall time (adding threads cannot help then); the coordinator's writing when the
+ * ingest takes WRITING_LIMIT times the parse alone or more (`ingestOverParse`); else the
+ * worker phase that costs the most (each worker runs all three in turn, so the largest bounds
+ * them). Without Redis (--no-redis), only the worker phases.
+ */
+export function limitingPhase (phases: PhaseTimes, redisBusy: number | undefined, ingestOverParse?: number): Phase {
   if (redisBusy !== undefined && redisBusy >= REDIS_BUSY_LIMIT) return 'redis'
-  const order: Array<Exclude<Phase, 'redis'>> = ['reading', 'parsing', 'aggregation']
+  if (ingestOverParse !== undefined && ingestOverParse >= WRITING_LIMIT) return 'writing'
+  const order: Array<'reading' | 'parsing' | 'aggregation'> = ['reading', 'parsing', 'aggregation']
   return order.reduce((a, b) => phases[b] > phases[a] ? b : a)
 }
 

@@ -23,7 +23,9 @@ export interface BenchMeasures {
   total: { files: number, bytes: number }
   sample: { files: number, bytes: number }
   phases: PhaseTimes
-  /** Peak memory one worker adds parsing the sample's files one after another, bytes. */
+  /** The part of the sample the phases were measured on (measure.ts PHASE_SAMPLE_BYTES). */
+  phaseSample: { files: number, bytes: number }
+  /** Peak memory one worker adds parsing those files one after another, bytes. */
   workerRss: number
   rows: readonly ThreadRow[]
   references: readonly ReferenceRow[]
@@ -62,7 +64,7 @@ export interface BenchReport {
   settings: { fields: readonly string[], combinedKeys: boolean, sensor: string | null }
   path: { files: number, bytes: number }
   sample: { files: number, bytes: number }
-  phases: { readingMs: number, parsingMs: number, aggregationMs: number, workerPeakRss: number }
+  phases: { files: number, bytes: number, readingMs: number, parsingMs: number, aggregationMs: number, workerPeakRss: number }
   threads: ThreadReport[]
   references: ReferenceReport[]
   projection: (Projection & { threads: number, assumptions: string[] }) | null
@@ -99,7 +101,7 @@ export function benchReport (m: BenchMeasures): BenchReport {
     settings: { fields: m.fields, combinedKeys: m.combinedKeys, sensor: m.sensor ?? null },
     path: m.total,
     sample: m.sample,
-    phases: { readingMs: m.phases.reading, parsingMs: m.phases.parsing, aggregationMs: m.phases.aggregation, workerPeakRss: m.workerRss },
+    phases: { files: m.phaseSample.files, bytes: m.phaseSample.bytes, readingMs: m.phases.reading, parsingMs: m.phases.parsing, aggregationMs: m.phases.aggregation, workerPeakRss: m.workerRss },
     threads,
     references: m.references.map(r => referenceReport(r, m.sample, packets)),
     projection
@@ -188,7 +190,8 @@ export function formatReport (r: BenchReport): string {
   lines.push(`machine: Node ${r.machine.node}, ${r.machine.cpu}, ${r.machine.cores} cores`)
   lines.push('')
   const ph = r.phases
-  lines.push(`One worker, the sample's files one after another: reading ${grouped(ph.readingMs, 1)} ms (disk or page cache, gunzip, records), parsing ${grouped(ph.parsingMs, 1)} ms (headers), aggregation ${grouped(ph.aggregationMs, 1)} ms (counting); peak memory ${(ph.workerPeakRss / MIB).toFixed(1)} MiB`)
+  const part = ph.files === r.sample.files ? "the sample's files" : `${ph.files} of the sample's files (${size(ph.bytes)})`
+  lines.push(`One worker, ${part} one after another: reading ${grouped(ph.readingMs, 1)} ms (disk or page cache, gunzip, records), parsing ${grouped(ph.parsingMs, 1)} ms (headers), aggregation ${grouped(ph.aggregationMs, 1)} ms (counting); peak memory ${(ph.workerPeakRss / MIB).toFixed(1)} MiB`)
   lines.push('')
   const headers = ['>threads', '>files/s', '>packets/s', '>MB/s raw', '>MB/s disk', '>CPU µs/packet', '>peak MiB', '>ingest packets/s', '>Redis busy', 'limit']
   lines.push(table(headers, r.threads.map(t => [
