@@ -64,9 +64,9 @@ export const benchCommand = command({
   positionals: { files: FILES_POSITIONAL },
   options: benchOptions,
   examples: [
-    ['$0 bench /archive/2024/ --sample 2GB --threads 1,2,4,max', 'Sizes a backfill of /archive/2024 from 2 GB of its captures, into a private redis-server'],
+    ['$0 bench /archive/2024/ --sample 2GB --threads 1,2,4,max', 'Sizes a backfill of /archive/2024 from 2 GB of its captures'],
     ['$0 bench fixtures/captures/ --threads 1,2 --no-redis --json', 'The parse alone, as JSON'],
-    ['$0 bench captures/ --redis redis://db/15 --html bench.html', "Redis's cost measured on the backfill's server (its database 15, empty), and a chart"]
+    ['$0 bench captures/ --redis redis://db/15 --html bench.html', "Redis measured on the backfill's server (empty database 15), and a chart"]
   ],
   check: argv => benchArgsOf(argv),
   run: async (args, io) => await bench(args, io)
