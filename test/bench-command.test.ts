@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,6 +33,11 @@ after(async () => {
   await redis.stop()
   rmSync(dir, { recursive: true, force: true })
 })
+
+/** The redis-server processes this test process started (the suite's own among them). */
+function redisChildren (): number {
+  return execFileSync('ps', ['-o', 'comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter(c => c === 'redis-server').length
+}
 
 async function connectionsReceived (): Promise<number> {
   return Number(/^total_connections_received:(\d+)/m.exec(await redis.client.info('stats'))![1])
@@ -192,6 +198,14 @@ test('a database that holds data is refused, named with its key count, and left 
   assert.equal(await redis.client.get('someone:else'), 'theirs')
 })
 
+test('an address given that does not answer: one line, exit 1', async () => {
+  const run = await potiron('bench', DNS, '--threads', '1', '--unix', join(dir, 'nothing.sock'), '--no-references')
+  assert.equal(run.status, 1)
+  assert.deepEqual(run.out, [])
+  assert.equal(run.err.length, 1)
+  assert.match(run.err[0]!, new RegExp(`^potiron: .*${join(dir, 'nothing.sock')}`))
+})
+
 test('an empty database given: measured per thread count, every key written deleted after (no FLUSHDB), empty again, and said', async () => {
   await redis.client.flushall()
   await redis.client.config('RESETSTAT')
@@ -215,7 +229,10 @@ test('an empty database given: measured per thread count, every key written dele
 
 test('by default: a private redis-server of the run, said; the references beside; --html writes the chart with its assets', async () => {
   const html = join(dir, 'bench.html')
+  const servers = redisChildren()
   const run = await potiron('bench', DNS, '--threads', '1', '--sample', '1B', '--html', html)
+  // Its redis-server is gone: no more children than before.
+  assert.equal(redisChildren(), servers)
   assert.equal(run.status, 0, run.err.join('\n'))
   assert.deepEqual(run.err, [`potiron: wrote ${html}`])
   const lines = run.out.join('\n').split('\n')
