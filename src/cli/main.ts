@@ -9,6 +9,7 @@
 import yargs, { type Argv } from 'yargs'
 import { raiseInliningBudget } from '../aggregate/inlining.js'
 import { UsageError } from '../errors.js'
+import { benchCommand } from './bench.js'
 import { EXIT, type Command, type ExitStatus, type Io } from './command.js'
 import { exportCommand, plotCommand, reportCommand } from './export.js'
 import { importJsonCommand } from './import-json.js'
@@ -27,7 +28,7 @@ export type { Io } from './command.js'
 
 /** In `potiron --help` order. */
 export const COMMANDS: readonly Command[] = [
-  inspectCommand, jsonCommand, ingestCommand, statusCommand, redisCommand, importJsonCommand, removeCommand,
+  inspectCommand, jsonCommand, ingestCommand, benchCommand, statusCommand, redisCommand, importJsonCommand, removeCommand,
   exportCommand, plotCommand, reportCommand, serveCommand
 ]
 

@@ -238,3 +238,45 @@ function alive (pid: number): boolean {
     return true
   }
 }
+
+/** A throwaway redis-server of one run (`potiron bench`): its socket and how to stop it. */
+export interface PrivateServer {
+  socket: string
+  /** SIGTERM, then waits for the process to end (nothing is saved: it has no persistence). */
+  stop: () => Promise<void>
+}
+
+/**
+ * Starts `server` as a child process on `<dir>/redis.sock`, flags as the tests' own private
+ * servers: no TCP port, no RDB snapshots, no append-only file, so it holds nothing of anyone's
+ * and leaves nothing behind. Not daemonized: it ends with the run that stops it (and is killed
+ * if that process exits first).
+ */
+export async function startPrivateServer (dir: string, server: string, timeoutMs = 5000): Promise<PrivateServer> {
+  const socket = join(dir, 'redis.sock')
+  if (Buffer.byteLength(socket) > 103) throw new Error(`socket path ${socket} is too long for a unix socket`)
+  const child = spawn(server, ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+  let failed: Error | undefined
+  const exited = new Promise<void>(resolve => {
+    child.once('exit', () => { resolve() })
+    // Could not be run at all (ENOENT, EACCES): no 'exit' follows.
+    child.once('error', e => { failed = e; resolve() })
+  })
+  const kill = (): void => { child.kill('SIGKILL') }
+  process.once('exit', kill)
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', kill)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+  }
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await ping(socket, 500) === 'pong') return { socket, stop }
+    if (failed !== undefined || child.exitCode !== null || Date.now() >= deadline) {
+      await stop()
+      if (failed !== undefined) throw new Error(`${server} could not be run: ${failed.message}`)
+      throw new Error(`${server} did not answer on ${socket} within ${timeoutMs / 1000} s`)
+    }
+    await sleep(50)
+  }
+}
