@@ -215,6 +215,7 @@ test('an empty database given: measured per thread count, every key written dele
   const lines = run.out.join('\n').split('\n')
   assert.equal(lines[1], `Redis: unix:${redis.socket}, empty when the run began: the keys each ingest wrote were deleted after it (never FLUSHDB); it holds 0 keys now`)
   assert.equal(lines[2], 'fields: length,protocol,ipsrc,ipdst,ipttl,iptos,sport,dport,tcpseq,tcpack,icmpcode,icmptype, combined keys')
+  assert.ok(lines.includes('Reference points: not measured (--no-references)'), lines.join('\n'))
   assert.equal(await redis.client.dbsize(), 0)
   const commands = [...(await redis.client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):/gm)].map(m => m[1]!)
   assert.ok(commands.includes('unlink'), commands.join(' '))

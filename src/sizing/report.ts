@@ -200,10 +200,13 @@ export function formatReport (r: BenchReport): string {
     t.ingest === null ? '-' : grouped(t.ingest.packetsPerSecond), t.ingest === null ? '-' : `${Math.round(t.ingest.redisBusy * 100)} %`, t.limit
   ])))
   lines.push('')
-  lines.push('Reference points, not potiron (the same sample, one process per file, output discarded):')
-  lines.push(table(['tool', '>files/s', '>packets/s', '>MB/s disk', 'command'], r.references.map(x => x.wallMs === null
-    ? [x.tool, '-', '-', '-', x.note]
-    : [x.tool, grouped(x.filesPerSecond!, 1), grouped(x.packetsPerSecond!), grouped(x.diskMbPerSecond!, 1), `${x.command}${x.failedFiles > 0 ? ` (exit status not 0 on ${x.failedFiles} ${x.failedFiles === 1 ? 'file' : 'files'})` : ''}`])))
+  if (r.references.length === 0) lines.push('Reference points: not measured (--no-references)')
+  else {
+    lines.push('Reference points, not potiron (the same sample, one process per file, output discarded):')
+    lines.push(table(['tool', '>files/s', '>packets/s', '>MB/s disk', 'command'], r.references.map(x => x.wallMs === null
+      ? [x.tool, '-', '-', '-', x.note]
+      : [x.tool, grouped(x.filesPerSecond!, 1), grouped(x.packetsPerSecond!), grouped(x.diskMbPerSecond!, 1), `${x.command}${x.failedFiles > 0 ? ` (exit status not 0 on ${x.failedFiles} ${x.failedFiles === 1 ? 'file' : 'files'})` : ''}`])))
+  }
   lines.push('')
   const p = r.projection
   if (p === null) lines.push('Projection: none (nothing was parsed)')
