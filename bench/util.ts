@@ -1,5 +1,5 @@
 /** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -75,18 +75,8 @@ export function envInt (name: string, fallback: number): number {
   return n
 }
 
-/**
- * Peak resident memory of this process so far, bytes. VmHWM belongs to the current address
- * space; ru_maxrss (process.resourceUsage().maxRSS) on Linux keeps the parent's RSS at fork time
- * across exec, so a small child would report its parent's size. Falls back to maxRSS elsewhere.
- */
-export function peakRss (): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
-    if (m !== null) return Number(m[1]) * 1024
-  } catch {}
-  return process.resourceUsage().maxRSS * 1024
-}
+/** Peak resident memory of this process so far, bytes (the one `potiron bench` reports). */
+export { peakRss } from '../src/sizing/memory.js'
 
 /**
  * `days` generated captures of one sensor, one day each from `day0` (Unix seconds), named as
