@@ -1,10 +1,11 @@
 /**
  * One sorted set's members while a contribution is merged, kept as numbers: the count tables'
- * values (fields.ts coding) and their counts in typed arrays, with an open-addressing index.
- * Merging a day's captures this way costs a hash probe per row instead of a member string and
- * a Map entry (bench:ingest: the string Maps were most of the coordinator's CPU and ~180 B a
- * member of its memory; these take 24-40 B), and the members are framed straight into RESP
- * bytes (frameZadd) when their turn to be written comes.
+ * values (fields.ts coding) and their counts, packed two in a double, merged and put in
+ * ascending order of value by one radix sort when first read. Merging a day's captures this way
+ * costs an append per row instead of a member string and a Map entry (the string Maps were
+ * most of the coordinator's CPU and ~180 B a member of its memory; a row here takes 8 B, a
+ * member in order 16 B), and the members are framed straight into RESP bytes (framed.ts
+ * zaddMembers) when their turn to be written comes. bench/RESULTS.md, issue 14's sixth session.
  *
  * Values that print the same are one member, as the original's strings make them: an absent
  * ICMP type is 255, every absent value of a field is its one sentinel, and the IPv6 ids of each
