@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { dayToYmd } from '../src/aggregate/days.js'
-import type { Redis } from 'ioredis'
 import { generateCapture } from './gen-capture.js'
 
 /** Milliseconds elapsed while `fn` runs. */
@@ -127,11 +126,7 @@ export async function hourlyCaptures (file: string, dir: string, sensor: string)
 }
 
 /** Redis's main-thread CPU time so far (INFO cpu, user + system), ms: its busy time (INFO commandstats counts time Redis spends descheduled, and a script's commands twice). */
-export async function redisCpuMs (redis: Redis): Promise<number> {
-  const info = await redis.info('cpu')
-  const seconds = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
-  return (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) * 1000
-}
+export { redisCpuMs } from '../src/sizing/measure.js'
 
 /** A private redis-server on a unix socket in `dir` (no TCP, no persistence): the tests' own. */
 export { startPrivateRedis as startServer, type PrivateRedis as Server } from '../test/helpers/private-redis.js'
