@@ -52,6 +52,13 @@ export function tableRows (t: CountTable): number {
   return rows
 }
 
+/** Distinct sorted sets the table's dated rows go to: (day, field), or (day, protocol, field) with protocols kept apart. */
+export function tableKeys (t: CountTable, byProtocol: boolean): number {
+  const keys = new Set<string>()
+  for (const g of t.groups) if (g.day !== UNDATED) keys.add(`${g.day} ${byProtocol ? g.proto : ''} ${g.field}`)
+  return keys.size
+}
+
 /** The days (YYYYMMDD) the table has counts for (undated rows aside). */
 export function tableDays (t: CountTable): Set<string> {
   const days = new Set<string>()

@@ -19,7 +19,7 @@ import { statError } from '../capture/io.js'
 import { plural } from '../plural.js'
 import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '../errors.js'
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
-import { tableDays, tableRows } from '../aggregate/table.js'
+import { tableDays, tableKeys, tableRows } from '../aggregate/table.js'
 import { finishBatch, loneBatch, writeBatch } from '../store/batch.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
@@ -232,7 +232,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       const names = ready.flatMap(p => p.result.asnNames ?? [])
       if (names.length > 0) await attempt(ready.map(p => p.file), async () => { await writer.hset(ASN_NAMES, Object.fromEntries(names)) })
       let together = ready.length > 1
-      if (!together) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
+      if (!together && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
       if (together) {
         let taken = false
         await attempt(ready.map(p => p.file), async () => {
@@ -384,6 +384,14 @@ interface Handlers {
  * bounds the coordinator's memory whatever the number of files.
  */
 export const BATCH_BYTES = 270 * 2 ** 20
+/**
+ * Sorted sets of one batch at most: its commit and its finish each touch every key in one
+ * script (store/batch.ts), 5-10 µs a key, so this keeps either within a few milliseconds of
+ * Redis's thread. A file with more (a capture of months) is written by groups (store/write.ts).
+ */
+export const BATCH_KEYS = 512
+/** Sorted sets a day of ISN records or ARP pairs writes at most (store/modes.ts). */
+const MODE_DAY_KEYS = 4
 const NUMERIC_ROW_BYTES = 32
 const STRING_MEMBER_BYTES = 180
 /** Files of one batch at most: its commit checks each in one script (store/batch.ts). */
@@ -469,14 +477,15 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     }
   }
   const bytesOf = (p: Parsed): number => tableRows(p.result.table) * NUMERIC_ROW_BYTES + modeRows(p.result.mode) * STRING_MEMBER_BYTES
-  const full = (b: Open): boolean => b.files.length >= batchFiles || b.bytes >= BATCH_BYTES
+  const keysOf = (p: Parsed): number => tableKeys(p.result.table, options.combinedKeys) + modeDays(p.result.mode).size * MODE_DAY_KEYS
+  const full = (b: Open): boolean => b.files.length >= batchFiles || b.bytes >= BATCH_BYTES || (b.merged?.zsets.size ?? 0) >= BATCH_KEYS
   /**
    * Whether `p` may join `b`: its own sensor and name, room for its rows, and a day in common
    * (files of other days gain nothing from sharing a batch but hold its members longer).
    */
   const fits = (b: Open, p: Parsed): boolean => {
     if (b.merged === undefined || full(b) || b.sensor !== p.sensor || b.names.has(p.name)) return false
-    if (b.bytes + bytesOf(p) > BATCH_BYTES) return false
+    if (b.bytes + bytesOf(p) > BATCH_BYTES || b.merged.zsets.size + keysOf(p) > BATCH_KEYS) return false
     return p.days.size === 0 || [...p.days].some(day => b.merged!.days.has(day))
   }
   /** Adds `p` to the open batch (merging its counts), or, when it does not fit, to `pending`. */
