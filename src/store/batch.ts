@@ -74,7 +74,8 @@ return taken`
  * KEYS: a staging key, its key, the batch. ARGV: members per call, and '1' when Redis has
  * ZMSCORE (6.2). Returns the members still to add. The staged members are read in rank order
  * from where the last call stopped (the batch's `applied:<key>`, moved in the same call), and
- * the staging key dropped whole at the end: cheaper than popping each. The new counts are the
+ * the staging key dropped whole at the end: cheaper than popping each, and UNLINKed, so a
+ * large one is freed off Redis's main thread. The new counts are the
  * sums ZINCRBY would store.
  */
 export const APPLY = `local staged, key, batch = KEYS[1], KEYS[2], KEYS[3]
@@ -106,7 +107,7 @@ local left = redis.call('ZCARD', staged) - done
 if left > 0 then
   redis.call('HSET', batch, field, done)
 else
-  redis.call('DEL', staged)
+  redis.call('UNLINK', staged)
   redis.call('HDEL', batch, field)
 end
 return left`
