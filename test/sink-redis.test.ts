@@ -184,3 +184,26 @@ test('two files written at once into the same many-group key: every count is the
     two.disconnect()
   }
 })
+
+test('a marker left by a potiron that cut members in another order is refused, naming the file: nothing is written twice', async () => {
+  await redis.client.flushall()
+  const c = emptyContribution('s-h-1')
+  c.zsets.set('s-h-1:20140826:sport', new Map(Array.from({ length: GROUP_MEMBERS + 1 }, (_, i) => [String(i), 1])))
+  c.days.add('20140826')
+  const client = await connect({ socket: redis.socket })
+  try {
+    // Two groups, the first in: as the potiron before this one marked it (the number of groups alone).
+    await redis.client.hset('potiron:part:old.pcap', 'plan', '2', '0', '1')
+    await assert.rejects(writeFile(client, 'old.pcap', c), {
+      message: 'old.pcap: an earlier run that stopped midway wrote part of it in 2 groups of members in the order the capture had them (an earlier potiron), but it now makes 2 in ascending order of value: its partial counts cannot be matched (see potiron:part:old.pcap)'
+    })
+    assert.deepEqual(await redis.client.keys('s-h-1:*'), [])
+    // This potiron's own marker of the same cut: the group left is written.
+    await redis.client.hset('potiron:part:old.pcap', 'plan', '2 by value')
+    await redis.client.zadd('s-h-1:20140826:sport', ...Array.from({ length: GROUP_MEMBERS }, (_, i) => [1, String(i)]).flat())
+    assert.deepEqual(await writeFile(client, 'old.pcap', c), { written: true, members: 1 })
+    assert.equal(await redis.client.zcard('s-h-1:20140826:sport'), GROUP_MEMBERS + 1)
+  } finally {
+    client.disconnect()
+  }
+})

@@ -263,13 +263,24 @@ function daysOf (c: Contribution, extraDays: readonly string[]): string[] {
 }
 
 /**
- * A marker made by another cut of the same file (a potiron whose GROUP_MEMBERS differed, or a
- * capture that changed in between) cannot say which members are in: refuse rather than guess.
+ * A marker's `plan`: the number of groups, and the order they cut the members in. Each key's
+ * members go in ascending order of value (store/members.ts); the potiron before took them in
+ * the order the capture first saw them, and its markers say the number alone.
+ */
+function planOf (groups: number): string {
+  return `${groups} by value`
+}
+
+/**
+ * A marker made by another cut of the same file (a potiron whose GROUP_MEMBERS or member order
+ * differed, or a capture that changed in between) cannot say which members are in: refuse
+ * rather than guess.
  */
 function checkPlan (name: string, marker: string, done: Record<string, string>, groups: number): void {
-  if (done.plan !== undefined && done.plan !== String(groups)) {
-    throw new RedisWriteError(`${name}: an earlier run that stopped midway wrote part of it in ${plural(Number(done.plan), 'group')}, but it now makes ${groups}: its partial counts cannot be matched (see ${marker})`, 0)
-  }
+  if (done.plan === undefined || done.plan === planOf(groups)) return
+  const [count, order] = done.plan.split(' by ')
+  const earlier = plural(Number(count), 'group') + (order === undefined ? ' of members in the order the capture had them (an earlier potiron)' : '')
+  throw new RedisWriteError(`${name}: an earlier run that stopped midway wrote part of it in ${earlier}, but it now makes ${groups} in ascending order of value: its partial counts cannot be matched (see ${marker})`, 0)
 }
 
 /** The keys of `keys` that do not exist, read in pipelined batches. */
@@ -453,7 +464,7 @@ function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<str
   }
   flush()
   if (step.final !== undefined) step.final(t)
-  else t.hset(step.marker, 'plan', String(step.groups), String(step.group), '1')
+  else t.hset(step.marker, 'plan', planOf(step.groups), String(step.group), '1')
   return t
 }
 
