@@ -92,3 +92,24 @@ test('zaddMembers frames the same bytes as zaddCommand, for every field and acro
     }
   }
 })
+
+test('order() gives what inOrder() gives, letting the event loop turn while it sorts a large key', async () => {
+  const random = rng(2024)
+  const groups = [randomGroup('tcpseq', 300_000, random), randomGroup('tcpseq', 300_000, random)]
+  // Counts that pack, as nearly all do (each loose one is inserted alone).
+  for (const g of groups) g.counts.forEach((c, i) => { g.counts[i] = c % 7 })
+  const eager = new MemberCounts('tcpseq')
+  const stepped = new MemberCounts('tcpseq')
+  for (const m of [eager, stepped]) m.addGroup(groups[0]!, new Uint8Array(0))
+  let turned = false
+  setImmediate(() => { turned = true })
+  await stepped.order()
+  assert.equal(turned, true, 'the event loop turned during the sort')
+  // Rows added after an ordering are merged into the ordered members, in steps too.
+  for (const m of [eager, stepped]) m.addGroup(groups[1]!, new Uint8Array(0))
+  const expected = eager.inOrder()
+  const got = await stepped.order()
+  assert.equal(got.values.length, expected.values.length)
+  assert.ok(Buffer.from(got.values.buffer, got.values.byteOffset, got.values.byteLength).equals(Buffer.from(expected.values.buffer, expected.values.byteOffset, expected.values.byteLength)), 'values')
+  assert.ok(Buffer.from(got.counts.buffer, got.counts.byteOffset, got.counts.byteLength).equals(Buffer.from(expected.counts.buffer, expected.counts.byteOffset, expected.counts.byteLength)), 'counts')
+})

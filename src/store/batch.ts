@@ -221,28 +221,31 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     else round.sadd(keys, key)
     first = false
     let made = false
-    const flush = (command: Command, n: number): void => {
+    // Rounds are cut inside a key too: a key of 500k members was framed whole before it was
+    // sent, 10 MB of RESP held at once (bench/RESULTS.md, issue 14's seventh session).
+    const flush = async (command: Command, n: number): Promise<void> => {
       // A key is made with its expiry, in one transaction: a run killed between the two would leave it for ever.
       if (made) queue(round, command)
       else queue(round.call('MULTI'), command).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
       made = true
       inRound += n
+      if (inRound >= STAGE_ROUND) await send()
     }
     if (counts instanceof MemberCounts) {
+      await counts.order()
       for (let from = 0; from < counts.size; from += APPLY_MEMBERS) {
         const n = Math.min(APPLY_MEMBERS, counts.size - from)
-        flush(zaddMembers(staged, counts, from, n), n)
+        await flush(zaddMembers(staged, counts, from, n), n)
       }
     } else {
       let pairs: Array<[string, number]> = []
       for (const pair of counts) {
         pairs.push(pair)
-        if (pairs.length === APPLY_MEMBERS) { flush(zaddCommand(staged, pairs), pairs.length); pairs = [] }
+        if (pairs.length === APPLY_MEMBERS) { await flush(zaddCommand(staged, pairs), pairs.length); pairs = [] }
       }
-      if (pairs.length > 0) flush(zaddCommand(staged, pairs), pairs.length)
+      if (pairs.length > 0) await flush(zaddCommand(staged, pairs), pairs.length)
     }
     members += counts.size
-    if (inRound >= STAGE_ROUND) await send()
   }
   await send()
   await sent
