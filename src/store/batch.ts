@@ -32,7 +32,7 @@ import type { Command, Redis } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePrefix, stagedKey, writtenGroupsKey } from './keys.js'
 import type { Contribution } from './merge.js'
-import { absentKeys, exec } from './write.js'
+import { absentKeys, exec, hasZmscore } from './write.js'
 import { queue, zaddCommand, zaddMembers } from './framed.js'
 import { MemberCounts } from './members.js'
 
@@ -268,17 +268,4 @@ async function apply (redis: Redis, id: string, keys: readonly string[]): Promis
 
 async function finish (redis: Redis, id: string, sensor: string): Promise<void> {
   await redis.eval(FINISH, 6, FILES, batchKey(id), batchKeysKey(id), FILES_INFO, PROTOCOLS, daysKey(sensor), stagePrefix(id), writtenGroupsKey(''))
-}
-
-const zmscoreOf = new WeakMap<Redis, boolean>()
-
-/** Whether the server has ZMSCORE (Redis 6.2): one INFO per connection. */
-async function hasZmscore (redis: Redis): Promise<boolean> {
-  let known = zmscoreOf.get(redis)
-  if (known === undefined) {
-    const [major = 0, minor = 0] = (/redis_version:(\d+)\.(\d+)/.exec(await redis.info('server')) ?? []).slice(1).map(Number)
-    known = major > 6 || (major === 6 && minor >= 2)
-    zmscoreOf.set(redis, known)
-  }
-  return known
 }

@@ -378,10 +378,10 @@ function backoff (attempt: number): number {
  *
  * A key that holds nothing but what this call wrote to it in earlier groups (none, for a key
  * that does not exist yet) cannot hold any member of this group (each member appears once in a
- * contribution), so setting is adding: its members go in multi-member ZADDs instead of
- * INCREMENTS, about half of Redis's CPU per member (bench:ingest). Its ZCARD tells: the members
- * written here stay in it (others only add, or take back their own counts), so a ZCARD equal to
- * their number means no other member is there; WATCH keeps it so until EXEC.
+ * contribution), so setting is adding: its members go in multi-member ZADDs without reading
+ * their scores first (countsBefore). Its ZCARD tells: the members written here stay in it
+ * (others only add, or take back their own counts), so a ZCARD equal to their number means no
+ * other member is there; WATCH keeps it so until EXEC.
  */
 async function transact (redis: Redis, step: GroupStep): Promise<number | 'counted'> {
   const keys = [...new Set(step.entries.map(([key]) => key))]
@@ -404,10 +404,11 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
       throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${plural(step.groups - 1, 'group')} written before the last one: was it changed by hand? not counted`, 0)
     }
     const fresh = new Set(step.sign === 1 ? keys.filter((key, i) => cards[i] === (step.written.get(key) ?? 0)) : [])
+    const before = step.sign === 1 && await hasZmscore(redis) ? await countsBefore(redis, step.entries, fresh) : undefined
     // MULTI, the group's commands and EXEC go in one round trip: a group is small enough.
     let replies
     try {
-      replies = await groupTransaction(redis, step, fresh).exec()
+      replies = await groupTransaction(redis, step, fresh, before).exec()
     } catch (err) {
       throw refusal(step.name, err)
     }
@@ -443,15 +444,39 @@ for i = 1, #ARGV, 2 do
 end
 return #ARGV / 2`
 
-/** A group's commands in a MULTI, ready to EXEC. */
-function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>): ReturnType<Redis['multi']> {
+/**
+ * The scores the group's members have in the keys that are not fresh (ZMSCORE, null for a member
+ * not there), read under the group's WATCH: adding the counts to them and setting the sums with
+ * ZADD costs Redis about 1,260 ns a member against 1,720 for INCREMENTS's ZINCRBY loop (a probe
+ * of 400k members in groups of 2,000, 5 rounds, medians; bench/RESULTS.md, issue 14's seventh
+ * session). The WATCH makes the sums exact: a key changed meanwhile aborts the EXEC.
+ */
+async function countsBefore (redis: Redis, entries: ReadonlyArray<[string, string, number]>, fresh: ReadonlySet<string>): Promise<Array<string | null>> {
+  const reads = redis.pipeline()
+  // A key's entries are contiguous in a group (GroupReader).
+  let from = 0
+  for (let i = 1; i <= entries.length; i++) {
+    const key = entries[from]![0]
+    if (i < entries.length && entries[i]![0] === key) continue
+    if (!fresh.has(key)) reads.zmscore(key, ...entries.slice(from, i).map(([, member]) => member))
+    from = i
+  }
+  return (await exec(reads)).flat() as Array<string | null>
+}
+
+/**
+ * A group's commands in a MULTI, ready to EXEC, one command a key: a ZADD on a fresh key
+ * (setting is adding); on another, a ZADD of the sums of `before` and the counts, or, without
+ * `before` (a Redis before 6.2 has no ZMSCORE), INCREMENTS; DECREMENTS when taking counts out.
+ */
+function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>, before: ReadonlyArray<string | null> | undefined): ReturnType<Redis['multi']> {
   const t = redis.multi()
-  // One key's (score, member) pairs: a ZADD on a fresh key (setting is adding), else INCREMENTS.
   let key = ''
   let pairs: Array<string | number> = []
+  let read = 0
   const flush = (): void => {
     if (pairs.length === 0) return
-    if (fresh.has(key)) t.zadd(key, ...pairs)
+    if (fresh.has(key) || (step.sign === 1 && before !== undefined)) t.zadd(key, ...pairs)
     else t.eval(step.sign === 1 ? INCREMENTS : DECREMENTS, 1, key, ...pairs)
     pairs = []
   }
@@ -460,7 +485,8 @@ function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<str
       flush()
       key = k
     }
-    pairs.push(step.sign * count, member)
+    if (step.sign === 1 && before !== undefined && !fresh.has(k)) pairs.push(Number(before[read++] ?? 0) + count, member)
+    else pairs.push(step.sign * count, member)
   }
   flush()
   if (step.final !== undefined) step.final(t)
@@ -484,4 +510,17 @@ function checkReplies (name: string, replies: Array<[Error | null, unknown]>): v
   replies.forEach(([err], i) => {
     if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, 0, { cause: err })
   })
+}
+
+const zmscoreOf = new WeakMap<Redis, boolean>()
+
+/** Whether the server has ZMSCORE (Redis 6.2): one INFO per connection. */
+export async function hasZmscore (redis: Redis): Promise<boolean> {
+  let known = zmscoreOf.get(redis)
+  if (known === undefined) {
+    const [major = 0, minor = 0] = (/redis_version:(\d+)\.(\d+)/.exec(await redis.info('server')) ?? []).slice(1).map(Number)
+    known = major > 6 || (major === 6 && minor >= 2)
+    zmscoreOf.set(redis, known)
+  }
+  return known
 }
