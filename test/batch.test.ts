@@ -16,6 +16,9 @@ import { BOOKKEEPING, dump, withoutBookkeeping, type Dump } from './helpers/redi
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { openGate } from './helpers/redis-gate.js'
 import { APPLY, STAGE_TTL_SECONDS } from '../src/store/batch.js'
+import { packMembers, packPairs } from '../src/store/framed.js'
+import { MemberCounts } from '../src/store/members.js'
+import { FIELDS, IPV6_BASE } from '../src/aggregate/fields.js'
 
 /** Copies of a fixture as one sensor's captures of its day (names differ by the second). */
 const COPIES = 12
@@ -110,6 +113,38 @@ test('APPLY adds staged counts as ZINCRBY does, with or without ZMSCORE (Redis b
   assert.deepEqual([await redis.client.exists('s'), await redis.client.zcard('new')], [0, 3])
 })
 
+test('APPLY adds a key\'s packed chunks (staged for a key that exists) as ZINCRBY does, one chunk a call, each once however often it is called', async () => {
+  await redis.client.flushall()
+  for (const zmscore of ['0', '1']) {
+    await redis.client.del('k', 'b')
+    await redis.client.zadd('k', 5, 'a', 1, 'b')
+    await redis.client.set('s#0', packPairs([['a', 2], ['c', 7]]))
+    await redis.client.set('s#1', packPairs([['d', 1]]))
+    await redis.client.hset('b', 'chunks:k', 2)
+    assert.equal(await redis.client.eval(APPLY, 3, 's', 'k', 'b', 2, zmscore), 1)
+    assert.deepEqual([await redis.client.exists('s#0'), await redis.client.hget('b', 'applied:k')], [0, '1'])
+    assert.equal(await redis.client.eval(APPLY, 3, 's', 'k', 'b', 2, zmscore), 0)
+    assert.equal(await redis.client.eval(APPLY, 3, 's', 'k', 'b', 2, zmscore), 0)
+    assert.deepEqual(await redis.client.zrange('k', 0, -1, 'WITHSCORES'), ['b', '1', 'd', '1', 'a', '7', 'c', '7'])
+    assert.deepEqual([await redis.client.exists('s#1'), await redis.client.exists('b')], [0, 0])
+  }
+})
+
+test('a packed chunk holds the members zaddMembers writes and their counts, for every field', async () => {
+  const unpack = async (chunk: Buffer): Promise<unknown> => await redis.client.eval('return cmsgpack.unpack(ARGV[1])', 0, chunk)
+  for (const field of FIELDS) {
+    const m = new MemberCounts(field)
+    const ipv6 = new Uint8Array(16).fill(0x20)
+    const values = field === 'scc' || field === 'dcc' ? [0x4142, 0x4344, -1] : field === 'ipsrc' ? [0, 3232235777, IPV6_BASE, -1] : [0, 7, 65535, 4294967295, -1, -3]
+    m.addGroup({ day: 0, proto: -2, field: FIELDS.indexOf(field), values: Float64Array.from(values), counts: Float64Array.from(values, (_, i) => i === 1 ? 2 ** 32 + 5 : i + 1) }, ipv6)
+    const pairs = [...m.entries()]
+    // Redis returns a Lua number as an integer (2^32 + 5 whole).
+    assert.deepEqual(await unpack(packMembers(m, 0, m.size)), pairs.flat(), field)
+    assert.deepEqual(await unpack(packMembers(m, 1, 2)), pairs.slice(1, 3).flat(), field)
+    assert.deepEqual(await unpack(packPairs(pairs)), pairs.flat(), field)
+  }
+})
+
 /** Runs the ingest of every capture through a gate that shuts on `shut`, then kills it. */
 async function killedAt (label: string, shut: (command: string[]) => boolean): Promise<void> {
   const gate = await openGate(join(root, 'gate.sock'), redis.socket, shut)
@@ -139,6 +174,22 @@ test('killed while staging: nothing counted, the staging expires, the next run c
   assert.deepEqual(withoutBookkeeping(after), oneByOne)
   // What is left is the dead run's staging, expiring: never a count.
   for (const key of Object.keys(after).filter(key => BOOKKEEPING.test(key))) assert.ok(await redis.client.ttl(key) > 0, key)
+})
+
+test('killed while staging into keys that exist: nothing more counted, the packed chunks expire, the next run counts every file once', async () => {
+  await redis.client.flushall()
+  await ingest([files[0]!], redis.socket)
+  let chunks = 0
+  await killedAt('staging chunks', c => c[0]!.toLowerCase() === 'set' && /^potiron:stage:.*#\d+$/.test(c[1]!) && ++chunks === 3)
+  assert.equal(await redis.client.scard('FILES'), 1)
+  const staged = await redis.client.keys('potiron:stage:*')
+  assert.ok(staged.length >= 2 && staged.every(key => /#\d+$/.test(key)), staged.join(' '))
+  for (const key of [...staged, ...await redis.client.keys('potiron:batch:*')]) {
+    const ttl = await redis.client.ttl(key)
+    assert.ok(ttl > 0 && ttl <= STAGE_TTL_SECONDS, `${key}: TTL ${ttl}`)
+  }
+  await ingest([join(root, 'captures')], redis.socket)
+  assert.deepEqual(withoutBookkeeping(await dump(redis.client)), oneByOne)
 })
 
 test('killed right after its commit: the next run, given only one of the files, finishes the batch from Redis alone', async () => {

@@ -5,8 +5,11 @@
  * the batch: multi-member ZADDs). bench:ingest measures it.
  *
  * Exactly once, and finished from Redis alone, in four steps:
- * 1. Stage: the merged counts go to staging keys (stagedKey), unseen by readers and expiring
- *    after STAGE_TTL_SECONDS, with the batch's hash (batchKey: state `staging`, its files, days
+ * 1. Stage: the merged counts go to staging keys, unseen by readers and expiring after
+ *    STAGE_TTL_SECONDS: a sorted set (stagedKey) for a key that does not exist, to take its
+ *    place; for a key that exists, packed chunks of APPLY_MEMBERS members (stagedKey + `#n`,
+ *    framed.ts packMembers: a string's copy for Redis, where a staging sorted set cost it as much
+ *    as the key's own inserts), their number in the batch's `chunks:<key>`. With the batch's hash (batchKey: state `staging`, its files, days
  *    and protocols) and its key set. Nothing is claimed: a run that dies here leaves only what
  *    expires, and the next run counts the files.
  * 2. Commit (COMMIT, one script): unless a file of the batch is in FILES or claimed (by another
@@ -14,10 +17,10 @@
  *    field `batch`), the batch becomes `committed` and its keys stop expiring. When one is taken
  *    nothing is claimed, the staging is dropped, and the caller writes the files one by one.
  * 3. Apply (APPLY, per key): a key that does not exist takes the staging key's place (RENAME:
- *    no member copied); else the staged members are added to the key's, at most APPLY_MEMBERS
- *    per call, in rank order, each call moving the batch's count of those added
- *    (`applied:<key>`) with them: each member is added once, whoever makes the call and however
- *    often.
+ *    no member copied); else the staged members are added to the key's, one chunk per call
+ *    (or at most APPLY_MEMBERS in rank order of a staging sorted set whose key was made
+ *    meanwhile), each call moving the batch's count of those added (`applied:<key>`) with
+ *    them: each member is added once, whoever makes the call and however often.
  * 4. Finish (FINISH, one script): once nothing is staged, the files go to FILES and FILES_INFO,
  *    the days and protocols to their sets, and the claims and the batch's keys go away.
  * A run that meets a claimed file finishes its batch (finishBatch) before looking at the file:
@@ -33,8 +36,8 @@ import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePrefix, stagedKey, writtenGroupsKey } from './keys.js'
 import type { Contribution } from './merge.js'
 import { absentKeys, exec, hasZmscore } from './write.js'
-import { queue, zaddCommand, zaddMembers } from './framed.js'
-import { MemberCounts } from './members.js'
+import { packMembers, packPairs, queue, setChunk, zaddCommand, zaddMembers } from './framed.js'
+import { MemberCounts, type Members } from './members.js'
 
 /** How long an unfinished staging lives (a run that died before its commit). */
 export const STAGE_TTL_SECONDS = 3600
@@ -64,7 +67,10 @@ for i = 3, #ARGV do
 end
 if #taken > 0 then return taken end
 for i = 3, #ARGV do redis.call('HSET', KEYS[i + 1], 'batch', ARGV[1]) end
-for _, key in ipairs(redis.call('SMEMBERS', keys)) do redis.call('PERSIST', ARGV[2] .. key) end
+for _, key in ipairs(redis.call('SMEMBERS', keys)) do
+  redis.call('PERSIST', ARGV[2] .. key)
+  for n = 0, tonumber(redis.call('HGET', batch, 'chunks:' .. key) or '0') - 1 do redis.call('PERSIST', ARGV[2] .. key .. '#' .. n) end
+end
 redis.call('PERSIST', keys)
 redis.call('PERSIST', batch)
 redis.call('HSET', batch, 'state', 'committed')
@@ -72,15 +78,41 @@ return taken`
 
 /**
  * KEYS: a staging key, its key, the batch. ARGV: members per call, and '1' when Redis has
- * ZMSCORE (6.2). Returns the members still to add. The staged members are read in rank order
- * from where the last call stopped (the batch's `applied:<key>`, moved in the same call), and
- * the staging key dropped whole at the end: cheaper than popping each, and UNLINKed, so a
- * large one is freed off Redis's main thread. The new counts are the
- * sums ZINCRBY would store.
+ * ZMSCORE (6.2). Returns the chunks, or members, still to add. A key staged in chunks gets the
+ * next one (the batch's `applied:<key>`), which goes in the same call. Otherwise the staged
+ * members are read in rank order from where the last call stopped (`applied:<key>`, moved in
+ * the same call), and the staging key dropped whole at the end: cheaper than popping each, and
+ * UNLINKed, so a large one is freed off Redis's main thread. The new counts are the sums
+ * ZINCRBY would store.
  */
 export const APPLY = `local staged, key, batch = KEYS[1], KEYS[2], KEYS[3]
-if redis.call('EXISTS', staged) == 0 then return 0 end
 local field = 'applied:' .. key
+local chunks = tonumber(redis.call('HGET', batch, 'chunks:' .. key) or '0')
+if chunks > 0 then
+  local done = tonumber(redis.call('HGET', batch, field) or '0')
+  local chunk = staged .. '#' .. done
+  local packed = redis.call('GET', chunk)
+  if not packed then return redis.error_reply('potiron batch: ' .. chunk .. ' is missing') end
+  local t = cmsgpack.unpack(packed)
+  local n = #t / 2
+  local members, pairs = {}, {}
+  for i = 1, n do members[i] = t[2 * i - 1] end
+  if ARGV[2] == '1' then
+    local before = redis.call('ZMSCORE', key, unpack(members))
+    for i = 1, n do
+      pairs[2 * i - 1] = t[2 * i] + (tonumber(before[i]) or 0)
+      pairs[2 * i] = members[i]
+    end
+    redis.call('ZADD', key, unpack(pairs))
+  else
+    for i = 1, n do redis.call('ZINCRBY', key, t[2 * i], members[i]) end
+  end
+  redis.call('UNLINK', chunk)
+  done = done + 1
+  if done < chunks then redis.call('HSET', batch, field, done) else redis.call('HDEL', batch, field, 'chunks:' .. key) end
+  return chunks - done
+end
+if redis.call('EXISTS', staged) == 0 then return 0 end
 local done = tonumber(redis.call('HGET', batch, field) or '0')
 if done == 0 and redis.call('EXISTS', key) == 0 then
   redis.call('RENAME', staged, key)
@@ -121,7 +153,7 @@ local state = redis.call('HGET', batch, 'state')
 if not state then return 0 end
 if state ~= 'committed' then return redis.error_reply('potiron batch ' .. batch .. ' is not committed') end
 for _, key in ipairs(redis.call('SMEMBERS', keys)) do
-  if redis.call('EXISTS', ARGV[1] .. key) == 1 then return redis.error_reply('potiron batch ' .. batch .. ': ' .. key .. ' is still staged') end
+  if redis.call('EXISTS', ARGV[1] .. key) == 1 or redis.call('HEXISTS', batch, 'chunks:' .. key) == 1 then return redis.error_reply('potiron batch ' .. batch .. ': ' .. key .. ' is still staged') end
 end
 local function add (set, values)
   for i = 1, #values, 1000 do redis.call('SADD', set, unpack(values, i, math.min(i + 999, #values))) end
@@ -138,7 +170,10 @@ return 1`
 
 /** KEYS: the batch, its key set; ARGV: the staging prefix. Drops a staging that was not committed. */
 const DROP = `if redis.call('HGET', KEYS[1], 'state') ~= 'staging' then return 0 end
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[1] .. key) end
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  redis.call('DEL', ARGV[1] .. key)
+  for n = 0, tonumber(redis.call('HGET', KEYS[1], 'chunks:' .. key) or '0') - 1 do redis.call('DEL', ARGV[1] .. key .. '#' .. n) end
+end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 1`
 
@@ -214,42 +249,60 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     round = redis.pipeline()
     inRound = 0
   }
+  // A key that exists gets its members in packed chunks (see APPLY); another, a staging sorted
+  // set that takes its place.
+  const absent = new Set(await absentKeys(redis, [...c.zsets.keys()]))
   let first = true
   for (const [key, counts] of c.zsets) {
     const staged = stagedKey(id, key)
     if (first) round.call('MULTI').sadd(keys, key).expire(keys, STAGE_TTL_SECONDS).call('EXEC')
     else round.sadd(keys, key)
     first = false
-    let made = false
-    // Rounds are cut inside a key too: a key of 500k members was framed whole before it was
-    // sent, 10 MB of RESP held at once (bench/RESULTS.md, issue 14's seventh session).
-    const flush = async (command: Command, n: number): Promise<void> => {
+    const into = absent.has(key)
+    if (!into) round.hset(batch, `chunks:${key}`, Math.ceil(counts.size / APPLY_MEMBERS))
+    let n = 0
+    for (const cut of await cutsOf(counts)) {
       // A key is made with its expiry, in one transaction: a run killed between the two would leave it for ever.
-      if (made) queue(round, command)
-      else queue(round.call('MULTI'), command).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
-      made = true
-      inRound += n
+      if (!into) queue(round, setChunk(`${staged}#${n}`, cut.packed(), STAGE_TTL_SECONDS))
+      else if (n > 0) queue(round, cut.zadd(staged))
+      else queue(round.call('MULTI'), cut.zadd(staged)).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
+      n++
+      // Rounds are cut inside a key too: a key of 500k members was framed whole before it was
+      // sent, 10 MB of RESP held at once (bench/RESULTS.md, issue 14's seventh session).
+      inRound += cut.size
       if (inRound >= STAGE_ROUND) await send()
-    }
-    if (counts instanceof MemberCounts) {
-      await counts.order()
-      for (let from = 0; from < counts.size; from += APPLY_MEMBERS) {
-        const n = Math.min(APPLY_MEMBERS, counts.size - from)
-        await flush(zaddMembers(staged, counts, from, n), n)
-      }
-    } else {
-      let pairs: Array<[string, number]> = []
-      for (const pair of counts) {
-        pairs.push(pair)
-        if (pairs.length === APPLY_MEMBERS) { await flush(zaddCommand(staged, pairs), pairs.length); pairs = [] }
-      }
-      if (pairs.length > 0) await flush(zaddCommand(staged, pairs), pairs.length)
     }
     members += counts.size
   }
   await send()
   await sent
   return members
+}
+
+/** APPLY_MEMBERS members of a key, framed as a ZADD or packed as a chunk when their turn comes. */
+interface Cut {
+  size: number
+  zadd: (key: string) => Command
+  packed: () => Buffer
+}
+
+/** A key's members in cuts of APPLY_MEMBERS, in ascending order of value (put in order first, in steps). */
+async function cutsOf (counts: Members): Promise<Cut[]> {
+  const cuts: Cut[] = []
+  if (counts instanceof MemberCounts) {
+    await counts.order()
+    for (let from = 0; from < counts.size; from += APPLY_MEMBERS) {
+      const size = Math.min(APPLY_MEMBERS, counts.size - from)
+      cuts.push({ size, zadd: key => zaddMembers(key, counts, from, size), packed: () => packMembers(counts, from, size) })
+    }
+  } else {
+    const pairs = [...counts]
+    for (let from = 0; from < pairs.length; from += APPLY_MEMBERS) {
+      const slice = pairs.slice(from, from + APPLY_MEMBERS)
+      cuts.push({ size: slice.length, zadd: key => zaddCommand(key, slice), packed: () => packPairs(slice) })
+    }
+  }
+  return cuts
 }
 
 /** Applies the staged counts of `keys`, APPLY_ROUND keys per round trip until none is left. */

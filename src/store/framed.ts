@@ -69,6 +69,94 @@ export function zaddMembers (key: string, members: MemberCounts, from: number, n
   return new FramedCommand('zadd', key, buf.subarray(0, o))
 }
 
+/**
+ * `SET key <chunk> EX seconds`: a staged chunk of members (store/batch.ts), its bytes as given
+ * (packMembers, packPairs).
+ */
+export function setChunk (key: string, chunk: Buffer, seconds: number): Command {
+  const ttl = String(seconds)
+  const head = Buffer.from(`*5\r\n$3\r\nSET\r\n${bulk(key)}$${chunk.length}\r\n`)
+  const tail = Buffer.from(`\r\n$2\r\nEX\r\n${bulk(ttl)}`)
+  return new FramedCommand('set', key, Buffer.concat([head, chunk, tail]))
+}
+
+/** Bytes a member and its count take at most in a chunk: a str16 of at most 45 bytes, a float64. */
+const PACKED_PAIR_BYTES = 3 + 45 + 9
+
+/**
+ * Members `from` to `from + n - 1` of `members` and their counts as one MessagePack array
+ * (member, count, member, count, ...), which a script reads with `cmsgpack.unpack`: a staged
+ * chunk costs Redis a string's copy, not a sorted set's inserts (bench/RESULTS.md, issue 14's
+ * seventh session). Members as zaddMembers writes them (test/members.test.ts).
+ */
+export function packMembers (members: MemberCounts, from: number, n: number): Buffer {
+  const buf = Buffer.allocUnsafe(5 + n * PACKED_PAIR_BYTES)
+  let o = writeArrayHead(buf, 2 * n)
+  const { values, counts } = members.inOrder()
+  const decimal = NUMERIC_FIELDS.has(members.field)
+  const address = members.field === 'ipsrc' || members.field === 'ipdst'
+  for (let i = from; i < from + n; i++) {
+    const v = values[i]!
+    if (v >= 0 && v < IPV6_BASE && Number.isInteger(v) && decimal) {
+      const d = digits(v)
+      buf[o++] = 0xa0 | d
+      o = writeDigits(buf, o, v, d)
+    } else if (v >= 0 && v < IPV6_BASE && Number.isInteger(v) && address) {
+      o = writePackedAddress(buf, o, v)
+    } else {
+      o = writePackedString(buf, o, members.memberOf(v))
+    }
+    o = writePackedCount(buf, o, counts[i]!)
+  }
+  return buf.subarray(0, o)
+}
+
+/** `pairs` (member, count) as packMembers packs them. */
+export function packPairs (pairs: ReadonlyArray<readonly [string, number]>): Buffer {
+  let bytes = 5
+  for (const [member] of pairs) bytes += 5 + Buffer.byteLength(member) + 9
+  const buf = Buffer.allocUnsafe(bytes)
+  let o = writeArrayHead(buf, 2 * pairs.length)
+  for (const [member, count] of pairs) o = writePackedCount(buf, writePackedString(buf, o, member), count)
+  return buf.subarray(0, o)
+}
+
+function writeArrayHead (buf: Buffer, length: number): number {
+  buf[0] = 0xdd
+  buf.writeUInt32BE(length, 1)
+  return 5
+}
+
+/** A MessagePack string: fixstr, str8, str16 or str32 by its length in bytes. */
+function writePackedString (buf: Buffer, o: number, text: string): number {
+  const length = Buffer.byteLength(text)
+  if (length < 32) buf[o++] = 0xa0 | length
+  else if (length < 256) { buf[o++] = 0xd9; buf[o++] = length } else if (length < 65536) { buf[o++] = 0xda; o = buf.writeUInt16BE(length, o) } else { buf[o++] = 0xdb; o = buf.writeUInt32BE(length, o) }
+  return o + buf.write(text, o, 'utf8')
+}
+
+/** A dotted IPv4 address as a MessagePack fixstr. */
+function writePackedAddress (buf: Buffer, o: number, v: number): number {
+  const parts = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]
+  const lengths = parts.map(digits)
+  buf[o++] = 0xa0 | (lengths[0]! + lengths[1]! + lengths[2]! + lengths[3]! + 3)
+  for (let k = 0; k < 4; k++) {
+    if (k > 0) buf[o++] = 46
+    o = writeDigits(buf, o, parts[k]!, lengths[k]!)
+  }
+  return o
+}
+
+/** A count: a uint32 when it is one, else a float64 (exact for the integers counts are). */
+function writePackedCount (buf: Buffer, o: number, count: number): number {
+  if (Number.isInteger(count) && count >= 0 && count < 2 ** 32) {
+    buf[o] = 0xce
+    return buf.writeUInt32BE(count, o + 1)
+  }
+  buf[o] = 0xcb
+  return buf.writeDoubleBE(count, o + 1)
+}
+
 /** Digits of a non-negative integer below 2^53. */
 function digits (n: number): number {
   let d = 1
