@@ -147,7 +147,7 @@ async function nodeClient (port: number, server: ChildProcess): Promise<Redis> {
 /** Resolves once every node's CLUSTER INFO says cluster_state:ok; throws at `deadline` (ms since the epoch). */
 async function allOk (nodes: readonly ClusterNode[], deadline: number): Promise<void> {
   for (;;) {
-    const states = await Promise.all(nodes.map(async n => /^cluster_state:ok\r?$/m.test(await n.client.cluster('INFO') as string)))
+    const states = await Promise.all(nodes.map(async n => /^cluster_state:ok\r?$/m.test(await n.client.cluster('INFO'))))
     if (states.every(Boolean)) return
     if (Date.now() > deadline) throw new Error(`cluster_state:ok on every node: not within ${START_MS} ms (ok: ${states.map(String).join(', ')})`)
     await sleep(100)
