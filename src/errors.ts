@@ -47,6 +47,15 @@ export class RedisUnreachableError extends Error {
   override name = 'RedisUnreachableError'
 }
 
+/**
+ * The Redis given is a node of a Redis Cluster (INFO cluster: cluster_enabled:1), which potiron
+ * does not store into yet (issue 15): refused on connecting, before anything is read or written,
+ * with one line and exit status 1, as a Redis that cannot be reached.
+ */
+export class RedisClusterError extends Error {
+  override name = 'RedisClusterError'
+}
+
 /** A write was refused by Redis; `batch` is the 0-based batch of the file where it happened. */
 export class RedisWriteError extends Error {
   override name = 'RedisWriteError'

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import { isEnrichField, PACKET_FIELDS, type FieldName } from '../aggregate/fields.js'
 import { sensorOf } from '../capture/filename.js'
-import { RedisUnreachableError, UsageError } from '../errors.js'
+import { RedisClusterError, RedisUnreachableError, UsageError } from '../errors.js'
 import { benchPage } from '../export/bench-page.js'
 import { ASSETS, writeAssets } from '../export/page.js'
 import { findOnPath, startPrivateServer, type PrivateServer } from '../redis-server/process.js'
@@ -166,7 +166,7 @@ async function openDatabase (use: BenchArgs['redis'], io: Io, env: NodeJS.Proces
       const redis = await connect(use.target)
       return { redis, close: () => { redis.disconnect(); return Promise.resolve() } }
     } catch (e) {
-      if (e instanceof RedisUnreachableError) { io.err(`potiron: ${printable(e.message)}`); return undefined }
+      if (e instanceof RedisUnreachableError || e instanceof RedisClusterError) { io.err(`potiron: ${printable(e.message)}`); return undefined }
       throw e
     }
   }

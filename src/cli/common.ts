@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import type { Selection } from '../aggregate/analyzer.js'
 import { DEFAULTS } from '../config/defaults.js'
-import { ParameterConflictError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
+import { ParameterConflictError, RedisClusterError, RedisUnreachableError, RedisWriteError, UsageError } from '../errors.js'
 import { compileFilter, FilterError } from '../filter/filter.js'
 import { connect, connected, isTimeout, nameOf, redisLoss, type RedisTarget } from '../store/connection.js'
 import { holdsPotironData } from '../store/read.js'
@@ -212,13 +212,15 @@ export interface Opened {
  * Connects, printing one line on failure (addresses escaped: they come from the command line).
  * Only the default connection falls back to potiron's own redis-server: writers start it if
  * needed (`start`), readers use it when it runs. An address the user gave that does not answer
- * is a mistake to report, not to paper over.
+ * is a mistake to report, not to paper over; so is a node of a Redis Cluster, the default too.
  */
 export async function openRedis (target: CommandTarget, err: (text: string) => void, { start }: { start: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Opened | undefined> {
   const given = addressOf(target, env)
   try {
     return { redis: await connect(given), target: given, fellBack: false }
   } catch (e) {
+    // A cluster node answers: it is refused wherever its address came from, never passed over for potiron's own.
+    if (e instanceof RedisClusterError) { err(`potiron: ${printable(e.message)}`); return undefined }
     if (!(e instanceof RedisUnreachableError)) throw e
     if (!('fallback' in target)) { err(`potiron: ${printable(e.message)}`); return undefined }
     // The default address down is the expected case here: its socket error adds nothing.

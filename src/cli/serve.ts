@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http'
 import { DEFAULTS } from '../config/defaults.js'
-import { UsageError } from '../errors.js'
+import { RedisClusterError, UsageError } from '../errors.js'
 import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
@@ -77,14 +77,17 @@ function untilSignal (): Promise<void> {
 /**
  * The default address falls back to potiron's own redis-server when that one runs and the
  * default does not answer (as the other reading commands do); any address given is used as is.
+ * Either is asked once whether it is a Redis Cluster node, refused (RedisClusterError) as by the
+ * other commands; one that does not answer yet is served anyway (pages answer 503 until it does).
  */
 async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opened, 'redis'>> {
   const address = addressOf(target)
-  if (!('fallback' in target)) return { target: address, fellBack: false }
   try {
     (await connect(address, 1000)).disconnect()
     return { target: address, fellBack: false }
-  } catch {
+  } catch (e) {
+    if (e instanceof RedisClusterError) throw e
+    if (!('fallback' in target)) return { target: address, fellBack: false }
     const socket = await ownServerSocket()
     if (socket === undefined) return { target: address, fellBack: false }
     io.err(`potiron serve: no Redis at ${printable(nameOf(address))}; using potiron's own redis-server`)
@@ -92,10 +95,17 @@ async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opene
   }
 }
 
-/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used (a UsageError for a bad allowed host). */
+/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used or Redis is a cluster node (a UsageError for a bad allowed host). */
 export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<ExitStatus> {
   const hosts = usage(() => allowedHosts(options.host, options.allowedHosts))
-  const resolved = await resolveTarget(options.target, io)
+  let resolved: Omit<Opened, 'redis'>
+  try {
+    resolved = await resolveTarget(options.target, io)
+  } catch (e) {
+    if (!(e instanceof RedisClusterError)) throw e
+    io.err(`potiron: ${printable(e.message)}`)
+    return EXIT.failed
+  }
   const where = redisText(redisNameOf(resolved.target))
   io.err(`potiron: redis ${where}`)
   const redis = dashboardClient(resolved.target)

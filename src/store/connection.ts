@@ -3,8 +3,8 @@
  * with one readable line on failure, and how a lost or silent Redis is told and said.
  */
 import type { Redis } from 'ioredis'
-import { RedisTimeoutError, RedisUnreachableError } from '../errors.js'
-import { TimedRedis } from '../redis-errors.js'
+import { RedisClusterError, RedisTimeoutError, RedisUnreachableError } from '../errors.js'
+import { replyCode, TimedRedis } from '../redis-errors.js'
 import { DEFAULTS } from '../config/defaults.js'
 
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
@@ -58,20 +58,51 @@ export function connected (redis: Redis): boolean {
   return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
 }
 
-/** Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue. */
+/**
+ * Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue.
+ * A node of a Redis Cluster is refused with RedisClusterError (potiron stores into one Redis only
+ * for now, issue 15): its writes would fail key by key on MOVED and CROSSSLOT. The question costs
+ * no round trip of its own: `INFO cluster` stands where a PING proved the server answers.
+ */
 export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS.redisConnectMs): Promise<Redis> {
   // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
   const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
   const redis = 'url' in target ? new TimedRedis(commandTimeoutMs(), target.url, options) : new TimedRedis(commandTimeoutMs(), { path: target.socket, ...options })
   // Without a listener, ioredis reports connection errors as unhandled 'error' events.
   redis.on('error', () => {})
+  let cluster: boolean
   try {
     await redis.connect()
-    await redis.ping()
+    cluster = await isClusterNode(redis)
   } catch (err) {
     redis.disconnect()
     const reason = err instanceof Error ? err.message : String(err)
     throw new RedisUnreachableError(`cannot reach Redis at ${nameOf(target)}: ${reason}`, { cause: err })
   }
+  if (cluster) {
+    redis.disconnect()
+    throw new RedisClusterError(`${nameOf(target)} is a Redis Cluster node: potiron reads and writes a single Redis for now (cluster storage: issue 15); pass --redis URL / --unix SOCKET of a standalone Redis`)
+  }
   return redis
+}
+
+/**
+ * Whether the server is a node of a Redis Cluster, from `INFO cluster`. A user whose ACL forbids
+ * INFO (NOPERM) cannot tell: taken as a single Redis, as before the question was asked.
+ */
+async function isClusterNode (redis: Redis): Promise<boolean> {
+  try {
+    return clusterEnabled(await redis.info('cluster'))
+  } catch (err) {
+    if (replyCode(err) === 'NOPERM') return false
+    throw err
+  }
+}
+
+/**
+ * `INFO cluster`'s answer → whether cluster mode is on (`cluster_enabled:1`). A Redis before 3.0
+ * has no Cluster section, so answers none of it: not a cluster.
+ */
+export function clusterEnabled (info: string): boolean {
+  return /^cluster_enabled:1\r?$/m.test(info)
 }

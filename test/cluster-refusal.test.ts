@@ -1,0 +1,109 @@
+/**
+ * A Redis Cluster node given as --redis is refused up front (issue 15, its first step): until
+ * potiron stores into a cluster, every command that connects says so in one line and exits 1,
+ * as for any Redis it cannot use, and writes nothing. Against a real cluster of 3 masters
+ * (test/helpers/cluster.ts).
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { serve } from '../src/cli/serve.js'
+import { clusterEnabled } from '../src/store/connection.js'
+import { potiron } from './helpers/cli.js'
+import { startCluster, type TestCluster } from './helpers/cluster.js'
+import { FIXTURES } from './helpers/shared.js'
+import { teardown, within } from './helpers/teardown.js'
+
+const DNS = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
+const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-refusal-'))
+let cluster: TestCluster
+
+before(async () => {
+  cluster = await startCluster({ masters: 3, replicas: 0 })
+})
+
+after(async () => {
+  await teardown(async () => { await cluster?.stop() }, () => { rmSync(dir, { recursive: true, force: true }) })
+})
+
+/** The one line a cluster node gets, named as given. */
+function refusal (url: string): string {
+  return `potiron: ${url} is a Redis Cluster node: potiron reads and writes a single Redis for now (cluster storage: issue 15); pass --redis URL / --unix SOCKET of a standalone Redis`
+}
+
+/** Every master's key count: a refused command wrote nothing anywhere in the cluster. */
+async function dbsizes (): Promise<number[]> {
+  return await Promise.all(cluster.masters.map(async m => await m.client.dbsize()))
+}
+
+test('the test cluster is a cluster: 3 masters, every slot served, every node cluster_state:ok', async () => {
+  assert.equal(cluster.masters.length, 3)
+  for (const node of cluster.nodes) {
+    const info = await node.client.cluster('INFO')
+    assert.match(info, /^cluster_state:ok\r?$/m)
+    assert.match(info, /^cluster_slots_assigned:16384\r?$/m)
+    assert.match(info, /^cluster_known_nodes:3\r?$/m)
+  }
+})
+
+test('ingest into a cluster node: one line, exit 1, nothing written on any master', async () => {
+  const run = await potiron('ingest', DNS, '--redis', cluster.url, '--quiet')
+  assert.deepEqual([run.status, run.err, run.out], [1, [refusal(cluster.url)], []])
+  assert.deepEqual(await dbsizes(), [0, 0, 0])
+})
+
+test('any node of the cluster is refused alike, whichever slots it serves', async () => {
+  for (const port of cluster.ports.slice(1)) {
+    const url = `redis://127.0.0.1:${port}`
+    const run = await potiron('ingest', DNS, '--redis', url, '--quiet')
+    assert.deepEqual([run.status, run.err, run.out], [1, [refusal(url)], []])
+  }
+  assert.deepEqual(await dbsizes(), [0, 0, 0])
+})
+
+test('$REDIS_URL naming a cluster node is refused too, not passed over for potiron\'s own redis-server', async () => {
+  const before = process.env.REDIS_URL
+  process.env.REDIS_URL = cluster.url
+  try {
+    const run = await potiron('ingest', DNS, '--quiet')
+    assert.deepEqual([run.status, run.err, run.out], [1, [refusal(cluster.url)], []])
+  } finally {
+    if (before === undefined) delete process.env.REDIS_URL
+    else process.env.REDIS_URL = before
+  }
+  assert.deepEqual(await dbsizes(), [0, 0, 0])
+})
+
+test('the reading commands refuse it alike: export csv, status', async () => {
+  const csv = await potiron('export', 'csv', '--field', 'dport', '--date', '2013-05-30', '--redis', cluster.url, '--out', join(dir, 'csv'))
+  assert.deepEqual([csv.status, csv.err, csv.out], [1, [refusal(cluster.url)], []])
+  const status = await potiron('status', '--redis', cluster.url)
+  assert.deepEqual([status.status, status.err, status.out], [1, [refusal(cluster.url)], []])
+  assert.deepEqual(await dbsizes(), [0, 0, 0])
+})
+
+test('bench --redis with a cluster node: the same line, exit 1, nothing measured or written', async () => {
+  const run = await potiron('bench', DNS, '--threads', '1', '--redis', cluster.url, '--no-references')
+  assert.deepEqual([run.status, run.err, run.out], [1, [refusal(cluster.url)], []])
+  assert.deepEqual(await dbsizes(), [0, 0, 0])
+})
+
+test('serve with a cluster node: the same line at startup, exit 1, never listening', async () => {
+  const lines: string[] = []
+  // Stopped as soon as it says it listens: a serve that did not refuse ends too, and fails below.
+  let stop = (): void => {}
+  const stopped = new Promise<void>(resolve => { stop = resolve })
+  const io = { out: (t: string) => { lines.push(`out: ${t}`); stop() }, err: (t: string) => { lines.push(`err: ${t}`) } }
+  const status = await within(20_000, 'serve', serve({ target: { url: cluster.url }, host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [] }, io, stopped))
+  assert.deepEqual([status, lines], [1, [`err: ${refusal(cluster.url)}`]])
+  assert.deepEqual(await dbsizes(), [0, 0, 0])
+})
+
+test('INFO cluster read: cluster_enabled:1 is a cluster; :0, or no Cluster section (Redis before 3.0), is not', () => {
+  assert.equal(clusterEnabled('# Cluster\r\ncluster_enabled:1\r\n'), true)
+  assert.equal(clusterEnabled('# Cluster\r\ncluster_enabled:0\r\n'), false)
+  assert.equal(clusterEnabled(''), false)
+  assert.equal(clusterEnabled('# Server\r\nredis_version:2.8.24\r\n'), false)
+})
