@@ -30,7 +30,7 @@ after(async () => {
 
 /** The one line a cluster node gets, named as given. */
 function refusal (url: string): string {
-  return `potiron: ${url} is a Redis Cluster node: potiron reads and writes a single Redis for now (cluster storage: issue 15); pass --redis URL / --unix SOCKET of a standalone Redis`
+  return `potiron: ${url} is a Redis Cluster node: potiron does not store into a cluster yet, only into a single Redis; give --redis URL or --unix SOCKET of one`
 }
 
 /** Every master's key count: a refused command wrote nothing anywhere in the cluster. */

@@ -81,7 +81,7 @@ export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS
   }
   if (cluster) {
     redis.disconnect()
-    throw new RedisClusterError(`${nameOf(target)} is a Redis Cluster node: potiron reads and writes a single Redis for now (cluster storage: issue 15); pass --redis URL / --unix SOCKET of a standalone Redis`)
+    throw new RedisClusterError(`${nameOf(target)} is a Redis Cluster node: potiron does not store into a cluster yet, only into a single Redis; give --redis URL or --unix SOCKET of one`)
   }
   return redis
 }
