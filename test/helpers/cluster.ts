@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { within } from './teardown.js'
+import { killedWithTests } from './private-redis.js'
 
 export interface ClusterNode {
   port: number
@@ -34,20 +35,6 @@ export interface TestCluster {
 
 /** How long the cluster may take to start and agree (cluster_state:ok) before the test fails. */
 const START_MS = 30_000
-
-/**
- * Nodes still running. A test that fails before its `finally`, or a test file the runner ends
- * (SIGTERM at --test-timeout), must not leave redis-servers behind (test/helpers/private-redis.ts).
- */
-const running = new Set<ChildProcess>()
-function killRunning (): void {
-  for (const server of running) server.kill('SIGKILL')
-}
-process.once('exit', killRunning)
-process.once('SIGTERM', () => {
-  killRunning()
-  process.exit(143)
-})
 
 /** A loopback port free now, whose cluster bus port (port + 10000) is free too. */
 async function freeClusterPort (taken: ReadonlySet<number>): Promise<number> {
@@ -110,8 +97,8 @@ export async function startCluster ({ masters = 3, replicas = 0 }: { masters?: n
         '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
         '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir
       ], { stdio: 'ignore' })
-      running.add(server)
-      servers.push({ server, exited: new Promise<void>(resolve => server.once('exit', () => { running.delete(server); resolve() })) })
+      // A test that fails before its `finally`, or a file the runner ends, leaves no node behind.
+      servers.push({ server, exited: killedWithTests(server) })
       nodes.push({ port, client: await nodeClient(port, server) })
     }
     const created = await run('redis-cli', ['--cluster', 'create', ...ports.map(p => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], START_MS)

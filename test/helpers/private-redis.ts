@@ -36,12 +36,17 @@ process.once('SIGTERM', () => {
   process.exit(143)
 })
 
+/** Kills `server` if the test process goes first; resolves once it has exited. */
+export async function killedWithTests (server: ChildProcess): Promise<void> {
+  running.add(server)
+  return await new Promise<void>(resolve => server.once('exit', () => { running.delete(server); resolve() }))
+}
+
 export async function startPrivateRedis (dir: string, options: { durable: boolean } = { durable: false }): Promise<PrivateRedis> {
   const socket = join(dir, 'redis.sock')
   const persistence = options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
   const server: ChildProcess = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', ...persistence, '--dir', dir], { stdio: 'ignore' })
-  running.add(server)
-  const exited = new Promise<void>(resolve => server.once('exit', () => { running.delete(server); resolve() }))
+  const exited = killedWithTests(server)
   const client = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
   client.on('error', () => {})
   for (let i = 0; ; i++) {
