@@ -8,9 +8,9 @@
  * 1. Stage: the merged counts go to staging keys, unseen by readers and expiring after
  *    STAGE_TTL_SECONDS: a sorted set (stagedKey) for a key that does not exist, to take its
  *    place; for a key that exists, packed chunks of APPLY_MEMBERS members (stagedKey + `#n`,
- *    framed.ts packMembers: a string's copy for Redis, where a staging sorted set cost it as much
- *    as the key's own inserts), their number in the batch's `chunks:<key>`. With the batch's hash (batchKey: state `staging`, its files, days
- *    and protocols) and its key set. Nothing is claimed: a run that dies here leaves only what
+ *    framed.ts packMembers: a string's copy for Redis, where a staging sorted set cost it as
+ *    much as the key's own inserts), their number in the batch's `chunks:<key>`. With them the
+ *    batch's hash (batchKey: state `staging`, its files, days and protocols) and its key set. Nothing is claimed: a run that dies here leaves only what
  *    expires, and the next run counts the files.
  * 2. Commit (COMMIT, one script): unless a file of the batch is in FILES or claimed (by another
  *    batch, or a single-file write's marker), every file is claimed (writtenGroupsKey(name)
@@ -258,15 +258,14 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     if (first) round.call('MULTI').sadd(keys, key).expire(keys, STAGE_TTL_SECONDS).call('EXEC')
     else round.sadd(keys, key)
     first = false
-    const into = absent.has(key)
-    if (!into) round.hset(batch, `chunks:${key}`, Math.ceil(counts.size / APPLY_MEMBERS))
-    let n = 0
-    for (const cut of await cutsOf(counts)) {
+    const fresh = absent.has(key)
+    const cuts = await cutsOf(counts)
+    if (!fresh) round.hset(batch, `chunks:${key}`, cuts.length)
+    for (const [n, cut] of cuts.entries()) {
       // A key is made with its expiry, in one transaction: a run killed between the two would leave it for ever.
-      if (!into) queue(round, setChunk(`${staged}#${n}`, cut.packed(), STAGE_TTL_SECONDS))
+      if (!fresh) queue(round, setChunk(`${staged}#${n}`, cut.packed(), STAGE_TTL_SECONDS))
       else if (n > 0) queue(round, cut.zadd(staged))
       else queue(round.call('MULTI'), cut.zadd(staged)).expire(staged, STAGE_TTL_SECONDS).call('EXEC')
-      n++
       // Rounds are cut inside a key too: a key of 500k members was framed whole before it was
       // sent, 10 MB of RESP held at once (bench/RESULTS.md, issue 14's seventh session).
       inRound += cut.size

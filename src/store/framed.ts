@@ -87,7 +87,7 @@ const PACKED_PAIR_BYTES = 3 + 45 + 9
  * Members `from` to `from + n - 1` of `members` and their counts as one MessagePack array
  * (member, count, member, count, ...), which a script reads with `cmsgpack.unpack`: a staged
  * chunk costs Redis a string's copy, not a sorted set's inserts (bench/RESULTS.md, issue 14's
- * seventh session). Members as zaddMembers writes them (test/members.test.ts).
+ * seventh session). Members as zaddMembers writes them (test/batch.test.ts).
  */
 export function packMembers (members: MemberCounts, from: number, n: number): Buffer {
   const buf = Buffer.allocUnsafe(5 + n * PACKED_PAIR_BYTES)
