@@ -145,6 +145,25 @@ test('a file of 200,000 members goes in transactions of bounded size, then is sk
   }
 })
 
+test('two files written at once into the same existing key, group by group: no increment lost (a group whose key changed is read again)', async () => {
+  await redis.client.flushall()
+  const c = emptyContribution('s-h-1')
+  c.zsets.set('s-h-1:20140826:tcpseq', new Map(Array.from({ length: 10 * GROUP_MEMBERS }, (_, i) => [String(i), 1])))
+  c.days.add('20140826')
+  const clients = await Promise.all([0, 1, 2].map(async () => await connect({ socket: redis.socket })))
+  try {
+    assert.deepEqual(await writeFile(clients[0]!, 'seed.pcap', c), { written: true, members: 10 * GROUP_MEMBERS })
+    // Each reads a group's scores (ZMSCORE) and sets the sums (ZADD) under WATCH, in step with the other.
+    const outcomes = await Promise.all([writeFile(clients[1]!, 'x.pcap', c), writeFile(clients[2]!, 'y.pcap', c)])
+    assert.deepEqual(outcomes, [{ written: true, members: 10 * GROUP_MEMBERS }, { written: true, members: 10 * GROUP_MEMBERS }])
+    const scores = await redis.client.zrange('s-h-1:20140826:tcpseq', 0, -1, 'WITHSCORES')
+    assert.equal(scores.length, 2 * 10 * GROUP_MEMBERS)
+    assert.deepEqual(new Set(scores.filter((_, i) => i % 2 === 1)), new Set(['3']))
+  } finally {
+    for (const client of clients) client.disconnect()
+  }
+})
+
 test('runs starting at once on a fresh database: one writes the settings, every other one reads them whole and agrees', async () => {
   const clients = await Promise.all(Array.from({ length: 6 }, async () => await connect({ socket: redis.socket })))
   const settings = { combinedKeys: false, fields: FIELDS, selection: 'default', zone: 'UTC' }
