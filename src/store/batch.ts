@@ -206,7 +206,7 @@ export async function writeBatch (redis: Redis, files: readonly BatchFile[], c: 
 /**
  * Whether a lone file is written as a batch (else by writeFile): when none of its keys exists,
  * so that every staged key takes its key's place. Staged members applied to a key that exists
- * cost Redis about twice writeFile's increments in place (bench:ingest), and a file in FILES
+ * cost Redis about 1.5 times writeFile's sums set in place (bench:ingest), and a file in FILES
  * is not written at all. A key made meanwhile by another run costs time, not exactness.
  */
 export async function loneBatch (redis: Redis, name: string, c: Contribution): Promise<boolean> {
