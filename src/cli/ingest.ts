@@ -66,7 +66,7 @@ export const ingestCommand = command({
     ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
     ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'],
     ['$0 ingest captures/ --dry-run', 'What it would read, skip and write'],
-    ['$0 ingest /shared/captures/ --queue backfill', "One job per file on queue backfill, for 'worker --queue backfill' on each host"],
+    ['$0 ingest /shared/captures/ --queue backfill', "One job per file on queue backfill, for 'worker --queue backfill'"],
     ["$0 ingest captures/ --filter 'tcp and dst port 22'", 'Count only what reaches port 22 over TCP (the database keeps the filter)']
   ],
   check: argv => ({

@@ -68,7 +68,7 @@ export const workerCommand = command({
   positionals: {},
   options: workerOptions,
   examples: [
-    ['$0 worker --queue backfill --redis redis://db:6379', 'Count the files of queue backfill, on each host that reads the shared captures'],
+    ['$0 worker --queue backfill --redis redis://db:6379', 'On each host that reads the shared captures'],
     ['$0 worker --queue backfill --threads 4', 'The same on 4 threads']
   ],
   check: argv => ({ target: targetOf(argv), queue: queueNameOf(argv.queue, '--queue'), threads: argv.threads === undefined ? undefined : wholeNumber('threads', argv.threads, 1, 1024) }),
