@@ -141,7 +141,7 @@ test('two workers over the fixtures and a damaged file: the database of a clean 
   assert.deepEqual(await counts(shared.client), await counts(clean.client))
 })
 
-test('kill -9 of a worker mid-file: the job comes back after its lock expires, another worker finishes it, the file counted once', async () => {
+test('kill -9 of a worker mid-file: the job comes back after its lock expires, another worker finishes it, the file counted once', async (t) => {
   const big = join(root, 'big')
   mkdirSync(big)
   const [file] = await dailyCaptures(big, 'honeypot', 1704067200, 1, 300_000)
@@ -168,6 +168,7 @@ test('kill -9 of a worker mid-file: the job comes back after its lock expires, a
   a.child.kill('SIGKILL')
   const killed = await within(10_000, 'worker a killed', a.done)
   assert.equal(killed.signal, 'SIGKILL')
+  t.diagnostic(`worker a killed with ${seen}`)
   assert.equal(await shared.client.sismember('FILES', name), 0, `killed with ${seen}, yet the file is in FILES already`)
 
   const b = cli(['worker', '--queue', 'big', '--unix', shared.socket, '--threads', '2'], { ...env, POTIRON_HOST: 'b' })
