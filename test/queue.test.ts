@@ -139,6 +139,19 @@ test('two workers over the fixtures and a damaged file: the database of a clean 
   assert.ok(text.stdout.endsWith(`  failed: ${reason.startsWith(damaged) ? reason : `${damaged}: ${reason}`}\n`), text.stdout)
 
   assert.deepEqual(await counts(shared.client), await counts(clean.client))
+
+  // Queued again once done: the counted files are skipped (in FILES), the damaged one fails again; nothing doubles.
+  const requeued = await run(['ingest', captures, '--unix', shared.socket, '--queue', 'backfill', '--json'])
+  assert.deepEqual(JSON.parse(requeued.stdout), { queue: 'backfill', queued: files, already: 0 })
+  const c = cli(['worker', '--queue', 'backfill', '--unix', shared.socket, '--threads', '1'], { POTIRON_HOST: 'c' })
+  try {
+    await until('every job settled again', async () => { const s = await status(shared.socket, 'backfill'); return s.waiting + s.active === 0 && s.completed + s.failed === files })
+  } finally {
+    await stop(c)
+  }
+  const after = await status(shared.socket, 'backfill')
+  assert.deepEqual({ completed: after.completed, failed: after.failed }, { completed: files - 1, failed: 1 })
+  assert.deepEqual(await counts(shared.client), await counts(clean.client))
 })
 
 test('kill -9 of a worker mid-file: the job comes back after its lock expires, another worker finishes it, the file counted once', async (t) => {
@@ -153,7 +166,7 @@ test('kill -9 of a worker mid-file: the job comes back after its lock expires, a
   const packets = (JSON.parse(ingest.stdout) as { packets: number }).packets
 
   const shared = await server('shared-big')
-  assert.equal((await run(['ingest', big, '--unix', shared.socket, '--queue', 'big', '--sensor', 'honeypot'])).stdout, '1 files queued on big\n')
+  assert.equal((await run(['ingest', big, '--unix', shared.socket, '--queue', 'big', '--sensor', 'honeypot'])).stdout, '1 file queued on big\n')
   const env = { POTIRON_QUEUE_LOCK_MS: '2000' }
   const a = cli(['worker', '--queue', 'big', '--unix', shared.socket, '--threads', '2'], { ...env, POTIRON_HOST: 'a' })
   // Writing: the job in hand, and the file half in (its marker, or its batch's staging keys).

@@ -17,6 +17,7 @@ import type { EnrichArgs } from './enrich.js'
 import { wholeNumber } from './numbers.js'
 import { named } from './progress.js'
 import { printable } from './printable.js'
+import { plural } from '../plural.js'
 import { settingsFor } from './settings.js'
 
 /** Said in every --help that enqueues or takes files. */
@@ -48,7 +49,7 @@ export async function enqueue (args: DryRunArgs & { queue: string, enrich?: Enri
     try {
       const { queued, already } = await enqueueFiles(connection, args.queue, jobs)
       if (args.json) out(JSON.stringify({ queue: args.queue, queued, already }))
-      else out(`${queued} files queued on ${printable(args.queue)}${already > 0 ? ` (${already} on it already)` : ''}`)
+      else out(`${plural(queued, 'file')} queued on ${printable(args.queue)}${already > 0 ? ` (${already} waiting or in hand already)` : ''}`)
     } finally {
       connection.disconnect()
     }
@@ -151,5 +152,5 @@ export function formatQueueStatus (s: QueueStatus): string {
 }
 
 function paceText (p: Pace): string {
-  return `${p.packetsPerSecond} packets/s (${p.packets} packets in ${p.files} files, ${(p.spanMs / 1000).toFixed(2)} s)`
+  return `${p.packetsPerSecond} packets/s (${plural(p.packets, 'packet')} in ${plural(p.files, 'file')}, ${(p.spanMs / 1000).toFixed(2)} s)`
 }

@@ -67,18 +67,24 @@ export function jobIdOf (file: string): string {
 }
 
 /**
- * Adds one job per file to queue `name`; returns how many were added and how many were on the
- * queue already (waiting, active, completed or failed: kept until the queue is cleaned).
- * One attempt: a file that fails fails the same way again until it is replaced.
+ * Adds one job per file to queue `name`; returns how many were queued and how many were waiting
+ * or in hand already. A file whose job finished is queued again: a failed one (replaced since,
+ * or its Redis back) is tried again, a completed one is found in FILES and skipped, unless it
+ * was removed since. One attempt a time: a file that fails does not loop.
  */
 export async function enqueueFiles (connection: Redis, name: string, jobs: readonly FileJob[]): Promise<{ queued: number, already: number }> {
   const queue = new Queue<FileJob, JobDone>(name, { connection })
   try {
     let already = 0
+    let again = 0
     const fresh: FileJob[] = []
     for (const job of jobs) {
-      if (await queue.getJobState(jobIdOf(job.file)) === 'unknown') fresh.push(job)
-      else already++
+      const state = await queue.getJobState(jobIdOf(job.file))
+      if (state === 'unknown') fresh.push(job)
+      else if (state === 'completed' || state === 'failed') {
+        await (await queue.getJob(jobIdOf(job.file)))?.retry(state)
+        again++
+      } else already++
     }
     for (let i = 0; i < fresh.length; i += 1000) {
       await queue.addBulk(fresh.slice(i, i + 1000).map(data => ({
@@ -87,7 +93,7 @@ export async function enqueueFiles (connection: Redis, name: string, jobs: reado
         opts: { jobId: jobIdOf(data.file), attempts: 1, removeOnComplete: false, removeOnFail: false }
       })))
     }
-    return { queued: fresh.length, already }
+    return { queued: fresh.length + again, already }
   } finally {
     await queue.close()
   }
