@@ -36,7 +36,7 @@ test('inspect and json: files as given, selection and zone checked', () => {
 
 const INGEST = {
   files: ['captures/'], ...SOCKET, ...CAPTURE, 'ipv4-only': undefined, threads: undefined, 'combined-keys': undefined, fields: undefined, json: false,
-  'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false, 'geoip-db': undefined, 'asn-db': undefined, isn: undefined, layer2: undefined
+  'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false, 'geoip-db': undefined, 'asn-db': undefined, isn: undefined, layer2: undefined, queue: undefined
 }
 
 test('ingest: the options it runs with, every flag checked', () => {

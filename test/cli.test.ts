@@ -249,6 +249,8 @@ test('--help fits 80 columns: each example whole on its own line, its descriptio
     '      Then write site/index.html: a report per sensor and month ingested',
     '  potiron ingest captures/ --dry-run',
     '      What it would read, skip and write',
+    '  potiron ingest /shared/captures/ --queue backfill',
+    "      One job per file on queue backfill, for 'worker --queue backfill'",
     "  potiron ingest captures/ --filter 'tcp and dst port 22'",
     '      Count only what reaches port 22 over TCP (the database keeps the filter)'
   ])

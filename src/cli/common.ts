@@ -67,11 +67,12 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
 
 /**
  * Connects to `target` (see openRedis), names the Redis used on stderr (and says when the other
- * one potiron could have used holds the data instead), runs `job` with that name, disconnects.
+ * one potiron could have used holds the data instead), runs `job` with that name and the address
+ * connected to (for connections of other clients: BullMQ's), disconnects.
  * Redis unreachable or lost, or data stored with other settings, becomes one line on stderr and
  * exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, used: RedisName) => Promise<ExitStatus>): Promise<ExitStatus> {
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, used: RedisName, target: RedisTarget) => Promise<ExitStatus>): Promise<ExitStatus> {
   const opened = await openRedis(target, err, own)
   if (opened === undefined) return EXIT.failed
   const { redis } = opened
@@ -80,7 +81,7 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
     err(`potiron: redis ${redisText(used)}`)
     const elsewhere = await dataElsewhere(opened)
     if (elsewhere !== undefined) err(`potiron: ${printable(elsewhere)}`)
-    return await job(redis, used)
+    return await job(redis, used, opened.target)
   } catch (e) {
     if (e instanceof RedisUnreachableError || e instanceof ParameterConflictError || e instanceof RedisWriteError) { err(`potiron: ${e.message}`); return EXIT.failed }
     // A timeout, or any other failure once the connection is gone, is that loss, whatever ioredis called it.

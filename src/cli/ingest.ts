@@ -17,6 +17,7 @@ import { dryRun, type DryRunArgs } from './dry-run.js'
 import { givenSettingsOf, settingOptions, settingsFor } from './settings.js'
 import { seconds, wholeNumber } from './numbers.js'
 import { UsageError } from '../errors.js'
+import { enqueue, queueNameOf, SHARED_STORAGE } from './queue.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
@@ -27,6 +28,7 @@ export const ingestOptions = {
   'min-age': { type: 'string', requiresArg: true, defaultDescription: '0', description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
+  queue: { type: 'string', requiresArg: true, description: `Instead of counting them here, put the files on this BullMQ queue (in the same Redis), one job each, for 'potiron worker --queue NAME' on any host; ${SHARED_STORAGE}` },
   'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
 } as const satisfies Record<string, Options>
 
@@ -37,6 +39,8 @@ export interface IngestArgs extends DryRunArgs {
   jsonOut?: string | undefined
   /** Write the reports of what was counted here (`--report`). */
   report?: string | undefined
+  /** Enqueue the files on this queue instead of counting them (`--queue`). */
+  queue?: string | undefined
   /** Only say what would be read, skipped and written (`--dry-run`). */
   dryRun?: boolean | undefined
   /** The user's own enrichment databases (`--geoip-db`, `--asn-db`). */
@@ -62,16 +66,30 @@ export const ingestCommand = command({
     ['$0 ingest captures/ --redis redis://db:6379/1', 'Into database 1 of the Redis on host db'],
     ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'],
     ['$0 ingest captures/ --dry-run', 'What it would read, skip and write'],
+    ['$0 ingest /shared/captures/ --queue backfill', "One job per file on queue backfill, for 'worker --queue backfill'"],
     ["$0 ingest captures/ --filter 'tcp and dst port 22'", 'Count only what reaches port 22 over TCP (the database keeps the filter)']
   ],
   check: argv => ({
     paths: argv.files,
     settings: {
-      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run'], enrich: enrichArgsOf(argv)
+      target: targetOf(argv), threads: threadsOf(argv), given: givenSettingsOf(argv), sensor: argv.sensor, json: argv.json, quiet: argv.quiet, jsonOut: argv['json-out'], force: argv.force, minAge: minAgeOf(argv), report: argv.report, dryRun: argv['dry-run'], enrich: enrichArgsOf(argv), ...queueOf(argv)
     }
   }),
-  run: async ({ paths, settings }, io) => await (settings.dryRun ? dryRun : ingest)({ ...settings, files: await expandPaths(paths, io.err) }, io.out, io.err)
+  run: async ({ paths, settings }, io) => {
+    const files = await expandPaths(paths, io.err)
+    const { queue } = settings
+    if (queue !== undefined) return await enqueue({ ...settings, queue, files }, io.out, io.err)
+    return await (settings.dryRun ? dryRun : ingest)({ ...settings, files }, io.out, io.err)
+  }
 })
+
+/** `--queue NAME`, checked; the flags that act on this run's own parsing are refused with it. */
+function queueOf (argv: { queue?: string | undefined, 'json-out'?: string | undefined, report?: string | undefined, force: boolean, 'dry-run': boolean, 'min-age'?: string | undefined }): { queue?: string } {
+  if (argv.queue === undefined) return {}
+  const taken = [argv['json-out'] === undefined ? '' : '--json-out', argv.report === undefined ? '' : '--report', argv.force ? '--force' : '', argv['dry-run'] ? '--dry-run' : '', argv['min-age'] === undefined ? '' : '--min-age'].filter(f => f !== '')
+  if (taken.length > 0) throw new UsageError(`--queue: ${taken.join(', ')} not taken with it yet (the workers count the files: leave ${taken.length > 1 ? 'them' : 'it'} out)`)
+  return { queue: queueNameOf(argv.queue, '--queue') }
+}
 
 /** Runs the ingest and prints its summary; returns the exit status. */
 export async function ingest (args: IngestArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {

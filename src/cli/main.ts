@@ -18,6 +18,7 @@ import { inspectCommand } from './inspect.js'
 import { commandLine, invocation } from './invocation.js'
 import { jsonCommand } from './json.js'
 import { printable } from './printable.js'
+import { queueCommand, workerCommand } from './queue.js'
 import { redisCommand } from './redis-command.js'
 import { removeCommand } from './remove.js'
 import { serveCommand } from './serve.js'
@@ -28,7 +29,7 @@ export type { Io } from './command.js'
 
 /** In `potiron --help` order. */
 export const COMMANDS: readonly Command[] = [
-  inspectCommand, jsonCommand, ingestCommand, benchCommand, statusCommand, redisCommand, importJsonCommand, removeCommand,
+  inspectCommand, jsonCommand, ingestCommand, workerCommand, queueCommand, benchCommand, statusCommand, redisCommand, importJsonCommand, removeCommand,
   exportCommand, plotCommand, reportCommand, serveCommand
 ]
 

@@ -53,6 +53,11 @@ export interface ParseSettings {
    * before the file is settled. Without it, the workers report nothing.
    */
   onProgress?: ((file: string, bytes: number, packets: number) => void) | undefined
+  /**
+   * A pool to parse on, kept open after the run (`potiron worker`: one pool for every job it
+   * takes); without it, each run makes one of `threads` threads and destroys it at its end.
+   */
+  pool?: Piscina | undefined
 }
 
 export interface IngestOptions extends ParseSettings {
@@ -436,7 +441,7 @@ interface Open extends Batch {
  * the pace of the listing. The listing stops while a file waits in `pending`.
  */
 async function parseAndApply (files: readonly string[], redis: Redis, writer: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
-  const pool = createPool({ threads: options.threads })
+  const pool = options.pool ?? createPool({ threads: options.threads })
   const limit = inFlightLimit(pool)
   const batchFiles = handlers.batchFiles ?? BATCH_FILES
   const parsing = new Set<Promise<void>>()
@@ -595,7 +600,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       pump()
     }
   } finally {
-    await pool.destroy()
+    if (options.pool === undefined) await pool.destroy()
   }
   if (lost !== undefined) {
     throw new RedisUnreachableError(`${redisLoss(lost)}; every file written so far is counted exactly once: run the same command again to finish`, { cause: lost })

@@ -1,0 +1,150 @@
+/**
+ * Several hosts, one queue of files (BullMQ, in the same Redis as the data): `ingest --queue`
+ * enqueues one job per file, `potiron worker` takes them one at a time and counts each with
+ * ingestFiles, the same exactly-once write path as ingest (markers, then FILES). A worker killed
+ * mid-file loses its job's lock; once it expires BullMQ's stalled-job check puts the job back and
+ * another worker finishes it: the file's markers say what is already in, so nothing counts twice.
+ */
+import { createHash } from 'node:crypto'
+import { hostname } from 'node:os'
+import { Queue, Worker, type Job } from 'bullmq'
+import { Redis } from 'ioredis'
+import type { Piscina } from 'piscina'
+import type { Selection } from '../aggregate/analyzer.js'
+import type { FieldName } from '../aggregate/fields.js'
+import type { Format } from '../aggregate/modes.js'
+import type { EnrichSpec } from '../enrich/databases.js'
+import type { RedisTarget } from '../store/connection.js'
+import type { RunParameters } from '../store/parameters.js'
+import { createPool } from './pool.js'
+import { ingestFiles } from './run.js'
+
+/** What a worker needs to count a file as the enqueuing ingest would have: plain, serializable data. */
+export interface FileJob {
+  /** Absolute, and readable by every worker host (shared storage). */
+  file: string
+  settings: {
+    format: Format
+    combinedKeys: boolean
+    fields: readonly FieldName[]
+    selection: Selection
+    zone: string
+    filter: string
+    sensor: string | undefined
+    /** The enrichment databases' files (paths on the workers too), when the fields have some. */
+    enrich: EnrichSpec | undefined
+    /** PARAMETERS as ingest writes them before the first count (checked when enqueued). */
+    parameters: RunParameters
+  }
+}
+
+/** A completed job's return value: who counted the file, and how much. */
+export interface JobDone {
+  host: string
+  /** Packet records read (0 when the file was skipped: counted already). */
+  packets: number
+  /** (key, member) increments written. */
+  members: number
+  ms: number
+  outcome: 'ingested' | 'skipped'
+}
+
+/**
+ * BullMQ's connections: their own, from the same target as potiron's (which connect() checked:
+ * one Redis, no cluster node), since BullMQ's blocking commands need `maxRetriesPerRequest: null`
+ * where potiron's connect() sets 0.
+ */
+export function bullConnection (target: RedisTarget): Redis {
+  const options = { maxRetriesPerRequest: null }
+  const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
+  redis.on('error', () => {})
+  return redis
+}
+
+/** A file's job id: the same file enqueued twice is one job while BullMQ keeps it (BullMQ refuses ':' in ids, so a hash). */
+export function jobIdOf (file: string): string {
+  return `file-${createHash('sha256').update(file).digest('hex').slice(0, 32)}`
+}
+
+/**
+ * Adds one job per file to queue `name`; returns how many were queued and how many were waiting
+ * or in hand already. A file whose job finished is queued again: a failed one (replaced since,
+ * or its Redis back) is tried again, a completed one is found in FILES and skipped, unless it
+ * was removed since. One attempt a time: a file that fails does not loop.
+ */
+export async function enqueueFiles (connection: Redis, name: string, jobs: readonly FileJob[]): Promise<{ queued: number, already: number }> {
+  const queue = new Queue<FileJob, JobDone>(name, { connection })
+  try {
+    let already = 0
+    let again = 0
+    const fresh: FileJob[] = []
+    for (const job of jobs) {
+      const state = await queue.getJobState(jobIdOf(job.file))
+      if (state === 'unknown') fresh.push(job)
+      else if (state === 'completed' || state === 'failed') {
+        await (await queue.getJob(jobIdOf(job.file)))?.retry(state)
+        again++
+      } else already++
+    }
+    for (let i = 0; i < fresh.length; i += 1000) {
+      await queue.addBulk(fresh.slice(i, i + 1000).map(data => ({
+        name: 'file',
+        data,
+        opts: { jobId: jobIdOf(data.file), attempts: 1, removeOnComplete: false, removeOnFail: false }
+      })))
+    }
+    return { queued: fresh.length + again, already }
+  } finally {
+    await queue.close()
+  }
+}
+
+export interface WorkerOptions {
+  threads: number | undefined
+  /** Which host counted each file (default os.hostname(); POTIRON_HOST overrides it). */
+  host: string
+  /** BullMQ's lockDuration and stalledInterval (ms); undefined: BullMQ's defaults (30 s). */
+  lockMs: number | undefined
+  /** Told once per job settled. */
+  onJob?: ((file: string, outcome: string) => void) | undefined
+}
+
+export function hostOf (env: NodeJS.ProcessEnv = process.env): string {
+  return env.POTIRON_HOST !== undefined && env.POTIRON_HOST !== '' ? env.POTIRON_HOST : hostname()
+}
+
+export function lockMsOf (env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const ms = Number(env.POTIRON_QUEUE_LOCK_MS)
+  return Number.isInteger(ms) && ms > 0 ? ms : undefined
+}
+
+/**
+ * A worker on queue `name`: one job at a time, each file counted by ingestFiles on one pool of
+ * `threads` threads, writing through `redis` (potiron's connection). Resolves once `stopped`
+ * settles and the job in hand is finished (BullMQ's close waits for it).
+ */
+export async function runWorker (connection: Redis, redis: Redis, name: string, options: WorkerOptions, stopped: Promise<void>): Promise<void> {
+  const pool: Piscina = createPool({ threads: options.threads })
+  const count = async (job: Job<FileJob, JobDone>): Promise<JobDone> => {
+    const started = performance.now()
+    const { file, settings } = job.data
+    const summary = await ingestFiles([file], redis, { threads: options.threads, pool, ...settings })
+    // The reason ingest prints for the file (run.ts): the job fails with it, once (attempts 1).
+    const failed = summary.failed[0]
+    if (failed !== undefined) throw new Error(failed.reason)
+    return { host: options.host, packets: summary.packets, members: summary.members, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped' }
+  }
+  const locks = options.lockMs === undefined ? {} : { lockDuration: options.lockMs, stalledInterval: options.lockMs }
+  const worker = new Worker<FileJob, JobDone>(name, count, { connection, concurrency: 1, autorun: false, ...locks })
+  worker.on('completed', (job, done) => options.onJob?.(job.data.file, `${done.packets} packets ${done.outcome}`))
+  worker.on('failed', (job, err) => { if (job !== undefined) options.onJob?.(job.data.file, `failed: ${err.message}`) })
+  worker.on('error', () => {})
+  const running = worker.run()
+  try {
+    await Promise.race([stopped, running])
+  } finally {
+    await worker.close()
+    await running
+    await pool.destroy()
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Several hosts, one queue of files: `ingest --queue` then `potiron worker` processes (two "hosts"
+ * by POTIRON_HOST) on private redis-servers, compared key by key with a clean `potiron ingest` of
+ * the same files into another one (BullMQ's `bull:*` keys aside). A worker killed with kill -9
+ * mid-file: its job comes back once its lock expires, another worker finishes it, counted once.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Redis } from 'ioredis'
+import { dailyCaptures } from '../bench/util.js'
+import type { QueueStatus } from '../src/coordinator/queue-status.js'
+import { BIN, FIXTURES } from './helpers/shared.js'
+import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
+import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+import { teardown, within } from './helpers/teardown.js'
+
+let root: string
+const servers: PrivateRedis[] = []
+/** Every process a test starts: killed at the end whatever happened. */
+const children = new Set<ChildProcess>()
+
+before(() => { root = mkdtempSync(join(tmpdir(), 'potiron-queue-')) })
+
+after(async () => {
+  await teardown(
+    ...[...children].map(child => () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }),
+    ...servers.map(server => async () => { await server.stop() }),
+    () => { rmSync(root, { recursive: true, force: true }) }
+  )
+})
+
+async function server (name: string): Promise<PrivateRedis> {
+  const dir = join(root, name)
+  mkdirSync(dir)
+  const started = await startPrivateRedis(dir, { durable: false })
+  servers.push(started)
+  return started
+}
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+// Commands look at potiron's own redis-server to say when it holds the data: never the user's.
+const ENV = { ...process.env, POTIRON_REDIS_DIR: join(tmpdir(), `potiron-tests-no-own-redis-${process.pid}`) }
+
+function cli (args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess, done: Promise<Exit> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, ...env } })
+  children.add(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) }))
+  return { child, done }
+}
+
+async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {
+  return await within(120_000, `potiron ${args.join(' ')}`, cli(args, env).done)
+}
+
+async function status (socket: string, name: string): Promise<QueueStatus> {
+  const r = await run(['queue', 'status', name, '--unix', socket, '--json'])
+  assert.equal(r.code, 0, r.stderr)
+  return JSON.parse(r.stdout) as QueueStatus
+}
+
+/** Polls `check` every `ms` until it holds; fails after `limit` ms. */
+async function until (what: string, check: () => Promise<boolean>, limit = 60_000, ms = 50): Promise<void> {
+  const deadline = Date.now() + limit
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${limit} ms`)
+    await sleep(ms)
+  }
+}
+
+/** Stops a worker with SIGTERM: it must exit 0 within 30 s. */
+async function stop (worker: { child: ChildProcess, done: Promise<Exit> }): Promise<Exit> {
+  worker.child.kill('SIGTERM')
+  const exit = await within(30_000, 'a worker stopped with SIGTERM', worker.done)
+  assert.equal(exit.code, 0, exit.stderr)
+  return exit
+}
+
+/** The database without BullMQ's keys (`bull:*`, deleted first: dump knows no streams) nor a batch's leftovers. */
+async function counts (client: Redis): Promise<Dump> {
+  const bull = await client.keys('bull:*')
+  if (bull.length > 0) await client.del(...bull)
+  return withoutBookkeeping(await dump(client))
+}
+
+test('two workers over the fixtures and a damaged file: the database of a clean ingest, the damaged file failed with ingest\'s reason', async () => {
+  const captures = join(root, 'captures')
+  mkdirSync(captures)
+  for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(captures, f))
+  // lab-truncated-* is a warning for ingest (its readable records counted), not a failure: garbage is.
+  const damaged = join(captures, 'lab-damaged-1-20200101000000.pcap')
+  writeFileSync(damaged, 'this is not a capture, only text named like one\n'.repeat(20))
+  const files = readdirSync(captures).length
+  assert.equal(files, 8)
+
+  const clean = await server('clean')
+  const ingest = await run(['ingest', captures, '--unix', clean.socket, '--json', '--threads', '2'])
+  assert.equal(ingest.code, 1, ingest.stderr)
+  const summary = JSON.parse(ingest.stdout) as { packets: number, failed: Array<{ file: string, reason: string }> }
+  assert.equal(summary.failed.length, 1)
+  assert.equal(summary.failed[0]!.file, damaged)
+
+  const shared = await server('shared')
+  const queued = await run(['ingest', captures, '--unix', shared.socket, '--queue', 'backfill'])
+  assert.equal(queued.code, 0, queued.stderr)
+  assert.equal(queued.stdout, `${files} files queued on backfill\n`)
+  const again = await run(['ingest', captures, '--unix', shared.socket, '--queue', 'backfill', '--json'])
+  assert.deepEqual(JSON.parse(again.stdout), { queue: 'backfill', queued: 0, already: files })
+
+  const a = cli(['worker', '--queue', 'backfill', '--unix', shared.socket, '--threads', '1'], { POTIRON_HOST: 'a' })
+  const b = cli(['worker', '--queue', 'backfill', '--unix', shared.socket, '--threads', '1'], { POTIRON_HOST: 'b' })
+  try {
+    await until('every job settled', async () => { const s = await status(shared.socket, 'backfill'); return s.completed + s.failed === files })
+  } finally {
+    await stop(a)
+    await stop(b)
+  }
+  const s = await status(shared.socket, 'backfill')
+  assert.deepEqual({ waiting: s.waiting, active: s.active, completed: s.completed, failed: s.failed }, { waiting: 0, active: 0, completed: files - 1, failed: 1 })
+  assert.deepEqual(s.failures, [{ file: damaged, reason: summary.failed[0]!.reason }])
+  assert.equal(s.fleet?.files, files - 1)
+  assert.equal(s.fleet?.packets, summary.packets)
+  assert.equal(s.hosts.reduce((n, h) => n + h.packets, 0), summary.packets)
+  assert.equal(s.hosts.reduce((n, h) => n + h.files, 0), files - 1)
+  for (const h of s.hosts) assert.ok(h.host === 'a' || h.host === 'b', h.host)
+  const text = await run(['queue', 'status', 'backfill', '--unix', shared.socket])
+  assert.match(text.stdout, /^queue {6}backfill\nwaiting {4}0\nactive {5}0\ncompleted {2}7\nfailed {5}1\nfleet {6}\d+ packets\/s \(2252 packets in 7 files, \d+\.\d\d s\)\n/)
+  // As ingest prints a failure (progress.ts named): the reason after the file, unless it names it.
+  const reason = summary.failed[0]!.reason
+  assert.ok(text.stdout.endsWith(`  failed: ${reason.startsWith(damaged) ? reason : `${damaged}: ${reason}`}\n`), text.stdout)
+
+  assert.deepEqual(await counts(shared.client), await counts(clean.client))
+
+  // Queued again once done: the counted files are skipped (in FILES), the damaged one fails again; nothing doubles.
+  const requeued = await run(['ingest', captures, '--unix', shared.socket, '--queue', 'backfill', '--json'])
+  assert.deepEqual(JSON.parse(requeued.stdout), { queue: 'backfill', queued: files, already: 0 })
+  const c = cli(['worker', '--queue', 'backfill', '--unix', shared.socket, '--threads', '1'], { POTIRON_HOST: 'c' })
+  try {
+    await until('every job settled again', async () => { const s = await status(shared.socket, 'backfill'); return s.waiting + s.active === 0 && s.completed + s.failed === files })
+  } finally {
+    await stop(c)
+  }
+  const after = await status(shared.socket, 'backfill')
+  assert.deepEqual({ completed: after.completed, failed: after.failed }, { completed: files - 1, failed: 1 })
+  assert.deepEqual(await counts(shared.client), await counts(clean.client))
+})
+
+test('kill -9 of a worker mid-file: the job comes back after its lock expires, another worker finishes it, the file counted once', async (t) => {
+  const big = join(root, 'big')
+  mkdirSync(big)
+  const [file] = await dailyCaptures(big, 'honeypot', 1704067200, 1, 300_000)
+  const name = basename(file!)
+
+  const clean = await server('clean-big')
+  const ingest = await run(['ingest', big, '--unix', clean.socket, '--json', '--threads', '2', '--sensor', 'honeypot'])
+  assert.equal(ingest.code, 0, ingest.stderr)
+  const packets = (JSON.parse(ingest.stdout) as { packets: number }).packets
+
+  const shared = await server('shared-big')
+  assert.equal((await run(['ingest', big, '--unix', shared.socket, '--queue', 'big', '--sensor', 'honeypot'])).stdout, '1 file queued on big\n')
+  const env = { POTIRON_QUEUE_LOCK_MS: '2000' }
+  const a = cli(['worker', '--queue', 'big', '--unix', shared.socket, '--threads', '2'], { ...env, POTIRON_HOST: 'a' })
+  // Writing: the job in hand, and the file half in (its marker, or its batch's staging keys).
+  let seen = ''
+  await until('worker a writing the file', async () => {
+    if (await shared.client.llen('bull:big:active') === 0) return false
+    const part = await shared.client.exists(`potiron:part:${name}`)
+    const staged = (await shared.client.keys('potiron:stage:*')).length
+    seen = part === 1 ? 'its potiron:part marker' : `${staged} staging keys`
+    return part === 1 || staged > 0
+  }, 60_000, 2)
+  a.child.kill('SIGKILL')
+  const killed = await within(10_000, 'worker a killed', a.done)
+  assert.equal(killed.signal, 'SIGKILL')
+  t.diagnostic(`worker a killed with ${seen}`)
+  assert.equal(await shared.client.sismember('FILES', name), 0, `killed with ${seen}, yet the file is in FILES already`)
+
+  const b = cli(['worker', '--queue', 'big', '--unix', shared.socket, '--threads', '2'], { ...env, POTIRON_HOST: 'b' })
+  try {
+    await until('the job completed by worker b', async () => (await status(shared.socket, 'big')).completed === 1)
+  } finally {
+    await stop(b)
+  }
+  const s = await status(shared.socket, 'big')
+  assert.deepEqual({ waiting: s.waiting, active: s.active, completed: s.completed, failed: s.failed, failures: s.failures }, { waiting: 0, active: 0, completed: 1, failed: 0, failures: [] })
+  assert.deepEqual(s.hosts.map(h => [h.host, h.files, h.packets]), [['b', 1, packets]])
+  assert.deepEqual(await shared.client.smembers('FILES'), [name])
+  assert.deepEqual(await counts(shared.client), await counts(clean.client))
+})
