@@ -7,11 +7,11 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BIN, FIXTURES } from './helpers/shared.js'
+import { FIXTURES } from './helpers/shared.js'
+import { spawnPotiron, type Exit } from './helpers/spawned.js'
 import { BOOKKEEPING, dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { openGate } from './helpers/redis-gate.js'
@@ -30,15 +30,8 @@ let redis: PrivateRedis
 /** The database after each file was ingested on its own, one command each. */
 let oneByOne: Dump
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
-
 function cli (args: string[]): { kill: () => void, done: Promise<Exit> } {
-  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) }))
+  const { child, done } = spawnPotiron([...args, '--threads', '2'])
   return { kill: () => { child.kill('SIGKILL') }, done }
 }
 

@@ -7,13 +7,13 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { potiron } from './helpers/cli.js'
-import { BIN, FIXTURES } from './helpers/shared.js'
+import { FIXTURES } from './helpers/shared.js'
+import { spawnPotiron } from './helpers/spawned.js'
 import { BOOKKEEPING, dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { openGate, type GateConnection } from './helpers/redis-gate.js'
@@ -52,16 +52,8 @@ after(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
-
-function cli (args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess, done: Promise<Exit> } {
-  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) }))
-  return { child, done }
+function cli (args: string[], env: NodeJS.ProcessEnv = process.env): ReturnType<typeof spawnPotiron> {
+  return spawnPotiron([...args, '--threads', '2'], env)
 }
 
 /**

@@ -14,6 +14,7 @@ import { pcapOf } from './helpers/captures.js'
 import { LT_ETHERNET } from './helpers/frames.js'
 import { tcp4 } from './helpers/modes.js'
 import { BIN } from './helpers/shared.js'
+import { spawnPotiron } from './helpers/spawned.js'
 import { dump, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { openGate, type GateConnection } from './helpers/redis-gate.js'
@@ -38,10 +39,7 @@ function syns (n: number, from: number): Array<{ frame: Buffer, sec: number, use
 }
 
 async function cli (args: string[]): Promise<{ code: number | null, stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, '--threads', '2'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  return await new Promise(resolve => child.once('close', code => { resolve({ code, stderr }) }))
+  return await spawnPotiron([...args, '--threads', '2']).done
 }
 
 before(async () => {

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import { dailyCaptures } from '../bench/util.js'
 import type { QueueStatus } from '../src/coordinator/queue-status.js'
-import { BIN, FIXTURES } from './helpers/shared.js'
+import { FIXTURES } from './helpers/shared.js'
+import { spawnPotiron, type Exit } from './helpers/spawned.js'
 import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
@@ -42,20 +43,13 @@ async function server (name: string): Promise<PrivateRedis> {
   return started
 }
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
-
 // Commands look at potiron's own redis-server to say when it holds the data: never the user's.
 const ENV = { ...process.env, POTIRON_REDIS_DIR: join(tmpdir(), `potiron-tests-no-own-redis-${process.pid}`) }
 
-function cli (args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess, done: Promise<Exit> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, ...env } })
-  children.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const done = new Promise<Exit>(resolve => child.once('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) }))
-  return { child, done }
+function cli (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawnPotiron> {
+  const started = spawnPotiron(args, { ...ENV, ...env })
+  children.add(started.child)
+  return started
 }
 
 async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {

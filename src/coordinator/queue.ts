@@ -10,12 +10,9 @@ import { hostname } from 'node:os'
 import { Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Piscina } from 'piscina'
-import type { Selection } from '../aggregate/analyzer.js'
-import type { FieldName } from '../aggregate/fields.js'
-import type { Format } from '../aggregate/modes.js'
 import type { EnrichSpec } from '../enrich/databases.js'
 import type { RedisTarget } from '../store/connection.js'
-import type { RunParameters } from '../store/parameters.js'
+import type { RunParameters, StoredSettings } from '../store/parameters.js'
 import { createPool } from './pool.js'
 import { ingestFiles } from './run.js'
 
@@ -23,13 +20,7 @@ import { ingestFiles } from './run.js'
 export interface FileJob {
   /** Absolute, and readable by every worker host (shared storage). */
   file: string
-  settings: {
-    format: Format
-    combinedKeys: boolean
-    fields: readonly FieldName[]
-    selection: Selection
-    zone: string
-    filter: string
+  settings: StoredSettings & {
     sensor: string | undefined
     /** The enrichment databases' files (paths on the workers too), when the fields have some. */
     enrich: EnrichSpec | undefined
