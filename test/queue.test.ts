@@ -99,7 +99,7 @@ test('two workers over the fixtures and a damaged file: the database of a clean 
   const clean = await server('clean')
   const ingest = await run(['ingest', captures, '--unix', clean.socket, '--json', '--threads', '2'])
   assert.equal(ingest.code, 1, ingest.stderr)
-  const summary = JSON.parse(ingest.stdout) as { packets: number, failed: Array<{ file: string, reason: string }> }
+  const summary = JSON.parse(ingest.stdout) as { packets: number, failed: Array<{ file: string, reason: string }>, warnings: Array<{ file: string, reason: string }> }
   assert.equal(summary.failed.length, 1)
   assert.equal(summary.failed[0]!.file, damaged)
 
@@ -121,6 +121,9 @@ test('two workers over the fixtures and a damaged file: the database of a clean 
   const s = await status(shared.socket, 'backfill')
   assert.deepEqual({ waiting: s.waiting, active: s.active, completed: s.completed, failed: s.failed }, { waiting: 0, active: 0, completed: files - 1, failed: 1 })
   assert.deepEqual(s.failures, [{ file: damaged, reason: summary.failed[0]!.reason }])
+  // The truncated fixture is counted with a warning naming where it is cut, as ingest says it.
+  assert.equal(summary.warnings.length, 1)
+  assert.deepEqual(s.warnings, summary.warnings)
   assert.equal(s.fleet?.files, files - 1)
   assert.equal(s.fleet?.packets, summary.packets)
   assert.equal(s.hosts.reduce((n, h) => n + h.packets, 0), summary.packets)
@@ -130,7 +133,9 @@ test('two workers over the fixtures and a damaged file: the database of a clean 
   assert.match(text.stdout, /^queue {6}backfill\nwaiting {4}0\nactive {5}0\ncompleted {2}7\nfailed {5}1\nfleet {6}\d+ packets\/s \(2252 packets in 7 files, \d+\.\d\d s\)\n/)
   // As ingest prints a failure (progress.ts named): the reason after the file, unless it names it.
   const reason = summary.failed[0]!.reason
-  assert.ok(text.stdout.endsWith(`  failed: ${reason.startsWith(damaged) ? reason : `${damaged}: ${reason}`}\n`), text.stdout)
+  const warning = summary.warnings[0]!
+  const warned = warning.reason.startsWith(warning.file) ? warning.reason : `${warning.file}: ${warning.reason}`
+  assert.ok(text.stdout.endsWith(`  failed: ${reason.startsWith(damaged) ? reason : `${damaged}: ${reason}`}\n  warning: ${warned}\n`), text.stdout)
 
   assert.deepEqual(await counts(shared.client), await counts(clean.client))
 

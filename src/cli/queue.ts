@@ -107,7 +107,7 @@ const queueOptions = {
 
 export const queueCommand = command({
   usage: 'queue <action> <name>',
-  description: 'A queue of files (ingest --queue): how many wait, are in hand, done and failed, packets/s of the fleet and of each host, and the failures',
+  description: 'A queue of files (ingest --queue): how many wait, are in hand, done and failed, packets/s of the fleet and of each host, the failures and the warnings',
   positionals: {
     action: { type: 'string', choices: ['status'], describe: 'status: the queue\'s counts, pace and failures' },
     name: { type: 'string', demandOption: true, describe: 'The queue (ingest --queue NAME)' }
@@ -148,6 +148,7 @@ export function formatQueueStatus (s: QueueStatus): string {
   const width = Math.max(...rows.map(([label]) => label.length)) + 2
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}${value}`)
   for (const f of s.failures) lines.push(`  failed: ${named(f)}`)
+  for (const w of s.warnings) lines.push(`  warning: ${named(w)}`)
   return lines.join('\n')
 }
 

@@ -29,6 +29,8 @@ export interface QueueStatus {
   hosts: Array<{ host: string } & Pace>
   /** In the order they failed. */
   failures: Array<{ file: string, reason: string }>
+  /** What completed files were warned of (counted, but cut short...), in the order they completed. */
+  warnings: Array<{ file: string, reason: string }>
 }
 
 interface Finished { host: string, packets: number, start: number, end: number }
@@ -45,11 +47,14 @@ export async function queueStatus (connection: Redis, name: string): Promise<Que
   try {
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'paused', 'delayed', 'active', 'completed', 'failed')
     const finished: Finished[] = []
+    const warnings: Array<{ file: string, reason: string, at: number }> = []
     for (const job of await queue.getCompleted(0, -1)) {
       const done = job.returnvalue as JobDone | null | undefined
       if (done === null || done === undefined || job.processedOn === undefined || job.finishedOn === undefined) continue
       finished.push({ host: done.host, packets: done.packets, start: job.processedOn, end: job.finishedOn })
+      for (const reason of done.warnings ?? []) warnings.push({ file: job.data.file, reason, at: job.finishedOn })
     }
+    warnings.sort((a, b) => a.at - b.at)
     const failed = await queue.getFailed(0, -1)
     failed.sort((a, b) => (a.finishedOn ?? 0) - (b.finishedOn ?? 0))
     const hosts = [...new Set(finished.map(f => f.host))].sort()
@@ -61,7 +66,8 @@ export async function queueStatus (connection: Redis, name: string): Promise<Que
       failed: counts.failed ?? 0,
       fleet: finished.length === 0 ? undefined : paceOf(finished),
       hosts: hosts.map(host => ({ host, ...paceOf(finished.filter(f => f.host === host)) })),
-      failures: failed.map(job => ({ file: job.data.file, reason: job.failedReason }))
+      failures: failed.map(job => ({ file: job.data.file, reason: job.failedReason })),
+      warnings: warnings.map(({ file, reason }) => ({ file, reason }))
     }
   } finally {
     await queue.close()

@@ -38,6 +38,8 @@ export interface JobDone {
   members: number
   ms: number
   outcome: 'ingested' | 'skipped'
+  /** What ingest warns of for the file (a capture cut short, and where): counted, but said. */
+  warnings: string[]
 }
 
 /**
@@ -123,11 +125,11 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
     // The reason ingest prints for the file (run.ts): the job fails with it, once (attempts 1).
     const failed = summary.failed[0]
     if (failed !== undefined) throw new Error(failed.reason)
-    return { host: options.host, packets: summary.packets, members: summary.members, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped' }
+    return { host: options.host, packets: summary.packets, members: summary.members, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped', warnings: summary.warnings.map(w => w.reason) }
   }
   const locks = options.lockMs === undefined ? {} : { lockDuration: options.lockMs, stalledInterval: options.lockMs }
   const worker = new Worker<FileJob, JobDone>(name, count, { connection, concurrency: 1, autorun: false, ...locks })
-  worker.on('completed', (job, done) => options.onJob?.(job.data.file, `${done.packets} packets ${done.outcome}`))
+  worker.on('completed', (job, done) => options.onJob?.(job.data.file, [`${done.packets} packets ${done.outcome}`, ...done.warnings.map(w => `warning: ${w}`)].join('; ')))
   worker.on('failed', (job, err) => { if (job !== undefined) options.onJob?.(job.data.file, `failed: ${err.message}`) })
   worker.on('error', () => {})
   const running = worker.run()
