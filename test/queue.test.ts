@@ -195,3 +195,16 @@ test('kill -9 of a worker mid-file: the job comes back after its lock expires, a
   assert.deepEqual(await shared.client.smembers('FILES'), [name])
   assert.deepEqual(await counts(shared.client), await counts(clean.client))
 })
+
+test('Redis gone under a worker: one line, exit 1, within seconds, instead of waiting for ever', async () => {
+  const gone = await server('gone')
+  const worker = cli(['worker', '--queue', 'idle', '--unix', gone.socket, '--threads', '1'], { POTIRON_HOST: 'a' })
+  // Taking jobs (BullMQ blocks on the queue) once it said so.
+  let said = ''
+  worker.child.stderr!.on('data', (b: Buffer) => { said += b.toString() })
+  await until('the worker started', async () => await Promise.resolve(said.includes('potiron: worker a on queue idle')))
+  await gone.stop()
+  const exit = await within(30_000, 'the worker, its Redis gone', worker.done)
+  assert.equal(exit.code, 1, exit.stderr)
+  assert.equal(exit.stderr.trimEnd().split('\n').pop(), 'potiron: lost the connection to Redis (connection closed); the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back')
+})

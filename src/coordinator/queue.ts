@@ -6,12 +6,14 @@
  * another worker finishes it: the file's markers say what is already in, so nothing counts twice.
  */
 import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { hostname } from 'node:os'
 import { Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Piscina } from 'piscina'
 import type { EnrichSpec } from '../enrich/databases.js'
-import type { RedisTarget } from '../store/connection.js'
+import { RedisUnreachableError } from '../errors.js'
+import { redisLoss, type RedisTarget } from '../store/connection.js'
 import type { RunParameters, StoredSettings } from '../store/parameters.js'
 import { createPool } from './pool.js'
 import { ingestFiles } from './run.js'
@@ -132,12 +134,29 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
   worker.on('completed', (job, done) => options.onJob?.(job.data.file, [`${done.packets} packets ${done.outcome}`, ...done.warnings.map(w => `warning: ${w}`)].join('; ')))
   worker.on('failed', (job, err) => { if (job !== undefined) options.onJob?.(job.data.file, `failed: ${err.message}`) })
   worker.on('error', () => {})
+  // potiron's connection does not reconnect (connect()): once it is gone, no job can be counted.
+  // BullMQ's own would wait for Redis for ever, so the worker stops, saying so: the job in hand
+  // comes back to the queue once its lock expires, and its file's markers say what is in.
+  const lost = new Promise<RedisUnreachableError>(resolve => {
+    redis.once('end', () => { resolve(new RedisUnreachableError(`${redisLoss(new Error('connection closed'))}; the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back`)) })
+  })
   const running = worker.run()
+  let gone: RedisUnreachableError | undefined
   try {
-    await Promise.race([stopped, running])
+    gone = await Promise.race([stopped.then(() => undefined), running.then(() => undefined), lost])
   } finally {
-    await worker.close()
-    await running
+    if (gone === undefined) {
+      await worker.close()
+      await running
+    } else {
+      // Nothing can be told to Redis now: no waiting for the job in hand to be recorded.
+      await Promise.race([worker.close(true), sleep(CLOSE_MS)])
+      await Promise.race([worker.disconnect(), sleep(CLOSE_MS)])
+    }
     await pool.destroy()
   }
+  if (gone !== undefined) throw gone
 }
+
+/** How long a worker whose Redis is gone waits for BullMQ to let go. */
+const CLOSE_MS = 2000
