@@ -6,7 +6,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis'
 import { TimedRedis } from '../redis-errors.js'
-import type { RedisTarget } from '../store/connection.js'
+import { clientTarget, type RedisTarget } from '../store/connection.js'
 
 /** A command unanswered this long fails with RedisTimeoutError (the page answers 503). */
 const COMMAND_TIMEOUT_MS = 10_000
@@ -20,7 +20,7 @@ export function dashboardClient (target: RedisTarget, extra: RedisOptions = {}, 
     retryStrategy: times => Math.min(times * 200, 2000),
     ...extra
   }
-  const redis = 'url' in target ? new TimedRedis(commandTimeoutMs, target.url, options) : new TimedRedis(commandTimeoutMs, { path: target.socket, ...options })
+  const redis = new TimedRedis(commandTimeoutMs, clientTarget(target), options)
   // Connection errors are seen through the commands that fail; without a listener ioredis reports them as unhandled.
   redis.on('error', () => {})
   return redis

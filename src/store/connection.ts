@@ -10,6 +10,11 @@ import { DEFAULTS } from '../config/defaults.js'
 /** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
 export type RedisTarget = { url: string } | { socket: string }
 
+/** What ioredis is given for `target`: the URL it parses, or the options naming the socket. */
+export function clientTarget (target: RedisTarget): string | { path: string } {
+  return 'url' in target ? target.url : { path: target.socket }
+}
+
 /**
  * How an address is named in messages: `unix:/path` for a socket (a $REDIS_URL that is a path
  * too: ioredis takes it as one), a URL as given, but never its password (in the user info, or a
@@ -67,7 +72,7 @@ export function connected (redis: Redis): boolean {
 export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS.redisConnectMs): Promise<Redis> {
   // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
   const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
-  const redis = 'url' in target ? new TimedRedis(commandTimeoutMs(), target.url, options) : new TimedRedis(commandTimeoutMs(), { path: target.socket, ...options })
+  const redis = new TimedRedis(commandTimeoutMs(), clientTarget(target), options)
   // Without a listener, ioredis reports connection errors as unhandled 'error' events.
   redis.on('error', () => {})
   let cluster: boolean
