@@ -13,7 +13,9 @@ import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import { dailyCaptures } from '../bench/util.js'
-import type { QueueStatus } from '../src/coordinator/queue-status.js'
+import { Queue, Worker } from 'bullmq'
+import { queueStatus, type QueueStatus } from '../src/coordinator/queue-status.js'
+import { bullConnection, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
 import { spawnPotiron, type Exit } from './helpers/spawned.js'
 import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
@@ -207,4 +209,33 @@ test('Redis gone under a worker: one line, exit 1, within seconds, instead of wa
   const exit = await within(30_000, 'the worker, its Redis gone', worker.done)
   assert.equal(exit.code, 1, exit.stderr)
   assert.equal(exit.stderr.trimEnd().split('\n').pop(), 'potiron: lost the connection to Redis (connection closed); the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back')
+})
+
+test('queue status over more completed jobs than one page: every job counted once, per host', async () => {
+  const many = await server('many')
+  const connection = bullConnection({ socket: many.socket })
+  const queue = new Queue('many', { connection })
+  const n = 2500
+  try {
+    await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'file', data: { file: `/f${i}` }, opts: { jobId: `j${i}` } })))
+    // Each job "counts" i packets on host a or b.
+    const workerConnection = bullConnection({ socket: many.socket })
+    const worker = new Worker('many', async (job): Promise<JobDone> => {
+      const i = Number((job.data as { file: string }).file.slice(2))
+      return await Promise.resolve({ host: i % 2 === 0 ? 'a' : 'b', packets: i, members: 0, ms: 0, outcome: 'ingested', warnings: [] })
+    }, { connection: workerConnection, concurrency: 50 })
+    try {
+      await until('every job completed', async () => await queue.getCompletedCount() === n, 60_000)
+    } finally {
+      await worker.close()
+      workerConnection.disconnect()
+    }
+    const s = await queueStatus(connection, 'many')
+    assert.equal(s.completed, n)
+    assert.deepEqual([s.fleet?.files, s.fleet?.packets], [n, n * (n - 1) / 2])
+    assert.deepEqual(s.hosts.map(h => [h.host, h.files, h.packets]), [['a', n / 2, (n / 2) * (n - 2) / 2], ['b', n / 2, (n / 2) * n / 2]])
+  } finally {
+    await queue.close()
+    connection.disconnect()
+  }
 })

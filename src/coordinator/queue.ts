@@ -13,7 +13,7 @@ import { Redis } from 'ioredis'
 import type { Piscina } from 'piscina'
 import type { EnrichSpec } from '../enrich/databases.js'
 import { RedisUnreachableError } from '../errors.js'
-import { redisLoss, type RedisTarget } from '../store/connection.js'
+import { clientTarget, redisLoss, type RedisTarget } from '../store/connection.js'
 import type { RunParameters, StoredSettings } from '../store/parameters.js'
 import { createPool } from './pool.js'
 import { ingestFiles } from './run.js'
@@ -50,11 +50,14 @@ export interface JobDone {
  * where potiron's connect() sets 0.
  */
 export function bullConnection (target: RedisTarget): Redis {
-  const options = { maxRetriesPerRequest: null }
-  const redis = 'url' in target ? new Redis(target.url, options) : new Redis({ path: target.socket, ...options })
+  const where = clientTarget(target)
+  const redis = typeof where === 'string' ? new Redis(where, { maxRetriesPerRequest: null }) : new Redis({ ...where, maxRetriesPerRequest: null })
   redis.on('error', () => {})
   return redis
 }
+
+/** Files whose jobs are looked up and added per round trip. */
+const ENQUEUE_ROUND = 1000
 
 /** A file's job id: the same file enqueued twice is one job while BullMQ keeps it (BullMQ refuses ':' in ids, so a hash). */
 export function jobIdOf (file: string): string {
@@ -71,24 +74,26 @@ export async function enqueueFiles (connection: Redis, name: string, jobs: reado
   const queue = new Queue<FileJob, JobDone>(name, { connection })
   try {
     let already = 0
-    let again = 0
-    const fresh: FileJob[] = []
-    for (const job of jobs) {
-      const state = await queue.getJobState(jobIdOf(job.file))
-      if (state === 'unknown') fresh.push(job)
-      else if (state === 'completed' || state === 'failed') {
-        await (await queue.getJob(jobIdOf(job.file)))?.retry(state)
-        again++
-      } else already++
-    }
-    for (let i = 0; i < fresh.length; i += 1000) {
-      await queue.addBulk(fresh.slice(i, i + 1000).map(data => ({
+    let queued = 0
+    // ENQUEUE_ROUND files at a time, their states asked at once (one round trip, not one a file).
+    for (let i = 0; i < jobs.length; i += ENQUEUE_ROUND) {
+      const round = jobs.slice(i, i + ENQUEUE_ROUND)
+      const states = await Promise.all(round.map(async job => await queue.getJobState(jobIdOf(job.file))))
+      const fresh: FileJob[] = []
+      for (const [j, job] of round.entries()) {
+        const state = states[j]
+        if (state === 'unknown') fresh.push(job)
+        else if (state === 'completed' || state === 'failed') await (await queue.getJob(jobIdOf(job.file)))?.retry(state)
+        else { already++; continue }
+        queued++
+      }
+      await queue.addBulk(fresh.map(data => ({
         name: 'file',
         data,
         opts: { jobId: jobIdOf(data.file), attempts: 1, removeOnComplete: false, removeOnFail: false }
       })))
     }
-    return { queued: fresh.length + again, already }
+    return { queued, already }
   } finally {
     await queue.close()
   }
