@@ -48,12 +48,7 @@ export class TimedRedis extends Redis {
   }
 
   override sendCommand (command: Command, stream?: WriteableStream): unknown {
-    if (!this.timed.has(command)) {
-      this.timed.add(command)
-      const timer = setTimeout(() => { command.reject(new RedisTimeoutError(this.timeoutMs, command.name.toUpperCase())) }, this.timeoutMs)
-      const clear = (): void => { clearTimeout(timer) }
-      command.promise.then(clear, clear)
-    }
+    timeCommand(command, this.timeoutMs, this.timed)
     return super.sendCommand(command, stream)
   }
 
@@ -61,4 +56,16 @@ export class TimedRedis extends Redis {
   override duplicate (override?: Partial<RedisOptions>): TimedRedis {
     return new TimedRedis(this.timeoutMs, { ...this.options, ...override })
   }
+}
+
+/**
+ * Starts `command`'s timer unless `timed` says it has one: unanswered after `timeoutMs`, it
+ * fails with RedisTimeoutError (TimedRedis, and store/cluster.ts's TimedCluster).
+ */
+export function timeCommand (command: Command, timeoutMs: number, timed: WeakSet<Command>): void {
+  if (timed.has(command)) return
+  timed.add(command)
+  const timer = setTimeout(() => { command.reject(new RedisTimeoutError(timeoutMs, command.name.toUpperCase())) }, timeoutMs)
+  const clear = (): void => { clearTimeout(timer) }
+  command.promise.then(clear, clear)
 }

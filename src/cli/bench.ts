@@ -22,7 +22,8 @@ import { referenceRows } from '../sizing/references.js'
 import { benchReport, formatReport, type BenchReport, type RedisUse } from '../sizing/report.js'
 import { connect, nameOf, type RedisTarget } from '../store/connection.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
-import { targetOf } from './common.js'
+import { notYetOnCluster, targetOf } from './common.js'
+import { isCluster } from '../store/cluster.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { printable } from './printable.js'
 import { fieldsOf } from './settings.js'
@@ -164,6 +165,11 @@ async function openDatabase (use: BenchArgs['redis'], io: Io, env: NodeJS.Proces
   if (use.mode === 'given') {
     try {
       const redis = await connect(use.target)
+      if (isCluster(redis)) {
+        redis.disconnect()
+        io.err(`potiron: ${printable(nameOf(use.target))} is a Redis Cluster node: ${notYetOnCluster('bench --redis')}`)
+        return undefined
+      }
       return { redis, close: () => { redis.disconnect(); return Promise.resolve() } }
     } catch (e) {
       if (e instanceof RedisUnreachableError || e instanceof RedisClusterError) { io.err(`potiron: ${printable(e.message)}`); return undefined }

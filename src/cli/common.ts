@@ -8,6 +8,8 @@ import { ParameterConflictError, RedisClusterError, RedisUnreachableError, Redis
 import { compileFilter, FilterError } from '../filter/filter.js'
 import { connect, connected, isTimeout, nameOf, redisLoss, type RedisTarget } from '../store/connection.js'
 import { holdsPotironData } from '../store/read.js'
+import { isCluster, mastersOf } from '../store/cluster.js'
+import { plural } from '../plural.js'
 import { EXIT, type ExitStatus } from './command.js'
 import { commandLine } from './invocation.js'
 import { printable } from './printable.js'
@@ -72,13 +74,14 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
  * Redis unreachable or lost, or data stored with other settings, becomes one line on stderr and
  * exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, used: RedisName, target: RedisTarget) => Promise<ExitStatus>): Promise<ExitStatus> {
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean, notOnCluster?: string }, job: (redis: Redis, used: RedisName, target: RedisTarget) => Promise<ExitStatus>): Promise<ExitStatus> {
   const opened = await openRedis(target, err, own)
   if (opened === undefined) return EXIT.failed
   const { redis } = opened
   try {
     const used = redisNameOf(opened.target)
-    err(`potiron: redis ${redisText(used)}`)
+    if (isCluster(redis) && own.notOnCluster !== undefined) { err(`potiron: ${printable(used.address)} is a Redis Cluster node: ${own.notOnCluster}`); return EXIT.failed }
+    err(`potiron: redis ${redisText(used)}${isCluster(redis) ? ` (a Redis Cluster of ${plural(mastersOf(redis).length, 'master')})` : ''}`)
     const elsewhere = await dataElsewhere(opened)
     if (elsewhere !== undefined) err(`potiron: ${printable(elsewhere)}`)
     return await job(redis, used, opened.target)
@@ -256,4 +259,9 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
 export async function ownServerSocket (env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const { socket } = serverPaths(redisDirOf(env))
   return await ping(socket) === 'pong' ? socket : undefined
+}
+
+/** The line of a command that does not work on a Redis Cluster yet (withRedis's `notOnCluster`). */
+export function notYetOnCluster (command: string): string {
+  return `potiron ${command} does not work on a cluster yet, only on a single Redis; give --redis URL or --unix SOCKET of one`
 }

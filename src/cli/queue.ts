@@ -10,7 +10,7 @@ import { queueStatus, type Pace, type QueueStatus } from '../coordinator/queue-s
 import { UsageError } from '../errors.js'
 import { checkParameters } from '../store/parameters.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
-import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
+import { redisOptions, targetOf, notYetOnCluster, withRedis, type CommandTarget } from './common.js'
 import { databasesOf, enrichmentFor } from './enrich.js'
 import type { DryRunArgs } from './dry-run.js'
 import type { EnrichArgs } from './enrich.js'
@@ -36,7 +36,7 @@ export function queueNameOf (name: string, flag: string): string {
  * with the settings the run would count it with (resolved against the stored ones, checked).
  */
 export async function enqueue (args: DryRunArgs & { queue: string, enrich?: EnrichArgs | undefined }, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: true }, async (redis, _used, target) => {
+  return await withRedis(args.target, err, { start: true, notOnCluster: notYetOnCluster('ingest --queue') }, async (redis, _used, target) => {
     const settings = await settingsFor(redis, args.given, err)
     const enrich = await enrichmentFor(settings.fields, args.enrich ?? {})
     const parameters = { ...settings, databases: enrich === undefined ? undefined : databasesOf(enrich) }
@@ -77,7 +77,7 @@ export const workerCommand = command({
 })
 
 export async function worker (args: { target: CommandTarget, queue: string, threads: number | undefined }, io: Io): Promise<ExitStatus> {
-  return await withRedis(args.target, io.err, { start: true }, async (redis, _used, target) => {
+  return await withRedis(args.target, io.err, { start: true, notOnCluster: notYetOnCluster('worker') }, async (redis, _used, target) => {
     const connection = bullConnection(target)
     // Stopped by a signal: the job in hand is finished (its lock kept), then the worker closes.
     let stop = (): void => {}
@@ -122,7 +122,7 @@ export const queueCommand = command({
 })
 
 async function status (args: { target: CommandTarget, name: string, json: boolean }, io: Io): Promise<ExitStatus> {
-  return await withRedis(args.target, io.err, { start: false }, async (_redis, _used, target) => {
+  return await withRedis(args.target, io.err, { start: false, notOnCluster: notYetOnCluster('queue status') }, async (_redis, _used, target) => {
     const connection = bullConnection(target)
     try {
       const found = await queueStatus(connection, args.name)

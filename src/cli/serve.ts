@@ -10,10 +10,11 @@ import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
 import { connect, nameOf } from '../store/connection.js'
+import { isCluster } from '../store/cluster.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { printable } from './printable.js'
 import { wholeNumber } from './numbers.js'
-import { addressOf, dataElsewhere, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
+import { addressOf, dataElsewhere, notYetOnCluster, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
 
 export interface ServeOptions {
   target: CommandTarget
@@ -83,7 +84,9 @@ function untilSignal (): Promise<void> {
 async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opened, 'redis'>> {
   const address = addressOf(target)
   try {
-    (await connect(address, 1000)).disconnect()
+    const probe = await connect(address, { timeoutMs: 1000 })
+    probe.disconnect()
+    if (isCluster(probe)) throw new RedisClusterError(`${nameOf(address)} is a Redis Cluster node: ${notYetOnCluster('serve')}`)
     return { target: address, fellBack: false }
   } catch (e) {
     if (e instanceof RedisClusterError) throw e

@@ -23,6 +23,7 @@ import { tableDays, tableKeys, tableRows } from '../aggregate/table.js'
 import { finishBatch, loneBatch, writeBatch } from '../store/batch.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
+import { isCluster } from '../store/cluster.js'
 import { fileState, filesInfo, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import type { EnrichSpec } from '../enrich/databases.js'
@@ -236,8 +237,9 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       // The names of the AS numbers about to be counted, there before their counts are.
       const names = ready.flatMap(p => p.result.asnNames ?? [])
       if (names.length > 0) await attempt(ready.map(p => p.file), async () => { await writer.hset(ASN_NAMES, Object.fromEntries(names)) })
-      let together = ready.length > 1
-      if (!together && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
+      // A batch's scripts span every key of it: on a cluster, files go one by one, by slot (store/write.ts).
+      let together = ready.length > 1 && !isCluster(writer)
+      if (!together && !isCluster(writer) && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
       if (together) {
         let taken = false
         await attempt(ready.map(p => p.file), async () => {

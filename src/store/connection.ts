@@ -2,7 +2,8 @@
  * The connection to Redis of the commands that read or write counts: where Redis is, connecting
  * with one readable line on failure, and how a lost or silent Redis is told and said.
  */
-import type { Redis } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
+import { TimedCluster } from './cluster.js'
 import { RedisClusterError, RedisTimeoutError, RedisUnreachableError } from '../errors.js'
 import { replyCode, TimedRedis } from '../redis-errors.js'
 import { DEFAULTS } from '../config/defaults.js'
@@ -63,13 +64,20 @@ export function connected (redis: Redis): boolean {
   return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
 }
 
+/** How connect takes a cluster: found by asking the node (the default), or `force`d (`--cluster`). */
+export interface ConnectOptions {
+  timeoutMs?: number
+  /** True: the address must be a cluster node (`--cluster`), refused otherwise. */
+  cluster?: boolean | undefined
+}
+
 /**
  * Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue.
- * A node of a Redis Cluster is refused with RedisClusterError (potiron stores into one Redis only
- * for now, issue 15): its writes would fail key by key on MOVED and CROSSSLOT. The question costs
- * no round trip of its own: `INFO cluster` stands where a PING proved the server answers.
+ * A node of a Redis Cluster gives a client of the whole cluster (store/cluster.ts), typed as one
+ * Redis: `isCluster` tells them apart. The question costs no round trip of its own: `INFO
+ * cluster` stands where a PING proved the server answers.
  */
-export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS.redisConnectMs): Promise<Redis> {
+export async function connect (target: RedisTarget, { timeoutMs = DEFAULTS.redisConnectMs, cluster: force }: ConnectOptions = {}): Promise<Redis> {
   // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
   const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
   const redis = new TimedRedis(commandTimeoutMs(), clientTarget(target), options)
@@ -84,11 +92,44 @@ export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS
     const reason = err instanceof Error ? err.message : String(err)
     throw new RedisUnreachableError(`cannot reach Redis at ${nameOf(target)}: ${reason}`, { cause: err })
   }
-  if (cluster) {
+  if (!cluster) {
+    if (force !== true) return redis
     redis.disconnect()
-    throw new RedisClusterError(`${nameOf(target)} is a Redis Cluster node: potiron does not store into a cluster yet, only into a single Redis; give --redis URL or --unix SOCKET of one`)
+    throw new RedisClusterError(`${nameOf(target)} is not a Redis Cluster node (--cluster): leave out --cluster to use it as one Redis`)
   }
-  return redis
+  const seed = { host: redis.options.host ?? '127.0.0.1', port: redis.options.port ?? 6379 }
+  const { username, password, tls } = redis.options
+  redis.disconnect()
+  if ('socket' in target) throw new RedisClusterError(`${nameOf(target)} is a Redis Cluster node: give one of its addresses as --redis redis://HOST:PORT (a cluster's nodes are found by address, not by socket)`)
+  return await connectCluster(target, seed, { connectTimeout: timeoutMs, ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }), ...(tls === undefined ? {} : { tls }) })
+}
+
+/**
+ * A client of the cluster `seed` is a node of, ready (slots known), or RedisUnreachableError.
+ * ioredis follows MOVED, ASK, TRYAGAIN and CLUSTERDOWN itself (a failover, a resharding),
+ * within `maxRedirections` tries spaced by the retry delays: about 10 s before a command fails.
+ */
+async function connectCluster (target: RedisTarget, seed: { host: string, port: number }, node: RedisOptions): Promise<Redis> {
+  const cluster = new TimedCluster(commandTimeoutMs(), [seed], {
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    clusterRetryStrategy: () => null,
+    maxRedirections: 64,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 200,
+    slotsRefreshTimeout: DEFAULTS.redisConnectMs,
+    redisOptions: { ...node, maxRetriesPerRequest: 0 }
+  })
+  cluster.on('error', () => {})
+  try {
+    await cluster.connect()
+  } catch (err) {
+    cluster.disconnect()
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new RedisUnreachableError(`cannot reach the Redis Cluster at ${nameOf(target)}: ${reason}`, { cause: err })
+  }
+  return cluster as unknown as Redis
 }
 
 /**

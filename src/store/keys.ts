@@ -39,6 +39,15 @@ export function writtenGroupsKey (name: string): string {
   return `potiron:part:${name}`
 }
 
+/**
+ * As writtenGroupsKey on a Redis Cluster, one hash per slot the file writes to: `tag` is a hash
+ * tag of that slot (store/cluster.ts tagOf), so the hash lies beside the keys its groups write
+ * (docs/cluster.md). It stays a while after the file is counted (SLOT_MARKER_SECONDS).
+ */
+export function writtenSlotKey (name: string, tag: string): string {
+  return `potiron:part:{${tag}}:${name}`
+}
+
 /** As writtenGroupsKey, for the groups taken back out by `potiron remove`. */
 export function removedGroupsKey (name: string): string {
   return `potiron:unpart:${name}`

@@ -9,6 +9,8 @@ import { FIELDS as FIELD_NAMES, PACKET_FIELDS, type FieldName } from '../aggrega
 import { DEFAULTS } from '../config/defaults.js'
 import { ParameterConflictError } from '../errors.js'
 import { FIELDS, JSON_FIELDS, PARAMETERS, TSHARK_COLUMNS } from './keys.js'
+import { isCluster } from './cluster.js'
+import { exec } from './write.js'
 import type { DatabaseInfo } from '../enrich/databases.js'
 import { FORMATS, type Format } from '../aggregate/modes.js'
 import { compileFilter, FilterError } from '../filter/filter.js'
@@ -221,6 +223,7 @@ export async function resolveSettings (redis: Redis, given: Partial<StoredSettin
 export async function ensureParameters (redis: Redis, p: RunParameters): Promise<void> {
   const wanted = parameterHash(p)
   const fields = tsharkFields(p.fields)
+  if (isCluster(redis)) { await ensureOnCluster(redis, p, wanted, fields); return }
   for (;;) {
     // WATCHed: two runs starting at once on a fresh database must not both write (RPUSH would
     // list the fields twice), and the three reads below must be one state, not one key read
@@ -245,6 +248,39 @@ export async function ensureParameters (redis: Redis, p: RunParameters): Promise
     if (conflict !== undefined) throw conflict
     return
   }
+}
+
+/**
+ * LISTs set only when absent, in one step: two runs on a fresh cluster must not both RPUSH.
+ * One key a call, so it runs on a cluster, where PARAMETERS, FIELDS and JSON_FIELDS lie in
+ * three slots and cannot be WATCHed together.
+ */
+const LIST_IF_ABSENT = `if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('RPUSH', KEYS[1], unpack(ARGV)) end
+return redis.call('LRANGE', KEYS[1], 0, -1)`
+
+/**
+ * ensureParameters on a Redis Cluster: PARAMETERS is written first, field by field with HSETNX
+ * (a value another run wrote first stays, and is then the one compared), then each list only
+ * if absent (LIST_IF_ABSENT); what is stored afterwards is compared with what this run wants.
+ */
+async function ensureOnCluster (redis: Redis, p: RunParameters, wanted: Record<string, string>, fields: readonly string[]): Promise<void> {
+  const before = await redis.hgetall(PARAMETERS)
+  const added = p.addDatabases === true ? addedDatabases(wanted, before) : {}
+  const fresh = Object.keys(before).length === 0
+  // A conflict found before anything is written leaves the stored settings as they are.
+  if (!fresh) await checkParameters(redis, p)
+  const setting = fresh ? wanted : Object.fromEntries(Object.entries(wanted).filter(([name]) => before[name] === undefined))
+  const pipeline = redis.pipeline()
+  for (const [name, value] of Object.entries(setting)) pipeline.hsetnx(PARAMETERS, name, value)
+  await exec(pipeline)
+  if (Object.keys(added).length > 0) await redis.hset(PARAMETERS, added)
+  const [stored, storedFields, storedJson] = await Promise.all([
+    redis.hgetall(PARAMETERS),
+    redis.eval(LIST_IF_ABSENT, 1, FIELDS, ...fields) as Promise<string[]>,
+    redis.eval(LIST_IF_ABSENT, 1, JSON_FIELDS, ...p.fields) as Promise<string[]>
+  ])
+  const conflict = conflictWith(without(wanted, added), p.fields, fields, stored, storedFields, storedJson)
+  if (conflict !== undefined) throw conflict
 }
 
 /**

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js'
 import { FIELDS as FIELD_NAMES, byBytes } from '../aggregate/fields.js'
 import { ASN_NAMES, DAYS_KEY_PATTERN, FILES, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
 import { storedCombined } from './parameters.js'
+import { mastersOf } from './cluster.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
 export interface Layout {
@@ -45,18 +46,23 @@ export function checkField (layout: Layout, field: string): void {
  * of keys is never scanned to find out.
  */
 export async function holdsPotironData (redis: Redis): Promise<boolean> {
-  return await redis.exists(PARAMETERS, JSON_FIELDS, FILES) > 0
+  // One key a command: on a cluster the three lie in three slots.
+  const found = await exec(redis.pipeline().exists(PARAMETERS).exists(JSON_FIELDS).exists(FILES))
+  return found.some(n => n === 1)
 }
 
 /** Every sensor with a day set, sorted: one SCAN over the keyspace, matching `*_DAYS` sets only. */
 export async function findSensors (redis: Redis): Promise<string[]> {
   const found = new Set<string>()
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', DAYS_KEY_PATTERN, 'COUNT', 1000, 'TYPE', 'set')
-    for (const key of keys) found.add(sensorOfDaysKey(key))
-    cursor = next
-  } while (cursor !== '0')
+  // A cluster: every master holds some of the keyspace.
+  for (const node of mastersOf(redis)) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', DAYS_KEY_PATTERN, 'COUNT', 1000, 'TYPE', 'set')
+      for (const key of keys) found.add(sensorOfDaysKey(key))
+      cursor = next
+    } while (cursor !== '0')
+  }
   return [...found].sort()
 }
 

@@ -17,7 +17,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
-import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey } from './keys.js'
+import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
+import { isCluster, slotOf, tagOf, unwatchSlot } from './cluster.js'
 import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
 import type { Members } from './members.js'
@@ -131,6 +132,7 @@ export interface WriteOptions {
  * per connection), and that connection must not be used for anything else meanwhile.
  */
 export async function writeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[] = [], options: WriteOptions = {}): Promise<WriteOutcome> {
+  if (isCluster(redis)) return await writeBySlot(redis, name, c, extraDays, options)
   const groups = planGroups(c)
   const marker = writtenGroupsKey(name)
   const [counted, stored] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
@@ -148,7 +150,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
     const last = g === groups.length - 1
     if (!last && done[g] !== undefined) continue
     const outcome = await transact(redis, {
-      name, marker, group: g, groups: groups.length, entries, sign: 1, written,
+      name, marker, slot: 0, files: true, group: g, groups: groups.length, entries, sign: 1, written,
       final: last
         ? t => {
           if (days.length > 0) t.sadd(daysKey(c.sensor), ...days)
@@ -164,6 +166,60 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
     members += outcome
   }
   return { written: true, members }
+}
+
+/**
+ * How long a slot's marker stays once its file is counted: a run that read FILES before the
+ * file was counted, and writes its groups after, finds them done in the markers instead of
+ * counting them again (on one Redis, FILES is read under each group's WATCH instead). `remove`
+ * deletes them; a run stalled longer than this between reading FILES and writing is not
+ * covered.
+ */
+export const SLOT_MARKER_SECONDS = 7 * 86400
+
+/**
+ * writeFile on a Redis Cluster (docs/cluster.md): the groups are cut by slot and each marked in
+ * its slot's own marker, in the transaction that writes it; the file's days, protocols and
+ * FILES_INFO entry go in once every group is in, and `SADD FILES` last is what counts the file.
+ */
+async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], options: WriteOptions): Promise<WriteOutcome> {
+  if (await isIngested(redis, name)) return { written: false, members: 0 }
+  const groups = planGroups(c, true).filter(group => group.slices.length > 0)
+  const slots = [...new Set(groups.map(group => group.slot))]
+  const markers = new Map(slots.map(slot => [slot, writtenSlotKey(name, tagOf(slot))]))
+  const done = new Map<number, Record<string, string>>()
+  const stored = await exec(slots.reduce((p, slot) => p.hgetall(markers.get(slot)!), redis.pipeline()))
+  slots.forEach((slot, i) => {
+    const marked = stored[i] as Record<string, string>
+    checkPlan(name, markers.get(slot)!, marked, groups.length)
+    done.set(slot, marked)
+  })
+  let members = 0
+  const reader = new GroupReader()
+  const written = new Map<string, number>()
+  for (const [g, group] of groups.entries()) {
+    const entries = reader.read(group)
+    if (done.get(group.slot)![g] !== undefined) continue
+    const outcome = await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, entries, sign: 1, written, final: undefined })
+    members += outcome as number
+  }
+  // Every group in, or the file is not counted: each marker holds `plan` and its slot's groups.
+  const expected = new Map<number, number>()
+  for (const group of groups) expected.set(group.slot, (expected.get(group.slot) ?? 0) + 1)
+  const lengths = await exec(slots.reduce((p, slot) => p.hlen(markers.get(slot)!), redis.pipeline()))
+  slots.forEach((slot, i) => {
+    if (lengths[i] !== expected.get(slot)! + 1) throw new RedisWriteError(`${name}: ${markers.get(slot)!} lacks some of its ${plural(expected.get(slot)!, 'group')}: was it changed by hand? not counted`, 0)
+  })
+  const days = daysOf(c, extraDays)
+  const protocols = [...c.protocols].sort()
+  const before = redis.pipeline()
+  if (days.length > 0) before.sadd(daysKey(c.sensor), ...days)
+  if (protocols.length > 0) before.sadd(PROTOCOLS, ...protocols)
+  if (options.identity !== undefined) before.hset(FILES_INFO, name, filesInfo(options.identity))
+  await exec(before)
+  const counted = flag(await redis.sadd(FILES, name), 'SADD FILES')
+  await exec(slots.reduce((p, slot) => p.expire(markers.get(slot)!, SLOT_MARKER_SECONDS), redis.pipeline()))
+  return { written: counted, members }
 }
 
 export interface RemoveOutcome {
@@ -207,7 +263,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
   for (let g = 0; g < groups.length; g++) {
     const entries = reader.read(groups[g]!)
     if (done[g] !== undefined) continue
-    const outcome = await transact(redis, { name, marker, group: g, groups: groups.length, entries, sign: -1, final: undefined, written: new Map() })
+    const outcome = await transact(redis, { name, marker, slot: 0, files: true, group: g, groups: groups.length, entries, sign: -1, final: undefined, written: new Map() })
     if (outcome === 'counted') return { removed: false, members, missing: [] }
     members += outcome
   }
@@ -303,23 +359,32 @@ interface Slice {
   count: number
 }
 
+/** A group's members, and the slot of its keys when they are cut by slot (a cluster), else 0. */
+interface Group {
+  slices: Slice[]
+  slot: number
+}
+
 /**
  * Cuts a contribution into groups of at most GROUP_MEMBERS members over at most GROUP_KEYS keys,
- * in the contribution's order (a big key spans several groups). From the sizes alone: O(keys).
- * Always at least one group, which carries the file's FILES entry.
+ * in the contribution's order (a big key spans several groups); `bySlot` (a cluster), the keys
+ * ordered by slot and each group within one slot. From the sizes alone: O(keys). Always at least
+ * one group, which carries the file's FILES entry on one Redis.
  */
-function planGroups (c: Contribution): Slice[][] {
-  const groups: Slice[][] = [[]]
+function planGroups (c: Contribution, bySlot = false): Group[] {
+  const keys = bySlot ? [...c.zsets].map(([key, map]) => ({ key, map, slot: slotOf(key) })).sort((a, b) => a.slot - b.slot) : [...c.zsets].map(([key, map]) => ({ key, map, slot: 0 }))
+  const groups: Group[] = [{ slices: [], slot: keys[0]?.slot ?? 0 }]
   let members = 0
-  for (const [key, map] of c.zsets) {
+  for (const { key, map, slot } of keys) {
     let left = map.size
     while (left > 0) {
-      if (members === GROUP_MEMBERS || groups[groups.length - 1]!.length === GROUP_KEYS) {
-        groups.push([])
+      const last = groups[groups.length - 1]!
+      if (members === GROUP_MEMBERS || last.slices.length === GROUP_KEYS || last.slot !== slot) {
+        groups.push({ slices: [], slot })
         members = 0
       }
       const count = Math.min(left, GROUP_MEMBERS - members)
-      groups[groups.length - 1]!.push({ members: map, key, count })
+      groups[groups.length - 1]!.slices.push({ members: map, key, count })
       members += count
       left -= count
     }
@@ -335,9 +400,9 @@ class GroupReader {
   #key: string | undefined
   #members: Iterator<[string, number]> | undefined
 
-  read (group: readonly Slice[]): Array<[string, string, number]> {
+  read (group: Group): Array<[string, string, number]> {
     const out: Array<[string, string, number]> = []
-    for (const slice of group) {
+    for (const slice of group.slices) {
       if (slice.key !== this.#key) {
         this.#key = slice.key
         this.#members = slice.members.entries()
@@ -354,7 +419,12 @@ class GroupReader {
 /** One group's transaction. */
 interface GroupStep {
   name: string
+  /** The hash the group is marked done in: the file's, or on a cluster its slot's (slotMarker). */
   marker: string
+  /** The slot of the group's keys and marker (a cluster; 0 on one Redis). */
+  slot: number
+  /** One Redis: FILES is read under the group's WATCH. A cluster cannot (another slot): the commit reads it. */
+  files: boolean
   group: number
   groups: number
   entries: ReadonlyArray<[string, string, number]>
@@ -388,17 +458,20 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(backoff(attempt))
     const watched = step.final === undefined ? [step.marker, ...keys] : [FILES, step.marker, ...keys]
-    const reads = redis.pipeline().watch(...watched).sismember(FILES, step.name)
+    const reads = redis.pipeline().watch(...watched)
+    if (step.files) reads.sismember(FILES, step.name)
     if (step.final === undefined) reads.hexists(step.marker, String(step.group))
     else reads.hlen(step.marker)
     for (const key of keys) reads.zcard(key)
-    const [, counted, state, ...cards] = await exec(reads)
+    const [, ...answers] = await exec(reads)
+    const counted = step.files ? answers.shift() : step.sign === 1 ? 0 : 1
+    const [state, ...cards] = answers
     const gone = flag(counted, 'SISMEMBER FILES') === (step.sign === 1)
     const done = step.final === undefined ? flag(state, 'HEXISTS') : false
     // The final step follows every other group: the marker holds `plan` and each of them.
     const incomplete = step.final !== undefined && state !== (step.groups === 1 ? 0 : step.groups)
     if (gone || done || incomplete) {
-      await redis.unwatch()
+      await unwatchSlot(redis, step.slot)
       if (gone) return 'counted'
       if (done) return 0
       throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${plural(step.groups - 1, 'group')} written before the last one: was it changed by hand? not counted`, 0)

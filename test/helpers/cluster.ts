@@ -11,7 +11,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { within } from './teardown.js'
 import { killedWithTests } from './private-redis.js'
 
@@ -139,4 +139,11 @@ async function allOk (nodes: readonly ClusterNode[], deadline: number): Promise<
     if (Date.now() > deadline) throw new Error(`cluster_state:ok on every node: not within ${START_MS} ms (ok: ${states.map(String).join(', ')})`)
     await sleep(100)
   }
+}
+
+/** A client of the whole cluster (ioredis's own), for a test to read what potiron wrote; the caller disconnects it. */
+export function clusterClient (cluster: TestCluster): Cluster {
+  const client = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0]! }], { redisOptions: { commandTimeout: 10_000 } })
+  client.on('error', () => {})
+  return client
 }

@@ -1,0 +1,142 @@
+/**
+ * A Redis Cluster as potiron's storage (docs/cluster.md): the client, and what the rest of the
+ * store needs to know of slots.
+ *
+ * The rest of potiron is written against one Redis. A cluster is handed to it as the same
+ * interface (ioredis's `Cluster` and `Redis` share their commands) with two differences made
+ * here, so that readers need no cluster code of their own:
+ * - a pipeline may hold keys of any slots: it is cut by slot and each part sent to the slot's
+ *   owner, the replies put back in order (ioredis's own cluster pipeline refuses keys of two
+ *   masters); a pipeline is then no longer one state, which no reader needs;
+ * - every command is timed as on one Redis (RedisTimeoutError).
+ * Transactions (MULTI/EXEC, WATCH) stay one slot's: the writers group their keys by slot
+ * (store/write.ts).
+ */
+import calculateSlot from 'cluster-key-slot'
+import { Cluster, Command, type ChainableCommander, type ClusterOptions, type Redis } from 'ioredis'
+import type { WriteableStream } from 'ioredis/built/types.js'
+import { timeCommand } from '../redis-errors.js'
+
+export const SLOTS = 16384
+
+/** Whether `redis` is a cluster's client (see connect): both clients say so themselves. */
+export function isCluster (redis: Redis): boolean {
+  return redis.isCluster
+}
+
+/** The hash slot of a key (Redis's CRC16 of the key, or of its hash tag). */
+export function slotOf (key: string): number {
+  return calculateSlot(key)
+}
+
+let tags: string[] | undefined
+
+/**
+ * A short hash tag for each slot: `{<tag>}` in a key puts it in that slot. Found once by
+ * counting up in base 36 until every slot has one (about 160,000 CRC16s, ~20 ms).
+ */
+export function tagOf (slot: number): string {
+  if (tags === undefined) {
+    const found: string[] = new Array(SLOTS)
+    let left = SLOTS
+    for (let n = 0; left > 0; n++) {
+      const tag = n.toString(36)
+      const s = calculateSlot(tag)
+      if (found[s] === undefined) { found[s] = tag; left-- }
+    }
+    tags = found
+  }
+  return tags[slot]!
+}
+
+/** The masters of a cluster client, or the one Redis itself: where a SCAN must go. */
+export function mastersOf (redis: Redis): Redis[] {
+  return isCluster(redis) ? (redis as unknown as Cluster).nodes('master') : [redis]
+}
+
+/**
+ * UNWATCH on the connection that holds the WATCH of `slot`'s keys: on a cluster, a command
+ * without a key would go to any master.
+ */
+export async function unwatchSlot (redis: Redis, slot: number): Promise<void> {
+  if (!isCluster(redis)) { await redis.unwatch(); return }
+  const command = new Command('unwatch', [], { replyEncoding: 'utf8' })
+  await (redis as unknown as Cluster).sendCommand(command, undefined, { slot })
+}
+
+/**
+ * A cluster's client whose commands are timed (redis-errors.ts) and whose pipelines may span
+ * masters (see the module comment).
+ */
+export class TimedCluster extends Cluster {
+  // TS-private for the same reason as TimedRedis's.
+  // eslint-disable-next-line no-restricted-syntax
+  private readonly timeoutMs: number
+  // eslint-disable-next-line no-restricted-syntax
+  private readonly timed: WeakSet<Command>
+  // eslint-disable-next-line no-restricted-syntax
+  private readonly seeds: Array<{ host: string, port: number }>
+
+  constructor (timeoutMs: number, nodes: Array<{ host: string, port: number }>, options: ClusterOptions) {
+    super(nodes, options)
+    this.timeoutMs = timeoutMs
+    this.timed = new WeakSet()
+    this.seeds = nodes
+  }
+
+  override sendCommand (command: Command, stream?: WriteableStream, node?: unknown): unknown {
+    timeCommand(command, this.timeoutMs, this.timed)
+    return super.sendCommand(command, stream, node)
+  }
+
+  /** Another client of the same cluster (Redis's signature: run.ts duplicates either alike). */
+  override duplicate (override: unknown = {}, more: Partial<ClusterOptions> = {}): TimedCluster {
+    const extra = Array.isArray(override) ? more : override as Partial<ClusterOptions>
+    return new TimedCluster(this.timeoutMs, this.seeds, { ...this.options, ...extra })
+  }
+
+  override pipeline (): ReturnType<Redis['pipeline']> {
+    return slotPipeline(this) as ReturnType<Redis['pipeline']>
+  }
+}
+
+/** One command queued in a slotPipeline. */
+interface Queued { name: string, args: unknown[] }
+
+/**
+ * A pipeline that may hold keys of any slots: recorded, then sent as one ioredis pipeline per
+ * slot, all at once, the replies in the order queued (see the module comment).
+ */
+function slotPipeline (cluster: Cluster): ChainableCommander {
+  const queued: Queued[] = []
+  const pipeline: ChainableCommander = new Proxy({} as unknown as ChainableCommander, {
+    get (_, property) {
+      if (property === 'exec') return async () => await execBySlot(cluster, queued)
+      if (property === 'length') return queued.length
+      if (typeof property !== 'string' || property === 'then') return undefined
+      return (...args: unknown[]) => { queued.push({ name: property, args }); return pipeline }
+    }
+  })
+  return pipeline
+}
+
+async function execBySlot (cluster: Cluster, queued: readonly Queued[]): Promise<Array<[Error | null, unknown]>> {
+  const bySlot = new Map<number | string, number[]>()
+  queued.forEach(({ name, args }, i) => {
+    const slot = new Command(name, args as string[]).getSlot()
+    // A command without a key goes alone, to whichever master the client picks.
+    const part = slot ?? `any ${i}`
+    const at = bySlot.get(part)
+    if (at === undefined) bySlot.set(part, [i])
+    else at.push(i)
+  })
+  const replies: Array<[Error | null, unknown]> = new Array(queued.length)
+  const send = Cluster.prototype.pipeline
+  await Promise.all([...bySlot.values()].map(async at => {
+    const part = send.call(cluster) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
+    for (const i of at) part[queued[i]!.name]!(...queued[i]!.args)
+    const got = await part.exec()
+    at.forEach((i, j) => { replies[i] = got === null ? [new Error('pipeline: no reply'), null] : got[j]! })
+  }))
+  return replies
+}
