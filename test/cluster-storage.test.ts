@@ -5,24 +5,33 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { dailyCaptures } from '../bench/util.js'
+import { spawnPotiron } from './helpers/spawned.js'
 import { potiron } from './helpers/cli.js'
-import { startCluster, type TestCluster } from './helpers/cluster.js'
+import { clusterClient, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { teardown } from './helpers/teardown.js'
 
 const CAPTURES = readdirSync(FIXTURES).filter(name => /\.pcap(ng)?(\.gz)?$/.test(name)).sort().map(name => join(FIXTURES, name))
+const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-storage-'))
 let cluster: TestCluster
 let single: TestRedis
+/** A day of 300k generated packets: some 1,000 groups over a dozen slots, a few seconds of writing. */
+let big: string
 
 before(async () => {
-  [cluster, single] = await Promise.all([startCluster({ masters: 3 }), startRedis()])
+  let days: string[]
+  [cluster, single, days] = await Promise.all([startCluster({ masters: 3 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 300_000)])
+  big = days[0]!
 })
 
 after(async () => {
-  await teardown(async () => { await cluster?.stop() }, async () => { await single?.stop() })
+  await teardown(async () => { await cluster?.stop() }, async () => { await single?.stop() }, () => { rmSync(dir, { recursive: true, force: true }) })
 })
 
 /** Markers of a cluster's slots (`potiron:part:{tag}:name`), kept a while after their file is counted. */
@@ -55,4 +64,78 @@ test('the fixtures into one Redis and into a cluster of 3 masters: key by key th
   assert.deepEqual(await clusterDump(), expected)
   const sizes = await Promise.all(cluster.masters.map(async m => await m.client.dbsize()))
   for (const size of sizes) assert.ok(size > 20, `every master holds keys: ${sizes.join(', ')}`)
+})
+
+/** The big capture's slot markers on every master: groups marked done (their fields but `plan`), and the groups the file makes (`plan`). */
+async function marked (): Promise<{ markers: number, groups: number, plan: number }> {
+  let markers = 0
+  let groups = 0
+  let plan = 0
+  for (const m of cluster.masters) {
+    for (const key of await m.client.keys(`potiron:part:{*}:${basename(big)}`)) {
+      const fields = await m.client.hgetall(key)
+      markers++
+      groups += Object.keys(fields).length - 1
+      plan = Number(fields.plan!.split(' ')[0])
+    }
+  }
+  return { markers, groups, plan }
+}
+
+/** Polls the markers until `enough` says so; undefined when `ended` settles first. */
+async function whenMarked (enough: (m: { groups: number, plan: number }) => boolean, ended: Promise<unknown>): Promise<boolean> {
+  let over = false
+  void ended.then(() => { over = true })
+  while (!over) {
+    if (enough(await marked())) return true
+    await sleep(5)
+  }
+  return false
+}
+
+/** What one clean ingest of `files` writes into one Redis. */
+async function cleanRun (files: readonly string[], ...args: string[]): Promise<Dump> {
+  await single.client.flushall()
+  const run = await potiron('ingest', ...files, '--unix', single.socket, '--quiet', ...args)
+  assert.equal(run.status, 0, run.err.join('\n'))
+  return await dump(single.client)
+}
+
+test('kill -9 with some but not all slot groups in, then the same command again: the same database as one clean run into one Redis', async () => {
+  const clean = await cleanRun([big, ...CAPTURES], '--sensor', 'honeypot')
+  for (const share of [0.05, 0.5, 0.9]) {
+    await flushCluster()
+    const killed = spawnPotiron(['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '2'])
+    const caught = await whenMarked(m => m.plan > 0 && m.groups >= share * m.plan, killed.done)
+    killed.child.kill('SIGKILL')
+    const first = await killed.done
+    assert.equal(first.signal, 'SIGKILL', `${share}: ended before the kill: ${first.stderr}`)
+    assert.ok(caught)
+    const at = await marked()
+    assert.ok(at.groups > 0 && at.groups < at.plan, `${share}: ${at.groups} of ${at.plan} groups in when killed`)
+    const client = clusterClient(cluster)
+    try {
+      assert.equal(await client.sismember('FILES', basename(big)), 0)
+    } finally {
+      client.disconnect()
+    }
+    const rerun = await spawnPotiron(['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '2']).done
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.deepEqual(await clusterDump(), clean, `killed with ${at.groups} of ${at.plan} groups in`)
+  }
+})
+
+test('two ingests of the same files at once: the same database as one clean run, and the slot markers expire', async () => {
+  const clean = await cleanRun([big, ...CAPTURES], '--sensor', 'honeypot')
+  await flushCluster()
+  const args = ['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '1']
+  const [a, b] = await Promise.all([spawnPotiron(args).done, spawnPotiron(args).done])
+  assert.deepEqual([a.code, b.code], [0, 0], a.stderr + b.stderr)
+  assert.deepEqual(await clusterDump(), clean)
+  for (const m of cluster.masters) {
+    for (const key of await m.client.keys('potiron:part:{*')) {
+      const ttl = await m.client.ttl(key)
+      assert.ok(ttl > 6 * 86400 && ttl <= 7 * 86400, `${key}: TTL ${ttl}`)
+    }
+  }
 })
