@@ -19,7 +19,7 @@ import { redisCommand } from '../src/cli/redis-command.js'
 import { removeCommand } from '../src/cli/remove.js'
 import { serveCommand } from '../src/cli/serve.js'
 
-const SOCKET = { redis: undefined, unix: '/run/potiron.sock' }
+const SOCKET = { redis: undefined, unix: '/run/potiron.sock', cluster: undefined }
 const CAPTURE = { 'ipv4-only': false, tz: undefined, sensor: undefined, filter: undefined }
 
 function usage (f: () => unknown, message: RegExp): void {

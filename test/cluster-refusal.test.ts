@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { serve } from '../src/cli/serve.js'
 import { clusterEnabled } from '../src/store/connection.js'
 import { potiron } from './helpers/cli.js'
-import { clusterClient, startCluster, type TestCluster } from './helpers/cluster.js'
+import { clusterClient, startCluster, startStandalone, type TestCluster } from './helpers/cluster.js'
 import { FIXTURES } from './helpers/shared.js'
 import { teardown, within } from './helpers/teardown.js'
 
@@ -82,6 +82,20 @@ test('$REDIS_URL naming a cluster node is used as that cluster, not passed over 
     else process.env.REDIS_URL = before
     await Promise.all(cluster.masters.map(async m => await m.client.flushall()))
   }
+})
+
+test('--cluster: a cluster node is used as with no flag; a single Redis is refused in one line, and --unix is a usage error', async () => {
+  const used = await potiron('status', '--redis', cluster.url, '--cluster')
+  assert.deepEqual([used.status, used.err[0]], [0, `potiron: redis ${cluster.url} (a Redis Cluster of 3 masters)`])
+  const standalone = await startStandalone()
+  try {
+    const refused = await potiron('ingest', DNS, '--redis', standalone.url, '--cluster')
+    assert.deepEqual([refused.status, refused.err, refused.out], [1, [`potiron: ${standalone.url} is not a Redis Cluster node (--cluster): leave out --cluster to use it as one Redis`], []])
+  } finally {
+    await standalone.stop()
+  }
+  const socket = await potiron('status', '--unix', '/tmp/none.sock', '--cluster')
+  assert.deepEqual([socket.status, socket.err.at(-1)], [2, "potiron: --cluster: a Redis Cluster is reached by the address of one of its nodes: give --redis redis://HOST:PORT, not --unix\nRun 'potiron status --help' for usage."])
 })
 
 test('bench --redis with a cluster node: the same line, exit 1, nothing measured or written', async () => {

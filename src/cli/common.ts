@@ -154,7 +154,8 @@ async function holdsDataAt (target: RedisTarget): Promise<boolean> {
 export function redisOptions (own: string) {
   return {
     redis: { type: 'string', description: `Redis URL (default $REDIS_URL or ${DEFAULTS.redisUrl}; when that default is down, potiron's own redis-server, ${own})` },
-    unix: { type: 'string', description: 'Redis unix socket path, instead of --redis' }
+    unix: { type: 'string', description: 'Redis unix socket path, instead of --redis' },
+    cluster: { type: 'boolean', description: 'The address is a node of a Redis Cluster: refuse it if not (without it, potiron asks the node and uses the whole cluster when it is one)' }
   } as const satisfies Record<string, Options>
 }
 
@@ -162,11 +163,15 @@ export function redisOptions (own: string) {
  * --redis / --unix → where to connect; both flags at once is a usage error. Pure: the default
  * address ($REDIS_URL) is read when connecting (addressOf), not here.
  */
-export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined }): CommandTarget {
+export function targetOf (argv: { redis?: string | undefined, unix?: string | undefined, cluster?: boolean | undefined }): CommandTarget {
   if (argv.redis !== undefined && argv.unix !== undefined) throw new UsageError('--redis and --unix are exclusive: name one (e.g. --unix /run/redis/potiron.sock)')
-  if (argv.unix !== undefined) return { socket: argv.unix }
-  if (argv.redis !== undefined) return { url: redisUrlOf(argv.redis) }
-  return { fallback: true }
+  if (argv.unix !== undefined) {
+    if (argv.cluster === true) throw new UsageError('--cluster: a Redis Cluster is reached by the address of one of its nodes: give --redis redis://HOST:PORT, not --unix')
+    return { socket: argv.unix }
+  }
+  const cluster = argv.cluster === true ? { cluster: true as const } : {}
+  if (argv.redis !== undefined) return { url: redisUrlOf(argv.redis), ...cluster }
+  return { fallback: true, ...cluster }
 }
 
 /**
@@ -198,11 +203,12 @@ function redisUrlOf (text: string): string {
 }
 
 /** An address given, or `fallback`: the default one, which may fall back to potiron's own redis-server. */
-export type CommandTarget = RedisTarget | { fallback: true }
+export type CommandTarget = RedisTarget | { fallback: true, cluster?: true }
 
 /** The address to connect to: the default is `$REDIS_URL`, else DEFAULTS.redisUrl. */
 export function addressOf (target: CommandTarget, env: NodeJS.ProcessEnv = process.env): RedisTarget {
-  return 'fallback' in target ? { url: env.REDIS_URL ?? DEFAULTS.redisUrl } : target
+  if (!('fallback' in target)) return target
+  return { url: env.REDIS_URL ?? DEFAULTS.redisUrl, ...(target.cluster === true ? { cluster: true as const } : {}) }
 }
 
 /** A connection made by openRedis: where to, and whether the default fell back to potiron's own. */
@@ -226,7 +232,8 @@ export async function openRedis (target: CommandTarget, err: (text: string) => v
     // A cluster node answers: it is refused wherever its address came from, never passed over for potiron's own.
     if (e instanceof RedisClusterError) { err(`potiron: ${printable(e.message)}`); return undefined }
     if (!(e instanceof RedisUnreachableError)) throw e
-    if (!('fallback' in target)) { err(`potiron: ${printable(e.message)}`); return undefined }
+    // --cluster: potiron's own redis-server is no cluster to fall back to.
+    if (!('fallback' in target) || target.cluster === true) { err(`potiron: ${printable(e.message)}`); return undefined }
     // The default address down is the expected case here: its socket error adds nothing.
     const address = printable(nameOf(given))
     const where = `cannot reach Redis at ${address}`

@@ -84,7 +84,7 @@ function untilSignal (): Promise<void> {
 async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opened, 'redis'>> {
   const address = addressOf(target)
   try {
-    const probe = await connect(address, { timeoutMs: 1000 })
+    const probe = await connect(address, 1000)
     probe.disconnect()
     if (isCluster(probe)) throw new RedisClusterError(`${nameOf(address)} is a Redis Cluster node: ${notYetOnCluster('serve')}`)
     return { target: address, fellBack: false }

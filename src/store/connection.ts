@@ -8,8 +8,11 @@ import { RedisClusterError, RedisTimeoutError, RedisUnreachableError } from '../
 import { replyCode, TimedRedis } from '../redis-errors.js'
 import { DEFAULTS } from '../config/defaults.js'
 
-/** Where Redis is: a URL (redis://host:port/db) or a unix socket path. */
-export type RedisTarget = { url: string } | { socket: string }
+/**
+ * Where Redis is: a URL (redis://host:port/db) or a unix socket path. `cluster`: the URL must be
+ * a Redis Cluster node (`--cluster`); without it, connect asks the node.
+ */
+export type RedisTarget = { url: string, cluster?: true } | { socket: string }
 
 /** What ioredis is given for `target`: the URL it parses, or the options naming the socket. */
 export function clientTarget (target: RedisTarget): string | { path: string } {
@@ -64,12 +67,6 @@ export function connected (redis: Redis): boolean {
   return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
 }
 
-/** How connect takes a cluster: found by asking the node (the default), or `force`d (`--cluster`). */
-export interface ConnectOptions {
-  timeoutMs?: number
-  /** True: the address must be a cluster node (`--cluster`), refused otherwise. */
-  cluster?: boolean | undefined
-}
 
 /**
  * Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue.
@@ -77,7 +74,7 @@ export interface ConnectOptions {
  * Redis: `isCluster` tells them apart. The question costs no round trip of its own: `INFO
  * cluster` stands where a PING proved the server answers.
  */
-export async function connect (target: RedisTarget, { timeoutMs = DEFAULTS.redisConnectMs, cluster: force }: ConnectOptions = {}): Promise<Redis> {
+export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS.redisConnectMs): Promise<Redis> {
   // Commands are timed by TimedRedis (a typed RedisTimeoutError), not ioredis's commandTimeout.
   const options = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }
   const redis = new TimedRedis(commandTimeoutMs(), clientTarget(target), options)
@@ -93,7 +90,7 @@ export async function connect (target: RedisTarget, { timeoutMs = DEFAULTS.redis
     throw new RedisUnreachableError(`cannot reach Redis at ${nameOf(target)}: ${reason}`, { cause: err })
   }
   if (!cluster) {
-    if (force !== true) return redis
+    if (!('url' in target) || target.cluster !== true) return redis
     redis.disconnect()
     throw new RedisClusterError(`${nameOf(target)} is not a Redis Cluster node (--cluster): leave out --cluster to use it as one Redis`)
   }

@@ -147,3 +147,13 @@ export function clusterClient (cluster: TestCluster): Cluster {
   client.on('error', () => {})
   return client
 }
+
+/** A plain redis-server (no cluster) on a free loopback port, for a URL that is not a cluster's; `stop` kills it. */
+export async function startStandalone (): Promise<{ url: string, stop: () => Promise<void> }> {
+  const port = await freeClusterPort(new Set())
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const exited = killedWithTests(server)
+  const client = await nodeClient(port, server)
+  client.disconnect()
+  return { url: `redis://127.0.0.1:${port}`, stop: async () => { server.kill('SIGKILL'); await exited } }
+}
