@@ -69,3 +69,18 @@ export function timeCommand (command: Command, timeoutMs: number, timed: WeakSet
   const clear = (): void => { clearTimeout(timer) }
   command.promise.then(clear, clear)
 }
+
+/** What a Redis Cluster answers while a slot's master fails over or moves (a replica being promoted, a resharding). */
+const FAILOVER_CODES = new Set(['CLUSTERDOWN', 'TRYAGAIN', 'MOVED', 'ASK', 'MASTERDOWN', 'LOADING'])
+
+/**
+ * Whether `err`, met on a Redis Cluster, may be a master failing over: one of its answers
+ * (FAILOVER_CODES), or its connection gone (ioredis's AbortError "Command aborted due to
+ * connection close", or a plain Error once the node's connection is closed). A timeout or any
+ * other error reply is not: it is no reason to wait.
+ */
+export function failoverError (err: unknown): boolean {
+  const code = replyCode(err)
+  if (code !== undefined) return FAILOVER_CODES.has(code)
+  return err instanceof Error && !(err instanceof RedisTimeoutError)
+}

@@ -21,12 +21,12 @@ const CAPTURES = readdirSync(FIXTURES).filter(name => /\.pcap(ng)?(\.gz)?$/.test
 const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-storage-'))
 let cluster: TestCluster
 let single: TestRedis
-/** A day of 300k generated packets: some 1,000 groups over a dozen slots, a few seconds of writing. */
+/** A day of 120k generated packets: some 200 groups over a dozen slots, a second or two of writing. */
 let big: string
 
 before(async () => {
   let days: string[]
-  [cluster, single, days] = await Promise.all([startCluster({ masters: 3 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 300_000)])
+  [cluster, single, days] = await Promise.all([startCluster({ masters: 3 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 120_000)])
   big = days[0]!
 })
 

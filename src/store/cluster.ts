@@ -15,7 +15,8 @@
 import calculateSlot from 'cluster-key-slot'
 import { Cluster, Command, type ChainableCommander, type ClusterOptions, type Redis } from 'ioredis'
 import type { WriteableStream } from 'ioredis/built/types.js'
-import { timeCommand } from '../redis-errors.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { failoverError, timeCommand } from '../redis-errors.js'
 
 export const SLOTS = 16384
 
@@ -100,6 +101,31 @@ export class TimedCluster extends Cluster {
   }
 }
 
+/**
+ * How long a cluster may take to settle after losing a master before a step gives up: a replica
+ * is promoted after `cluster-node-timeout` (15 s by default) and a vote.
+ */
+export const FAILOVER_MS = 30_000
+
+/**
+ * Runs `step`, again while a cluster fails over (failoverError), for FAILOVER_MS at most: each
+ * step given must be safe to repeat (a read, an idempotent write, or a transaction its marker
+ * makes once-only). On one Redis, runs it once.
+ */
+export async function throughFailover<T> (redis: Redis | Cluster, step: () => Promise<T>): Promise<T> {
+  if (!redis.isCluster) return await step()
+  const deadline = Date.now() + FAILOVER_MS
+  for (;;) {
+    try {
+      return await step()
+    } catch (err) {
+      if (!failoverError(err) || Date.now() > deadline) throw err
+      await sleep(250);
+      (redis as Cluster).refreshSlotsCache()
+    }
+  }
+}
+
 /** One command queued in a slotPipeline. */
 interface Queued { name: string, args: unknown[] }
 
@@ -133,9 +159,15 @@ async function execBySlot (cluster: Cluster, queued: readonly Queued[]): Promise
   const replies: Array<[Error | null, unknown]> = new Array(queued.length)
   const send = Cluster.prototype.pipeline
   await Promise.all([...bySlot.values()].map(async at => {
-    const part = send.call(cluster) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
-    for (const i of at) part[queued[i]!.name]!(...queued[i]!.args)
-    const got = await part.exec()
+    // Only reads and idempotent writes go in these pipelines: sent again whole after a failover.
+    const got = await throughFailover(cluster, async () => {
+      const part = send.call(cluster) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
+      for (const i of at) part[queued[i]!.name]!(...queued[i]!.args)
+      const replies = await part.exec()
+      const failing = replies?.find(([err]) => err !== null && failoverError(err))
+      if (failing !== undefined) throw failing[0]!
+      return replies
+    })
     at.forEach((i, j) => { replies[i] = got === null ? [new Error('pipeline: no reply'), null] : got[j]! })
   }))
   return replies

@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
-import { isCluster, slotOf, tagOf, unwatchSlot } from './cluster.js'
+import { isCluster, slotOf, tagOf, throughFailover, unwatchSlot } from './cluster.js'
 import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
 import type { Members } from './members.js'
@@ -177,39 +177,39 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
  */
 export const SLOT_MARKER_SECONDS = 7 * 86400
 
+/** Passes of writeBySlot over a file's groups at most (see there). */
+const SLOT_PASSES = 3
+
 /**
  * writeFile on a Redis Cluster (docs/cluster.md): the groups are cut by slot and each marked in
  * its slot's own marker, in the transaction that writes it; the file's days, protocols and
  * FILES_INFO entry go in once every group is in, and `SADD FILES` last is what counts the file.
  */
 async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], options: WriteOptions): Promise<WriteOutcome> {
-  if (await isIngested(redis, name)) return { written: false, members: 0 }
+  if (await throughFailover(redis, async () => await isIngested(redis, name))) return { written: false, members: 0 }
   const groups = planGroups(c, true).filter(group => group.slices.length > 0)
   const slots = [...new Set(groups.map(group => group.slot))]
   const markers = new Map(slots.map(slot => [slot, writtenSlotKey(name, tagOf(slot))]))
-  const done = new Map<number, Record<string, string>>()
-  const stored = await exec(slots.reduce((p, slot) => p.hgetall(markers.get(slot)!), redis.pipeline()))
-  slots.forEach((slot, i) => {
-    const marked = stored[i] as Record<string, string>
-    checkPlan(name, markers.get(slot)!, marked, groups.length)
-    done.set(slot, marked)
-  })
   let members = 0
-  const reader = new GroupReader()
   const written = new Map<string, number>()
-  for (const [g, group] of groups.entries()) {
-    const entries = reader.read(group)
-    if (done.get(group.slot)![g] !== undefined) continue
-    const outcome = await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, entries, sign: 1, written, final: undefined })
-    members += outcome as number
+  // Each pass reads the markers and writes the groups they lack. A second one is needed only when
+  // a failover lost groups their master had acknowledged (replication is asynchronous): a group
+  // and its mark are one transaction, so they are lost together and found missing together.
+  for (let pass = 0; ; pass++) {
+    const stored = await exec(slots.reduce((p, slot) => p.hgetall(markers.get(slot)!), redis.pipeline())) as Array<Record<string, string>>
+    slots.forEach((slot, i) => { checkPlan(name, markers.get(slot)!, stored[i]!, groups.length) })
+    const done = new Map(slots.map((slot, i) => [slot, stored[i]!]))
+    if (groups.every((group, g) => done.get(group.slot)![g] !== undefined)) break
+    if (pass === SLOT_PASSES) throw new RedisWriteError(`${name}: its slot markers still lack some of its ${plural(groups.length, 'group')} after ${SLOT_PASSES} passes (is the cluster losing writes?): not counted`, 0)
+    const reader = new GroupReader()
+    for (const [g, group] of groups.entries()) {
+      const entries = reader.read(group)
+      if (done.get(group.slot)![g] !== undefined) continue
+      // A group is marked in its own transaction: once-only whenever a failover cut it off.
+      const outcome = await throughFailover(redis, async () => await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, entries, sign: 1, written, final: undefined }))
+      members += outcome as number
+    }
   }
-  // Every group in, or the file is not counted: each marker holds `plan` and its slot's groups.
-  const expected = new Map<number, number>()
-  for (const group of groups) expected.set(group.slot, (expected.get(group.slot) ?? 0) + 1)
-  const lengths = await exec(slots.reduce((p, slot) => p.hlen(markers.get(slot)!), redis.pipeline()))
-  slots.forEach((slot, i) => {
-    if (lengths[i] !== expected.get(slot)! + 1) throw new RedisWriteError(`${name}: ${markers.get(slot)!} lacks some of its ${plural(expected.get(slot)!, 'group')}: was it changed by hand? not counted`, 0)
-  })
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
   const before = redis.pipeline()
@@ -217,7 +217,7 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
   if (protocols.length > 0) before.sadd(PROTOCOLS, ...protocols)
   if (options.identity !== undefined) before.hset(FILES_INFO, name, filesInfo(options.identity))
   await exec(before)
-  const counted = flag(await redis.sadd(FILES, name), 'SADD FILES')
+  const counted = flag(await throughFailover(redis, async () => await redis.sadd(FILES, name)), 'SADD FILES')
   await exec(slots.reduce((p, slot) => p.expire(markers.get(slot)!, SLOT_MARKER_SECONDS), redis.pipeline()))
   return { written: counted, members }
 }

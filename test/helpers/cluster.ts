@@ -31,6 +31,8 @@ export interface TestCluster {
   masters: ClusterNode[]
   /** Kills every node, waits for the exits, removes the directory. */
   stop: () => Promise<void>
+  /** Kills the node on `port` with SIGKILL and waits for its exit (a failover test's dead master). */
+  kill: (port: number) => Promise<void>
 }
 
 /** How long the cluster may take to start and agree (cluster_state:ok) before the test fails. */
@@ -76,7 +78,7 @@ async function run (command: string, args: readonly string[], ms: number): Promi
 }
 
 /** Starts a cluster of `masters` masters (3 at least: redis-cli's minimum), each with `replicas` replicas. */
-export async function startCluster ({ masters = 3, replicas = 0 }: { masters?: number, replicas?: number } = {}): Promise<TestCluster> {
+export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs = 15_000 }: { masters?: number, replicas?: number, nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-'))
   const servers: Array<{ server: ChildProcess, exited: Promise<void> }> = []
   const nodes: ClusterNode[] = []
@@ -95,7 +97,7 @@ export async function startCluster ({ masters = 3, replicas = 0 }: { masters?: n
       ports.push(port)
       const server = spawn('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir
+        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no', '--dir', dir
       ], { stdio: 'ignore' })
       // A test that fails before its `finally`, or a file the runner ends, leaves no node behind.
       servers.push({ server, exited: killedWithTests(server) })
@@ -104,7 +106,13 @@ export async function startCluster ({ masters = 3, replicas = 0 }: { masters?: n
     const created = await run('redis-cli', ['--cluster', 'create', ...ports.map(p => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], START_MS)
     if (created.code !== 0) throw new Error(`redis-cli --cluster create failed (exit ${String(created.code)}):\n${created.output}`)
     await allOk(nodes, Date.now() + START_MS)
-    return { ports, url: `redis://127.0.0.1:${ports[0]!}`, nodes, masters: nodes.slice(0, masters), stop }
+    const kill = async (port: number): Promise<void> => {
+      const at = ports.indexOf(port)
+      nodes[at]!.client.disconnect()
+      servers[at]!.server.kill('SIGKILL')
+      await servers[at]!.exited
+    }
+    return { ports, url: `redis://127.0.0.1:${ports[0]!}`, nodes, masters: nodes.slice(0, masters), stop, kill }
   } catch (err) {
     await stop()
     throw err

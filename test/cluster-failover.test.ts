@@ -1,0 +1,95 @@
+/**
+ * A master of the cluster killed mid-ingest, its replica promoted (issue 15): the run goes on
+ * against the new master and its result is exact, the same database as one clean run into one
+ * Redis. A real cluster of 3 masters and 3 replicas (test/helpers/cluster.ts) whose nodes give
+ * up on a silent peer after 1 s.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { dailyCaptures } from '../bench/util.js'
+import { potiron } from './helpers/cli.js'
+import { startCluster, type TestCluster } from './helpers/cluster.js'
+import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
+import { FIXTURES } from './helpers/shared.js'
+import { spawnPotiron } from './helpers/spawned.js'
+import { teardown, within } from './helpers/teardown.js'
+
+const CAPTURES = readdirSync(FIXTURES).filter(name => /\.pcap(ng)?(\.gz)?$/.test(name)).sort().map(name => join(FIXTURES, name))
+const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-failover-'))
+let cluster: TestCluster
+let single: TestRedis
+let big = ''
+
+before(async () => {
+  let days: string[]
+  [cluster, single, days] = await Promise.all([startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 120_000)])
+  big = days[0]!
+})
+
+after(async () => {
+  await teardown(async () => { await cluster?.stop() }, async () => { await single?.stop() }, () => { rmSync(dir, { recursive: true, force: true }) })
+})
+
+/** The nodes that are masters now, by port, as a live node sees them (CLUSTER NODES). */
+async function mastersNow (): Promise<number[]> {
+  const live = cluster.nodes.find(n => n.client.status === 'ready')!
+  const lines = (await live.client.cluster('NODES') as string).trim().split('\n')
+  const flags = (line: string): string[] => line.split(' ')[2]!.split(',')
+  return lines.filter(line => flags(line).includes('master') && !flags(line).some(f => f.startsWith('fail'))).map(line => Number(/:(\d+)@/.exec(line)![1]))
+}
+
+/** Every replica says its link to its master is up: the writes reach it. */
+async function replicasInSync (): Promise<void> {
+  const replicas = cluster.nodes.slice(3)
+  await within(20_000, 'replicas in sync', (async () => {
+    while (!(await Promise.all(replicas.map(async r => /master_link_status:up/.test(await r.client.info('replication'))))).every(Boolean)) await sleep(100)
+  })())
+}
+
+/** The big capture's groups marked done so far, over every master, and the master holding most of them. */
+async function marked (): Promise<{ groups: number, plan: number, busiest: number | undefined }> {
+  let groups = 0
+  let plan = 0
+  let busiest: number | undefined
+  let most = 0
+  for (const node of cluster.masters) {
+    let here = 0
+    for (const key of await node.client.keys(`potiron:part:{*}:${basename(big)}`)) {
+      const fields = await node.client.hgetall(key)
+      here += Object.keys(fields).length - 1
+      plan = Number(fields.plan!.split(' ')[0])
+    }
+    groups += here
+    if (here > most) { most = here; busiest = node.port }
+  }
+  return { groups, plan, busiest }
+}
+
+test('a master killed mid-ingest and its replica promoted: the run ends 0, and the database is one clean run\'s', async () => {
+  await single.client.flushall()
+  const clean = await potiron('ingest', big, ...CAPTURES, '--unix', single.socket, '--sensor', 'honeypot', '--quiet')
+  assert.equal(clean.status, 0)
+  const expected: Dump = await dump(single.client)
+  await replicasInSync()
+  const run = spawnPotiron(['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '2'])
+  let at = await marked()
+  while (at.plan === 0 || at.groups < at.plan / 4) {
+    await sleep(5)
+    at = await marked()
+  }
+  await cluster.kill(at.busiest!)
+  const ended = await within(120_000, 'the ingest through a failover', run.done)
+  assert.equal(ended.code, 0, ended.stderr)
+  assert.ok(at.groups < at.plan, `killed with ${at.groups} of ${at.plan} groups in`)
+  const masters = await mastersNow()
+  assert.equal(masters.length, 3)
+  assert.ok(!masters.includes(at.busiest!), `${at.busiest!} was killed: ${masters.join(', ')}`)
+  const parts = await Promise.all(masters.map(async port => await dump(cluster.nodes.find(n => n.port === port)!.client)))
+  const all: Dump = Object.assign({}, ...parts)
+  const got = Object.fromEntries(Object.keys(all).sort().filter(key => !key.startsWith('potiron:part:{')).map(key => [key, all[key]!]))
+  assert.deepEqual(got, expected)
+})
