@@ -48,12 +48,20 @@ export class RedisUnreachableError extends Error {
 }
 
 /**
- * The Redis given is a node of a Redis Cluster (INFO cluster: cluster_enabled:1), which potiron
- * does not store into yet (issue 15): refused on connecting, before anything is read or written,
- * with one line and exit status 1, as a Redis that cannot be reached.
+ * A Redis Cluster that cannot be used as asked: `--cluster` given a single Redis, a cluster
+ * reached by socket, or a command that does not work on a cluster yet. Refused on connecting,
+ * before anything is read or written, with one line and exit status 1.
  */
 export class RedisClusterError extends Error {
   override name = 'RedisClusterError'
+}
+
+/**
+ * A master of a Redis Cluster stopped answering and no replica took over in time
+ * (store/cluster.ts throughFailover): said as the connection lost, in its own words.
+ */
+export class RedisFailoverError extends Error {
+  override name = 'RedisFailoverError'
 }
 
 /** A write was refused by Redis; `batch` is the 0-based batch of the file where it happened. */

@@ -23,11 +23,18 @@ const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-failover-'))
 let cluster: TestCluster
 let single: TestRedis
 let big = ''
+let INGEST: string[]
+/** One clean ingest's database, into one Redis. */
+let expected: Dump
 
 before(async () => {
   let days: string[]
   [cluster, single, days] = await Promise.all([startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 120_000)])
   big = days[0]!
+  INGEST = ['ingest', big, ...CAPTURES, '--sensor', 'honeypot', '--threads', '2']
+  const clean = await potiron('ingest', big, ...CAPTURES, '--unix', single.socket, '--sensor', 'honeypot', '--quiet')
+  assert.equal(clean.status, 0)
+  expected = await dump(single.client)
 })
 
 after(async () => {
@@ -35,7 +42,7 @@ after(async () => {
 })
 
 /** The nodes that are masters now, by port, as a live node sees them (CLUSTER NODES). */
-async function mastersNow (): Promise<number[]> {
+async function mastersNow (cluster: TestCluster): Promise<number[]> {
   const live = cluster.nodes.find(n => n.client.status === 'ready')!
   const lines = (await live.client.cluster('NODES') as string).trim().split('\n')
   const flags = (line: string): string[] => line.split(' ')[2]!.split(',')
@@ -51,12 +58,13 @@ async function replicasInSync (): Promise<void> {
 }
 
 /** The big capture's groups marked done so far, over every master, and the master holding most of them. */
-async function marked (): Promise<{ groups: number, plan: number, busiest: number | undefined }> {
+async function marked (cluster: TestCluster): Promise<{ groups: number, plan: number, busiest: number | undefined }> {
   let groups = 0
   let plan = 0
   let busiest: number | undefined
   let most = 0
   for (const node of cluster.masters) {
+    if (node.client.status !== 'ready') continue
     let here = 0
     for (const key of await node.client.keys(`potiron:part:{*}:${basename(big)}`)) {
       const fields = await node.client.hgetall(key)
@@ -69,27 +77,54 @@ async function marked (): Promise<{ groups: number, plan: number, busiest: numbe
   return { groups, plan, busiest }
 }
 
-test('a master killed mid-ingest and its replica promoted: the run ends 0, and the database is one clean run\'s', async () => {
-  await single.client.flushall()
-  const clean = await potiron('ingest', big, ...CAPTURES, '--unix', single.socket, '--sensor', 'honeypot', '--quiet')
-  assert.equal(clean.status, 0)
-  const expected: Dump = await dump(single.client)
-  await replicasInSync()
-  const run = spawnPotiron(['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '2'])
-  let at = await marked()
+/** Starts an ingest of the big capture and the fixtures into `cluster`, and kills its master holding most of the big capture's groups once a quarter of them are in. */
+async function killMasterMidRun (cluster: TestCluster, env: NodeJS.ProcessEnv = process.env): Promise<{ run: ReturnType<typeof spawnPotiron>, killed: number }> {
+  const run = spawnPotiron([...INGEST, '--redis', cluster.url], env)
+  let at = await marked(cluster)
   while (at.plan === 0 || at.groups < at.plan / 4) {
     await sleep(5)
-    at = await marked()
+    at = await marked(cluster)
   }
   await cluster.kill(at.busiest!)
-  const ended = await within(120_000, 'the ingest through a failover', run.done)
-  assert.equal(ended.code, 0, ended.stderr)
   assert.ok(at.groups < at.plan, `killed with ${at.groups} of ${at.plan} groups in`)
-  const masters = await mastersNow()
-  assert.equal(masters.length, 3)
-  assert.ok(!masters.includes(at.busiest!), `${at.busiest!} was killed: ${masters.join(', ')}`)
+  return { run, killed: at.busiest! }
+}
+
+/** Every key of the masters now, the slot markers aside. */
+async function clusterDump (cluster: TestCluster): Promise<Dump> {
+  const masters = await mastersNow(cluster)
   const parts = await Promise.all(masters.map(async port => await dump(cluster.nodes.find(n => n.port === port)!.client)))
   const all: Dump = Object.assign({}, ...parts)
-  const got = Object.fromEntries(Object.keys(all).sort().filter(key => !key.startsWith('potiron:part:{')).map(key => [key, all[key]!]))
-  assert.deepEqual(got, expected)
+  return Object.fromEntries(Object.keys(all).sort().filter(key => !key.startsWith('potiron:part:{')).map(key => [key, all[key]!]))
+}
+
+test('a master killed mid-ingest and its replica promoted: the run ends 0, and the database is one clean run\'s', async () => {
+  await replicasInSync()
+  const { run, killed } = await killMasterMidRun(cluster)
+  const ended = await within(120_000, 'the ingest through a failover', run.done)
+  assert.equal(ended.code, 0, ended.stderr)
+  const masters = await mastersNow(cluster)
+  assert.equal(masters.length, 3)
+  assert.ok(!masters.includes(killed), `${killed} was killed: ${masters.join(', ')}`)
+  assert.deepEqual(await clusterDump(cluster), expected)
+})
+
+test('a master down with no replica: one line and exit 1 once the wait for a failover is over; started again, the same command finishes the job', async () => {
+  const durable = await startCluster({ masters: 3, durable: true, nodeTimeoutMs: 1000 })
+  try {
+    const { run, killed } = await killMasterMidRun(durable, { ...process.env, POTIRON_FAILOVER_WAIT: '2' })
+    const ended = await within(60_000, 'the ingest with a master down', run.done)
+    assert.equal(ended.code, 1)
+    const lines = ended.stderr.trim().split('\n')
+    assert.deepEqual(lines.at(-1), `potiron: the Redis Cluster lost master 127.0.0.1:${killed} (Connection is closed.) and no replica took over within 2 s; every file written so far is counted exactly once: run the same command again to finish`)
+    await durable.restart(killed)
+    await within(20_000, 'cluster_state:ok again', (async () => {
+      while (!(await Promise.all(durable.nodes.map(async n => /^cluster_state:ok\r?$/m.test(await n.client.cluster('INFO') as string)))).every(Boolean)) await sleep(100)
+    })())
+    const rerun = await spawnPotiron([...INGEST, '--redis', durable.url]).done
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.deepEqual(await clusterDump(durable), expected)
+  } finally {
+    await durable.stop()
+  }
 })

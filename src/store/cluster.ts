@@ -16,6 +16,7 @@ import calculateSlot from 'cluster-key-slot'
 import { Cluster, Command, type ChainableCommander, type ClusterOptions, type Redis } from 'ioredis'
 import type { WriteableStream } from 'ioredis/built/types.js'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { RedisFailoverError } from '../errors.js'
 import { failoverError, timeCommand } from '../redis-errors.js'
 
 export const SLOTS = 16384
@@ -103,27 +104,41 @@ export class TimedCluster extends Cluster {
 
 /**
  * How long a cluster may take to settle after losing a master before a step gives up: a replica
- * is promoted after `cluster-node-timeout` (15 s by default) and a vote.
+ * is promoted after `cluster-node-timeout` (15 s by default) and a vote. `POTIRON_FAILOVER_WAIT`
+ * seconds, default 30.
  */
-export const FAILOVER_MS = 30_000
+export function failoverMs (env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.POTIRON_FAILOVER_WAIT)
+  return (seconds > 0 ? seconds : 30) * 1000
+}
 
 /**
- * Runs `step`, again while a cluster fails over (failoverError), for FAILOVER_MS at most: each
+ * Runs `step`, again while a cluster fails over (failoverError), for failoverMs at most: each
  * step given must be safe to repeat (a read, an idempotent write, or a transaction its marker
  * makes once-only). On one Redis, runs it once.
  */
 export async function throughFailover<T> (redis: Redis | Cluster, step: () => Promise<T>): Promise<T> {
   if (!redis.isCluster) return await step()
-  const deadline = Date.now() + FAILOVER_MS
+  const waitMs = failoverMs()
+  const deadline = Date.now() + waitMs
   for (;;) {
     try {
       return await step()
     } catch (err) {
-      if (!failoverError(err) || Date.now() > deadline) throw err
+      if (!failoverError(err)) throw err
+      if (Date.now() > deadline) throw await masterDown(redis as Cluster, err, waitMs)
       await sleep(250);
       (redis as Cluster).refreshSlotsCache()
     }
   }
+}
+
+/** The error of a cluster whose master stays down: the masters its live nodes mark as failing, named. */
+async function masterDown (cluster: Cluster, err: unknown, waitMs: number): Promise<RedisFailoverError> {
+  const down = await failingMasters(cluster).catch(() => [])
+  const which = down.length === 0 ? 'a master' : `master ${down.join(', ')}`
+  const reason = err instanceof Error ? err.message : String(err)
+  return new RedisFailoverError(`the Redis Cluster lost ${which} (${reason}) and no replica took over within ${waitMs / 1000} s`, { cause: err })
 }
 
 /** One command queued in a slotPipeline. */
@@ -171,4 +186,13 @@ async function execBySlot (cluster: Cluster, queued: readonly Queued[]): Promise
     at.forEach((i, j) => { replies[i] = got === null ? [new Error('pipeline: no reply'), null] : got[j]! })
   }))
   return replies
+}
+
+/** `host:port` of the masters that CLUSTER NODES (asked of any live node) flags `fail` or `fail?`. */
+async function failingMasters (cluster: Cluster): Promise<string[]> {
+  const lines = (await cluster.cluster('NODES') as string).trim().split('\n')
+  return lines.map(line => line.split(' ')).filter(([, address, flags]) => {
+    const set = (flags ?? '').split(',')
+    return address !== undefined && set.includes('master') && set.some(flag => flag.startsWith('fail'))
+  }).map(([, address]) => address!.split('@')[0]!)
 }

@@ -4,7 +4,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis'
 import { TimedCluster } from './cluster.js'
-import { RedisClusterError, RedisTimeoutError, RedisUnreachableError } from '../errors.js'
+import { RedisClusterError, RedisFailoverError, RedisTimeoutError, RedisUnreachableError } from '../errors.js'
 import { replyCode, TimedRedis } from '../redis-errors.js'
 import { DEFAULTS } from '../config/defaults.js'
 
@@ -58,6 +58,7 @@ export function isTimeout (err: unknown): err is RedisTimeoutError {
 
 /** How a failure that means Redis is gone is said: a timeout says how long it waited. */
 export function redisLoss (err: unknown): string {
+  if (err instanceof RedisFailoverError) return err.message
   const reason = isTimeout(err) ? `no answer within ${err.timeoutMs / 1000} s` : err instanceof Error ? err.message : String(err)
   return `lost the connection to Redis (${reason})`
 }

@@ -33,6 +33,8 @@ export interface TestCluster {
   stop: () => Promise<void>
   /** Kills the node on `port` with SIGKILL and waits for its exit (a failover test's dead master). */
   kill: (port: number) => Promise<void>
+  /** Starts the node on `port` again, on its own files (a durable cluster keeps its data), once it answers. */
+  restart: (port: number) => Promise<void>
 }
 
 /** How long the cluster may take to start and agree (cluster_state:ok) before the test fails. */
@@ -78,10 +80,15 @@ async function run (command: string, args: readonly string[], ms: number): Promi
 }
 
 /** Starts a cluster of `masters` masters (3 at least: redis-cli's minimum), each with `replicas` replicas. */
-export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs = 15_000 }: { masters?: number, replicas?: number, nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
+export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs = 15_000, durable = false }: { masters?: number, replicas?: number, nodeTimeoutMs?: number, durable?: boolean } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-'))
   const servers: Array<{ server: ChildProcess, exited: Promise<void> }> = []
   const nodes: ClusterNode[] = []
+  const startNode = (port: number): ChildProcess => spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+    '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '',
+    ...(durable ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appendfilename', `appendonly-${port}.aof`, '--appenddirname', `aof-${port}`] : ['--appendonly', 'no']), '--dir', dir
+  ], { stdio: 'ignore' })
   const stop = async (): Promise<void> => {
     for (const node of nodes) node.client.disconnect()
     for (const { server } of servers) if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL')
@@ -95,10 +102,7 @@ export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs =
       const port = await freeClusterPort(taken)
       taken.add(port)
       ports.push(port)
-      const server = spawn('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no', '--dir', dir
-      ], { stdio: 'ignore' })
+      const server = startNode(port)
       // A test that fails before its `finally`, or a file the runner ends, leaves no node behind.
       servers.push({ server, exited: killedWithTests(server) })
       nodes.push({ port, client: await nodeClient(port, server) })
@@ -112,7 +116,13 @@ export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs =
       servers[at]!.server.kill('SIGKILL')
       await servers[at]!.exited
     }
-    return { ports, url: `redis://127.0.0.1:${ports[0]!}`, nodes, masters: nodes.slice(0, masters), stop, kill }
+    const restart = async (port: number): Promise<void> => {
+      const at = ports.indexOf(port)
+      const server = startNode(port)
+      servers[at] = { server, exited: killedWithTests(server) }
+      nodes[at]!.client = await nodeClient(port, server)
+    }
+    return { ports, url: `redis://127.0.0.1:${ports[0]!}`, nodes, masters: nodes.slice(0, masters), stop, kill, restart }
   } catch (err) {
     await stop()
     throw err
