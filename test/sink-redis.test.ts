@@ -134,9 +134,9 @@ test('a file of 200,000 members goes in transactions of bounded size, then is sk
     assert.deepEqual(single.loose, [])
     assert.equal(single.transactions.length, 1)
     assert.deepEqual(single.transactions[0]!.map(cmd => cmd.join(' ')), [
-      // An existing key's members as the sums of what it held (22: 4) and the file's counts, a new key's as the counts.
-      'zadd s-h-1:20140826:dport 9 22 1 443',
-      'zadd s-h-1:20140827:dport 2 22',
+      // An existing key's members as the sums of what it held (22: 4) and the file's counts, a new key's as the counts; framed (uppercase), not by ioredis.
+      'ZADD s-h-1:20140826:dport 9 22 1 443',
+      'ZADD s-h-1:20140827:dport 2 22',
       'sadd s-h-1_DAYS 20140827', 'sadd FILES c.pcap', 'del potiron:part:c.pcap'
     ])
     assert.equal(await redis.client.zscore('s-h-1:20140826:dport', '22'), '9')

@@ -141,8 +141,8 @@ async function masterDown (cluster: Cluster, err: unknown, waitMs: number): Prom
   return new RedisFailoverError(`the Redis Cluster lost ${which} (${reason}) and no replica took over within ${waitMs / 1000} s`, { cause: err })
 }
 
-/** One command queued in a slotPipeline. */
-interface Queued { name: string, args: unknown[] }
+/** One command queued in a slotPipeline: by name and arguments, or a Command made already (framed.ts). */
+type Queued = { name: string, args: unknown[] } | { command: Command }
 
 /**
  * A pipeline that may hold keys of any slots: recorded, then sent as one ioredis pipeline per
@@ -155,6 +155,7 @@ function slotPipeline (cluster: Cluster): ChainableCommander {
       if (property === 'exec') return async () => await execBySlot(cluster, queued)
       if (property === 'length') return queued.length
       if (typeof property !== 'string' || property === 'then') return undefined
+      if (property === 'sendCommand') return (command: Command) => { queued.push({ command }); return pipeline }
       return (...args: unknown[]) => { queued.push({ name: property, args }); return pipeline }
     }
   })
@@ -163,8 +164,8 @@ function slotPipeline (cluster: Cluster): ChainableCommander {
 
 async function execBySlot (cluster: Cluster, queued: readonly Queued[]): Promise<Array<[Error | null, unknown]>> {
   const bySlot = new Map<number | string, number[]>()
-  queued.forEach(({ name, args }, i) => {
-    const slot = new Command(name, args as string[]).getSlot()
+  queued.forEach((q, i) => {
+    const slot = 'command' in q ? q.command.getSlot() : new Command(q.name, q.args as string[]).getSlot()
     // A command without a key goes alone, to whichever master the client picks.
     const part = slot ?? `any ${i}`
     const at = bySlot.get(part)
@@ -174,15 +175,21 @@ async function execBySlot (cluster: Cluster, queued: readonly Queued[]): Promise
   const replies: Array<[Error | null, unknown]> = new Array(queued.length)
   const send = Cluster.prototype.pipeline
   await Promise.all([...bySlot.values()].map(async at => {
-    // Only reads and idempotent writes go in these pipelines: sent again whole after a failover.
-    const got = await throughFailover(cluster, async () => {
+    const once = async (): Promise<Array<[Error | null, unknown]> | null> => {
       const part = send.call(cluster) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
-      for (const i of at) part[queued[i]!.name]!(...queued[i]!.args)
+      for (const i of at) {
+        const q = queued[i]!
+        if ('command' in q) part.sendCommand!(q.command)
+        else part[q.name]!(...q.args)
+      }
       const replies = await part.exec()
       const failing = replies?.find(([err]) => err !== null && failoverError(err))
       if (failing !== undefined) throw failing[0]!
       return replies
-    })
+    }
+    // Commands by name are reads and idempotent writes: sent again whole after a failover. A
+    // Command made already cannot be sent twice: whoever made it does the step again.
+    const got = at.some(i => 'command' in queued[i]!) ? await once() : await throughFailover(cluster, once)
     at.forEach((i, j) => { replies[i] = got === null ? [new Error('pipeline: no reply'), null] : got[j]! })
   }))
   return replies

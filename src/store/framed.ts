@@ -45,28 +45,44 @@ const PAIR_BYTES = 2 * (1 + 2 + 2 + 45 + 2)
  * `ZADD key count member ...` of members `from` to `from + n - 1` of `members`, written
  * straight into bytes: no member string is made for numbers and IPv4 addresses. The same
  * bytes as zaddCommand (test/members.test.ts); 77-110 ms for a day's 1.06M members
- * (bench/RESULTS.md, issue 14's sixth session).
+ * (bench/RESULTS.md, issue 14's sixth session). `plus`, when given, holds what to add to each
+ * count (a member's score before, store/write.ts countsBefore): the ZADD then sets the sums.
  */
-export function zaddMembers (key: string, members: MemberCounts, from: number, n: number): Command {
+export function zaddMembers (key: string, members: MemberCounts, from: number, n: number, plus?: ArrayLike<number>): Command {
   const head = `*${2 + 2 * n}\r\n$4\r\nZADD\r\n${bulk(key)}`
   const buf = Buffer.allocUnsafe(Buffer.byteLength(head) + n * PAIR_BYTES)
   let o = buf.write(head, 0, 'utf8')
   const { values, counts } = members.inOrder()
-  const decimal = NUMERIC_FIELDS.has(members.field)
-  const address = members.field === 'ipsrc' || members.field === 'ipdst'
+  const writer = memberWriter(members)
   for (let i = from; i < from + n; i++) {
-    o = writeBulkDecimal(buf, o, counts[i]!)
-    const v = values[i]!
-    if (v >= 0 && v < IPV6_BASE && Number.isInteger(v) && (decimal || address)) {
-      o = decimal ? writeBulkDecimal(buf, o, v) : writeBulkAddress(buf, o, v)
-    } else {
-      const text = members.memberOf(v)
-      o = writeLength(buf, o, Buffer.byteLength(text))
-      o += buf.write(text, o, 'utf8')
-      o = crlf(buf, o)
-    }
+    o = writeBulkDecimal(buf, o, plus === undefined ? counts[i]! : counts[i]! + plus[i - from]!)
+    o = writer(buf, o, values[i]!)
   }
   return new FramedCommand('zadd', key, buf.subarray(0, o))
+}
+
+/** `ZMSCORE key member ...` of members `from` to `from + n - 1` of `members`, framed as zaddMembers frames them. */
+export function zmscoreMembers (key: string, members: MemberCounts, from: number, n: number): Command {
+  const head = `*${2 + n}\r\n$7\r\nZMSCORE\r\n${bulk(key)}`
+  const buf = Buffer.allocUnsafe(Buffer.byteLength(head) + n * PAIR_BYTES / 2)
+  let o = buf.write(head, 0, 'utf8')
+  const { values } = members.inOrder()
+  const writer = memberWriter(members)
+  for (let i = from; i < from + n; i++) o = writer(buf, o, values[i]!)
+  return new FramedCommand('zmscore', key, buf.subarray(0, o))
+}
+
+/** Writes the member of value `v` as a bulk string: digits and dotted IPv4 addresses straight into bytes, others from their string. */
+function memberWriter (members: MemberCounts): (buf: Buffer, o: number, v: number) => number {
+  const decimal = NUMERIC_FIELDS.has(members.field)
+  const address = members.field === 'ipsrc' || members.field === 'ipdst'
+  return (buf, o, v) => {
+    if (v >= 0 && v < IPV6_BASE && Number.isInteger(v) && (decimal || address)) return decimal ? writeBulkDecimal(buf, o, v) : writeBulkAddress(buf, o, v)
+    const text = members.memberOf(v)
+    o = writeLength(buf, o, Buffer.byteLength(text))
+    o += buf.write(text, o, 'utf8')
+    return crlf(buf, o)
+  }
 }
 
 /**

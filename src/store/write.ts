@@ -21,7 +21,8 @@ import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsK
 import { isCluster, slotOf, tagOf, throughFailover, unwatchSlot } from './cluster.js'
 import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
 import type { Contribution } from './merge.js'
-import type { Members } from './members.js'
+import { MemberCounts, type Members } from './members.js'
+import { queue, zaddCommand, zaddMembers, zmscoreMembers } from './framed.js'
 import { plural } from '../plural.js'
 
 /** Reads per pipeline batch: bounds the memory of one round trip (see house style 2.13). */
@@ -143,14 +144,13 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
   let members = 0
-  const reader = new GroupReader()
   const written = new Map<string, number>()
   for (let g = 0; g < groups.length; g++) {
-    const entries = reader.read(groups[g]!)
+    const { slices } = groups[g]!
     const last = g === groups.length - 1
     if (!last && done[g] !== undefined) continue
     const outcome = await transact(redis, {
-      name, marker, slot: 0, files: true, group: g, groups: groups.length, entries, sign: 1, written,
+      name, marker, slot: 0, files: true, group: g, groups: groups.length, slices, sign: 1, written,
       final: last
         ? t => {
           if (days.length > 0) t.sadd(daysKey(c.sensor), ...days)
@@ -201,12 +201,10 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
     const done = new Map(slots.map((slot, i) => [slot, stored[i]!]))
     if (groups.every((group, g) => done.get(group.slot)![g] !== undefined)) break
     if (pass === SLOT_PASSES) throw new RedisWriteError(`${name}: its slot markers still lack some of its ${plural(groups.length, 'group')} after ${SLOT_PASSES} passes (is the cluster losing writes?): not counted`, 0)
-    const reader = new GroupReader()
     for (const [g, group] of groups.entries()) {
-      const entries = reader.read(group)
       if (done.get(group.slot)![g] !== undefined) continue
       // A group is marked in its own transaction: once-only whenever a failover cut it off.
-      const outcome = await throughFailover(redis, async () => await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, entries, sign: 1, written, final: undefined }))
+      const outcome = await throughFailover(redis, async () => await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, slices: group.slices, sign: 1, written, final: undefined }))
       members += outcome as number
     }
   }
@@ -259,11 +257,9 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
     if (missing.length > 0) return { removed: false, members: 0, missing }
   }
   let members = 0
-  const reader = new GroupReader()
   for (let g = 0; g < groups.length; g++) {
-    const entries = reader.read(groups[g]!)
     if (done[g] !== undefined) continue
-    const outcome = await transact(redis, { name, marker, slot: 0, files: true, group: g, groups: groups.length, entries, sign: -1, final: undefined, written: new Map() })
+    const outcome = await transact(redis, { name, marker, slot: 0, files: true, group: g, groups: groups.length, slices: groups[g]!.slices, sign: -1, final: undefined, written: new Map() })
     if (outcome === 'counted') return { removed: false, members, missing: [] }
     members += outcome
   }
@@ -352,10 +348,11 @@ export async function absentKeys (redis: Redis, keys: readonly string[]): Promis
   return missing.sort()
 }
 
-/** A run of one key's members within a group. */
+/** A run of one key's members within a group: `count` of them from the `from`th, in their order (ascending value). */
 interface Slice {
   members: Members
   key: string
+  from: number
   count: number
 }
 
@@ -384,7 +381,7 @@ function planGroups (c: Contribution, bySlot = false): Group[] {
         members = 0
       }
       const count = Math.min(left, GROUP_MEMBERS - members)
-      groups[groups.length - 1]!.slices.push({ members: map, key, count })
+      groups[groups.length - 1]!.slices.push({ members: map, key, from: map.size - left, count })
       members += count
       left -= count
     }
@@ -392,28 +389,24 @@ function planGroups (c: Contribution, bySlot = false): Group[] {
   return groups
 }
 
-/**
- * Reads the groups' members in order: a key cut over several groups is read on by one iterator,
- * so reading every group costs O(members) whichever groups are skipped.
- */
-class GroupReader {
-  #key: string | undefined
-  #members: Iterator<[string, number]> | undefined
+/** Members that are not a MemberCounts (a Map), listed once for pairsOf. */
+const listed = new WeakMap<Members, Array<[string, number]>>()
 
-  read (group: Group): Array<[string, string, number]> {
-    const out: Array<[string, string, number]> = []
-    for (const slice of group.slices) {
-      if (slice.key !== this.#key) {
-        this.#key = slice.key
-        this.#members = slice.members.entries()
-      }
-      for (let i = 0; i < slice.count; i++) {
-        const [member, count] = this.#members!.next().value as [string, number]
-        out.push([slice.key, member, count])
-      }
-    }
-    return out
+/**
+ * A slice's members and counts as strings, for the commands that take them so (INCREMENTS,
+ * DECREMENTS, and members that are no MemberCounts); a MemberCounts is framed from its numbers
+ * instead (framed.ts zaddMembers, zmscoreMembers).
+ */
+function pairsOf ({ members, from, count }: Slice): Array<[string, number]> {
+  if (members instanceof MemberCounts) {
+    const { values, counts } = members.inOrder()
+    const pairs = new Array<[string, number]>(count)
+    for (let i = 0; i < count; i++) pairs[i] = [members.memberOf(values[from + i]!), counts[from + i]!]
+    return pairs
   }
+  let all = listed.get(members)
+  if (all === undefined) listed.set(members, all = [...members])
+  return all.slice(from, from + count)
 }
 
 /** One group's transaction. */
@@ -427,7 +420,7 @@ interface GroupStep {
   files: boolean
   group: number
   groups: number
-  entries: ReadonlyArray<[string, string, number]>
+  slices: readonly Slice[]
   /** 1 to add the counts, -1 to take them out (members left at 0 are then dropped). */
   sign: 1 | -1
   /** The file's last step: these commands end the transaction instead of marking the group. */
@@ -454,7 +447,7 @@ function backoff (attempt: number): number {
  * other member is there; WATCH keeps it so until EXEC.
  */
 async function transact (redis: Redis, step: GroupStep): Promise<number | 'counted'> {
-  const keys = [...new Set(step.entries.map(([key]) => key))]
+  const keys = step.slices.map(slice => slice.key)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(backoff(attempt))
     const watched = step.final === undefined ? [step.marker, ...keys] : [FILES, step.marker, ...keys]
@@ -477,7 +470,7 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
       throw new RedisWriteError(`${step.name}: ${step.marker} lacks some of the ${plural(step.groups - 1, 'group')} written before the last one: was it changed by hand? not counted`, 0)
     }
     const fresh = new Set(step.sign === 1 ? keys.filter((key, i) => cards[i] === (step.written.get(key) ?? 0)) : [])
-    const before = step.sign === 1 && await hasZmscore(redis) ? await countsBefore(redis, step.entries, fresh) : undefined
+    const before = step.sign === 1 && await hasZmscore(redis) ? await countsBefore(redis, step.slices, fresh) : undefined
     // MULTI, the group's commands and EXEC go in one round trip: a group is small enough.
     let replies
     try {
@@ -488,8 +481,12 @@ async function transact (redis: Redis, step: GroupStep): Promise<number | 'count
     // null: a watched key changed since WATCH (another run); nothing was applied, so look again.
     if (replies === null) continue
     checkReplies(step.name, replies)
-    for (const [key] of step.entries) step.written.set(key, (step.written.get(key) ?? 0) + 1)
-    return step.entries.length
+    let members = 0
+    for (const { key, count } of step.slices) {
+      step.written.set(key, (step.written.get(key) ?? 0) + count)
+      members += count
+    }
+    return members
   }
   throw new RedisWriteError(`${step.name}: its keys kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }
@@ -518,50 +515,44 @@ end
 return #ARGV / 2`
 
 /**
- * The scores the group's members have in the keys that are not fresh (ZMSCORE, null for a member
- * not there), read under the group's WATCH: adding the counts to them and setting the sums with
+ * The scores the group's members have in the keys that are not fresh (ZMSCORE, 0 for a member
+ * not there), per slice, read under the group's WATCH (framed from a MemberCounts's numbers, as
+ * its ZADD): adding the counts to them and setting the sums with
  * ZADD costs Redis about 1,260 ns a member against 1,720 for INCREMENTS's ZINCRBY loop (a probe
  * of 400k members in groups of 2,000, 5 rounds, medians; bench/RESULTS.md, issue 14's seventh
  * session). The WATCH makes the sums exact: a key changed meanwhile aborts the EXEC.
  */
-async function countsBefore (redis: Redis, entries: ReadonlyArray<[string, string, number]>, fresh: ReadonlySet<string>): Promise<Array<string | null>> {
+async function countsBefore (redis: Redis, slices: readonly Slice[], fresh: ReadonlySet<string>): Promise<Map<Slice, number[]>> {
   const reads = redis.pipeline()
-  // A key's entries are contiguous in a group (GroupReader).
-  let from = 0
-  for (let i = 1; i <= entries.length; i++) {
-    const key = entries[from]![0]
-    if (i < entries.length && entries[i]![0] === key) continue
-    if (!fresh.has(key)) reads.zmscore(key, ...entries.slice(from, i).map(([, member]) => member))
-    from = i
+  const asked = slices.filter(slice => !fresh.has(slice.key))
+  for (const slice of asked) {
+    if (slice.members instanceof MemberCounts) queue(reads, zmscoreMembers(slice.key, slice.members, slice.from, slice.count))
+    else reads.zmscore(slice.key, ...pairsOf(slice).map(([member]) => member))
   }
-  return (await exec(reads)).flat() as Array<string | null>
+  const replies = await exec(reads) as Array<Array<string | null>>
+  return new Map(asked.map((slice, i) => [slice, replies[i]!.map(score => Number(score ?? 0))]))
 }
 
 /**
  * A group's commands in a MULTI, ready to EXEC, one command a key: a ZADD on a fresh key
  * (setting is adding); on another, a ZADD of the sums of `before` and the counts, or, without
  * `before` (a Redis before 6.2 has no ZMSCORE), INCREMENTS; DECREMENTS when taking counts out.
+ * ZADDs are framed (framed.ts): ioredis's own encoding of 2,000 arguments was the biggest cost
+ * of a cluster's writes on the client (a CPU profile of one 1M-packet capture into 3 masters:
+ * its Command constructor 445 ms, of 3.3 s on the coordinator's thread).
  */
-function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>, before: ReadonlyArray<string | null> | undefined): ReturnType<Redis['multi']> {
+function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<string>, before: ReadonlyMap<Slice, number[]> | undefined): ReturnType<Redis['multi']> {
   const t = redis.multi()
-  let key = ''
-  let pairs: Array<string | number> = []
-  let read = 0
-  const flush = (): void => {
-    if (pairs.length === 0) return
-    if (fresh.has(key) || (step.sign === 1 && before !== undefined)) t.zadd(key, ...pairs)
-    else t.eval(step.sign === 1 ? INCREMENTS : DECREMENTS, 1, key, ...pairs)
-    pairs = []
-  }
-  for (const [k, member, count] of step.entries) {
-    if (k !== key) {
-      flush()
-      key = k
+  for (const slice of step.slices) {
+    const { key, members } = slice
+    const plus = fresh.has(key) ? undefined : before?.get(slice)
+    if (fresh.has(key) || plus !== undefined) {
+      if (members instanceof MemberCounts) queue(t, zaddMembers(key, members, slice.from, slice.count, plus))
+      else queue(t, zaddCommand(key, pairsOf(slice).map(([member, count], i) => [member, count + (plus?.[i] ?? 0)])))
+    } else {
+      t.eval(step.sign === 1 ? INCREMENTS : DECREMENTS, 1, key, ...pairsOf(slice).flatMap(([member, count]) => [step.sign * count, member]))
     }
-    if (step.sign === 1 && before !== undefined && !fresh.has(k)) pairs.push(Number(before[read++] ?? 0) + count, member)
-    else pairs.push(step.sign * count, member)
   }
-  flush()
   if (step.final !== undefined) step.final(t)
   else t.hset(step.marker, 'plan', planOf(step.groups), String(step.group), '1')
   return t
