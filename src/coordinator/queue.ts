@@ -9,10 +9,11 @@ import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { hostname } from 'node:os'
 import { Queue, Worker, type Job } from 'bullmq'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import type { Piscina } from 'piscina'
 import type { EnrichSpec } from '../enrich/databases.js'
 import { RedisUnreachableError } from '../errors.js'
+import { isCluster, mastersOf } from '../store/cluster.js'
 import { clientTarget, redisLoss, type RedisTarget } from '../store/connection.js'
 import type { RunParameters, StoredSettings } from '../store/parameters.js'
 import { createPool } from './pool.js'
@@ -45,15 +46,31 @@ export interface JobDone {
 }
 
 /**
- * BullMQ's connections: their own, from the same target as potiron's (which connect() checked:
- * one Redis, no cluster node), since BullMQ's blocking commands need `maxRetriesPerRequest: null`
- * where potiron's connect() sets 0.
+ * BullMQ's connections: their own, from the same target as potiron's `redis` (which connect()
+ * checked), since BullMQ's blocking commands need `maxRetriesPerRequest: null` where potiron's
+ * connect() sets 0. When `redis` is a cluster's client, BullMQ's is one too, of the same
+ * masters, with the same credentials.
  */
-export function bullConnection (target: RedisTarget): Redis {
+export function bullConnection (target: RedisTarget, redis?: Redis): Redis {
+  if (redis !== undefined && isCluster(redis)) {
+    const nodes = mastersOf(redis).map(({ options: { host, port } }) => ({ host, port }))
+    const cluster = new Cluster(nodes, { redisOptions: { ...(redis as unknown as Cluster).options.redisOptions, maxRetriesPerRequest: null } })
+    cluster.on('error', () => {})
+    return cluster as unknown as Redis
+  }
   const where = clientTarget(target)
-  const redis = typeof where === 'string' ? new Redis(where, { maxRetriesPerRequest: null }) : new Redis({ ...where, maxRetriesPerRequest: null })
-  redis.on('error', () => {})
-  return redis
+  const one = typeof where === 'string' ? new Redis(where, { maxRetriesPerRequest: null }) : new Redis({ ...where, maxRetriesPerRequest: null })
+  one.on('error', () => {})
+  return one
+}
+
+/**
+ * BullMQ's key prefix on `connection`: its own, `bull`, on one Redis (the queues made there keep
+ * working); on a cluster one hash tag, so that every key of a queue lies in one slot, as
+ * BullMQ's scripts, which touch several at once, need (docs/cluster.md, "The queue of files").
+ */
+export function prefixOf (connection: Redis): string {
+  return isCluster(connection) ? '{potiron-queue}' : 'bull'
 }
 
 /** Files whose jobs are looked up and added per round trip. */
@@ -71,7 +88,7 @@ export function jobIdOf (file: string): string {
  * was removed since. One attempt a time: a file that fails does not loop.
  */
 export async function enqueueFiles (connection: Redis, name: string, jobs: readonly FileJob[]): Promise<{ queued: number, already: number }> {
-  const queue = new Queue<FileJob, JobDone>(name, { connection })
+  const queue = new Queue<FileJob, JobDone>(name, { connection, prefix: prefixOf(connection) })
   try {
     let already = 0
     let queued = 0
@@ -135,7 +152,7 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
     return { host: options.host, packets: summary.packets, members: summary.members, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped', warnings: summary.warnings.map(w => w.reason) }
   }
   const locks = options.lockMs === undefined ? {} : { lockDuration: options.lockMs, stalledInterval: options.lockMs }
-  const worker = new Worker<FileJob, JobDone>(name, count, { connection, concurrency: 1, autorun: false, ...locks })
+  const worker = new Worker<FileJob, JobDone>(name, count, { connection, prefix: prefixOf(connection), concurrency: 1, autorun: false, ...locks })
   worker.on('completed', (job, done) => options.onJob?.(job.data.file, [`${done.packets} packets ${done.outcome}`, ...done.warnings.map(w => `warning: ${w}`)].join('; ')))
   worker.on('failed', (job, err) => { if (job !== undefined) options.onJob?.(job.data.file, `failed: ${err.message}`) })
   worker.on('error', () => {})
