@@ -1,5 +1,5 @@
 /**
- * Several hosts, one queue of files (BullMQ, in the same Redis as the data): `ingest --queue`
+ * Several hosts, one queue of files (BullMQ, in the same Redis or Redis Cluster as the data): `ingest --queue`
  * enqueues one job per file, `potiron worker` takes them one at a time and counts each with
  * ingestFiles, the same exactly-once write path as ingest (markers, then FILES). A worker killed
  * mid-file loses its job's lock; once it expires BullMQ's stalled-job check puts the job back and
