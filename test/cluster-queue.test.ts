@@ -228,3 +228,20 @@ test('kill -9 of a worker mid-file on a cluster: some slots\' groups in, another
   assert.deepEqual(all.FILES, { type: 'set', value: [name] })
   assert.deepEqual(all, withoutBookkeeping(await dump(single.client)))
 })
+
+test('the cluster gone under a worker: one line, exit 1, within seconds, instead of waiting for ever', async () => {
+  const gone = await startCluster({ masters: 3 })
+  try {
+    const worker = cli(['worker', '--queue', 'idle', '--redis', gone.url, '--threads', '1'], { POTIRON_HOST: 'a' })
+    // Taking jobs (BullMQ blocks on the queue) once it said so.
+    let said = ''
+    worker.child.stderr!.on('data', (b: Buffer) => { said += b.toString() })
+    await until('the worker started', async () => await Promise.resolve(said.includes('potiron: worker a on queue idle')))
+    await gone.stop()
+    const exit = await within(30_000, 'the worker, its cluster gone', worker.done)
+    assert.equal(exit.code, 1, exit.stderr)
+    assert.equal(exit.stderr.trimEnd().split('\n').pop(), 'potiron: lost the connection to Redis (connection closed); the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back')
+  } finally {
+    await gone.stop()
+  }
+})
