@@ -141,6 +141,17 @@ export function lockMsOf (env: NodeJS.ProcessEnv = process.env): number | undefi
  * settles and the job in hand is finished (BullMQ's close waits for it).
  */
 export async function runWorker (connection: Redis, redis: Redis, name: string, options: WorkerOptions, stopped: Promise<void>): Promise<void> {
+  // A cluster's client ends (below) once every node's connection has; one never opened (no
+  // command went to that node yet) never ends, so each is opened now: a cluster gone is then
+  // told as one Redis gone is, whichever nodes the worker had spoken to (and so is one gone
+  // while they are opened).
+  if (isCluster(redis)) {
+    try {
+      await Promise.all((redis as unknown as Cluster).nodes('all').map(async node => await node.ping()))
+    } catch {
+      throw lostError()
+    }
+  }
   const pool: Piscina = createPool({ threads: options.threads })
   const count = async (job: Job<FileJob, JobDone>): Promise<JobDone> => {
     const started = performance.now()
@@ -160,7 +171,7 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
   // BullMQ's own would wait for Redis for ever, so the worker stops, saying so: the job in hand
   // comes back to the queue once its lock expires, and its file's markers say what is in.
   const lost = new Promise<RedisUnreachableError>(resolve => {
-    redis.once('end', () => { resolve(new RedisUnreachableError(`${redisLoss(new Error('connection closed'))}; the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back`)) })
+    redis.once('end', () => { resolve(lostError()) })
   })
   const running = worker.run()
   let gone: RedisUnreachableError | undefined
@@ -178,6 +189,11 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
     await pool.destroy()
   }
   if (gone !== undefined) throw gone
+}
+
+/** What a worker whose Redis is gone says, and stops with. */
+function lostError (): RedisUnreachableError {
+  return new RedisUnreachableError(`${redisLoss(new Error('connection closed'))}; the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back`)
 }
 
 /** How long a worker whose Redis is gone waits for BullMQ to let go. */
