@@ -53,10 +53,7 @@ test('the commands that do not work on a cluster yet say so in one line, exit 1,
   writeFileSync(json, '[]')
   const runs: Array<[string, string[]]> = [
     ['remove', ['remove', DNS]],
-    ['import-json', ['import-json', json]],
-    ['ingest --queue', ['ingest', DNS, '--queue', 'q']],
-    ['worker', ['worker', '--queue', 'q']],
-    ['queue status', ['queue', 'status', 'q']]
+    ['import-json', ['import-json', json]]
   ]
   for (const [command, args] of runs) {
     const run = await potiron(...args, '--redis', cluster.url)

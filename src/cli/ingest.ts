@@ -28,7 +28,7 @@ export const ingestOptions = {
   'min-age': { type: 'string', requiresArg: true, defaultDescription: '0', description: 'Leave files modified less than this many seconds ago for a later run, listed as not settled yet (for captures still being written or copied)' },
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
-  queue: { type: 'string', requiresArg: true, description: `Instead of counting them here, put the files on this BullMQ queue (in the same Redis), one job each, for 'potiron worker --queue NAME' on any host; ${SHARED_STORAGE}` },
+  queue: { type: 'string', requiresArg: true, description: `Instead of counting them here, put the files on this BullMQ queue (in the same Redis or Redis Cluster), one job each, for 'potiron worker --queue NAME' on any host; ${SHARED_STORAGE}` },
   'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
 } as const satisfies Record<string, Options>
 

@@ -1,7 +1,8 @@
 /**
  * Several hosts, one queue of files: `ingest --queue NAME` (enqueue, called by ingest.ts),
  * `potiron worker --queue NAME` and `potiron queue status NAME` (coordinator/queue.ts). The
- * queue is a BullMQ queue in the same Redis as the data, on connections of BullMQ's own.
+ * queue is a BullMQ queue in the same Redis (or Redis Cluster) as the data, on connections of
+ * BullMQ's own.
  */
 import { resolve } from 'node:path'
 import type { Options } from 'yargs'
@@ -10,7 +11,7 @@ import { queueStatus, type Pace, type QueueStatus } from '../coordinator/queue-s
 import { UsageError } from '../errors.js'
 import { checkParameters } from '../store/parameters.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
-import { redisOptions, targetOf, notYetOnCluster, withRedis, type CommandTarget } from './common.js'
+import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { databasesOf, enrichmentFor } from './enrich.js'
 import type { DryRunArgs } from './dry-run.js'
 import type { EnrichArgs } from './enrich.js'
@@ -25,7 +26,7 @@ export const SHARED_STORAGE = 'each job names the file by its absolute path: it 
 
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/
 
-/** A queue's name: letters, digits, `_ . -` (BullMQ keys are `bull:<name>:...`; ':' would split them). */
+/** A queue's name: letters, digits, `_ . -` (BullMQ keys are `<prefix>:<name>:...`; ':' would split them). */
 export function queueNameOf (name: string, flag: string): string {
   if (!NAME.test(name)) throw new UsageError(`${flag}: '${name}' is not a queue name: use letters, digits, '_', '.' or '-' (up to 100)`)
   return name
@@ -36,7 +37,7 @@ export function queueNameOf (name: string, flag: string): string {
  * with the settings the run would count it with (resolved against the stored ones, checked).
  */
 export async function enqueue (args: DryRunArgs & { queue: string, enrich?: EnrichArgs | undefined }, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: true, notOnCluster: notYetOnCluster('ingest --queue') }, async (redis, _used, target) => {
+  return await withRedis(args.target, err, { start: true }, async (redis, _used, target) => {
     const settings = await settingsFor(redis, args.given, err)
     const enrich = await enrichmentFor(settings.fields, args.enrich ?? {})
     const parameters = { ...settings, databases: enrich === undefined ? undefined : databasesOf(enrich) }
@@ -45,7 +46,7 @@ export async function enqueue (args: DryRunArgs & { queue: string, enrich?: Enri
       file: resolve(file),
       settings: { ...settings, sensor: args.sensor, enrich, parameters }
     }))
-    const connection = bullConnection(target)
+    const connection = bullConnection(target, redis)
     try {
       const { queued, already } = await enqueueFiles(connection, args.queue, jobs)
       if (args.json) out(JSON.stringify({ queue: args.queue, queued, already }))
@@ -77,8 +78,8 @@ export const workerCommand = command({
 })
 
 export async function worker (args: { target: CommandTarget, queue: string, threads: number | undefined }, io: Io): Promise<ExitStatus> {
-  return await withRedis(args.target, io.err, { start: true, notOnCluster: notYetOnCluster('worker') }, async (redis, _used, target) => {
-    const connection = bullConnection(target)
+  return await withRedis(args.target, io.err, { start: true }, async (redis, _used, target) => {
+    const connection = bullConnection(target, redis)
     // Stopped by a signal: the job in hand is finished (its lock kept), then the worker closes.
     let stop = (): void => {}
     const stopped = new Promise<void>(resolve => { stop = resolve })
@@ -122,8 +123,8 @@ export const queueCommand = command({
 })
 
 async function status (args: { target: CommandTarget, name: string, json: boolean }, io: Io): Promise<ExitStatus> {
-  return await withRedis(args.target, io.err, { start: false, notOnCluster: notYetOnCluster('queue status') }, async (_redis, _used, target) => {
-    const connection = bullConnection(target)
+  return await withRedis(args.target, io.err, { start: false }, async (redis, _used, target) => {
+    const connection = bullConnection(target, redis)
     try {
       const found = await queueStatus(connection, args.name)
       io.out(args.json ? JSON.stringify(found) : formatQueueStatus(found))

@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { FileJob, JobDone } from './queue.js'
+import { prefixOf, type FileJob, type JobDone } from './queue.js'
 
 export interface Pace {
   /** Completed jobs counted, and their packets. */
@@ -54,7 +54,7 @@ const PAGE = 1000
 
 /** Reads the queue `name`'s counts, its completed jobs' times and its failures. */
 export async function queueStatus (connection: Redis, name: string): Promise<QueueStatus> {
-  const queue = new Queue<FileJob, JobDone>(name, { connection })
+  const queue = new Queue<FileJob, JobDone>(name, { connection, prefix: prefixOf(connection) })
   try {
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'paused', 'delayed', 'active', 'completed', 'failed')
     let fleet: Tally | undefined

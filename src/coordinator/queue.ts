@@ -1,5 +1,5 @@
 /**
- * Several hosts, one queue of files (BullMQ, in the same Redis as the data): `ingest --queue`
+ * Several hosts, one queue of files (BullMQ, in the same Redis or Redis Cluster as the data): `ingest --queue`
  * enqueues one job per file, `potiron worker` takes them one at a time and counts each with
  * ingestFiles, the same exactly-once write path as ingest (markers, then FILES). A worker killed
  * mid-file loses its job's lock; once it expires BullMQ's stalled-job check puts the job back and
@@ -9,10 +9,11 @@ import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { hostname } from 'node:os'
 import { Queue, Worker, type Job } from 'bullmq'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import type { Piscina } from 'piscina'
 import type { EnrichSpec } from '../enrich/databases.js'
 import { RedisUnreachableError } from '../errors.js'
+import { isCluster, mastersOf } from '../store/cluster.js'
 import { clientTarget, redisLoss, type RedisTarget } from '../store/connection.js'
 import type { RunParameters, StoredSettings } from '../store/parameters.js'
 import { createPool } from './pool.js'
@@ -45,15 +46,31 @@ export interface JobDone {
 }
 
 /**
- * BullMQ's connections: their own, from the same target as potiron's (which connect() checked:
- * one Redis, no cluster node), since BullMQ's blocking commands need `maxRetriesPerRequest: null`
- * where potiron's connect() sets 0.
+ * BullMQ's connections: their own, from the same target as potiron's `redis` (which connect()
+ * checked), since BullMQ's blocking commands need `maxRetriesPerRequest: null` where potiron's
+ * connect() sets 0. When `redis` is a cluster's client, BullMQ's is one too, of the same
+ * masters, with the same credentials.
  */
-export function bullConnection (target: RedisTarget): Redis {
+export function bullConnection (target: RedisTarget, redis?: Redis): Redis {
+  if (redis !== undefined && isCluster(redis)) {
+    const nodes = mastersOf(redis).map(({ options: { host, port } }) => ({ host, port }))
+    const cluster = new Cluster(nodes, { redisOptions: { ...(redis as unknown as Cluster).options.redisOptions, maxRetriesPerRequest: null } })
+    cluster.on('error', () => {})
+    return cluster as unknown as Redis
+  }
   const where = clientTarget(target)
-  const redis = typeof where === 'string' ? new Redis(where, { maxRetriesPerRequest: null }) : new Redis({ ...where, maxRetriesPerRequest: null })
-  redis.on('error', () => {})
-  return redis
+  const one = typeof where === 'string' ? new Redis(where, { maxRetriesPerRequest: null }) : new Redis({ ...where, maxRetriesPerRequest: null })
+  one.on('error', () => {})
+  return one
+}
+
+/**
+ * BullMQ's key prefix on `connection`: its own, `bull`, on one Redis (the queues made there keep
+ * working); on a cluster one hash tag, so that every key of a queue lies in one slot, as
+ * BullMQ's scripts, which touch several at once, need (docs/cluster.md, "The queue of files").
+ */
+export function prefixOf (connection: Redis): string {
+  return isCluster(connection) ? '{potiron-queue}' : 'bull'
 }
 
 /** Files whose jobs are looked up and added per round trip. */
@@ -71,7 +88,7 @@ export function jobIdOf (file: string): string {
  * was removed since. One attempt a time: a file that fails does not loop.
  */
 export async function enqueueFiles (connection: Redis, name: string, jobs: readonly FileJob[]): Promise<{ queued: number, already: number }> {
-  const queue = new Queue<FileJob, JobDone>(name, { connection })
+  const queue = new Queue<FileJob, JobDone>(name, { connection, prefix: prefixOf(connection) })
   try {
     let already = 0
     let queued = 0
@@ -124,6 +141,17 @@ export function lockMsOf (env: NodeJS.ProcessEnv = process.env): number | undefi
  * settles and the job in hand is finished (BullMQ's close waits for it).
  */
 export async function runWorker (connection: Redis, redis: Redis, name: string, options: WorkerOptions, stopped: Promise<void>): Promise<void> {
+  // A cluster's client ends (below) once every node's connection has; one never opened (no
+  // command went to that node yet) never ends, so each is opened now: a cluster gone is then
+  // told as one Redis gone is, whichever nodes the worker had spoken to (and so is one gone
+  // while they are opened).
+  if (isCluster(redis)) {
+    try {
+      await Promise.all((redis as unknown as Cluster).nodes('all').map(async node => await node.ping()))
+    } catch {
+      throw lostError()
+    }
+  }
   const pool: Piscina = createPool({ threads: options.threads })
   const count = async (job: Job<FileJob, JobDone>): Promise<JobDone> => {
     const started = performance.now()
@@ -135,7 +163,7 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
     return { host: options.host, packets: summary.packets, members: summary.members, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped', warnings: summary.warnings.map(w => w.reason) }
   }
   const locks = options.lockMs === undefined ? {} : { lockDuration: options.lockMs, stalledInterval: options.lockMs }
-  const worker = new Worker<FileJob, JobDone>(name, count, { connection, concurrency: 1, autorun: false, ...locks })
+  const worker = new Worker<FileJob, JobDone>(name, count, { connection, prefix: prefixOf(connection), concurrency: 1, autorun: false, ...locks })
   worker.on('completed', (job, done) => options.onJob?.(job.data.file, [`${done.packets} packets ${done.outcome}`, ...done.warnings.map(w => `warning: ${w}`)].join('; ')))
   worker.on('failed', (job, err) => { if (job !== undefined) options.onJob?.(job.data.file, `failed: ${err.message}`) })
   worker.on('error', () => {})
@@ -143,7 +171,7 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
   // BullMQ's own would wait for Redis for ever, so the worker stops, saying so: the job in hand
   // comes back to the queue once its lock expires, and its file's markers say what is in.
   const lost = new Promise<RedisUnreachableError>(resolve => {
-    redis.once('end', () => { resolve(new RedisUnreachableError(`${redisLoss(new Error('connection closed'))}; the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back`)) })
+    redis.once('end', () => { resolve(lostError()) })
   })
   const running = worker.run()
   let gone: RedisUnreachableError | undefined
@@ -161,6 +189,11 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
     await pool.destroy()
   }
   if (gone !== undefined) throw gone
+}
+
+/** What a worker whose Redis is gone says, and stops with. */
+function lostError (): RedisUnreachableError {
+  return new RedisUnreachableError(`${redisLoss(new Error('connection closed'))}; the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back`)
 }
 
 /** How long a worker whose Redis is gone waits for BullMQ to let go. */
