@@ -33,6 +33,25 @@ export interface Waited {
   left: number
 }
 
+interface Settled { id: string, state: 'completed' | 'failed' | 'unknown' }
+
+/**
+ * Which of `ids` are settled: completed, failed, or gone (no job hash: removed meanwhile), in one
+ * round trip. ZSCORE and EXISTS cost O(log n) each; BullMQ's getJobState walks the waiting list
+ * (LPOS): one round over 100,000 waiting jobs kept Redis busy 11 minutes.
+ */
+async function settledOf (connection: Redis, queue: Queue, ids: readonly string[]): Promise<Settled[]> {
+  const asked = connection.pipeline()
+  for (const id of ids) asked.zscore(queue.keys.completed!, id).zscore(queue.keys.failed!, id).exists(queue.toKey(id))
+  const replies = (await asked.exec())!.map(([error, reply]) => { if (error !== null) throw error; return reply })
+  return ids.flatMap((id, i): Settled[] => {
+    const [completed, failed, exists] = replies.slice(3 * i, 3 * i + 3)
+    if (completed !== null) return [{ id, state: 'completed' }]
+    if (failed !== null) return [{ id, state: 'failed' }]
+    return exists === 0 ? [{ id, state: 'unknown' }] : []
+  })
+}
+
 /** Waits for the jobs of `files` (as listed: the summary names them so) on queue `name`. */
 export async function waitForFiles (connection: Redis, name: string, files: readonly string[], options: WaitOptions): Promise<Waited> {
   const started = performance.now()
@@ -79,8 +98,7 @@ export async function waitForFiles (connection: Redis, name: string, files: read
       const ids = [...pending.keys()]
       for (let i = 0; i < ids.length && !signal.aborted; i += PAGE) {
         const page = ids.slice(i, i + PAGE)
-        const states = await Promise.all(page.map(async id => await queue.getJobState(id)))
-        const over = page.flatMap((id, j) => ['completed', 'failed', 'unknown'].includes(states[j]!) ? [{ id, state: states[j]! }] : [])
+        const over = await settledOf(connection, queue, page)
         const jobs = await Promise.all(over.map(async ({ id }) => await queue.getJob(id)))
         for (const [j, { id, state }] of over.entries()) {
           settle(pending.get(id)!, jobs[j], state)
