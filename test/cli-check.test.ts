@@ -36,7 +36,7 @@ test('inspect and json: files as given, selection and zone checked', () => {
 
 const INGEST = {
   files: ['captures/'], ...SOCKET, ...CAPTURE, 'ipv4-only': undefined, threads: undefined, 'combined-keys': undefined, fields: undefined, json: false,
-  'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false, 'geoip-db': undefined, 'asn-db': undefined, isn: undefined, layer2: undefined, queue: undefined
+  'json-out': undefined, quiet: false, 'min-age': undefined, force: false, report: undefined, 'dry-run': false, 'geoip-db': undefined, 'asn-db': undefined, isn: undefined, layer2: undefined, queue: undefined, wait: false
 }
 
 test('ingest: the options it runs with, every flag checked', () => {
@@ -63,6 +63,9 @@ test('ingest: the options it runs with, every flag checked', () => {
   usage(() => ingestCommand.check({ ...INGEST, fields: ' , ' }), /^--fields: name at least one/)
   for (const age of ['-1', 'soon', '1e3']) usage(() => ingestCommand.check({ ...INGEST, 'min-age': age }), new RegExp(`^--min-age: expected a number of seconds, 0 or more, got '${age}'$`))
   assert.equal(ingestCommand.check({ ...INGEST, 'min-age': '1.5' }).settings.minAge, 1.5)
+  // --wait follows the jobs of a queue: without one there is nothing to wait for.
+  usage(() => ingestCommand.check({ ...INGEST, wait: true }), /^--wait: only with --queue NAME/)
+  assert.deepEqual([ingestCommand.check({ ...INGEST, queue: 'q', wait: true }).settings.queue, ingestCommand.check({ ...INGEST, queue: 'q', wait: true }).settings.wait], ['q', true])
 })
 
 test('import-json and remove: settings given are kept, those left out stay unset', () => {

@@ -222,7 +222,7 @@ test('queue status over more completed jobs than one page: every job counted onc
     const workerConnection = bullConnection({ socket: many.socket })
     const worker = new Worker('many', async (job): Promise<JobDone> => {
       const i = Number((job.data as { file: string }).file.slice(2))
-      return await Promise.resolve({ host: i % 2 === 0 ? 'a' : 'b', packets: i, members: 0, ms: 0, outcome: 'ingested', warnings: [] })
+      return await Promise.resolve({ host: i % 2 === 0 ? 'a' : 'b', packets: i, counted: i, filtered: 0, members: 0, days: {}, ms: 0, outcome: 'ingested', warnings: [] })
     }, { connection: workerConnection, concurrency: 50 })
     try {
       await until('every job completed', async () => await queue.getCompletedCount() === n, 60_000)

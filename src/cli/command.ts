@@ -14,9 +14,9 @@ export interface Io {
 
 /**
  * The exit statuses (README "Exit status and bad input"): 0 success, 1 when any file (or Redis)
- * failed, 2 for a usage error. bin.ts adds 70 for an internal error.
+ * failed, 2 for a usage error, 130 when Ctrl-C stopped `ingest --queue --wait`. bin.ts adds 70 for an internal error.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const
 export type ExitStatus = typeof EXIT[keyof typeof EXIT]
 
 export type PositionalTable = Readonly<Record<string, PositionalOptions>>

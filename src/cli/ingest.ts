@@ -18,6 +18,7 @@ import { givenSettingsOf, settingOptions, settingsFor } from './settings.js'
 import { seconds, wholeNumber } from './numbers.js'
 import { UsageError } from '../errors.js'
 import { enqueue, queueNameOf, SHARED_STORAGE } from './queue.js'
+import { following } from './queue-wait.js'
 
 export const ingestOptions = {
   ...redisOptions('started if needed'),
@@ -29,6 +30,7 @@ export const ingestOptions = {
   force: { type: 'boolean', default: false, description: 'Read files already in FILES again (for --json-out): their counts, taken out and added back with the stored settings, stay as they are' },
   report: { type: 'string', description: 'Then write the offline site (as potiron report) of every sensor and month this run counted into this directory, with an index.html' },
   queue: { type: 'string', requiresArg: true, description: `Instead of counting them here, put the files on this BullMQ queue (in the same Redis or Redis Cluster), one job each, for 'potiron worker --queue NAME' on any host; ${SHARED_STORAGE}` },
+  wait: { type: 'boolean', default: false, description: "With --queue: then follow the files' jobs as the workers count them, with ingest's progress, summary and exit status (Ctrl-C stops waiting: the jobs stay queued)" },
   'dry-run': { type: 'boolean', default: false, description: 'Only list the files that would be read, skipped (and why) or fail, and the sensors and days of their names, to be written; parses no capture (reads each up to its first packet) and writes nothing (Redis, --json-out, --report)' }
 } as const satisfies Record<string, Options>
 
@@ -67,6 +69,7 @@ export const ingestCommand = command({
     ['$0 ingest captures/ --report site/', 'Then write site/index.html: a report per sensor and month ingested'],
     ['$0 ingest captures/ --dry-run', 'What it would read, skip and write'],
     ['$0 ingest /shared/captures/ --queue backfill', "One job per file on queue backfill, for 'worker --queue backfill'"],
+    ['$0 ingest /shared/captures/ --queue backfill --wait', 'The same, then the progress and summary of the workers counting them'],
     ["$0 ingest captures/ --filter 'tcp and dst port 22'", 'Count only what reaches port 22 over TCP (the database keeps the filter)']
   ],
   check: argv => ({
@@ -78,17 +81,20 @@ export const ingestCommand = command({
   run: async ({ paths, settings }, io) => {
     const files = await expandPaths(paths, io.err)
     const { queue } = settings
-    if (queue !== undefined) return await enqueue({ ...settings, queue, files }, io.out, io.err)
+    if (queue !== undefined) return await enqueue({ ...settings, queue, files }, io.out, io.err, settings.wait === true ? following({ ...settings, queue, files }, io.out, io.err) : undefined)
     return await (settings.dryRun ? dryRun : ingest)({ ...settings, files }, io.out, io.err)
   }
 })
 
 /** `--queue NAME`, checked; the flags that act on this run's own parsing are refused with it. */
-function queueOf (argv: { queue?: string | undefined, 'json-out'?: string | undefined, report?: string | undefined, force: boolean, 'dry-run': boolean, 'min-age'?: string | undefined }): { queue?: string } {
-  if (argv.queue === undefined) return {}
+function queueOf (argv: { queue?: string | undefined, wait: boolean, 'json-out'?: string | undefined, report?: string | undefined, force: boolean, 'dry-run': boolean, 'min-age'?: string | undefined }): { queue?: string, wait?: boolean } {
+  if (argv.queue === undefined) {
+    if (argv.wait) throw new UsageError('--wait: only with --queue NAME (it waits for the workers counting the queued files)')
+    return {}
+  }
   const taken = [argv['json-out'] === undefined ? '' : '--json-out', argv.report === undefined ? '' : '--report', argv.force ? '--force' : '', argv['dry-run'] ? '--dry-run' : '', argv['min-age'] === undefined ? '' : '--min-age'].filter(f => f !== '')
   if (taken.length > 0) throw new UsageError(`--queue: ${taken.join(', ')} not taken with it yet (the workers count the files: leave ${taken.length > 1 ? 'them' : 'it'} out)`)
-  return { queue: queueNameOf(argv.queue, '--queue') }
+  return { queue: queueNameOf(argv.queue, '--queue'), wait: argv.wait }
 }
 
 /** Runs the ingest and prints its summary; returns the exit status. */
@@ -126,7 +132,7 @@ export async function ingest (args: IngestArgs, out: (text: string) => void, err
 }
 
 /** File sizes for the progress ETA; 0 when unknown (the file's own error comes later). */
-async function sizesOf (files: readonly string[], mode: ProgressMode): Promise<Map<string, number>> {
+export async function sizesOf (files: readonly string[], mode: ProgressMode): Promise<Map<string, number>> {
   if (mode === 'quiet') return new Map(files.map(f => [f, 0]))
   return new Map(await Promise.all(files.map(async f => [f, await stat(f).then(s => s.size, () => 0)] as const)))
 }

@@ -5,13 +5,14 @@
  * BullMQ's own.
  */
 import { resolve } from 'node:path'
+import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
 import { enqueueFiles, bullConnection, hostOf, lockMsOf, runWorker, type FileJob } from '../coordinator/queue.js'
 import { queueStatus, type Pace, type QueueStatus } from '../coordinator/queue-status.js'
 import { UsageError } from '../errors.js'
 import { checkParameters } from '../store/parameters.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
-import { redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
+import { redisOptions, targetOf, withRedis, type CommandTarget, type RedisName } from './common.js'
 import { databasesOf, enrichmentFor } from './enrich.js'
 import type { DryRunArgs } from './dry-run.js'
 import type { EnrichArgs } from './enrich.js'
@@ -36,8 +37,8 @@ export function queueNameOf (name: string, flag: string): string {
  * `ingest PATH... --queue NAME`: the files listed as ingest lists them, each one job on the queue
  * with the settings the run would count it with (resolved against the stored ones, checked).
  */
-export async function enqueue (args: DryRunArgs & { queue: string, enrich?: EnrichArgs | undefined }, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: true }, async (redis, _used, target) => {
+export async function enqueue (args: DryRunArgs & { queue: string, enrich?: EnrichArgs | undefined }, out: (text: string) => void, err: (text: string) => void, follow?: Follow): Promise<ExitStatus> {
+  return await withRedis(args.target, err, { start: true }, async (redis, used, target) => {
     const settings = await settingsFor(redis, args.given, err)
     const enrich = await enrichmentFor(settings.fields, args.enrich ?? {})
     const parameters = { ...settings, databases: enrich === undefined ? undefined : databasesOf(enrich) }
@@ -49,14 +50,19 @@ export async function enqueue (args: DryRunArgs & { queue: string, enrich?: Enri
     const connection = bullConnection(target, redis)
     try {
       const { queued, already } = await enqueueFiles(connection, args.queue, jobs)
+      const line = `${plural(queued, 'file')} queued on ${printable(args.queue)}${already > 0 ? ` (${already} waiting or in hand already)` : ''}`
+      if (follow !== undefined) return await follow(connection, used, line)
       if (args.json) out(JSON.stringify({ queue: args.queue, queued, already }))
-      else out(`${plural(queued, 'file')} queued on ${printable(args.queue)}${already > 0 ? ` (${already} waiting or in hand already)` : ''}`)
+      else out(line)
     } finally {
       connection.disconnect()
     }
     return EXIT.ok
   })
 }
+
+/** `--wait` (cli/queue-wait.ts): once the files are queued (`queuedLine` says how many), follows their jobs on `connection`. */
+export type Follow = (connection: Redis, used: RedisName, queuedLine: string) => Promise<ExitStatus>
 
 const workerOptions = {
   ...redisOptions('started if needed'),

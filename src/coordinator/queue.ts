@@ -32,17 +32,39 @@ export interface FileJob {
   }
 }
 
-/** A completed job's return value: who counted the file, and how much. */
-export interface JobDone {
-  host: string
+/** What a file adds to ingest's summary (IngestSummary, for one file): `ingest --queue --wait` adds them up. */
+export interface FileCounts {
   /** Packet records read (0 when the file was skipped: counted already). */
   packets: number
+  /** Packets counted into the fields, and those --filter left out. */
+  counted: number
+  filtered: number
   /** (key, member) increments written. */
   members: number
+  /** Sensor → days written. */
+  days: Record<string, string[]>
+}
+
+/** A completed job's return value: who counted the file, and how much. */
+export interface JobDone extends FileCounts {
+  host: string
   ms: number
   outcome: 'ingested' | 'skipped'
   /** What ingest warns of for the file (a capture cut short, and where): counted, but said. */
   warnings: string[]
+  /** Skipped as the same capture as this name (its .gz twin, or the other way round), counted already. */
+  sameAs?: string | undefined
+}
+
+/**
+ * A job's progress (job.updateProgress), for `ingest --queue --wait`'s bars: bytes of the file
+ * read so far and packets counted, as ingest's onProgress tells them; a job that fails sets
+ * `counts`: what of its file was counted all the same (the readable part of a damaged capture).
+ */
+export interface JobProgress {
+  bytes: number
+  packets: number
+  counts?: FileCounts
 }
 
 /**
@@ -156,11 +178,22 @@ export async function runWorker (connection: Redis, redis: Redis, name: string, 
   const count = async (job: Job<FileJob, JobDone>): Promise<JobDone> => {
     const started = performance.now()
     const { file, settings } = job.data
-    const summary = await ingestFiles([file], redis, { threads: options.threads, pool, ...settings })
+    // Told a few times a second by the parse (run.ts): each report one write, in order, all in before the job settles.
+    let told = Promise.resolve()
+    const tell = (progress: JobProgress): void => { told = told.then(async () => { await job.updateProgress(progress) }).catch(() => {}) }
+    // A job queued again keeps its last progress: nothing of this attempt is read yet.
+    tell({ bytes: 0, packets: 0 })
+    const summary = await ingestFiles([file], redis, { threads: options.threads, pool, ...settings, onProgress: (_file, bytes, packets) => { tell({ bytes, packets }) } })
+    const counts: FileCounts = { packets: summary.packets, counted: summary.counted, filtered: summary.filtered, members: summary.members, days: summary.days }
     // The reason ingest prints for the file (run.ts): the job fails with it, once (attempts 1).
     const failed = summary.failed[0]
-    if (failed !== undefined) throw new Error(failed.reason)
-    return { host: options.host, packets: summary.packets, members: summary.members, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped', warnings: summary.warnings.map(w => w.reason) }
+    if (failed !== undefined) {
+      tell({ bytes: 0, packets: summary.counted, counts })
+      await told
+      throw new Error(failed.reason)
+    }
+    await told
+    return { host: options.host, ...counts, ms: Math.round(performance.now() - started), outcome: summary.ingested > 0 ? 'ingested' : 'skipped', warnings: summary.warnings.map(w => w.reason), sameAs: summary.sameCapture[0]?.as }
   }
   const locks = options.lockMs === undefined ? {} : { lockDuration: options.lockMs, stalledInterval: options.lockMs }
   const worker = new Worker<FileJob, JobDone>(name, count, { connection, prefix: prefixOf(connection), concurrency: 1, autorun: false, ...locks })
