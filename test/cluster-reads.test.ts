@@ -16,6 +16,7 @@ import { launchChromium, visit } from './helpers/browser.js'
 import { potiron, type Run } from './helpers/cli.js'
 import { startCluster, type TestCluster } from './helpers/cluster.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
+import { writeArpCapture } from './helpers/arp-day.js'
 import { OWN_NAMES, PAIR } from './helpers/serve.js'
 import { FIXTURES } from './helpers/shared.js'
 import { teardown, within } from './helpers/teardown.js'
@@ -39,12 +40,25 @@ function on (side: 'one' | 'three'): string[] {
   return side === 'one' ? ['--unix', single.socket] : ['--redis', cluster.url]
 }
 
+async function flush (): Promise<void> {
+  await Promise.all([single.client.flushall(), ...cluster.masters.map(async m => await m.client.flushall())])
+}
+
+/** Empties both, then ingests `files` into each with `args` (--layer2, --isn...). */
+async function fresh (files: string[], args: string[]): Promise<void> {
+  await flush()
+  for (const side of ['one', 'three'] as const) {
+    const run = await potiron('ingest', ...files, ...on(side), '--quiet', ...args)
+    assert.equal(run.status, 0, run.err.join('\n'))
+  }
+}
+
 /**
  * Empties both, then ingests the fixtures into each (`extra`: --combined-keys): five under their
  * own sensor names, lab-vlan-1 + lab-synscan-1 as `lab-pair-1` (two days five days apart).
  */
 async function fill (extra: string[]): Promise<void> {
-  await Promise.all([single.client.flushall(), ...cluster.masters.map(async m => await m.client.flushall())])
+  await flush()
   for (const side of ['one', 'three'] as const) {
     const own = await potiron('ingest', ...OWN_NAMES.map(f => join(FIXTURES, f)), ...on(side), '--quiet', ...extra)
     const pair = await potiron('ingest', ...PAIR.map(f => join(FIXTURES, f)), '--sensor', 'lab-pair-1', ...on(side), '--quiet', ...extra)
@@ -213,6 +227,29 @@ test('with combined keys: export csv --protocols, plot month of values per proto
   const three = await served({ url: cluster.url })
   try {
     const paths = ['/api/overview?sensor=lab-dnsicmp-1&days=1', '/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53', '/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53-*']
+    const expected = await fetched(one.url, paths)
+    for (const [path, status] of expected) assert.equal(status, 200, path)
+    assert.deepEqual(await fetched(three.url, paths), expected)
+  } finally {
+    await Promise.all([one.stop(), three.stop()])
+  }
+})
+
+test('an ISN database (ingest --isn): plot isn of a day and of an hour, the same pages from the cluster', async () => {
+  await fresh([join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng')], ['--isn'])
+  const day = await same('plot', 'isn', '--sensor', 'lab-synscan-1', '--date', '2010-07-04')
+  const hour = await same('plot', 'isn', '--sensor', 'lab-synscan-1', '--date', '2010-07-04', '--hour', '20')
+  assert.deepEqual([day, hour].map(names => names.filter(name => !name.startsWith('assets/'))), [['isn_lab-synscan-1_2010-07-04.html'], ['isn_lab-synscan-1_2010-07-04_20.html']])
+})
+
+test('a layer-2 database (ingest --layer2): export arp and the dashboard\'s ARP page, the same from the cluster', async () => {
+  await fresh([writeArpCapture(dir, 'lab-arp-1')], ['--layer2'])
+  const files = await same('export', 'arp', '--sensor', 'lab-arp-1', '--date', '2017-03-01')
+  assert.deepEqual(files.filter(name => !name.startsWith('assets/')), ['lab-arp-1_arp-who-has_2017-03-01.csv', 'lab-arp-1_arp_2017-03-01.csv', 'lab-arp-1_arp_2017-03-01.html'])
+  const one = await served({ socket: single.socket })
+  const three = await served({ url: cluster.url })
+  try {
+    const paths = ['/arp?sensor=lab-arp-1', '/arp?sensor=lab-arp-1&day=2017-03-02', '/api/sensors']
     const expected = await fetched(one.url, paths)
     for (const [path, status] of expected) assert.equal(status, 200, path)
     assert.deepEqual(await fetched(three.url, paths), expected)
