@@ -184,7 +184,8 @@ async function fetched (url: string, paths: readonly string[]): Promise<Array<[s
 
 test('serve on a cluster node: its pages and JSON API answer as on one Redis, a settings change is kept, a page draws in Chromium', async () => {
   const one = await served({ socket: single.socket })
-  const three = await served({ url: cluster.url })
+  // A cluster refused (as before serve read one) must not leave the other serving.
+  const three = await served({ url: cluster.url }).catch(async (e: unknown) => { await one.stop(); throw e })
   try {
     assert.deepEqual(three.lines.slice(0, 2), [`potiron: redis ${cluster.url} (a Redis Cluster of 3 masters)`, 'potiron serve: connected to Redis'])
     const expected = await fetched(one.url, PAGES)
@@ -224,7 +225,8 @@ test('with combined keys: export csv --protocols, plot month of values per proto
   assert.ok((await same('plot', 'month', '--sensor', 'lab-dnsicmp-1', '--field', 'dport', '--values', '53-*')).length > 1)
   assert.ok((await same('report', '--sensor', 'lab-pair-1', '--fields', 'dport')).includes('index.html'))
   const one = await served({ socket: single.socket })
-  const three = await served({ url: cluster.url })
+  // A cluster refused (as before serve read one) must not leave the other serving.
+  const three = await served({ url: cluster.url }).catch(async (e: unknown) => { await one.stop(); throw e })
   try {
     const paths = ['/api/overview?sensor=lab-dnsicmp-1&days=1', '/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53', '/api/evolution?sensor=lab-dnsicmp-1&field=dport&value=53-*']
     const expected = await fetched(one.url, paths)
@@ -247,7 +249,8 @@ test('a layer-2 database (ingest --layer2): export arp and the dashboard\'s ARP 
   const files = await same('export', 'arp', '--sensor', 'lab-arp-1', '--date', '2017-03-01')
   assert.deepEqual(files.filter(name => !name.startsWith('assets/')), ['lab-arp-1_arp-who-has_2017-03-01.csv', 'lab-arp-1_arp_2017-03-01.csv', 'lab-arp-1_arp_2017-03-01.html'])
   const one = await served({ socket: single.socket })
-  const three = await served({ url: cluster.url })
+  // A cluster refused (as before serve read one) must not leave the other serving.
+  const three = await served({ url: cluster.url }).catch(async (e: unknown) => { await one.stop(); throw e })
   try {
     const paths = ['/arp?sensor=lab-arp-1', '/arp?sensor=lab-arp-1&day=2017-03-02', '/api/sensors']
     const expected = await fetched(one.url, paths)
