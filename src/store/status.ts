@@ -103,7 +103,7 @@ function memoryOf (infos: readonly string[], cluster: boolean): { bytes: number,
 }
 
 /** Bytes as Redis writes used_memory_human (its bytesToHuman): `980B`, `1.57M`, `2.00G`. */
-export function humanBytes (bytes: number): string {
+function humanBytes (bytes: number): string {
   const units = ['B', 'K', 'M', 'G', 'T', 'P']
   let unit = 0
   while (unit < units.length - 1 && bytes >= 1024 ** (unit + 1)) unit++
