@@ -9,12 +9,11 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serve } from '../src/cli/serve.js'
 import { clusterEnabled } from '../src/store/connection.js'
 import { potiron } from './helpers/cli.js'
 import { clusterClient, startCluster, startStandalone, type TestCluster } from './helpers/cluster.js'
 import { FIXTURES } from './helpers/shared.js'
-import { teardown, within } from './helpers/teardown.js'
+import { teardown } from './helpers/teardown.js'
 
 const DNS = join(FIXTURES, 'lab-dnsicmp-1-20130530224517.pcap')
 const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-refusal-'))
@@ -98,17 +97,6 @@ test('--cluster: a cluster node is used as with no flag; a single Redis is refus
 test('bench --redis with a cluster node: the same line, exit 1, nothing measured or written', async () => {
   const run = await potiron('bench', DNS, '--threads', '1', '--redis', cluster.url, '--no-references')
   assert.deepEqual([run.status, run.err, run.out], [1, [refusal(cluster.url, 'bench --redis')], []])
-  assert.deepEqual(await dbsizes(), [0, 0, 0])
-})
-
-test('serve with a cluster node: the same line at startup, exit 1, never listening', async () => {
-  const lines: string[] = []
-  // Stopped as soon as it says it listens: a serve that did not refuse ends too, and fails below.
-  let stop = (): void => {}
-  const stopped = new Promise<void>(resolve => { stop = resolve })
-  const io = { out: (t: string) => { lines.push(`out: ${t}`); stop() }, err: (t: string) => { lines.push(`err: ${t}`) } }
-  const status = await within(20_000, 'serve', serve({ target: { url: cluster.url }, host: '127.0.0.1', port: 0, basePath: '', readOnly: false, allowedHosts: [] }, io, stopped))
-  assert.deepEqual([status, lines], [1, [`err: ${refusal(cluster.url, 'serve')}`]])
   assert.deepEqual(await dbsizes(), [0, 0, 0])
 })
 

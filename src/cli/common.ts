@@ -81,7 +81,7 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
   try {
     const used = redisNameOf(opened.target)
     if (isCluster(redis) && own.notOnCluster !== undefined) { err(`potiron: ${printable(used.address)} is a Redis Cluster node: ${own.notOnCluster}`); return EXIT.failed }
-    err(`potiron: redis ${redisText(used)}${isCluster(redis) ? ` (a Redis Cluster of ${plural(mastersOf(redis).length, 'master')})` : ''}`)
+    err(`potiron: redis ${redisText(used)}${clusterText(isCluster(redis) ? mastersOf(redis).length : undefined)}`)
     const elsewhere = await dataElsewhere(opened)
     if (elsewhere !== undefined) err(`potiron: ${printable(elsewhere)}`)
     return await job(redis, used, opened.target)
@@ -93,6 +93,11 @@ export async function withRedis (target: CommandTarget, err: (line: string) => v
   } finally {
     redis.disconnect()
   }
+}
+
+/** What the line naming the Redis adds for a cluster of `masters` masters (none for one Redis). */
+export function clusterText (masters: number | undefined): string {
+  return masters === undefined ? '' : ` (a Redis Cluster of ${plural(masters, 'master')})`
 }
 
 /** The Redis a command uses, as the user can pass it again: `unix:/path`, or its URL without password (nameOf). */

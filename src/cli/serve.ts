@@ -10,11 +10,11 @@ import { basePathOf, createApp } from '../server/app.js'
 import { dashboardClient } from '../server/client.js'
 import { allowedHosts } from '../server/hosts.js'
 import { connect, nameOf } from '../store/connection.js'
-import { isCluster } from '../store/cluster.js'
+import { isCluster, mastersOf } from '../store/cluster.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { printable } from './printable.js'
 import { wholeNumber } from './numbers.js'
-import { addressOf, dataElsewhere, notYetOnCluster, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
+import { addressOf, clusterText, dataElsewhere, ownServerSocket, redisNameOf, redisOptions, redisText, targetOf, type CommandTarget, type Opened } from './common.js'
 
 export interface ServeOptions {
   target: CommandTarget
@@ -75,33 +75,39 @@ function untilSignal (): Promise<void> {
   })
 }
 
+/** Where serve's Redis is, and whether it is a cluster: of how many masters. */
+interface Resolved extends Omit<Opened, 'redis'> {
+  masters: number | undefined
+}
+
 /**
  * The default address falls back to potiron's own redis-server when that one runs and the
  * default does not answer (as the other reading commands do); any address given is used as is.
- * Either is asked once whether it is a Redis Cluster node, refused (RedisClusterError) as by the
- * other commands; one that does not answer yet is served anyway (pages answer 503 until it does).
+ * Either is asked once whether it is a Redis Cluster node (its dashboard client is then a
+ * cluster's); one that does not answer yet is served anyway (pages answer 503 until it does),
+ * as one Redis. A cluster node given by its socket is refused (RedisClusterError), as by connect.
  */
-async function resolveTarget (target: CommandTarget, io: Io): Promise<Omit<Opened, 'redis'>> {
+async function resolveTarget (target: CommandTarget, io: Io): Promise<Resolved> {
   const address = addressOf(target)
   try {
     const probe = await connect(address, 1000)
+    const masters = isCluster(probe) ? mastersOf(probe).length : undefined
     probe.disconnect()
-    if (isCluster(probe)) throw new RedisClusterError(`${nameOf(address)} is a Redis Cluster node: ${notYetOnCluster('serve')}`)
-    return { target: address, fellBack: false }
+    return { target: address, fellBack: false, masters }
   } catch (e) {
     if (e instanceof RedisClusterError) throw e
-    if (!('fallback' in target)) return { target: address, fellBack: false }
+    if (!('fallback' in target)) return { target: address, fellBack: false, masters: undefined }
     const socket = await ownServerSocket()
-    if (socket === undefined) return { target: address, fellBack: false }
+    if (socket === undefined) return { target: address, fellBack: false, masters: undefined }
     io.err(`potiron serve: no Redis at ${printable(nameOf(address))}; using potiron's own redis-server`)
-    return { target: { socket }, fellBack: true }
+    return { target: { socket }, fellBack: true, masters: undefined }
   }
 }
 
-/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used or Redis is a cluster node (a UsageError for a bad allowed host). */
+/** Serves until `stop` resolves; 0 after a clean close, 1 when the port cannot be used or Redis is a cluster node given by its socket (a UsageError for a bad allowed host). */
 export async function serve (options: ServeOptions, io: Io, stop: Promise<void>): Promise<ExitStatus> {
   const hosts = usage(() => allowedHosts(options.host, options.allowedHosts))
-  let resolved: Omit<Opened, 'redis'>
+  let resolved: Resolved
   try {
     resolved = await resolveTarget(options.target, io)
   } catch (e) {
@@ -110,8 +116,8 @@ export async function serve (options: ServeOptions, io: Io, stop: Promise<void>)
     return EXIT.failed
   }
   const where = redisText(redisNameOf(resolved.target))
-  io.err(`potiron: redis ${where}`)
-  const redis = dashboardClient(resolved.target)
+  io.err(`potiron: redis ${where}${clusterText(resolved.masters)}`)
+  const redis = dashboardClient(resolved.target, {}, undefined, { cluster: resolved.masters !== undefined })
   let up = false
   let closing = false
   redis.on('ready', () => { io.err('potiron serve: connected to Redis'); up = true })

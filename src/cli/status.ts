@@ -9,6 +9,7 @@ import { readStatus, type DatabaseStatus, type SensorSpan } from '../store/statu
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
 import { redisOptions, redisText, targetOf, withRedis, type CommandTarget, type RedisName } from './common.js'
 import { printable } from './printable.js'
+import { plural } from '../plural.js'
 
 const statusOptions = {
   ...redisOptions('when it runs'),
@@ -61,7 +62,7 @@ export function formatStatus (redisUsed: RedisName, s: DatabaseStatus): string {
   for (const sensor of s.sensors) lines.push(`  ${printable(sensor.sensor)}: ${daySpan(sensor.days, sensor.first, sensor.last)}`)
   lines.push(`files counted: ${s.files}`)
   for (const f of s.list ?? []) lines.push(`  ${printable(f.name)}: ${f.size === undefined ? 'size unknown' : `${f.size} bytes`}, counted ${f.counted ?? 'unknown'}`)
-  lines.push(`memory used: ${s.memory.human}`)
+  lines.push(`memory used: ${s.memory.human}${s.memory.masters === undefined ? '' : ` (${plural(s.memory.masters, 'master')} together)`}`)
   return lines.join('\n')
 }
 

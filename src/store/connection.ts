@@ -2,7 +2,7 @@
  * The connection to Redis of the commands that read or write counts: where Redis is, connecting
  * with one readable line on failure, and how a lost or silent Redis is told and said.
  */
-import type { Redis, RedisOptions } from 'ioredis'
+import { Redis, type ClusterOptions } from 'ioredis'
 import { TimedCluster } from './cluster.js'
 import { RedisClusterError, RedisFailoverError, RedisTimeoutError, RedisUnreachableError } from '../errors.js'
 import { replyCode, TimedRedis } from '../redis-errors.js'
@@ -95,20 +95,31 @@ export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS
     redis.disconnect()
     throw new RedisClusterError(`${nameOf(target)} is not a Redis Cluster node (--cluster): leave out --cluster to use it as one Redis`)
   }
-  const seed = { host: redis.options.host ?? '127.0.0.1', port: redis.options.port ?? 6379 }
-  const { username, password, tls } = redis.options
   redis.disconnect()
   if ('socket' in target) throw new RedisClusterError(`${nameOf(target)} is a Redis Cluster node: give one of its addresses as --redis redis://HOST:PORT (a cluster's nodes are found by address, not by socket)`)
-  return await connectCluster(target, seed, { connectTimeout: timeoutMs, ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }), ...(tls === undefined ? {} : { tls }) })
+  const client = clusterClient(target.url, commandTimeoutMs(), { redisOptions: { connectTimeout: timeoutMs, maxRetriesPerRequest: 0 } })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (err) {
+    client.disconnect()
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new RedisUnreachableError(`cannot reach the Redis Cluster at ${nameOf(target)}: ${reason}`, { cause: err })
+  }
+  return client as unknown as Redis
 }
 
 /**
- * A client of the cluster `seed` is a node of, ready (slots known), or RedisUnreachableError.
+ * A client (not connected) of the cluster a node of which is at `url` (a cluster's nodes are
+ * found by address, never by socket), with its credentials and TLS for every node; `options` over the commands'
+ * settings (the dashboard's client reconnects instead, src/server/client.ts).
  * ioredis follows MOVED, ASK, TRYAGAIN and CLUSTERDOWN itself (a failover, a resharding),
  * within `maxRedirections` tries spaced by the retry delays: about 10 s before a command fails.
  */
-async function connectCluster (target: RedisTarget, seed: { host: string, port: number }, node: RedisOptions): Promise<Redis> {
-  const cluster = new TimedCluster(commandTimeoutMs(), [seed], {
+export function clusterClient (url: string, timeoutMs: number, options: ClusterOptions = {}): TimedCluster {
+  // ioredis parses the URL: a client never connected says what it names.
+  const { host = '127.0.0.1', port = 6379, username, password, tls } = new Redis(url, { lazyConnect: true }).options
+  return new TimedCluster(timeoutMs, [{ host, port }], {
     lazyConnect: true,
     enableOfflineQueue: true,
     clusterRetryStrategy: () => null,
@@ -117,17 +128,9 @@ async function connectCluster (target: RedisTarget, seed: { host: string, port: 
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 200,
     slotsRefreshTimeout: DEFAULTS.redisConnectMs,
-    redisOptions: { ...node, maxRetriesPerRequest: 0 }
+    ...options,
+    redisOptions: { ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }), ...(tls === undefined ? {} : { tls }), ...options.redisOptions }
   })
-  cluster.on('error', () => {})
-  try {
-    await cluster.connect()
-  } catch (err) {
-    cluster.disconnect()
-    const reason = err instanceof Error ? err.message : String(err)
-    throw new RedisUnreachableError(`cannot reach the Redis Cluster at ${nameOf(target)}: ${reason}`, { cause: err })
-  }
-  return cluster as unknown as Redis
 }
 
 /**

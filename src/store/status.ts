@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis'
 import { FILES, FILES_INFO, JSON_FIELDS, PARAMETERS } from './keys.js'
 import { settingsOf } from './parameters.js'
 import { findSensors, sensorDays } from './read.js'
+import { isCluster, mastersOf } from './cluster.js'
 import { recordOf } from './write.js'
 
 /** The settings PARAMETERS and JSON_FIELDS say the data was counted with. */
@@ -46,16 +47,19 @@ export interface DatabaseStatus {
   files: number
   /** Every counted file by name, when asked for. */
   list: CountedFile[] | undefined
-  /** INFO memory's used_memory (bytes) and used_memory_human. */
-  memory: { bytes: number, human: string }
+  /**
+   * INFO memory's used_memory (bytes) and used_memory_human; on a cluster, the masters' total
+   * (human written as Redis writes it) and how many they are.
+   */
+  memory: { bytes: number, human: string, masters?: number }
 }
 
 /** FILES members and FILES_INFO entries read per round trip. */
 const BATCH = 1000
 
 export async function readStatus (redis: Redis, { files }: { files: boolean }): Promise<DatabaseStatus> {
-  const [parameters, fields, count, info] = await Promise.all([
-    redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1), redis.scard(FILES), redis.info('memory')
+  const [parameters, fields, count, ...infos] = await Promise.all([
+    redis.hgetall(PARAMETERS), redis.lrange(JSON_FIELDS, 0, -1), redis.scard(FILES), ...mastersOf(redis).map(async node => await node.info('memory'))
   ])
   const { asn_db: asn, country_db: country } = parameters
   const { filter, ...stored } = settingsOf(parameters)
@@ -65,7 +69,7 @@ export async function readStatus (redis: Redis, { files }: { files: boolean }): 
     const days = await sensorDays(redis, sensor)
     if (days.length > 0) sensors.push({ sensor, first: days[0]!, last: days[days.length - 1]!, days: days.length })
   }
-  return { settings, sensors, files: count, list: files ? await countedFiles(redis) : undefined, memory: memoryOf(info) }
+  return { settings, sensors, files: count, list: files ? await countedFiles(redis) : undefined, memory: memoryOf(infos, isCluster(redis)) }
 }
 
 /** Every name in FILES with what FILES_INFO says of it, sorted by name. */
@@ -90,8 +94,18 @@ async function countedFiles (redis: Redis): Promise<CountedFile[]> {
   return list
 }
 
-/** used_memory and used_memory_human out of INFO memory's `name:value` lines. */
-function memoryOf (info: string): { bytes: number, human: string } {
-  const field = (name: string): string => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1] ?? ''
-  return { bytes: Number(field('used_memory')), human: field('used_memory_human') }
+/** used_memory and used_memory_human out of INFO memory's `name:value` lines; of a cluster's masters, their sum. */
+function memoryOf (infos: readonly string[], cluster: boolean): { bytes: number, human: string, masters?: number } {
+  const field = (info: string, name: string): string => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1] ?? ''
+  if (!cluster) return { bytes: Number(field(infos[0]!, 'used_memory')), human: field(infos[0]!, 'used_memory_human') }
+  const bytes = infos.reduce((sum, info) => sum + Number(field(info, 'used_memory')), 0)
+  return { bytes, human: humanBytes(bytes), masters: infos.length }
+}
+
+/** Bytes as Redis writes used_memory_human (its bytesToHuman): `980B`, `1.57M`, `2.00G`. */
+function humanBytes (bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P']
+  let unit = 0
+  while (unit < units.length - 1 && bytes >= 1024 ** (unit + 1)) unit++
+  return unit === 0 ? `${bytes}B` : `${(bytes / 1024 ** unit).toFixed(2)}${units[unit]!}`
 }
