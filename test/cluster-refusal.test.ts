@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '../src/cli/serve.js'
@@ -49,11 +49,7 @@ test('the test cluster is a cluster: 3 masters, every slot served, every node cl
 })
 
 test('the commands that do not work on a cluster yet say so in one line, exit 1, and write nothing on any master', async () => {
-  const json = join(dir, 'documents.json')
-  writeFileSync(json, '[]')
   const runs: Array<[string, string[]]> = [
-    ['remove', ['remove', DNS]],
-    ['import-json', ['import-json', json]],
     ['ingest --queue', ['ingest', DNS, '--queue', 'q']],
     ['worker', ['worker', '--queue', 'q']],
     ['queue status', ['queue', 'status', 'q']]
