@@ -16,6 +16,8 @@ import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { spawnPotiron } from './helpers/spawned.js'
 import { teardown } from './helpers/teardown.js'
+import { slotOf, tagOf } from '../src/store/cluster.js'
+import { daysKey, fieldKey, removedSlotKey } from '../src/store/keys.js'
 
 const CAPTURES = readdirSync(FIXTURES).filter(name => /\.pcap(ng)?(\.gz)?$/.test(name)).sort().map(name => join(FIXTURES, name))
 const SCAN = join(FIXTURES, 'lab-synscan-1-20100704202416.pcapng')
@@ -103,9 +105,11 @@ test('remove, then ingest again: the counts come back (the slot markers of the f
   assert.deepEqual(await clusterDump(), await dump(single.client))
 })
 
+let ranges: Awaited<ReturnType<TestCluster['masters'][number]['client']['cluster']>> | undefined
+
 /** The master that serves `slot`. */
 async function ownerOf (slot: number): Promise<TestCluster['masters'][number]> {
-  const ranges = await cluster.masters[0]!.client.cluster('SLOTS')
+  ranges ??= await cluster.masters[0]!.client.cluster('SLOTS')
   const port = ranges.find(([from, to]) => from <= slot && slot <= to)![2]![1]
   return cluster.masters.find(m => m.port === port)!
 }
@@ -160,3 +164,61 @@ test('import-json of potiron\'s JSON documents: the same database as on one Redi
   await both('import-json', out)
   assert.deepEqual(await clusterDump(), expected)
 })
+
+/**
+ * A sensor whose `day` keys of `fields` all lie off the master of `held(sensor)` and that `ok`
+ * takes, found by counting up: a remove of a capture counted under it passes every group and
+ * stops where it first writes to that master.
+ */
+async function sensorOff (day: string, fields: readonly string[], held: (sensor: string) => number, ok: (sensor: string) => boolean | Promise<boolean>): Promise<string> {
+  for (let n = 0; ; n++) {
+    const sensor = `k${n}`
+    const master = await ownerOf(held(sensor))
+    const owners = await Promise.all(fields.map(async f => await ownerOf(slotOf(fieldKey(sensor, day, f)))))
+    if (!owners.includes(master) && await ok(sensor)) return sensor
+  }
+}
+
+const points: Array<[string, (sensor: string) => number, (sensor: string) => boolean | Promise<boolean>]> = [
+  // FILES's slot: where its marker says `undone` once every group is out.
+  ['every group out, not yet marked so', () => slotOf('FILES'), () => true],
+  // The sensor's days (not on FILES's master): where the cleanup takes the day out.
+  ['marked undone, the day not yet taken out', sensor => slotOf(daysKey(sensor)), async sensor => await ownerOf(slotOf(daysKey(sensor))) !== await ownerOf(slotOf('FILES'))]
+]
+
+for (const [label, heldSlot, ok] of points) {
+  test(`remove killed (kill -9) with ${label}, then run again: exactly one clean remove`, async () => {
+    await flushBoth()
+    // Two fields: a day's keys of all of them always span every master (CRC16 is linear).
+    const fields = ['ipsrc', 'dport']
+    const sensor = await sensorOff('20100704', fields, heldSlot, ok)
+    await both('ingest', SCAN, CAPTURES[0]!, '--sensor', sensor, '--fields', fields.join(','), '--quiet')
+    await potiron('remove', SCAN, '--sensor', sensor, '--unix', single.socket)
+    const expected = await dump(single.client)
+    const held = await ownerOf(heldSlot(sensor))
+    const name = basename(SCAN)
+    const filesOwner = await ownerOf(slotOf('FILES'))
+    await held.client.call('CLIENT', 'PAUSE', '60000', 'WRITE')
+    const run = spawnPotiron(['remove', SCAN, '--sensor', sensor, '--redis', cluster.url])
+    try {
+      const deadline = Date.now() + 30_000
+      while ((await markersOf(name, true)).flat().length === 0) {
+        assert.ok(Date.now() < deadline, 'no unpart marker within 30 s')
+        await sleep(5)
+      }
+      await sleep(500)
+      run.child.kill('SIGKILL')
+      assert.equal((await run.done).signal, 'SIGKILL')
+    } finally {
+      await held.client.call('CLIENT', 'UNPAUSE')
+    }
+    assert.equal(await filesOwner.client.sismember('FILES', name), 1, 'still counted when killed')
+    assert.equal(await filesOwner.client.hget(removedSlotKey(name, tagOf(slotOf('FILES'))), 'undone'), label.startsWith('marked') ? '1' : null)
+    assert.ok((await markersOf(name, true)).flat().length > 1, 'every slot\'s marker still there')
+    if (label.startsWith('marked')) assert.equal(await held.client.sismember(daysKey(sensor), '20100704'), 1, 'the day still there')
+    const rerun = await potiron('remove', SCAN, '--sensor', sensor, '--redis', cluster.url)
+    assert.equal(rerun.status, 0, rerun.err.join('\n'))
+    assert.deepEqual(await clusterDump(), expected)
+    assert.deepEqual([await markersOf(name, false), await markersOf(name, true)], [[[], [], []], [[], [], []]])
+  })
+}
