@@ -205,7 +205,7 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
     members += outcome as number
   }
   // Every group in, or the file is not counted.
-  await checkSlotMarkers(redis, name, groups, markers)
+  await checkSlotMarkers(redis, name, groups, markers, 'not counted')
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
   const before = redis.pipeline()
@@ -313,7 +313,7 @@ async function removeBySlot (redis: Redis, name: string, c: Contribution, extraD
       if (done.get(group.slot)![g] !== undefined) continue
       members += await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, entries, sign: -1, written: new Map(), final: undefined }) as number
     }
-    await checkSlotMarkers(redis, name, groups, markers)
+    await checkSlotMarkers(redis, name, groups, markers, 'not removed from FILES')
     await redis.hset(last, 'undone', '1')
   }
   await cleanUpDays(redis, name, c, extraDays, cleanup, cleanUpBySlot)
@@ -339,14 +339,14 @@ async function removeBySlot (redis: Redis, name: string, c: Contribution, extraD
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
 }
 
-/** Every slot's marker holds `plan` and each of its slot's groups, or the file is left as it is. */
-async function checkSlotMarkers (redis: Redis, name: string, groups: readonly Group[], markers: ReadonlyMap<number, string>): Promise<void> {
+/** Every slot's marker holds `plan` and each of its slot's groups, or the file is left as it is (`outcome` says so). */
+async function checkSlotMarkers (redis: Redis, name: string, groups: readonly Group[], markers: ReadonlyMap<number, string>, outcome: string): Promise<void> {
   const expected = new Map<number, number>()
   for (const group of groups) expected.set(group.slot, (expected.get(group.slot) ?? 0) + 1)
   const slots = [...expected.keys()]
   const lengths = await exec(slots.reduce((p, slot) => p.hlen(markers.get(slot)!), redis.pipeline()))
   slots.forEach((slot, i) => {
-    if (lengths[i] !== expected.get(slot)! + 1) throw new RedisWriteError(`${name}: ${markers.get(slot)!} lacks some of its ${plural(expected.get(slot)!, 'group')}: was it changed by hand? not counted`, 0)
+    if (lengths[i] !== expected.get(slot)! + 1) throw new RedisWriteError(`${name}: ${markers.get(slot)!} lacks some of its ${plural(expected.get(slot)!, 'group')}: was it changed by hand? ${outcome}`, 0)
   })
 }
 
