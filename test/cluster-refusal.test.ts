@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clusterEnabled } from '../src/store/connection.js'
@@ -45,20 +45,6 @@ test('the test cluster is a cluster: 3 masters, every slot served, every node cl
     assert.match(info, /^cluster_slots_assigned:16384\r?$/m)
     assert.match(info, /^cluster_known_nodes:3\r?$/m)
   }
-})
-
-test('the commands that do not work on a cluster yet say so in one line, exit 1, and write nothing on any master', async () => {
-  const json = join(dir, 'documents.json')
-  writeFileSync(json, '[]')
-  const runs: Array<[string, string[]]> = [
-    ['remove', ['remove', DNS]],
-    ['import-json', ['import-json', json]]
-  ]
-  for (const [command, args] of runs) {
-    const run = await potiron(...args, '--redis', cluster.url)
-    assert.deepEqual([run.status, run.err, run.out], [1, [refusal(cluster.url, command)], []], command)
-  }
-  assert.deepEqual(await dbsizes(), [0, 0, 0])
 })
 
 test('$REDIS_URL naming a cluster node is used as that cluster, not passed over for potiron\'s own redis-server', async () => {

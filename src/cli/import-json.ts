@@ -1,7 +1,7 @@
 /** `potiron import-json`: load JSON documents (`potiron json`, `ingest --json-out`, the original's -ej) into Redis. */
 import { importFiles, type ImportSummary } from '../documents/import-json.js'
 import { EXIT, command, type ExitStatus } from './command.js'
-import { redisOptions, redisText, targetOf, notYetOnCluster, withRedis, type CommandTarget, type RedisName } from './common.js'
+import { redisOptions, redisText, targetOf, withRedis, type CommandTarget, type RedisName } from './common.js'
 import { expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { ingestOptions } from './ingest.js'
@@ -24,7 +24,7 @@ export async function expandJsonPaths (paths: readonly string[], warn: (line: st
 /** Runs the import and prints its summary; returns the exit status. */
 export async function importJson (args: ImportArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
   const onFile = args.json ? undefined : (file: string, outcome: string, detail: string) => { err(outcomeLine(file, outcome, detail)) }
-  return await withRedis(args.target, err, { start: true, notOnCluster: notYetOnCluster('import-json') }, async (redis, used) => {
+  return await withRedis(args.target, err, { start: true }, async (redis, used) => {
     const { combinedKeys, selection, zone } = await settingsFor(redis, args.given, err, ['combinedKeys', 'selection', 'zone'])
     const summary = await importFiles(args.files, redis, { combinedKeys, selection, zone, onFile })
     out(args.json ? JSON.stringify(summary) : formatImportSummary(summary, used))

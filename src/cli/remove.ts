@@ -9,7 +9,7 @@ import { sameDatabases, storedSettings, type StoredSettings } from '../store/par
 import { databasesOf, enrichArgsOf, enrichmentFor, enrichOptions, type EnrichArgs } from './enrich.js'
 
 import { EXIT, command, type ExitStatus } from './command.js'
-import { captureOptions, redisOptions, targetOf, notYetOnCluster, withRedis, type CommandTarget } from './common.js'
+import { captureOptions, redisOptions, targetOf, withRedis, type CommandTarget } from './common.js'
 import { FILES_POSITIONAL, expandPaths } from './files.js'
 import { named, outcomeLine } from './progress.js'
 import { printable } from './printable.js'
@@ -64,7 +64,7 @@ export interface RemoveArgs {
 
 /** Runs the removal and prints its summary; 0 when every file was removed, else 1. */
 export async function remove (args: RemoveArgs, out: (text: string) => void, err: (text: string) => void): Promise<ExitStatus> {
-  return await withRedis(args.target, err, { start: false, notOnCluster: notYetOnCluster('remove') }, async redis => {
+  return await withRedis(args.target, err, { start: false }, async redis => {
     const stored = await storedSettings(redis)
     if (stored === undefined) { err('potiron: nothing to remove: this database holds no ingested data (no PARAMETERS)'); return EXIT.failed }
     const differ = differences(stored, args.given)

@@ -54,6 +54,15 @@ export function removedGroupsKey (name: string): string {
 }
 
 /**
+ * As removedGroupsKey on a Redis Cluster, one hash per slot, as writtenSlotKey. The one in FILES's
+ * slot also says when every group is out (`undone`), and goes in the transaction that takes the
+ * file out of FILES; the others go just before.
+ */
+export function removedSlotKey (name: string, tag: string): string {
+  return `potiron:unpart:{${tag}}:${name}`
+}
+
+/**
  * Hash, potiron's own, of a batch: several captures counted together (store/batch.ts). It holds
  * `state` (`staging`, then `committed`), the files with what FILES_INFO gets for each, the
  * sensor, the days and the protocols; it goes away in the script that adds the files to FILES.

@@ -17,9 +17,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
-import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
+import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, removedSlotKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
 import { isCluster, slotOf, tagOf, throughFailover, unwatchSlot } from './cluster.js'
 import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
+import { cleanUpBySlot } from './cleanup-cluster.js'
 import type { Contribution } from './merge.js'
 import { MemberCounts, type Members } from './members.js'
 import { queue, zaddCommand, zaddMembers, zmscoreMembers } from './framed.js'
@@ -246,6 +247,7 @@ export interface Cleanup {
  * while its counts stay.
  */
 export async function removeFile (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup): Promise<RemoveOutcome> {
+  if (isCluster(redis)) return await removeBySlot(redis, name, c, extraDays, cleanup)
   const groups = planGroups(c)
   const marker = removedGroupsKey(name)
   const [counted, stored] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
@@ -264,16 +266,7 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
     members += outcome
   }
   // Every count is down: the days and protocols only this file used go, a few days per script.
-  const days = daysOf(c, extraDays)
-  const protocols = [...c.protocols].sort()
-  const chunks: string[][] = []
-  for (let i = 0; i < days.length; i += CLEANUP_DAYS) chunks.push(days.slice(i, i + CLEANUP_DAYS))
-  if (chunks.length === 0 && protocols.length > 0) chunks.push([])
-  for (const [i, chunk] of chunks.entries()) {
-    // Protocols last: whether one is still used is read from the days that remain.
-    const last = i === chunks.length - 1
-    await cleanUp(redis, name, c, cleanup, chunk, last ? protocols : [])
-  }
+  await cleanUpDays(redis, name, c, extraDays, cleanup, cleanUp)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(backoff(attempt))
     const [, still] = await exec(redis.pipeline().watch(FILES, marker).sismember(FILES, name))
@@ -287,6 +280,87 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
     return { removed: true, members, missing: [] }
   }
   throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
+}
+
+/**
+ * removeFile on a Redis Cluster (docs/cluster.md): the groups cut by slot as writeBySlot cuts
+ * them, each taken out and marked in its slot's removedSlotKey; once all are, the marker in
+ * FILES's slot says `undone` (a rerun then goes straight on), the days and protocols nothing else
+ * uses go (cleanUpBySlot), then the file's markers, ingest's too (a later ingest would find its
+ * groups done), and its FILES_INFO entry; last, one transaction in FILES's slot takes the file
+ * out of FILES with the marker that says `undone`. A remove killed anywhere and run again ends
+ * the same. Two removes of one file at once are not covered: one that reads FILES before the
+ * other deleted the markers, and takes a group out after, takes it out twice.
+ */
+async function removeBySlot (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup): Promise<RemoveOutcome> {
+  const groups = planGroups(c, true).filter(group => group.slices.length > 0)
+  const filesSlot = slotOf(FILES)
+  const slots = [...new Set([...groups.map(group => group.slot), filesSlot])]
+  const markers = new Map(slots.map(slot => [slot, removedSlotKey(name, tagOf(slot))]))
+  const last = markers.get(filesSlot)!
+  const [counted, ...stored] = await exec(slots.reduce((p, slot) => p.hgetall(markers.get(slot)!), redis.pipeline().sismember(FILES, name)))
+  if (!flag(counted, 'SISMEMBER FILES')) return { removed: false, members: 0, missing: [] }
+  const done = new Map(slots.map((slot, i) => [slot, stored[i] as Record<string, string>]))
+  let members = 0
+  if (done.get(filesSlot)!.undone === undefined) {
+    for (const [slot, marked] of done) checkPlan(name, markers.get(slot)!, marked, groups.length)
+    if ([...done.values()].every(marked => Object.keys(marked).length === 0)) {
+      const missing = await absentKeys(redis, [...c.zsets.keys()])
+      if (missing.length > 0) return { removed: false, members: 0, missing }
+    }
+    for (const [g, group] of groups.entries()) {
+      if (done.get(group.slot)![g] !== undefined) continue
+      members += await throughFailover(redis, async () => await transact(redis, { name, marker: markers.get(group.slot)!, slot: group.slot, files: false, group: g, groups: groups.length, slices: group.slices, sign: -1, written: new Map(), final: undefined })) as number
+    }
+    await checkSlotMarkers(redis, name, groups, markers, 'not removed from FILES')
+    await redis.hset(last, 'undone', '1')
+  }
+  await cleanUpDays(redis, name, c, extraDays, cleanup, cleanUpBySlot)
+  // A kill from here on leaves `undone`: the rerun does these again.
+  const drop = redis.pipeline()
+  for (const slot of slots) {
+    drop.del(writtenSlotKey(name, tagOf(slot)))
+    if (slot !== filesSlot) drop.del(markers.get(slot)!)
+  }
+  await exec(drop.hdel(FILES_INFO, name))
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(backoff(attempt))
+    const [, still] = await exec(redis.pipeline().watch(FILES, last).sismember(FILES, name))
+    if (!flag(still, 'SISMEMBER FILES')) {
+      await unwatchSlot(redis, filesSlot)
+      return { removed: false, members, missing: [] }
+    }
+    const replies = await redis.multi().srem(FILES, name).del(last).exec()
+    if (replies === null) continue
+    checkReplies(name, replies)
+    return { removed: true, members, missing: [] }
+  }
+  throw new RedisWriteError(`${name}: ${FILES} kept changing during ${MAX_ATTEMPTS} attempts (concurrent runs); try again`, 0)
+}
+
+/** Every slot's marker holds `plan` and each of its slot's groups, or the file is left as it is (`outcome` says so). */
+async function checkSlotMarkers (redis: Redis, name: string, groups: readonly Group[], markers: ReadonlyMap<number, string>, outcome: string): Promise<void> {
+  const expected = new Map<number, number>()
+  for (const group of groups) expected.set(group.slot, (expected.get(group.slot) ?? 0) + 1)
+  const slots = [...expected.keys()]
+  const lengths = await exec(slots.reduce((p, slot) => p.hlen(markers.get(slot)!), redis.pipeline()))
+  slots.forEach((slot, i) => {
+    if (lengths[i] !== expected.get(slot)! + 1) throw new RedisWriteError(`${name}: ${markers.get(slot)!} lacks some of its ${plural(expected.get(slot)!, 'group')}: was it changed by hand? ${outcome}`, 0)
+  })
+}
+
+/** Drops the days and protocols of a removed file that nothing else uses, with `one` a few days at a time. */
+async function cleanUpDays (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup, one: typeof cleanUp): Promise<void> {
+  const days = daysOf(c, extraDays)
+  const protocols = [...c.protocols].sort()
+  const chunks: string[][] = []
+  for (let i = 0; i < days.length; i += CLEANUP_DAYS) chunks.push(days.slice(i, i + CLEANUP_DAYS))
+  if (chunks.length === 0 && protocols.length > 0) chunks.push([])
+  for (const [i, chunk] of chunks.entries()) {
+    // Protocols last: whether one is still used is read from the days that remain.
+    const last = i === chunks.length - 1
+    await one(redis, name, c, cleanup, chunk, last ? protocols : [])
+  }
 }
 
 /**
