@@ -15,7 +15,7 @@
  */
 import { Redis, ReplyError, type Command, type RedisOptions } from 'ioredis'
 import type { WriteableStream } from 'ioredis/built/types.js'
-import { RedisTimeoutError } from './errors.js'
+import { RedisFailoverError, RedisTimeoutError } from './errors.js'
 
 /** The error code of a Redis error reply (`LOADING`, `BUSY`, `ERR`...), undefined for any other error. */
 export function replyCode (err: unknown): string | undefined {
@@ -82,5 +82,6 @@ const FAILOVER_CODES = new Set(['CLUSTERDOWN', 'TRYAGAIN', 'MOVED', 'ASK', 'MAST
 export function failoverError (err: unknown): boolean {
   const code = replyCode(err)
   if (code !== undefined) return FAILOVER_CODES.has(code)
-  return err instanceof Error && !(err instanceof RedisTimeoutError)
+  // A RedisFailoverError has waited already (a step within a step).
+  return err instanceof Error && !(err instanceof RedisTimeoutError) && !(err instanceof RedisFailoverError)
 }

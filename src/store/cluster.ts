@@ -57,6 +57,15 @@ export function mastersOf (redis: Redis): Redis[] {
 }
 
 /**
+ * The master that serves `slot` now, as the client's slot map says (`host:port`). After a
+ * failover the map changes: two lanes (store/write.ts byMaster) may then meet on one master's
+ * connection for the moment a retry takes, a WATCH of one cleared by the other's EXEC.
+ */
+export function masterOf (redis: Redis, slot: number): string {
+  return (redis as unknown as Cluster).slots[slot]?.[0] ?? `slot ${slot}`
+}
+
+/**
  * UNWATCH on the connection that holds the WATCH of `slot`'s keys: on a cluster, a command
  * without a key would go to any master.
  */
