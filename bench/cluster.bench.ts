@@ -16,6 +16,7 @@
  * - a projection from those per-member costs to 1M packets/s.
  */
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,6 +45,8 @@ interface Sample {
   stats: number[]
   /** The ingest process's CPU, user + system, every thread, ms. */
   client: number
+  /** Its main thread's (the coordinator: merging, ordering, framing, waiting for replies), ms. */
+  coordinator: number
   packets: number
   members: number
 }
@@ -56,14 +59,44 @@ async function commandMs (redis: Redis): Promise<number> {
   return usec / 1000
 }
 
-/** `potiron ingest FILES ARGS --json --quiet` under /usr/bin/time: its wall, its CPU, and every master's busy time over it. */
+/** Linux's USER_HZ: the unit of /proc's CPU times. */
+const TICKS = 100
+
+/**
+ * The CPU of the main thread of `time`'s child (the ingest), ms, from /proc: the process's own
+ * total (/usr/bin/time) does not tell the coordinator's one thread from the parse threads.
+ * Undefined once the process is gone.
+ */
+function mainThreadMs (time: number): number | undefined {
+  try {
+    const pid = readFileSync(`/proc/${time}/task/${time}/children`, 'utf8').trim()
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / TICKS
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `potiron ingest FILES ARGS --json --quiet` under /usr/bin/time: its wall, its CPU (and its main
+ * thread's, polled every 50 ms: the last poll misses at most that), and every master's busy time
+ * over it.
+ */
 async function ingest (target: Target, files: readonly string[], dir: string): Promise<Sample> {
   await Promise.all(target.masters.map(async m => await m.flushall()))
   const before = await Promise.all(target.masters.map(async m => [await redisCpuMs(m), await commandMs(m)]))
   const times = join(dir, 'time.txt')
   let stdout = ''
+  let coordinator = 0
   const wall = await timeMs(async () => {
-    ({ stdout } = await run('/usr/bin/time', ['-f', '%U %S', '-o', times, process.execPath, CLI, 'ingest', ...files, ...target.args, '--json', '--quiet'], { maxBuffer: 1 << 24 }))
+    const done = run('/usr/bin/time', ['-f', '%U %S', '-o', times, process.execPath, CLI, 'ingest', ...files, ...target.args, '--json', '--quiet'], { maxBuffer: 1 << 24 })
+    const poll = setInterval(() => { coordinator = mainThreadMs(done.child.pid!) ?? coordinator }, 50)
+    try {
+      ({ stdout } = await done)
+    } finally {
+      clearInterval(poll)
+    }
   })
   const after = await Promise.all(target.masters.map(async m => [await redisCpuMs(m), await commandMs(m)]))
   const [user, sys] = (await readFile(times, 'utf8')).trim().split(/\s+/).slice(-2).map(Number)
@@ -73,6 +106,7 @@ async function ingest (target: Target, files: readonly string[], dir: string): P
     busy: after.map((a, i) => a[0]! - before[i]![0]!),
     stats: after.map((a, i) => a[1]! - before[i]![1]!),
     client: (user! + sys!) * 1000,
+    coordinator,
     packets: summary.packets,
     members: summary.members
   }
@@ -119,6 +153,7 @@ async function main (): Promise<void> {
     const of = (i: number, f: (s: Sample) => number): number[] => samples[i]!.map(f)
     const cores = (s: Sample): number => sum(s.busy) / s.wall
     const clientNs = (s: Sample): number => s.client * 1e6 / s.members
+    const coordinatorNs = (s: Sample): number => s.coordinator * 1e6 / s.members
     const redisNs = (s: Sample): number => sum(s.busy) * 1e6 / s.members
     const wallRatio = samples[1]!.map((s, r) => s.wall / samples[0]![r]!.wall)
     const busy3 = median(of(1, cores))
@@ -127,9 +162,9 @@ async function main (): Promise<void> {
       `Machine: ${machineLine()}; load average (1 min) ${grouped(load, 1)} at the start, ${grouped(loadavg()[0]!, 1)} at the end`,
       `Written: ${grouped(median(of(1, s => s.members)))} members from ${grouped(median(of(1, s => s.packets)))} packets`,
       '',
-      table(['case', '>wall ms', '>Redis CPU ms (all shards)', '>Redis cores busy', '>client CPU ms', '>client ns/member', '>Redis ns/member', '>commandstats ms (inflated)'], targets.map((t, i) => [
+      table(['case', '>wall ms', '>Redis CPU ms (all shards)', '>Redis cores busy', '>client CPU ms', '>client ns/member', '>its main thread ns/member', '>Redis ns/member', '>commandstats ms (inflated)'], targets.map((t, i) => [
         t.name, spread(of(i, s => s.wall)), spread(of(i, s => sum(s.busy))), spread(of(i, cores), 2),
-        spread(of(i, s => s.client)), spread(of(i, clientNs)), spread(of(i, redisNs)), spread(of(i, s => sum(s.stats)))
+        spread(of(i, s => s.client)), spread(of(i, clientNs)), spread(of(i, coordinatorNs)), spread(of(i, redisNs)), spread(of(i, s => sum(s.stats)))
       ])),
       '',
       table(['shard', '>main-thread CPU ms', '>share of the wall', '>commandstats ms (inflated)'], targets.slice(0, 2).flatMap((t, i) => t.masters.map((_, m) => [`${t.name}: master ${m + 1}`, spread(of(i, s => s.busy[m]!)), spread(of(i, s => s.busy[m]! / s.wall), 2), spread(of(i, s => s.stats[m]!))]))),
@@ -148,21 +183,21 @@ async function main (): Promise<void> {
 
 /**
  * What 1M packets/s of this traffic would take, from the 3-master run's medians per packet:
- * client cores (parse, count, write path), Redis cores, shards at SHARD_LOAD each, and what a
- * 32-core host alone could ingest with its Redis on the same cores.
+ * client cores (parse, count, write path) and how many ingest processes their one coordinator
+ * thread each asks, Redis cores, shards at SHARD_LOAD each, and what a 32-core host alone could
+ * ingest with its Redis on the same cores.
  */
 function projection (runs: readonly Sample[]): string[] {
   const clientUs = median(runs.map(s => s.client * 1000 / s.packets))
+  const coordinatorUs = median(runs.map(s => s.coordinator * 1000 / s.packets))
   const redisUs = median(runs.map(s => sum(s.busy) * 1000 / s.packets))
   const membersPerPacket = median(runs.map(s => s.members / s.packets))
-  const rate = 1e6
-  const clientCores = clientUs * rate / 1e6
-  const redisCores = redisUs * rate / 1e6
-  const host = 32 * 1e6 / (clientUs + redisUs)
+  // µs of CPU a packet at 1M packets/s: cores.
+  const host = 32 / (clientUs + redisUs)
   return [
-    `Projection (3 masters' medians): ${grouped(membersPerPacket, 2)} members a packet; client ${grouped(clientUs, 2)} µs of CPU a packet, Redis ${grouped(redisUs, 2)} µs`,
-    `- 1M packets/s: client ${grouped(clientCores, 1)} cores, Redis ${grouped(redisCores, 1)} cores: ${Math.ceil(redisCores / SHARD_LOAD)} shards at <= ${SHARD_LOAD * 100} % each; ${grouped(clientCores + redisCores, 1)} of 32 cores`,
-    `- 32 cores, client and shards on the same host: at most ${grouped(host / 1e6, 2)}M packets/s (${grouped(32 * clientUs / (clientUs + redisUs), 1)} client cores, ${grouped(32 * redisUs / (clientUs + redisUs), 1)} Redis cores)`
+    `Projection (3 masters' medians): ${grouped(membersPerPacket, 2)} members a packet; client ${grouped(clientUs, 2)} µs of CPU a packet (its main thread ${grouped(coordinatorUs, 2)}), Redis ${grouped(redisUs, 2)} µs`,
+    `- 1M packets/s: client ${grouped(clientUs, 1)} cores in ${Math.ceil(coordinatorUs / SHARD_LOAD)} ingest processes or more (one coordinator thread each, at <= ${SHARD_LOAD * 100} %), Redis ${grouped(redisUs, 1)} cores: ${Math.ceil(redisUs / SHARD_LOAD)} shards at <= ${SHARD_LOAD * 100} % each if evenly loaded; ${grouped(clientUs + redisUs, 1)} of 32 cores`,
+    `- 32 cores, client and shards on the same host: at most ${grouped(host, 2)}M packets/s (${grouped(host * clientUs, 1)} client cores, ${grouped(host * redisUs, 1)} Redis cores)`
   ]
 }
 
