@@ -139,3 +139,17 @@ test('two ingests of the same files at once: the same database as one clean run,
     }
   }
 })
+
+test('a cluster of 1 master (every slot its own, as bench:cluster starts it): the same keys as one Redis', async () => {
+  const lone = await startCluster({ masters: 1 })
+  try {
+    await single.client.flushall()
+    await potiron('ingest', ...CAPTURES, '--unix', single.socket, '--quiet')
+    const one = await potiron('ingest', ...CAPTURES, '--redis', lone.url, '--quiet')
+    assert.equal(one.err[0], `potiron: redis ${lone.url} (a Redis Cluster of 1 master)`)
+    const all = await dump(lone.masters[0]!.client)
+    assert.deepEqual(Object.fromEntries(Object.keys(all).sort().filter(key => !SLOT_MARKER.test(key)).map(key => [key, all[key]!])), await dump(single.client))
+  } finally {
+    await lone.stop()
+  }
+})

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster, Redis } from 'ioredis'
+import { SLOTS } from '../../src/store/cluster.js'
 import { within } from './teardown.js'
 import { killedWithTests } from './private-redis.js'
 
@@ -79,7 +80,11 @@ async function run (command: string, args: readonly string[], ms: number): Promi
   }
 }
 
-/** Starts a cluster of `masters` masters (3 at least: redis-cli's minimum), each with `replicas` replicas. */
+/**
+ * Starts a cluster of `masters` masters, each with `replicas` replicas. One master alone (no
+ * replica) is given every slot itself (CLUSTER ADDSLOTSRANGE): `redis-cli --cluster create`
+ * wants 3 at least.
+ */
 export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs = 15_000, durable = false }: { masters?: number, replicas?: number, nodeTimeoutMs?: number, durable?: boolean } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-'))
   const servers: Array<{ server: ChildProcess, exited: Promise<void> }> = []
@@ -107,8 +112,14 @@ export async function startCluster ({ masters = 3, replicas = 0, nodeTimeoutMs =
       servers.push({ server, exited: killedWithTests(server) })
       nodes.push({ port, client: await nodeClient(port, server) })
     }
-    const created = await run('redis-cli', ['--cluster', 'create', ...ports.map(p => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], START_MS)
-    if (created.code !== 0) throw new Error(`redis-cli --cluster create failed (exit ${String(created.code)}):\n${created.output}`)
+    if (masters === 1 && replicas === 0) {
+      // A node that never met another does not know its address: CLUSTER SLOTS would say "".
+      await nodes[0]!.client.config('SET', 'cluster-announce-ip', '127.0.0.1')
+      await nodes[0]!.client.call('CLUSTER', 'ADDSLOTSRANGE', '0', String(SLOTS - 1))
+    } else {
+      const created = await run('redis-cli', ['--cluster', 'create', ...ports.map(p => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], START_MS)
+      if (created.code !== 0) throw new Error(`redis-cli --cluster create failed (exit ${String(created.code)}):\n${created.output}`)
+    }
     await allOk(nodes, Date.now() + START_MS)
     const kill = async (port: number): Promise<void> => {
       const at = ports.indexOf(port)
