@@ -80,6 +80,17 @@ test('--cluster: a cluster node is used as with no flag; a single Redis is refus
   assert.deepEqual([socket.status, socket.err.at(-1)], [2, "potiron: --cluster: a Redis Cluster is reached by the address of one of its nodes: give --redis redis://HOST:PORT, not --unix\nRun 'potiron status --help' for usage."])
 })
 
+test('a cluster whose slot map names no address (a lone node without cluster-announce-ip): one line and exit 1, not a silent exit 0', async () => {
+  const lone = await startCluster({ masters: 1 })
+  try {
+    await lone.masters[0]!.client.config('SET', 'cluster-announce-ip', '')
+    const run = await potiron('ingest', DNS, '--redis', lone.url)
+    assert.deepEqual([run.status, run.err, run.out], [1, [`potiron: cannot reach the Redis Cluster at ${lone.url}: no usable slot map within 3 s (CLUSTER SLOTS must give each master's address: a node that gives none needs cluster-announce-ip)`], []])
+  } finally {
+    await lone.stop()
+  }
+})
+
 test('bench --redis with a cluster node: the same line, exit 1, nothing measured or written', async () => {
   const run = await potiron('bench', DNS, '--threads', '1', '--redis', cluster.url, '--no-references')
   assert.deepEqual([run.status, run.err, run.out], [1, [refusal(cluster.url, 'bench --redis')], []])

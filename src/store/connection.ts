@@ -100,7 +100,12 @@ export async function connect (target: RedisTarget, timeoutMs: number = DEFAULTS
   const client = clusterClient(target.url, commandTimeoutMs(), { redisOptions: { connectTimeout: timeoutMs, maxRetriesPerRequest: 0 } })
   client.on('error', () => {})
   try {
-    await client.connect()
+    // A slot map ioredis cannot use (a master with no address in CLUSTER SLOTS: a lone node that
+    // never met another, without cluster-announce-ip) leaves it waiting with nothing that keeps
+    // Node alive: the process ended at once, exit 0, nothing said or written.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`no usable slot map within ${timeoutMs / 1000} s (CLUSTER SLOTS must give each master's address: a node that gives none needs cluster-announce-ip)`)) }, timeoutMs) })
+    await Promise.race([client.connect(), late]).finally(() => { clearTimeout(timer) })
   } catch (err) {
     client.disconnect()
     const reason = err instanceof Error ? err.message : String(err)
