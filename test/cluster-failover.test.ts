@@ -119,7 +119,7 @@ test('a master down with no replica: one line and exit 1 once the wait for a fai
     assert.deepEqual(lines.at(-1), `potiron: the Redis Cluster lost master 127.0.0.1:${killed} (Connection is closed.) and no replica took over within 2 s; every file written so far is counted exactly once: run the same command again to finish`)
     await durable.restart(killed)
     await within(20_000, 'cluster_state:ok again', (async () => {
-      while (!(await Promise.all(durable.nodes.map(async n => /^cluster_state:ok\r?$/m.test(await n.client.cluster('INFO') as string)))).every(Boolean)) await sleep(100)
+      while (!(await Promise.all(durable.nodes.map(async n => /^cluster_state:ok\r?$/m.test(await n.client.cluster('INFO'))))).every(Boolean)) await sleep(100)
     })())
     const rerun = await spawnPotiron([...INGEST, '--redis', durable.url]).done
     assert.equal(rerun.code, 0, rerun.stderr)

@@ -84,9 +84,9 @@ async function marked (): Promise<{ markers: number, groups: number, plan: numbe
 
 /** Polls the markers until `enough` says so; undefined when `ended` settles first. */
 async function whenMarked (enough: (m: { groups: number, plan: number }) => boolean, ended: Promise<unknown>): Promise<boolean> {
-  let over = false
-  void ended.then(() => { over = true })
-  while (!over) {
+  const over = { now: false }
+  void ended.then(() => { over.now = true })
+  while (!over.now) {
     if (enough(await marked())) return true
     await sleep(5)
   }

@@ -5,7 +5,7 @@
  */
 import { waitForFiles } from '../coordinator/queue-wait.js'
 import { EXIT } from './command.js'
-import { formatSummary, sizesOf } from './ingest.js'
+import { formatSummary, sizesOf } from './summary.js'
 import { printable } from './printable.js'
 import { createProgress, type ProgressMode } from './progress.js'
 import type { Follow } from './queue.js'

@@ -1,7 +1,7 @@
 /** Reads a layer-2 database's day back (layout: keys.ts arpCountKey, arpKey): whole keys, a day's ARP being small. */
 import type { Redis } from 'ioredis'
 import { arpCountKey, arpKey } from './keys.js'
-import { exec } from './write.js'
+import { exec } from './replies.js'
 
 export interface ArpDayRead {
   request: number

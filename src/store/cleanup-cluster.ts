@@ -15,8 +15,8 @@
  */
 import type { Redis } from 'ioredis'
 import type { Contribution } from './merge.js'
-import type { Cleanup } from './write.js'
-import { exec } from './write.js'
+import type { Cleanup } from './cleanup-script.js'
+import { exec } from './replies.js'
 import { mastersOf } from './cluster.js'
 import { namedDays } from './cleanup-script.js'
 import { FILES, PROTOCOLS, combinedKey, daysKey, fieldKey } from './keys.js'

@@ -23,6 +23,15 @@ import type { Contribution } from './merge.js'
 import { PROTOCOLS, combinedKey, daysKey, fieldKey } from './keys.js'
 import { parseCaptureName } from '../capture/filename.js'
 
+/** What `remove`'s cleanup needs to know of the stored settings. */
+export interface Cleanup {
+  /** The fields counted (JSON_FIELDS): the keys a day can have. */
+  fields: readonly string[]
+  combinedKeys: boolean
+  /** True when the sensor came from the file name (no --sensor): see CLEANUP on name days. */
+  sensorFromName: boolean
+}
+
 /**
  * Slots in the key templates. NUL cannot occur in a sensor, day, field or protocol name (they
  * come from file names, arguments and the field list, none of which can hold it).

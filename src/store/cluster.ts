@@ -39,7 +39,7 @@ let tags: string[] | undefined
  */
 export function tagOf (slot: number): string {
   if (tags === undefined) {
-    const found: string[] = new Array(SLOTS)
+    const found = new Array<string>(SLOTS)
     let left = SLOTS
     for (let n = 0; left > 0; n++) {
       const tag = n.toString(36)
@@ -107,7 +107,7 @@ export class TimedCluster extends Cluster {
   }
 
   override pipeline (): ReturnType<Redis['pipeline']> {
-    return slotPipeline(this) as ReturnType<Redis['pipeline']>
+    return slotPipeline(this)
   }
 }
 
@@ -181,11 +181,10 @@ async function execBySlot (cluster: Cluster, queued: readonly Queued[]): Promise
     if (at === undefined) bySlot.set(part, [i])
     else at.push(i)
   })
-  const replies: Array<[Error | null, unknown]> = new Array(queued.length)
-  const send = Cluster.prototype.pipeline
+  const replies = new Array<[Error | null, unknown]>(queued.length)
   await Promise.all([...bySlot.values()].map(async at => {
     const once = async (): Promise<Array<[Error | null, unknown]> | null> => {
-      const part = send.call(cluster) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
+      const part = Cluster.prototype.pipeline.call(cluster) as unknown as Record<string, (...args: unknown[]) => unknown> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
       for (const i of at) {
         const q = queued[i]!
         if ('command' in q) part.sendCommand!(q.command)

@@ -68,7 +68,6 @@ export function connected (redis: Redis): boolean {
   return redis.status === 'ready' || redis.status === 'connect' || redis.status === 'connecting'
 }
 
-
 /**
  * Connects, or throws RedisUnreachableError with one readable line; no retries, no offline queue.
  * A node of a Redis Cluster gives a client of the whole cluster (store/cluster.ts), typed as one

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis'
 import { DayClock, daysFromCivil } from '../aggregate/days.js'
 import { FILES, isnKey } from './keys.js'
 import { parseIsnMember, type IsnRecord } from './modes.js'
-import { exec } from './write.js'
+import { exec } from './replies.js'
 
 /** Records per ZRANGEBYSCORE round trip. */
 const PAGE = 50_000

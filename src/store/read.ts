@@ -11,6 +11,7 @@ import { FIELDS as FIELD_NAMES, byBytes } from '../aggregate/fields.js'
 import { ASN_NAMES, DAYS_KEY_PATTERN, FILES, JSON_FIELDS, PARAMETERS, PROTOCOLS, combinedKey, daysKey, fieldKey, sensorOfDaysKey } from './keys.js'
 import { storedCombined } from './parameters.js'
 import { mastersOf } from './cluster.js'
+import { exec } from './replies.js'
 
 /** What the stored data looks like: its fields, and whether counts are split by protocol. */
 export interface Layout {
@@ -335,13 +336,6 @@ export async function totalsOf (redis: Redis, groups: ReadonlyArray<readonly str
 }
 
 /** Runs a pipeline; its replies, or the first command's error. */
-async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
-    if (error !== null) throw error
-    return reply
-  })
-}
-
 /**
  * Counts of `values` in each group of keys: result[g][v] is the sum over `groups[g]` of the
  * score of `values[v]` (0 when absent). One pipelined ZMSCORE per key.

@@ -19,7 +19,8 @@ import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, removedSlotKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
 import { isCluster, masterOf, slotOf, tagOf, throughFailover, unwatchSlot } from './cluster.js'
-import { CLEANUP, cleanupArguments, namedDays } from './cleanup-script.js'
+import { CLEANUP, cleanupArguments, namedDays, type Cleanup } from './cleanup-script.js'
+import { exec } from './replies.js'
 import { cleanUpBySlot } from './cleanup-cluster.js'
 import type { Contribution } from './merge.js'
 import { MemberCounts, type Members } from './members.js'
@@ -103,16 +104,6 @@ export function recordOf (stored: unknown): FileRecord {
 /** The FILES_INFO value of a file with `identity` counted now (the time to the second, UTC). */
 export function filesInfo (identity: FileIdentity): string {
   return JSON.stringify({ ...identity, counted: `${new Date().toISOString().slice(0, 19)}Z` })
-}
-
-/** Runs a pipeline and returns its replies, throwing the first error. */
-export async function exec (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const replies = await pipeline.exec()
-  if (replies === null) throw new RedisWriteError('pipeline: no reply', 0)
-  return replies.map(([err, reply]) => {
-    if (err !== null) throw err
-    return reply
-  })
 }
 
 export interface WriteOutcome {
@@ -229,14 +220,6 @@ export interface RemoveOutcome {
   members: number
   /** Sorted sets the recomputed contribution names that Redis does not have. */
   missing: string[]
-}
-
-export interface Cleanup {
-  /** The fields counted (JSON_FIELDS): the keys a day can have. */
-  fields: readonly string[]
-  combinedKeys: boolean
-  /** True when the sensor came from the file name (no --sensor): see CLEANUP on name days. */
-  sensorFromName: boolean
 }
 
 /**
@@ -359,7 +342,7 @@ async function byMaster (redis: Redis, groups: readonly Group[], wanted: (g: num
   }
   const ends = await Promise.allSettled([...lanes.values()].map(async lane => { for (const g of lane) await step(g) }))
   const failed = ends.find(end => end.status === 'rejected')
-  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+  if (failed !== undefined) throw (failed).reason
 }
 
 /** Every slot's marker holds `plan` and each of its slot's groups, or the file is left as it is (`outcome` says so). */
