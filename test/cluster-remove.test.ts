@@ -53,6 +53,17 @@ function timeless (summary: string): string {
   return summary.replace(/; [\d.]+ s(, \d+ packets\/s)?/, '').replace(/\nredis: .*/, '')
 }
 
+/** remove's markers, every one of which must expire within 7 days (kept for a remove of the same file at once): their TTLs. */
+async function unpartTtls (): Promise<number[]> {
+  const ttls = await Promise.all(cluster.masters.map(async m => await Promise.all((await m.client.keys('potiron:unpart:{*')).map(async key => await m.client.ttl(key)))))
+  return ttls.flat()
+}
+
+/** Every TTL of `ttls` is within the 7 days markers are kept. */
+function kept (ttls: readonly number[]): boolean {
+  return ttls.length > 0 && ttls.every(ttl => ttl > 6 * 86400 && ttl <= 7 * 86400)
+}
+
 async function flushBoth (): Promise<void> {
   await Promise.all([...cluster.masters.map(async m => await m.client.flushall()), single.client.flushall()])
 }
@@ -64,25 +75,44 @@ async function both (...args: string[]): Promise<void> {
   assert.deepEqual([three.status, three.err.slice(1).sort(), three.out.map(timeless)], [one.status, one.err.slice(1).sort(), one.out.map(timeless)], args.join(' '))
 }
 
-test('remove of one file among several: the same database as on one Redis, and none of its markers left', async () => {
+test('remove of one file among several: the same database as on one Redis, no ingest marker left, its own kept 7 days', async () => {
   await flushBoth()
   await both('ingest', ...CAPTURES, '--quiet')
   await both('remove', SCAN)
   const expected = await dump(single.client)
   assert.equal(expected.FILES?.value instanceof Array && expected.FILES.value.includes(basename(SCAN)), false)
   assert.deepEqual(await clusterDump(), expected)
-  assert.deepEqual([await markersOf(basename(SCAN), false), await markersOf(basename(SCAN), true)], [[[], [], []], [[], [], []]])
+  assert.deepEqual(await markersOf(basename(SCAN), false), [[], [], []])
+  assert.ok(kept(await unpartTtls()))
   // Removed already: skipped on both, exit 1.
   await both('remove', SCAN)
 })
 
-test('remove of everything: only PARAMETERS, FIELDS and JSON_FIELDS left, as on one Redis, not one marker', async () => {
+test('remove of everything: only PARAMETERS, FIELDS and JSON_FIELDS left, as on one Redis, and remove\'s markers, expiring', async () => {
   await flushBoth()
   await both('ingest', ...CAPTURES, '--quiet')
   await both('remove', ...CAPTURES)
   const expected = await dump(single.client)
   assert.deepEqual(Object.keys(expected), ['FIELDS', 'JSON_FIELDS', 'PARAMETERS'])
-  assert.deepEqual(await clusterDump(true), expected)
+  const all = await clusterDump(true)
+  assert.deepEqual(Object.fromEntries(Object.entries(all).filter(([key]) => !key.startsWith('potiron:unpart:{'))), expected)
+  assert.ok(kept(await unpartTtls()))
+})
+
+test('two removes of one file at once, then an ingest of it and a remove again: as on one Redis each time', async () => {
+  await flushBoth()
+  await both('ingest', ...CAPTURES, '--quiet')
+  await potiron('remove', SCAN, '--unix', single.socket)
+  const removed = await dump(single.client)
+  const [a, b] = await Promise.all([spawnPotiron(['remove', SCAN, '--redis', cluster.url]).done, spawnPotiron(['remove', SCAN, '--redis', cluster.url]).done])
+  // One takes it out (exit 0); the other does too, or finds it gone from FILES (exit 1).
+  assert.ok([a.code, b.code].includes(0), a.stderr + b.stderr)
+  assert.deepEqual(await clusterDump(), removed)
+  // Ingested again, the earlier remove's markers go first: a remove then takes every group out.
+  await both('ingest', SCAN, '--quiet')
+  assert.deepEqual((await markersOf(basename(SCAN), true)).flat(), [])
+  await both('remove', SCAN)
+  assert.deepEqual(await clusterDump(), removed)
 })
 
 test('remove with combined keys: the days and protocols nothing else uses go, as on one Redis', async () => {
@@ -91,7 +121,7 @@ test('remove with combined keys: the days and protocols nothing else uses go, as
   await both('remove', SCAN, CAPTURES[0]!)
   assert.deepEqual(await clusterDump(), await dump(single.client))
   await both('remove', ...CAPTURES)
-  assert.deepEqual(await clusterDump(true), await dump(single.client))
+  assert.deepEqual(await clusterDump(), await dump(single.client))
 })
 
 test('remove, then ingest again: the counts come back (the slot markers of the first ingest went with the remove)', async () => {
@@ -149,7 +179,8 @@ test('remove killed (kill -9) with some slots\' groups taken out and not others,
   const rerun = await potiron('remove', SCAN, '--redis', cluster.url)
   assert.equal(rerun.status, 0, rerun.err.join('\n'))
   assert.deepEqual(await clusterDump(), expected)
-  assert.deepEqual(await markersOf(basename(SCAN), true), [[], [], []])
+  assert.deepEqual(await markersOf(basename(SCAN), false), [[], [], []])
+  assert.ok(kept(await unpartTtls()))
 })
 
 test('import-json of potiron\'s JSON documents: the same database as on one Redis, twice (skipped the second time)', async () => {
@@ -219,6 +250,7 @@ for (const [label, heldSlot, ok] of points) {
     const rerun = await potiron('remove', SCAN, '--sensor', sensor, '--redis', cluster.url)
     assert.equal(rerun.status, 0, rerun.err.join('\n'))
     assert.deepEqual(await clusterDump(), expected)
-    assert.deepEqual([await markersOf(name, false), await markersOf(name, true)], [[[], [], []], [[], [], []]])
+    assert.deepEqual(await markersOf(name, false), [[], [], []])
+    assert.ok(kept(await unpartTtls()))
   })
 }

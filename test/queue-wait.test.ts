@@ -6,7 +6,6 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +14,7 @@ import { Queue } from 'bullmq'
 import type { IngestSummary } from '../src/coordinator/run.js'
 import { bullConnection, type FileJob, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
-import { spawnPotiron, type Exit } from './helpers/spawned.js'
+import { cli, killAll, run, until } from './helpers/processes.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
 
@@ -24,7 +23,6 @@ let captures: string
 let damaged: string
 let cut: string
 const servers: PrivateRedis[] = []
-const children = new Set<ChildProcess>()
 
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'potiron-queue-wait-'))
@@ -47,7 +45,7 @@ before(() => {
 
 after(async () => {
   await teardown(
-    ...[...children].map(child => () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }),
+    ...killAll(),
     ...servers.map(server => async () => { await server.stop() }),
     () => { rmSync(root, { recursive: true, force: true }) }
   )
@@ -61,26 +59,12 @@ async function server (name: string): Promise<PrivateRedis> {
   return started
 }
 
-const ENV = { ...process.env, POTIRON_REDIS_DIR: join(tmpdir(), `potiron-tests-no-own-redis-${process.pid}`) }
-
-function cli (args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess, done: Promise<Exit>, stderr: () => string } {
-  const started = spawnPotiron(args, { ...ENV, ...env })
-  children.add(started.child)
+/** `cli`, with what the process printed on stderr so far. */
+function watched (args: string[]): ReturnType<typeof cli> & { stderr: () => string } {
+  const started = cli(args)
   let stderr = ''
   started.child.stderr!.on('data', (b: Buffer) => { stderr += b.toString() })
   return { ...started, stderr: () => stderr }
-}
-
-async function run (args: string[]): Promise<Exit> {
-  return await within(120_000, `potiron ${args.join(' ')}`, cli(args).done)
-}
-
-async function until (what: string, check: () => Promise<boolean> | boolean, limit = 60_000): Promise<void> {
-  const deadline = Date.now() + limit
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${limit} ms`)
-    await sleep(50)
-  }
 }
 
 /** What differs between two runs of the same files: their time. */
@@ -95,8 +79,8 @@ function untimed (text: string): string {
 }
 
 /** `ingest --queue NAME --wait ...` on `socket`, no worker yet; resolves once it waits, with the queue's 9 jobs waiting. */
-async function waiting (socket: string, client: PrivateRedis['client'], name: string, flags: string[]): Promise<ReturnType<typeof cli>> {
-  const waiter = cli(['ingest', captures, '--unix', socket, '--queue', name, '--wait', ...flags])
+async function waiting (socket: string, client: PrivateRedis['client'], name: string, flags: string[]): Promise<ReturnType<typeof watched>> {
+  const waiter = watched(['ingest', captures, '--unix', socket, '--queue', name, '--wait', ...flags])
   await until('the jobs queued and waited for', async () => await client.llen(`bull:${name}:wait`) === 9 && waiter.stderr().includes('waiting for the workers'))
   return waiter
 }

@@ -6,32 +6,28 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import { dailyCaptures } from '../bench/util.js'
 import { Queue, Worker } from 'bullmq'
 import { queueStatus, type QueueStatus } from '../src/coordinator/queue-status.js'
 import { bullConnection, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
-import { spawnPotiron, type Exit } from './helpers/spawned.js'
+import { cli, killAll, run, stop, until } from './helpers/processes.js'
 import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
 import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
 
 let root: string
 const servers: PrivateRedis[] = []
-/** Every process a test starts: killed at the end whatever happened. */
-const children = new Set<ChildProcess>()
 
 before(() => { root = mkdtempSync(join(tmpdir(), 'potiron-queue-')) })
 
 after(async () => {
   await teardown(
-    ...[...children].map(child => () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }),
+    ...killAll(),
     ...servers.map(server => async () => { await server.stop() }),
     () => { rmSync(root, { recursive: true, force: true }) }
   )
@@ -45,40 +41,10 @@ async function server (name: string): Promise<PrivateRedis> {
   return started
 }
 
-// Commands look at potiron's own redis-server to say when it holds the data: never the user's.
-const ENV = { ...process.env, POTIRON_REDIS_DIR: join(tmpdir(), `potiron-tests-no-own-redis-${process.pid}`) }
-
-function cli (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawnPotiron> {
-  const started = spawnPotiron(args, { ...ENV, ...env })
-  children.add(started.child)
-  return started
-}
-
-async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {
-  return await within(120_000, `potiron ${args.join(' ')}`, cli(args, env).done)
-}
-
 async function status (socket: string, name: string): Promise<QueueStatus> {
   const r = await run(['queue', 'status', name, '--unix', socket, '--json'])
   assert.equal(r.code, 0, r.stderr)
   return JSON.parse(r.stdout) as QueueStatus
-}
-
-/** Polls `check` every `ms` until it holds; fails after `limit` ms. */
-async function until (what: string, check: () => Promise<boolean>, limit = 60_000, ms = 50): Promise<void> {
-  const deadline = Date.now() + limit
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${limit} ms`)
-    await sleep(ms)
-  }
-}
-
-/** Stops a worker with SIGTERM: it must exit 0 within 30 s. */
-async function stop (worker: { child: ChildProcess, done: Promise<Exit> }): Promise<Exit> {
-  worker.child.kill('SIGTERM')
-  const exit = await within(30_000, 'a worker stopped with SIGTERM', worker.done)
-  assert.equal(exit.code, 0, exit.stderr)
-  return exit
 }
 
 /** The database without BullMQ's keys (`bull:*`, deleted first: dump knows no streams) nor a batch's leftovers. */

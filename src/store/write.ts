@@ -207,6 +207,9 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
   if (days.length > 0) before.sadd(daysKey(c.sensor), ...days)
   if (protocols.length > 0) before.sadd(PROTOCOLS, ...protocols)
   if (options.identity !== undefined) before.hset(FILES_INFO, name, filesInfo(options.identity))
+  // An earlier remove's markers (kept: see removeBySlot) go before the file is counted again:
+  // a later remove must find none of its groups taken out.
+  for (const slot of new Set([...slots, slotOf(FILES)])) before.del(removedSlotKey(name, tagOf(slot)))
   await exec(before)
   const counted = flag(await throughFailover(redis, async () => await redis.sadd(FILES, name)), 'SADD FILES')
   await exec(slots.reduce((p, slot) => p.expire(markers.get(slot)!, SLOT_MARKER_SECONDS), redis.pipeline()))
@@ -270,11 +273,12 @@ export async function removeFile (redis: Redis, name: string, c: Contribution, e
  * removeFile on a Redis Cluster (docs/cluster.md): the groups cut by slot as writeBySlot cuts
  * them, each taken out and marked in its slot's removedSlotKey; once all are, the marker in
  * FILES's slot says `undone` (a rerun then goes straight on), the days and protocols nothing else
- * uses go (cleanUpBySlot), then the file's markers, ingest's too (a later ingest would find its
- * groups done), and its FILES_INFO entry; last, one transaction in FILES's slot takes the file
- * out of FILES with the marker that says `undone`. A remove killed anywhere and run again ends
- * the same. Two removes of one file at once are not covered: one that reads FILES before the
- * other deleted the markers, and takes a group out after, takes it out twice.
+ * uses go (cleanUpBySlot), then ingest's markers (a later ingest would find its groups done) and
+ * its FILES_INFO entry; last, one transaction in FILES's slot takes the file out of FILES and the
+ * `undone` out of its marker. A remove killed anywhere and run again ends the same. Its markers
+ * stay SLOT_MARKER_SECONDS (an ingest of the file deletes them before it counts it): a remove of
+ * the same file at once, which read FILES before this one took the file out, finds each group
+ * done instead of taking it out twice.
  */
 async function removeBySlot (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], cleanup: Cleanup): Promise<RemoveOutcome> {
   const groups = planGroups(c, true).filter(group => group.slices.length > 0)
@@ -305,7 +309,9 @@ async function removeBySlot (redis: Redis, name: string, c: Contribution, extraD
   const drop = redis.pipeline()
   for (const slot of slots) {
     drop.del(writtenSlotKey(name, tagOf(slot)))
-    if (slot !== filesSlot) drop.del(markers.get(slot)!)
+    // Kept a while, as an ingest's are: a remove of the file run at once, which read FILES
+    // before this one took the file out, finds its groups done instead of taking them out twice.
+    if (slot !== filesSlot) drop.expire(markers.get(slot)!, SLOT_MARKER_SECONDS)
   }
   await exec(drop.hdel(FILES_INFO, name))
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -315,7 +321,7 @@ async function removeBySlot (redis: Redis, name: string, c: Contribution, extraD
       await unwatchSlot(redis, filesSlot)
       return { removed: false, members, missing: [] }
     }
-    const replies = await redis.multi().srem(FILES, name).del(last).exec()
+    const replies = await redis.multi().srem(FILES, name).hdel(last, 'undone').expire(last, SLOT_MARKER_SECONDS).exec()
     if (replies === null) continue
     checkReplies(name, replies)
     return { removed: true, members, missing: [] }

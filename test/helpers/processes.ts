@@ -1,0 +1,51 @@
+/**
+ * CLI processes a test file starts (workers, ingests), each killed at the end whatever happened,
+ * and the waits the queue tests share.
+ */
+import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { spawnPotiron, type Exit } from './spawned.js'
+import { within } from './teardown.js'
+
+// Commands look at potiron's own redis-server to say when it holds the data: never the user's.
+const ENV = { ...process.env, POTIRON_REDIS_DIR: join(tmpdir(), `potiron-tests-no-own-redis-${process.pid}`) }
+
+/** Every process started by `cli`: kill them in the file's `after` (killAll). */
+const children = new Set<ChildProcess>()
+
+/** Starts `potiron ARGS` with `env` over the tests' own environment. */
+export function cli (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawnPotiron> {
+  const started = spawnPotiron(args, { ...ENV, ...env })
+  children.add(started.child)
+  return started
+}
+
+/** Runs `potiron ARGS` to its end, 120 s at most. */
+export async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {
+  return await within(120_000, `potiron ${args.join(' ')}`, cli(args, env).done)
+}
+
+/** Teardown steps that kill every process still running. */
+export function killAll (): Array<() => void> {
+  return [...children].map(child => () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+}
+
+/** Polls `check` every `ms` until it holds; fails after `limit` ms. */
+export async function until (what: string, check: () => Promise<boolean> | boolean, limit = 60_000, ms = 50): Promise<void> {
+  const deadline = Date.now() + limit
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${limit} ms`)
+    await sleep(ms)
+  }
+}
+
+/** Stops a worker with SIGTERM: it must exit 0 within 30 s. */
+export async function stop (worker: { child: ChildProcess, done: Promise<Exit> }): Promise<Exit> {
+  worker.child.kill('SIGTERM')
+  const exit = await within(30_000, 'a worker stopped with SIGTERM', worker.done)
+  assert.equal(exit.code, 0, exit.stderr)
+  return exit
+}
