@@ -12,7 +12,7 @@ import { Queue, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { plural } from '../plural.js'
 import type { IngestOptions, IngestSummary, ParseSettings } from './run.js'
-import { jobIdOf, prefixOf, type FileCounts, type FileJob, type JobDone, type JobProgress } from './queue.js'
+import { jobIdOf, prefixOf, settledOf, type FileCounts, type FileJob, type JobDone, type JobProgress } from './queue.js'
 
 /** Job states asked per round trip. */
 const PAGE = 1000
@@ -31,25 +31,6 @@ export interface Waited {
   summary: IngestSummary
   /** Files whose jobs were not settled when the wait was stopped. */
   left: number
-}
-
-interface Settled { id: string, state: 'completed' | 'failed' | 'unknown' }
-
-/**
- * Which of `ids` are settled: completed, failed, or gone (no job hash: removed meanwhile), in one
- * round trip. ZSCORE and EXISTS cost O(log n) each; BullMQ's getJobState walks the waiting list
- * (LPOS): one round over 100,000 waiting jobs kept Redis busy 11 minutes.
- */
-async function settledOf (connection: Redis, queue: Queue, ids: readonly string[]): Promise<Settled[]> {
-  const asked = connection.pipeline()
-  for (const id of ids) asked.zscore(queue.keys.completed!, id).zscore(queue.keys.failed!, id).exists(queue.toKey(id))
-  const replies = (await asked.exec())!.map(([error, reply]) => { if (error !== null) throw error; return reply })
-  return ids.flatMap((id, i): Settled[] => {
-    const [completed, failed, exists] = replies.slice(3 * i, 3 * i + 3)
-    if (completed !== null) return [{ id, state: 'completed' }]
-    if (failed !== null) return [{ id, state: 'failed' }]
-    return exists === 0 ? [{ id, state: 'unknown' }] : []
-  })
 }
 
 /** Waits for the jobs of `files` (as listed: the summary names them so) on queue `name`. */

@@ -103,6 +103,26 @@ export function jobIdOf (file: string): string {
   return `file-${createHash('sha256').update(file).digest('hex').slice(0, 32)}`
 }
 
+export interface Settled { id: string, state: 'completed' | 'failed' | 'unknown' }
+
+/**
+ * Which of `ids` are settled: completed, failed, or gone (no job hash: removed meanwhile), in one
+ * round trip. ZSCORE and EXISTS cost O(log n) each; BullMQ's getJobState walks the waiting list
+ * (LPOS): one round over 100,000 waiting jobs kept Redis busy 11 minutes (8.1 s of wall and 0.29 s
+ * of Redis CPU this way). An id not returned has a job still to settle (waiting, active, delayed).
+ */
+export async function settledOf (connection: Redis, queue: Queue, ids: readonly string[]): Promise<Settled[]> {
+  const asked = connection.pipeline()
+  for (const id of ids) asked.zscore(queue.keys.completed!, id).zscore(queue.keys.failed!, id).exists(queue.toKey(id))
+  const replies = (await asked.exec())!.map(([error, reply]) => { if (error !== null) throw error; return reply })
+  return ids.flatMap((id, i): Settled[] => {
+    const [completed, failed, exists] = replies.slice(3 * i, 3 * i + 3)
+    if (completed !== null) return [{ id, state: 'completed' }]
+    if (failed !== null) return [{ id, state: 'failed' }]
+    return exists === 0 ? [{ id, state: 'unknown' }] : []
+  })
+}
+
 /**
  * Adds one job per file to queue `name`; returns how many were queued and how many were waiting
  * or in hand already. A file whose job finished is queued again: a failed one (replaced since,
@@ -114,13 +134,13 @@ export async function enqueueFiles (connection: Redis, name: string, jobs: reado
   try {
     let already = 0
     let queued = 0
-    // ENQUEUE_ROUND files at a time, their states asked at once (one round trip, not one a file).
+    // ENQUEUE_ROUND files at a time, their states asked at once (one round trip, not one a file; settledOf).
     for (let i = 0; i < jobs.length; i += ENQUEUE_ROUND) {
       const round = jobs.slice(i, i + ENQUEUE_ROUND)
-      const states = await Promise.all(round.map(async job => await queue.getJobState(jobIdOf(job.file))))
+      const settled = new Map((await settledOf(connection, queue, round.map(job => jobIdOf(job.file)))).map(({ id, state }) => [id, state]))
       const fresh: FileJob[] = []
-      for (const [j, job] of round.entries()) {
-        const state = states[j]
+      for (const job of round) {
+        const state = settled.get(jobIdOf(job.file))
         if (state === 'unknown') fresh.push(job)
         else if (state === 'completed' || state === 'failed') await (await queue.getJob(jobIdOf(job.file)))?.retry(state)
         else { already++; continue }
