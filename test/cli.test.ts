@@ -251,6 +251,8 @@ test('--help fits 80 columns: each example whole on its own line, its descriptio
     '      What it would read, skip and write',
     '  potiron ingest /shared/captures/ --queue backfill',
     "      One job per file on queue backfill, for 'worker --queue backfill'",
+    '  potiron ingest /shared/captures/ --queue backfill --wait',
+    '      The same, then the progress and summary of the workers counting them',
     "  potiron ingest captures/ --filter 'tcp and dst port 22'",
     '      Count only what reaches port 22 over TCP (the database keeps the filter)'
   ])
