@@ -144,6 +144,29 @@ async function ownerOf (slot: number): Promise<TestCluster['masters'][number]> {
   return cluster.masters.find(m => m.port === port)!
 }
 
+/**
+ * Runs `args` (a remove of SCAN) with writes held on the master `held` (CLIENT PAUSE WRITE),
+ * kills it with SIGKILL half a second after its first unpart marker appears, and lets the master
+ * write again.
+ */
+async function killedWhileHeld (held: TestCluster['masters'][number], args: string[]): Promise<void> {
+  await held.client.call('CLIENT', 'PAUSE', '60000', 'WRITE')
+  const run = spawnPotiron(args)
+  try {
+    const deadline = Date.now() + 30_000
+    while ((await markersOf(basename(SCAN), true)).flat().length === 0) {
+      assert.ok(Date.now() < deadline, 'no unpart marker within 30 s')
+      await sleep(5)
+    }
+    await sleep(500)
+    run.child.kill('SIGKILL')
+    const killed = await run.done
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr)
+  } finally {
+    await held.client.call('CLIENT', 'UNPAUSE')
+  }
+}
+
 test('remove killed (kill -9) with some slots\' groups taken out and not others, then run again: exactly one clean remove', async () => {
   await flushBoth()
   await both('ingest', ...CAPTURES, '--quiet')
@@ -152,27 +175,10 @@ test('remove killed (kill -9) with some slots\' groups taken out and not others,
   // Groups go in slot order: with writes held on the master of the last slots, the run takes
   // out the others' groups and waits there, where it is killed.
   const held = await ownerOf(16383)
-  await held.client.call('CLIENT', 'PAUSE', '60000', 'WRITE')
-  const run = spawnPotiron(['remove', SCAN, '--redis', cluster.url])
-  try {
-    const name = basename(SCAN)
-    const deadline = Date.now() + 30_000
-    while ((await markersOf(name, true)).flat().length === 0) {
-      assert.ok(Date.now() < deadline, 'no unpart marker within 30 s')
-      await sleep(5)
-    }
-    await sleep(500)
-    run.child.kill('SIGKILL')
-    const killed = await run.done
-    assert.equal(killed.signal, 'SIGKILL', killed.stderr)
-    const markers = await markersOf(name, true)
-    const at = cluster.masters.indexOf(held)
-    assert.deepEqual(markers[at], [], 'the held master\'s groups are still in')
-    assert.ok(markers.flat().length > 0, 'some groups were taken out')
-    assert.equal(await cluster.masters[0]!.client.call('CLIENT', 'UNPAUSE'), 'OK')
-  } finally {
-    await held.client.call('CLIENT', 'UNPAUSE')
-  }
+  await killedWhileHeld(held, ['remove', SCAN, '--redis', cluster.url])
+  const markers = await markersOf(basename(SCAN), true)
+  assert.deepEqual(markers[cluster.masters.indexOf(held)], [], 'the held master\'s groups are still in')
+  assert.ok(markers.flat().length > 0, 'some groups were taken out')
   const files = await Promise.all(cluster.masters.map(async m => await m.client.keys('FILES')))
   const owner = cluster.masters[files.findIndex(k => k.length > 0)]!
   assert.equal(await owner.client.sismember('FILES', basename(SCAN)), 1, 'still counted when killed')
@@ -229,20 +235,7 @@ for (const [label, heldSlot, ok] of points) {
     const held = await ownerOf(heldSlot(sensor))
     const name = basename(SCAN)
     const filesOwner = await ownerOf(slotOf('FILES'))
-    await held.client.call('CLIENT', 'PAUSE', '60000', 'WRITE')
-    const run = spawnPotiron(['remove', SCAN, '--sensor', sensor, '--redis', cluster.url])
-    try {
-      const deadline = Date.now() + 30_000
-      while ((await markersOf(name, true)).flat().length === 0) {
-        assert.ok(Date.now() < deadline, 'no unpart marker within 30 s')
-        await sleep(5)
-      }
-      await sleep(500)
-      run.child.kill('SIGKILL')
-      assert.equal((await run.done).signal, 'SIGKILL')
-    } finally {
-      await held.client.call('CLIENT', 'UNPAUSE')
-    }
+    await killedWhileHeld(held, ['remove', SCAN, '--sensor', sensor, '--redis', cluster.url])
     assert.equal(await filesOwner.client.sismember('FILES', name), 1, 'still counted when killed')
     assert.equal(await filesOwner.client.hget(removedSlotKey(name, tagOf(slotOf('FILES'))), 'undone'), label.startsWith('marked') ? '1' : null)
     assert.ok((await markersOf(name, true)).flat().length > 1, 'every slot\'s marker still there')

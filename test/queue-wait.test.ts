@@ -14,15 +14,14 @@ import { Queue } from 'bullmq'
 import type { IngestSummary } from '../src/coordinator/run.js'
 import { bullConnection, type FileJob, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
-import { cli, killAll, run, until } from './helpers/processes.js'
-import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+import { cli, killAll, run, server as started, until } from './helpers/processes.js'
+import type { PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
 
 let root: string
 let captures: string
 let damaged: string
 let cut: string
-const servers: PrivateRedis[] = []
 
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'potiron-queue-wait-'))
@@ -46,17 +45,12 @@ before(() => {
 after(async () => {
   await teardown(
     ...killAll(),
-    ...servers.map(server => async () => { await server.stop() }),
     () => { rmSync(root, { recursive: true, force: true }) }
   )
 })
 
 async function server (name: string): Promise<PrivateRedis> {
-  const dir = join(root, name)
-  mkdirSync(dir)
-  const started = await startPrivateRedis(dir, { durable: false })
-  servers.push(started)
-  return started
+  return await started(root, name)
 }
 
 /** `cli`, with what the process printed on stderr so far. */

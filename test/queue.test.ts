@@ -15,30 +15,24 @@ import { Queue, Worker } from 'bullmq'
 import { queueStatus, type QueueStatus } from '../src/coordinator/queue-status.js'
 import { bullConnection, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
-import { cli, killAll, run, stop, until } from './helpers/processes.js'
+import { cli, killAll, run, server as started, stop, until } from './helpers/processes.js'
 import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
-import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+import type { PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
 
 let root: string
-const servers: PrivateRedis[] = []
 
 before(() => { root = mkdtempSync(join(tmpdir(), 'potiron-queue-')) })
 
 after(async () => {
   await teardown(
     ...killAll(),
-    ...servers.map(server => async () => { await server.stop() }),
     () => { rmSync(root, { recursive: true, force: true }) }
   )
 })
 
 async function server (name: string): Promise<PrivateRedis> {
-  const dir = join(root, name)
-  mkdirSync(dir)
-  const started = await startPrivateRedis(dir, { durable: false })
-  servers.push(started)
-  return started
+  return await started(root, name)
 }
 
 async function status (socket: string, name: string): Promise<QueueStatus> {

@@ -1,12 +1,14 @@
 /**
- * CLI processes a test file starts (workers, ingests), each killed at the end whatever happened,
- * and the waits the queue tests share.
+ * CLI processes and private redis-servers a test file starts (workers, ingests), each killed or
+ * stopped at the end whatever happened, and the waits the queue tests share.
  */
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { mkdirSync } from 'node:fs'
+import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 import { spawnPotiron, type Exit } from './spawned.js'
 import { within } from './teardown.js'
 
@@ -28,9 +30,24 @@ export async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise
   return await within(120_000, `potiron ${args.join(' ')}`, cli(args, env).done)
 }
 
-/** Teardown steps that kill every process still running. */
-export function killAll (): Array<() => void> {
-  return [...children].map(child => () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+/** Every server started by `server`: stop them in the file's `after` (killAll). */
+const servers: PrivateRedis[] = []
+
+/** A private redis-server in `root`/`name` (a directory made here). */
+export async function server (root: string, name: string): Promise<PrivateRedis> {
+  const dir = join(root, name)
+  mkdirSync(dir)
+  const started = await startPrivateRedis(dir, { durable: false })
+  servers.push(started)
+  return started
+}
+
+/** Teardown steps that kill every process still running and stop every server. */
+export function killAll (): Array<() => void | Promise<void>> {
+  return [
+    ...[...children].map(child => () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }),
+    ...servers.map(started => async () => { await started.stop() })
+  ]
 }
 
 /** Polls `check` every `ms` until it holds; fails after `limit` ms. */
