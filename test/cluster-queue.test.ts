@@ -18,7 +18,7 @@ import { clusterClient, startCluster, type TestCluster } from './helpers/cluster
 import { dump, startRedis, withoutBookkeeping, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import type { Exit } from './helpers/spawned.js'
-import { cli, killAll, run, stop, until } from './helpers/processes.js'
+import { cli, killAll, run, stop, until, workerWhenGone } from './helpers/processes.js'
 import { teardown, within } from './helpers/teardown.js'
 
 /** BullMQ's prefix on a cluster (docs/cluster.md, "The queue of files"). */
@@ -199,13 +199,7 @@ test('kill -9 of a worker mid-file on a cluster: some slots\' groups in, another
 test('the cluster gone under a worker: one line, exit 1, within seconds, instead of waiting for ever', async () => {
   const gone = await startCluster({ masters: 3 })
   try {
-    const worker = cli(['worker', '--queue', 'idle', '--redis', gone.url, '--threads', '1'], { POTIRON_HOST: 'a' })
-    // Taking jobs (BullMQ blocks on the queue) once it said so.
-    let said = ''
-    worker.child.stderr!.on('data', (b: Buffer) => { said += b.toString() })
-    await until('the worker started', async () => await Promise.resolve(said.includes('potiron: worker a on queue idle')))
-    await gone.stop()
-    const exit = await within(30_000, 'the worker, its cluster gone', worker.done)
+    const exit = await workerWhenGone(['--redis', gone.url], async () => { await gone.stop() })
     assert.equal(exit.code, 1, exit.stderr)
     assert.equal(exit.stderr.trimEnd().split('\n').pop(), 'potiron: lost the connection to Redis (connection closed); the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back')
   } finally {

@@ -15,7 +15,7 @@ import { Queue, Worker } from 'bullmq'
 import { queueStatus, type QueueStatus } from '../src/coordinator/queue-status.js'
 import { bullConnection, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
-import { cli, killAll, run, server as started, stop, until } from './helpers/processes.js'
+import { cli, killAll, run, server as started, workerWhenGone, stop, until } from './helpers/processes.js'
 import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
 import type { PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
@@ -160,13 +160,7 @@ test('kill -9 of a worker mid-file: the job comes back after its lock expires, a
 
 test('Redis gone under a worker: one line, exit 1, within seconds, instead of waiting for ever', async () => {
   const gone = await server('gone')
-  const worker = cli(['worker', '--queue', 'idle', '--unix', gone.socket, '--threads', '1'], { POTIRON_HOST: 'a' })
-  // Taking jobs (BullMQ blocks on the queue) once it said so.
-  let said = ''
-  worker.child.stderr!.on('data', (b: Buffer) => { said += b.toString() })
-  await until('the worker started', async () => await Promise.resolve(said.includes('potiron: worker a on queue idle')))
-  await gone.stop()
-  const exit = await within(30_000, 'the worker, its Redis gone', worker.done)
+  const exit = await workerWhenGone(['--unix', gone.socket], async () => { await gone.stop() })
   assert.equal(exit.code, 1, exit.stderr)
   assert.equal(exit.stderr.trimEnd().split('\n').pop(), 'potiron: lost the connection to Redis (connection closed); the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back')
 })

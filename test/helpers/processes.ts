@@ -66,3 +66,14 @@ export async function stop (worker: { child: ChildProcess, done: Promise<Exit> }
   assert.equal(exit.code, 0, exit.stderr)
   return exit
 }
+
+/** A worker on queue `idle` of `target` (its --redis or --unix flags), taking jobs; then `gone` takes its Redis away: how the worker ended. */
+export async function workerWhenGone (target: string[], gone: () => Promise<void>): Promise<Exit> {
+  const worker = cli(['worker', '--queue', 'idle', ...target, '--threads', '1'], { POTIRON_HOST: 'a' })
+  // Taking jobs (BullMQ blocks on the queue) once it said so.
+  let said = ''
+  worker.child.stderr!.on('data', (b: Buffer) => { said += b.toString() })
+  await until('the worker started', () => said.includes('potiron: worker a on queue idle'))
+  await gone()
+  return await within(30_000, 'the worker, its Redis gone', worker.done)
+}
