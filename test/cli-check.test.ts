@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { UsageError } from '../src/errors.js'
 import { EXIT, type Io } from '../src/cli/command.js'
-import { addressOf, targetArgs } from '../src/cli/common.js'
+import { addressOf, targetArgs, targetOf } from '../src/cli/common.js'
 import { DEFAULTS } from '../src/config/defaults.js'
 import { exportCommand, plotCommand, reportCommand } from '../src/cli/export.js'
 import { importJsonCommand } from '../src/cli/import-json.js'
@@ -151,4 +151,12 @@ test('main: --help names every command; a command\'s --help runs nothing; what y
     assert.ok(refused.err.startsWith('potiron: '), refused.err)
     assert.ok(refused.err.endsWith(`\nRun 'potiron ${command === '' ? '' : `${command} `}--help' for usage.`), refused.err)
   }
+})
+
+test('--cluster: kept by targetOf with the address it is for, and given back by targetArgs in a hint', () => {
+  assert.deepEqual(targetOf({ redis: 'redis://h:7000', unix: undefined, cluster: true }), { url: 'redis://h:7000', cluster: true })
+  assert.deepEqual(targetOf({ redis: undefined, unix: undefined, cluster: true }), { fallback: true, cluster: true })
+  assert.deepEqual(targetArgs({ url: 'redis://:secret@h:7000', cluster: true }), ['--redis', 'redis://:PASSWORD@h:7000', '--cluster'])
+  assert.deepEqual(targetArgs({ fallback: true, cluster: true }), ['--cluster'])
+  assert.deepEqual(targetArgs({ fallback: true }), [])
 })

@@ -74,13 +74,12 @@ export function zoneOf (argv: { tz?: string | undefined }): string | undefined {
  * Redis unreachable or lost, or data stored with other settings, becomes one line on stderr and
  * exit status 1.
  */
-export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean, notOnCluster?: string }, job: (redis: Redis, used: RedisName, target: RedisTarget) => Promise<ExitStatus>): Promise<ExitStatus> {
+export async function withRedis (target: CommandTarget, err: (line: string) => void, own: { start: boolean }, job: (redis: Redis, used: RedisName, target: RedisTarget) => Promise<ExitStatus>): Promise<ExitStatus> {
   const opened = await openRedis(target, err, own)
   if (opened === undefined) return EXIT.failed
   const { redis } = opened
   try {
     const used = redisNameOf(opened.target)
-    if (isCluster(redis) && own.notOnCluster !== undefined) { err(`potiron: ${printable(used.address)} is a Redis Cluster node: ${own.notOnCluster}`); return EXIT.failed }
     err(`potiron: redis ${redisText(used)}${clusterText(isCluster(redis) ? mastersOf(redis).length : undefined)}`)
     const elsewhere = await dataElsewhere(opened)
     if (elsewhere !== undefined) err(`potiron: ${printable(elsewhere)}`)
@@ -185,7 +184,8 @@ export function targetOf (argv: { redis?: string | undefined, unix?: string | un
  */
 export function targetArgs (target: CommandTarget): string[] {
   if ('socket' in target) return ['--unix', target.socket]
-  if (!('url' in target)) return []
+  if (!('url' in target)) return target.cluster === true ? ['--cluster'] : []
+  if (target.cluster === true) return [...targetArgs({ url: target.url }), '--cluster']
   const url = URL.canParse(target.url) ? new URL(target.url) : undefined
   if (url === undefined || url.password === '') return ['--redis', target.url]
   url.password = 'PASSWORD'
@@ -273,7 +273,7 @@ export async function ownServerSocket (env: NodeJS.ProcessEnv = process.env): Pr
   return await ping(socket) === 'pong' ? socket : undefined
 }
 
-/** The line of a command that does not work on a Redis Cluster yet (withRedis's `notOnCluster`). */
+/** The line of a command that does not work on a Redis Cluster (`bench --redis`). */
 export function notYetOnCluster (command: string): string {
   return `potiron ${command} does not work on a cluster yet, only on a single Redis; give --redis URL or --unix SOCKET of one`
 }
