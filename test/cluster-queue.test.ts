@@ -8,7 +8,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { dailyCaptures } from '../bench/util.js'
@@ -16,9 +16,8 @@ import type { QueueStatus } from '../src/coordinator/queue-status.js'
 import { slotOf } from '../src/store/cluster.js'
 import { clusterClient, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, withoutBookkeeping, type Dump, type TestRedis } from './helpers/redis.js'
-import { FIXTURES } from './helpers/shared.js'
 import type { Exit } from './helpers/spawned.js'
-import { cli, killAll, run, stop, until, workerWhenGone } from './helpers/processes.js'
+import { cli, fixturesWithDamaged, killAll, run, stop, until, workerWhenGone } from './helpers/processes.js'
 import { teardown, within } from './helpers/teardown.js'
 
 /** BullMQ's prefix on a cluster (docs/cluster.md, "The queue of files"). */
@@ -84,11 +83,7 @@ async function clusterCounts (): Promise<Dump> {
 
 test('two workers over the fixtures and a damaged file on a cluster of 3 masters: the database of a clean ingest into one Redis, the queue in one slot, status exact', async () => {
   await flush()
-  const captures = join(root, 'captures')
-  mkdirSync(captures)
-  for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(captures, f))
-  const damaged = join(captures, 'lab-damaged-1-20200101000000.pcap')
-  writeFileSync(damaged, 'this is not a capture, only text named like one\n'.repeat(20))
+  const { captures, damaged } = fixturesWithDamaged(root)
   const files = readdirSync(captures).length
   assert.equal(files, 8)
 

@@ -14,7 +14,7 @@ import { Queue } from 'bullmq'
 import type { IngestSummary } from '../src/coordinator/run.js'
 import { bullConnection, type FileJob, type JobDone } from '../src/coordinator/queue.js'
 import { FIXTURES } from './helpers/shared.js'
-import { cli, killAll, run, server as started, until } from './helpers/processes.js'
+import { cli, killAll, run, server, until } from './helpers/processes.js'
 import type { PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
 
@@ -49,10 +49,6 @@ after(async () => {
   )
 })
 
-async function server (name: string): Promise<PrivateRedis> {
-  return await started(root, name)
-}
-
 /** `cli`, with what the process printed on stderr so far. */
 function watched (args: string[]): ReturnType<typeof cli> & { stderr: () => string } {
   const started = cli(args)
@@ -80,7 +76,7 @@ async function waiting (socket: string, client: PrivateRedis['client'], name: st
 }
 
 test('--wait, started before any worker: the summary, JSON and exit status of a plain ingest of the same files', async () => {
-  const clean = await server('clean')
+  const clean = await server(root, 'clean')
   const plain = await run(['ingest', captures, '--unix', clean.socket, '--json', '--threads', '1'])
   assert.equal(plain.code, 1, plain.stderr)
   const expected = JSON.parse(plain.stdout) as IngestSummary
@@ -89,7 +85,7 @@ test('--wait, started before any worker: the summary, JSON and exit status of a 
   assert.deepEqual(expected.failed.map(f => f.file), [cut, damaged])
   assert.match(expected.failed[0]!.reason, /; the 10 packets before it were ingested$/)
 
-  const shared = await server('shared')
+  const shared = await server(root, 'shared')
   const waiter = await waiting(shared.socket, shared.client, 'w', ['--json'])
   // Nothing moves while no worker runs: the wait goes on.
   await sleep(1500)
@@ -123,9 +119,9 @@ test('--wait, started before any worker: the summary, JSON and exit status of a 
 })
 
 test('--wait in text: ingest\'s summary; queued again, every file skipped but the damaged one', async () => {
-  const clean = await server('clean-text')
+  const clean = await server(root, 'clean-text')
   const plain = await run(['ingest', captures, '--unix', clean.socket, '--threads', '1'])
-  const shared = await server('shared-text')
+  const shared = await server(root, 'shared-text')
   const worker = cli(['worker', '--queue', 't', '--unix', shared.socket, '--threads', '1'], { POTIRON_HOST: 'b' })
   try {
     const first = await run(['ingest', captures, '--unix', shared.socket, '--queue', 't', '--wait'])
@@ -145,7 +141,7 @@ test('--wait in text: ingest\'s summary; queued again, every file skipped but th
 })
 
 test('Ctrl-C while waiting: says so, exit 130, the jobs stay queued', async () => {
-  const shared = await server('shared-int')
+  const shared = await server(root, 'shared-int')
   const waiter = await waiting(shared.socket, shared.client, 'i', [])
   waiter.child.kill('SIGINT')
   const exit = await within(10_000, 'ingest --wait after SIGINT', waiter.done)

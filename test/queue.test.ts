@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import type { Redis } from 'ioredis'
@@ -14,10 +14,8 @@ import { dailyCaptures } from '../bench/util.js'
 import { Queue, Worker } from 'bullmq'
 import { queueStatus, type QueueStatus } from '../src/coordinator/queue-status.js'
 import { bullConnection, type JobDone } from '../src/coordinator/queue.js'
-import { FIXTURES } from './helpers/shared.js'
-import { cli, killAll, run, server as started, workerWhenGone, stop, until } from './helpers/processes.js'
+import { cli, fixturesWithDamaged, killAll, run, server, workerWhenGone, stop, until } from './helpers/processes.js'
 import { dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
-import type { PrivateRedis } from './helpers/private-redis.js'
 import { teardown, within } from './helpers/teardown.js'
 
 let root: string
@@ -30,10 +28,6 @@ after(async () => {
     () => { rmSync(root, { recursive: true, force: true }) }
   )
 })
-
-async function server (name: string): Promise<PrivateRedis> {
-  return await started(root, name)
-}
 
 async function status (socket: string, name: string): Promise<QueueStatus> {
   const r = await run(['queue', 'status', name, '--unix', socket, '--json'])
@@ -49,23 +43,18 @@ async function counts (client: Redis): Promise<Dump> {
 }
 
 test('two workers over the fixtures and a damaged file: the database of a clean ingest, the damaged file failed with ingest\'s reason', async () => {
-  const captures = join(root, 'captures')
-  mkdirSync(captures)
-  for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(captures, f))
-  // lab-truncated-* is a warning for ingest (its readable records counted), not a failure: garbage is.
-  const damaged = join(captures, 'lab-damaged-1-20200101000000.pcap')
-  writeFileSync(damaged, 'this is not a capture, only text named like one\n'.repeat(20))
+  const { captures, damaged } = fixturesWithDamaged(root)
   const files = readdirSync(captures).length
   assert.equal(files, 8)
 
-  const clean = await server('clean')
+  const clean = await server(root, 'clean')
   const ingest = await run(['ingest', captures, '--unix', clean.socket, '--json', '--threads', '2'])
   assert.equal(ingest.code, 1, ingest.stderr)
   const summary = JSON.parse(ingest.stdout) as { packets: number, failed: Array<{ file: string, reason: string }>, warnings: Array<{ file: string, reason: string }> }
   assert.equal(summary.failed.length, 1)
   assert.equal(summary.failed[0]!.file, damaged)
 
-  const shared = await server('shared')
+  const shared = await server(root, 'shared')
   const queued = await run(['ingest', captures, '--unix', shared.socket, '--queue', 'backfill'])
   assert.equal(queued.code, 0, queued.stderr)
   assert.equal(queued.stdout, `${files} files queued on backfill\n`)
@@ -121,12 +110,12 @@ test('kill -9 of a worker mid-file: the job comes back after its lock expires, a
   const [file] = await dailyCaptures(big, 'honeypot', 1704067200, 1, 300_000)
   const name = basename(file!)
 
-  const clean = await server('clean-big')
+  const clean = await server(root, 'clean-big')
   const ingest = await run(['ingest', big, '--unix', clean.socket, '--json', '--threads', '2', '--sensor', 'honeypot'])
   assert.equal(ingest.code, 0, ingest.stderr)
   const packets = (JSON.parse(ingest.stdout) as { packets: number }).packets
 
-  const shared = await server('shared-big')
+  const shared = await server(root, 'shared-big')
   assert.equal((await run(['ingest', big, '--unix', shared.socket, '--queue', 'big', '--sensor', 'honeypot'])).stdout, '1 file queued on big\n')
   const env = { POTIRON_QUEUE_LOCK_MS: '2000' }
   const a = cli(['worker', '--queue', 'big', '--unix', shared.socket, '--threads', '2'], { ...env, POTIRON_HOST: 'a' })
@@ -159,14 +148,14 @@ test('kill -9 of a worker mid-file: the job comes back after its lock expires, a
 })
 
 test('Redis gone under a worker: one line, exit 1, within seconds, instead of waiting for ever', async () => {
-  const gone = await server('gone')
+  const gone = await server(root, 'gone')
   const exit = await workerWhenGone(['--unix', gone.socket], async () => { await gone.stop() })
   assert.equal(exit.code, 1, exit.stderr)
   assert.equal(exit.stderr.trimEnd().split('\n').pop(), 'potiron: lost the connection to Redis (connection closed); the worker stops: the files not counted stay on the queue (the one in hand once its lock expires), start it again once Redis is back')
 })
 
 test('queue status over more completed jobs than one page: every job counted once, per host', async () => {
-  const many = await server('many')
+  const many = await server(root, 'many')
   const connection = bullConnection({ socket: many.socket })
   const queue = new Queue('many', { connection })
   const n = 2500

@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { FIXTURES } from './shared.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 import { spawnPotiron, type Exit } from './spawned.js'
 import { within } from './teardown.js'
@@ -76,4 +77,15 @@ export async function workerWhenGone (target: string[], gone: () => Promise<void
   await until('the worker started', () => said.includes('potiron: worker a on queue idle'))
   await gone()
   return await within(30_000, 'the worker, its Redis gone', worker.done)
+}
+
+/** `root`/captures: the fixtures and a damaged capture (text named like one, which ingest fails); the damaged one's path. */
+export function fixturesWithDamaged (root: string): { captures: string, damaged: string } {
+  const captures = join(root, 'captures')
+  mkdirSync(captures)
+  for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(captures, f))
+  // lab-truncated-* is a warning for ingest (its readable records counted), not a failure: garbage is.
+  const damaged = join(captures, 'lab-damaged-1-20200101000000.pcap')
+  writeFileSync(damaged, 'this is not a capture, only text named like one\n'.repeat(20))
+  return { captures, damaged }
 }
