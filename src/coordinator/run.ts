@@ -200,9 +200,13 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     const done = replaced ? 'recounted (--force)' : 'ingested'
     options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${written}`, result.stats.counted)
   }
+  // A batch's scripts span every key of it: on a cluster, files go one by one (writeFile, by
+  // slot), so none is merged into a batch only to be written from its own counts again.
+  const cluster = isCluster(redis)
   await eachParsed(files, redis, options, {
     fail,
     untouched: 'nothing counted',
+    ...(cluster ? { batchFiles: 1 } : {}),
     // A capture and its gzip copy in one run: the one listed first is written first, the other
     // is then found to be the same capture, whichever parses faster.
     after: file => {
@@ -237,9 +241,8 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       // The names of the AS numbers about to be counted, there before their counts are.
       const names = ready.flatMap(p => p.result.asnNames ?? [])
       if (names.length > 0) await attempt(ready.map(p => p.file), async () => { await writer.hset(ASN_NAMES, Object.fromEntries(names)) })
-      // A batch's scripts span every key of it: on a cluster, files go one by one, by slot (store/write.ts).
-      let together = ready.length > 1 && !isCluster(writer)
-      if (!together && !isCluster(writer) && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
+      let together = ready.length > 1
+      if (!together && !cluster && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
       if (together) {
         let taken = false
         await attempt(ready.map(p => p.file), async () => {
@@ -259,7 +262,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
         await attempt([p.file], async () => {
           const claimed = (await fileState(writer, p.name)).batch
           if (claimed !== undefined) await finishBatch(writer, claimed)
-          const outcome = await writeFile(writer, p.name, ready.length === 1 ? merged! : p.contribution, p.extraDays, { identity: identityOf(p) })
+          const outcome = await writeFile(writer, p.name, merged !== undefined && ready.length === 1 ? merged : p.contribution, p.extraDays, { identity: identityOf(p) })
           summary.members += outcome.members
           counted(p, outcome, `${plural(outcome.members, 'member')} written`)
         })
