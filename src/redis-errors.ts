@@ -52,6 +52,15 @@ export class TimedRedis extends Redis {
     return super.sendCommand(command, stream)
   }
 
+  /**
+   * ioredis's own, except on a connection already ended (it never opened, or was lost): there
+   * ioredis waits 2 s for a 'close' event already past, on a timer that keeps the process alive.
+   */
+  override disconnect (reconnect = false): void {
+    if (this.status === 'end' && !reconnect) return
+    super.disconnect(reconnect)
+  }
+
   /** The same, timed alike (ioredis's duplicate would make a plain Redis). */
   override duplicate (override?: Partial<RedisOptions>): TimedRedis {
     return new TimedRedis(this.timeoutMs, { ...this.options, ...override })

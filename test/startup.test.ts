@@ -1,0 +1,67 @@
+/**
+ * What a command costs around its work, in a process of its own: what it leaves behind that
+ * keeps Node from exiting once it is done (a timer of a connection that never opened).
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+
+const run = promisify(execFile)
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
+const CONNECTION = fileURLToPath(new URL('../src/store/connection.js', import.meta.url))
+
+let dir: string
+let server: PrivateRedis
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'potiron-startup-'))
+  server = await startPrivateRedis(dir)
+})
+
+after(async () => {
+  await server.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/**
+ * Runs `body` (an ES module's code) in a fresh Node with potiron's own redis-server looked for in
+ * an empty directory; returns what it printed as JSON on stdout.
+ */
+async function inChild (body: string): Promise<unknown> {
+  const env = { ...process.env, POTIRON_REDIS_DIR: join(dir, 'none'), REDIS_URL: '' }
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', body], { env })
+  return JSON.parse(stdout) as unknown
+}
+
+/**
+ * The code that prints the timers still pending half a second later. A connection closed in
+ * good order has one (ioredis's 2 s guard, cleared once the socket has closed, a matter of
+ * milliseconds); one that was never open kept its guard for the whole 2 s.
+ */
+const TIMERS_LEFT = `
+await new Promise(resolve => setTimeout(resolve, 500))
+console.log(JSON.stringify(process.getActiveResourcesInfo().filter(r => r === 'Timeout').length))`
+
+test('a connection that could not be opened leaves no timer keeping the process alive', async () => {
+  const left = await inChild(`
+const { connect } = await import(${JSON.stringify(CONNECTION)})
+await connect({ socket: ${JSON.stringify(join(dir, 'missing.sock'))} }).then(() => { throw new Error('connected') }, () => {})
+${TIMERS_LEFT}`)
+  assert.equal(left, 0)
+})
+
+test('a command on a Redis without potiron data (which looks for potiron\'s own redis-server, not running) leaves no timer once done', async () => {
+  const left = await inChild(`
+const { main } = await import(${JSON.stringify(MAIN)})
+const lines = []
+const status = await main(['status', '--unix', ${JSON.stringify(server.socket)}], { out: line => { lines.push(line) }, err: line => { lines.push(line) } })
+if (status !== 0) throw new Error(lines.join('\\n'))
+${TIMERS_LEFT}`)
+  assert.equal(left, 0)
+})
