@@ -1,6 +1,7 @@
 /**
- * What a command costs around its work, in a process of its own: what it leaves behind that
- * keeps Node from exiting once it is done (a timer of a connection that never opened).
+ * What a command costs around its work, in a process of its own: the modules it loads before it
+ * starts (BullMQ's 190 are for the queue commands only) and what it leaves behind that keeps
+ * Node from exiting once it is done (a timer of a connection that never opened).
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -47,6 +48,15 @@ async function inChild (body: string): Promise<unknown> {
 const TIMERS_LEFT = `
 await new Promise(resolve => setTimeout(resolve, 500))
 console.log(JSON.stringify(process.getActiveResourcesInfo().filter(r => r === 'Timeout').length))`
+
+test('a command that needs no queue loads none of BullMQ', async () => {
+  const loaded = await inChild(`
+import { createRequire } from 'node:module'
+await import(${JSON.stringify(MAIN)})
+const cache = Object.keys(createRequire(import.meta.url).cache)
+console.log(JSON.stringify(cache.filter(file => file.includes('/node_modules/bullmq/')).length))`)
+  assert.equal(loaded, 0)
+})
 
 test('a connection that could not be opened leaves no timer keeping the process alive', async () => {
   const left = await inChild(`

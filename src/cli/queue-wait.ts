@@ -3,7 +3,6 @@
  * progress, summary and exit status for the fleet of workers counting them
  * (coordinator/queue-wait.ts). Ctrl-C stops the waiting only: the jobs stay queued.
  */
-import { waitForFiles } from '../coordinator/queue-wait.js'
 import { EXIT } from './command.js'
 import { formatSummary, sizesOf } from './summary.js'
 import { printable } from './printable.js'
@@ -23,6 +22,8 @@ export function following (args: { files: readonly string[], queue: string, json
     const progress = createProgress({ mode, files: await sizesOf(args.files, mode), write: err })
     let waited
     try {
+      // Loaded here, as cli/queue.ts loads the other queue modules: BullMQ only when a queue is used.
+      const { waitForFiles } = await import('../coordinator/queue-wait.js')
       waited = await waitForFiles(connection, args.queue, args.files, { onFile: progress.onFile, onProgress: progress.onProgress, signal: ctrlC.signal })
     } finally {
       progress.stop()

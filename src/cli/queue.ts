@@ -7,8 +7,10 @@
 import { resolve } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { Options } from 'yargs'
-import { enqueueFiles, bullConnection, hostOf, lockMsOf, runWorker, type FileJob } from '../coordinator/queue.js'
-import { queueStatus, type Pace, type QueueStatus } from '../coordinator/queue-status.js'
+// The coordinator's queue modules load BullMQ (190 modules, ~0.2 s of every start): imported
+// when a queue is used, not by every command (test/startup.test.ts).
+import type { FileJob } from '../coordinator/queue.js'
+import type { Pace, QueueStatus } from '../coordinator/queue-status.js'
 import { UsageError } from '../errors.js'
 import { checkParameters } from '../store/parameters.js'
 import { EXIT, command, type ExitStatus, type Io } from './command.js'
@@ -47,6 +49,7 @@ export async function enqueue (args: DryRunArgs & { queue: string, enrich?: Enri
       file: resolve(file),
       settings: { ...settings, sensor: args.sensor, enrich, parameters }
     }))
+    const { bullConnection, enqueueFiles } = await import('../coordinator/queue.js')
     const connection = bullConnection(target, redis)
     try {
       const { queued, already } = await enqueueFiles(connection, args.queue, jobs)
@@ -85,6 +88,7 @@ export const workerCommand = command({
 
 export async function worker (args: { target: CommandTarget, queue: string, threads: number | undefined }, io: Io): Promise<ExitStatus> {
   return await withRedis(args.target, io.err, { start: true }, async (redis, _used, target) => {
+    const { bullConnection, hostOf, lockMsOf, runWorker } = await import('../coordinator/queue.js')
     const connection = bullConnection(target, redis)
     // Stopped by a signal: the job in hand is finished (its lock kept), then the worker closes.
     let stop = (): void => {}
@@ -130,6 +134,7 @@ export const queueCommand = command({
 
 async function status (args: { target: CommandTarget, name: string, json: boolean }, io: Io): Promise<ExitStatus> {
   return await withRedis(args.target, io.err, { start: false }, async (redis, _used, target) => {
+    const [{ bullConnection }, { queueStatus }] = await Promise.all([import('../coordinator/queue.js'), import('../coordinator/queue-status.js')])
     const connection = bullConnection(target, redis)
     try {
       const found = await queueStatus(connection, args.name)
