@@ -21,6 +21,7 @@ import { ParameterConflictError, RedisUnreachableError, RedisWriteError } from '
 import { addTable, emptyContribution, type Contribution } from '../store/merge.js'
 import { tableDays, tableKeys, tableRows } from '../aggregate/table.js'
 import { finishBatch, loneBatch, writeBatch } from '../store/batch.js'
+import { finishBatchBySlot, writeBatchBySlot } from '../store/batch-cluster.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
 import { isCluster } from '../store/cluster.js'
@@ -200,13 +201,13 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     const done = replaced ? 'recounted (--force)' : 'ingested'
     options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${written}`, result.stats.counted)
   }
-  // A batch's scripts span every key of it: on a cluster, files go one by one (writeFile, by
-  // slot), so none is merged into a batch only to be written from its own counts again.
+  // On a cluster, batches are cut by slot (store/batch-cluster.ts), and a file alone is written
+  // by writeFile (by slot) rather than as a batch of one.
   const cluster = isCluster(redis)
+  const finish = cluster ? finishBatchBySlot : finishBatch
   await eachParsed(files, redis, options, {
     fail,
     untouched: 'nothing counted',
-    ...(cluster ? { batchFiles: 1 } : {}),
     // A capture and its gzip copy in one run: the one listed first is written first, the other
     // is then found to be the same capture, whichever parses faster.
     after: file => {
@@ -218,7 +219,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       if (picked.kind === 'read' && picked.batch !== undefined) {
         // Claimed by a batch that a run committed (and was killed, or still writes): finished
         // from Redis alone, it counts the file; two runs may finish it together.
-        await finishBatch(redis, picked.batch)
+        await finish(redis, picked.batch)
         picked = await pick(file, redis, options)
       }
       switch (picked.kind) {
@@ -248,7 +249,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
         await attempt(ready.map(p => p.file), async () => {
           const allDays = [...new Set([...merged!.days, ...ready.flatMap(p => p.extraDays)])].sort()
           const batchFiles = ready.map(p => { const identity = identityOf(p); return { name: p.name, info: identity === undefined ? undefined : filesInfo(identity) } })
-          const outcome = await writeBatch(writer, batchFiles, merged!, allDays)
+          const outcome = await (cluster ? writeBatchBySlot : writeBatch)(writer, batchFiles, merged!, allDays)
           taken = outcome.taken.length > 0
           if (taken) return
           summary.members += outcome.members
@@ -261,7 +262,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       for (const p of ready) {
         await attempt([p.file], async () => {
           const claimed = (await fileState(writer, p.name)).batch
-          if (claimed !== undefined) await finishBatch(writer, claimed)
+          if (claimed !== undefined) await finish(writer, claimed)
           const outcome = await writeFile(writer, p.name, merged !== undefined && ready.length === 1 ? merged : p.contribution, p.extraDays, { identity: identityOf(p) })
           summary.members += outcome.members
           counted(p, outcome, `${plural(outcome.members, 'member')} written`)

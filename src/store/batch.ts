@@ -45,7 +45,7 @@ export const STAGE_TTL_SECONDS = 3600
 /** Members one APPLY call moves at most: a few milliseconds of Redis's thread, as a group of write.ts. */
 export const APPLY_MEMBERS = 2000
 /** Members per staging round trip (one more is built meanwhile): bounds the client's buffers. */
-const STAGE_ROUND = 64_000
+export const STAGE_ROUND = 64_000
 /** Keys whose APPLY calls go in one round trip. */
 const APPLY_ROUND = 256
 
@@ -287,7 +287,7 @@ interface Cut {
 }
 
 /** A key's members in cuts of APPLY_MEMBERS, in ascending order of value (put in order first, in steps). */
-async function cutsOf (counts: Members): Promise<Cut[]> {
+export async function cutsOf (counts: Members): Promise<Cut[]> {
   const cuts: Cut[] = []
   if (counts instanceof MemberCounts) {
     await counts.order()
@@ -305,14 +305,26 @@ async function cutsOf (counts: Members): Promise<Cut[]> {
   return cuts
 }
 
-/** Applies the staged counts of `keys`, APPLY_ROUND keys per round trip until none is left. */
+/** A key's staged counts: where they are, the key they go to, and the hash of its chunks and progress (APPLY's KEYS). */
+export interface Staged {
+  staged: string
+  key: string
+  record: string
+}
+
+/** Applies the staged counts of `keys` of batch `id`. */
 async function apply (redis: Redis, id: string, keys: readonly string[]): Promise<void> {
+  await applyStaged(redis, keys.map(key => ({ staged: stagedKey(id, key), key, record: batchKey(id) })))
+}
+
+/** Applies each of `items`, APPLY_ROUND keys per round trip until none is left. */
+export async function applyStaged (redis: Redis, items: readonly Staged[]): Promise<void> {
   const zmscore = await hasZmscore(redis) ? '1' : '0'
-  for (let i = 0; i < keys.length; i += APPLY_ROUND) {
-    let left = keys.slice(i, i + APPLY_ROUND)
+  for (let i = 0; i < items.length; i += APPLY_ROUND) {
+    let left = items.slice(i, i + APPLY_ROUND)
     while (left.length > 0) {
       const round = redis.pipeline()
-      for (const key of left) round.eval(APPLY, 3, stagedKey(id, key), key, batchKey(id), APPLY_MEMBERS, zmscore)
+      for (const { staged, key, record } of left) round.eval(APPLY, 3, staged, key, record, APPLY_MEMBERS, zmscore)
       const replies = await exec(round)
       left = left.filter((_, j) => replies[j] !== 0)
     }

@@ -86,6 +86,30 @@ export function stagePrefix (id: string): string {
   return `potiron:stage:${id}:`
 }
 
+/**
+ * String, potiron's own, on a Redis Cluster: who is counting a capture not yet in FILES, beside
+ * FILES (`home`: a tag of FILES's slot, store/cluster.ts tagOf): a batch's id (store/
+ * batch-cluster.ts), or `file` while it is written alone (write.ts writeBySlot). It goes in the
+ * transaction that adds the file to FILES.
+ */
+export function claimSlotKey (name: string, home: string): string {
+  return `potiron:claim:{${home}}:${name}`
+}
+
+/**
+ * A batch's keys on a Redis Cluster (store/batch-cluster.ts), each in the slot its `tag` names:
+ * `batch` its hash beside FILES (as batchKey), `keys` the sorted sets of one slot it adds to (as
+ * batchKeysKey), `slot` that slot's hash of staged chunks and progress.
+ */
+export function batchSlotKey (id: string, tag: string, part: 'batch' | 'keys' | 'slot'): string {
+  return part === 'batch' ? `potiron:batch:{${tag}}:${id}` : `potiron:batch:{${tag}}:${id}:${part}`
+}
+
+/** As stagedKey on a Redis Cluster: in `key`'s own slot (`tag`), for the scripts that add it there. */
+export function stagedSlotKey (id: string, tag: string, key: string): string {
+  return `potiron:stage:{${tag}}:${id}:${key}`
+}
+
 /** Set: the days (YYYYMMDD) a sensor has data for. */
 export function daysKey (sensor: string): string {
   return `${sensor}_DAYS`

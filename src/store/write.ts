@@ -17,7 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
-import { FILES, FILES_INFO, PROTOCOLS, daysKey, removedGroupsKey, removedSlotKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
+import { FILES, FILES_INFO, PROTOCOLS, claimSlotKey, daysKey, removedGroupsKey, removedSlotKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
 import { isCluster, masterOf, slotOf, tagOf, throughFailover, unwatchSlot } from './cluster.js'
 import { CLEANUP, cleanupArguments, namedDays, type Cleanup } from './cleanup-script.js'
 import { exec } from './replies.js'
@@ -81,6 +81,11 @@ export interface FileState {
 
 /** Reads where `name` stands (no WATCH: a check before parsing, made again when writing). */
 export async function fileState (redis: Redis, name: string): Promise<FileState> {
+  if (isCluster(redis)) {
+    // A cluster's claim (claimSlotKey) says both: a batch's id, or `file` while written alone.
+    const [counted, identity, claim] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).get(claimOf(name)))
+    return { counted: flag(counted, 'SISMEMBER FILES'), identity: recordOf(identity).identity, partial: claim === 'file', batch: typeof claim === 'string' && claim !== 'file' ? claim : undefined }
+  }
   const marker = writtenGroupsKey(name)
   const [counted, identity, partial, batch] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).exists(marker).hget(marker, 'batch'))
   return { counted: flag(counted, 'SISMEMBER FILES'), identity: recordOf(identity).identity, partial: flag(partial, 'EXISTS'), batch: typeof batch === 'string' ? batch : undefined }
@@ -169,6 +174,23 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
  */
 export const SLOT_MARKER_SECONDS = 7 * 86400
 
+/**
+ * KEYS: FILES, the file's claim (claimSlotKey); ARGV: its name. Claims it for a write of its own
+ * (`file`) unless it is counted (`counted`) or a batch claimed it (its id): a batch then never
+ * takes a file written alone meanwhile, nor the other way round (store/batch-cluster.ts). Two
+ * writes of one file alone share the claim: its slot markers make each group count once.
+ */
+const CLAIM_FILE = `if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'counted' end
+local claim = redis.call('GET', KEYS[2])
+if claim and claim ~= 'file' then return claim end
+redis.call('SET', KEYS[2], 'file')
+return 'file'`
+
+/** A file's claim on a cluster: beside FILES. */
+function claimOf (name: string): string {
+  return claimSlotKey(name, tagOf(slotOf(FILES)))
+}
+
 /** Passes of writeBySlot over a file's groups at most (see there). */
 const SLOT_PASSES = 3
 
@@ -178,7 +200,10 @@ const SLOT_PASSES = 3
  * FILES_INFO entry go in once every group is in, and `SADD FILES` last is what counts the file.
  */
 async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDays: readonly string[], options: WriteOptions): Promise<WriteOutcome> {
-  if (await throughFailover(redis, async () => await isIngested(redis, name))) return { written: false, members: 0 }
+  const claim = claimOf(name)
+  const by = await throughFailover(redis, async () => await redis.eval(CLAIM_FILE, 2, FILES, claim, name))
+  if (by === 'counted') return { written: false, members: 0 }
+  if (by !== 'file') throw new RedisWriteError(`${name}: claimed by batch ${String(by)} (with other files, by another run or one that stopped midway): finish it first (finishBatchBySlot)`, 0)
   const groups = planGroups(c, true).filter(group => group.slices.length > 0)
   const slots = [...new Set(groups.map(group => group.slot))]
   const markers = new Map(slots.map(slot => [slot, writtenSlotKey(name, tagOf(slot))]))
@@ -211,7 +236,8 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
   // a later remove must find none of its groups taken out.
   for (const slot of new Set([...slots, slotOf(FILES)])) before.del(removedSlotKey(name, tagOf(slot)))
   await exec(before)
-  const counted = flag(await throughFailover(redis, async () => await redis.sadd(FILES, name)), 'SADD FILES')
+  const [added] = await throughFailover(redis, async () => await exec(redis.multi().sadd(FILES, name).del(claim)))
+  const counted = flag(added, 'SADD FILES')
   await exec(slots.reduce((p, slot) => p.expire(markers.get(slot)!, SLOT_MARKER_SECONDS), redis.pipeline()))
   return { written: counted, members }
 }

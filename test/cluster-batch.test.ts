@@ -1,0 +1,215 @@
+/**
+ * Batches on a Redis Cluster (store/batch-cluster.ts): a day's captures merged and written
+ * together, cut by slot, into a real cluster of 3 masters; the same database as one Redis, and
+ * each file counted once whatever is killed when, two runs at once, or a file being written
+ * alone meanwhile.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { dailyCaptures, hourlyCaptures } from '../bench/util.js'
+import { FILES, claimSlotKey } from '../src/store/keys.js'
+import { slotOf, tagOf } from '../src/store/cluster.js'
+import { spawnPotiron } from './helpers/spawned.js'
+import { potiron } from './helpers/cli.js'
+import { clusterClient, startCluster, type TestCluster } from './helpers/cluster.js'
+import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
+import { FIXTURES } from './helpers/shared.js'
+import { teardown } from './helpers/teardown.js'
+
+const CAPTURES = readdirSync(FIXTURES).filter(name => /\.pcap(ng)?(\.gz)?$/.test(name)).sort().map(name => join(FIXTURES, name))
+const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-batch-'))
+let cluster: TestCluster
+let single: TestRedis
+/** A day of 120k generated packets cut into its 24 hourly captures: one batch, some 130k members. */
+let hours: string[]
+
+before(async () => {
+  let days: string[]
+  [cluster, single, days] = await Promise.all([startCluster({ masters: 3 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 120_000)])
+  mkdirSync(join(dir, 'hours'))
+  hours = await hourlyCaptures(days[0]!, join(dir, 'hours'), 'honeypot')
+})
+
+after(async () => {
+  await teardown(async () => { await cluster?.stop() }, async () => { await single?.stop() }, () => { rmSync(dir, { recursive: true, force: true }) })
+})
+
+/** The slot markers of files written alone (`potiron:part:{tag}:name`), kept a while after their file is counted. */
+const SLOT_MARKER = /^potiron:part:\{/
+/** A batch's own keys on a cluster: its hashes and key sets, its staging, its files' claims. */
+const BATCH_KEYS = /^potiron:(batch|stage|claim):/
+
+/** Every key of every master, as one dump, the slot markers aside. */
+async function clusterDump (): Promise<Dump> {
+  const parts = await Promise.all(cluster.masters.map(async m => await dump(m.client)))
+  const all: Dump = Object.assign({}, ...parts)
+  return Object.fromEntries(Object.keys(all).sort().filter(key => !SLOT_MARKER.test(key)).map(key => [key, all[key]!]))
+}
+
+/** The names of the keys matching `pattern` on every master. */
+async function keysLike (pattern: string): Promise<string[]> {
+  return (await Promise.all(cluster.masters.map(async m => await m.client.keys(pattern)))).flat().sort()
+}
+
+async function flushCluster (): Promise<void> {
+  await Promise.all(cluster.masters.map(async m => await m.client.flushall()))
+}
+
+/** What one clean ingest of `files` writes into one Redis. */
+async function cleanRun (files: readonly string[], ...args: string[]): Promise<Dump> {
+  await single.client.flushall()
+  const run = await potiron('ingest', ...files, '--unix', single.socket, '--quiet', ...args)
+  assert.equal(run.status, 0, run.err.join('\n'))
+  return await dump(single.client)
+}
+
+/** The state of the one batch in the cluster (its hash beside FILES), undefined when there is none. */
+async function batchState (): Promise<string | undefined> {
+  const [key] = await keysLike('potiron:batch:{*}:????????????????')
+  if (key === undefined) return undefined
+  const client = clusterClient(cluster)
+  try {
+    return await client.hget(key, 'state') ?? undefined
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Polls until `enough` holds; false when `ended` settles first. */
+async function when (enough: () => Promise<boolean>, ended: Promise<unknown>): Promise<boolean> {
+  const over = { now: false }
+  void ended.then(() => { over.now = true })
+  while (!over.now) {
+    if (await enough()) return true
+    await sleep(2)
+  }
+  return false
+}
+
+/** Whether any of `names` is in FILES. */
+async function anyCounted (names: readonly string[]): Promise<boolean> {
+  const client = clusterClient(cluster)
+  try {
+    return (await Promise.all(names.map(async name => await client.sismember(FILES, name)))).some(n => n === 1)
+  } finally {
+    client.disconnect()
+  }
+}
+
+const ingestArgs = (files: readonly string[]): string[] => ['ingest', ...files, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '1']
+
+test('a day in 24 hourly captures, and the fixtures, into a cluster: written in batches, key by key as one Redis, nothing of the batches left', async () => {
+  const clean = await cleanRun([...hours, ...CAPTURES], '--sensor', 'honeypot')
+  await flushCluster()
+  const run = await potiron('ingest', ...hours, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--quiet', '--json')
+  assert.equal(run.status, 0, run.err.join('\n'))
+  assert.deepEqual(await clusterDump(), clean)
+  assert.deepEqual(await keysLike('potiron:batch:*'), [])
+  assert.deepEqual(await keysLike('potiron:stage:*'), [])
+  assert.deepEqual(await keysLike('potiron:claim:*'), [])
+  // The 24 hours merged: each member of the day written once, as one capture of the day writes it.
+  const summary = JSON.parse(run.out[0]!) as { members: number, ingested: number }
+  await single.client.flushall()
+  const alone = JSON.parse((await potiron('ingest', ...hours, '--unix', single.socket, '--sensor', 'honeypot', '--quiet', '--json')).out[0]!) as { members: number }
+  assert.equal(summary.ingested, hours.length + CAPTURES.length)
+  assert.ok(summary.members < alone.members + 2000, `${summary.members} members written, the hours alone as one batch on one Redis ${alone.members}`)
+})
+
+test('kill -9 while a batch is staged, and while it is applied with some of it in: the same command again gives one clean run', async t => {
+  const clean = await cleanRun(hours, '--sensor', 'honeypot')
+  // The first hour counted before: the batch of the others adds to keys that exist, chunk by
+  // chunk (each APPLY call one), long enough for a kill to land in the middle.
+  const [earlier, ...rest] = hours
+  const names = rest.map(file => basename(file))
+  const points: Array<[string, () => Promise<boolean>]> = [
+    ['staging', async () => await batchState() === 'staging' && (await keysLike('potiron:stage:*')).length > 0],
+    ['applying', async () => await batchState() === 'applying' && (await keysLike('potiron:stage:*')).length < staged]
+  ]
+  let staged = 0
+  for (const [point, reached] of points) {
+    // A run killed at the point: tried again when it finished before the kill landed.
+    let landed = false
+    let attempts = 0
+    for (; attempts < 10 && !landed; attempts++) {
+      await flushCluster()
+      assert.equal((await spawnPotiron(ingestArgs([earlier!])).done).code, 0)
+      staged = 0
+      const killed = spawnPotiron(ingestArgs(hours))
+      const caught = await when(async () => {
+        staged = Math.max(staged, (await keysLike('potiron:stage:*')).length)
+        return await reached()
+      }, killed.done)
+      killed.child.kill('SIGKILL')
+      const first = await killed.done
+      landed = caught && first.signal === 'SIGKILL' && await batchState() === point && !await anyCounted(names) && (point === 'staging' || (await keysLike('potiron:stage:*')).length > 0)
+    }
+    assert.ok(landed, `${point}: no kill landed there in 10 attempts`)
+    t.diagnostic(`${point}: killed there at attempt ${attempts}`)
+    if (point === 'applying') assert.ok((await keysLike('potiron:stage:*')).length < staged, 'some of the staging applied')
+    const rerun = await spawnPotiron(ingestArgs(hours)).done
+    assert.equal(rerun.code, 0, rerun.stderr)
+    const after = await clusterDump()
+    // A staging never committed is left to expire (within the hour); nothing else of a batch stays.
+    const left = Object.keys(after).filter(key => BATCH_KEYS.test(key))
+    if (point === 'applying') assert.deepEqual(left, [])
+    for (const key of left) {
+      const ttl = await clusterClient(cluster).ttl(key).finally(() => {})
+      assert.ok(ttl > 0 && ttl <= 3600, `${point}: ${key} TTL ${ttl}`)
+    }
+    assert.deepEqual(Object.fromEntries(Object.entries(after).filter(([key]) => !BATCH_KEYS.test(key))), clean, point)
+  }
+})
+
+test('a committed batch whose staging expired before it was kept: dropped with its claims, and its files counted by the next run', async () => {
+  const clean = await cleanRun(hours, '--sensor', 'honeypot')
+  let landed = false
+  for (let attempt = 0; attempt < 10 && !landed; attempt++) {
+    await flushCluster()
+    const killed = spawnPotiron(ingestArgs(hours))
+    const caught = await when(async () => await batchState() === 'staging' && (await keysLike('potiron:stage:*')).length > 3, killed.done)
+    killed.child.kill('SIGKILL')
+    landed = caught && (await killed.done).signal === 'SIGKILL' && await batchState() === 'staging'
+  }
+  assert.ok(landed, 'no kill landed while staging in 10 attempts')
+  // What a kill between the commit and the next step leaves once an hour has gone by: the
+  // batch committed, its files claimed, and some of its staging expired.
+  const [batch] = await keysLike('potiron:batch:{*}:????????????????')
+  const id = batch!.slice(batch!.lastIndexOf(':') + 1)
+  const client = clusterClient(cluster)
+  try {
+    await client.hset(batch!, 'state', 'committed')
+    for (const file of hours) await client.set(claimSlotKey(basename(file), tagOf(slotOf(FILES))), id)
+    await client.del((await keysLike('potiron:stage:*'))[0]!)
+  } finally {
+    client.disconnect()
+  }
+  const rerun = await spawnPotiron(ingestArgs(hours)).done
+  assert.equal(rerun.code, 0, rerun.stderr)
+  // Dropped whole: what was left of its staging too, made lasting on the way.
+  assert.deepEqual(await clusterDump(), clean)
+})
+
+test('two ingests of the same day at once, and a file of it claimed by a write of its own: each file counted once', async () => {
+  const clean = await cleanRun(hours, '--sensor', 'honeypot')
+  await flushCluster()
+  const [a, b] = await Promise.all([spawnPotiron(ingestArgs(hours)).done, spawnPotiron(ingestArgs(hours)).done])
+  assert.deepEqual([a.code, b.code], [0, 0], a.stderr + b.stderr)
+  assert.deepEqual(await clusterDump(), clean)
+
+  // One hour being written alone (by another run, or one killed before its first group): the
+  // batch finds it claimed, takes none of the day, and the files go one by one.
+  await flushCluster()
+  const client = clusterClient(cluster)
+  try {
+    await client.set(claimSlotKey(basename(hours[5]!), tagOf(slotOf(FILES))), 'file')
+  } finally {
+    client.disconnect()
+  }
+  const run = await spawnPotiron(ingestArgs(hours)).done
+  assert.equal(run.code, 0, run.stderr)
+  assert.deepEqual(await clusterDump(), clean)
+})
