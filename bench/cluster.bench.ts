@@ -13,18 +13,21 @@
  * - the client's CPU (the ingest process and its parse threads, from /usr/bin/time) and Redis's,
  *   per member written;
  * - targets: 3 masters keep >= 1.2 Redis cores busy, and their wall is <= 0.8x 1 master's;
- * - a projection from those per-member costs to 1M packets/s.
+ * - a projection from those per-member costs to 1M packets/s;
+ * - the common case of many captures a day: the first day as its 24 hourly captures, one run,
+ *   on each target, against the same day as one capture (written alone, it goes by slot groups;
+ *   the hours, merged, as one batch).
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Redis } from 'ioredis'
 import { startCluster } from '../test/helpers/cluster.js'
-import { dailyCaptures, envInt, grouped, machineLine, median, redisCpuMs, startServer, table, timeMs } from './util.js'
+import { dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const CLI = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
@@ -130,6 +133,8 @@ async function main (): Promise<void> {
   try {
     process.stderr.write(`generating ${nFiles} x ${grouped(packets)} packets in ${dir}...\n`)
     const files = await dailyCaptures(dir, SENSOR, DAY0, nFiles, packets)
+    await mkdir(join(dir, 'hours'))
+    const hours = await hourlyCaptures(files[0]!, join(dir, 'hours'), SENSOR)
     const one = await startCluster({ masters: 1 })
     stops.push(one.stop)
     const three = await startCluster({ masters: 3 })
@@ -142,11 +147,15 @@ async function main (): Promise<void> {
       { name: 'one Redis, no cluster (reference)', args: ['--unix', single.socket], masters: [single.client] }
     ]
     const samples = targets.map(() => [] as Sample[])
+    /** Per target: the first day as one capture, and as its 24 hourly captures. */
+    const day = targets.map(() => ({ one: [] as Sample[], hourly: [] as Sample[] }))
     for (let r = 0; r < rounds; r++) {
       // 1 and 3 masters alternate which goes first; the reference goes last.
       for (const i of r % 2 === 0 ? [0, 1, 2] : [1, 0, 2]) {
         process.stderr.write(`round ${r + 1}/${rounds}: ${targets[i]!.name}\n`)
         samples[i]!.push(await ingest(targets[i]!, files, dir))
+        day[i]!.hourly.push(await ingest(targets[i]!, hours, dir))
+        day[i]!.one.push(await ingest(targets[i]!, [files[0]!], dir))
       }
     }
 
@@ -172,7 +181,14 @@ async function main (): Promise<void> {
       `3 masters, Redis cores kept busy: ${grouped(busy3, 2)}, target >= 1.2: ${busy3 >= 1.2 ? 'MET' : 'MISSED'}`,
       `3 masters ÷ 1 master, wall: ${spread(wallRatio, 2)}x, target <= 0.8x: ${median(wallRatio) <= 0.8 ? 'MET' : 'MISSED'}`,
       '',
-      ...projection(samples[1]!)
+      ...projection(samples[1]!),
+      '',
+      `The first day (${grouped(packets)} packets) as one capture and as its ${hours.length} hourly captures, one run each:`,
+      '',
+      table(['case', '>wall ms', '>Redis CPU ms (all shards)', '>client CPU ms', '>members written', '>hourly ÷ one capture, wall'], targets.flatMap((t, i) => [
+        [`${t.name}: one capture`, spread(day[i]!.one.map(s => s.wall)), spread(day[i]!.one.map(s => sum(s.busy))), spread(day[i]!.one.map(s => s.client)), grouped(median(day[i]!.one.map(s => s.members))), ''],
+        [`${t.name}: ${hours.length} hourly captures`, spread(day[i]!.hourly.map(s => s.wall)), spread(day[i]!.hourly.map(s => sum(s.busy))), spread(day[i]!.hourly.map(s => s.client)), grouped(median(day[i]!.hourly.map(s => s.members))), `${spread(day[i]!.hourly.map((s, r) => s.wall / day[i]!.one[r]!.wall), 2)}x`]
+      ]))
     ]
     console.log(lines.join('\n'))
   } finally {

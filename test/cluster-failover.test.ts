@@ -6,11 +6,11 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dailyCaptures } from '../bench/util.js'
+import { dailyCaptures, hourlyCaptures } from '../bench/util.js'
 import { potiron } from './helpers/cli.js'
 import { startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
@@ -50,8 +50,8 @@ async function mastersNow (cluster: TestCluster): Promise<number[]> {
 }
 
 /** Every replica says its link to its master is up: the writes reach it. */
-async function replicasInSync (): Promise<void> {
-  const replicas = cluster.nodes.slice(3)
+async function replicasInSync (of: TestCluster = cluster): Promise<void> {
+  const replicas = of.nodes.slice(3)
   await within(20_000, 'replicas in sync', (async () => {
     while (!(await Promise.all(replicas.map(async r => /master_link_status:up/.test(await r.client.info('replication'))))).every(Boolean)) await sleep(100)
   })())
@@ -126,5 +126,53 @@ test('a master down with no replica: one line and exit 1 once the wait for a fai
     assert.deepEqual(await clusterDump(durable), expected)
   } finally {
     await durable.stop()
+  }
+})
+
+/** The state of the one batch on `of`'s masters (its hash beside FILES), and the staging keys each master holds. */
+async function batchNow (of: TestCluster): Promise<{ state: string | undefined, staged: number[] }> {
+  let state: string | undefined
+  const staged = await Promise.all(of.masters.map(async m => {
+    const [batch] = await m.client.keys('potiron:batch:{*}:????????????????')
+    if (batch !== undefined) state = await m.client.hget(batch, 'state') ?? undefined
+    return (await m.client.keys('potiron:stage:*')).length
+  }))
+  return { state, staged }
+}
+
+test('a master killed while a batch of hourly captures is applied, its replica promoted: the run ends 0, and the database is one clean run\'s', async () => {
+  mkdirSync(join(dir, 'hours'))
+  const hours = await hourlyCaptures(big, join(dir, 'hours'), 'honeypot')
+  await single.client.flushall()
+  assert.equal((await potiron('ingest', ...hours, '--unix', single.socket, '--sensor', 'honeypot', '--quiet')).status, 0)
+  const clean = await dump(single.client)
+  const fresh = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 })
+  try {
+    const ingest = (files: readonly string[]): string[] => ['ingest', ...files, '--redis', fresh.url, '--sensor', 'honeypot', '--threads', '1']
+    await replicasInSync(fresh)
+    let run: ReturnType<typeof spawnPotiron> | undefined
+    let busiest: number | undefined
+    // Tried again when the batch was applied before the poll saw it.
+    for (let attempt = 0; attempt < 10 && busiest === undefined; attempt++) {
+      await Promise.all(fresh.masters.map(async m => await m.client.flushall()))
+      // The first hour before: the others' batch adds to keys that exist, chunk by chunk.
+      assert.equal((await spawnPotiron(ingest([hours[0]!])).done).code, 0)
+      run = spawnPotiron(ingest(hours))
+      const over = { now: false }
+      void run.done.then(() => { over.now = true })
+      while (!over.now && busiest === undefined) {
+        const { state, staged } = await batchNow(fresh)
+        if (state === 'applying' && staged.some(n => n > 0)) busiest = fresh.masters[staged.indexOf(Math.max(...staged))]!.port
+        else await sleep(2)
+      }
+    }
+    assert.ok(busiest !== undefined, 'no batch caught while applied in 10 attempts')
+    await fresh.kill(busiest)
+    const ended = await within(120_000, 'the ingest through a failover', run!.done)
+    assert.equal(ended.code, 0, ended.stderr)
+    assert.ok(!(await mastersNow(fresh)).includes(busiest))
+    assert.deepEqual(await clusterDump(fresh), clean)
+  } finally {
+    await fresh.stop()
   }
 })
