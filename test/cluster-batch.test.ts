@@ -213,3 +213,21 @@ test('two ingests of the same day at once, and a file of it claimed by a write o
   assert.equal(run.code, 0, run.stderr)
   assert.deepEqual(await clusterDump(), clean)
 })
+
+test('hours counted by a batch, removed, counted again in a batch of their own, and one removed again: the same database as one Redis', async () => {
+  const steps = (redis: string[]): string[][] => [
+    ['ingest', ...hours, ...CAPTURES, ...redis, '--sensor', 'honeypot', '--quiet'],
+    ['remove', hours[3]!, hours[4]!, ...redis, '--sensor', 'honeypot'],
+    // Both again, merged into one batch: its finish drops the remove's markers of each.
+    ['ingest', ...hours, ...redis, '--sensor', 'honeypot', '--quiet'],
+    ['remove', hours[3]!, ...redis, '--sensor', 'honeypot']
+  ]
+  await single.client.flushall()
+  for (const args of steps(['--unix', single.socket])) assert.equal((await potiron(...args)).status, 0, args.join(' '))
+  await flushCluster()
+  for (const args of steps(['--redis', cluster.url])) {
+    const run = await potiron(...args)
+    assert.equal(run.status, 0, run.err.join('\n'))
+  }
+  assert.deepEqual(Object.fromEntries(Object.entries(await clusterDump()).filter(([key]) => !/^potiron:unpart:\{/.test(key))), await dump(single.client))
+})
