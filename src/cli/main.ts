@@ -60,6 +60,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
     .fail((message: string | null | undefined, error: Error | undefined) => {
       throw new UsageError(explainRefusal(message ?? error?.message ?? 'bad command line', argv, COMMANDS), { cause: error })
     })
+  skipHelpCache(parser)
   try {
     const output = await new Promise<string>((resolve, reject) => {
       parser.parseAsync([...argv], {}, (err, _args, text) => { if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err))); else resolve(text) })
@@ -74,6 +75,18 @@ export async function main (argv: readonly string[] = process.argv.slice(2), io:
     io.err(`potiron: ${err.message.split('\n').map(printable).join('\n')}\n${helpHint(argv, chosen?.command ?? commandOf(argv, COMMANDS))}`)
     return EXIT.usage
   }
+}
+
+/**
+ * yargs builds the whole help text of a command whenever it runs the command's handler, in case
+ * its own failure handling shows it later: 0.1-0.15 s of every start (string widths of every
+ * option), for a text potiron never shows then (a usage error points to --help: helpHint).
+ * Skipped through yargs's internals when they are as expected, else left as it is.
+ */
+function skipHelpCache (parser: Argv): void {
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.()
+  const usage = internals?.getUsageInstance?.()
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {}
 }
 
 /**

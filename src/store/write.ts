@@ -203,7 +203,8 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
   const claim = claimOf(name)
   const by = await throughFailover(redis, async () => await redis.eval(CLAIM_FILE, 2, FILES, claim, name))
   if (by === 'counted') return { written: false, members: 0 }
-  if (by !== 'file') throw new RedisWriteError(`${name}: claimed by batch ${String(by)} (with other files, by another run or one that stopped midway): finish it first (finishBatchBySlot)`, 0)
+  // Claimed by a batch since the caller looked (which finishes a batch it meets first): that batch's run counts it.
+  if (by !== 'file') throw new RedisWriteError(`${name}: claimed meanwhile by batch ${String(by)} of another run, which counts it: not written by this one (run the same command again to see it counted)`, 0)
   const groups = planGroups(c, true).filter(group => group.slices.length > 0)
   const slots = [...new Set(groups.map(group => group.slot))]
   const markers = new Map(slots.map(slot => [slot, writtenSlotKey(name, tagOf(slot))]))
