@@ -113,7 +113,7 @@ export async function finishBatchBySlot (redis: Redis, id: string): Promise<void
       await throughFailover(redis, async () => { await exec(staging.reduce((p, names) => p.del(...names), redis.pipeline())) })
       return
     }
-    // Another run took it further meanwhile.
+    // Applying now, by this run or another; or finished by another meanwhile.
     record = await throughFailover(redis, async () => await redis.hgetall(batch))
     if (record.state === undefined) return
   }
