@@ -111,12 +111,14 @@ test('a day in 24 hourly captures, and the fixtures, into a cluster: written in 
   assert.deepEqual(await keysLike('potiron:batch:*'), [])
   assert.deepEqual(await keysLike('potiron:stage:*'), [])
   assert.deepEqual(await keysLike('potiron:claim:*'), [])
-  // The 24 hours merged: each member of the day written once, as one capture of the day writes it.
+  // The hours merged: a value seen in every hour written once a batch, not 24 times (the hours
+  // one by one write some 2.4 times the members of one batch). Where a batch ends depends on the
+  // order the files are parsed in (a file of another day waiting ends it): up to a few batches.
   const summary = JSON.parse(run.out[0]!) as { members: number, ingested: number }
   await single.client.flushall()
-  const alone = JSON.parse((await potiron('ingest', ...hours, '--unix', single.socket, '--sensor', 'honeypot', '--quiet', '--json')).out[0]!) as { members: number }
+  const merged = JSON.parse((await potiron('ingest', ...hours, '--unix', single.socket, '--sensor', 'honeypot', '--quiet', '--json')).out[0]!) as { members: number }
   assert.equal(summary.ingested, hours.length + CAPTURES.length)
-  assert.ok(summary.members < alone.members + 2000, `${summary.members} members written, the hours alone as one batch on one Redis ${alone.members}`)
+  assert.ok(summary.members < 1.5 * merged.members, `${summary.members} members written, the hours as one batch on one Redis ${merged.members}`)
 })
 
 test('kill -9 while a batch is staged, and while it is applied with some of it in: the same command again gives one clean run', async t => {
