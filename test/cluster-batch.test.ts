@@ -112,7 +112,7 @@ test('a day in 24 hourly captures, and the fixtures, into a cluster: written in 
   assert.deepEqual(await keysLike('potiron:stage:*'), [])
   assert.deepEqual(await keysLike('potiron:claim:*'), [])
   // The hours merged: a value seen in every hour written once a batch, not 24 times (the hours
-  // one by one write some 2.4 times the members of one batch). Where a batch ends depends on the
+  // one by one write 1.76 times the members of one batch here: 412,454). Where a batch ends depends on the
   // order the files are parsed in (a file of another day waiting ends it): up to a few batches.
   const summary = JSON.parse(run.out[0]!) as { members: number, ingested: number }
   await single.client.flushall()
