@@ -67,16 +67,21 @@ async function cleanRun (files: readonly string[], ...args: string[]): Promise<D
   return await dump(single.client)
 }
 
+/** Runs `job` with a client of the whole cluster, closed after. */
+async function withClient<T> (job: (client: ReturnType<typeof clusterClient>) => Promise<T>): Promise<T> {
+  const client = clusterClient(cluster)
+  try {
+    return await job(client)
+  } finally {
+    client.disconnect()
+  }
+}
+
 /** The state of the one batch in the cluster (its hash beside FILES), undefined when there is none. */
 async function batchState (): Promise<string | undefined> {
   const [key] = await keysLike('potiron:batch:{*}:????????????????')
   if (key === undefined) return undefined
-  const client = clusterClient(cluster)
-  try {
-    return await client.hget(key, 'state') ?? undefined
-  } finally {
-    client.disconnect()
-  }
+  return await withClient(async client => await client.hget(key, 'state') ?? undefined)
 }
 
 /** Polls until `enough` holds; false when `ended` settles first. */
@@ -90,14 +95,14 @@ async function when (enough: () => Promise<boolean>, ended: Promise<unknown>): P
   return false
 }
 
+/** The claim of capture `file` (claimSlotKey), beside FILES. */
+function claimOf (file: string): string {
+  return claimSlotKey(basename(file), tagOf(slotOf(FILES)))
+}
+
 /** Whether any of `names` is in FILES. */
 async function anyCounted (names: readonly string[]): Promise<boolean> {
-  const client = clusterClient(cluster)
-  try {
-    return (await Promise.all(names.map(async name => await client.sismember(FILES, name)))).some(n => n === 1)
-  } finally {
-    client.disconnect()
-  }
+  return await withClient(async client => (await Promise.all(names.map(async name => await client.sismember(FILES, name)))).some(n => n === 1))
 }
 
 const ingestArgs = (files: readonly string[]): string[] => ['ingest', ...files, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '1']
@@ -159,7 +164,7 @@ test('kill -9 while a batch is staged, and while it is applied with some of it i
     const left = Object.keys(after).filter(key => BATCH_KEYS.test(key))
     if (point === 'applying') assert.deepEqual(left, [])
     for (const key of left) {
-      const ttl = await clusterClient(cluster).ttl(key).finally(() => {})
+      const ttl = await withClient(async client => await client.ttl(key))
       assert.ok(ttl > 0 && ttl <= 3600, `${point}: ${key} TTL ${ttl}`)
     }
     assert.deepEqual(Object.fromEntries(Object.entries(after).filter(([key]) => !BATCH_KEYS.test(key))), clean, point)
@@ -181,14 +186,11 @@ test('a committed batch whose staging expired before it was kept: dropped with i
   // batch committed, its files claimed, and some of its staging expired.
   const [batch] = await keysLike('potiron:batch:{*}:????????????????')
   const id = batch!.slice(batch!.lastIndexOf(':') + 1)
-  const client = clusterClient(cluster)
-  try {
+  await withClient(async client => {
     await client.hset(batch!, 'state', 'committed')
-    for (const file of hours) await client.set(claimSlotKey(basename(file), tagOf(slotOf(FILES))), id)
+    for (const file of hours) await client.set(claimOf(file), id)
     await client.del((await keysLike('potiron:stage:*'))[0]!)
-  } finally {
-    client.disconnect()
-  }
+  })
   const rerun = await spawnPotiron(ingestArgs(hours)).done
   assert.equal(rerun.code, 0, rerun.stderr)
   // Dropped whole: what was left of its staging too, made lasting on the way.
@@ -205,12 +207,7 @@ test('two ingests of the same day at once, and a file of it claimed by a write o
   // One hour being written alone (by another run, or one killed before its first group): the
   // batch finds it claimed, takes none of the day, and the files go one by one.
   await flushCluster()
-  const client = clusterClient(cluster)
-  try {
-    await client.set(claimSlotKey(basename(hours[5]!), tagOf(slotOf(FILES))), 'file')
-  } finally {
-    client.disconnect()
-  }
+  await withClient(async client => await client.set(claimOf(hours[5]!), 'file'))
   const run = await spawnPotiron(ingestArgs(hours)).done
   assert.equal(run.code, 0, run.stderr)
   assert.deepEqual(await clusterDump(), clean)
