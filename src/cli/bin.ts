@@ -8,7 +8,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0)
 })
 
+/**
+ * Once main has returned, nothing of potiron's is left to do. A library may still hold the event
+ * loop: BullMQ's own cluster client, its cluster gone, retried it for ever after `potiron worker`
+ * had said so and returned (cluster-queue's test, about 1 run in 10 under load). The process then
+ * ends this long after, with its status; a timer that does not itself keep it alive.
+ */
+const LINGER_MS = 3000
+
 main().then(code => { process.exitCode = code }, (err: unknown) => {
   process.stderr.write(`potiron: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
   process.exitCode = 70
+}).finally(() => {
+  setTimeout(() => { process.exit() }, LINGER_MS).unref()
 })
