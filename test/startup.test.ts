@@ -5,37 +5,30 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { startPrivateRedis, type PrivateRedis } from './helpers/private-redis.js'
+import { startRedis, type TestRedis } from './helpers/redis.js'
 
 const run = promisify(execFile)
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const CONNECTION = fileURLToPath(new URL('../src/store/connection.js', import.meta.url))
 
-let dir: string
-let server: PrivateRedis
+/** A directory that does not exist: potiron's own redis-server is looked for there, and not found. */
+const NOWHERE = join(tmpdir(), `potiron-startup-${process.pid}-nowhere`)
+let server: TestRedis
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'potiron-startup-'))
-  server = await startPrivateRedis(dir)
-})
-
-after(async () => {
-  await server.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+before(async () => { server = await startRedis() })
+after(async () => { await server.stop() })
 
 /**
  * Runs `body` (an ES module's code) in a fresh Node with potiron's own redis-server looked for in
  * an empty directory; returns what it printed as JSON on stdout.
  */
 async function inChild (body: string): Promise<unknown> {
-  const env = { ...process.env, POTIRON_REDIS_DIR: join(dir, 'none'), REDIS_URL: '' }
+  const env = { ...process.env, POTIRON_REDIS_DIR: NOWHERE, REDIS_URL: '' }
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', body], { env })
   return JSON.parse(stdout) as unknown
 }
@@ -61,7 +54,7 @@ console.log(JSON.stringify(cache.filter(file => file.includes('/node_modules/bul
 test('a connection that could not be opened leaves no timer keeping the process alive', async () => {
   const left = await inChild(`
 const { connect } = await import(${JSON.stringify(CONNECTION)})
-await connect({ socket: ${JSON.stringify(join(dir, 'missing.sock'))} }).then(() => { throw new Error('connected') }, () => {})
+await connect({ socket: ${JSON.stringify(join(NOWHERE, 'redis.sock'))} }).then(() => { throw new Error('connected') }, () => {})
 ${TIMERS_LEFT}`)
   assert.equal(left, 0)
 })
