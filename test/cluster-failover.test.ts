@@ -12,7 +12,7 @@ import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dailyCaptures, hourlyCaptures } from '../bench/util.js'
 import { potiron } from './helpers/cli.js'
-import { startCluster, type TestCluster } from './helpers/cluster.js'
+import { sameDayFile, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { spawnPotiron } from './helpers/spawned.js'
@@ -23,6 +23,8 @@ const dir = mkdtempSync(join(tmpdir(), 'potiron-cluster-failover-'))
 let cluster: TestCluster
 let single: TestRedis
 let big = ''
+/** A capture of the same day, counted before `big` so that `big` goes by slot groups (helpers/cluster.ts sameDayFile). */
+let first = ''
 let INGEST: string[]
 /** One clean ingest's database, into one Redis. */
 let expected: Dump
@@ -31,9 +33,9 @@ before(async () => {
   let days: string[]
   [cluster, single, days] = await Promise.all([startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 120_000)])
   big = days[0]!
+  first = await sameDayFile(big, join(dir, 'first'), 'honeypot')
   INGEST = ['ingest', big, ...CAPTURES, '--sensor', 'honeypot', '--threads', '2']
-  const clean = await potiron('ingest', big, ...CAPTURES, '--unix', single.socket, '--sensor', 'honeypot', '--quiet')
-  assert.equal(clean.status, 0)
+  for (const files of [[first], [big, ...CAPTURES]]) assert.equal((await potiron('ingest', ...files, '--unix', single.socket, '--sensor', 'honeypot', '--quiet')).status, 0)
   expected = await dump(single.client)
 })
 
@@ -77,11 +79,18 @@ async function marked (cluster: TestCluster): Promise<{ groups: number, plan: nu
   return { groups, plan, busiest }
 }
 
-/** Starts an ingest of the big capture and the fixtures into `cluster`, and kills its master holding most of the big capture's groups once a quarter of them are in. */
+/**
+ * Counts `first` into the empty `cluster`, starts an ingest of the big capture and the fixtures,
+ * and kills its master holding most of the big capture's groups once a quarter of them are in.
+ */
 async function killMasterMidRun (cluster: TestCluster, env: NodeJS.ProcessEnv = process.env): Promise<{ run: ReturnType<typeof spawnPotiron>, killed: number }> {
+  assert.equal((await spawnPotiron(['ingest', first, '--redis', cluster.url, '--sensor', 'honeypot']).done).code, 0)
   const run = spawnPotiron([...INGEST, '--redis', cluster.url], env)
+  const over = { now: false }
+  void run.done.then(() => { over.now = true })
   let at = await marked(cluster)
   while (at.plan === 0 || at.groups < at.plan / 4) {
+    assert.ok(!over.now, `the ingest ended before a quarter of the big capture's groups were in (${at.groups} of ${at.plan})`)
     await sleep(5)
     at = await marked(cluster)
   }

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { dailyCaptures } from '../bench/util.js'
 import { spawnPotiron } from './helpers/spawned.js'
 import { potiron } from './helpers/cli.js'
-import { clusterClient, startCluster, type TestCluster } from './helpers/cluster.js'
+import { clusterClient, sameDayFile, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { teardown } from './helpers/teardown.js'
@@ -23,11 +23,14 @@ let cluster: TestCluster
 let single: TestRedis
 /** A day of 120k generated packets: some 200 groups over a dozen slots, a second or two of writing. */
 let big: string
+/** A capture of the same day, counted before `big` so that `big` goes by slot groups (helpers/cluster.ts sameDayFile). */
+let first: string
 
 before(async () => {
   let days: string[]
   [cluster, single, days] = await Promise.all([startCluster({ masters: 3 }), startRedis(), dailyCaptures(dir, 'honeypot', 1704067200, 1, 120_000)])
   big = days[0]!
+  first = await sameDayFile(big, join(dir, 'first'), 'honeypot')
 })
 
 after(async () => {
@@ -93,18 +96,27 @@ async function whenMarked (enough: (m: { groups: number, plan: number }) => bool
   return false
 }
 
-/** What one clean ingest of `files` writes into one Redis. */
+/** What one clean ingest of `files` writes into one Redis, after one of `first`. */
 async function cleanRun (files: readonly string[], ...args: string[]): Promise<Dump> {
   await single.client.flushall()
-  const run = await potiron('ingest', ...files, '--unix', single.socket, '--quiet', ...args)
-  assert.equal(run.status, 0, run.err.join('\n'))
+  for (const those of [[first], files]) {
+    const run = await potiron('ingest', ...those, '--unix', single.socket, '--quiet', ...args)
+    assert.equal(run.status, 0, run.err.join('\n'))
+  }
   return await dump(single.client)
+}
+
+/** An empty cluster holding `first`'s counts, as after its own ingest. */
+async function withFirst (): Promise<void> {
+  await flushCluster()
+  const run = await potiron('ingest', first, '--redis', cluster.url, '--sensor', 'honeypot', '--quiet')
+  assert.equal(run.status, 0, run.err.join('\n'))
 }
 
 test('kill -9 with some but not all slot groups in, then the same command again: the same database as one clean run into one Redis', async () => {
   const clean = await cleanRun([big, ...CAPTURES], '--sensor', 'honeypot')
   for (const share of [0.05, 0.5, 0.9]) {
-    await flushCluster()
+    await withFirst()
     const killed = spawnPotiron(['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '2'])
     const caught = await whenMarked(m => m.plan > 0 && m.groups >= share * m.plan, killed.done)
     killed.child.kill('SIGKILL')
@@ -127,17 +139,20 @@ test('kill -9 with some but not all slot groups in, then the same command again:
 
 test('two ingests of the same files at once: the same database as one clean run, and the slot markers expire', async () => {
   const clean = await cleanRun([big, ...CAPTURES], '--sensor', 'honeypot')
-  await flushCluster()
+  await withFirst()
   const args = ['ingest', big, ...CAPTURES, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '1']
   const [a, b] = await Promise.all([spawnPotiron(args).done, spawnPotiron(args).done])
   assert.deepEqual([a.code, b.code], [0, 0], a.stderr + b.stderr)
   assert.deepEqual(await clusterDump(), clean)
+  let markers = 0
   for (const m of cluster.masters) {
     for (const key of await m.client.keys('potiron:part:{*')) {
       const ttl = await m.client.ttl(key)
       assert.ok(ttl > 6 * 86400 && ttl <= 7 * 86400, `${key}: TTL ${ttl}`)
+      markers++
     }
   }
+  assert.ok(markers > 1, `the big capture's slot markers: ${markers}`)
 })
 
 test('a cluster of 1 master (every slot its own, as bench:cluster starts it): the same keys as one Redis', async () => {

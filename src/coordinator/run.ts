@@ -201,8 +201,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     const done = replaced ? 'recounted (--force)' : 'ingested'
     options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${written}`, result.stats.counted)
   }
-  // On a cluster, batches are cut by slot (store/batch-cluster.ts), and a file alone is written
-  // by writeFile (by slot) rather than as a batch of one.
+  // On a cluster, batches are cut by slot (store/batch-cluster.ts).
   const cluster = isCluster(redis)
   const finish = cluster ? finishBatchBySlot : finishBatch
   await eachParsed(files, redis, options, {
@@ -243,7 +242,7 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       const names = ready.flatMap(p => p.result.asnNames ?? [])
       if (names.length > 0) await attempt(ready.map(p => p.file), async () => { await writer.hset(ASN_NAMES, Object.fromEntries(names)) })
       let together = ready.length > 1
-      if (!together && !cluster && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
+      if (!together && merged!.zsets.size <= BATCH_KEYS) await attempt([ready[0]!.file], async () => { together = await loneBatch(writer, ready[0]!.name, merged!) })
       if (together) {
         let taken = false
         await attempt(ready.map(p => p.file), async () => {

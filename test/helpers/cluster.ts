@@ -6,12 +6,13 @@
  * node gets a free port whose cluster bus port (port + 10000) is free too.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster, Redis } from 'ioredis'
+import { hourlyCaptures } from '../../bench/util.js'
 import { SLOTS } from '../../src/store/cluster.js'
 import { within } from './teardown.js'
 import { killedWithTests } from './private-redis.js'
@@ -185,4 +186,15 @@ export async function startStandalone (): Promise<{ url: string, stop: () => Pro
   const client = await nodeClient(port, server)
   client.disconnect()
   return { url: `redis://127.0.0.1:${port}`, stop: async () => { server.kill('SIGKILL'); await exited } }
+}
+
+/**
+ * The second hour of the day capture `day` as a capture of its own (bench/util.ts hourlyCaptures,
+ * in `dir`), named apart from `day`. Counted first, it makes `day`'s keys exist, so that `day`
+ * alone then goes by the slot groups of store/write.ts (a file alone into keys that do not
+ * exist yet is written as a batch of one): the tests of those groups count it first.
+ */
+export async function sameDayFile (day: string, dir: string, sensor: string): Promise<string> {
+  mkdirSync(dir, { recursive: true })
+  return (await hourlyCaptures(day, dir, sensor))[1]!
 }
