@@ -15,7 +15,7 @@ import type { Piscina } from 'piscina'
 import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
 import { PACKET_FIELDS as FIELDS } from '../src/aggregate/fields.js'
 import { memberRows } from '../src/aggregate/table.js'
-import { createPool } from '../src/coordinator/pool.js'
+import { createPool, dropAhead, startAhead } from '../src/coordinator/pool.js'
 import { FIXTURES } from './helpers/shared.js'
 import { generateCapture } from '../bench/gen-capture.js'
 import type { ParseTask } from '../workers/parse-capture.js'
@@ -40,6 +40,29 @@ const TASK: ParseTask = {
 }
 
 describe('the worker pool', () => {
+  test('a pool started ahead (the CLI, for the commands that parse) is the one the next createPool of its size gets; one of another size, or dropAhead, destroys it', async () => {
+    const ahead = startAhead()
+    assert.equal(ahead.threads.length, 1, 'its first thread starts at once')
+    const taken = createPool()
+    pools.push(taken)
+    assert.equal(taken, ahead)
+    const next = createPool()
+    pools.push(next)
+    assert.notEqual(next, ahead, 'taken once')
+    const unused = startAhead()
+    const other = pool(unused.options.maxThreads + 1)
+    assert.notEqual(other, unused)
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(unused.threads.length, 0)
+    const dropped = startAhead()
+    await dropAhead()
+    assert.equal(dropped.threads.length, 0)
+    const fresh = pool(dropped.options.maxThreads)
+    assert.notEqual(fresh, dropped)
+    const parsed = await (fresh.run(TASK) as Promise<FileResult>)
+    assert.equal(parsed.stats.counted, (await analyzeFile(TASK.file, TASK.options)).stats.counted)
+  })
+
   test('a handler that throws rejects its own task with its error type and message; the pool runs the next task', async () => {
     const p = pool(1)
     await assert.rejects(run(p, 'fail', { message: 'bad task 1' }), (e: Error) => {

@@ -16,8 +16,17 @@ export interface PoolOptions {
 /** Tasks the coordinator keeps submitted at once per thread: enough to keep threads busy. */
 export const TASKS_PER_THREAD = 2
 
+/** A pool started ahead of its use (startAhead), until a createPool takes it. */
+let ahead: Piscina | undefined
+
 export function createPool (options: PoolOptions = {}): Piscina {
   const threads = options.threads ?? availableParallelism()
+  const started = ahead
+  ahead = undefined
+  if (started !== undefined) {
+    if (started.options.maxThreads === threads) return started
+    void started.destroy()
+  }
   return new Piscina({
     filename: WORKER.href,
     minThreads: 1,
@@ -32,4 +41,20 @@ export function createPool (options: PoolOptions = {}): Piscina {
 /** The number of tasks the coordinator may have in flight on `pool`. */
 export function inFlightLimit (pool: Piscina): number {
   return pool.options.maxThreads * TASKS_PER_THREAD
+}
+
+/**
+ * Starts a pool of the default size now, so that its first thread loads its modules while the
+ * CLI's main thread loads its own (bin.ts, for the commands that parse): the next createPool of
+ * that size takes it, one of another size destroys it. bench/RESULTS.md, issue 14's tenth session.
+ */
+export function startAhead (): Piscina {
+  return (ahead ??= createPool())
+}
+
+/** Destroys the pool started ahead if nothing took it (a command that parsed nothing after all). */
+export async function dropAhead (): Promise<void> {
+  const started = ahead
+  ahead = undefined
+  await started?.destroy()
 }
