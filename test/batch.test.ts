@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { FIXTURES } from './helpers/shared.js'
 import { spawnPotiron, type Exit } from './helpers/spawned.js'
 import { BOOKKEEPING, dump, withoutBookkeeping, type Dump } from './helpers/redis.js'
@@ -244,4 +244,19 @@ test('captures of other days do not share a batch: each day\'s files written on 
   const commits = gate.passed.filter(p => isEval(p.command, "HSET', KEYS[i + 1], 'batch'"))
   assert.deepEqual(commits.map(p => [p.command[2], p.command.at(-1)]).sort(), names.map(name => ['4', name]).sort())
   assert.deepEqual((await redis.client.smembers('FILES')).sort(), names.slice().sort())
+})
+
+test('a file claimed by a batch whose record is gone (deleted, or evicted by a full Redis): one line naming both keys and exit 1, nothing counted; counted once the claim is deleted', async () => {
+  await redis.client.flushall()
+  const [file] = files
+  const name = basename(file!)
+  const id = '0123456789abcdef'
+  await redis.client.hset(`potiron:part:${name}`, 'batch', id)
+  const exit = await cli(['ingest', file!, '--unix', redis.socket, '--quiet']).done
+  assert.equal(exit.code, 1)
+  assert.equal(exit.stderr, `potiron: redis unix:${redis.socket}\npotiron: failed: ${file!}: claimed by batch ${id}, whose record potiron:batch:${id} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete potiron:part:${name} and run again\n`)
+  assert.deepEqual(await redis.client.keys('*'), [`potiron:part:${name}`])
+  await redis.client.del(`potiron:part:${name}`)
+  await ingest([file!], redis.socket)
+  assert.deepEqual(await redis.client.smembers('FILES'), [name])
 })

@@ -25,7 +25,7 @@ import { finishBatchBySlot, writeBatchBySlot } from '../store/batch-cluster.js'
 import { ensureParameters, type RunParameters } from '../store/parameters.js'
 import { connected, redisLoss } from '../store/connection.js'
 import { isCluster } from '../store/cluster.js'
-import { fileState, filesInfo, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
+import { fileState, filesInfo, lostBatch, removeFile, writeFile, type FileIdentity, type WriteOutcome } from '../store/write.js'
 import type { ParseTask } from '../../workers/parse-capture.js'
 import type { EnrichSpec } from '../enrich/databases.js'
 import { ASN_NAMES, FORMAT_DAY_KEYS } from '../store/keys.js'
@@ -218,8 +218,10 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
       if (picked.kind === 'read' && picked.batch !== undefined) {
         // Claimed by a batch that a run committed (and was killed, or still writes): finished
         // from Redis alone, it counts the file; two runs may finish it together.
-        await finish(redis, picked.batch)
+        const batch = picked.batch
+        await finish(redis, batch)
         picked = await pick(file, redis, options)
+        if (picked.kind === 'read' && picked.batch === batch) { fail(file, lostBatch(redis, basename(file), batch)); return false }
       }
       switch (picked.kind) {
         case 'read': return { seen: picked.seen }

@@ -17,7 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
-import { FILES, FILES_INFO, PROTOCOLS, claimSlotKey, daysKey, removedGroupsKey, removedSlotKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
+import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchSlotKey, claimSlotKey, daysKey, removedGroupsKey, removedSlotKey, writtenGroupsKey, writtenSlotKey } from './keys.js'
 import { isCluster, masterOf, slotOf, tagOf, throughFailover, unwatchSlot } from './cluster.js'
 import { CLEANUP, cleanupArguments, namedDays, type Cleanup } from './cleanup-script.js'
 import { exec } from './replies.js'
@@ -89,6 +89,17 @@ export async function fileState (redis: Redis, name: string): Promise<FileState>
   const marker = writtenGroupsKey(name)
   const [counted, identity, partial, batch] = await exec(redis.pipeline().sismember(FILES, name).hget(FILES_INFO, name).exists(marker).hget(marker, 'batch'))
   return { counted: flag(counted, 'SISMEMBER FILES'), identity: recordOf(identity).identity, partial: flag(partial, 'EXISTS'), batch: typeof batch === 'string' ? batch : undefined }
+}
+
+/**
+ * Why `name` is not counted when a batch `id` claims it and the batch's record is gone: a batch
+ * drops its record and its claims in one transaction once its files are in FILES, so the record
+ * was deleted by hand, or evicted by a Redis out of memory. Whether some of its counts were added
+ * cannot be told from Redis, so the file is left to the operator.
+ */
+export function lostBatch (redis: Redis, name: string, id: string): string {
+  const [claim, record] = isCluster(redis) ? [claimOf(name), batchSlotKey(id, tagOf(slotOf(FILES)), 'batch')] : [writtenGroupsKey(name), batchKey(id)]
+  return `claimed by batch ${id}, whose record ${record} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete ${claim} and run again`
 }
 
 /** A FILES_INFO entry: the file's identity, and when it was counted (ISO 8601 UTC, to the second). */
