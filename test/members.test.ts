@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FIELDS, IPV6_BASE, memberString, type FieldName } from '../src/aggregate/fields.js'
 import type { CountGroup } from '../src/aggregate/table.js'
-import { zaddCommand, zaddMembers } from '../src/store/framed.js'
+import { packMembers, zaddCommand, zaddMembers, zmscoreMembers } from '../src/store/framed.js'
 import { MemberCounts } from '../src/store/members.js'
 
 /** A deterministic generator (xorshift32), so a failure is reproduced by its seed. */
@@ -90,6 +90,24 @@ test('zaddMembers frames the same bytes as zaddCommand, for every field and acro
       const text = zaddCommand(`s:20240101:${field}`, pairs.slice(from, from + n)).toWritable(undefined as never)
       assert.equal(Buffer.from(bytes).toString('latin1'), text, `${field} ${from}+${n}`)
     }
+  }
+})
+
+test('a framed ZADD, ZMSCORE or packed chunk holds its own bytes, at their size: not the most its members could take, nor bytes a later command writes', () => {
+  const m = new MemberCounts('tcpseq')
+  m.addGroup(randomGroup('tcpseq', 2000, rng(7)), ipv6Table(0))
+  const frames = (): Buffer[] => [
+    zaddMembers('s:20240101:tcpseq', m, 0, 2000).toWritable(undefined as never) as Buffer,
+    zmscoreMembers('s:20240101:tcpseq', m, 0, 2000).toWritable(undefined as never) as Buffer,
+    packMembers(m, 0, 2000)
+  ]
+  const first = frames()
+  const copies = first.map(b => Buffer.from(b))
+  frames()
+  for (const [i, b] of first.entries()) {
+    assert.ok(b.length > 8192, `${i}: ${b.length} bytes, past Buffer's pool`)
+    assert.equal(b.buffer.byteLength, b.length, `${i}: its memory`)
+    assert.deepEqual(b, copies[i], `${i}: unchanged by the next`)
   }
 })
 

@@ -50,7 +50,7 @@ const PAIR_BYTES = 2 * (1 + 2 + 2 + 45 + 2)
  */
 export function zaddMembers (key: string, members: MemberCounts, from: number, n: number, plus?: ArrayLike<number>): Command {
   const head = `*${2 + 2 * n}\r\n$4\r\nZADD\r\n${bulk(key)}`
-  const buf = Buffer.allocUnsafe(Buffer.byteLength(head) + n * PAIR_BYTES)
+  const buf = scratch(Buffer.byteLength(head) + n * PAIR_BYTES)
   let o = buf.write(head, 0, 'utf8')
   const { values, counts } = members.inOrder()
   const writer = memberWriter(members)
@@ -58,18 +58,34 @@ export function zaddMembers (key: string, members: MemberCounts, from: number, n
     o = writeBulkDecimal(buf, o, plus === undefined ? counts[i]! : counts[i]! + plus[i - from]!)
     o = writer(buf, o, values[i]!)
   }
-  return new FramedCommand('zadd', key, buf.subarray(0, o))
+  return new FramedCommand('zadd', key, Buffer.from(buf.subarray(0, o)))
 }
 
 /** `ZMSCORE key member ...` of members `from` to `from + n - 1` of `members`, framed as zaddMembers frames them. */
 export function zmscoreMembers (key: string, members: MemberCounts, from: number, n: number): Command {
   const head = `*${2 + n}\r\n$7\r\nZMSCORE\r\n${bulk(key)}`
-  const buf = Buffer.allocUnsafe(Buffer.byteLength(head) + n * PAIR_BYTES / 2)
+  const buf = scratch(Buffer.byteLength(head) + n * PAIR_BYTES / 2)
   let o = buf.write(head, 0, 'utf8')
   const { values } = members.inOrder()
   const writer = memberWriter(members)
   for (let i = from; i < from + n; i++) o = writer(buf, o, values[i]!)
-  return new FramedCommand('zmscore', key, buf.subarray(0, o))
+  return new FramedCommand('zmscore', key, Buffer.from(buf.subarray(0, o)))
+}
+
+/** Where commands are framed before their bytes are copied out at their size (see scratch). */
+let framing = Buffer.allocUnsafeSlow(0)
+
+/**
+ * A buffer of at least `bytes` to frame one command in, the same one each time: a command's
+ * bytes are then copied out at their own size. Each command in a buffer of its most (a pair's
+ * 104 bytes at most, ~25 written) cost the coordinator four times the memory its bytes need,
+ * never touched, yet counted by V8 as external memory: ~110 MiB a day's million members, and a
+ * full collection each time such allocations add up past V8's limit (bench/RESULTS.md, issue
+ * 14's tenth session).
+ */
+function scratch (bytes: number): Buffer {
+  if (framing.length < bytes) framing = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * framing.length))
+  return framing
 }
 
 /** Writes the member of value `v` as a bulk string: digits and dotted IPv4 addresses straight into bytes, others from their string. */
@@ -106,7 +122,7 @@ const PACKED_PAIR_BYTES = 3 + 45 + 9
  * seventh session). Members as zaddMembers writes them (test/batch.test.ts).
  */
 export function packMembers (members: MemberCounts, from: number, n: number): Buffer {
-  const buf = Buffer.allocUnsafe(5 + n * PACKED_PAIR_BYTES)
+  const buf = scratch(5 + n * PACKED_PAIR_BYTES)
   let o = writeArrayHead(buf, 2 * n)
   const { values, counts } = members.inOrder()
   const decimal = NUMERIC_FIELDS.has(members.field)
@@ -124,7 +140,7 @@ export function packMembers (members: MemberCounts, from: number, n: number): Bu
     }
     o = writePackedCount(buf, o, counts[i]!)
   }
-  return buf.subarray(0, o)
+  return Buffer.from(buf.subarray(0, o))
 }
 
 /** `pairs` (member, count) as packMembers packs them. */
