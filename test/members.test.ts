@@ -70,6 +70,28 @@ test('merged tables: the members and counts of memberString strings added up, in
   }
 })
 
+test('groups given in ascending order (a dense counter, the tcpseq log\'s chunks), few or many of them: the same members and counts as any order', async () => {
+  for (const [groups, rows] of [[1, 500], [2, 500], [31, 200], [32, 200], [33, 200], [100, 50], [3, 200_000]] as const) {
+    const random = rng(groups * 1000 + rows)
+    const m = new MemberCounts('tcpseq')
+    const expected = new Map<string, number>()
+    for (let g = 0; g < groups; g++) {
+      const group = randomGroup('tcpseq', rows, random)
+      // Distinct values in ascending order, as a table's group has them; values repeat across groups.
+      const values = [...new Set(group.values)].sort((a, b) => a - b)
+      const sorted = { ...group, values: Float64Array.from(values), counts: group.counts.subarray(0, values.length) }
+      m.addGroup(sorted, new Uint8Array(0))
+      for (let i = 0; i < values.length; i++) {
+        const member = memberString('tcpseq', values[i]!, new Uint8Array(0))
+        expected.set(member, (expected.get(member) ?? 0) + sorted.counts[i]!)
+      }
+    }
+    const { values } = await m.order()
+    for (let i = 1; i < values.length; i++) assert.ok(values[i - 1]! < values[i]!, `${groups} groups: ${values[i - 1]!} before ${values[i]!}`)
+    assert.deepEqual(new Map(m.entries()), expected, `${groups} groups of ${rows}`)
+  }
+})
+
 test('an absent ICMP type is type 255, every absent code of a field its one sentinel, the words their own members', () => {
   const icmp = new MemberCounts('icmptype')
   icmp.addGroup({ day: 0, proto: -2, field: FIELDS.indexOf('icmptype'), values: Float64Array.of(-1, 255, 8, -3), counts: Float64Array.of(4, 1, 2, 1) }, new Uint8Array(0))
