@@ -15,7 +15,7 @@ import { FILES, claimSlotKey } from '../src/store/keys.js'
 import { slotOf, tagOf } from '../src/store/cluster.js'
 import { spawnPotiron } from './helpers/spawned.js'
 import { potiron } from './helpers/cli.js'
-import { clusterClient, startCluster, type TestCluster } from './helpers/cluster.js'
+import { clusterClient, expiringStaging, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { teardown } from './helpers/teardown.js'
@@ -243,4 +243,24 @@ test('a file claimed by a batch whose record is gone (deleted, or evicted by a f
   await withClient(async client => await client.del(claimOf(file!)))
   assert.equal((await potiron('ingest', file!, '--redis', cluster.url, '--quiet')).status, 0)
   assert.equal(await anyCounted([basename(file!)]), true)
+})
+
+test('days of one sensor, two batches written at once (one per lane): killed with both in flight, the same command again gives one clean run, what was staged and not committed left to expire', async () => {
+  mkdirSync(join(dir, 'days'), { recursive: true })
+  const days = await dailyCaptures(join(dir, 'days'), 'honeypot', 1704931200, 4, 120_000)
+  const clean = await cleanRun(days, '--sensor', 'honeypot')
+  await flushCluster()
+  const killed = spawnPotiron(['ingest', ...days, '--redis', cluster.url, '--sensor', 'honeypot', '--threads', '2'])
+  const both = await when(async () => (await keysLike('potiron:batch:{*}:????????????????')).length >= 2, killed.done)
+  killed.child.kill('SIGKILL')
+  const first = await killed.done
+  assert.ok(both, `two batches never in flight at once: ${first.stderr}`)
+  assert.equal(first.signal, 'SIGKILL')
+  assert.ok(await withClient(async client => await client.scard(FILES)) < days.length, 'killed before the last day was counted')
+  const rerun = await spawnPotiron(['ingest', ...days, '--redis', cluster.url, '--sensor', 'honeypot']).done
+  assert.equal(rerun.code, 0, rerun.stderr)
+  const all = await clusterDump()
+  const staging = await expiringStaging(cluster.masters.map(m => m.client))
+  assert.deepEqual(Object.keys(all).filter(key => BATCH_KEYS.test(key) && !staging.has(key)), [], 'nothing of a batch left but what expires')
+  assert.deepEqual(Object.fromEntries(Object.entries(all).filter(([key]) => !staging.has(key))), clean)
 })

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dailyCaptures, hourlyCaptures } from '../bench/util.js'
 import { potiron } from './helpers/cli.js'
-import { sameDayFile, startCluster, type TestCluster } from './helpers/cluster.js'
+import { expiringStaging, sameDayFile, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { spawnPotiron } from './helpers/spawned.js'
@@ -99,12 +99,13 @@ async function killMasterMidRun (cluster: TestCluster, env: NodeJS.ProcessEnv = 
   return { run, killed: at.busiest! }
 }
 
-/** Every key of the masters now, the slot markers aside. */
+/** Every key of the masters now, the slot markers and what a batch staged and never committed aside (helpers/cluster.ts expiringStaging). */
 async function clusterDump (cluster: TestCluster): Promise<Dump> {
-  const masters = await mastersNow(cluster)
-  const parts = await Promise.all(masters.map(async port => await dump(cluster.nodes.find(n => n.port === port)!.client)))
+  const masters = (await mastersNow(cluster)).map(port => cluster.nodes.find(n => n.port === port)!.client)
+  const parts = await Promise.all(masters.map(async client => await dump(client)))
   const all: Dump = Object.assign({}, ...parts)
-  return Object.fromEntries(Object.keys(all).sort().filter(key => !key.startsWith('potiron:part:{')).map(key => [key, all[key]!]))
+  const staging = await expiringStaging(masters)
+  return Object.fromEntries(Object.keys(all).sort().filter(key => !key.startsWith('potiron:part:{') && !staging.has(key)).map(key => [key, all[key]!]))
 }
 
 test('a master killed mid-ingest and its replica promoted: the run ends 0, and the database is one clean run\'s', async () => {

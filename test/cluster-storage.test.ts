@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { dailyCaptures } from '../bench/util.js'
 import { spawnPotiron } from './helpers/spawned.js'
 import { potiron } from './helpers/cli.js'
-import { clusterClient, sameDayFile, startCluster, type TestCluster } from './helpers/cluster.js'
+import { clusterClient, expiringStaging, sameDayFile, startCluster, type TestCluster } from './helpers/cluster.js'
 import { dump, startRedis, type Dump, type TestRedis } from './helpers/redis.js'
 import { FIXTURES } from './helpers/shared.js'
 import { teardown } from './helpers/teardown.js'
@@ -40,11 +40,12 @@ after(async () => {
 /** Markers of a cluster's slots (`potiron:part:{tag}:name`), kept a while after their file is counted. */
 const SLOT_MARKER = /^potiron:part:\{/
 
-/** Every key of every master, as one dump, the slot markers aside. */
+/** Every key of every master, as one dump, the slot markers and what a batch staged and never committed aside (helpers/cluster.ts expiringStaging). */
 async function clusterDump (): Promise<Dump> {
   const parts = await Promise.all(cluster.masters.map(async m => await dump(m.client)))
   const all: Dump = Object.assign({}, ...parts)
-  return Object.fromEntries(Object.keys(all).sort().filter(key => !SLOT_MARKER.test(key)).map(key => [key, all[key]!]))
+  const staging = await expiringStaging(cluster.masters.map(m => m.client))
+  return Object.fromEntries(Object.keys(all).sort().filter(key => !SLOT_MARKER.test(key) && !staging.has(key)).map(key => [key, all[key]!]))
 }
 
 /** A summary without its pace and address, which differ between the two runs. */

@@ -201,12 +201,13 @@ export async function ingestFiles (files: readonly string[], redis: Redis, optio
     const done = replaced ? 'recounted (--force)' : 'ingested'
     options.onFile?.(p.file, 'ingested', `${plural(result.stats.counted, 'packet')} ${done}, ${written}`, result.stats.counted)
   }
-  // On a cluster, batches are cut by slot (store/batch-cluster.ts).
+  // On a cluster, batches are cut by slot (store/batch-cluster.ts), and two are written at once.
   const cluster = isCluster(redis)
   const finish = cluster ? finishBatchBySlot : finishBatch
   await eachParsed(files, redis, options, {
     fail,
     untouched: 'nothing counted',
+    lanes: cluster ? CLUSTER_LANES : 1,
     // A capture and its gzip copy in one run: the one listed first is written first, the other
     // is then found to be the same capture, whichever parses faster.
     after: file => {
@@ -382,6 +383,8 @@ interface Handlers {
   ready?: (parsed: Parsed, attempt: Attempt) => Promise<boolean>
   /** Files written together at most (default BATCH_FILES; 1: no merging). */
   batchFiles?: number
+  /** Batches written at once, each on a connection of its own (default 1). */
+  lanes?: number
   /** Writes a batch on `writer`, the connection kept for transactions, each step through `attempt`. */
   apply: (batch: Batch, writer: Redis, attempt: Attempt) => Promise<void>
   /** A file of the run that must be settled before this one is looked at. */
@@ -392,8 +395,9 @@ interface Handlers {
  * Bytes of merged counts a batch holds at most on the coordinator, counting each row of a
  * file's table as a new member until merged: a count table's row as NUMERIC_ROW_BYTES (store/
  * members.ts: 8 B packed, 8 B while sorted, 16 B once in order), an ISN record or ARP pair as
- * STRING_MEMBER_BYTES (a string in a Map). With the batch being written and one waiting, this
- * bounds the coordinator's memory whatever the number of files.
+ * STRING_MEMBER_BYTES (a string in a Map). With the batches being written (one, or on a
+ * cluster CLUSTER_LANES) and one waiting, this bounds the coordinator's memory whatever the
+ * number of files.
  */
 export const BATCH_BYTES = 270 * 2 ** 20
 /**
@@ -408,26 +412,34 @@ const NUMERIC_ROW_BYTES = 32
 const STRING_MEMBER_BYTES = 180
 /** Files of one batch at most: its commit checks each in one script (store/batch.ts). */
 export const BATCH_FILES = 256
+/**
+ * Batches an ingest writes at once on a Redis Cluster, never two that share a key: while one's
+ * hot key keeps one master busy, the next is staged, mostly on another (8 days into 3 masters:
+ * 1.00 Redis cores busy instead of 0.80, bench/RESULTS.md, issue 15's tenth session). One Redis
+ * gains nothing (its one thread is already the wall), so it keeps one.
+ */
+export const CLUSTER_LANES = 2
 
 /**
- * Parses `files` on a worker pool and hands the results to `apply`, batch by batch. The writes
- * (WATCH/MULTI/EXEC) run on a connection of their own: a check made on `redis` while a
- * transaction is open would be queued in it and answered QUEUED. Throws RedisUnreachableError
- * once in-flight work has settled when a connection was lost.
+ * Parses `files` on a worker pool and hands the results to `apply`, batch by batch, up to
+ * `handlers.lanes` batches at once. Each batch being written has a connection of its own (its
+ * lane): a check made on another connection while a transaction (WATCH/MULTI/EXEC) is open
+ * would be queued in it and answered QUEUED. Throws RedisUnreachableError once in-flight work
+ * has settled when a connection was lost.
  */
 async function eachParsed (files: readonly string[], redis: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
-  const writer = redis.duplicate({ lazyConnect: true })
-  writer.on('error', () => {})
+  const writers = Array.from({ length: handlers.lanes ?? 1 }, () => redis.duplicate({ lazyConnect: true }))
+  for (const writer of writers) writer.on('error', () => {})
   try {
-    await writer.connect()
+    await Promise.all(writers.map(async writer => { await writer.connect() }))
   } catch (err) {
-    writer.disconnect()
+    for (const writer of writers) writer.disconnect()
     throw new RedisUnreachableError(redisLoss(err), { cause: err })
   }
   try {
-    await parseAndApply(files, redis, writer, options, handlers)
+    await parseAndApply(files, redis, writers, options, handlers)
   } finally {
-    writer.disconnect()
+    for (const writer of writers) writer.disconnect()
   }
 }
 
@@ -442,21 +454,26 @@ interface Open extends Batch {
 /**
  * Files are parsed `limit` at a time; each parsed file joins the open batch (merged into it as
  * it arrives, while Redis works on the batch before) when it fits (see `fits`), else waits as
- * its count table in `pending` for the next batch. The open batch is written when the writer
- * is free and it is full, or a file waits in `pending`, or every file is listed and parsed, or
- * the listing waits for a file to be settled (a twin): a day's captures go together whatever
- * the pace of the listing. The listing stops while a file waits in `pending`.
+ * its count table in `pending` for the next batch. The open batch is written when a lane is
+ * free, no batch being written shares a key with it, and it is full, or a file waits in
+ * `pending`, or every file is listed and parsed, or the listing waits for a file to be settled
+ * (a twin): a day's captures go together whatever the pace of the listing. The listing stops
+ * while a file waits in `pending` and no lane is free.
  */
-async function parseAndApply (files: readonly string[], redis: Redis, writer: Redis, options: ParseSettings, handlers: Handlers): Promise<void> {
+async function parseAndApply (files: readonly string[], redis: Redis, writers: readonly Redis[], options: ParseSettings, handlers: Handlers): Promise<void> {
   const pool = options.pool ?? createPool({ threads: options.threads })
   const limit = inFlightLimit(pool)
   const batchFiles = handlers.batchFiles ?? BATCH_FILES
   const parsing = new Set<Promise<void>>()
-  /** The batch parsed files join, merged as they arrive; written when the writer is free (see pump). */
+  /** The batch parsed files join, merged as they arrive; written when a lane is free (see pump). */
   let open: Open | undefined
   /** Parsed files that did not fit in `open`: only their count tables, until the next batch. */
   const pending: Array<{ p: Parsed, settled: () => void }> = []
-  let writing: Promise<void> | undefined
+  /** The batches being written, and the connections free to write another (their lanes). */
+  const writing = new Set<Promise<void>>()
+  const free = [...writers]
+  /** The sorted sets of the batches being written. */
+  const keysWriting = new Set<string>()
   /** True while the listing waits for a file's job to be settled. */
   let blocked = false
   /** False once every file is listed: no file is parsed after the ones parsing. */
@@ -464,7 +481,7 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
   let lost: unknown
   // Once Redis is gone every later command fails the same way: report it once, not per file.
   const settle = (file: string, err: unknown): void => {
-    if (lost === undefined && !(connected(redis) && connected(writer))) lost = err
+    if (lost === undefined && !(connected(redis) && writers.every(connected))) lost = err
     if (lost === undefined) handlers.fail(file, err instanceof Error ? err.message : String(err))
   }
   /**
@@ -514,21 +531,32 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     addMode(addTable(open.merged, p.result.table, { sensor: p.sensor, combinedKeys: options.combinedKeys }), p.result.mode, p.name)
     open.bytes += bytesOf(p)
   }
+  /**
+   * Whether `b` shares a sorted set with a batch being written: it then waits for that one, so
+   * that two lanes never add to one key at once (each key keeps its files' order).
+   */
+  const overlaps = (b: Open): boolean => b.merged === undefined ? writing.size > 0 : [...b.merged.zsets.keys()].some(key => keysWriting.has(key))
   const pump = (): void => {
     const next = open
-    if (writing !== undefined || next === undefined) return
+    if (free.length === 0 || next === undefined || overlaps(next)) return
     if (!full(next) && pending.length === 0 && (listing || parsing.size > 0) && !blocked) return
     open = undefined
-    writing = (async () => {
+    const lane = free.pop()!
+    const keys = [...next.merged?.zsets.keys() ?? []]
+    for (const key of keys) keysWriting.add(key)
+    const write: Promise<void> = (async () => {
       try {
-        await handlers.apply(next, writer, attempt)
+        await handlers.apply(next, lane, attempt)
       } finally {
         for (const settled of next.settled) settled()
       }
     })().finally(() => {
-      writing = undefined
+      for (const key of keys) keysWriting.delete(key)
+      writing.delete(write)
+      free.push(lane)
       pump()
     })
+    writing.add(write)
     // The files that waited make the next batch while Redis works on this one.
     setImmediate(() => {
       for (const { p, settled } of pending.splice(0)) join(p, settled)
@@ -580,7 +608,11 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
       if (wanted === false) continue
       // Backpressure: at most `limit` files parsed at once, and no more while a file waits for the next batch.
       while (parsing.size >= limit) await Promise.race(parsing)
-      for (let w = writing; w !== undefined && waitingFull(); w = writing) await unblocked(w)
+      while (writing.size > 0 && waitingFull()) {
+        // With a lane free, the files waiting make a batch on the next turn of the event loop.
+        if (free.length > 0) await new Promise(resolve => setImmediate(resolve))
+        else await unblocked(Promise.race(writing))
+      }
       let settled: () => void = () => {}
       jobs.set(file, new Promise<void>(resolve => { settled = resolve }))
       const job = parse(file, wanted.seen, named.sensor, named.day, options.sensor === undefined)
@@ -600,8 +632,8 @@ async function parseAndApply (files: readonly string[], redis: Redis, writer: Re
     listing = false
     while (parsing.size > 0) await Promise.race(parsing)
     pump()
-    for (let w = writing; w !== undefined; w = writing) {
-      await w
+    while (writing.size > 0) {
+      await Promise.race(writing)
       // Files that waited joined a new batch on the next turn of the event loop.
       await new Promise(resolve => setImmediate(resolve))
       pump()

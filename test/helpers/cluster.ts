@@ -198,3 +198,19 @@ export async function sameDayFile (day: string, dir: string, sensor: string): Pr
   mkdirSync(dir, { recursive: true })
   return (await hourlyCaptures(day, dir, sensor))[1]!
 }
+
+/**
+ * The keys on `masters` of batches staged and never committed, which expire (store/batch-
+ * cluster.ts): a run killed, or stopped by a master lost, with two batches in flight leaves the
+ * other lane's, and the next run stages its files again. A batch committed and not finished has
+ * no expiry, so it is not among them.
+ */
+export async function expiringStaging (masters: readonly Redis[]): Promise<Set<string>> {
+  const names = new Set<string>()
+  for (const client of masters) {
+    for (const key of await client.keys('potiron:*')) {
+      if (/^potiron:(batch|stage):/.test(key) && await client.ttl(key) > 0) names.add(key)
+    }
+  }
+  return names
+}
