@@ -609,8 +609,9 @@ async function parseAndApply (files: readonly string[], redis: Redis, writers: r
       // Backpressure: at most `limit` files parsed at once, and no more while a file waits for the next batch.
       while (parsing.size >= limit) await Promise.race(parsing)
       while (writing.size > 0 && waitingFull()) {
-        // With a lane free, the files waiting make a batch on the next turn of the event loop.
-        if (free.length > 0) await new Promise(resolve => setImmediate(resolve))
+        // With a lane free for it, the files waiting make a batch on the next turn of the event
+        // loop; else a batch being written has to end first.
+        if (free.length > 0 && (open === undefined || !overlaps(open))) await new Promise(resolve => setImmediate(resolve))
         else await unblocked(Promise.race(writing))
       }
       let settled: () => void = () => {}
