@@ -1,7 +1,7 @@
 /**
  * bench:cluster (issue 15) — the same ingest into a Redis Cluster of 1 master and of 3 masters
- * on this machine, both through the cluster write path (store/write.ts `writeBySlot`), and into
- * one plain Redis for reference. BENCH_FILES (8) generated honeypot days of BENCH_PACKETS (1M,
+ * on this machine, both through the cluster write path (store/batch-cluster.ts, store/write.ts
+ * `writeBySlot`), and into one plain Redis for reference. BENCH_FILES (8) generated honeypot days of BENCH_PACKETS (1M,
  * 12 default fields), `potiron ingest ... --redis URL --json` in a child process as a user runs
  * it, a fresh (flushed) database each time; BENCH_ROUNDS (3) rounds in alternating order,
  * medians with each round's spread. Reports:
@@ -15,8 +15,10 @@
  * - targets: 3 masters keep >= 1.2 Redis cores busy, and their wall is <= 0.8x 1 master's;
  * - a projection from those per-member costs to 1M packets/s;
  * - the common case of many captures a day: the first day as its 24 hourly captures, one run,
- *   on each target, against the same day as one capture (written alone, it goes by slot groups;
- *   the hours, merged, as one batch).
+ *   on each target, against the same day as one capture (each a batch: the hours merged, the
+ *   capture alone into keys that do not exist yet); and into keys that exist, as runs that
+ *   follow the captures of a day as they come meet them: the day's last 12 hours after its first
+ *   12 were counted (one batch), and its last hour alone after the 23 others (slot groups).
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -86,8 +88,10 @@ function mainThreadMs (time: number): number | undefined {
  * thread's, polled every 50 ms: the last poll misses at most that), and every master's busy time
  * over it.
  */
-async function ingest (target: Target, files: readonly string[], dir: string): Promise<Sample> {
+async function ingest (target: Target, files: readonly string[], dir: string, counted: readonly string[] = []): Promise<Sample> {
   await Promise.all(target.masters.map(async m => await m.flushall()))
+  // Counted first, untimed: the files measured then add to keys that exist.
+  if (counted.length > 0) await run(process.execPath, [CLI, 'ingest', ...counted, ...target.args, '--quiet'])
   const before = await Promise.all(target.masters.map(async m => [await redisCpuMs(m), await commandMs(m)]))
   const times = join(dir, 'time.txt')
   let stdout = ''
@@ -147,8 +151,8 @@ async function main (): Promise<void> {
       { name: 'one Redis, no cluster (reference)', args: ['--unix', single.socket], masters: [single.client] }
     ]
     const samples = targets.map(() => [] as Sample[])
-    /** Per target: the first day as one capture, and as its 24 hourly captures. */
-    const day = targets.map(() => ({ one: [] as Sample[], hourly: [] as Sample[] }))
+    /** Per target: the first day as one capture, as its 24 hourly captures, and its later hours into keys that exist. */
+    const day = targets.map(() => ({ one: [] as Sample[], hourly: [] as Sample[], half: [] as Sample[], last: [] as Sample[] }))
     for (let r = 0; r < rounds; r++) {
       // 1 and 3 masters alternate which goes first; the reference goes last.
       for (const i of r % 2 === 0 ? [0, 1, 2] : [1, 0, 2]) {
@@ -156,6 +160,8 @@ async function main (): Promise<void> {
         samples[i]!.push(await ingest(targets[i]!, files, dir))
         day[i]!.hourly.push(await ingest(targets[i]!, hours, dir))
         day[i]!.one.push(await ingest(targets[i]!, [files[0]!], dir))
+        day[i]!.half.push(await ingest(targets[i]!, hours.slice(12), dir, hours.slice(0, 12)))
+        day[i]!.last.push(await ingest(targets[i]!, hours.slice(-1), dir, hours.slice(0, -1)))
       }
     }
 
@@ -188,6 +194,13 @@ async function main (): Promise<void> {
       table(['case', '>wall ms', '>Redis CPU ms (all shards)', '>client CPU ms', '>members written', '>hourly ÷ one capture, wall'], targets.flatMap((t, i) => [
         [`${t.name}: one capture`, spread(day[i]!.one.map(s => s.wall)), spread(day[i]!.one.map(s => sum(s.busy))), spread(day[i]!.one.map(s => s.client)), grouped(median(day[i]!.one.map(s => s.members))), ''],
         [`${t.name}: ${hours.length} hourly captures`, spread(day[i]!.hourly.map(s => s.wall)), spread(day[i]!.hourly.map(s => sum(s.busy))), spread(day[i]!.hourly.map(s => s.client)), grouped(median(day[i]!.hourly.map(s => s.members))), `${spread(day[i]!.hourly.map((s, r) => s.wall / day[i]!.one[r]!.wall), 2)}x`]
+      ])),
+      '',
+      'Into keys that exist: the day\'s later hours, the others counted before by a run of their own (untimed), one run each:',
+      '',
+      table(['case', '>wall ms', '>Redis CPU ms (all shards)', '>client CPU ms', '>members written', '>Redis ns/member'], targets.flatMap((t, i) => [
+        [`${t.name}: the last 12 hours (a batch)`, spread(day[i]!.half.map(s => s.wall)), spread(day[i]!.half.map(s => sum(s.busy))), spread(day[i]!.half.map(s => s.client)), grouped(median(day[i]!.half.map(s => s.members))), spread(day[i]!.half.map(redisNs))],
+        [`${t.name}: the last hour alone`, spread(day[i]!.last.map(s => s.wall)), spread(day[i]!.last.map(s => sum(s.busy))), spread(day[i]!.last.map(s => s.client)), grouped(median(day[i]!.last.map(s => s.members))), spread(day[i]!.last.map(redisNs))]
       ]))
     ]
     console.log(lines.join('\n'))

@@ -385,7 +385,7 @@ interface Handlers {
   batchFiles?: number
   /** Batches written at once, each on a connection of its own (default 1). */
   lanes?: number
-  /** Writes a batch on `writer`, the connection kept for transactions, each step through `attempt`. */
+  /** Writes a batch on `writer`, its lane's connection (kept for its transactions), each step through `attempt`. */
   apply: (batch: Batch, writer: Redis, attempt: Attempt) => Promise<void>
   /** A file of the run that must be settled before this one is looked at. */
   after?: ((file: string) => string | undefined) | undefined
@@ -415,7 +415,7 @@ export const BATCH_FILES = 256
 /**
  * Batches an ingest writes at once on a Redis Cluster, never two that share a key: while one's
  * hot key keeps one master busy, the next is staged, mostly on another (8 days into 3 masters:
- * 1.00 Redis cores busy instead of 0.80, bench/RESULTS.md, issue 15's tenth session). One Redis
+ * 1.02 Redis cores busy instead of 0.81, bench/RESULTS.md, issue 15's tenth session). One Redis
  * gains nothing (its one thread is already the wall), so it keeps one.
  */
 export const CLUSTER_LANES = 2

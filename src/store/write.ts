@@ -102,6 +102,14 @@ export function lostBatch (redis: Redis, name: string, id: string): string {
   return `claimed by batch ${id}, whose record ${record} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete ${claim} and run again`
 }
 
+/**
+ * A file claimed by batch `id` since the caller looked (the caller finishes a batch it meets
+ * first, and a claim whose batch is gone is lostBatch): that batch's run counts it.
+ */
+function claimedMeanwhile (name: string, id: string): RedisWriteError {
+  return new RedisWriteError(`${name}: claimed meanwhile by batch ${id} of another run, which counts it: not written by this one (run the same command again to see it counted)`, 0)
+}
+
 /** A FILES_INFO entry: the file's identity, and when it was counted (ISO 8601 UTC, to the second). */
 export interface FileRecord {
   identity: FileIdentity | undefined
@@ -147,7 +155,7 @@ export async function writeFile (redis: Redis, name: string, c: Contribution, ex
   const [counted, stored] = await exec(redis.pipeline().sismember(FILES, name).hgetall(marker))
   if (flag(counted, 'SISMEMBER FILES')) return { written: false, members: 0 }
   const done = stored as Record<string, string>
-  if (done.batch !== undefined) throw new RedisWriteError(`${name}: claimed by batch ${done.batch} (with other files, by another run or one that stopped midway): finish it first (finishBatch)`, 0)
+  if (done.batch !== undefined) throw claimedMeanwhile(name, done.batch)
   checkPlan(name, marker, done, groups.length)
   const days = daysOf(c, extraDays)
   const protocols = [...c.protocols].sort()
@@ -214,8 +222,7 @@ async function writeBySlot (redis: Redis, name: string, c: Contribution, extraDa
   const claim = claimOf(name)
   const by = await throughFailover(redis, async () => await redis.eval(CLAIM_FILE, 2, FILES, claim, name))
   if (by === 'counted') return { written: false, members: 0 }
-  // Claimed by a batch since the caller looked (which finishes a batch it meets first): that batch's run counts it.
-  if (by !== 'file') throw new RedisWriteError(`${name}: claimed meanwhile by batch ${String(by)} of another run, which counts it: not written by this one (run the same command again to see it counted)`, 0)
+  if (by !== 'file') throw claimedMeanwhile(name, String(by))
   const groups = planGroups(c, true).filter(group => group.slices.length > 0)
   const slots = [...new Set(groups.map(group => group.slot))]
   const markers = new Map(slots.map(slot => [slot, writtenSlotKey(name, tagOf(slot))]))
