@@ -2,7 +2,9 @@
  * bench:encode — what the client spends to send a write batch, against what Redis spends on it:
  * the same multi-member ZADDs (a group of GROUP_MEMBERS members, as writeFile sends a new key's)
  * sent through ioredis (a pipeline of ZADD commands, its own argument encoding) and as one RESP
- * buffer framed here and written on a plain socket (replies read back and counted). Reports the
+ * buffer framed here and written on a plain socket (replies read back and counted); and framed
+ * from numbers by zaddMembers, as potiron writes a merged day (its members in ascending order,
+ * which also costs Redis less: compare its client CPU with the others'). Reports the
  * client's CPU per member for each, and Redis's main-thread CPU (INFO cpu) per member beside
  * them: issue 14 asks the client not to cost more than Redis. BENCH_MEMBERS (1,000,000),
  * BENCH_ROUNDS (5), alternating.
@@ -13,7 +15,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { GROUP_MEMBERS } from '../src/store/write.js'
-import { queue, zaddCommand } from '../src/store/framed.js'
+import { FIELDS } from '../src/aggregate/fields.js'
+import { queue, zaddCommand, zaddMembers } from '../src/store/framed.js'
+import { MemberCounts } from '../src/store/members.js'
 import { envInt, grouped, machineLine, median, redisCpuMs, startServer, table } from './util.js'
 
 /** The batch: `members` distinct values over 12 keys, counts 1-7, as a day's contribution. */
@@ -44,6 +48,28 @@ async function viaFramed (redis: Redis, data: ReturnType<typeof batch>): Promise
   for (const [key, members] of data) {
     for (let i = 0; i < members.length; i += GROUP_MEMBERS) {
       queue(pipeline, zaddCommand(key, members.slice(i, i + GROUP_MEMBERS)))
+      if (pipeline.length === 20) { await pipeline.exec(); pipeline = redis.pipeline() }
+    }
+  }
+  await pipeline.exec()
+}
+
+/** The batch's members as a merged day holds them (MemberCounts of numbers, in order), for zaddMembers. */
+function counted (data: ReturnType<typeof batch>): Array<[string, MemberCounts]> {
+  return data.map(([key, pairs]) => {
+    const members = new MemberCounts('tcpseq')
+    members.addGroup({ day: 0, proto: -2, field: FIELDS.indexOf('tcpseq'), values: Float64Array.from(pairs, ([m]) => Number(m)), counts: Float64Array.from(pairs, ([, c]) => c) }, new Uint8Array(0))
+    members.inOrder()
+    return [key, members]
+  })
+}
+
+/** The same ZADDs framed from numbers by zaddMembers (what writeFile and a batch's staging send) in an ioredis pipeline. */
+async function viaMembers (redis: Redis, data: ReturnType<typeof counted>): Promise<void> {
+  let pipeline = redis.pipeline()
+  for (const [key, members] of data) {
+    for (let i = 0; i < members.size; i += GROUP_MEMBERS) {
+      queue(pipeline, zaddMembers(key, members, i, Math.min(GROUP_MEMBERS, members.size - i)))
       if (pipeline.length === 20) { await pipeline.exec(); pipeline = redis.pipeline() }
     }
   }
@@ -95,10 +121,12 @@ async function main (): Promise<void> {
   await new Promise(resolve => socket.once('connect', resolve))
   try {
     const data = batch(members)
+    const numbers = counted(data)
     const ways: Array<[string, () => Promise<void>]> = [
       ['ioredis pipeline of ZADDs', async () => { await viaIoredis(server.client, data) }],
       ['ioredis pipeline of zaddCommand (framed here)', async () => { await viaFramed(server.client, data) }],
-      ['one RESP buffer per 20 ZADDs, plain socket', async () => { await viaBuffer(socket, data) }]
+      ['one RESP buffer per 20 ZADDs, plain socket', async () => { await viaBuffer(socket, data) }],
+      ['ioredis pipeline of zaddMembers (framed from numbers)', async () => { await viaMembers(server.client, numbers) }]
     ]
     const client = ways.map(() => [] as number[])
     const redis = ways.map(() => [] as number[])

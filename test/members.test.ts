@@ -115,6 +115,22 @@ test('zaddMembers frames the same bytes as zaddCommand, for every field and acro
   }
 })
 
+test('zaddMembers writes a number as its decimal text at every length up to 2^53, at and around each power of ten and 2^32', () => {
+  const edges = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1]
+  for (let p = 10; p <= 1e15; p *= 10) edges.push(p - 1, p, p + 1)
+  // The members: the edges below 2^32 (IPV6_BASE: above are IPv6 ids); the scores: every edge, as sums (`plus`).
+  const members = edges.filter(v => v < IPV6_BASE)
+  const m = new MemberCounts('tcpseq')
+  m.addGroup({ day: 0, proto: -2, field: FIELDS.indexOf('tcpseq'), values: Float64Array.from(members), counts: new Float64Array(members.length).fill(1) }, new Uint8Array(0))
+  const pairs = [...m.entries()]
+  for (const score of edges) {
+    const bytes = zaddMembers('s:20240101:tcpseq', m, 0, pairs.length, pairs.map(() => score - 1)).toWritable(undefined as never)
+    const text = zaddCommand('s:20240101:tcpseq', pairs.map(([member]) => [member, score])).toWritable(undefined as never)
+    assert.equal(Buffer.from(bytes).toString('latin1'), text, String(score))
+  }
+  assert.deepEqual(pairs.map(([member]) => member), members.map(String).sort((a, b) => Number(a) - Number(b)))
+})
+
 test('a framed ZADD, ZMSCORE or packed chunk holds its own bytes, at their size: not the most its members could take, nor bytes a later command writes', () => {
   const m = new MemberCounts('tcpseq')
   m.addGroup(randomGroup('tcpseq', 2000, rng(7)), ipv6Table(0))

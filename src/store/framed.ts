@@ -44,8 +44,8 @@ const PAIR_BYTES = 2 * (1 + 2 + 2 + 45 + 2)
 /**
  * `ZADD key count member ...` of members `from` to `from + n - 1` of `members`, written
  * straight into bytes: no member string is made for numbers and IPv4 addresses. The same
- * bytes as zaddCommand (test/members.test.ts); 77-110 ms for a day's 1.06M members
- * (bench/RESULTS.md, issue 14's sixth session). `plus`, when given, holds what to add to each
+ * bytes as zaddCommand (test/members.test.ts); ~65 ms for a day's 1.06M members
+ * (bench/RESULTS.md, issue 14's sixth and eleventh sessions). `plus`, when given, holds what to add to each
  * count (a member's score before, store/write.ts countsBefore): the ZADD then sets the sums.
  */
 export function zaddMembers (key: string, members: MemberCounts, from: number, n: number, plus?: ArrayLike<number>): Command {
@@ -169,14 +169,8 @@ function writePackedString (buf: Buffer, o: number, text: string): number {
 
 /** A dotted IPv4 address as a MessagePack fixstr. */
 function writePackedAddress (buf: Buffer, o: number, v: number): number {
-  const parts = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]
-  const lengths = parts.map(digits)
-  buf[o++] = 0xa0 | (lengths[0]! + lengths[1]! + lengths[2]! + lengths[3]! + 3)
-  for (let k = 0; k < 4; k++) {
-    if (k > 0) buf[o++] = 46
-    o = writeDigits(buf, o, parts[k]!, lengths[k]!)
-  }
-  return o
+  buf[o] = 0xa0 | dottedLength(v)
+  return writeDotted(buf, o + 1, v)
 }
 
 /** A count: a uint32 when it is one, else a float64 (exact for the integers counts are). */
@@ -189,19 +183,44 @@ function writePackedCount (buf: Buffer, o: number, count: number): number {
   return buf.writeDoubleBE(count, o + 1)
 }
 
-/** Digits of a non-negative integer below 2^53. */
+/** Digits of a non-negative integer below 2^53: comparisons, not a division per digit. */
 function digits (n: number): number {
-  let d = 1
-  while (n >= 10) { n = Math.floor(n / 10); d++ }
+  if (n < 1e5) return n < 10 ? 1 : n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : 5
+  if (n < 1e10) return n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10
+  let d = 10
+  while (n >= 1e10) { n = Math.floor(n / 10); d++ }
   return d
 }
 
-/** Writes non-negative integer `n` in `d` digits at `o`; returns the offset after it. */
+/** "00" to "99" as ASCII: writeDigits writes two digits a step. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)))
+
+/**
+ * Writes non-negative integer `n` in `d` digits at `o`; returns the offset after it. Below 2^32
+ * (counts, ports, sequence numbers) two digits a step by unsigned integer division, which V8
+ * turns into a multiplication: framing a day's members took 103 ms with a floating-point
+ * division a digit, 63 ms so (bench/RESULTS.md, issue 14's eleventh session).
+ */
 function writeDigits (buf: Buffer, o: number, n: number, d: number): number {
-  for (let i = o + d - 1; i >= o; i--) {
+  let i = o + d
+  while (n >= 4294967296) {
     const q = Math.floor(n / 10)
-    buf[i] = 48 + n - 10 * q
+    buf[--i] = 48 + (n - 10 * q)
     n = q
+  }
+  let u = n >>> 0
+  while (u >= 100) {
+    const q = (u / 100) >>> 0
+    const r = (u - 100 * q) << 1
+    buf[--i] = DIGIT_PAIRS[r + 1]!
+    buf[--i] = DIGIT_PAIRS[r]!
+    u = q
+  }
+  if (u >= 10) {
+    buf[--i] = DIGIT_PAIRS[2 * u + 1]!
+    buf[--i] = DIGIT_PAIRS[2 * u]!
+  } else {
+    buf[--i] = 48 + u
   }
   return o + d
 }
@@ -235,22 +254,23 @@ function writeBulkDecimal (buf: Buffer, o: number, n: number): number {
 
 /** A bulk string of a dotted IPv4 address. */
 function writeBulkAddress (buf: Buffer, o: number, v: number): number {
-  const a = v >>> 24
-  const b = (v >>> 16) & 255
-  const c = (v >>> 8) & 255
-  const e = v & 255
-  const da = digits(a)
-  const db = digits(b)
-  const dc = digits(c)
-  const de = digits(e)
-  o = writeLength(buf, o, da + db + dc + de + 3)
-  o = writeDigits(buf, o, a, da)
+  return crlf(buf, writeDotted(buf, writeLength(buf, o, dottedLength(v)), v))
+}
+
+/** Bytes of IPv4 address `v` dotted. */
+function dottedLength (v: number): number {
+  return digits(v >>> 24) + digits((v >>> 16) & 255) + digits((v >>> 8) & 255) + digits(v & 255) + 3
+}
+
+/** IPv4 address `v` dotted at `o`; returns the offset after it. */
+function writeDotted (buf: Buffer, o: number, v: number): number {
+  o = writeDigits(buf, o, v >>> 24, digits(v >>> 24))
   buf[o++] = 46
-  o = writeDigits(buf, o, b, db)
+  o = writeDigits(buf, o, (v >>> 16) & 255, digits((v >>> 16) & 255))
   buf[o++] = 46
-  o = writeDigits(buf, o, c, dc)
+  o = writeDigits(buf, o, (v >>> 8) & 255, digits((v >>> 8) & 255))
   buf[o++] = 46
-  return crlf(buf, writeDigits(buf, o, e, de))
+  return writeDigits(buf, o, v & 255, digits(v & 255))
 }
 
 /** Queues `command` in `pipeline` (a Pipeline: ioredis types what `pipeline()` returns as less). */
