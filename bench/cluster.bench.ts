@@ -25,14 +25,12 @@ import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Redis } from 'ioredis'
 import { startCluster } from '../test/helpers/cluster.js'
-import { dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, redisCpuMs, startServer, table, timeMs } from './util.js'
+import { CLI_ARGS, dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
-const CLI = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 const SENSOR = 'bench-honeypot-1'
 const DAY0 = 1704067200 // 2024-01-01
 /** What a shard may be kept busy at in the projection: headroom for bursts and a failover's replay. */
@@ -91,13 +89,13 @@ function mainThreadMs (time: number): number | undefined {
 async function ingest (target: Target, files: readonly string[], dir: string, counted: readonly string[] = []): Promise<Sample> {
   await Promise.all(target.masters.map(async m => await m.flushall()))
   // Counted first, untimed: the files measured then add to keys that exist.
-  if (counted.length > 0) await run(process.execPath, [CLI, 'ingest', ...counted, ...target.args, '--quiet'])
+  if (counted.length > 0) await run(process.execPath, [...CLI_ARGS, 'ingest', ...counted, ...target.args, '--quiet'])
   const before = await Promise.all(target.masters.map(async m => [await redisCpuMs(m), await commandMs(m)]))
   const times = join(dir, 'time.txt')
   let stdout = ''
   let coordinator = 0
   const wall = await timeMs(async () => {
-    const done = run('/usr/bin/time', ['-f', '%U %S', '-o', times, process.execPath, CLI, 'ingest', ...files, ...target.args, '--json', '--quiet'], { maxBuffer: 1 << 24 })
+    const done = run('/usr/bin/time', ['-f', '%U %S', '-o', times, process.execPath, ...CLI_ARGS, 'ingest', ...files, ...target.args, '--json', '--quiet'], { maxBuffer: 1 << 24 })
     const poll = setInterval(() => { coordinator = mainThreadMs(done.child.pid!) ?? coordinator }, 50)
     try {
       ({ stdout } = await done)

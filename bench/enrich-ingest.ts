@@ -9,13 +9,11 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { ENRICH_FIELDS, PACKET_FIELDS } from '../src/aggregate/fields.js'
-import { grouped, hourlyCaptures, median, redisCpuMs, startServer, table, timeMs } from './util.js'
+import { CLI_ARGS, grouped, hourlyCaptures, median, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
-const CLI = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 const DAY = 1704067200 // 2024-01-01
 
 /** Whether `a` is an address a scanner may have: not in the ranges enrichment names as words. */
@@ -95,7 +93,7 @@ export async function enrichIngest (dir: string, packets: number, rounds: number
     const once = async (fields: readonly string[]): Promise<[number, number]> => {
       await server.client.flushall()
       const before = await redisCpuMs(server.client)
-      const wall = await timeMs(async () => await run(process.execPath, [CLI, 'ingest', capture, '--unix', server.socket, '--quiet', '--fields', fields.join(',')], { maxBuffer: 1 << 24 }))
+      const wall = await timeMs(async () => await run(process.execPath, [...CLI_ARGS, 'ingest', capture, '--unix', server.socket, '--quiet', '--fields', fields.join(',')], { maxBuffer: 1 << 24 }))
       return [wall, await redisCpuMs(server.client) - before]
     }
     // A first enriched run builds the ASN index cache, as a first use would: not measured.

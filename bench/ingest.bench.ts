@@ -35,11 +35,10 @@ import { addTable, emptyContribution, type Contribution } from '../src/store/mer
 import { writeFile } from '../src/store/write.js'
 import { writeBatch } from '../src/store/batch.js'
 import type { ParseTask } from '../workers/parse-capture.js'
-import { dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, mib, peakRss, redisCpuMs, startServer, table, timeMs } from './util.js'
+import { CLI_ARGS, dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, mib, peakRss, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const SELF = fileURLToPath(import.meta.url)
-const CLI = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 // As potiron's CLI does before it reads anything (src/aggregate/inlining.ts).
 raiseInliningBudget()
 const SENSOR = 'bench-honeypot-1'
@@ -164,7 +163,7 @@ async function zaddAll (redis: Redis, c: Contribution, times: number): Promise<v
 
 /** `potiron ingest ARGS --unix SOCKET --quiet` in a child process, as a user runs it. */
 async function ingestCommand (socket: string, args: readonly string[]): Promise<void> {
-  await run(process.execPath, [CLI, 'ingest', ...args, '--unix', socket, '--quiet'], { maxBuffer: 1 << 24 })
+  await run(process.execPath, [...CLI_ARGS, 'ingest', ...args, '--unix', socket, '--quiet'], { maxBuffer: 1 << 24 })
 }
 
 async function main (): Promise<void> {

@@ -1,12 +1,22 @@
 /** Shared helpers for the benchmarks: timing, medians, the machine line and plain tables. */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { dayToYmd } from '../src/aggregate/days.js'
 import { generateCapture } from './gen-capture.js'
+
+/** The CLI's file. */
+export const CLI = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
+
+/**
+ * `node` arguments that run the CLI as a user runs it: the node flags of its first line
+ * (`#!/usr/bin/env -S node FLAGS`), then its file.
+ */
+export const CLI_ARGS = [...readFileSync(CLI, 'utf8').split('\n', 1)[0]!.split(' ').slice(3), CLI]
 
 /** Milliseconds elapsed while `fn` runs. */
 export async function timeMs (fn: () => unknown): Promise<number> {

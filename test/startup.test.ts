@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
@@ -67,4 +68,14 @@ const status = await main(['status', '--unix', ${JSON.stringify(server.socket)}]
 if (status !== 0) throw new Error(lines.join('\\n'))
 ${TIMERS_LEFT}`)
   assert.equal(left, 0)
+})
+
+test('the CLI runs from its first line (`#!/usr/bin/env -S node FLAGS`), and package.json\'s potiron script gives node the same flags', async () => {
+  const bin = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
+  const [interpreter, ...args] = (await readFile(bin, 'utf8')).split('\n', 1)[0]!.slice(2).split(' ')
+  assert.deepEqual([interpreter, ...args], ['/usr/bin/env', '-S', 'node', '--initial-old-space-size=64'])
+  const { stdout } = await run(interpreter!, [...args, bin, '--version'])
+  const { version, scripts } = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string, scripts: Record<string, string> }
+  assert.equal(stdout, `${version}\n`)
+  assert.equal(scripts.potiron, `${args.slice(1).join(' ')} dist/src/cli/bin.js`)
 })

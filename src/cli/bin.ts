@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
+// The flag above (and in package.json's `potiron` script): V8 sizes the old generation from what
+// it holds, and the coordinator holds ~14 MB while the bytes it frames pass through, so V8 ran a
+// full collection every ~0.3 s of an ingest, 30-40 over 8 days of captures, each marking the whole
+// heap again. Starting the old generation at 64 MB leaves 13: ~10 % of the client's CPU
+// (bench/RESULTS.md, issue 14's eleventh session).
 import { raiseInliningBudget } from '../aggregate/inlining.js'
 import { dropAhead, startAhead } from '../coordinator/pool.js'
 
