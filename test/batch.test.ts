@@ -260,3 +260,19 @@ test('a file claimed by a batch whose record is gone (deleted, or evicted by a f
   await ingest([file!], redis.socket)
   assert.deepEqual(await redis.client.smembers('FILES'), [name])
 })
+
+test('--dry-run says what the run does with a claimed file: skipped when its batch is there to be finished (that counts it), failed with the same line when the batch\'s record is gone', async () => {
+  await redis.client.flushall()
+  const [file] = files
+  const name = basename(file!)
+  const id = '0123456789abcdef'
+  await redis.client.hset(`potiron:part:${name}`, 'batch', id)
+  const lost = await cli(['ingest', file!, '--unix', redis.socket, '--dry-run']).done
+  assert.equal(lost.code, 1)
+  assert.equal(lost.stdout.split('\n').slice(1, 3).join('\n'), `files: 0 to read, 0 to skip, 1 would fail\n  fail: ${file!}: claimed by batch ${id}, whose record potiron:batch:${id} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete potiron:part:${name} and run again`)
+  await redis.client.hset(`potiron:batch:${id}`, 'state', 'committed')
+  const committed = await cli(['ingest', file!, '--unix', redis.socket, '--dry-run']).done
+  assert.equal(committed.code, 0)
+  assert.equal(committed.stdout.split('\n').slice(1, 3).join('\n'), `files: 0 to read, 1 to skip, 0 would fail\n  skip: ${file!}: claimed by batch ${id}, which a run committed and did not finish: finishing it counts this file`)
+  assert.deepEqual((await redis.client.keys('*')).sort(), [`potiron:batch:${id}`, `potiron:part:${name}`])
+})

@@ -231,7 +231,7 @@ test('hours counted by a batch, removed, counted again in a batch of their own, 
   assert.deepEqual(Object.fromEntries(Object.entries(await clusterDump()).filter(([key]) => !/^potiron:unpart:\{/.test(key))), await dump(single.client))
 })
 
-test('a file claimed by a batch whose record is gone (deleted, or evicted by a full Redis): one line naming both keys and exit 1, nothing counted; counted once the claim is deleted', async () => {
+test('a file claimed by a batch whose record is gone (deleted, or evicted by a full Redis): one line naming both keys and exit 1 (--dry-run\'s too), nothing counted; counted once the claim is deleted', async () => {
   await flushCluster()
   const [file] = CAPTURES
   const id = '0123456789abcdef'
@@ -240,6 +240,10 @@ test('a file claimed by a batch whose record is gone (deleted, or evicted by a f
   assert.equal(run.status, 1)
   assert.deepEqual(run.err.slice(1), [`potiron: failed: ${file!}: claimed by batch ${id}, whose record potiron:batch:{${tagOf(slotOf(FILES))}}:${id} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete ${claimOf(file!)} and run again`])
   assert.deepEqual(await keysLike('*'), [claimOf(file!)])
+  // The dry run says so too.
+  const dry = await potiron('ingest', file!, '--redis', cluster.url, '--dry-run')
+  assert.equal(dry.status, 1)
+  assert.deepEqual(dry.out.join('\n').split('\n').slice(1, 3), ['files: 0 to read, 0 to skip, 1 would fail', `  fail: ${file!}: ${run.err[1]!.slice(`potiron: failed: ${file!}: `.length)}`])
   await withClient(async client => await client.del(claimOf(file!)))
   assert.equal((await potiron('ingest', file!, '--redis', cluster.url, '--quiet')).status, 0)
   assert.equal(await anyCounted([basename(file!)]), true)

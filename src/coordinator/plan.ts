@@ -7,7 +7,7 @@ import { basename } from 'node:path'
 import type { Redis } from 'ioredis'
 import { sensorOf } from '../capture/filename.js'
 import { contentFingerprint, probeCapture } from '../capture/read.js'
-import { fileState } from '../store/write.js'
+import { claimedFile, fileState } from '../store/write.js'
 import { pick, sameCapture, twinOf } from './pick.js'
 
 export interface PlannedRead {
@@ -38,6 +38,11 @@ export async function planIngest (files: readonly string[], redis: Redis, option
     const picked = await pick(file, redis, options)
     if (picked.kind === 'changed') { plan.failed.push({ file, reason: picked.reason }); continue }
     if (picked.kind !== 'read') { plan.skipped.push({ file, reason: picked.reason }); continue }
+    if (picked.batch !== undefined) {
+      const claimed = await claimedFile(redis, basename(file), picked.batch)
+      plan[claimed.kind].push({ file, reason: claimed.reason })
+      continue
+    }
     const problem = await probeCapture(file)
     if (problem !== undefined) { plan.failed.push({ file, reason: `${problem.message}; nothing counted` }); continue }
     const twin = await twinRead(file, redis, reading)

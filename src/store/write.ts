@@ -98,8 +98,22 @@ export async function fileState (redis: Redis, name: string): Promise<FileState>
  * cannot be told from Redis, so the file is left to the operator.
  */
 export function lostBatch (redis: Redis, name: string, id: string): string {
-  const [claim, record] = isCluster(redis) ? [claimOf(name), batchSlotKey(id, tagOf(slotOf(FILES)), 'batch')] : [writtenGroupsKey(name), batchKey(id)]
-  return `claimed by batch ${id}, whose record ${record} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete ${claim} and run again`
+  const claim = isCluster(redis) ? claimOf(name) : writtenGroupsKey(name)
+  return `claimed by batch ${id}, whose record ${batchRecord(redis, id)} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete ${claim} and run again`
+}
+
+/** The key of batch `id`'s record (its hash: state, files, days), on one Redis or a cluster. */
+function batchRecord (redis: Redis, id: string): string {
+  return isCluster(redis) ? batchSlotKey(id, tagOf(slotOf(FILES)), 'batch') : batchKey(id)
+}
+
+/**
+ * What a run does with `name`, claimed by batch `id` (fileState's `batch`), told without writing
+ * (`ingest --dry-run`): finishing the batch counts it, unless the batch's record is gone (lostBatch).
+ */
+export async function claimedFile (redis: Redis, name: string, id: string): Promise<{ kind: 'skipped' | 'failed', reason: string }> {
+  if (await redis.exists(batchRecord(redis, id)) === 0) return { kind: 'failed', reason: lostBatch(redis, name, id) }
+  return { kind: 'skipped', reason: `claimed by batch ${id}, which a run committed and did not finish: finishing it counts this file` }
 }
 
 /**
