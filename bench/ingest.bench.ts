@@ -14,7 +14,8 @@
  *   the same server (target: at or below ZADD's);
  * - parse phase on the worker pool, 2 threads vs 1, against the same parse in 2 independent
  *   processes at once, this machine's own parallel ceiling (target: >= 0.9x of it), on
- *   BENCH_FILES (8) daily captures of BENCH_PACKETS;
+ *   BENCH_FILES (8) daily captures of BENCH_PACKETS; each timed once its modules are loaded
+ *   (the processes from inside, the pool after a first task on each thread);
  * - peak memory of the coordinator (each case) and of one worker's parse (fresh child processes).
  * BENCH_ROUNDS (3) rounds of each, in alternating order.
  */
@@ -67,24 +68,32 @@ function ratios (a: readonly number[], b: readonly number[]): number[] {
   return a.map((x, i) => x / b[i]!)
 }
 
-/** Parses every file on a pool of `threads`, keeping at most the coordinator's in-flight limit. */
-async function parseAll (files: readonly string[], threads: number, fields: readonly FieldName[]): Promise<FileResult[]> {
+/**
+ * Parses every file on a pool of `threads`, keeping at most the coordinator's in-flight limit;
+ * the ms of the parse alone. As parseChild times its own from inside, once its process has
+ * loaded its modules, the pool's threads load theirs before the clock starts (a task each on a
+ * file that is not there), and the pool is destroyed after it stops.
+ */
+async function parseAll (files: readonly string[], threads: number, fields: readonly FieldName[]): Promise<number> {
   const pool = createPool({ threads })
   const limit = inFlightLimit(pool)
-  const results: FileResult[] = []
   const inFlight = new Set<Promise<void>>()
   try {
-    for (const file of files) {
-      while (inFlight.size >= limit) await Promise.race(inFlight)
-      const task: ParseTask = { file, options: parseOptions(fields) }
-      const job: Promise<void> = (pool.run(task) as Promise<FileResult>).then(r => { results.push(r) }).finally(() => { inFlight.delete(job) })
-      inFlight.add(job)
-    }
-    await Promise.all(inFlight)
+    const none: ParseTask = { file: join(tmpdir(), `potiron-bench-no-such-file-${process.pid}`), options: parseOptions(fields) }
+    await Promise.all(Array.from({ length: threads }, async () => await pool.run(none)))
+    if (pool.threads.length !== threads) throw new Error(`the pool started ${pool.threads.length} of its ${threads} threads`)
+    return await timeMs(async () => {
+      for (const file of files) {
+        while (inFlight.size >= limit) await Promise.race(inFlight)
+        const task: ParseTask = { file, options: parseOptions(fields) }
+        const job: Promise<void> = (pool.run(task) as Promise<FileResult>).then(() => {}).finally(() => { inFlight.delete(job) })
+        inFlight.add(job)
+      }
+      await Promise.all(inFlight)
+    })
   } finally {
     await pool.destroy()
   }
-  return results
 }
 
 /** Child: parse one file as a worker does and report the peak RSS above this idle process. */
@@ -236,7 +245,7 @@ async function main (): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const n of r % 2 === 0 ? [1, 2] : [2, 1]) {
         process.stderr.write(`parse round ${r + 1}/${rounds}, ${n} thread(s), then ${n} process(es)\n`)
-        parse.get(n)!.push(await timeMs(() => parseAll(files, n, ALL)))
+        parse.get(n)!.push(await parseAll(files, n, ALL))
         apart.get(n)!.push(await parseInProcesses(files, n))
       }
     }
