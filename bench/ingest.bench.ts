@@ -80,7 +80,7 @@ async function parseAll (files: readonly string[], threads: number, fields: read
   const inFlight = new Set<Promise<void>>()
   try {
     const none: ParseTask = { file: join(tmpdir(), `potiron-bench-no-such-file-${process.pid}`), options: parseOptions(fields) }
-    await Promise.all(Array.from({ length: threads }, async () => await pool.run(none)))
+    await Promise.all(Array.from({ length: threads }, async () => { await pool.run(none) }))
     if (pool.threads.length !== threads) throw new Error(`the pool started ${pool.threads.length} of its ${threads} threads`)
     return await timeMs(async () => {
       for (const file of files) {

@@ -45,8 +45,9 @@ const PAIR_BYTES = 2 * (1 + 2 + 2 + 45 + 2)
  * `ZADD key count member ...` of members `from` to `from + n - 1` of `members`, written
  * straight into bytes: no member string is made for numbers and IPv4 addresses. The same
  * bytes as zaddCommand (test/members.test.ts); ~65 ms for a day's 1.06M members
- * (bench/RESULTS.md, issue 14's sixth and eleventh sessions). `plus`, when given, holds what to add to each
- * count (a member's score before, store/write.ts countsBefore): the ZADD then sets the sums.
+ * (bench/RESULTS.md, issue 14's sixth and eleventh sessions). `plus`, when given, holds what
+ * to add to each count (a member's score before, store/write.ts countsBefore): the ZADD then
+ * sets the sums.
  */
 export function zaddMembers (key: string, members: MemberCounts, from: number, n: number, plus?: ArrayLike<number>): Command {
   const head = `*${2 + 2 * n}\r\n$4\r\nZADD\r\n${bulk(key)}`
