@@ -44,7 +44,7 @@ const CLEANUP_DAYS = 64
  * ingests at once change FILES every few milliseconds, so attempts are spaced by a random,
  * growing pause (the writers fall out of step) and there are enough of them to outlast a peer.
  */
-const MAX_ATTEMPTS = 30
+export const MAX_ATTEMPTS = 30
 
 /** The answer of a command that must be 0 or 1, checked: anything else (QUEUED) is a bug, not "no". */
 function flag (reply: unknown, command: string): boolean {
@@ -709,14 +709,14 @@ function groupTransaction (redis: Redis, step: GroupStep, fresh: ReadonlySet<str
  * becomes a RedisWriteError naming the file and Redis's reason; other errors (the connection)
  * pass unchanged.
  */
-function refusal (name: string, err: unknown): unknown {
+export function refusal (name: string, err: unknown): unknown {
   if (!(err instanceof ReplyError)) return err
   const failure = err as Error & { previousErrors?: Error[] }
   const reason = failure.previousErrors?.[0] ?? failure
   return new RedisWriteError(`${name}: Redis refused the transaction: ${reason.message}`, 0, { cause: err })
 }
 
-function checkReplies (name: string, replies: Array<[Error | null, unknown]>): void {
+export function checkReplies (name: string, replies: Array<[Error | null, unknown]>): void {
   replies.forEach(([err], i) => {
     if (err !== null) throw new RedisWriteError(`${name}: Redis refused command ${i + 1} of the transaction: ${err.message}`, 0, { cause: err })
   })
