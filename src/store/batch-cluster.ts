@@ -29,7 +29,7 @@ import type { Redis } from 'ioredis'
 import { RedisWriteError } from '../errors.js'
 import { FILES, FILES_INFO, PROTOCOLS, batchSlotKey, claimSlotKey, daysKey, removedSlotKey, stagedSlotKey } from './keys.js'
 import { slotOf, tagOf, throughFailover } from './cluster.js'
-import { APPLY_MEMBERS, applyStaged, cutsOf, STAGE_ROUND, STAGE_TTL_SECONDS, type BatchFile, type BatchOutcome, type Staged } from './batch.js'
+import { APPLY_MEMBERS, applyInPlace, applyStaged, cutsOf, STAGE_ROUND, STAGE_TTL_SECONDS, type BatchFile, type BatchOutcome, type Staged } from './batch.js'
 import type { Contribution } from './merge.js'
 import { absentKeys } from './write.js'
 import { exec } from './replies.js'
@@ -84,19 +84,23 @@ function home (): string {
 export async function writeBatchBySlot (redis: Redis, files: readonly BatchFile[], c: Contribution, days: readonly string[]): Promise<BatchOutcome> {
   const id = randomBytes(8).toString('hex')
   const batch = batchSlotKey(id, home(), 'batch')
-  const members = await throughFailover(redis, async () => await stage(redis, id, files, c, days))
+  const { members, chunked } = await throughFailover(redis, async () => await stage(redis, id, files, c, days))
   const claims = files.map(f => claimSlotKey(f.name, home()))
   const taken = await throughFailover(redis, async () => await redis.eval(COMMIT, 2 + files.length, FILES, batch, ...claims, id, ...files.map(f => f.name))) as string[]
   if (taken.length > 0) {
     await throughFailover(redis, async () => { await drop(redis, id, c) })
     return { taken, members: 0 }
   }
-  await finishBatchBySlot(redis, id)
+  await finishBatchBySlot(redis, id, { held: c, chunked: new Set(chunked) })
   return { taken: [], members }
 }
 
-/** Finishes batch `id` (committed by this run or another, maybe killed since) from Redis alone. */
-export async function finishBatchBySlot (redis: Redis, id: string): Promise<void> {
+/**
+ * Finishes batch `id` (committed by this run or another, maybe killed since) from Redis alone;
+ * the run that staged it gives what it holds (`own`: its counts, and the keys it staged in
+ * chunks), and applies those chunks in place first (batch.ts applyInPlace).
+ */
+export async function finishBatchBySlot (redis: Redis, id: string, own?: { held: Contribution, chunked: ReadonlySet<string> }): Promise<void> {
   const batch = batchSlotKey(id, home(), 'batch')
   let record = await throughFailover(redis, async () => await redis.hgetall(batch))
   if (record.state === undefined) return
@@ -117,7 +121,11 @@ export async function finishBatchBySlot (redis: Redis, id: string): Promise<void
     record = await throughFailover(redis, async () => await redis.hgetall(batch))
     if (record.state === undefined) return
   }
-  await throughFailover(redis, async () => { await applyStaged(redis, await stagedOf(redis, id, tags)) })
+  await throughFailover(redis, async () => {
+    const items = await stagedOf(redis, id, tags)
+    if (own !== undefined) await applyInPlace(redis, items.filter(item => own.chunked.has(item.key)), own.held)
+    await applyStaged(redis, items)
+  })
   await throughFailover(redis, async () => {
     const before = redis.pipeline()
     for (const tag of tags) before.del(batchSlotKey(id, tag, 'keys'), batchSlotKey(id, tag, 'slot'))
@@ -136,8 +144,8 @@ export async function finishBatchBySlot (redis: Redis, id: string): Promise<void
   await throughFailover(redis, async () => { await exec(redis.multi().sadd(FILES, ...files.map(([name]) => name)).del(...claims, batch)) })
 }
 
-/** Stages `c` and the batch's hash; returns the members staged. */
-async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: Contribution, days: readonly string[]): Promise<number> {
+/** Stages `c` and the batch's hash; returns the members staged, and the keys staged in chunks (those that existed). */
+async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: Contribution, days: readonly string[]): Promise<{ members: number, chunked: string[] }> {
   const tags = new Map([...c.zsets.keys()].map(key => [key, tagOf(slotOf(key))]))
   const batch = batchSlotKey(id, home(), 'batch')
   const fields = {
@@ -167,6 +175,7 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     inRound = 0
   }
   let members = 0
+  const chunked: string[] = []
   for (const [key, counts] of c.zsets) {
     const tag = tags.get(key)!
     const staged = stagedSlotKey(id, tag, key)
@@ -175,7 +184,10 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
     const fresh = absent.has(key)
     const cuts = await cutsOf(counts)
     const listed = redis.multi().sadd(keys, key).expire(keys, STAGE_TTL_SECONDS)
-    if (!fresh) listed.hset(slot, `chunks:${key}`, cuts.length).expire(slot, STAGE_TTL_SECONDS)
+    if (!fresh) {
+      listed.hset(slot, `chunks:${key}`, cuts.length).expire(slot, STAGE_TTL_SECONDS)
+      chunked.push(key)
+    }
     sends.push(exec(listed))
     for (const [n, cut] of cuts.entries()) {
       if (fresh) sends.push(exec(queue(redis.multi(), cut.zadd(staged)).expire(staged, STAGE_TTL_SECONDS)))
@@ -187,7 +199,7 @@ async function stage (redis: Redis, id: string, files: readonly BatchFile[], c: 
   }
   await send()
   await sent
-  return members
+  return { members, chunked }
 }
 
 /** The names a slot's staging holds (its key set and hash, each key's sorted set or chunks), from its key set and hash as read. */

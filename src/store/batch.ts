@@ -40,6 +40,7 @@ import { FILES, FILES_INFO, PROTOCOLS, batchKey, batchKeysKey, daysKey, stagePre
 import type { Contribution } from './merge.js'
 import { MAX_ATTEMPTS, absentKeys, checkReplies, hasZmscore, refusal } from './write.js'
 import { exec } from './replies.js'
+import { slotOf, unwatchSlot } from './cluster.js'
 import { packMembers, packPairs, queue, setChunk, zaddCommand, zaddMembers, zmscoreMembers } from './framed.js'
 import { MemberCounts, type Members } from './members.js'
 
@@ -202,59 +203,60 @@ export async function writeBatch (redis: Redis, files: readonly BatchFile[], c: 
     await redis.eval(DROP, 2, batchKey(id), batchKeysKey(id), stagePrefix(id))
     return { taken, members: 0 }
   }
-  await applyInPlace(redis, id, c, chunked)
+  await applyInPlace(redis, chunked.map(key => ({ staged: stagedKey(id, key), key, record: batchKey(id) })), c)
   await apply(redis, id, [...c.zsets.keys()])
   await finish(redis, id, c.sensor)
   return { taken: [], members }
 }
 
 /**
- * Applies the chunks this run staged for `keys` (keys that existed) from the members it holds,
- * as writeFile sets sums in place: a chunk's members' scores read by ZMSCORE under WATCH of
- * the key and the batch, then in one MULTI the ZADD of the sums, the chunk dropped and the
- * batch's progress (`applied:<key>`) moved, as APPLY moves them. APPLY's script does the same
- * from the staged chunk, for a run that finishes another's batch, for Redis's CPU ~1.4 times
- * this (bench/RESULTS.md, issue 14's eleventh session). Another run applying a chunk meanwhile
- * changes the batch: the EXEC aborts and the progress read again says where to go on. Without
- * ZMSCORE (Redis before 6.2), or for members not held as MemberCounts, APPLY does it all.
+ * Applies the chunks this run staged for `items` (keys that existed) from the members it holds
+ * (`held`), as writeFile sets sums in place: a chunk's members' scores read by ZMSCORE under
+ * WATCH of the key and its record (the batch's hash, or on a cluster its slot's), then in one
+ * MULTI the ZADD of the sums, the chunk dropped and the progress (`applied:<key>`) moved, as
+ * APPLY moves them. APPLY's script does the same from the staged chunk, for a run that finishes
+ * another's batch, for Redis's CPU ~1.4 times this (bench/RESULTS.md, issue 14's eleventh
+ * session). Another run applying a chunk meanwhile changes the record: the EXEC aborts and the
+ * progress read again says where to go on. What is left (a Redis before 6.2, members not held
+ * as MemberCounts, MAX_ATTEMPTS aborts in a row) APPLY finishes.
  */
-async function applyInPlace (redis: Redis, id: string, c: Contribution, keys: readonly string[]): Promise<void> {
+export async function applyInPlace (redis: Redis, items: readonly Staged[], held: Contribution): Promise<void> {
   if (!await hasZmscore(redis)) return
-  const batch = batchKey(id)
-  for (const key of keys) {
-    const counts = c.zsets.get(key)
+  for (const { staged, key, record } of items) {
+    const counts = held.zsets.get(key)
     if (!(counts instanceof MemberCounts)) continue
     const applied = `applied:${key}`
     const chunks = `chunks:${key}`
-    // The next chunk, and how many times in a row a read met a change (left to APPLY after MAX_ATTEMPTS).
+    const slot = slotOf(key)
+    // The next chunk, and how many times in a row a read met a change.
     let n = 0
     for (let misses = 0; misses < MAX_ATTEMPTS;) {
       const from = n * APPLY_MEMBERS
       const size = Math.min(APPLY_MEMBERS, counts.size - from)
       if (size <= 0) break
-      const [, [done, total], before] = await exec(queue(redis.pipeline().watch(key, batch).hmget(batch, applied, chunks), zmscoreMembers(key, counts, from, size))) as [unknown, Array<string | null>, Array<string | null>]
+      const [, [done, total], before] = await exec(queue(redis.pipeline().watch(key, record).hmget(record, applied, chunks), zmscoreMembers(key, counts, from, size))) as [unknown, Array<string | null>, Array<string | null>]
       // The key's chunks all applied (here, or by a run that finished the batch meanwhile).
-      if (total === null) { await redis.unwatch(); break }
+      if (total === null) { await unwatchSlot(redis, slot); break }
       if (Number(done ?? 0) !== n) {
-        await redis.unwatch()
+        await unwatchSlot(redis, slot)
         n = Number(done ?? 0)
         misses++
         continue
       }
       const t = redis.multi()
       queue(t, zaddMembers(key, counts, from, size, before.map(score => Number(score ?? 0))))
-      t.unlink(`${stagedKey(id, key)}#${n}`)
-      if (n + 1 < Number(total)) t.hset(batch, applied, n + 1)
-      else t.hdel(batch, applied, chunks)
+      t.unlink(`${staged}#${n}`)
+      if (n + 1 < Number(total)) t.hset(record, applied, n + 1)
+      else t.hdel(record, applied, chunks)
       let replies
       try {
         replies = await t.exec()
       } catch (err) {
-        throw refusal(`batch ${id}`, err)
+        throw refusal(`batch chunk ${staged}#${n}`, err)
       }
-      // null: the key or the batch changed since WATCH, nothing was applied: read again.
+      // null: the key or the record changed since WATCH, nothing was applied: read again.
       if (replies === null) { misses++; continue }
-      checkReplies(`batch ${id}`, replies)
+      checkReplies(`batch chunk ${staged}#${n}`, replies)
       n++
       misses = 0
     }
