@@ -43,13 +43,13 @@ const TIMERS_LEFT = `
 await new Promise(resolve => setTimeout(resolve, 500))
 console.log(JSON.stringify(process.getActiveResourcesInfo().filter(r => r === 'Timeout').length))`
 
-test('a command that needs no queue loads none of BullMQ', async () => {
+test('a command that needs no queue loads none of BullMQ, nor fast-glob (no pattern given) nor cli-progress (not on a terminal) until it needs them', async () => {
   const loaded = await inChild(`
 import { createRequire } from 'node:module'
 await import(${JSON.stringify(MAIN)})
 const cache = Object.keys(createRequire(import.meta.url).cache)
-console.log(JSON.stringify(cache.filter(file => file.includes('/node_modules/bullmq/')).length))`)
-  assert.equal(loaded, 0)
+console.log(JSON.stringify(['bullmq', 'fast-glob', 'cli-progress'].map(name => cache.filter(file => file.includes('/node_modules/' + name + '/')).length)))`)
+  assert.deepEqual(loaded, [0, 0, 0])
 })
 
 test('a connection that could not be opened leaves no timer keeping the process alive', async () => {
