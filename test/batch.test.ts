@@ -250,33 +250,35 @@ test('captures of other days do not share a batch: each day\'s files written on 
   assert.deepEqual((await redis.client.smembers('FILES')).sort(), names.slice().sort())
 })
 
-test('a file claimed by a batch whose record is gone (deleted, or evicted by a full Redis): one line naming both keys and exit 1, nothing counted; counted once the claim is deleted', async () => {
+/** A fresh database where the first capture is claimed by a batch whose record is gone, and the reason a run fails it with. */
+async function claimedByLostBatch (): Promise<{ file: string, name: string, id: string, reason: string }> {
   await redis.client.flushall()
-  const [file] = files
-  const name = basename(file!)
+  const file = files[0]!
+  const name = basename(file)
   const id = '0123456789abcdef'
   await redis.client.hset(`potiron:part:${name}`, 'batch', id)
-  const exit = await cli(['ingest', file!, '--unix', redis.socket, '--quiet']).done
+  return { file, name, id, reason: `claimed by batch ${id}, whose record potiron:batch:${id} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete potiron:part:${name} and run again` }
+}
+
+test('a file claimed by a batch whose record is gone (deleted, or evicted by a full Redis): one line naming both keys and exit 1, nothing counted; counted once the claim is deleted', async () => {
+  const { file, name, reason } = await claimedByLostBatch()
+  const exit = await cli(['ingest', file, '--unix', redis.socket, '--quiet']).done
   assert.equal(exit.code, 1)
-  assert.equal(exit.stderr, `potiron: redis unix:${redis.socket}\npotiron: failed: ${file!}: claimed by batch ${id}, whose record potiron:batch:${id} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete potiron:part:${name} and run again\n`)
+  assert.equal(exit.stderr, `potiron: redis unix:${redis.socket}\npotiron: failed: ${file}: ${reason}\n`)
   assert.deepEqual(await redis.client.keys('*'), [`potiron:part:${name}`])
   await redis.client.del(`potiron:part:${name}`)
-  await ingest([file!], redis.socket)
+  await ingest([file], redis.socket)
   assert.deepEqual(await redis.client.smembers('FILES'), [name])
 })
 
 test('--dry-run says what the run does with a claimed file: skipped when its batch is there to be finished (that counts it), failed with the same line when the batch\'s record is gone', async () => {
-  await redis.client.flushall()
-  const [file] = files
-  const name = basename(file!)
-  const id = '0123456789abcdef'
-  await redis.client.hset(`potiron:part:${name}`, 'batch', id)
-  const lost = await cli(['ingest', file!, '--unix', redis.socket, '--dry-run']).done
+  const { file, name, id, reason } = await claimedByLostBatch()
+  const lost = await cli(['ingest', file, '--unix', redis.socket, '--dry-run']).done
   assert.equal(lost.code, 1)
-  assert.equal(lost.stdout.split('\n').slice(1, 3).join('\n'), `files: 0 to read, 0 to skip, 1 would fail\n  fail: ${file!}: claimed by batch ${id}, whose record potiron:batch:${id} is gone (deleted, or evicted by a Redis out of memory): whether some of its counts were added cannot be told; nothing counted: check the counts of its days, then delete potiron:part:${name} and run again`)
+  assert.equal(lost.stdout.split('\n').slice(1, 3).join('\n'), `files: 0 to read, 0 to skip, 1 would fail\n  fail: ${file}: ${reason}`)
   await redis.client.hset(`potiron:batch:${id}`, 'state', 'committed')
-  const committed = await cli(['ingest', file!, '--unix', redis.socket, '--dry-run']).done
+  const committed = await cli(['ingest', file, '--unix', redis.socket, '--dry-run']).done
   assert.equal(committed.code, 0)
-  assert.equal(committed.stdout.split('\n').slice(1, 3).join('\n'), `files: 0 to read, 1 to skip, 0 would fail\n  skip: ${file!}: claimed by batch ${id}, which a run committed and did not finish: finishing it counts this file`)
+  assert.equal(committed.stdout.split('\n').slice(1, 3).join('\n'), `files: 0 to read, 1 to skip, 0 would fail\n  skip: ${file}: claimed by batch ${id}, which a run committed and did not finish: finishing it counts this file`)
   assert.deepEqual((await redis.client.keys('*')).sort(), [`potiron:batch:${id}`, `potiron:part:${name}`])
 })
