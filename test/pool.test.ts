@@ -15,6 +15,7 @@ import type { Piscina } from 'piscina'
 import { analyzeFile, type FileResult } from '../src/aggregate/analyze-file.js'
 import { PACKET_FIELDS as FIELDS } from '../src/aggregate/fields.js'
 import { memberRows } from '../src/aggregate/table.js'
+import { startsPoolAhead } from '../src/cli/ahead.js'
 import { createPool, dropAhead, startAhead } from '../src/coordinator/pool.js'
 import { FIXTURES } from './helpers/shared.js'
 import { generateCapture } from '../bench/gen-capture.js'
@@ -140,4 +141,13 @@ describe('the worker pool', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+})
+
+test('the CLI starts a pool ahead for ingest and remove, unless they parse nothing here (help, a dry run, a queue) or want another size (--threads)', () => {
+  const ahead = (line: string): boolean => startsPoolAhead(line.split(' '))
+  assert.deepEqual(['ingest captures/', 'remove a.pcap --unix s', 'ingest a.pcap --json --force'].map(ahead), [true, true, true])
+  assert.deepEqual([
+    'ingest --help', 'remove -h', 'ingest a.pcap --dry-run', 'ingest a.pcap --queue=q', 'ingest a.pcap --queue q --wait',
+    'ingest a.pcap --threads 4', 'ingest a.pcap --threads=1', '--version', 'export csv', 'status', 'worker --queue q', ''
+  ].map(ahead), Array(12).fill(false))
 })

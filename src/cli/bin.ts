@@ -6,13 +6,13 @@
 // (bench/RESULTS.md, issue 14's eleventh session).
 import { raiseInliningBudget } from '../aggregate/inlining.js'
 import { dropAhead, startAhead } from '../coordinator/pool.js'
+import { startsPoolAhead } from './ahead.js'
 
 // The commands that parse captures start their pool's first thread before the CLI's modules
 // load (a third of a second): the thread loads its own meanwhile, on another core. The
 // inlining budget is raised first, for the parse code the thread compiles.
-const PARSING = new Set(['ingest', 'remove'])
 raiseInliningBudget()
-if (PARSING.has(process.argv[2] ?? '')) startAhead()
+if (startsPoolAhead(process.argv.slice(2))) startAhead()
 const { main } = await import('./main.js')
 
 // Output read by a program that stopped reading (`potiron inspect ... | head -1`): nobody is left
