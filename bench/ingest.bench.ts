@@ -11,7 +11,10 @@
  *   wall <= 1.2x Redis's CPU over it;
  * - Redis's CPU per member written by our write path, into new keys and into existing ones,
  *   against pipelined ZINCRBY and multi-member ZADD of the same (key, member, count) triples on
- *   the same server (target: at or below ZADD's);
+ *   the same server (target: at or below ZADD's); and the same day's counts as the partial
+ *   tables of a worker handing them back every quarter of the capture (PARTS), written in a row
+ *   as a coordinator overlapping them with the parse would: their Redis CPU against the day's
+ *   written at once, and against the one capture's whole ingest;
  * - parse phase on the worker pool, 2 threads vs 1, against the same parse in 2 independent
  *   processes at once, this machine's own parallel ceiling (target: >= 0.9x of it), on
  *   BENCH_FILES (8) daily captures of BENCH_PACKETS; each timed once its modules are loaded
@@ -36,7 +39,7 @@ import { addTable, emptyContribution, type Contribution } from '../src/store/mer
 import { writeFile } from '../src/store/write.js'
 import { writeBatch } from '../src/store/batch.js'
 import type { ParseTask } from '../workers/parse-capture.js'
-import { CLI_ARGS, dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, mib, peakRss, redisCpuMs, startServer, table, timeMs } from './util.js'
+import { CLI_ARGS, dailyCaptures, envInt, grouped, hourlyCaptures, machineLine, median, mib, partCaptures, peakRss, redisCpuMs, startServer, table, timeMs } from './util.js'
 
 const run = promisify(execFile)
 const SELF = fileURLToPath(import.meta.url)
@@ -45,6 +48,8 @@ raiseInliningBudget()
 const SENSOR = 'bench-honeypot-1'
 const DAY0 = 1704067200 // 2024-01-01
 const ALL: readonly FieldName[] = FIELDS
+/** The parts a capture's counts are cut into for the partial tables' row. */
+const PARTS = 4
 
 /** What ingest's workers are asked for, without combined keys. */
 function parseOptions (fields: readonly FieldName[]): AnalyzeOptions {
@@ -222,11 +227,21 @@ async function main (): Promise<void> {
     const c = addTable(emptyContribution(SENSOR), parsed.table, { sensor: SENSOR, combinedKeys: false })
     let members = 0
     for (const map of c.zsets.values()) members += map.size
+    // The same records as PARTS captures in a row: the partial tables a worker would hand back
+    // every `packets / PARTS` packets, each written once counted (the first part into new keys,
+    // the next ones into the keys it made), as a coordinator overlapping the writes with the
+    // parse would write them.
+    await mkdir(join(dir, 'parts'))
+    const parts: Contribution[] = []
+    for (const file of await partCaptures(files[0]!, join(dir, 'parts'), PARTS, packets)) {
+      parts.push(addTable(emptyContribution(SENSOR), (await analyzeFile(file, parseOptions(ALL))).table, { sensor: SENSOR, combinedKeys: false }))
+    }
     const writers: Array<[string, (n: number) => Promise<unknown>]> = [
       ['potiron writeFile (one capture alone)', n => writeFile(redis, `bench-${n}.pcap`, c)],
       ['potiron writeBatch (captures merged: staged, applied)', n => writeBatch(redis, [{ name: `batch-${n}.pcap`, info: undefined }], c, [...c.days])],
       ['pipelined ZINCRBY', () => zincrbyAll(redis, c)],
-      ['multi-member ZADD (sets, not adds)', n => zaddAll(redis, c, n)]
+      ['multi-member ZADD (sets, not adds)', n => zaddAll(redis, c, n)],
+      [`potiron writeFile, the day in ${PARTS} parts in a row`, async n => { for (const [k, part] of parts.entries()) await writeFile(redis, `part-${n}-${k}.pcap`, part) }]
     ]
     const perMember = writers.map(() => ({ fresh: [] as number[], existing: [] as number[] }))
     for (let r = 0; r < rounds; r++) {
@@ -272,6 +287,8 @@ async function main (): Promise<void> {
     const hourlyRatio = ratios(walls[1]!, walls[0]!)
     const wallOverBusy = cases.map((_, i) => ratios(walls[i]!, busy[i]!))
     const zadd = perMember[3]!
+    const inParts = median(perMember[4]!.fresh) / median(perMember[0]!.fresh)
+    const partsMs = median(perMember[4]!.fresh) * members / 1e6
     lines.push(
       `bench:ingest — one day of ${grouped(packets)} generated packets (one sensor, 12 default fields), fresh Redis (unix socket) each time, \`potiron ingest --quiet\` in a child process; ${rounds} rounds, medians (min-max)`,
       `Machine: ${machineLine()}`,
@@ -286,6 +303,7 @@ async function main (): Promise<void> {
         name, spread(perMember[i]!.fresh), spread(perMember[i]!.existing)
       ])),
       ...[0, 1].map(i => `${writers[i]![0]} vs ZADD, Redis CPU per member: new keys ${grouped(median(perMember[i]!.fresh) / median(zadd.fresh), 2)}x, existing keys ${grouped(median(perMember[i]!.existing) / median(zadd.existing), 2)}x, target <= 1x: ${median(perMember[i]!.fresh) <= median(zadd.fresh) && median(perMember[i]!.existing) <= median(zadd.existing) ? 'MET' : 'MISSED'}`),
+      `partial tables (the day in ${PARTS} parts of ${grouped(Math.ceil(packets / PARTS))} packets, written in a row) ÷ the day at once, Redis CPU into new keys: ${grouped(inParts, 2)}x; the parts' Redis CPU alone (the floor of an ingest writing them while it parses), ${grouped(partsMs)} ms, is ${grouped(partsMs / median(walls[0]!), 2)}x one capture's whole ingest wall today, ${grouped(median(walls[0]!))} ms`,
       '',
       table([`parse, ${nFiles} files x ${grouped(packets)} packets`, '>1 ms', '>2 ms', '>speed-up'], [
         ['on the pool: 1 thread vs 2', spread(parse.get(1)!), spread(parse.get(2)!), `${spread(threads, 2)}x`],

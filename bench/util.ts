@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -112,27 +112,46 @@ export async function dailyCaptures (dir: string, sensor: string, day0: number, 
  * hourly rotated files. Returns their paths in time order; files already there are kept.
  */
 export async function hourlyCaptures (file: string, dir: string, sensor: string): Promise<string[]> {
+  const paths = await cutCapture(file, (seconds) => {
+    const hour = Math.floor(seconds / 3600)
+    return join(dir, `${sensor}-${dayToYmd(Math.floor(hour / 24))}${String(hour % 24).padStart(2, '0')}0000.pcap`)
+  })
+  // Named by hour, so their names' order is time's.
+  return paths.sort()
+}
+
+/**
+ * The classic pcap `file` cut into `parts` captures of as many records each (the last takes
+ * the rest), in order, named `<name>.partN` in `dir`: what a worker handing back its counts
+ * every `records / parts` packets would hand back. Files already there are kept.
+ */
+export async function partCaptures (file: string, dir: string, parts: number, records: number): Promise<string[]> {
+  const size = Math.ceil(records / parts)
+  let n = 0
+  return await cutCapture(file, () => join(dir, `${basename(file)}.part${Math.min(parts - 1, Math.floor(n++ / size))}`))
+}
+
+/** Cuts `file` into the captures `pathOf` names for each record (from its seconds); returns them in the order first named. */
+async function cutCapture (file: string, pathOf: (seconds: number) => string): Promise<string[]> {
   const bytes = await readFile(file)
   const header = bytes.subarray(0, 24)
-  const hours = new Map<number, Buffer[]>()
+  const cuts = new Map<string, Buffer[]>()
   for (let o = 24; o + 16 <= bytes.length;) {
     const end = o + 16 + bytes.readUInt32LE(o + 8)
-    const hour = Math.floor(bytes.readUInt32LE(o) / 3600)
-    let records = hours.get(hour)
-    if (records === undefined) hours.set(hour, records = [])
+    const path = pathOf(bytes.readUInt32LE(o))
+    let records = cuts.get(path)
+    if (records === undefined) cuts.set(path, records = [])
     records.push(bytes.subarray(o, end))
     o = end
   }
-  const files: string[] = []
-  for (const [hour, records] of [...hours].sort(([a], [b]) => a - b)) {
-    const path = join(dir, `${sensor}-${dayToYmd(Math.floor(hour / 24))}${String(hour % 24).padStart(2, '0')}0000.pcap`)
+  for (const [path, records] of cuts) {
+    // Written aside and renamed: a run stopped midway leaves no short capture to be taken for a whole one.
     if (!existsSync(path)) {
       await writeFile(`${path}.partial`, Buffer.concat([header, ...records]))
       await rename(`${path}.partial`, path)
     }
-    files.push(path)
   }
-  return files
+  return [...cuts.keys()]
 }
 
 /** Redis's main-thread CPU time so far (INFO cpu, user + system), ms: its busy time (INFO commandstats counts time Redis spends descheduled, and a script's commands twice). */
