@@ -112,12 +112,7 @@ export async function dailyCaptures (dir: string, sensor: string, day0: number, 
  * hourly rotated files. Returns their paths in time order; files already there are kept.
  */
 export async function hourlyCaptures (file: string, dir: string, sensor: string): Promise<string[]> {
-  const paths = await cutCapture(file, (seconds) => {
-    const hour = Math.floor(seconds / 3600)
-    return join(dir, `${sensor}-${dayToYmd(Math.floor(hour / 24))}${String(hour % 24).padStart(2, '0')}0000.pcap`)
-  })
-  // Named by hour, so their names' order is time's.
-  return paths.sort()
+  return await cutCapture(file, seconds => Math.floor(seconds / 3600), hour => join(dir, `${sensor}-${dayToYmd(Math.floor(hour / 24))}${String(hour % 24).padStart(2, '0')}0000.pcap`))
 }
 
 /**
@@ -128,30 +123,36 @@ export async function hourlyCaptures (file: string, dir: string, sensor: string)
 export async function partCaptures (file: string, dir: string, parts: number, records: number): Promise<string[]> {
   const size = Math.ceil(records / parts)
   let n = 0
-  return await cutCapture(file, () => join(dir, `${basename(file)}.part${Math.min(parts - 1, Math.floor(n++ / size))}`))
+  return await cutCapture(file, () => Math.min(parts - 1, Math.floor(n++ / size)), part => join(dir, `${basename(file)}.part${part}`))
 }
 
-/** Cuts `file` into the captures `pathOf` names for each record (from its seconds); returns them in the order first named. */
-async function cutCapture (file: string, pathOf: (seconds: number) => string): Promise<string[]> {
+/**
+ * Cuts `file` into one capture per number `cutOf` gives its records (from their seconds), named
+ * by `pathOf`; returns their paths in the order of those numbers.
+ */
+async function cutCapture (file: string, cutOf: (seconds: number) => number, pathOf: (cut: number) => string): Promise<string[]> {
   const bytes = await readFile(file)
   const header = bytes.subarray(0, 24)
-  const cuts = new Map<string, Buffer[]>()
+  const cuts = new Map<number, Buffer[]>()
   for (let o = 24; o + 16 <= bytes.length;) {
     const end = o + 16 + bytes.readUInt32LE(o + 8)
-    const path = pathOf(bytes.readUInt32LE(o))
-    let records = cuts.get(path)
-    if (records === undefined) cuts.set(path, records = [])
+    const cut = cutOf(bytes.readUInt32LE(o))
+    let records = cuts.get(cut)
+    if (records === undefined) cuts.set(cut, records = [])
     records.push(bytes.subarray(o, end))
     o = end
   }
-  for (const [path, records] of cuts) {
+  const files: string[] = []
+  for (const [cut, records] of [...cuts].sort(([a], [b]) => a - b)) {
+    const path = pathOf(cut)
     // Written aside and renamed: a run stopped midway leaves no short capture to be taken for a whole one.
     if (!existsSync(path)) {
       await writeFile(`${path}.partial`, Buffer.concat([header, ...records]))
       await rename(`${path}.partial`, path)
     }
+    files.push(path)
   }
-  return [...cuts.keys()]
+  return files
 }
 
 /** Redis's main-thread CPU time so far (INFO cpu, user + system), ms: its busy time (INFO commandstats counts time Redis spends descheduled, and a script's commands twice). */
