@@ -657,13 +657,17 @@ describe('counters', () => {
     assert.deepEqual(new Map([...got].sort((a, b) => a[0] - b[0])), new Map([...want].sort((a, b) => a[0] - b[0])))
   })
 
-  it('sortU32 sorts like TypedArray#sort, radix path included', () => {
-    for (const n of [0, 1, 100, 20_000, 300_000]) {
+  it('sortU32 sorts like TypedArray#sort, on either side of each way it sorts, with or without room given', () => {
+    // The built-in sort below 2^11, three 11-bit passes below 2^18, two 16-bit ones from there.
+    for (const n of [0, 1, 100, 2047, 2048, 20_000, 2 ** 18 - 1, 2 ** 18, 300_000]) {
       const a = new Uint32Array(n)
       let x = n + 1
       for (let i = 0; i < n; i++) a[i] = x = (Math.imul(x, 1103515245) + 12345) >>> 0
       const want = a.slice().sort()
-      assert.deepEqual(sortU32(a), want)
+      assert.deepEqual(sortU32(a.slice()), want)
+      // Room longer than the values, as LogCounter lends its next log.
+      const scratch = new Uint32Array(2 * n + 1)
+      assert.deepEqual(sortU32(a, scratch), want)
     }
   })
 

@@ -148,28 +148,52 @@ export class DirectCounter {
     const slots = this.#slots
     // Counts past 2^32 (4 billion packets of one value): in practice, never.
     const wrapped = this.#wrapped
-    let n = this.#size + (wrapped?.size ?? 0)
-    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) n++
-    const values = new Float64Array(n)
-    const counts = new Float64Array(n)
+    // One scan of the array, its rows written into room and copied out at their number: a scan
+    // to count them first cost as much again (an array a quarter full mispredicts every other
+    // branch; bench/RESULTS.md, issue 14's twelfth session).
+    const most = dense.length + this.#size + (wrapped?.size ?? 0)
+    const { values, counts } = roomFor(most)
     let at = 0
-    const put = (i: number, count: number): void => {
-      if (wrapped?.has(i) === true) {
-        count += wrapped.get(i)!
-        wrapped.delete(i)
+    for (let i = 0; i < dense.length; i++) {
+      const count = dense[i]!
+      if (count !== 0) {
+        values[at] = i - 1
+        counts[at++] = count
       }
-      values[at] = i - 1
-      counts[at++] = count
     }
-    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) put(i, dense[i]!)
-    for (let j = 0; j < slots.length; j += 2) if (slots[j] !== 0) put(slots[j]! - 1, slots[j + 1]!)
-    // Counts left in `wrapped` wrapped to 0 exactly.
-    for (const [i, carried] of wrapped ?? []) {
-      values[at] = i - 1
-      counts[at++] = carried
+    for (let j = 0; j < slots.length; j += 2) {
+      if (slots[j] !== 0) {
+        values[at] = slots[j]! - 2
+        counts[at++] = slots[j + 1]!
+      }
+    }
+    if (wrapped !== null) {
+      for (let k = 0; k < at; k++) {
+        const carried = wrapped.get(values[k]! + 1)
+        if (carried === undefined) continue
+        counts[k] = counts[k]! + carried
+        wrapped.delete(values[k]! + 1)
+      }
+      // Counts left in `wrapped` wrapped to 0 exactly.
+      for (const [i, carried] of wrapped) {
+        values[at] = i - 1
+        counts[at++] = carried
+      }
     }
     this.#dense = NO_ARRAY
     this.#slots = NO_ARRAY
-    return at === n ? { values, counts } : { values: values.slice(0, at), counts: counts.slice(0, at) }
+    return { values: values.slice(0, at), counts: counts.slice(0, at) }
   }
+}
+
+/**
+ * take()'s room, kept by the thread between takes up to ROOM_ROWS rows (a 16-bit field's whole
+ * array and some table: 1 MiB); a larger take gets room of its own, left with it.
+ */
+const ROOM_ROWS = 65538 + 2048
+let room: { values: Float64Array, counts: Float64Array } | undefined
+
+function roomFor (rows: number): { values: Float64Array, counts: Float64Array } {
+  if (rows > ROOM_ROWS) return { values: new Float64Array(rows), counts: new Float64Array(rows) }
+  return (room ??= { values: new Float64Array(ROOM_ROWS), counts: new Float64Array(ROOM_ROWS) })
 }

@@ -126,21 +126,27 @@ function mergeRuns (a: Rows, b: Rows): Rows {
   return { values, counts }
 }
 
-const RADIX_MIN = 1 << 14
+/** Below this, the built-in sort; from it, three 11-bit passes; from WIDE_RADIX_MIN, two 16-bit ones (bench/RESULTS.md). */
+const RADIX_MIN = 1 << 11
+const WIDE_RADIX_MIN = 1 << 18
 
-/** The radix sort's two histograms, made once per thread and cleared for each sort. */
+/** The radix sorts' histograms, made once per thread and cleared for each sort. */
 let histograms: Uint32Array | undefined
+let narrowHistograms: Uint32Array | undefined
 
 /**
- * Sorts unsigned 32-bit values ascending: an LSD radix sort in two 16-bit passes for large
- * arrays (several times faster than TypedArray#sort on a million values, bench/RESULTS.md),
- * the built-in sort for small ones. Returns the sorted array (the input). `scratch`, when it
- * has room for `a`, is used instead of a new array (its content is lost).
+ * Sorts unsigned 32-bit values ascending: an LSD radix sort for all but small arrays, in three
+ * 11-bit passes up to WIDE_RADIX_MIN values and in two 16-bit passes from there (whose 64K-bucket
+ * histograms only pay on large arrays); the built-in sort below RADIX_MIN (past a few thousand
+ * values above 2^30, which it handles as heap numbers, it is 4x slower than the radix sort).
+ * Returns the sorted array (the input). `scratch`, when it has room for `a`, is used instead of
+ * a new array (its content is lost).
  */
 export function sortU32 (a: Uint32Array, scratch?: Uint32Array): Uint32Array {
   const n = a.length
   if (n < RADIX_MIN) return a.sort()
-  const tmp = scratch !== undefined && scratch.length >= n ? scratch : new Uint32Array(n)
+  const tmp = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Uint32Array(n)
+  if (n < WIDE_RADIX_MIN) return sortNarrow(a, tmp)
   histograms = histograms?.fill(0) ?? new Uint32Array(2 * 65536)
   const low = histograms.subarray(0, 65536)
   const high = histograms.subarray(65536)
@@ -159,6 +165,38 @@ export function sortU32 (a: Uint32Array, scratch?: Uint32Array): Uint32Array {
     const v = tmp[i]!
     a[high[v >>> 16]!++] = v
   }
+  return a
+}
+
+/** sortU32's three passes of 11 bits (the last 10), through `tmp` (as long as `a`) and back. */
+function sortNarrow (a: Uint32Array, tmp: Uint32Array): Uint32Array {
+  const n = a.length
+  narrowHistograms = narrowHistograms?.fill(0) ?? new Uint32Array(3 * 2048)
+  const low = narrowHistograms.subarray(0, 2048)
+  const mid = narrowHistograms.subarray(2048, 4096)
+  const high = narrowHistograms.subarray(4096)
+  for (let i = 0; i < n; i++) {
+    const v = a[i]!
+    low[v & 0x7ff]!++
+    mid[(v >>> 11) & 0x7ff]!++
+    high[v >>> 22]!++
+  }
+  prefixSums(low)
+  prefixSums(mid)
+  prefixSums(high)
+  for (let i = 0; i < n; i++) {
+    const v = a[i]!
+    tmp[low[v & 0x7ff]!++] = v
+  }
+  for (let i = 0; i < n; i++) {
+    const v = tmp[i]!
+    a[mid[(v >>> 11) & 0x7ff]!++] = v
+  }
+  for (let i = 0; i < n; i++) {
+    const v = a[i]!
+    tmp[high[v >>> 22]!++] = v
+  }
+  a.set(tmp)
   return a
 }
 
